@@ -1,0 +1,335 @@
+"""Read the user's CSV(s) into one frame, one row per sentence, and group sentences by class.
+
+Inputs are only read, never written. Every problem a user can cause ends in a
+:class:`~lic_gpu.errors.LicGpuError` whose one line names the file, column or value.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.text import Tokenised
+
+log = logging.getLogger(__name__)
+
+SEED_ID_COLUMNS = ("sub", "episode", "segment")
+EMOBANK_RENAME = {"V": "valence", "A": "arousal", "D": "dominance"}
+# Columns of a ratings file that hold numbers but are not ratings (the notebook's data had these).
+DEFAULT_NON_RATING = ("start", "end", "ep_inds", "id", "split")
+# What counts as a missing rating (texts are never turned into NaN).
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """One row per sentence, in input order; ``frame.index`` is the 0-based ``row_id``.
+
+    Attributes
+    ----------
+    frame : DataFrame with the id columns, the text column, every other input column; rating
+        columns are numeric (NaN where missing), the rest are kept as read (strings).
+    text_column, id_columns, rating_columns : the roles of the columns
+    source : a description of where the rows came from (for the run summary)
+    """
+
+    frame: pd.DataFrame
+    text_column: str
+    id_columns: tuple[str, ...]
+    rating_columns: tuple[str, ...]
+    source: str
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def texts(self) -> list[str]:
+        return self.frame[self.text_column].tolist()
+
+    def require_emotions(self, emotions: Iterable[str]) -> None:
+        """Raise a one-line error for an emotion that is not a rating column."""
+        for emo in emotions:
+            if emo not in self.rating_columns:
+                raise LicGpuError(
+                    f"emotion {emo!r} is not a rating column of {self.source}; "
+                    f"rating columns are {list(self.rating_columns)}"
+                )
+
+
+def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> pd.DataFrame:
+    """Read a CSV as strings (no value becomes NaN), with errors that name the file.
+
+    ``utf-8`` also accepts a byte-order mark; CRLF and quoted fields with commas/newlines are
+    handled by the csv parser.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise LicGpuError(f"{what} file not found: {p}")
+    if p.is_dir():
+        raise LicGpuError(f"{what} path is a folder, not a file: {p}")
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        "".encode(enc)
+    except LookupError:
+        raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
+    except UnicodeDecodeError as err:
+        other = "latin1" if enc.startswith("utf") else "utf-8"
+        raise LicGpuError(
+            f"cannot decode {p} as {encoding} (byte {err.object[err.start:err.start + 1]!r} at "
+            f"offset {err.start}); set the encoding option, e.g. data.encoding={other}"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise LicGpuError(f"{what} file is empty: {p}") from None
+    except (pd.errors.ParserError, csv.Error) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise LicGpuError(f"cannot parse {p} as CSV: {first}") from None
+    except PermissionError:
+        raise LicGpuError(f"no permission to read {p}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
+        raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
+    return df
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str, role: str) -> None:
+    """One-line error listing what exists when a needed column is missing."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise LicGpuError(f"{path}: missing {role} column(s) {missing}; columns present: {list(df.columns)}")
+
+
+def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
+    """Strings -> float ratings; missing markers become NaN; anything else non-numeric is an error."""
+    text = values.astype(str).str.strip()
+    missing = text.str.lower().isin(MISSING_MARKERS)
+    nums = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = nums.isna() & ~missing
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise LicGpuError(
+            f"{path}: column {column!r} has a value that is not a number: {text.iloc[i]!r} "
+            f"(data row {i + 1}); ratings must be numbers or blank"
+        )
+    finite = nums.dropna()
+    if len(finite) and not np.isfinite(finite.to_numpy(dtype=float)).all():
+        raise LicGpuError(f"{path}: column {column!r} holds an infinite value")
+    return nums.astype(float)
+
+
+def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
+    """Columns whose every non-missing value parses as a number (and that have at least one)."""
+    out = []
+    skip = set(exclude)
+    for c in df.columns:
+        if c in skip:
+            continue
+        text = df[c].astype(str).str.strip()
+        present = ~text.str.lower().isin(MISSING_MARKERS)
+        if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
+            out.append(c)
+    return out
+
+
+def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[str],
+            rating_columns: Sequence[str] | None, non_rating: Sequence[str], source: str,
+            files: tuple[str, ...]) -> Corpus:
+    if rating_columns is None:
+        rating_columns = _numeric_columns(df, [*id_columns, text_column, *non_rating])
+    else:
+        require_columns(df, rating_columns, path, "rating")
+    df = df.copy()
+    for c in rating_columns:
+        df[c] = to_ratings(df[c], c, path)
+    df = df.reset_index(drop=True)
+    return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files)
+
+
+def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
+                  id_columns: Sequence[str] = SEED_ID_COLUMNS, text_column: str = "label",
+                  rating_columns: Sequence[str] | None = None, encoding: str = "utf-8",
+                  ratings_encoding: str | None = None,
+                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING) -> Corpus:
+    """The notebook's layout: a sentences CSV and a ratings CSV merged left on the id columns.
+
+    Parameters
+    ----------
+    words_csv : path with ``id_columns`` + ``text_column``
+    ratings_csv : path with ``id_columns`` + one column per emotion
+    rating_columns : which columns are ratings; default every numeric column of the ratings
+        file except the ids and ``non_rating_columns``
+    encoding, ratings_encoding : the files' encodings (ratings default to ``encoding``)
+
+    Returns
+    -------
+    Corpus, one row per sentence of ``words_csv`` in its order.
+    """
+    id_columns = list(id_columns)
+    words = read_table(words_csv, encoding, "sentences")
+    ratings = read_table(ratings_csv, ratings_encoding or encoding, "ratings")
+    require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
+    require_columns(ratings, id_columns, str(ratings_csv), "id")
+    dup = ratings.duplicated(subset=id_columns, keep=False)
+    if dup.any():
+        ids = ratings.loc[dup, id_columns].drop_duplicates().head(5)
+        shown = ["/".join(map(str, r)) for r in ids.itertuples(index=False)]
+        raise LicGpuError(
+            f"{ratings_csv}: {int(dup.sum())} rows share ids ({'/'.join(id_columns)}), e.g. {shown}; "
+            "each sentence needs exactly one ratings row"
+        )
+    if rating_columns is None:
+        rating_columns = _numeric_columns(ratings, [*id_columns, *non_rating_columns])
+    else:
+        require_columns(ratings, rating_columns, str(ratings_csv), "rating")
+    clash = [c for c in ratings.columns if c in words.columns and c not in id_columns]
+    ratings = ratings.drop(columns=[c for c in clash if c not in rating_columns])
+    words = words.drop(columns=[c for c in clash if c in rating_columns])
+    merged = words.merge(ratings, on=id_columns, how="left", sort=False, indicator=True)
+    unmatched = int((merged.pop("_merge") == "left_only").sum())
+    if unmatched == len(merged) and len(merged):
+        raise LicGpuError(
+            f"no sentence of {words_csv} has a ratings row in {ratings_csv} (ids {id_columns}); "
+            "check that the id columns hold the same values in both files"
+        )
+    if unmatched:
+        log.warning("%d sentence(s) of %s have no ratings row; their ratings are missing", unmatched, words_csv)
+    for c in ratings.columns:
+        if c not in id_columns and c in merged:
+            merged[c] = merged[c].fillna("")
+    src = f"{Path(words_csv).name} + {Path(ratings_csv).name}"
+    return _finish(merged, str(ratings_csv), text_column, id_columns, rating_columns,
+                   non_rating_columns, src, (str(words_csv), str(ratings_csv)))
+
+
+def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequence[str] | None = None,
+             id_columns: Sequence[str] = (), encoding: str = "utf-8",
+             rename: Mapping[str, str] | None = None,
+             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING) -> Corpus:
+    """A single CSV with a text column and rating columns (``rename`` maps input -> used names)."""
+    df = read_table(path, encoding, "data")
+    if rename:
+        df = df.rename(columns=dict(rename))
+    require_columns(df, [text_column, *id_columns], str(path), "text/id")
+    return _finish(df, str(path), text_column, id_columns, rating_columns, non_rating_columns,
+                   Path(path).name, (str(path),))
+
+
+def load_emobank(path: str | Path, encoding: str = "utf-8") -> Corpus:
+    """EmoBank's ``emobank.csv`` (``id, split, V, A, D, text``; V/A/D -> valence/arousal/dominance)."""
+    return load_csv(path, text_column="text", rating_columns=list(EMOBANK_RENAME.values()),
+                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME)
+
+
+def demo_paths() -> tuple[Path, Path]:
+    """The packaged demo corpus (sentences CSV, ratings CSV)."""
+    root = resources.files("lic_gpu").joinpath("resources/demo")
+    return Path(str(root.joinpath("words.csv"))), Path(str(root.joinpath("ratings.csv")))
+
+
+def load_demo() -> Corpus:
+    """The project's own demo corpus, in the notebook's two-CSV layout."""
+    words, ratings = demo_paths()
+    corpus = load_seed_csv(words, ratings)
+    return Corpus(corpus.frame, corpus.text_column, corpus.id_columns, corpus.rating_columns,
+                  "demo corpus (packaged)", corpus.files)
+
+
+# ---------------------------------------------------------------- classes
+
+BINNINGS = ("auto", "integer", "round_half_up")
+
+
+def check_binning(binning: str | Sequence[float]) -> str | list[float]:
+    """Validate ``data.binning``: a name in BINNINGS or increasing bin edges."""
+    if isinstance(binning, str):
+        if binning not in BINNINGS:
+            raise LicGpuError(f"binning must be one of {list(BINNINGS)} or a list of bin edges; got {binning!r}")
+        return binning
+    try:
+        edges = [float(e) for e in binning]
+    except (TypeError, ValueError):
+        raise LicGpuError(f"binning edges must be numbers; got {binning!r}") from None
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise LicGpuError(f"binning edges must be at least two increasing numbers; got {binning!r}")
+    return edges
+
+
+def round_half_up(values: pd.Series) -> pd.Series:
+    """``floor(x + 0.5)``: 2.5 -> 3, 3.5 -> 4 (``numpy.round`` would give 2 and 4)."""
+    return np.floor(values + 0.5)
+
+
+@dataclass(frozen=True)
+class ClassLabels:
+    """Class label per row (nullable Int64, NA where the rating is missing) and how it was made."""
+
+    labels: pd.Series
+    n_missing: int
+    binning: str
+
+
+def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] = "auto") -> ClassLabels:
+    """Turn one emotion's ratings into integer classes.
+
+    ``auto``: the ratings as-is when every one is integral, else rounded half up; ``integer``:
+    as-is, an error for a fractional rating; ``round_half_up``; or a list of edges ``[e0, e1, ...]``
+    giving classes 1, 2, ... for ``[e0, e1), [e1, e2), ... [e_{n-1}, e_n]``.
+    """
+    binning = check_binning(binning)
+    vals = values.astype(float)
+    present = vals.notna()
+    n_missing = int((~present).sum())
+    if not present.any():
+        raise LicGpuError(f"every rating of {column!r} is missing; nothing to group into classes")
+    x = vals[present]
+    integral = bool((x == np.floor(x)).all())
+    if binning == "integer" and not integral:
+        bad = x[x != np.floor(x)].iloc[0]
+        raise LicGpuError(
+            f"column {column!r} has a fractional rating {bad!r}; use data.binning=round_half_up or bin edges"
+        )
+    if isinstance(binning, list):
+        edges = np.asarray(binning)
+        out_of_range = (x < edges[0]) | (x > edges[-1])
+        if out_of_range.any():
+            raise LicGpuError(
+                f"column {column!r}: rating {x[out_of_range].iloc[0]!r} is outside the bin edges "
+                f"[{edges[0]}, {edges[-1]}]"
+            )
+        lab = np.clip(np.searchsorted(edges, x.to_numpy(), side="right"), 1, len(edges) - 1)
+        used = "edges"
+    elif binning == "round_half_up" or (binning == "auto" and not integral):
+        lab = round_half_up(x).to_numpy()
+        used = "round_half_up"
+    else:
+        lab = x.to_numpy()
+        used = "integer"
+    labels = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    labels[present] = lab.astype(np.int64)
+    return ClassLabels(labels, n_missing, used)
+
+
+def tokenise_all(texts: Sequence[str], tokenise: Callable[[str], Tokenised]) -> list[Tokenised]:
+    """Tokenise every sentence once (shared by all emotions)."""
+    return [tokenise(t) for t in texts]
+
+
+def build_word_dict(tokenised: Sequence[Tokenised], labels: pd.Series) -> dict[Any, list[tuple[list[str], int]]]:
+    """The notebook's ``word_dict``: class -> ``[(tokens, row_id), ...]``, classes sorted, rows in order.
+
+    Rows whose label is missing are left out.
+    """
+    out: dict[Any, list[tuple[list[str], int]]] = {}
+    lab = labels.to_numpy(dtype=float, na_value=np.nan)
+    for row, cls in enumerate(lab):
+        if math.isnan(cls):
+            continue
+        out.setdefault(int(cls), []).append((list(tokenised[row].tokens), row))
+    return dict(sorted(out.items()))

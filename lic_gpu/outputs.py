@@ -1,0 +1,136 @@
+"""Everything the main job writes into its run folder, computed first, then written atomically."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lic_gpu import report
+from lic_gpu.export import write_csv, write_json, write_text
+from lic_gpu.rebalance import apply_caps, caps_summary
+
+log = logging.getLogger(__name__)
+
+
+def swap_quality(runs) -> dict[str, Any]:
+    """Number of swaps, mean cosine, and the share of candidate neighbours refused per reason."""
+    cos = [s.cosine for r in runs for row in r.result.rows for s in row.swaps]
+    checks = {}
+    for r in runs:
+        for reason, n in r.result.refusals.items():
+            checks[reason] = checks.get(reason, 0) + n
+    total = sum(checks.values())
+    return {
+        "n_rows": sum(len(r.result.rows) for r in runs),
+        "n_swaps": len(cos),
+        "mean_cosine": round(float(np.mean(cos)), 4) if cos else None,
+        "neighbours_checked": total,
+        "share_by_outcome": {k: round(v / total, 4) for k, v in sorted(checks.items())} if total else {},
+    }
+
+
+def swap_samples(frame: pd.DataFrame, text_column: str, n: int, seed: int) -> list[dict]:
+    """Up to ``n`` new rows with their swaps, drawn reproducibly, for the report."""
+    import json
+
+    new = frame[frame["is_augmented"]]
+    if new.empty or n <= 0:
+        return []
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(new), size=min(n, len(new)), replace=False))
+    out = []
+    for _, row in new.iloc[pick].iterrows():
+        swaps = json.loads(row["swaps"])
+        out.append({"old": ", ".join(s["old"] for s in swaps), "new": ", ".join(s["new"] for s in swaps),
+                    "cosine": round(float(np.mean([s["cosine"] for s in swaps])), 3) if swaps else None,
+                    "sentence": row[text_column], "emotion": row["augmented_for"]})
+    return out
+
+
+def write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
+              emotions: Sequence[str], choice, store, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
+              caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float) -> dict:
+    """Cap, export, summarise and report one run; returns the summary."""
+    with timer("caps"):
+        caps_kind = caps_cfg.get("kind", "none")
+        capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
+                            cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,
+                            emotions=caps_cfg.get("emotions"))
+    summary: dict[str, Any] = {
+        "emotion": emotions[0] if len(emotions) == 1 else list(emotions),
+        "emotions": {},
+        "device": str(choice.device),
+        "requested_device": choice.requested,
+        "device_fallback": choice.fallback_reason or None,
+        "mode": aug_cfg.get("mode"),
+        "seed": seed,
+        "data": {"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
+                 "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
+                 "tokenizer": tokenizer, "stopwords": stopwords_origin},
+        "vectors": {"source": store.source, "words": len(store), "dim": store.dim,
+                    "dtype": str(store.vectors.dtype).replace("torch.", "")},
+        "rows": {"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
+                 "after_caps": int(len(capped.frame))},
+        "guard": guard_info,
+        "caps": caps_summary(caps_kind, capped),
+        "swap_quality": swap_quality(runs),
+        "config": cfg_yaml,
+    }
+    for r in runs:
+        res = r.result
+        summary["emotions"][r.emotion] = {
+            "binning": r.binning,
+            "missing_ratings": r.n_missing,
+            "lic_entries": r.lic.n_defined,
+            "candidate_words": res.n_candidate_words,
+            "candidate_words_in_vectors": res.n_candidate_words_in_vocab,
+            "classes": {str(c): rep.as_dict() for c, rep in res.classes.items()},
+            "timings_s": {k: round(v, 4) for k, v in res.timings_s.items()},
+        }
+    # Back-compat single-emotion view: classes at the top level.
+    if len(runs) == 1:
+        summary["classes"] = summary["emotions"][runs[0].emotion]["classes"]
+
+    files: list[Path] = []
+    with timer("write"):
+        for emo in emotions:
+            keep = (~frame["is_augmented"]) | (frame["augmented_for"] == emo)
+            files.append(write_csv(frame[keep], out_dir / f"augmented_{emo}.csv"))
+            from lic_gpu.pipeline import class_export
+
+            files.append(write_csv(class_export(frame, classes, emo, corpus.text_column),
+                                   out_dir / "exports" / f"{emo}.csv"))
+        if len(emotions) > 1:
+            files.append(write_csv(frame, out_dir / "balanced.csv"))
+        if caps_kind != "none":
+            files.append(write_csv(capped.frame, out_dir / "capped.csv"))
+        subject = "sub" if "sub" in frame.columns else (corpus.id_columns[0] if corpus.id_columns else None)
+        tables = {}
+        if subject is not None:
+            per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
+            files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
+            tables["Rows per subject"] = per_subject
+    images: list[Path] = []
+    if report_cfg.get("enabled", True):
+        with timer("report"):
+            images.append(report.plot_level_distributions(
+                frame, capped.frame, classes, capped.classes, list(corpus.rating_columns),
+                out_dir / "distributions.png",
+                cap_per_class=None))
+            for r in runs:
+                top = {c: r.lic.top_words(c, report_cfg.get("top_words", 10)) for c in r.lic.classes}
+                images.append(report.plot_top_lic_words(top, r.emotion, out_dir / f"top_lic_{r.emotion}.png",
+                                                        k=report_cfg.get("top_words", 10)))
+    summary["timings_s"] = dict(timer.timings)
+    summary["timings_s"]["total"] = round(time.perf_counter() - t_start, 4)
+    summary["outputs"] = sorted(str(p.relative_to(out_dir)) for p in files + images)
+    write_json(summary, out_dir / "summary.json")
+    if report_cfg.get("enabled", True):
+        report.write_report(out_dir, summary, images=images, tables=tables,
+                            swap_samples=swap_samples(frame, corpus.text_column,
+                                                      report_cfg.get("swap_samples", 20), seed))
+    return summary

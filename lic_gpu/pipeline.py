@@ -1,0 +1,270 @@
+"""The main job, from a composed config to the files in the run folder.
+
+``run_augment(cfg)`` is the only function that reads a ``DictConfig``; it turns it into plain
+arguments for the library functions. Nothing is written until everything has been computed, and
+every file is written atomically.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv
+from lic_gpu.device import DeviceChoice, resolve_device
+from lic_gpu.errors import LicGpuError
+from lic_gpu.guard import build_guards
+from lic_gpu.lic import LicResult, check_lic_method, compute_lic
+from lic_gpu.sampler import AugmentResult, LicAugmenter
+from lic_gpu.text import check_tokeniser, load_stopwords
+
+log = logging.getLogger(__name__)
+
+PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
+DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
+LIC_DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+# ---------------------------------------------------------------- small pieces
+
+class StageTimer:
+    """Seconds per named stage, for ``summary.json``."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+def load_corpus(kind: str, **options: Any) -> Corpus:
+    """Dispatch on ``data.kind`` to the loaders in :mod:`lic_gpu.data`."""
+    if kind not in DATA_KINDS:
+        raise LicGpuError(f"data.kind must be one of {list(DATA_KINDS)}; got {kind!r}")
+    if kind == "demo":
+        return load_demo()
+    if kind == "emobank":
+        return load_emobank(options["path"], encoding=options.get("encoding", "utf-8"))
+    if kind == "seed_csv":
+        return load_seed_csv(options["words_csv"], options["ratings_csv"],
+                             id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
+                             text_column=options.get("text_column", "label"),
+                             rating_columns=options.get("rating_columns"),
+                             encoding=options.get("encoding", "utf-8"),
+                             ratings_encoding=options.get("ratings_encoding"),
+                             non_rating_columns=options.get("non_rating_columns") or ())
+    return load_csv(options["path"], text_column=options.get("text_column", "text"),
+                    rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
+                    encoding=options.get("encoding", "utf-8"), rename=options.get("rename") or None,
+                    non_rating_columns=options.get("non_rating_columns") or ())
+
+
+def as_emotion_list(emotion: str | Sequence[str]) -> list[str]:
+    """``"arousal"`` or ``["arousal", "valence"]`` -> a list without repeats."""
+    items = [emotion] if isinstance(emotion, str) else list(emotion)
+    if not items or not all(isinstance(e, str) and e for e in items):
+        raise LicGpuError(f"emotion must be a column name or a list of names; got {emotion!r}")
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- per emotion
+
+@dataclass
+class EmotionRun:
+    """What augmenting one emotion produced (before the frames are assembled)."""
+
+    emotion: str
+    labels: pd.Series
+    binning: str
+    n_missing: int
+    lic: LicResult
+    result: AugmentResult
+    new_row_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+
+def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugmenter, device: torch.device,
+                    binning: Any = "auto", lic_method: str = "seed", lic_dtype: torch.dtype = torch.float64,
+                    timer: StageTimer | None = None) -> EmotionRun:
+    """Classes, LIC and new rows for one emotion (no I/O)."""
+    timer = timer or StageTimer()
+    cl = class_labels(corpus.frame[emotion], emotion, binning)
+    word_dict = build_word_dict(tokenised, cl.labels)
+    if len(word_dict) < 2:
+        only = next(iter(word_dict), None)
+        raise LicGpuError(
+            f"emotion {emotion!r} has only one class ({only!r}) after binning ({cl.binning}); "
+            "there is nothing to balance"
+        )
+    with timer(f"lic[{emotion}]"):
+        lic = compute_lic(word_dict, device=device, dtype=lic_dtype, method=lic_method)
+    if lic.n_defined == 0:
+        hint = ("LIC's leave-one-class-out std needs at least 3 classes with words; use lic.method=log_odds"
+                if len(word_dict) == 2 else "every class has the same word statistics")
+        raise LicGpuError(f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
+                          f"{sorted(word_dict)}): {hint}")
+    with timer(f"generate[{emotion}]"):
+        result = augmenter.fit_resample(word_dict, lic, tokenised)
+    if result.n_candidate_words and not result.n_candidate_words_in_vocab:
+        raise LicGpuError(
+            f"emotion {emotion!r}: none of the {result.n_candidate_words} candidate words (positive LIC, "
+            f"not stopwords) is in the word vectors' vocabulary ({augmenter.store.source}); check the "
+            "vectors' language/casing or the tokenizer"
+        )
+    return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result)
+
+
+def assemble(corpus: Corpus, runs: Sequence[EmotionRun]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Originals once + every emotion's new rows, with provenance; and the class labels of each row.
+
+    New rows copy every column of their source row (ratings are inherited) except the text.
+    Their ``row_id`` continues after the originals, in emotion order.
+    """
+    base = corpus.frame
+    n = len(base)
+    parts = [base.assign(is_augmented=False, row_id=np.arange(n), source_row=np.arange(n),
+                         augmented_for="", swaps="[]")]
+    class_parts = [pd.DataFrame({r.emotion: r.labels.to_numpy() for r in runs}, dtype="Int64")]
+    next_id = n
+    for r in runs:
+        rows = r.result.rows
+        src = np.fromiter((row.source_row for row in rows), dtype=np.int64, count=len(rows))
+        ids = np.arange(next_id, next_id + len(rows), dtype=np.int64)
+        r.new_row_ids = ids
+        next_id += len(rows)
+        new = base.iloc[src].reset_index(drop=True)
+        new[corpus.text_column] = [row.text for row in rows]
+        new = new.assign(is_augmented=True, row_id=ids, source_row=src, augmented_for=r.emotion,
+                         swaps=[row.swaps_json() for row in rows])
+        parts.append(new)
+        cls = pd.DataFrame({e.emotion: e.labels.to_numpy()[src] if len(src) else [] for e in runs}, dtype="Int64")
+        if len(rows):
+            cls[r.emotion] = pd.array([row.cls for row in rows], dtype="Int64")
+        class_parts.append(cls)
+    frame = pd.concat(parts, ignore_index=True)
+    classes = pd.concat(class_parts, ignore_index=True)
+    for c in corpus.rating_columns:
+        vals = frame[c]
+        if vals.notna().any() and (vals.dropna() == np.floor(vals.dropna())).all():
+            frame[c] = vals.astype("Int64")
+    return frame, classes
+
+
+def emotion_frame(frame: pd.DataFrame, emotion: str) -> pd.DataFrame:
+    """The originals plus the new rows made for ``emotion``."""
+    keep = (~frame["is_augmented"]) | (frame["augmented_for"] == emotion)
+    return frame[keep].reset_index(drop=True)
+
+
+def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str) -> pd.DataFrame:
+    """``class, sentence`` rows: what the notebook's export meant to write."""
+    keep = ((~frame["is_augmented"]) | (frame["augmented_for"] == emotion)) & classes[emotion].notna()
+    out = pd.DataFrame({"class": classes.loc[keep, emotion].astype(int), "sentence": frame.loc[keep, text_column]})
+    return out.sort_values("class", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the Hydra-facing entry
+
+def _plain(cfg_node) -> Any:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(cfg_node, resolve=True) if cfg_node is not None else None
+
+
+def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
+    """Run the main job for a composed config; returns the summary written to ``summary.json``.
+
+    ``out_dir`` defaults to Hydra's run folder. Errors meant for the user are
+    :class:`LicGpuError`; the entry script prints them as one line.
+    """
+    from omegaconf import OmegaConf
+
+    from lic_gpu import outputs
+
+    timer = StageTimer()
+    t_start = time.perf_counter()
+    if out_dir is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        out_dir = HydraConfig.get().runtime.output_dir
+    out_dir = Path(out_dir)
+    emotions = as_emotion_list(_plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion)
+    choice: DeviceChoice = resolve_device(cfg.device)
+    data_cfg = _plain(cfg.data)
+    tokenise = check_tokeniser(data_cfg.get("tokenizer", "words"))
+    lic_cfg = _plain(cfg.lic) or {}
+    lic_method = check_lic_method(lic_cfg.get("method", "seed"))
+    if lic_cfg.get("dtype", "float64") not in LIC_DTYPES:
+        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic_cfg.get('dtype')!r}")
+    sw_cfg = _plain(cfg.stopwords) or {}
+    stopwords, sw_origin = load_stopwords(sw_cfg.get("source", "auto"), sw_cfg.get("extra") or (),
+                                          sw_cfg.get("remove") or ())
+    aug_cfg = _plain(cfg.augment)
+    caps_cfg = _plain(cfg.caps) or {"kind": "none"}
+
+    with timer("load_data"):
+        corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
+        corpus.require_emotions(emotions)
+        tokenised = [tokenise(t) for t in corpus.texts]
+    log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
+
+    from lic_gpu.embeddings import EmbeddingStore
+
+    emb_cfg = _plain(cfg.embeddings)
+    with timer("load_vectors"):
+        store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+    log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
+
+    guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)
+    augmenter = LicAugmenter(
+        store, stopwords, mode=aug_cfg.get("mode", "diverse"),
+        sampling_strategy=aug_cfg.get("sampling_strategy", "auto"), k=aug_cfg.get("k", 10),
+        max_swaps=aug_cfg.get("max_swaps", 2), min_similarity=aug_cfg.get("min_similarity", 0.5),
+        max_per_source=aug_cfg.get("max_per_source"), attempts_per_row=aug_cfg.get("attempts_per_row", 10),
+        guards=guards, seed=int(cfg.seed))
+    runs = []
+    for emo in emotions:
+        log.info("augmenting %s", emo)
+        if guards:
+            for g in guards:
+                if hasattr(g, "prepare"):
+                    g.prepare(emo, corpus, tokenised)
+        runs.append(augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
+                                    binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
+                                    lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer))
+    with timer("assemble"):
+        frame, classes = assemble(corpus, runs)
+
+    summary = outputs.write_run(
+        out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
+        classes=classes, emotions=emotions, choice=choice, store=store, stopwords_origin=sw_origin,
+        tokenizer=data_cfg.get("tokenizer", "words"), aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
+        guard_info=guard_info, report_cfg=_plain(cfg.report) or {}, timer=timer, t_start=t_start)
+    return summary
+
+
+def main_guarded(fn, cfg) -> None:
+    """Run ``fn(cfg)``; a :class:`LicGpuError` (or Ctrl-C) becomes one line on stderr and exit code 2
+    (130), unless ``cfg.verbose`` asks for the traceback."""
+    try:
+        fn(cfg)
+    except LicGpuError as err:
+        if cfg.get("verbose", False):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: no output file was left half-written", file=sys.stderr)
+        sys.exit(130)

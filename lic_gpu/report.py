@@ -1,0 +1,415 @@
+"""Pictures, tables and ``report.md`` for a run folder.
+
+Every function takes plain data and a path; writes are atomic (temp file in the same folder, then
+``os.replace``) so a crashed run never leaves a half-written PNG or report behind.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from lic_gpu.errors import LicGpuError  # noqa: E402
+
+DPI = 130
+ORIGINAL_COLOUR = "#66a61e"
+ADDED_COLOUR = "#a6cee3"
+KEPT_COLOUR = "#1f78b4"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temp file next to ``path``, then move it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _save_figure(fig: plt.Figure, path: Path) -> Path:
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+    finally:
+        plt.close(fig)
+
+
+def round_half_up(values: pd.Series) -> pd.Series:
+    """Display levels of raw ratings: 2.5 -> 3 (not banker's 2); non-numbers become NA."""
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    return np.floor(numeric + 0.5).astype("Int64")
+
+
+def _levels(frame: pd.DataFrame, classes: pd.DataFrame | None, column: str) -> pd.Series:
+    if classes is not None and column in classes.columns:
+        return classes[column].astype("Int64")
+    return round_half_up(frame[column])
+
+
+def _level_counts(levels: pd.Series, mask: np.ndarray, index: np.ndarray) -> np.ndarray:
+    counts = levels[mask].dropna().astype("int64").value_counts()
+    return counts.reindex(index, fill_value=0).to_numpy()
+
+
+def plot_level_distributions(
+    frame: pd.DataFrame,
+    capped: pd.DataFrame | None,
+    classes: pd.DataFrame | None,
+    capped_classes: pd.DataFrame | None,
+    rating_columns: Sequence[str],
+    path: Path,
+    cap_per_class: Mapping[str, int] | None = None,
+) -> Path:
+    """Stacked bars per level for every rating column: originals vs added, before and after caps.
+
+    Each level gets two bars: before caps (left) and after caps (right), originals at the bottom.
+    Levels come from ``classes`` where the column has classes, else from rounding the ratings
+    half up. ``capped=None`` draws the before bars only. ``cap_per_class`` (``{column: cap}``)
+    draws the cap as a dashed line on those columns' panels.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+    """
+    columns = [c for c in rating_columns if c in frame.columns]
+    if not columns:
+        raise LicGpuError(
+            f"plot_level_distributions: none of the rating columns {list(rating_columns)} is in the frame"
+        )
+    ncols = min(3, len(columns))
+    nrows = math.ceil(len(columns) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
+                             squeeze=False, layout="constrained")
+    width = 0.38 if capped is not None else 0.7
+    before_added = frame["is_augmented"].to_numpy(dtype=bool)
+    after_added = None if capped is None else capped["is_augmented"].to_numpy(dtype=bool)
+
+    for ax, column in zip(axes.flat, columns):
+        before = _levels(frame, classes, column)
+        after = None if capped is None else _levels(capped, capped_classes, column)
+        present = pd.concat([before, after]).dropna() if after is not None else before.dropna()
+        if present.empty:
+            ax.text(0.5, 0.5, "no ratings", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(column)
+            ax.set_axis_off()
+            continue
+        index = np.arange(int(present.min()), int(present.max()) + 1)
+        x = index.astype(float)
+        shift = -0.2 if capped is not None else 0.0
+        originals = _level_counts(before, ~before_added, index)
+        added = _level_counts(before, before_added, index)
+        ax.bar(x + shift, originals, width, color=ORIGINAL_COLOUR, label="original")
+        ax.bar(x + shift, added, width, bottom=originals, color=ADDED_COLOUR,
+               label="added (before caps)")
+        if after is not None:
+            kept_originals = _level_counts(after, ~after_added, index)
+            kept = _level_counts(after, after_added, index)
+            ax.bar(x + 0.2, kept_originals, width, color=ORIGINAL_COLOUR)
+            ax.bar(x + 0.2, kept, width, bottom=kept_originals, color=KEPT_COLOUR,
+                   label="added (after caps)")
+        if cap_per_class and column in cap_per_class:
+            ax.axhline(cap_per_class[column], color="#d95f02", linestyle="--", linewidth=1.2,
+                       label="cap per class")
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(level) for level in index])
+        ax.set_title(column)
+        ax.set_xlabel(f"{column} level")
+        ax.set_ylabel("rows")
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+    for ax in list(axes.flat)[len(columns):]:
+        ax.set_axis_off()
+
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    for ax in list(axes.flat)[1:len(columns)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    wide = ncols > 1
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels) if wide else 2,
+               frameon=False)
+    if capped is not None:
+        subtitle = (f"{len(frame):,} rows before caps (left bars),{' ' if wide else chr(10)}"
+                    f"{len(capped):,} after caps (right bars)")
+    else:
+        subtitle = f"{len(frame):,} rows"
+    fig.suptitle(f"Rows per level, originals vs added:{' ' if wide else chr(10)}{subtitle}",
+                 x=0.01, ha="left")
+    return _save_figure(fig, Path(path))
+
+
+def _class_order(cls: object) -> tuple[int, float, str]:
+    """Numeric classes first, in numeric order; anything else after, by name."""
+    try:
+        return (0, float(cls), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(cls))
+
+
+def plot_top_lic_words(
+    top: Mapping[object, Sequence[tuple[str, float]]], emotion: str, path: Path, k: int = 10
+) -> Path:
+    """Horizontal bars of the top ``k`` LIC words of each class, one panel per class.
+
+    Parameters
+    ----------
+    top : mapping
+        ``{class: [(word, lic), ...]}``, any order; the ``k`` largest are drawn, largest on top.
+    emotion : str
+        For the title.
+    path : Path
+        PNG to write.
+
+    Returns
+    -------
+    Path
+    """
+    keys = sorted(top, key=_class_order)
+    if not keys:
+        raise LicGpuError(f"plot_top_lic_words: no classes to draw for emotion {emotion!r}")
+    ncols = min(4, len(keys))
+    nrows = math.ceil(len(keys) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
+                             squeeze=False, layout="constrained")
+    for ax, cls in zip(axes.flat, keys):
+        pairs = sorted(top[cls], key=lambda pair: pair[1], reverse=True)[:k]
+        ax.set_title(f"{emotion} = {cls}")
+        if not pairs:
+            ax.text(0.5, 0.5, "no words", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        words = [str(word) for word, _ in pairs][::-1]
+        scores = [float(score) for _, score in pairs][::-1]
+        ax.barh(np.arange(len(words)), scores, color=KEPT_COLOUR)
+        ax.set_yticks(np.arange(len(words)))
+        ax.set_yticklabels(words)
+        ax.set_ylim(-0.6, k - 0.4)
+        ax.set_xlabel("LIC")
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_axis_off()
+    fig.suptitle(f"Top {k} LIC words per {emotion} class", x=0.01, ha="left")
+    return _save_figure(fig, Path(path))
+
+
+def rows_per_subject(
+    frame: pd.DataFrame, capped: pd.DataFrame, subject_column: str = "sub"
+) -> pd.DataFrame:
+    """Rows per subject: originals, after augmentation, after re-balance, plus a ``total`` row."""
+    for name, data in (("augmented", frame), ("capped", capped)):
+        if subject_column not in data.columns:
+            raise LicGpuError(
+                f"rows_per_subject: column {subject_column!r} is not in the {name} frame; "
+                "set the subject column in the data config"
+            )
+    originals = frame.loc[~frame["is_augmented"].astype(bool), subject_column]
+    table = pd.DataFrame({
+        "original": originals.value_counts(),
+        "after_augmentation": frame[subject_column].value_counts(),
+        "after_rebalance": capped[subject_column].value_counts(),
+    })
+    table = table.fillna(0).astype("int64")
+    try:
+        table = table.sort_index()
+    except TypeError:  # mixed subject types: keep them in first-seen order
+        pass
+    table.index = table.index.astype(object)
+    table.loc["total"] = table.sum()
+    table.index.name = subject_column
+    return table
+
+
+def write_table_csv(table: pd.DataFrame, path: Path) -> Path:
+    """Write a table (index included) as CSV, atomically."""
+    return atomic_write(Path(path), lambda tmp: table.to_csv(tmp, encoding="utf-8"))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A GitHub-style Markdown table; pipes and newlines in cells are escaped."""
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _frame_markdown(table: pd.DataFrame) -> str:
+    header = [table.index.name or ""] + [str(c) for c in table.columns]
+    rows = [[index, *values] for index, values in zip(table.index, table.itertuples(index=False))]
+    return markdown_table(rows, header)
+
+
+def _config_section(summary: Mapping) -> list[str]:
+    config = summary.get("config")
+    if not config:
+        return []
+    return ["## Config", "", "```yaml", str(config).rstrip(), "```"]
+
+
+def _device_section(summary: Mapping) -> list[str]:
+    if "device" not in summary and "requested_device" not in summary:
+        return []
+    lines = ["## Device", ""]
+    lines.append(f"- used: `{summary.get('device', 'unknown')}`")
+    if "requested_device" in summary:
+        lines.append(f"- requested: `{summary['requested_device']}`")
+    if summary.get("device_fallback_reason"):
+        lines.append(f"- fallback: {summary['device_fallback_reason']}")
+    return lines
+
+
+def _timings_section(summary: Mapping) -> list[str]:
+    timings = summary.get("timings_s")
+    if not isinstance(timings, Mapping) or not timings:
+        return []
+    rows = [[stage, f"{float(seconds):.2f}"] for stage, seconds in timings.items()]
+    rows.append(["**total**", f"{sum(float(s) for s in timings.values()):.2f}"])
+    return ["## Timings", "", markdown_table(rows, ["stage", "seconds"])]
+
+
+def _fill_rate(value: object) -> str:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(rate) else f"{rate:.0%}"
+
+
+def _fill_rates_section(summary: Mapping) -> list[str]:
+    emotions = summary.get("emotions")
+    if not isinstance(emotions, Mapping) or not emotions:
+        return []
+    lines = ["## Fill rates", "",
+             "Generated rows per class against the rows requested to balance it."]
+    for emotion, info in emotions.items():
+        per_class = info.get("classes") if isinstance(info, Mapping) else None
+        if not isinstance(per_class, Mapping) or not per_class:
+            continue
+        rows = []
+        for cls, stats in per_class.items():
+            stats = stats if isinstance(stats, Mapping) else {}
+            rows.append([cls, stats.get("before", ""), stats.get("requested", ""),
+                         stats.get("generated", ""), _fill_rate(stats.get("fill_rate")),
+                         stats.get("shortfall_reason") or ""])
+        lines += ["", f"### {emotion}", "",
+                  markdown_table(rows, ["class", "before", "requested", "generated", "fill rate",
+                                        "shortfall reason"])]
+    return lines
+
+
+def _caps_section(summary: Mapping) -> list[str]:
+    caps = summary.get("caps")
+    if not isinstance(caps, Mapping):
+        return []
+    kind = caps.get("kind", "unknown")
+    lines = ["## Caps", "", f"- kind: `{kind}`"]
+    for key in ("region", "cap_per_class"):
+        if caps.get(key) is not None:
+            lines.append(f"- {key}: `{caps[key]}`")
+    if kind == "none":
+        return lines + ["", "No caps: every generated row was kept."]
+    dropped = caps.get("dropped") or {}
+    rows = [[emo, cls, n] for emo, per_class in dropped.items() for cls, n in per_class.items()]
+    lines += ["", "### Dropped generated rows", ""]
+    lines.append(markdown_table(rows, ["emotion", "class", "dropped"]) if rows else "None dropped.")
+    unmet = caps.get("unmet") or {}
+    rows = [[emo, cls, n] for emo, per_class in unmet.items() for cls, n in per_class.items()]
+    lines += ["", "### Caps not met", ""]
+    if rows:
+        lines += ["Too few generated rows inside the region to drop; these classes stay above the cap.",
+                  "", markdown_table(rows, ["emotion", "class", "rows above cap"])]
+    else:
+        lines.append("Every cap was met.")
+    return lines
+
+
+def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
+    lines: list[str] = []
+    for title, table in (tables or {}).items():
+        lines += [f"## {title}", "", _frame_markdown(table), ""]
+    return lines[:-1] if lines else lines
+
+
+def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
+    if not swap_samples:
+        return []
+    rows = []
+    for sample in swap_samples:
+        cosine = sample.get("cosine")
+        rows.append([sample.get("old", ""), sample.get("new", ""),
+                     "" if cosine is None else f"{float(cosine):.3f}", sample.get("sentence", "")])
+    return ["## Swap samples", "", markdown_table(rows, ["old", "new", "cosine", "sentence"])]
+
+
+def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
+    if not images:
+        return []
+    lines = ["## Figures"]
+    for image in images:
+        image = Path(image)
+        link = Path(os.path.relpath(image.resolve(), Path(out_dir).resolve())).as_posix()
+        lines += ["", f"![{image.stem}]({link})"]
+    return lines
+
+
+def write_report(
+    out_dir: Path,
+    summary: Mapping,
+    images: Sequence[Path] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    swap_samples: Sequence[Mapping] | None = None,
+) -> Path:
+    """Write ``out_dir/report.md``: config, device, timings, fill rates, caps, tables, swaps, images.
+
+    Sections whose data is missing from ``summary`` are left out. Image links are relative to
+    ``out_dir`` so the run folder can be moved.
+
+    Returns
+    -------
+    Path
+        The report written.
+    """
+    out_dir = Path(out_dir)
+    title = "# LIC augmentation report"
+    emotions = summary.get("emotions")
+    if isinstance(emotions, Mapping) and emotions:
+        title += ": " + ", ".join(str(e) for e in emotions)
+    sections = [
+        [title],
+        _config_section(summary),
+        _device_section(summary),
+        _timings_section(summary),
+        _fill_rates_section(summary),
+        _caps_section(summary),
+        _tables_section(tables),
+        _swaps_section(swap_samples),
+        _images_section(out_dir, images),
+    ]
+    text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
+    return atomic_write(out_dir / "report.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,501 @@
+"""Make new, label-consistent sentences for the classes that need rows.
+
+imbalanced-learn's ``fit_resample`` shape: :meth:`LicAugmenter.fit_resample` validates and returns a
+new :class:`AugmentResult`; the inputs are never changed. Neighbours of every candidate word come from
+one batched ``topk_ids`` call; generation is then table look-ups on the CPU.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.lic import LicResult
+from lic_gpu.text import Tokenised, split_edge_punctuation
+
+log = logging.getLogger(__name__)
+
+MODES = ("seed", "diverse")
+
+# A replacement must look like a plain word: letters with inner apostrophes or hyphens only.
+_PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$", re.UNICODE)
+
+
+# ---------------------------------------------------------------- validation
+
+def check_mode(mode: str) -> str:
+    """Validate ``augment.mode``."""
+    if mode not in MODES:
+        raise LicGpuError(f"augment.mode must be one of {list(MODES)}; got {mode!r}")
+    return mode
+
+
+def check_sampling_strategy(strategy: Any, class_sizes: Mapping[Any, int]) -> dict[Any, int]:
+    """Turn ``sampling_strategy`` into the number of rows to add per class.
+
+    Parameters
+    ----------
+    strategy : "auto" | float in (0, 1] | {class: target size}
+        ``auto``: every class up to the largest (the notebook); a float ``f``: every class up to
+        ``ceil(f * largest)``; a dict: the given classes up to the given sizes.
+    class_sizes : {class: number of sentences}
+
+    Returns
+    -------
+    {class: rows to add} for every class (0 where none are needed).
+    """
+    if not class_sizes:
+        raise LicGpuError("no class has any sentence; nothing to augment")
+    largest = max(class_sizes.values())
+    if isinstance(strategy, str):
+        if strategy != "auto":
+            raise LicGpuError(f"sampling_strategy must be 'auto', a float in (0, 1] or a dict; got {strategy!r}")
+        return {c: largest - n for c, n in class_sizes.items()}
+    if isinstance(strategy, Mapping):
+        out = {c: 0 for c in class_sizes}
+        lookup = {str(c): c for c in class_sizes}
+        for key, target in strategy.items():
+            cls = key if key in class_sizes else lookup.get(str(key))
+            if cls is None:
+                raise LicGpuError(
+                    f"sampling_strategy names class {key!r}, which has no sentence; classes are {sorted(class_sizes)}"
+                )
+            if not isinstance(target, (int, np.integer)) or isinstance(target, bool) or target < class_sizes[cls]:
+                raise LicGpuError(
+                    f"sampling_strategy[{key!r}] must be an integer >= the class's current size "
+                    f"{class_sizes[cls]}; got {target!r}"
+                )
+            out[cls] = int(target) - class_sizes[cls]
+        return out
+    if isinstance(strategy, (float, int)) and not isinstance(strategy, bool):
+        if not 0 < float(strategy) <= 1:
+            raise LicGpuError(f"sampling_strategy as a number must be in (0, 1]; got {strategy!r}")
+        target = math.ceil(float(strategy) * largest)
+        return {c: max(0, target - n) for c, n in class_sizes.items()}
+    raise LicGpuError(f"sampling_strategy must be 'auto', a float in (0, 1] or a dict; got {strategy!r}")
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class Swap:
+    """One replaced token: position in the token list, old and new token, cosine, LIC of the old word."""
+
+    pos: int
+    old: str
+    new: str
+    cosine: float
+    lic: float
+
+    def as_dict(self) -> dict:
+        return {"pos": self.pos, "old": self.old, "new": self.new,
+                "cosine": round(self.cosine, 6), "lic": round(self.lic, 6)}
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A generated sentence, its class, the row it was made from and the swaps that made it."""
+
+    cls: Any
+    source_row: int
+    text: str
+    swaps: tuple[Swap, ...]
+
+    def swaps_json(self) -> str:
+        return json.dumps([s.as_dict() for s in self.swaps], ensure_ascii=False)
+
+
+@dataclass
+class ClassReport:
+    """Per class: sentences before, rows requested and generated, attempts, and why it fell short."""
+
+    before: int
+    requested: int
+    generated: int = 0
+    attempts: int = 0
+    sources_with_candidates: int = 0
+    shortfall_reason: str = ""
+
+    @property
+    def fill_rate(self) -> float:
+        return 1.0 if self.requested == 0 else self.generated / self.requested
+
+    def as_dict(self) -> dict:
+        return {"before": self.before, "requested": self.requested, "generated": self.generated,
+                "fill_rate": round(self.fill_rate, 4), "attempts": self.attempts,
+                "sources_with_candidates": self.sources_with_candidates,
+                "shortfall_reason": self.shortfall_reason}
+
+
+@dataclass
+class AugmentResult:
+    """What :meth:`LicAugmenter.fit_resample` made."""
+
+    rows: list[NewRow]
+    classes: dict[Any, ClassReport]
+    refusals: Counter = field(default_factory=Counter)
+    n_candidate_words: int = 0
+    n_candidate_words_in_vocab: int = 0
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- the filters
+
+def match_case(template: str, word: str) -> str:
+    """Give ``word`` the capitalisation of ``template`` (Title, UPPER or as the vectors have it)."""
+    if len(template) > 1 and template.isupper():
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+class JunkFilter:
+    """Refuses replacements that are not a different plain word.
+
+    Reasons: ``not_a_word`` (punctuation, numbers, dotted abbreviations, URLs, phrase tokens with
+    ``_``), ``same_word`` (only case, punctuation or inflection differ, by Porter stem), ``stopword``.
+    """
+
+    def __init__(self, stopwords: frozenset[str]):
+        from nltk.stem import PorterStemmer
+
+        self.stopwords = stopwords
+        self._stem = PorterStemmer().stem
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        s = self._stems.get(word)
+        if s is None:
+            s = self._stems[word] = self._stem(word.lower())
+        return s
+
+    def reason(self, old_core: str, new: str) -> str | None:
+        if not _PLAIN_WORD_RE.match(new):
+            return "not_a_word"
+        low_new, low_old = new.lower(), old_core.lower()
+        if low_new == low_old or re.sub(r"\W", "", low_new) == re.sub(r"\W", "", low_old):
+            return "same_word"
+        if self.stem(low_new) == self.stem(low_old):
+            return "same_word"
+        if low_new in self.stopwords:
+            return "stopword"
+        return None
+
+
+SwapGuard = Callable[[Any, str, str], "str | None"]
+"""``guard(cls, old_word, new_word)`` -> a refusal reason or ``None`` (see :mod:`lic_gpu.guard`)."""
+
+
+# ---------------------------------------------------------------- the augmenter
+
+@dataclass
+class _Position:
+    pos: int
+    pre: str
+    core: str
+    post: str
+    lic: float
+    choices: list[tuple[str, float]]  # (replacement word, cosine), best first
+
+
+class LicAugmenter:
+    """LIC-guided word-swap oversampler.
+
+    Parameters
+    ----------
+    store : EmbeddingStore
+        Word vectors on their device (see :mod:`lic_gpu.embeddings`).
+    stopwords : frozenset of str
+        Tokens whose lowercase form is here are never replaced.
+    mode : "seed" | "diverse"
+        ``seed``: the notebook's rule (one swap: the source's highest positive-LIC token not used
+        before, exact vocabulary look-up, top-1 neighbour). ``diverse``: up to ``max_swaps`` swaps,
+        replacements drawn from the filtered top-``k`` neighbours, no duplicate sentences.
+    sampling_strategy : "auto" | float | dict, see :func:`check_sampling_strategy`
+    k : neighbours fetched per candidate word
+    max_swaps : most tokens replaced in one new sentence (diverse)
+    min_similarity : a replacement's cosine must be at least this (diverse)
+    max_per_source : most new rows made from one source sentence (diverse; None = no cap)
+    attempts_per_row : attempt budget = this x rows requested (the notebook used 10)
+    guards : callables refusing swaps that would change the rating (diverse), see :mod:`lic_gpu.guard`
+    seed : int, the one source of randomness
+    """
+
+    def __init__(self, store, stopwords: frozenset[str], mode: str = "diverse", sampling_strategy: Any = "auto",
+                 k: int = 10, max_swaps: int = 2, min_similarity: float = 0.5,
+                 max_per_source: int | None = None, attempts_per_row: int = 10,
+                 guards: Sequence[SwapGuard] = (), seed: int = 0, progress: bool | None = None):
+        self.store = store
+        self.stopwords = stopwords
+        self.mode = check_mode(mode)
+        self.sampling_strategy = sampling_strategy
+        if not isinstance(k, int) or k < 1:
+            raise LicGpuError(f"augment.k must be a positive integer; got {k!r}")
+        if not isinstance(max_swaps, int) or max_swaps < 1:
+            raise LicGpuError(f"augment.max_swaps must be a positive integer; got {max_swaps!r}")
+        if not -1.0 <= float(min_similarity) <= 1.0:
+            raise LicGpuError(f"augment.min_similarity must be in [-1, 1]; got {min_similarity!r}")
+        if max_per_source is not None and (not isinstance(max_per_source, int) or max_per_source < 1):
+            raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
+        if not isinstance(attempts_per_row, int) or attempts_per_row < 1:
+            raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
+        self.k, self.max_swaps, self.min_similarity = k, max_swaps, float(min_similarity)
+        self.max_per_source, self.attempts_per_row = max_per_source, attempts_per_row
+        self.guards = list(guards)
+        self.seed = int(seed)
+        self.progress = progress
+        self.junk = JunkFilter(stopwords)
+
+    # -- public
+
+    def fit_resample(self, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], lic: LicResult,
+                     tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None) -> AugmentResult:
+        """Generate rows for every class that needs them.
+
+        Parameters
+        ----------
+        word_dict : class -> [(tokens, row_id), ...]
+        lic : LIC of the same word dict
+        tokenised : row_id -> Tokenised, to rebuild sentences with their original spacing
+            (default: tokens joined by one space, as the notebook did)
+
+        Returns
+        -------
+        AugmentResult (the inputs are not changed)
+        """
+        sizes = {c: len(v) for c, v in word_dict.items()}
+        requested = check_sampling_strategy(self.sampling_strategy, sizes)
+        reports = {c: ClassReport(before=sizes[c], requested=requested[c]) for c in word_dict}
+        result = AugmentResult(rows=[], classes=reports)
+        t0 = time.perf_counter()
+        table = self._neighbour_table(word_dict, lic, requested, result)
+        result.timings_s["neighbours"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for ci, (cls, samples) in enumerate(word_dict.items()):
+            if requested[cls] <= 0:
+                continue
+            rng = np.random.default_rng([self.seed, ci])
+            if self.mode == "seed":
+                rows = self._generate_seed(cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised)
+            else:
+                rows = self._generate_diverse(cls, samples, requested[cls], lic, table, rng, reports[cls],
+                                              tokenised, result.refusals)
+            reports[cls].generated = len(rows)
+            result.rows.extend(rows)
+        result.timings_s["generate"] = time.perf_counter() - t0
+        return result
+
+    # -- candidate words and the one neighbour search
+
+    def _lookup(self, word: str) -> int | None:
+        if self.mode == "seed":
+            return self.store.resolve(word, lowercase=False)
+        return self.store.resolve(word)
+
+    def _core(self, token: str) -> tuple[str, str, str]:
+        if self.mode == "seed":
+            return "", token, ""
+        return split_edge_punctuation(token)
+
+    def _neighbour_table(self, word_dict, lic: LicResult, requested, result: AugmentResult) -> dict[int, list[tuple[str, float]]]:
+        """Vocabulary row -> [(neighbour, cosine), ...] for every candidate word, from one search."""
+        candidates: set[str] = set()
+        for cls, samples in word_dict.items():
+            if requested[cls] <= 0 or cls not in lic.class_index:
+                continue
+            row = lic.values[lic.class_index[cls]].detach().cpu().numpy()
+            positive = {w for w, j in lic.word_index.items() if row[j] > 0}
+            for tokens, _ in samples:
+                for tok in tokens:
+                    if tok in positive and tok.lower() not in self.stopwords:
+                        candidates.add(self._core(tok)[1])
+        candidates.discard("")
+        ids = {w: self._lookup(w) for w in sorted(candidates)}
+        found = sorted({i for i in ids.values() if i is not None})
+        result.n_candidate_words = len(candidates)
+        result.n_candidate_words_in_vocab = sum(i is not None for i in ids.values())
+        if not found:
+            return {}
+        k = min(self.k, len(self.store) - 1)
+        if k < 1:
+            return {}
+        scores, nbr = self.store.topk_ids(torch.tensor(found, dtype=torch.long), k, progress=self.progress)
+        words = self.store.words
+        scores_l, nbr_l = scores.tolist(), nbr.tolist()
+        return {q: [(words[j], s) for j, s in zip(nbr_l[r], scores_l[r]) if j >= 0]
+                for r, q in enumerate(found)}
+
+    # -- the notebook's rule
+
+    def _generate_seed(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport, tokenised):
+        n_exist = len(samples)
+        rows: list[NewRow] = []
+        used: set[tuple[int, int]] = set()
+        ranked = []
+        for tokens, _ in samples:
+            lst = [(pos, w, lic.get(cls, w, 0.0)) for pos, w in enumerate(tokens) if w.lower() not in self.stopwords]
+            lst.sort(key=lambda x: -x[2])
+            ranked.append([x for x in lst if x[2] > 0])
+        report.sources_with_candidates = sum(
+            any(self._lookup(w) is not None for _, w, _ in r) for r in ranked)
+        budget = missing * self.attempts_per_row
+        attempts = 0
+        while len(rows) < missing and attempts < budget:
+            attempts += 1
+            idx = int(rng.integers(n_exist))
+            tokens, row_id = samples[idx]
+            for pos, word, score in ranked[idx]:
+                if (idx, pos) in used:
+                    continue
+                vid = self._lookup(word)
+                if vid is None:
+                    continue
+                nbrs = table.get(vid, [])
+                replacement = next(((w, s) for w, s in nbrs if w != word), None)
+                if replacement is None:
+                    continue
+                new_tokens = list(tokens)
+                new_tokens[pos] = replacement[0]
+                rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens),
+                                   (Swap(pos, word, replacement[0], replacement[1], score),)))
+                used.add((idx, pos))
+                break
+        report.attempts = attempts
+        if len(rows) < missing:
+            report.shortfall_reason = _seed_shortfall(ranked, used, budget, report)
+        return rows
+
+    # -- the default: several swaps, filtered neighbours, no duplicates
+
+    def _choices(self, cls, core: str, table, refusals: Counter) -> list[tuple[str, float]]:
+        """Acceptable replacements of ``core`` in ``cls``, each refusal counted once per word."""
+        vid = self.store.resolve(core) if core else None
+        if vid is None:
+            return []
+        choices = []
+        for new, cos in table.get(vid, []):
+            if cos < self.min_similarity:
+                refusals["below_min_similarity"] += 1
+                continue
+            reason = self.junk.reason(core, new)
+            if reason is None:
+                for guard in self.guards:
+                    reason = guard(cls, core, new)
+                    if reason:
+                        break
+            if reason:
+                refusals[reason] += 1
+                continue
+            choices.append((match_case(core, new), cos))
+        refusals["accepted"] += len(choices)
+        return choices
+
+    def _positions(self, cls, tokens, lic: LicResult, table, refusals: Counter, cache: dict) -> list[_Position]:
+        out = []
+        for pos, tok in enumerate(tokens):
+            score = lic.get(cls, tok, 0.0)
+            if score <= 0 or tok.lower() in self.stopwords:
+                continue
+            pre, core, post = split_edge_punctuation(tok)
+            choices = cache.get(core)
+            if choices is None:
+                choices = cache[core] = self._choices(cls, core, table, refusals)
+            if choices:
+                out.append(_Position(pos, pre, core, post, score, choices))
+        return out
+
+    def _generate_diverse(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport,
+                          tokenised, refusals: Counter):
+        existing = {_dedup_key(" ".join(t)) for t, _ in samples}
+        sources = []
+        cache: dict[str, list[tuple[str, float]]] = {}
+        for tokens, row_id in samples:
+            positions = self._positions(cls, tokens, lic, table, refusals, cache)
+            if positions:
+                sources.append((tokens, row_id, positions))
+        report.sources_with_candidates = len(sources)
+        rows: list[NewRow] = []
+        if not sources:
+            report.shortfall_reason = (
+                f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
+                "acceptable neighbour in the vectors")
+            return rows
+        capacity = sum(min(_combinations(p, self.max_swaps), self.max_per_source or math.inf)
+                       for _, _, p in sources)
+        made_from = Counter()
+        open_sources = list(range(len(sources)))
+        budget = missing * self.attempts_per_row
+        attempts = duplicates = 0
+        while len(rows) < missing and attempts < budget and open_sources:
+            attempts += 1
+            si = open_sources[int(rng.integers(len(open_sources)))]
+            tokens, row_id, positions = sources[si]
+            n_swaps = int(rng.integers(1, min(self.max_swaps, len(positions)) + 1))
+            weights = np.array([p.lic for p in positions], dtype=float)
+            chosen = rng.choice(len(positions), size=n_swaps, replace=False, p=weights / weights.sum())
+            new_tokens = list(tokens)
+            swaps = []
+            for pi in sorted(int(i) for i in chosen):
+                p = positions[pi]
+                new, cos = p.choices[int(rng.integers(len(p.choices)))]
+                new_tokens[p.pos] = p.pre + new + p.post
+                swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
+            key = _dedup_key(" ".join(new_tokens))
+            if key in existing:
+                duplicates += 1
+                continue
+            existing.add(key)
+            rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), tuple(swaps)))
+            made_from[si] += 1
+            if self.max_per_source and made_from[si] >= self.max_per_source:
+                open_sources.remove(si)
+        report.attempts = attempts
+        if len(rows) < missing:
+            if capacity < missing:
+                cap_note = f", at most {self.max_per_source} per source" if self.max_per_source else ""
+                report.shortfall_reason = (
+                    f"only {capacity} distinct swaps possible from {len(sources)} sentences with eligible "
+                    f"words (of {len(samples)}){cap_note}")
+            else:
+                report.shortfall_reason = (
+                    f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
+                    "raise augment.attempts_per_row or augment.k")
+        return rows
+
+
+def _combinations(positions: list[_Position], max_swaps: int) -> float:
+    """Distinct sentences one source can give with 1..max_swaps swaps (elementary symmetric sums)."""
+    e = [1.0] + [0.0] * max_swaps
+    for p in positions:
+        n = len(p.choices)
+        for j in range(max_swaps, 0, -1):
+            e[j] += e[j - 1] * n
+    return sum(e[1:])
+
+
+def _seed_shortfall(ranked, used, budget, report: ClassReport) -> str:
+    free = sum(1 for i, r in enumerate(ranked) for pos, _, _ in r if (i, pos) not in used)
+    if report.sources_with_candidates == 0:
+        return "no sentence has a positive-LIC non-stopword token in the vectors' vocabulary"
+    return (f"attempt budget of {budget} used up (the notebook's 10 x missing); "
+            f"{free} unused positive-LIC positions left")
+
+
+def _dedup_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _rebuild(tokenised, row_id: int, tokens: Sequence[str]) -> str:
+    if tokenised is None:
+        return " ".join(tokens)
+    return tokenised[row_id].detokenise(tokens)

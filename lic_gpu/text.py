@@ -1,0 +1,137 @@
+"""Tokenisers that can put a sentence back together exactly, and the stopword list."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
+
+# A word keeps inner apostrophes (don't, o'clock, rock'n'roll) and inner hyphens are split off as
+# punctuation; anything else that is not a space is a one-character punctuation token.
+_WORD_RE = re.compile(r"[^\W_]+(?:[\'\u2019][^\W_]+)*|_+|[^\w\s]", re.UNICODE)
+_WS_RE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Tokenised:
+    """Tokens plus the text between them, so ``detokenise`` gives the sentence back to the byte.
+
+    ``gaps`` has ``len(tokens) + 1`` entries: before the first token, between tokens, after the last.
+    """
+
+    tokens: tuple[str, ...]
+    gaps: tuple[str, ...]
+
+    def detokenise(self, tokens: Sequence[str] | None = None) -> str:
+        """Join ``tokens`` (default: the original ones) with the original gaps."""
+        toks = self.tokens if tokens is None else tokens
+        if len(toks) != len(self.tokens):
+            raise ValueError("detokenise needs exactly as many tokens as were split")
+        parts = [self.gaps[0]]
+        for tok, gap in zip(toks, self.gaps[1:]):
+            parts.append(tok)
+            parts.append(gap)
+        return "".join(parts)
+
+
+def _split(pattern: re.Pattern, text: str) -> Tokenised:
+    tokens, gaps, last = [], [], 0
+    for m in pattern.finditer(text):
+        gaps.append(text[last:m.start()])
+        tokens.append(m.group())
+        last = m.end()
+    gaps.append(text[last:])
+    return Tokenised(tuple(tokens), tuple(gaps))
+
+
+def whitespace_tokenise(text: str) -> Tokenised:
+    """The notebook's ``str.split()``: tokens are runs of non-space characters."""
+    return _split(_WS_RE, text)
+
+
+def words_tokenise(text: str) -> Tokenised:
+    """Words with punctuation split off; apostrophes inside words are kept (``don't``)."""
+    return _split(_WORD_RE, text)
+
+
+TOKENISERS = {"whitespace": whitespace_tokenise, "words": words_tokenise}
+
+
+def check_tokeniser(name: str):
+    """Return the tokeniser function called ``name``."""
+    try:
+        return TOKENISERS[name]
+    except (KeyError, TypeError):
+        raise LicGpuError(f"tokenizer must be one of {sorted(TOKENISERS)}; got {name!r}") from None
+
+
+_PUNCT_EDGE_RE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)
+
+
+def split_edge_punctuation(token: str) -> tuple[str, str, str]:
+    """``'"Hello,'`` -> ``('"', 'Hello', ',')``; a token of punctuation only is all prefix."""
+    m = _PUNCT_EDGE_RE.match(token)
+    pre, core, post = m.group(1), m.group(2), m.group(3)
+    if not core:
+        return token, "", ""
+    return pre, core, post
+
+
+@lru_cache(maxsize=1)
+def packaged_stopwords() -> frozenset[str]:
+    """The English list shipped with the package (the same words as nltk's English list)."""
+    text = resources.files("lic_gpu").joinpath("resources/stopwords_english.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.split() if w.strip())
+
+
+@lru_cache(maxsize=1)
+def nltk_stopwords() -> frozenset[str] | None:
+    """nltk's English stopwords when its data is installed, else ``None`` (no download is tried)."""
+    try:
+        from nltk.corpus import stopwords
+
+        return frozenset(stopwords.words("english"))
+    except (LookupError, ImportError, OSError):
+        return None
+
+
+STOPWORD_SOURCES = ("auto", "nltk", "packaged", "none")
+
+
+def load_stopwords(source: str = "auto", extra: Iterable[str] = (), remove: Iterable[str] = ()) -> tuple[frozenset[str], str]:
+    """Build the stopword set.
+
+    Parameters
+    ----------
+    source : {"auto", "nltk", "packaged", "none"}
+        ``auto`` takes nltk's list when its data is installed and the packaged copy otherwise.
+    extra, remove : iterables of str
+        Words to add to / take out of the list (lower-cased).
+
+    Returns
+    -------
+    (frozenset of str, str)
+        The words and where they came from (for the run summary).
+    """
+    if source not in STOPWORD_SOURCES:
+        raise LicGpuError(f"stopwords.source must be one of {list(STOPWORD_SOURCES)}; got {source!r}")
+    if source == "none":
+        words, origin = frozenset(), "none"
+    elif source == "packaged":
+        words, origin = packaged_stopwords(), "packaged"
+    else:
+        nl = nltk_stopwords()
+        if nl is None and source == "nltk":
+            raise LicGpuError(
+                "stopwords.source='nltk' but nltk's stopwords data is not installed; "
+                "run python -m nltk.downloader stopwords, or use stopwords.source=packaged"
+            )
+        words, origin = (nl, "nltk") if nl is not None else (packaged_stopwords(), "packaged")
+    words = (set(words) | {w.lower() for w in extra}) - {w.lower() for w in remove}
+    return frozenset(words), origin

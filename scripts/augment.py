@@ -1,0 +1,19 @@
+"""Balance an emotion's rating classes with LIC-guided word swaps.
+
+    python scripts/augment.py                         # demo corpus, packaged GloVe, emotion=arousal
+    python scripts/augment.py emotion=valence device=cuda
+    python scripts/augment.py -m emotion=arousal,valence
+"""
+import hydra
+from omegaconf import DictConfig
+
+from lic_gpu.pipeline import main_guarded, run_augment
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="augment")
+def main(cfg: DictConfig) -> None:
+    main_guarded(run_augment, cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Shared fixtures: where ../shared is (EmoBank, the reference) and the reference module itself."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("LIC_GPU_SHARED", ROOT.parent / "shared"))
+EMOBANK = SHARED / "data" / "emobank"
+REFERENCE = SHARED / "reference" / "seed_reference.py"
+
+needs_shared = pytest.mark.skipif(not REFERENCE.exists() or not EMOBANK.exists(),
+                                  reason="../shared (EmoBank, the reference) is not present")
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The notebook's algorithm (../shared/reference/seed_reference.py), imported, never copied."""
+    if not REFERENCE.exists():
+        pytest.skip("../shared/reference/seed_reference.py is not present")
+    spec = importlib.util.spec_from_file_location("seed_reference", REFERENCE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def emobank_seed():
+    """EmoBank in the notebook's two-CSV layout, loaded by lic_gpu."""
+    if not EMOBANK.exists():
+        pytest.skip("EmoBank is not present in ../shared")
+    from lic_gpu.data import load_seed_csv
+
+    return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
+                         rating_columns=["valence", "arousal", "dominance"])

@@ -1,0 +1,229 @@
+"""Report: PNGs are written and readable, tables count right, report.md has its sections."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.rebalance import cap_rectangle, caps_summary
+from lic_gpu.report import (
+    atomic_write,
+    markdown_table,
+    plot_level_distributions,
+    plot_top_lic_words,
+    round_half_up,
+    rows_per_subject,
+    write_report,
+    write_table_csv,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def augmented():
+    """A small augmented frame: 40 originals then 120 arousal rows; joy is a raw float rating."""
+    rng = np.random.default_rng(0)
+    n_orig, n_new = 40, 120
+    n = n_orig + n_new
+    frame = pd.DataFrame({
+        "sub": rng.choice(["s01", "s02", "s03"], n),
+        "episode": rng.integers(1, 3, n),
+        "segment": np.arange(n),
+        "label": [f"sentence {i}" for i in range(n)],
+        "arousal": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(3, 7, n_new)]),
+        "valence": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(2, 6, n_new)]),
+        "joy": rng.uniform(0, 4, n).round(2),
+    })
+    frame.loc[5, "joy"] = np.nan
+    frame["is_augmented"] = np.arange(n) >= n_orig
+    frame["row_id"] = np.arange(n)
+    frame["source_row"] = np.where(frame["is_augmented"], rng.integers(0, n_orig, n), np.arange(n))
+    frame["augmented_for"] = np.where(frame["is_augmented"], "arousal", "")
+    frame["swaps"] = "[]"
+    classes = frame[["arousal", "valence"]].astype("Int64")
+    return frame, classes
+
+
+@pytest.fixture
+def capped(augmented):
+    frame, classes = augmented
+    return cap_rectangle(frame, classes, {"valence": [2, 5], "arousal": [3, 6]}, 12, seed=42)
+
+
+def _assert_png(path: Path) -> np.ndarray:
+    assert path.is_file() and path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == PNG_MAGIC
+    image = mpimg.imread(path)
+    assert image.shape[0] > 200 and image.shape[1] > 300
+    return image
+
+
+def _no_temp_files(folder: Path) -> None:
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_level_distributions_png_for_every_rating_column(tmp_path, augmented, capped):
+    frame, classes = augmented
+    path = plot_level_distributions(frame, capped.frame, classes, capped.classes,
+                                    ["arousal", "valence", "joy"], tmp_path / "levels.png",
+                                    cap_per_class={"arousal": 12, "valence": 12})
+    image = _assert_png(path)
+    # Three panels side by side: wider than tall.
+    assert image.shape[1] > image.shape[0]
+    _no_temp_files(tmp_path)
+
+
+def test_level_distributions_without_caps_and_with_empty_column(tmp_path, augmented):
+    frame, classes = augmented
+    frame = frame.assign(anger=np.nan)
+    path = plot_level_distributions(frame, None, classes, None, ["arousal", "anger", "missing"],
+                                    tmp_path / "before.png")
+    _assert_png(path)
+
+
+def test_level_distributions_rejects_no_known_column(tmp_path, augmented):
+    frame, classes = augmented
+    with pytest.raises(LicGpuError, match="rating columns"):
+        plot_level_distributions(frame, None, classes, None, ["nope"], tmp_path / "x.png")
+
+
+def test_round_half_up_not_bankers():
+    levels = round_half_up(pd.Series([0.5, 1.5, 2.5, 2.49, 3.0, None, "x"]))
+    assert levels.tolist()[:5] == [1, 2, 3, 2, 3]
+    assert levels.isna().tolist()[5:] == [True, True]
+
+
+def test_top_lic_words_png(tmp_path):
+    top = {
+        cls: [(f"word{cls}_{i}", 1.0 / (i + 1)) for i in range(12)] for cls in range(1, 8)
+    }
+    top[4] = []
+    path = plot_top_lic_words(top, "arousal", tmp_path / "top_lic_arousal.png")
+    _assert_png(path)
+    _no_temp_files(tmp_path)
+
+
+def test_top_lic_words_needs_a_class(tmp_path):
+    with pytest.raises(LicGpuError, match="arousal"):
+        plot_top_lic_words({}, "arousal", tmp_path / "x.png")
+
+
+def test_rows_per_subject_counts_and_csv(tmp_path):
+    frame = pd.DataFrame({"sub": ["a", "a", "b", "a", "b", "b", "c"],
+                          "is_augmented": [False, False, False, True, True, True, True]})
+    capped = frame.iloc[[0, 1, 2, 4]]
+
+    table = rows_per_subject(frame, capped)
+
+    assert list(table.columns) == ["original", "after_augmentation", "after_rebalance"]
+    assert table.loc["a"].tolist() == [2, 3, 2]
+    assert table.loc["b"].tolist() == [1, 3, 2]
+    assert table.loc["c"].tolist() == [0, 1, 0]
+    assert table.loc["total"].tolist() == [3, 7, 4]
+    assert table.index[-1] == "total" and table.index.name == "sub"
+
+    path = write_table_csv(table, tmp_path / "rows_per_subject.csv")
+    back = pd.read_csv(path, index_col=0)
+    assert back.loc["total"].tolist() == [3, 7, 4]
+
+
+def test_rows_per_subject_names_missing_column():
+    frame = pd.DataFrame({"is_augmented": [False]})
+    with pytest.raises(LicGpuError, match="'speaker'"):
+        rows_per_subject(frame, frame, subject_column="speaker")
+
+
+def _summary(cap_result) -> dict:
+    return {
+        "config": "emotion: arousal\ncaps:\n  kind: rectangle\n  cap_per_class: 12\n",
+        "device": "cpu",
+        "requested_device": "cuda",
+        "device_fallback_reason": "CUDA is not available",
+        "timings_s": {"load": 0.5, "lic": 1.25, "sample": 3.0},
+        "emotions": {
+            "arousal": {"classes": {
+                1: {"before": 5, "requested": 20, "generated": 20, "fill_rate": 1.0,
+                    "shortfall_reason": ""},
+                2: {"before": 3, "requested": 22, "generated": 11, "fill_rate": 0.5,
+                    "shortfall_reason": "too few sentences with | LIC words"},
+            }},
+        },
+        "caps": caps_summary("rectangle", cap_result),
+    }
+
+
+def test_write_report_has_every_section(tmp_path, augmented, capped):
+    frame, classes = augmented
+    figures = tmp_path / "figures"
+    levels = plot_level_distributions(frame, capped.frame, classes, capped.classes,
+                                      ["arousal", "valence"], figures / "levels.png")
+    table = rows_per_subject(frame, capped.frame)
+    swaps = [{"old": "happy", "new": "glad", "cosine": 0.8123, "sentence": "i am glad\ntoday"}]
+
+    path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": table}, swaps)
+
+    text = path.read_text(encoding="utf-8")
+    assert path == tmp_path / "report.md"
+    for heading in ["# LIC augmentation report: arousal", "## Config", "## Device", "## Timings",
+                    "## Fill rates", "### arousal", "## Caps", "### Dropped generated rows",
+                    "## Rows per subject", "## Swap samples", "## Figures"]:
+        assert heading in text, heading
+    assert "```yaml\nemotion: arousal" in text
+    assert "- requested: `cuda`" in text and "fallback: CUDA is not available" in text
+    assert "| **total** | 4.75 |" in text
+    assert "| 2 | 3 | 22 | 11 | 50% | too few sentences with \\| LIC words |" in text
+    assert "![levels](figures/levels.png)" in text
+    assert "| happy | glad | 0.812 | i am glad today |" in text
+    assert f"| total | 40 | {len(frame)} | {len(capped.frame)} |" in text
+    for emotion, per_class in capped.dropped.items():
+        for cls, n in per_class.items():
+            assert f"| {emotion} | {cls} | {n} |" in text
+    _no_temp_files(tmp_path)
+
+
+def test_write_report_reports_unmet_caps(tmp_path):
+    summary = {"caps": {"kind": "rectangle", "dropped": {}, "unmet": {"valence": {3: 7}}}}
+    text = write_report(tmp_path, summary).read_text()
+    assert "### Caps not met" in text and "| valence | 3 | 7 |" in text
+    assert "None dropped." in text
+
+
+def test_write_report_skips_missing_sections(tmp_path):
+    text = write_report(tmp_path, {}).read_text()
+    assert text.startswith("# LIC augmentation report")
+    assert "##" not in text
+
+    text = write_report(tmp_path, {"caps": {"kind": "none"}, "emotions": {"joy": {}},
+                                   "timings_s": {}}).read_text()
+    assert "No caps" in text and "## Timings" not in text and "## Fill rates" in text
+
+
+def test_write_report_tolerates_odd_values(tmp_path):
+    summary = {"emotions": {"joy": {"classes": {1: {"fill_rate": None}, 2: {"fill_rate": float("nan")},
+                                                3: "not a dict"}}}}
+    text = write_report(tmp_path, summary, swap_samples=[{"old": "a"}]).read_text()
+    assert "### joy" in text and "| a |" in text
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+
+    def fail(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, fail)
+    assert target.read_text() == "old"
+    _no_temp_files(tmp_path)
+
+
+def test_markdown_table_escapes():
+    text = markdown_table([["a|b", "x\ny", 0.123456, None]], ["h1", "h2", "h3", "h4"])
+    assert text.splitlines()[2] == "| a\\|b | x y | 0.123 |  |"
