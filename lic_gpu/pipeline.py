@@ -115,6 +115,9 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
                 if len(word_dict) == 2 else "every class has the same word statistics")
         raise LicGpuError(f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
                           f"{sorted(word_dict)}): {hint}")
+    for guard in augmenter.guards:
+        if hasattr(guard, "prepare"):
+            guard.prepare(emotion, lic)
     with timer(f"generate[{emotion}]"):
         result = augmenter.fit_resample(word_dict, lic, tokenised)
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
@@ -237,10 +240,6 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
     runs = []
     for emo in emotions:
         log.info("augmenting %s", emo)
-        if guards:
-            for g in guards:
-                if hasattr(g, "prepare"):
-                    g.prepare(emo, corpus, tokenised)
         runs.append(augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
                                     binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
                                     lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer))
