@@ -299,7 +299,7 @@ class LicAugmenter:
 
     def _lookup(self, word: str) -> int | None:
         if self.mode == "seed":
-            return self.store.resolve(word, lowercase=False)
+            return self.store.index.get(word)  # gensim's look-up: the exact token only
         return self.store.resolve(word)
 
     def _core(self, token: str) -> tuple[str, str, str]:

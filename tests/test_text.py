@@ -1,0 +1,59 @@
+"""Tokenisers put sentences back together exactly; stopwords come from nltk or the packaged list."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.text import (check_tokeniser, load_stopwords, packaged_stopwords, split_edge_punctuation,
+                          whitespace_tokenise, words_tokenise)
+
+from conftest import SHARED
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+@pytest.mark.parametrize("tok", [whitespace_tokenise, words_tokenise])
+def test_round_trip_any_text(tok, text):
+    assert tok(text).detokenise() == text
+
+
+def test_whitespace_is_str_split():
+    s = "  I  didn't know,  did you?\tNo.\n"
+    assert list(whitespace_tokenise(s).tokens) == s.split()
+
+
+def test_words_keeps_inner_apostrophes_and_splits_punctuation():
+    t = words_tokenise('"Don\u2019t" go -- it\'s 3,666 dollars!')
+    assert t.tokens == ('"', "Don\u2019t", '"', "go", "-", "-", "it's", "3", ",", "666", "dollars", "!")
+
+
+def test_detokenise_with_replacements_keeps_spacing():
+    t = words_tokenise("I was  thrilled, really.")
+    toks = list(t.tokens)
+    toks[2] = "delighted"
+    assert t.detokenise(toks) == "I was  delighted, really."
+
+
+def test_edge_punctuation():
+    assert split_edge_punctuation('"Hello,') == ('"', "Hello", ",")
+    assert split_edge_punctuation("--") == ("--", "", "")
+    assert split_edge_punctuation("don't") == ("", "don't", "")
+
+
+def test_packaged_stopwords_equal_nltk_list_file():
+    path = SHARED / "data" / "stopwords_english.txt"
+    if not path.exists():
+        pytest.skip("../shared not present")
+    assert packaged_stopwords() == frozenset(path.read_text().split())
+
+
+def test_stopword_options():
+    words, origin = load_stopwords("packaged", extra=["Um"], remove=["the"])
+    assert origin == "packaged" and "um" in words and "the" not in words
+    assert load_stopwords("none")[0] == frozenset()
+    assert load_stopwords("auto")[1] in ("nltk", "packaged")
+    with pytest.raises(LicGpuError, match="stopwords.source"):
+        load_stopwords("french")
+    with pytest.raises(LicGpuError, match="tokenizer must be one of"):
+        check_tokeniser("spacy")
