@@ -1,12 +1,476 @@
-"""Swap guards: refuse replacements that would change a sentence's rating (see issue 8).
+"""Swap guards: refuse replacements that would change a sentence's rating (issue 8).
 
-Filled in by the rating-consistency work; until then no guard is configured.
+Word vectors put antonyms close together (``joy -> sadness``, ``hell -> heaven``), so a
+nearest-neighbour swap can move a sentence to another level of the very emotion it is meant to
+stay in. In ``mode=diverse`` the sampler asks every guard ``guard(cls, old_word, new_word)`` for
+each candidate neighbour; a returned string is the refusal reason and is counted per reason in
+``AugmentResult.refusals``.
+
+Rating-lean guard (``augment.guard.corpus``, reason ``"rating_lean"``)
+    Learned from the user's own data, so it works for any ordinal emotion, not only valence.
+    From the class x vocabulary counts of the emotion (merged over case) each word ``w`` gets
+
+    * ``m_w`` -- the mean class level of its ``n_w`` occurrences,
+    * a posterior mean shrunk toward the corpus mean level ``mu`` with ``alpha`` pseudo-counts
+      spread as the class prior (additive/Dirichlet smoothing): ``(n_w m_w + alpha mu) / (n_w + alpha)``,
+    * its *lean*: that posterior mean minus ``mu``, divided by ``tau``, the spread of true word
+      means across the vocabulary.
+
+    ``alpha = sigma^2 / tau^2`` (``prior_strength: auto``) comes from an empirical-Bayes moment
+    estimate over words seen at least twice: ``tau^2 = mean (m_w - mu)^2 - mean sigma^2 / n_w``,
+    with ``sigma^2`` the class-level variance of all tokens. A word seen once or twice is pulled
+    almost to 0 (no evidence, no lean), a word seen hundreds of times keeps its mean: rare words
+    cannot block or license swaps on noise. Leans are in units of ``tau``, so one ``margin``
+    means the same on a 3-class and a 9-class emotion.
+
+    Words that are not in the corpus (most replacements come from the vectors' vocabulary) take
+    the similarity-weighted mean lean of their ``neighbours`` nearest corpus words (cosine at least
+    ``min_neighbour_similarity``), looked up once and cached; :meth:`RatingLeanGuard.prefetch`
+    does many words in one search. Words with no such neighbour count as lean 0.
+
+    A swap is refused when ``|lean(new) - lean(old)| > margin``. Classes are taken as ordered
+    levels (their numeric value; non-numeric labels use their sorted rank).
+
+Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
+    VADER's valence lexicon (``vader_lexicon.txt`` from vaderSentiment, MIT): refuse a swap when
+    both words are in the lexicon, both valences are outside ``[-dead_zone, dead_zone]``, and their
+    signs differ. English valence only; off by default so that the corpus guard stands on its own
+    (see benchmarks/results/swap_quality.md for both).
+
+:func:`swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
+
+Config (``augment.guard``; a missing section means ``enabled`` is true in ``mode=diverse``)::
+
+    guard:
+      enabled: true
+      corpus: {enabled: true, margin: 1.0, prior_strength: auto, neighbours: 10,
+               min_neighbour_similarity: 0.5}
+      lexicon: {enabled: false, dead_zone: 0.0, path: null}
 """
 from __future__ import annotations
 
-from typing import Any
+import logging
+import math
+import os
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import torch
+
+from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MARGIN = 1.0
+DEFAULT_NEIGHBOURS = 10
+DEFAULT_MIN_NEIGHBOUR_SIMILARITY = 0.5
+DEFAULT_DEAD_ZONE = 0.0
+# Bounds on the automatic prior strength: at least one pseudo-count, at most as many as a
+# very frequent word has occurrences (beyond that every lean would be ~0).
+ALPHA_BOUNDS = (1.0, 1000.0)
+
+
+# ---------------------------------------------------------------- the corpus-derived lean (pure maths)
+
+def merge_case(counts: torch.Tensor, vocab: Sequence[str]) -> tuple[torch.Tensor, list[str]]:
+    """Sum the count columns of words that differ only by case; returns (counts, lowercase vocab)."""
+    low = [w.lower() for w in vocab]
+    index: dict[str, int] = {}
+    cols = [index.setdefault(w, len(index)) for w in low]
+    col = torch.tensor(cols, dtype=torch.long, device=counts.device)
+    merged = torch.zeros(counts.shape[0], len(index), dtype=counts.dtype, device=counts.device)
+    merged.index_add_(1, col, counts)
+    return merged, list(index)
+
+
+def class_levels(classes: Sequence[Any]) -> torch.Tensor:
+    """Numeric level of each class (row order); the rank when a label is not a number."""
+    try:
+        return torch.tensor([float(c) for c in classes], dtype=torch.float64)
+    except (TypeError, ValueError):
+        return torch.arange(len(classes), dtype=torch.float64)
+
+
+def word_leans(counts: torch.Tensor, levels: torch.Tensor, prior_strength: float | str = "auto",
+               min_count_for_tau: int = 2) -> tuple[torch.Tensor, dict[str, float]]:
+    """Smoothed lean of every word toward high or low levels.
+
+    Parameters
+    ----------
+    counts : (K, V) tensor, token counts per class and word
+    levels : (K,) tensor, the numeric level of each class
+    prior_strength : "auto" or a positive number, ``alpha`` (pseudo-counts toward the prior)
+    min_count_for_tau : words seen fewer times are left out of the ``tau`` estimate
+
+    Returns
+    -------
+    (V,) float64 tensor of leans in units of ``tau`` (0 for words never seen), and the fitted
+    ``{"mu", "sigma", "tau", "alpha"}``.
+    """
+    c = counts.to(torch.float64)
+    lev = levels.to(device=c.device, dtype=torch.float64)
+    n = c.sum(dim=0)
+    grand = n.sum()
+    if grand <= 0:
+        return torch.zeros_like(n), {"mu": math.nan, "sigma": 0.0, "tau": 0.0, "alpha": math.nan}
+    prior = c.sum(dim=1) / grand
+    mu = (prior * lev).sum()
+    sigma2 = (prior * (lev - mu) ** 2).sum()
+    seen = n > 0
+    mean = torch.where(seen, (c * lev[:, None]).sum(dim=0) / n.clamp_min(1), mu)
+    sel = n >= min_count_for_tau
+    tau2_hat = (((mean - mu) ** 2)[sel].mean() - (sigma2 / n[sel]).mean()) if bool(sel.any()) else mu.new_tensor(0.0)
+    if prior_strength == "auto":
+        lo, hi = ALPHA_BOUNDS
+        alpha = hi if float(tau2_hat) <= 0 else min(hi, max(lo, float(sigma2 / tau2_hat)))
+    else:
+        alpha = float(prior_strength)
+    # tau consistent with the alpha used, so leans stay comparable when alpha is set by hand
+    tau = math.sqrt(float(sigma2) / alpha) if sigma2 > 0 else 0.0
+    post = (n * mean + alpha * mu) / (n + alpha)
+    lean = (post - mu) / tau if tau > 0 else torch.zeros_like(post)
+    return lean, {"mu": float(mu), "sigma": math.sqrt(float(sigma2)), "tau": tau, "alpha": alpha}
+
+
+def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_leans: torch.Tensor,
+                    k: int, min_similarity: float) -> torch.Tensor:
+    """Similarity-weighted mean lean of each query's ``k`` nearest corpus words (0 with none near).
+
+    ``query`` (Q, D) and ``corpus_vectors`` (N, D) are unit-normalised; one matmul, one topk.
+    """
+    if corpus_vectors.shape[0] == 0 or query.shape[0] == 0:
+        return torch.zeros(query.shape[0], dtype=torch.float64)
+    sims = query.to(corpus_vectors.dtype) @ corpus_vectors.T
+    top, idx = torch.topk(sims, min(k, corpus_vectors.shape[0]), dim=1)
+    top, idx = top.to(torch.float64).cpu(), idx.cpu()
+    w = torch.where(top >= min_similarity, top, torch.zeros_like(top))
+    total = w.sum(dim=1)
+    mean = (w * corpus_leans[idx]).sum(dim=1) / total.clamp_min(1e-12)
+    return torch.where(total > 0, mean, torch.zeros_like(mean))
+
+
+# ---------------------------------------------------------------- the guards
+
+class RatingLeanGuard:
+    """Refuse a swap whose replacement leans toward another level than the word it replaces.
+
+    Parameters
+    ----------
+    store : EmbeddingStore or None
+        For words not in the corpus (their nearest corpus words); None: such words lean 0.
+    margin : refuse when ``|lean(new) - lean(old)| > margin`` (units of ``tau``)
+    prior_strength : "auto" or pseudo-counts ``alpha``
+    neighbours, min_neighbour_similarity : the fallback for words not in the corpus
+    """
+
+    reason = "rating_lean"
+
+    def __init__(self, store=None, margin: float = DEFAULT_MARGIN, prior_strength: float | str = "auto",
+                 neighbours: int = DEFAULT_NEIGHBOURS,
+                 min_neighbour_similarity: float = DEFAULT_MIN_NEIGHBOUR_SIMILARITY,
+                 stats: dict | None = None):
+        self.store = store
+        self.margin = float(margin)
+        self.prior_strength = prior_strength
+        self.neighbours = int(neighbours)
+        self.min_neighbour_similarity = float(min_neighbour_similarity)
+        self.stats = {} if stats is None else stats  # per emotion; shared with the run summary
+        self.emotion: str | None = None
+        self._lean: dict[str, float] = {}
+        self._corpus_vectors: torch.Tensor | None = None
+        self._corpus_leans: torch.Tensor | None = None
+
+    def prepare(self, emotion: str, lic) -> None:
+        """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`)."""
+        counts, words = merge_case(lic.counts, lic.vocab)
+        lean, fit = word_leans(counts, class_levels(lic.classes), self.prior_strength)
+        lean = lean.cpu()
+        self.emotion = emotion
+        self._lean = dict(zip(words, lean.tolist()))
+        self._corpus_vectors = self._corpus_leans = None
+        in_vectors = 0
+        if self.store is not None:
+            rows, keep = [], []
+            for j, w in enumerate(words):
+                r = self.store.resolve(w)
+                if r is not None:
+                    rows.append(r)
+                    keep.append(j)
+            in_vectors = len(rows)
+            if rows:
+                vecs = self.store.vectors
+                self._corpus_vectors = vecs[torch.tensor(rows, dtype=torch.long, device=vecs.device)]
+                self._corpus_leans = lean[torch.tensor(keep, dtype=torch.long)]
+        self.stats[emotion] = {k: round(v, 6) for k, v in fit.items()} | {
+            "corpus_words": len(words), "corpus_words_in_vectors": in_vectors, "fallback_words": 0}
+        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4f over %d words", emotion, fit["alpha"],
+                 fit["tau"], len(words))
+
+    def prefetch(self, words: Iterable[str]) -> None:
+        """Leans of many words not in the corpus in one search (cached for the calls)."""
+        if self.emotion is None:
+            raise RuntimeError("RatingLeanGuard.prefetch before prepare")
+        todo = [w for w in dict.fromkeys(x.lower() for x in words) if w not in self._lean]
+        rows = [self.store.resolve(w) if self.store is not None else None for w in todo]
+        found = [(w, r) for w, r in zip(todo, rows) if r is not None]
+        for w, r in zip(todo, rows):
+            if r is None:
+                self._lean[w] = 0.0
+        if found and self._corpus_vectors is not None:
+            vecs = self.store.vectors
+            q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
+            leans = neighbour_leans(q, self._corpus_vectors, self._corpus_leans, self.neighbours,
+                                    self.min_neighbour_similarity).tolist()
+        else:
+            leans = [0.0] * len(found)
+        for (w, _), v in zip(found, leans):
+            self._lean[w] = v
+        self.stats[self.emotion]["fallback_words"] += len(found)
+
+    def lean(self, word: str) -> float:
+        """The lean of ``word`` (case-insensitive) in the prepared emotion."""
+        key = word.lower()
+        v = self._lean.get(key)
+        if v is None:
+            self.prefetch((key,))
+            v = self._lean[key]
+        return v
+
+    def __call__(self, cls, old_word: str, new_word: str) -> str | None:
+        if self.emotion is None:
+            raise RuntimeError("RatingLeanGuard called before prepare(emotion, lic)")
+        if abs(self.lean(new_word) - self.lean(old_word)) > self.margin:
+            return self.reason
+        return None
+
+
+def vader_lexicon_path() -> Path:
+    """``vader_lexicon.txt`` shipped next to ``vaderSentiment/vaderSentiment.py``."""
+    try:
+        import vaderSentiment
+    except ImportError:
+        raise LicGpuError("augment.guard.lexicon needs the vaderSentiment package "
+                          "(pip install vaderSentiment) or augment.guard.lexicon.path") from None
+    return Path(os.path.dirname(vaderSentiment.__file__)) / "vader_lexicon.txt"
+
+
+@lru_cache(maxsize=4)
+def load_valence_lexicon(path: str | None = None) -> dict[str, float]:
+    """``{token: mean valence}`` from a VADER-format file (``token<TAB>mean<TAB>...``)."""
+    p = Path(path) if path else vader_lexicon_path()
+    if not p.is_file():
+        raise LicGpuError(f"augment.guard.lexicon.path: no such file {str(p)!r}")
+    out: dict[str, float] = {}
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 2 or not parts[0]:
+                continue
+            try:
+                out[parts[0].lower()] = float(parts[1])
+            except ValueError:
+                continue
+    if not out:
+        raise LicGpuError(f"augment.guard.lexicon.path {str(p)!r} has no 'word<TAB>valence' line")
+    return out
+
+
+def is_flip(a: float, b: float, dead_zone: float = DEFAULT_DEAD_ZONE) -> bool:
+    """Opposite signs, both outside ``[-dead_zone, dead_zone]``."""
+    return a * b < 0 and abs(a) > dead_zone and abs(b) > dead_zone
+
+
+class LexiconGuard:
+    """Refuse swaps that flip the sign of the valence when both words are in the lexicon."""
+
+    reason = "lexicon_flip"
+
+    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = DEFAULT_DEAD_ZONE):
+        self.lexicon = lexicon
+        self.dead_zone = float(dead_zone)
+
+    def __call__(self, cls, old_word: str, new_word: str) -> str | None:
+        a = self.lexicon.get(old_word.lower())
+        if a is None:
+            return None
+        b = self.lexicon.get(new_word.lower())
+        if b is not None and is_flip(a, b, self.dead_zone):
+            return self.reason
+        return None
+
+
+# ---------------------------------------------------------------- swap quality
+
+def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] | None = None,
+                 dead_zone: float = DEFAULT_DEAD_ZONE, top: int = 10) -> dict[str, Any]:
+    """Polarity flips and junk among swaps.
+
+    Parameters
+    ----------
+    pairs : (old token, new token) per swap, as in ``Swap.old`` / ``Swap.new``; edge punctuation
+        is stripped before looking words up
+    lexicon : ``{word: valence}``; default VADER's
+    dead_zone : valences within ``[-dead_zone, dead_zone]`` never count as a flip
+    top : how many of the most frequent flipped / junk pairs to list
+
+    Returns
+    -------
+    ``{"swaps", "lexicon_covered", "polarity_flips", "polarity_flip_rate" (None when nothing is
+    covered), "junk", "junk_by_reason", "top_flips", "top_junk"}``; a junk swap is one whose
+    replacement the sampler's :class:`~lic_gpu.sampler.JunkFilter` (without stopwords) refuses.
+    """
+    from lic_gpu.sampler import JunkFilter
+    from lic_gpu.text import split_edge_punctuation
+
+    lex = load_valence_lexicon() if lexicon is None else lexicon
+    junk_filter = JunkFilter(frozenset())
+    n = covered = flips = 0
+    flipped: Counter = Counter()
+    junk: Counter = Counter()
+    junk_pairs: Counter = Counter()
+    for old, new in pairs:
+        n += 1
+        o, nw = split_edge_punctuation(old)[1], split_edge_punctuation(new)[1]
+        reason = junk_filter.reason(o, nw) if o else "not_a_word"
+        if reason:
+            junk[reason] += 1
+            junk_pairs[f"{old} -> {new}"] += 1
+        a, b = lex.get(o.lower()), lex.get(nw.lower())
+        if a is None or b is None:
+            continue
+        covered += 1
+        if is_flip(a, b, dead_zone):
+            flips += 1
+            flipped[f"{o.lower()} -> {nw.lower()}"] += 1
+    return {
+        "swaps": n,
+        "lexicon_covered": covered,
+        "polarity_flips": flips,
+        "polarity_flip_rate": round(flips / covered, 6) if covered else None,
+        "junk": sum(junk.values()),
+        "junk_by_reason": dict(sorted(junk.items())),
+        "top_flips": flipped.most_common(top),
+        "top_junk": junk_pairs.most_common(top),
+    }
+
+
+# ---------------------------------------------------------------- config
+
+_GUARD_KEYS = ("enabled", "corpus", "lexicon")
+_CORPUS_KEYS = ("enabled", "margin", "prior_strength", "neighbours", "min_neighbour_similarity")
+_LEXICON_KEYS = ("enabled", "dead_zone", "path")
+
+
+def _section(cfg: Any, name: str, keys: Sequence[str]) -> dict:
+    if cfg is None:
+        return {}
+    if isinstance(cfg, bool):  # "guard: false" / "corpus: true" shorthand
+        return {"enabled": cfg}
+    if not isinstance(cfg, Mapping):
+        raise LicGpuError(f"{name} must be a mapping of options {list(keys)}; got {cfg!r}")
+    unknown = sorted(set(cfg) - set(keys))
+    if unknown:
+        raise LicGpuError(f"{name} has no option {unknown[0]!r}; options are {list(keys)}")
+    return dict(cfg)
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise LicGpuError(f"{name} must be true or false; got {value!r}")
+    return value
+
+
+def _check_number(value: Any, name: str, lo: float, hi: float = math.inf, lo_open: bool = False) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    if ok:
+        ok = (value > lo if lo_open else value >= lo) and value <= hi
+    if not ok:
+        bound = f"> {lo}" if lo_open else (f"in [{lo}, {hi}]" if hi != math.inf else f">= {lo}")
+        raise LicGpuError(f"{name} must be a number {bound}; got {value!r}")
+    return float(value)
+
+
+def check_margin(value: Any) -> float:
+    """``augment.guard.corpus.margin``: a lean difference, > 0."""
+    return _check_number(value, "augment.guard.corpus.margin", 0.0, lo_open=True)
+
+
+def check_prior_strength(value: Any) -> float | str:
+    """``augment.guard.corpus.prior_strength``: ``auto`` or pseudo-counts > 0."""
+    if value == "auto":
+        return value
+    if isinstance(value, str):
+        raise LicGpuError(f"augment.guard.corpus.prior_strength must be 'auto' or a number > 0; got {value!r}")
+    return _check_number(value, "augment.guard.corpus.prior_strength", 0.0, lo_open=True)
+
+
+def check_neighbours(value: Any) -> int:
+    """``augment.guard.corpus.neighbours``: a positive integer."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise LicGpuError(f"augment.guard.corpus.neighbours must be a positive integer; got {value!r}")
+    return value
+
+
+def check_min_neighbour_similarity(value: Any) -> float:
+    """``augment.guard.corpus.min_neighbour_similarity``: a cosine in [-1, 1]."""
+    return _check_number(value, "augment.guard.corpus.min_neighbour_similarity", -1.0, 1.0)
+
+
+def check_dead_zone(value: Any) -> float:
+    """``augment.guard.lexicon.dead_zone``: valence magnitude >= 0 treated as neutral."""
+    return _check_number(value, "augment.guard.lexicon.dead_zone", 0.0)
 
 
 def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list, dict[str, Any]]:
-    """Guards named in ``augment.guard`` (none yet) and a description for the summary."""
-    return [], {"enabled": False}
+    """The guards ``augment.guard`` asks for, and a description for ``summary.json``.
+
+    Parameters
+    ----------
+    aug_cfg : the ``augment`` config group as a plain dict (guard options under ``"guard"``)
+    store : EmbeddingStore, for the corpus guard's fallback on words not in the corpus
+    stopwords : unused (the sampler drops stopword replacements before any guard); kept for the contract
+
+    Returns
+    -------
+    (guards, info); ``info["corpus"]["emotions"]`` is filled in as each emotion is prepared.
+    """
+    mode = aug_cfg.get("mode", "diverse")
+    raw = aug_cfg.get("guard")
+    guard_cfg = _section(raw, "augment.guard", _GUARD_KEYS)
+    enabled = _check_bool(guard_cfg.get("enabled", mode == "diverse"), "augment.guard.enabled")
+    corpus_cfg = _section(guard_cfg.get("corpus"), "augment.guard.corpus", _CORPUS_KEYS)
+    lexicon_cfg = _section(guard_cfg.get("lexicon"), "augment.guard.lexicon", _LEXICON_KEYS)
+    # Validate everything, even what is switched off, so a typo never waits for the day it is used.
+    corpus_on = _check_bool(corpus_cfg.get("enabled", True), "augment.guard.corpus.enabled")
+    margin = check_margin(corpus_cfg.get("margin", DEFAULT_MARGIN))
+    prior = check_prior_strength(corpus_cfg.get("prior_strength", "auto"))
+    neighbours = check_neighbours(corpus_cfg.get("neighbours", DEFAULT_NEIGHBOURS))
+    min_sim = check_min_neighbour_similarity(
+        corpus_cfg.get("min_neighbour_similarity", DEFAULT_MIN_NEIGHBOUR_SIMILARITY))
+    lexicon_on = _check_bool(lexicon_cfg.get("enabled", False), "augment.guard.lexicon.enabled")
+    dead_zone = check_dead_zone(lexicon_cfg.get("dead_zone", DEFAULT_DEAD_ZONE))
+    path = lexicon_cfg.get("path")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise LicGpuError(f"augment.guard.lexicon.path must be a file path or null; got {path!r}")
+
+    info: dict[str, Any] = {"enabled": enabled, "guards": []}
+    if not enabled:
+        return [], info
+    if mode == "seed":
+        info["note"] = "mode=seed is the notebook's rule and asks no guard"
+    guards: list = []
+    if corpus_on:
+        stats: dict = {}
+        guards.append(RatingLeanGuard(store, margin, prior, neighbours, min_sim, stats=stats))
+        info["guards"].append(RatingLeanGuard.reason)
+        info["corpus"] = {"margin": margin, "prior_strength": prior, "neighbours": neighbours,
+                          "min_neighbour_similarity": min_sim, "emotions": stats}
+    if lexicon_on:
+        lex = load_valence_lexicon(str(path) if path else None)
+        guards.append(LexiconGuard(lex, dead_zone))
+        info["guards"].append(LexiconGuard.reason)
+        info["lexicon"] = {"source": str(path) if path else "vaderSentiment/vader_lexicon.txt",
+                           "entries": len(lex), "dead_zone": dead_zone}
+    return guards, info

@@ -1,0 +1,138 @@
+"""The Hydra app: configs compose, the main job writes what it promises, errors are one line."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.pipeline import run_augment
+
+from conftest import EMOBANK, ROOT, needs_shared
+
+CONF = str(ROOT / "conf")
+
+
+def cfg(*overrides, name="augment"):
+    with initialize_config_dir(version_base="1.3", config_dir=CONF):
+        return compose(config_name=name, overrides=["device=cpu", *overrides])
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    summary = run_augment(cfg("emotion=[arousal,valence]", "caps=rectangle", "caps.cap_per_class=150"), out)
+    return out, summary
+
+
+def test_demo_outputs(demo_run):
+    out, summary = demo_run
+    for name in ("augmented_arousal.csv", "augmented_valence.csv", "balanced.csv", "capped.csv",
+                 "exports/arousal.csv", "exports/valence.csv", "summary.json", "report.md",
+                 "distributions.png", "top_lic_arousal.png", "rows_per_subject.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.rglob("*.tmp"))
+    on_disk = json.loads((out / "summary.json").read_text())
+    for key in ("emotion", "device", "requested_device", "mode", "seed", "timings_s", "vectors", "caps"):
+        assert key in on_disk
+    assert on_disk["device"] == "cpu" and on_disk["mode"] == "diverse"
+    classes = on_disk["emotions"]["arousal"]["classes"]
+    assert all({"before", "requested", "generated"} <= set(v) for v in classes.values())
+
+
+def test_provenance_and_inherited_ratings(demo_run):
+    out, _ = demo_run
+    frame = pd.read_csv(out / "augmented_arousal.csv", keep_default_na=False)
+    orig = frame[frame["is_augmented"] == False]  # noqa: E712
+    new = frame[frame["is_augmented"] == True]  # noqa: E712
+    assert list(orig["row_id"]) == list(range(len(orig)))
+    assert (orig["source_row"] == orig["row_id"]).all()
+    assert len(new) > 0 and set(new["augmented_for"]) == {"arousal"}
+    ratings = ["arousal", "valence", "joy", "sadness", "fear", "anger", "surprise", "sub", "episode", "segment"]
+    src = orig.set_index("row_id").loc[new["source_row"], ratings].reset_index(drop=True)
+    assert src.astype(str).equals(new[ratings].reset_index(drop=True).astype(str))
+    swaps = [json.loads(s) for s in new["swaps"]]
+    assert all(s and {"pos", "old", "new", "cosine", "lic"} <= set(s[0]) for s in swaps)
+    export = pd.read_csv(out / "exports" / "arousal.csv")
+    assert list(export.columns) == ["class", "sentence"] and len(export) == len(frame)
+
+
+def test_balanced_and_caps(demo_run):
+    out, summary = demo_run
+    balanced = pd.read_csv(out / "balanced.csv", keep_default_na=False)
+    capped = pd.read_csv(out / "capped.csv", keep_default_na=False)
+    assert set(balanced.loc[balanced["is_augmented"], "augmented_for"]) == {"arousal", "valence"}
+    assert balanced["row_id"].is_unique
+    assert (~capped["is_augmented"]).sum() == (~balanced["is_augmented"]).sum()
+    assert summary["caps"]["kind"] == "rectangle"
+
+
+def test_seed_mode_override_and_determinism(tmp_path):
+    a = run_augment(cfg("augment.mode=seed", "report.enabled=false"), tmp_path / "a")
+    b = run_augment(cfg("augment.mode=seed", "report.enabled=false"), tmp_path / "b")
+    assert a["mode"] == "seed"
+    fa = (tmp_path / "a" / "augmented_arousal.csv").read_text()
+    assert fa == (tmp_path / "b" / "augmented_arousal.csv").read_text()
+
+
+def test_cuda_request_falls_back_and_is_recorded(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    s = run_augment(cfg("device=cuda", "report.enabled=false"), tmp_path)
+    assert s["device"] == "cpu" and s["requested_device"] == "cuda" and "CUDA" in s["device_fallback"]
+
+
+def test_unknown_emotion_is_one_line(tmp_path):
+    with pytest.raises(LicGpuError, match=r"'rage' is not a rating column.*arousal"):
+        run_augment(cfg("emotion=rage"), tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_launcher_configs_compose():
+    c = cfg("hydra/launcher=joblib")
+    assert c.emotion == "arousal"
+    with initialize_config_dir(version_base="1.3", config_dir=CONF):
+        hc = compose(config_name="augment", overrides=["hydra/launcher=cluster_slurm"], return_hydra_config=True)
+    assert hc.hydra.launcher.gpus_per_node == 1
+    assert "submitit" in hc.hydra.launcher._target_
+
+
+def test_data_choices_compose():
+    assert cfg("data=seed_csv", "data.words_csv=w.csv", "data.ratings_csv=r.csv").data.kind == "seed_csv"
+    assert cfg("data=csv", "data.path=x.csv", "data.text_column=sentence").data.text_column == "sentence"
+    assert cfg("data=emobank", "data.path=e.csv").data.binning == "round_half_up"
+
+
+def _script(*args, cwd):
+    env = {k: v for k, v in os.environ.items()}
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+
+
+@pytest.mark.slow
+def test_script_runs_and_errors_are_one_line(tmp_path):
+    ok = _script(f"hydra.run.dir={tmp_path / 'run'}", "device=cpu", "report.enabled=false", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "run" / "augmented_arousal.csv").exists()
+    bad = _script(f"hydra.run.dir={tmp_path / 'bad'}", "data=csv", f"data.path={tmp_path / 'nope.csv'}", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    err_lines = [l for l in bad.stderr.splitlines() if l.startswith("error:")]
+    assert len(err_lines) == 1 and "nope.csv" in err_lines[0]
+    assert not list((tmp_path / "bad").glob("*.csv"))
+
+
+@pytest.mark.slow
+def test_multirun_sweep(tmp_path):
+    res = _script("-m", "emotion=arousal,valence", "device=cpu", "report.enabled=false",
+                  f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert len(list((tmp_path / "sweep").rglob("summary.json"))) == 2
