@@ -93,10 +93,33 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> 
         raise LicGpuError(f"cannot parse {p} as CSV: {first}") from None
     except PermissionError:
         raise LicGpuError(f"no permission to read {p}") from None
+    if _single_byte(enc) and _is_utf8_with_non_ascii(p):
+        raise LicGpuError(
+            f"{p} is UTF-8 (it has multi-byte UTF-8 characters) but was to be read as {encoding}, "
+            "which would garble them; set data.encoding=utf-8"
+        )
     df.columns = [str(c).strip() for c in df.columns]
     if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
         raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
     return df
+
+
+def _single_byte(encoding: str) -> bool:
+    import codecs
+
+    return codecs.lookup(encoding).name in {"latin-1", "iso8859-1", "cp1252", "iso8859-15"}
+
+
+def _is_utf8_with_non_ascii(path: Path) -> bool:
+    """True when the file decodes as UTF-8 and has non-ASCII bytes: reading it as latin1 garbles it."""
+    data = path.read_bytes()
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str, role: str) -> None:
