@@ -53,13 +53,33 @@ class Corpus:
         return self.frame[self.text_column].tolist()
 
     def require_emotions(self, emotions: Iterable[str]) -> None:
-        """Raise a one-line error for an emotion that is not a rating column."""
+        """Raise a one-line error for an emotion that is not a rating column or has no rating."""
         for emo in emotions:
-            if emo not in self.rating_columns:
+            if emo in self.rating_columns:
+                if self.frame[emo].isna().all():
+                    with_values = [c for c in self.rating_columns if self.frame[c].notna().any()]
+                    raise LicGpuError(
+                        f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
+                        f"or choose another emotion (rating columns with values: {with_values})"
+                    )
+                continue
+            if emo in self.frame.columns and emo not in (self.text_column, *self.id_columns):
+                # The column exists but was not taken as ratings: say why.
+                values = self.frame[emo].astype(str).str.strip()
+                if values.str.lower().isin(MISSING_MARKERS).all():
+                    raise LicGpuError(
+                        f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
+                        f"or choose another emotion (rating columns: {list(self.rating_columns)})"
+                    )
+                to_ratings(self.frame[emo], emo, self.source)  # raises, naming the first non-number
                 raise LicGpuError(
-                    f"emotion {emo!r} is not a rating column of {self.source}; "
-                    f"rating columns are {list(self.rating_columns)}"
+                    f"column {emo!r} of {self.source} is numeric but listed as not a rating "
+                    f"(data.non_rating_columns); set data.rating_columns=[{emo}] to use it"
                 )
+            raise LicGpuError(
+                f"emotion {emo!r} is not a rating column of {self.source}; "
+                f"rating columns are {list(self.rating_columns)}: set emotion= one of them"
+            )
 
 
 def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> pd.DataFrame:
@@ -70,7 +90,8 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> 
     """
     p = Path(path).expanduser()
     if not p.exists():
-        raise LicGpuError(f"{what} file not found: {p}")
+        raise LicGpuError(f"{what} file not found: {p}; check the path (a relative path starts from "
+                          "the folder the command was run in)")
     if p.is_dir():
         raise LicGpuError(f"{what} path is a folder, not a file: {p}")
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding

@@ -12,6 +12,8 @@ import pandas as pd
 
 from lic_gpu.errors import LicGpuError
 
+_ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -21,9 +23,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except PermissionError:
-        raise LicGpuError(f"output folder is not writable: {path.parent}") from None
+        raise LicGpuError(f"output folder is not writable: {path.parent}; {_ELSEWHERE}") from None
     except OSError as err:
-        raise LicGpuError(f"cannot write into {path.parent}: {err.strerror or err}") from None
+        raise LicGpuError(f"cannot write into {path.parent}: {err.strerror or err}; {_ELSEWHERE}") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -32,7 +34,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException as err:
         tmp_path.unlink(missing_ok=True)
         if isinstance(err, OSError) and not isinstance(err, LicGpuError):
-            raise LicGpuError(f"could not write {path}: {err.strerror or err} (nothing was left behind)") from None
+            raise LicGpuError(f"could not write {path}: {err.strerror or err} (nothing was left behind); "
+                              f"free space or {_ELSEWHERE}") from None
         raise
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu import report
+from lic_gpu.errors import LicGpuError
 from lic_gpu.export import write_csv, write_json, write_text
 from lic_gpu.rebalance import apply_caps, caps_summary
 
@@ -51,7 +55,28 @@ def swap_samples(frame: pd.DataFrame, text_column: str, n: int, seed: int) -> li
     return out
 
 
-def write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
+def write_run(*, out_dir: Path, **kwargs) -> dict:
+    """Write one run's files into a hidden staging folder inside ``out_dir``, then move them into
+    place; on any failure the staging folder is removed, so no partial set of outputs is left."""
+    final = Path(out_dir)
+    try:
+        final.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=final))
+    except OSError as err:
+        raise LicGpuError(f"output folder is not writable: {final} ({err.strerror or err}); "
+                          "write elsewhere with hydra.run.dir=PATH") from None
+    try:
+        summary = _write_run(out_dir=stage, **kwargs)
+        for path in sorted(p for p in stage.rglob("*") if p.is_file()):
+            target = final / path.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        return summary
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
               emotions: Sequence[str], choice, store, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
               caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float) -> dict:
     """Cap, export, summarise and report one run; returns the summary."""

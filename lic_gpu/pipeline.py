@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,10 +106,12 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
     if len(word_dict) < 2:
         only = next(iter(word_dict), None)
         raise LicGpuError(
-            f"emotion {emotion!r} has only one class ({only!r}) after binning ({cl.binning}); "
-            "there is nothing to balance"
+            f"emotion {emotion!r} of {corpus.source} has only one class ({only!r}) after binning "
+            f"({cl.binning}); there is nothing to balance: choose another emotion or finer data.binning edges"
         )
-    with timer(f"lic[{emotion}]"):
+    with timer(f"lic[{emotion}]"), warnings.catch_warnings():
+        # compute_lic warns that two classes leave LIC undefined; the error below says it, with the fix.
+        warnings.filterwarnings("ignore", message="LIC is undefined with two classes")
         lic = compute_lic(word_dict, device=device, dtype=lic_dtype, method=lic_method)
     if lic.n_defined == 0:
         hint = ("LIC's leave-one-class-out std needs at least 3 classes with words; use lic.method=log_odds"
@@ -196,6 +199,9 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
 
     from lic_gpu import outputs
 
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise LicGpuError(f"config value(s) {missing} must be set, e.g. {missing[0]}=PATH on the command line")
     timer = StageTimer()
     t_start = time.perf_counter()
     if out_dir is None:
@@ -255,14 +261,22 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
 
 
 def main_guarded(fn, cfg) -> None:
-    """Run ``fn(cfg)``; a :class:`LicGpuError` (or Ctrl-C) becomes one line on stderr and exit code 2
-    (130), unless ``cfg.verbose`` asks for the traceback."""
+    """Run ``fn(cfg)``; a :class:`LicGpuError` or running out of memory (or Ctrl-C) becomes one line on
+    stderr and exit code 2 (130), unless ``cfg.verbose`` asks for the traceback."""
     try:
         fn(cfg)
     except LicGpuError as err:
         if cfg.get("verbose", False):
             raise
         print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except (torch.OutOfMemoryError, MemoryError) as err:
+        # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
+        if cfg.get("verbose", False):
+            raise
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        print(f"error: out of memory ({first}); use embeddings.dtype=float16, embeddings.limit=N "
+              "or device=cpu", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted: no output file was left half-written", file=sys.stderr)
