@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+import lic_gpu.config  # noqa: F401  (registers the config schema with Hydra)
 from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv
 from lic_gpu.device import DeviceChoice, resolve_device
 from lic_gpu.errors import LicGpuError
