@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ PACKAGED_GLOVE = "glove-6b-50d"
 FORMATS = ("auto", "word2vec_bin", "word2vec_text", "glove_text", "fasttext_vec", "gensim_kv")
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
-# CPU chunk budget for one score block (queries x vocabulary chunk); measured on 2 cores, larger
-# blocks bring nothing because the matmul is already at peak and the filter then misses cache.
+# CPU budget for one score block (queries x vocabulary chunk): 1024 queries x ~32k rows in float32.
+# The matmul is near peak well below this; bigger blocks only push the block-max pass out of cache.
 CPU_CHUNK_BYTES = 256 << 20
 # Share of free GPU memory one score block may use: the block, its block-max and candidate lists
 # must fit next to what the caller holds.
@@ -48,14 +49,16 @@ DEFAULT_QUERY_CHUNK = {"cpu": 1024, "cuda": 16384}
 # Columns grouped for the candidate pre-filter: one strided max over 32 columns is ~10x cheaper
 # than comparing (and nonzero-ing) every score, and only blocks that can hold a winner are opened.
 FILTER_BLOCK = 32
-# Columns of the first chunk used to seed each query's threshold with an exact k-th best.
-SEED_COLUMNS = 4096
+# Rows sampled (evenly over the vocabulary) to seed each query's threshold.
+SEED_COLUMNS = 8192
 # Without an explicit cache_dir only files at least this big are cached: small ones parse fast.
 CACHE_MIN_BYTES = 32 << 20
 _CACHE_VERSION = 1
-# Cosines lie in [-1, 1]; a finite floor below that keeps the masked own row (-inf) out.
+# Cosines lie in [-1, 1]; a finite floor below that keeps -inf (own row, padding) out of every cut.
 _SCORE_FLOOR = -2.0
 _RESCORE_BYTES = 64 << 20
+# Multiply-adds below which a chunk's matmul is not worth waking a second thread for.
+_PARALLEL_MIN_WORK = 1 << 22
 _PROGRESS_MIN_WORK = 5e10  # queries x rows x dim above which a bar is worth showing (~1 s on CPU)
 
 
@@ -109,6 +112,8 @@ class NeighbourTable:
         ``(Q, k)`` cosine similarities, float32 on the CPU (``-inf`` beside ``-1`` ids).
     missing : list of str
         Query words not in the vocabulary (reported, never raised).
+    vocabulary : sequence of str
+        The store's words, to name neighbours in :meth:`to_dict`.
     """
 
     words: list[str]
@@ -152,7 +157,8 @@ class EmbeddingStore:
         lowercase_fallback: bool = True,
         allow_tf32: bool = False,
     ) -> None:
-        # Internal: ``vectors`` must already be normalised; use ``load``/``from_array`` instead.
+        # Wraps rows that are already unit length (e.g. a dtype-converted copy of another store's
+        # vectors); ``load`` and ``from_array`` are the normalising constructors.
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise LicGpuError(
                 f"{source}: {len(words)} words but a vector matrix of shape {tuple(vectors.shape)}"
@@ -350,6 +356,11 @@ class EmbeddingStore:
         query_chunk_size : int, optional
             Queries per block; default 1024 on CPU, 16384 on CUDA (capped by memory).
 
+        Notes
+        -----
+        On CPU the bookkeeping between matmuls briefly runs with ``torch.set_num_threads(1)``
+        (restored afterwards), which other threads of the process would see for that moment.
+
         Returns
         -------
         scores : FloatTensor (Q, k), CPU float32
@@ -374,7 +385,11 @@ class EmbeddingStore:
                 block = queries[start:stop].to(self.device)
                 try:
                     scores, ids = self._search_block(block, k, chunk, bar.update)
+                    out_of_memory = False
                 except torch.OutOfMemoryError:
+                    out_of_memory = True
+                if out_of_memory:
+                    # Outside the except clause, so the failed block's tensors are already freed.
                     query_block, chunk = _shrink_after_oom(query_block, chunk, self.device)
                     bar.n = start * n
                     bar.refresh()
@@ -444,37 +459,51 @@ class EmbeddingStore:
         # filled below instead of dragging the whole vocabulary through the candidate pool.
         zero_query = ~query_vecs.ne(0).any(dim=1)
         threshold.masked_fill_(zero_query, math.inf)
+        seed, sampled = _seed_threshold(query_vecs, queries, vectors, k)
+        threshold = torch.maximum(threshold, seed)
         pool_scores = torch.empty(n_q, 0, dtype=torch.float32, device=device)
         pool_ids = torch.empty(n_q, 0, dtype=torch.long, device=device)
         buffer = torch.empty(n_q * min(chunk, n), dtype=vectors.dtype, device=device)
-        for c0 in range(0, n, chunk):
-            c1 = min(n, c0 + chunk)
-            width = c1 - c0
+        c0 = 0
+        while c0 < n:
+            # Chunks no wider than the rows already seen (sample included) let about k
+            # candidates per query through each; so they grow geometrically up to ``chunk``.
+            width = min(chunk, n - c0)
+            grown = max(sampled + c0, 8 * FILTER_BLOCK)
+            if grown < width:
+                width = grown - grown % FILTER_BLOCK
+            c1 = c0 + width
             scores = buffer[: n_q * width].view(n_q, width)
-            torch.mm(query_vecs, vectors[c0:c1].T, out=scores)
-            _mask_own_rows_(scores, queries, c0)
-            if c0 == 0:
-                seed = min(width, SEED_COLUMNS)
-                if seed > k:  # at least k finite scores even when the own row is among them
-                    kth = scores[:, :seed].topk(k, dim=1).values[:, -1].float()
+            # The two passes over the whole score block run on all threads (unless tiny) ...
+            with _one_cpu_thread(device, enabled=n_q * width * self.dim < _PARALLEL_MIN_WORK):
+                torch.mm(query_vecs, vectors[c0:c1].T, out=scores)
+                scores, block_max = _block_maxima(scores)
+            # ... the bookkeeping on small tensors on one: on a busy CPU every multi-threaded
+            # op waits for a descheduled OpenMP thread (measured ~16 ms per op on 2 shared cores).
+            with _one_cpu_thread(device):
+                rows, cols, vals = _candidates(scores, block_max, threshold - margin)
+                cols += c0
+                own = cols == queries[rows]
+                if bool(own.any()):
+                    rows, cols, vals = rows[~own], cols[~own], vals[~own]
+                new_scores, new_ids = _pack_rows(rows, vals, cols, n_q)
+                pool_scores = torch.cat([pool_scores, new_scores], dim=1)
+                pool_ids = torch.cat([pool_ids, new_ids], dim=1)
+                if pool_scores.shape[1] >= k:
+                    kth = pool_scores.topk(k, dim=1).values[:, -1]
                     threshold = torch.maximum(threshold, kth)
-            rows, cols, vals = _candidates(scores, threshold - margin)
-            new_scores, new_ids = _pack_rows(rows, vals, cols + c0, n_q)
-            pool_scores = torch.cat([pool_scores, new_scores], dim=1)
-            pool_ids = torch.cat([pool_ids, new_ids], dim=1)
-            if pool_scores.shape[1] >= k:
-                kth = pool_scores.topk(k, dim=1).values[:, -1]
-                threshold = torch.maximum(threshold, kth)
-            keep_rows, keep_pos = (pool_scores >= (threshold - margin)[:, None]).nonzero(as_tuple=True)
-            pool_scores, pool_ids = _pack_rows(
-                keep_rows, pool_scores[keep_rows, keep_pos], pool_ids[keep_rows, keep_pos], n_q
-            )
+                keep_rows, keep_pos = (pool_scores >= (threshold - margin)[:, None]).nonzero(as_tuple=True)
+                pool_scores, pool_ids = _pack_rows(
+                    keep_rows, pool_scores[keep_rows, keep_pos], pool_ids[keep_rows, keep_pos], n_q
+                )
             advance(n_q * width)
-        del buffer
-        exact = _exact_scores(query_vecs, vectors, pool_ids)
-        top_scores, top_ids = _rank(exact, pool_ids, k, n)
-        if bool(zero_query.any()):
-            top_scores, top_ids = _fill_zero_queries(top_scores, top_ids, queries, zero_query, k, n)
+            c0 = c1
+        del buffer, scores
+        with _one_cpu_thread(device):
+            exact = _exact_scores(query_vecs, vectors, pool_ids)
+            top_scores, top_ids = _rank(exact, pool_ids, k, n)
+            if bool(zero_query.any()):
+                top_scores, top_ids = _fill_zero_queries(top_scores, top_ids, queries, zero_query, k, n)
         return top_scores, top_ids
 
 
@@ -486,16 +515,19 @@ def _check_positive_int(value, name: str) -> int:
 
 
 def _selection_margin(dtype: torch.dtype, dim: int, tf32: bool) -> float:
-    """Twice the worst rounding error of one matmul score against the float64 re-ranking.
+    """Twice a bound on one matmul score's error against the float64 re-ranking.
 
     Float32 accumulation of ``dim`` products of unit vectors errs by at most ``dim * 2**-24``;
-    TF32 inputs and half-precision outputs add their rounding unit (|cosine| <= 1).
+    TF32 inputs and half-precision outputs add their rounding (|cosine| <= 1), taken here with
+    a factor 2 to 4 to spare: a wider margin only lets a few more candidates through.
     """
     accumulate = dim * 2.0**-24
-    if dtype == torch.bfloat16:
-        unit = 2.0**-7
-    elif dtype == torch.float16 or tf32 or torch.get_float32_matmul_precision() != "highest":
-        unit = 2.0**-10
+    # A global "medium" float32 precision may let backends compute in bfloat16, "high" in TF32.
+    precision = torch.get_float32_matmul_precision()
+    if dtype == torch.bfloat16 or (dtype == torch.float32 and precision == "medium"):
+        unit = 2.0**-6
+    elif dtype == torch.float16 or tf32 or precision == "high":
+        unit = 2.0**-9
     else:
         unit = 2.0**-23
     return 2.0 * (unit + accumulate)
@@ -503,16 +535,25 @@ def _selection_margin(dtype: torch.dtype, dim: int, tf32: bool) -> float:
 
 @contextmanager
 def _matmul_precision(device: torch.device, allow_tf32: bool) -> Iterator[None]:
-    """Set CUDA's TF32 switch for the search and restore the caller's setting afterwards."""
+    """Set CUDA's TF32 switch for the search and restore the caller's settings afterwards.
+
+    Half-precision reduced-precision (split-K) reductions are switched off too, so a half score
+    errs only by its output rounding, which the selection margin covers.
+    """
     if device.type != "cuda":
         yield
         return
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = allow_tf32
+    matmul = torch.backends.cuda.matmul
+    names = ("allow_tf32", "allow_fp16_reduced_precision_reduction", "allow_bf16_reduced_precision_reduction")
+    previous = {name: getattr(matmul, name) for name in names}
+    matmul.allow_tf32 = allow_tf32
+    matmul.allow_fp16_reduced_precision_reduction = False
+    matmul.allow_bf16_reduced_precision_reduction = False
     try:
         yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
+        for name, value in previous.items():
+            setattr(matmul, name, value)
 
 
 def _shrink_after_oom(query_block: int, chunk: int, device: torch.device) -> tuple[int, int]:
@@ -531,38 +572,75 @@ def _shrink_after_oom(query_block: int, chunk: int, device: torch.device) -> tup
     )
 
 
-def _mask_own_rows_(scores: torch.Tensor, queries: torch.Tensor, c0: int) -> None:
-    """Set each query's own row to -inf when it falls in this chunk (no host sync)."""
-    width = scores.shape[1]
-    local = queries - c0
-    inside = (local >= 0) & (local < width)
-    local = local.clamp(0, width - 1)[:, None]
-    current = scores.gather(1, local)
-    scores.scatter_(1, local, torch.where(inside[:, None], float("-inf"), current))
+def _seed_threshold(
+    query_vecs: torch.Tensor, queries: torch.Tensor, vectors: torch.Tensor, k: int
+) -> tuple[torch.Tensor, int]:
+    """Each query's k-th best score over an evenly spread sample of rows, and the sample size.
+
+    The k-th best of any subset of rows is a lower bound of the final k-th best.
+    The sample spans the whole (frequency-ordered) vocabulary, so about ``k * chunk / SEED_COLUMNS``
+    scores per query pass it in the first chunk whatever the query; a sample taken from the first
+    rows alone (frequent function words) lets thousands through for rare words.
+    """
+    n = vectors.shape[0]
+    floor = torch.full((len(queries),), _SCORE_FLOOR, dtype=torch.float32, device=query_vecs.device)
+    sample = torch.arange(0, n, max(1, n // SEED_COLUMNS), device=query_vecs.device)
+    if len(sample) <= k:  # the own row may be in the sample: need k others
+        return floor, 0
+    seed = query_vecs @ vectors[sample].T
+    seed.masked_fill_(sample[None, :] == queries[:, None], float("-inf"))
+    return torch.maximum(floor, seed.topk(k, dim=1).values[:, -1].float()), len(sample)
 
 
-def _candidates(scores: torch.Tensor, cut: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(row, column, score) of every score >= its row's cut, sorted by row.
+@contextmanager
+def _one_cpu_thread(device: torch.device, enabled: bool = True) -> Iterator[None]:
+    """Run small CPU ops single-threaded (no-op on CUDA); restores the caller's thread count."""
+    threads = torch.get_num_threads()
+    if not enabled or device.type != "cpu" or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
-    Strided block maxima over FILTER_BLOCK columns decide which blocks to open, so the full
-    score block is read once by a cheap max instead of a compare + nonzero over every score.
+
+def _block_maxima(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Pad the columns to a multiple of FILTER_BLOCK and take strided block maxima.
+
+    Block j holds columns ``j + i * stride`` (i < FILTER_BLOCK): one cheap max over the score
+    block decides which blocks can hold a candidate, instead of a compare + nonzero per score.
+    Returns ``(scores, None)`` for narrow chunks, which are filtered score by score.
     """
     n_q, width = scores.shape
     if width < 4 * FILTER_BLOCK:
-        rows, cols = (scores.float() >= cut[:, None]).nonzero(as_tuple=True)
-        return rows, cols, scores[rows, cols].float()
+        return scores, None
     pad = (-width) % FILTER_BLOCK
     if pad:
         scores = F.pad(scores, (0, pad), value=float("-inf"))
     stride = scores.shape[1] // FILTER_BLOCK
-    # Column j + i * stride for i < FILTER_BLOCK forms block j.
-    block_max = scores.view(n_q, FILTER_BLOCK, stride).amax(dim=1).float()
-    hit_rows, hit_blocks = (block_max >= cut[:, None]).nonzero(as_tuple=True)
+    return scores, scores.view(n_q, FILTER_BLOCK, stride).amax(dim=1)
+
+
+def _candidates(
+    scores: torch.Tensor, block_max: torch.Tensor | None, cut: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(row, column, score) of every score >= its row's cut, sorted by row (columns chunk-local)."""
+    if block_max is None:
+        rows, cols = (scores.float() >= cut[:, None]).nonzero(as_tuple=True)
+        return rows, cols, scores[rows, cols].float()
+    padded, stride = scores.shape[1], block_max.shape[1]
+    hits = (block_max >= cut[:, None]).flatten().nonzero().flatten()
+    hit_rows = hits // stride
+    # Flat positions and one 1-D gather: 2-D advanced indexing costs several times more on CPU.
     offsets = torch.arange(FILTER_BLOCK, device=scores.device) * stride
-    cols = hit_blocks[:, None] + offsets
-    vals = scores[hit_rows[:, None], cols].float()
+    flat = (hits + hit_rows * (padded - stride))[:, None] + offsets
+    vals = scores.view(-1).index_select(0, flat.flatten()).view(flat.shape).float()
     keep_hit, keep_slot = (vals >= cut[hit_rows][:, None]).nonzero(as_tuple=True)
-    return hit_rows[keep_hit], cols[keep_hit, keep_slot], vals[keep_hit, keep_slot]
+    rows = hit_rows[keep_hit]
+    cols = flat[keep_hit, keep_slot] - rows * padded
+    return rows, cols, vals[keep_hit, keep_slot]
 
 
 def _pack_rows(rows: torch.Tensor, vals: torch.Tensor, ids: torch.Tensor, n_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -783,9 +861,12 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as err:  # gensim raises ValueError, EOFError, UnpicklingError, TypeError, ...
+        reason = f"{type(err).__name__}: {_one_line(err)}"
+        shapes = re.search(r"from shape \((\d+),\) into shape \((\d+),\)", str(err))
+        if shapes:  # gensim's wording for a row of the wrong length
+            reason = f"wrong dimension: a row has {shapes[1]} values where {shapes[2]} are expected"
         raise LicGpuError(
-            f"{path}: cannot read as {fmt} ({type(err).__name__}: {_one_line(err)}); "
-            "check the file is complete and pass the matching format="
+            f"{path}: cannot read as {fmt} ({reason}); check the file is complete and pass the matching format="
         ) from None
     if matrix.ndim != 2 or matrix.shape[0] != len(words) or matrix.shape[0] == 0 or matrix.shape[1] == 0:
         raise LicGpuError(f"{path}: read as {fmt} but got {len(words)} words and vectors {matrix.shape}; not a word-vector file")
