@@ -25,7 +25,7 @@ if ! python -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 
   exit 2
 fi
 
-timeout 240 python -m pytest tests/test_embeddings.py -m cuda -q -rs -p no:cacheprovider 2>&1 \
+timeout 240 python -m pytest tests -m cuda -q -rs -p no:cacheprovider 2>&1 \
   | tee "$out_dir/pytest_cuda.txt"
 tests_rc=${PIPESTATUS[0]}
 

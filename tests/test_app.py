@@ -136,3 +136,14 @@ def test_multirun_sweep(tmp_path):
                   f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert len(list((tmp_path / "sweep").rglob("summary.json"))) == 2
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs CUDA")
+def test_cuda_run_matches_cpu(tmp_path):
+    a = run_augment(cfg("report.enabled=false"), tmp_path / "cpu")
+    b = run_augment(cfg("device=cuda", "report.enabled=false"), tmp_path / "cuda")
+    assert b["device"].startswith("cuda") and a["classes"] == b["classes"]
+    ta = pd.read_csv(tmp_path / "cpu" / "augmented_arousal.csv", keep_default_na=False)["label"]
+    tb = pd.read_csv(tmp_path / "cuda" / "augmented_arousal.csv", keep_default_na=False)["label"]
+    assert len(ta) == len(tb) and (ta == tb).mean() >= 0.99

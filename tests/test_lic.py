@@ -18,7 +18,8 @@ from lic_gpu.text import whitespace_tokenise
 
 from conftest import needs_shared
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, CUDA])]
 
 
 def assert_same_lic(ours: dict, ref: dict, tol: float = 1e-9) -> None:
@@ -107,7 +108,8 @@ def test_result_helpers():
     assert res.get(1, "not-a-word", 0.0) == 0.0
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.cuda
+@CUDA
 def test_cuda_matches_cpu_random():
     rng = np.random.default_rng(0)
     wd = {c: [[f"w{j}" for j in rng.integers(0, 300, 12)] for _ in range(50)] for c in range(1, 8)}
