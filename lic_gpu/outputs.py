@@ -14,6 +14,7 @@ import pandas as pd
 
 from lic_gpu import report
 from lic_gpu.errors import LicGpuError
+from lic_gpu.guard import swap_quality as guard_swap_quality
 from lic_gpu.export import write_csv, write_json, write_text
 from lic_gpu.rebalance import apply_caps, caps_summary
 
@@ -28,12 +29,22 @@ def swap_quality(runs) -> dict[str, Any]:
         for reason, n in r.result.refusals.items():
             checks[reason] = checks.get(reason, 0) + n
     total = sum(checks.values())
+    lexical = guard_swap_quality((s.old, s.new) for r in runs for row in r.result.rows for s in row.swaps)
     return {
         "n_rows": sum(len(r.result.rows) for r in runs),
         "n_swaps": len(cos),
         "mean_cosine": round(float(np.mean(cos)), 4) if cos else None,
+        # outcome of every (candidate word, neighbour) pair the diverse sampler checked
         "neighbours_checked": total,
         "share_by_outcome": {k: round(v / total, 4) for k, v in sorted(checks.items())} if total else {},
+        # among swaps whose two words are in VADER's valence lexicon
+        "lexicon_covered_swaps": lexical["lexicon_covered"],
+        "polarity_flips": lexical["polarity_flips"],
+        "polarity_flip_rate": lexical["polarity_flip_rate"],
+        "junk_swaps": lexical["junk"],
+        "junk_by_reason": lexical["junk_by_reason"],
+        "top_flips": lexical["top_flips"],
+        "top_junk": lexical["top_junk"],
     }
 
 
@@ -77,7 +88,7 @@ def write_run(*, out_dir: Path, **kwargs) -> dict:
 
 
 def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
-              emotions: Sequence[str], choice, store, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
+              emotions: Sequence[str], choice, store, stopwords: frozenset, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
               caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float) -> dict:
     """Cap, export, summarise and report one run; returns the summary."""
     with timer("caps"):
@@ -147,7 +158,11 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 out_dir / "distributions.png",
                 cap_per_class=None))
             for r in runs:
-                top = {c: r.lic.top_words(c, report_cfg.get("top_words", 10)) for c in r.lic.classes}
+                n_top = report_cfg.get("top_words", 10)
+                # the words the sampler may swap: stopwords and punctuation are never candidates
+                top = {c: [(w, v) for w, v in r.lic.top_words(c, 50 * n_top)
+                           if w.lower() not in stopwords and any(ch.isalpha() for ch in w)][:n_top]
+                       for c in r.lic.classes}
                 images.append(report.plot_top_lic_words(top, r.emotion, out_dir / f"top_lic_{r.emotion}.png",
                                                         k=report_cfg.get("top_words", 10)))
     summary["timings_s"] = dict(timer.timings)

@@ -255,7 +255,7 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
 
     summary = outputs.write_run(
         out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
-        classes=classes, emotions=emotions, choice=choice, store=store, stopwords_origin=sw_origin,
+        classes=classes, emotions=emotions, choice=choice, store=store, stopwords=stopwords, stopwords_origin=sw_origin,
         tokenizer=data_cfg.get("tokenizer", "words"), aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
         guard_info=guard_info, report_cfg=_plain(cfg.report) or {}, timer=timer, t_start=t_start)
     return summary

@@ -288,8 +288,10 @@ def _timings_section(summary: Mapping) -> list[str]:
     timings = summary.get("timings_s")
     if not isinstance(timings, Mapping) or not timings:
         return []
-    rows = [[stage, f"{float(seconds):.2f}"] for stage, seconds in timings.items()]
-    rows.append(["**total**", f"{sum(float(s) for s in timings.values()):.2f}"])
+    rows = [[stage, f"{float(seconds):.2f}"] for stage, seconds in timings.items() if stage != "total"]
+    # the run's own wall-clock total (it includes work between stages) wins over the sum of stages
+    total = timings.get("total", sum(float(s) for s in timings.values()))
+    rows.append(["**total**", f"{float(total):.2f}"])
     return ["## Timings", "", markdown_table(rows, ["stage", "seconds"])]
 
 
@@ -356,6 +358,26 @@ def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
     return lines[:-1] if lines else lines
 
 
+def _swap_quality_section(summary: Mapping) -> list[str]:
+    q = summary.get("swap_quality")
+    if not isinstance(q, Mapping) or not q.get("n_swaps"):
+        return []
+    rate = q.get("polarity_flip_rate")
+    rows = [["new rows", q.get("n_rows", "")], ["swaps", q.get("n_swaps", "")],
+            ["mean cosine", q.get("mean_cosine", "")],
+            ["swaps with both words in VADER's lexicon", q.get("lexicon_covered_swaps", "")],
+            ["polarity flips among those", "" if rate is None else f"{q.get('polarity_flips')} ({100 * rate:.2f} %)"],
+            ["junk swaps", q.get("junk_swaps", "")]]
+    lines = ["## Swap quality", "", markdown_table(rows, ["measure", "value"])]
+    shares = q.get("share_by_outcome") or {}
+    if shares:
+        lines += ["", f"Outcome of the {q.get('neighbours_checked')} (word, neighbour) pairs checked:", "",
+                  markdown_table([[k, f"{100 * float(v):.1f} %"] for k, v in shares.items()], ["outcome", "share"])]
+    if q.get("top_flips"):
+        lines += ["", "Most frequent polarity flips: " + ", ".join(f"{p} ({n})" for p, n in q["top_flips"])]
+    return lines
+
+
 def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
     if not swap_samples:
         return []
@@ -408,6 +430,7 @@ def write_report(
         _fill_rates_section(summary),
         _caps_section(summary),
         _tables_section(tables),
+        _swap_quality_section(summary),
         _swaps_section(swap_samples),
         _images_section(out_dir, images),
     ]
