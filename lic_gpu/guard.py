@@ -24,18 +24,24 @@ Rating-lean guard (``augment.guard.corpus``, reason ``"rating_lean"``)
     means the same on a 3-class and a 9-class emotion.
 
     Words that are not in the corpus (most replacements come from the vectors' vocabulary) take
-    the similarity-weighted mean lean of their ``neighbours`` nearest corpus words (cosine at least
-    ``min_neighbour_similarity``), looked up once and cached; :meth:`RatingLeanGuard.prefetch`
-    does many words in one search. Words with no such neighbour count as lean 0.
+    the similarity-weighted mean lean of their ``neighbours`` nearest corpus words seen at least
+    twice (cosine at least ``min_neighbour_similarity``), looked up on first sight and cached;
+    :meth:`RatingLeanGuard.prefetch` does many words in one search. Words with no such neighbour,
+    or not in the vectors, count as lean 0.
 
     A swap is refused when ``|lean(new) - lean(old)| > margin``. Classes are taken as ordered
-    levels (their numeric value; non-numeric labels use their sorted rank).
+    levels (their numeric value; non-numeric labels use their sorted rank). ``prepare`` does the
+    tensor maths once per emotion; a call is two dict look-ups. A new row inherits *every* rating
+    of its source, so :meth:`RatingLeanGuard.prepare_many` can check several emotions at once
+    (the pipeline currently prepares only the emotion being augmented).
 
 Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     VADER's valence lexicon (``vader_lexicon.txt`` from vaderSentiment, MIT): refuse a swap when
     both words are in the lexicon, both valences are outside ``[-dead_zone, dead_zone]``, and their
-    signs differ. English valence only; off by default so that the corpus guard stands on its own
-    (see benchmarks/results/swap_quality.md for both).
+    signs differ. English valence only (other languages rarely match, so it rarely refuses).
+    On by default: on EmoBank the corpus guard alone cuts polarity flips but not to the 1 % that
+    issue 8 asks (a sentence-level corpus lean also absorbs context: ``alert`` leans negative
+    because it appears in bad news); benchmarks/results/swap_quality.md measures both.
 
 :func:`swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
 
@@ -45,7 +51,7 @@ Config (``augment.guard``; a missing section means ``enabled`` is true in ``mode
       enabled: true
       corpus: {enabled: true, margin: 1.0, prior_strength: auto, neighbours: 10,
                min_neighbour_similarity: 0.5}
-      lexicon: {enabled: false, dead_zone: 0.0, path: null}
+      lexicon: {enabled: true, dead_zone: 0.0, path: null}
 """
 from __future__ import annotations
 
@@ -67,9 +73,12 @@ DEFAULT_MARGIN = 1.0
 DEFAULT_NEIGHBOURS = 10
 DEFAULT_MIN_NEIGHBOUR_SIMILARITY = 0.5
 DEFAULT_DEAD_ZONE = 0.0
+DEFAULT_LEXICON_ENABLED = True
 # Bounds on the automatic prior strength: at least one pseudo-count, at most as many as a
 # very frequent word has occurrences (beyond that every lean would be ~0).
 ALPHA_BOUNDS = (1.0, 1000.0)
+# Corpus words seen fewer times are not used as neighbours for words absent from the corpus.
+FALLBACK_MIN_COUNT = 2
 
 
 # ---------------------------------------------------------------- the corpus-derived lean (pure maths)
@@ -153,6 +162,48 @@ def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_le
 
 # ---------------------------------------------------------------- the guards
 
+class _LeanTable:
+    """The leans of one emotion: corpus words from the counts, others through their corpus neighbours."""
+
+    def __init__(self, lean: dict[str, float], corpus_vectors, corpus_leans, store, neighbours: int,
+                 min_similarity: float, stats: dict):
+        self.lean_of = lean
+        self.corpus_vectors, self.corpus_leans = corpus_vectors, corpus_leans
+        self.store, self.neighbours, self.min_similarity = store, neighbours, min_similarity
+        self.stats = stats
+
+    def prefetch(self, words: Iterable[str]) -> None:
+        todo = [w for w in dict.fromkeys(x.lower() for x in words) if w not in self.lean_of]
+        if not todo:
+            return
+        rows = [self.store.resolve(w) if self.store is not None else None for w in todo]
+        found = [(w, r) for w, r in zip(todo, rows) if r is not None]
+        for w, r in zip(todo, rows):
+            if r is None:
+                self.lean_of[w] = 0.0
+        if found and self.corpus_vectors is not None:
+            vecs = self.store.vectors
+            q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
+            leans = neighbour_leans(q, self.corpus_vectors, self.corpus_leans, self.neighbours,
+                                    self.min_similarity).tolist()
+        else:
+            leans = [0.0] * len(found)
+        for (w, _), v in zip(found, leans):
+            self.lean_of[w] = v
+        self.stats["fallback_words"] += len(found)
+
+    def lean(self, word: str) -> float:
+        v = self.lean_of.get(word)
+        if v is None:
+            key = word.lower()
+            v = self.lean_of.get(key)
+            if v is None:
+                self.prefetch((key,))
+                v = self.lean_of[key]
+            self.lean_of[word] = v  # the original-case spelling too: the next look-up is one dict hit
+        return v
+
+
 class RatingLeanGuard:
     """Refuse a swap whose replacement leans toward another level than the word it replaces.
 
@@ -163,6 +214,8 @@ class RatingLeanGuard:
     margin : refuse when ``|lean(new) - lean(old)| > margin`` (units of ``tau``)
     prior_strength : "auto" or pseudo-counts ``alpha``
     neighbours, min_neighbour_similarity : the fallback for words not in the corpus
+    stats : dict filled per emotion with the fitted ``mu, sigma, tau, alpha`` and word counts
+        (``build_guards`` shares it with the run summary)
     """
 
     reason = "rating_lean"
@@ -176,73 +229,73 @@ class RatingLeanGuard:
         self.prior_strength = prior_strength
         self.neighbours = int(neighbours)
         self.min_neighbour_similarity = float(min_neighbour_similarity)
-        self.stats = {} if stats is None else stats  # per emotion; shared with the run summary
-        self.emotion: str | None = None
-        self._lean: dict[str, float] = {}
-        self._corpus_vectors: torch.Tensor | None = None
-        self._corpus_leans: torch.Tensor | None = None
+        self.stats = {} if stats is None else stats
+        self.emotions: list[str] = []
+        self._tables: list[_LeanTable] = []
 
-    def prepare(self, emotion: str, lic) -> None:
-        """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`)."""
+    def _table(self, emotion: str, lic) -> _LeanTable:
         counts, words = merge_case(lic.counts, lic.vocab)
         lean, fit = word_leans(counts, class_levels(lic.classes), self.prior_strength)
         lean = lean.cpu()
-        self.emotion = emotion
-        self._lean = dict(zip(words, lean.tolist()))
-        self._corpus_vectors = self._corpus_leans = None
-        in_vectors = 0
+        corpus_vectors = corpus_leans = None
+        keep, rows = [], []
         if self.store is not None:
-            rows, keep = [], []
+            # Words seen once lean ~0 after shrinkage: as fallback neighbours they would only
+            # dilute the evidence (and double the search).
+            seen = (counts.sum(dim=0) >= FALLBACK_MIN_COUNT).tolist()
             for j, w in enumerate(words):
-                r = self.store.resolve(w)
+                r = self.store.resolve(w) if seen[j] else None
                 if r is not None:
-                    rows.append(r)
                     keep.append(j)
-            in_vectors = len(rows)
+                    rows.append(r)
             if rows:
                 vecs = self.store.vectors
-                self._corpus_vectors = vecs[torch.tensor(rows, dtype=torch.long, device=vecs.device)]
-                self._corpus_leans = lean[torch.tensor(keep, dtype=torch.long)]
-        self.stats[emotion] = {k: round(v, 6) for k, v in fit.items()} | {
-            "corpus_words": len(words), "corpus_words_in_vectors": in_vectors, "fallback_words": 0}
-        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4f over %d words", emotion, fit["alpha"],
+                corpus_vectors = vecs[torch.tensor(rows, dtype=torch.long, device=vecs.device)]
+                corpus_leans = lean[torch.tensor(keep, dtype=torch.long)]
+        stats = {k: round(v, 6) for k, v in fit.items()} | {
+            "corpus_words": len(words), "fallback_neighbour_pool": len(rows), "fallback_words": 0}
+        self.stats[emotion] = stats
+        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4g over %d words", emotion, fit["alpha"],
                  fit["tau"], len(words))
+        return _LeanTable(dict(zip(words, lean.tolist())), corpus_vectors, corpus_leans, self.store,
+                          self.neighbours, self.min_neighbour_similarity, stats)
+
+    def prepare(self, emotion: str, lic) -> None:
+        """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`)."""
+        self.prepare_many({emotion: lic})
+
+    def prepare_many(self, lics: Mapping[str, Any]) -> None:
+        """Check swaps against several emotions at once (``{emotion: LicResult}``).
+
+        A new row inherits every rating of its source, so a swap made for arousal should not move
+        valence either; a swap is refused when it moves any of these emotions by more than ``margin``.
+        """
+        if not lics:
+            raise ValueError("prepare_many needs at least one emotion")
+        self.emotions = list(lics)
+        self._tables = [self._table(e, lic) for e, lic in lics.items()]
 
     def prefetch(self, words: Iterable[str]) -> None:
-        """Leans of many words not in the corpus in one search (cached for the calls)."""
-        if self.emotion is None:
-            raise RuntimeError("RatingLeanGuard.prefetch before prepare")
-        todo = [w for w in dict.fromkeys(x.lower() for x in words) if w not in self._lean]
-        rows = [self.store.resolve(w) if self.store is not None else None for w in todo]
-        found = [(w, r) for w, r in zip(todo, rows) if r is not None]
-        for w, r in zip(todo, rows):
-            if r is None:
-                self._lean[w] = 0.0
-        if found and self._corpus_vectors is not None:
-            vecs = self.store.vectors
-            q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
-            leans = neighbour_leans(q, self._corpus_vectors, self._corpus_leans, self.neighbours,
-                                    self.min_neighbour_similarity).tolist()
-        else:
-            leans = [0.0] * len(found)
-        for (w, _), v in zip(found, leans):
-            self._lean[w] = v
-        self.stats[self.emotion]["fallback_words"] += len(found)
+        """Leans of many words not in the corpus in one search per emotion (cached for the calls)."""
+        if not self._tables:
+            raise RuntimeError("RatingLeanGuard.prefetch before prepare(emotion, lic)")
+        words = list(words)
+        for t in self._tables:
+            t.prefetch(words)
 
-    def lean(self, word: str) -> float:
-        """The lean of ``word`` (case-insensitive) in the prepared emotion."""
-        key = word.lower()
-        v = self._lean.get(key)
-        if v is None:
-            self.prefetch((key,))
-            v = self._lean[key]
-        return v
+    def lean(self, word: str, emotion: str | None = None) -> float:
+        """The lean of ``word`` (case-insensitive) in ``emotion`` (default: the first prepared)."""
+        if not self._tables:
+            raise RuntimeError("RatingLeanGuard.lean before prepare(emotion, lic)")
+        i = 0 if emotion is None else self.emotions.index(emotion)
+        return self._tables[i].lean(word)
 
     def __call__(self, cls, old_word: str, new_word: str) -> str | None:
-        if self.emotion is None:
+        if not self._tables:
             raise RuntimeError("RatingLeanGuard called before prepare(emotion, lic)")
-        if abs(self.lean(new_word) - self.lean(old_word)) > self.margin:
-            return self.reason
+        for t in self._tables:
+            if abs(t.lean(new_word) - t.lean(old_word)) > self.margin:
+                return self.reason
         return None
 
 
@@ -449,7 +502,7 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     neighbours = check_neighbours(corpus_cfg.get("neighbours", DEFAULT_NEIGHBOURS))
     min_sim = check_min_neighbour_similarity(
         corpus_cfg.get("min_neighbour_similarity", DEFAULT_MIN_NEIGHBOUR_SIMILARITY))
-    lexicon_on = _check_bool(lexicon_cfg.get("enabled", False), "augment.guard.lexicon.enabled")
+    lexicon_on = _check_bool(lexicon_cfg.get("enabled", DEFAULT_LEXICON_ENABLED), "augment.guard.lexicon.enabled")
     dead_zone = check_dead_zone(lexicon_cfg.get("dead_zone", DEFAULT_DEAD_ZONE))
     path = lexicon_cfg.get("path")
     if path is not None and not isinstance(path, (str, os.PathLike)):
