@@ -18,7 +18,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -32,6 +31,7 @@ from tqdm.auto import tqdm
 
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
+from lic_gpu.export import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -938,16 +938,10 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
         _atomic_write(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
         meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "version": _CACHE_VERSION}
         _atomic_write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
-    except OSError as err:
+    except (OSError, LicGpuError) as err:
         log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))
 
 
 def _atomic_write(target: Path, write: Callable) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        write(fh)

@@ -15,7 +15,7 @@ import pandas as pd
 from lic_gpu import report
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import swap_quality as guard_swap_quality
-from lic_gpu.export import write_csv, write_json, write_text
+from lic_gpu.export import write_csv, write_json
 from lic_gpu.rebalance import apply_caps, caps_summary
 
 log = logging.getLogger(__name__)

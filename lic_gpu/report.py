@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -18,7 +17,9 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lic_gpu.data import round_half_up  # noqa: E402
 from lic_gpu.errors import LicGpuError  # noqa: E402
+from lic_gpu.export import atomic_path  # noqa: E402
 
 DPI = 130
 ORIGINAL_COLOUR = "#66a61e"
@@ -28,17 +29,9 @@ KEPT_COLOUR = "#1f78b4"
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temp file next to ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def _save_figure(fig: plt.Figure, path: Path) -> Path:
@@ -48,16 +41,15 @@ def _save_figure(fig: plt.Figure, path: Path) -> Path:
         plt.close(fig)
 
 
-def round_half_up(values: pd.Series) -> pd.Series:
-    """Display levels of raw ratings: 2.5 -> 3 (not banker's 2); non-numbers become NA."""
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
-    return np.floor(numeric + 0.5).astype("Int64")
+def display_levels(values: pd.Series) -> pd.Series:
+    """Display levels of raw ratings, rounded half up (2.5 -> 3); non-numbers become NA."""
+    return round_half_up(pd.to_numeric(values, errors="coerce").astype("float64")).astype("Int64")
 
 
 def _levels(frame: pd.DataFrame, classes: pd.DataFrame | None, column: str) -> pd.Series:
     if classes is not None and column in classes.columns:
         return classes[column].astype("Int64")
-    return round_half_up(frame[column])
+    return display_levels(frame[column])
 
 
 def _level_counts(levels: pd.Series, mask: np.ndarray, index: np.ndarray) -> np.ndarray:

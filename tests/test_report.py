@@ -15,7 +15,7 @@ from lic_gpu.report import (
     markdown_table,
     plot_level_distributions,
     plot_top_lic_words,
-    round_half_up,
+    display_levels,
     rows_per_subject,
     write_report,
     write_table_csv,
@@ -93,7 +93,7 @@ def test_level_distributions_rejects_no_known_column(tmp_path, augmented):
 
 
 def test_round_half_up_not_bankers():
-    levels = round_half_up(pd.Series([0.5, 1.5, 2.5, 2.49, 3.0, None, "x"]))
+    levels = display_levels(pd.Series([0.5, 1.5, 2.5, 2.49, 3.0, None, "x"]))
     assert levels.tolist()[:5] == [1, 2, 3, 2, 3]
     assert levels.isna().tolist()[5:] == [True, True]
 
