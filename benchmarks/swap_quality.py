@@ -41,10 +41,7 @@ SAMPLER_QUIET = dict(SAMPLER, progress=False)
 
 
 class CachedSearch:
-    """The store with ``topk_ids`` memoised, so every variant pays for the search once.
-
-    Also accepts ``resolve(word, lowercase=False)``, which ``mode=seed`` asks for (exact look-up).
-    """
+    """The store with ``topk_ids`` memoised, so every variant pays for the search once."""
 
     def __init__(self, store):
         self._store = store
@@ -55,11 +52,6 @@ class CachedSearch:
 
     def __len__(self) -> int:
         return len(self._store)
-
-    def resolve(self, word: str, lowercase: bool = True):
-        if lowercase:
-            return self._store.resolve(word)
-        return self._store.index.get(word) if isinstance(word, str) else None
 
     def topk_ids(self, query_ids, k, **kwargs):
         key = (tuple(torch.as_tensor(query_ids).tolist()), k)
@@ -239,9 +231,10 @@ def notes(results, main_variants, sweep) -> list[str]:
         "  yet) is the corpus-only way to protect the inherited valence.",
         "- Fill: every class with real data (arousal 2/4, valence 2/4) is filled to 100 % with or without guards;",
         "  the guards cost fill only in valence classes 1 and 5, which have 3 and 2 source sentences.",
-        "- Margin: a smaller margin refuses more neighbours (see `rating_lean` below) and, with the lexicon on,",
-        "  scores better on the independent AFINN lexicon, at the price of the tiny classes' fill; without the",
-        "  lexicon the flip rate is flat within noise below margin 1.5. With 1.3k-4.4k covered swaps a rate's",
+        "- Margin: a smaller margin refuses more neighbours (see `rating_lean` below); with the lexicon on, valence",
+        "  scores better on the independent AFINN lexicon as the margin shrinks (arousal shows no trend), at the",
+        "  price of the tiny classes' fill; without the lexicon the flip rate is flat within noise below margin",
+        "  1.5. With 1.3k-4.4k covered swaps a rate's",
         "  standard error is about 0.3-1 percentage point, and differences between neighbouring margins are",
         "  within it. The default margin (1.0) keeps corpus-only flips at the low end of the sweep and the",
         "  tiny classes' fill in the middle.",
