@@ -280,6 +280,13 @@ class LicAugmenter:
         t0 = time.perf_counter()
         table = self._neighbour_table(word_dict, lic, requested, result)
         result.timings_s["neighbours"] = time.perf_counter() - t0
+        if self.mode == "diverse":
+            t0 = time.perf_counter()
+            words = {w for nbrs in table.values() for w, _ in nbrs}
+            for guard in self.guards:
+                if hasattr(guard, "prefetch"):
+                    guard.prefetch(words)  # one batched search instead of one per new word
+            result.timings_s["guard_prefetch"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for ci, (cls, samples) in enumerate(word_dict.items()):
             if requested[cls] <= 0:
@@ -419,16 +426,19 @@ class LicAugmenter:
         existing = {_dedup_key(" ".join(t)) for t, _ in samples}
         sources = []
         cache: dict[str, list[tuple[str, float]]] = {}
+        checked: Counter = Counter()
         for tokens, row_id in samples:
-            positions = self._positions(cls, tokens, lic, table, refusals, cache)
+            positions = self._positions(cls, tokens, lic, table, checked, cache)
             if positions:
                 sources.append((tokens, row_id, positions))
         report.sources_with_candidates = len(sources)
+        refusals.update(checked)
+        guard_note = _guard_note(checked)
         rows: list[NewRow] = []
         if not sources:
             report.shortfall_reason = (
                 f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
-                "acceptable neighbour in the vectors")
+                f"acceptable neighbour in the vectors{guard_note}")
             return rows
         capacity = sum(min(_combinations(p, self.max_swaps), self.max_per_source or math.inf)
                        for _, _, p in sources)
@@ -464,13 +474,26 @@ class LicAugmenter:
             if capacity < missing:
                 cap_note = f", at most {self.max_per_source} per source" if self.max_per_source else ""
                 report.shortfall_reason = (
-                    f"only {capacity} distinct swaps possible from {len(sources)} sentences with eligible "
-                    f"words (of {len(samples)}){cap_note}")
+                    f"only {int(capacity)} distinct swaps possible from {len(sources)} sentences with eligible "
+                    f"words (of {len(samples)}){cap_note}{guard_note}")
             else:
                 report.shortfall_reason = (
                     f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
                     "raise augment.attempts_per_row or augment.k")
         return rows
+
+
+GUARD_REASONS = ("rating_lean", "lexicon_flip")
+
+
+def _guard_note(checked: Counter) -> str:
+    """'; the guards refused N of M neighbours' when a guard took candidates away from this class."""
+    refused = sum(checked[r] for r in GUARD_REASONS)
+    if not refused:
+        return ""
+    total = sum(checked.values())
+    parts = ", ".join(f"{r} {checked[r]}" for r in GUARD_REASONS if checked[r])
+    return f"; the swap guards refused {refused} of {total} neighbours ({parts}; see augment.guard)"
 
 
 def _combinations(positions: list[_Position], max_swaps: int) -> float:
