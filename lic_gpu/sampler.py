@@ -446,6 +446,22 @@ class LicAugmenter:
         open_sources = list(range(len(sources)))
         budget = missing * self.attempts_per_row
         attempts = duplicates = 0
+        if capacity <= missing:
+            # Every distinct swap is needed: list them all instead of drawing at random, which
+            # would spend the whole attempt budget re-drawing duplicates.
+            for tokens, row_id, positions in sources:
+                variants = list(_all_variants(tokens, positions, self.max_swaps))
+                order = rng.permutation(len(variants))[: self.max_per_source or len(variants)]
+                for vi in order:
+                    attempts += 1
+                    new_tokens, swaps = variants[int(vi)]
+                    key = _dedup_key(" ".join(new_tokens))
+                    if key in existing:
+                        duplicates += 1
+                        continue
+                    existing.add(key)
+                    rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), swaps))
+            open_sources = []
         while len(rows) < missing and attempts < budget and open_sources:
             attempts += 1
             si = open_sources[int(rng.integers(len(open_sources)))]
@@ -494,6 +510,21 @@ def _guard_note(checked: Counter) -> str:
     total = sum(checked.values())
     parts = ", ".join(f"{r} {checked[r]}" for r in GUARD_REASONS if checked[r])
     return f"; the swap guards refused {refused} of {total} neighbours ({parts}; see augment.guard)"
+
+
+def _all_variants(tokens, positions: list[_Position], max_swaps: int):
+    """Every sentence one source gives with 1..max_swaps swaps: ``(new_tokens, swaps)``."""
+    from itertools import combinations, product
+
+    for n in range(1, min(max_swaps, len(positions)) + 1):
+        for chosen in combinations(positions, n):
+            for picks in product(*(p.choices for p in chosen)):
+                new_tokens = list(tokens)
+                swaps = []
+                for p, (new, cos) in zip(chosen, picks):
+                    new_tokens[p.pos] = p.pre + new + p.post
+                    swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
+                yield new_tokens, tuple(swaps)
 
 
 def _combinations(positions: list[_Position], max_swaps: int) -> float:
