@@ -131,8 +131,10 @@ def test_script_runs_and_errors_are_one_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_multirun_sweep(tmp_path):
-    res = _script("-m", "emotion=arousal,valence", "device=cpu", "report.enabled=false",
+@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]],
+                         ids=["basic", "joblib"])
+def test_multirun_sweep(tmp_path, launcher):
+    res = _script("-m", "emotion=arousal,valence", "device=cpu", "report.enabled=false", *launcher,
                   f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert len(list((tmp_path / "sweep").rglob("summary.json"))) == 2
