@@ -1,0 +1,20 @@
+"""Does the augmentation help? Train/test split by group first, augment the train part only, compare.
+
+    python scripts/evaluate.py                                   # demo corpus, small setting
+    python scripts/evaluate.py data=emobank data.path=../shared/data/emobank/emobank.csv \
+        group.column=id group.prefix_sep=_ out_dir=evaluation/emobank
+"""
+import hydra
+from omegaconf import DictConfig
+
+from lic_gpu.evaluate import run_evaluate
+from lic_gpu.pipeline import main_guarded
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
+def main(cfg: DictConfig) -> None:
+    main_guarded(run_evaluate, cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""The evaluation: group split before augmentation, the leakage check, the ablation's budget, the statistics,
+and a tiny end-to-end run on a synthetic corpus (all on CPU, a few seconds)."""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from lic_gpu import compute_lic
+from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.errors import LicGpuError
+from lic_gpu.evaluate import (
+    EvalSettings,
+    LeakageError,
+    RandomPositionAugmenter,
+    check_no_leakage,
+    evaluate,
+    make_augmenter,
+    paired_comparison,
+    row_groups,
+    score,
+    split_by_group,
+    t_interval,
+    verdict,
+    write_outputs,
+)
+from lic_gpu.text import load_stopwords, words_tokenise
+
+ROOT = Path(__file__).resolve().parents[1]
+STOP = load_stopwords("packaged")[0]
+FAMILIES = {
+    1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
+    2: ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
+    3: ["panic", "terror", "alarm", "fright", "dread", "horror"],
+    0: ["walked", "strolled", "wandered", "ambled", "roamed", "drifted"],
+}
+
+
+def toy_store() -> EmbeddingStore:
+    """Four families of near-synonyms plus a few loose words."""
+    rng = np.random.default_rng(0)
+    words, vecs = [], []
+    for i, members in enumerate(FAMILIES.values()):
+        centre = np.zeros(16)
+        centre[i] = 1.0
+        for w in members:
+            words.append(w)
+            vecs.append(centre + 0.15 * rng.standard_normal(16))
+    words += ["home", "park", "day", "we", "felt"]
+    vecs += list(rng.standard_normal((5, 16)))
+    return EmbeddingStore.from_array(words, np.array(vecs))
+
+
+def toy_corpus(n_subjects: int = 6, per_subject: int = 14) -> Corpus:
+    """Class 2 (tea words) is the majority; classes 1 (calm words) and 3 (panic words) are rare."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for s in range(n_subjects):
+        for i in range(per_subject):
+            cls = [1, 3][i % 2] if i < 4 else 2
+            word = FAMILIES[cls][int(rng.integers(6))]
+            other = FAMILIES[cls][int(rng.integers(6))]
+            verb = FAMILIES[0][int(rng.integers(6))]
+            text = f"We {verb} home with {word} and {other} on day {s * per_subject + i}."
+            rows.append({"sub": f"S{s}", "text": text, "arousal": float(cls)})
+    frame = pd.DataFrame(rows)
+    return Corpus(frame, "text", ("sub",), ("arousal",), "synthetic")
+
+
+# ---------------------------------------------------------------- split and leakage
+
+def test_groups_auto_row_and_prefix():
+    frame = pd.DataFrame({"sub": ["a", "a", "b"], "id": ["doc1_0_5", "doc1_5_9", "doc2_0_3"]})
+    assert row_groups(frame)[0].tolist() == ["a", "a", "b"]
+    assert row_groups(frame.drop(columns="sub"))[0].tolist() == ["row0", "row1", "row2"]
+    assert row_groups(frame, "id", "_")[0].tolist() == ["doc1", "doc1", "doc2"]
+    with pytest.raises(LicGpuError, match="group.column 'nope'"):
+        row_groups(frame, "nope")
+
+
+def test_split_is_deterministic_grouped_and_folds_are_disjoint():
+    corpus = toy_corpus()
+    labels = class_labels(corpus.frame["arousal"], "arousal").labels
+    labels.iloc[3] = pd.NA  # an unrated row takes part in neither side
+    groups, _ = row_groups(corpus.frame)
+    a, b = split_by_group(labels, groups, 0.2, seed=3), split_by_group(labels, groups, 0.2, seed=3)
+    assert np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)
+    tests = []
+    for seed in range(5):
+        sp = split_by_group(labels, groups, 0.2, seed)
+        assert not set(groups[sp.train]) & set(groups[sp.test])
+        assert 3 not in sp.train and 3 not in sp.test
+        assert sp.stratified and sp.fold == seed
+        tests.append(set(sp.test.tolist()))
+    assert all(not (x & y) for i, x in enumerate(tests) for y in tests[i + 1:])
+    assert set().union(*tests) == set(range(len(labels))) - {3}
+    with pytest.raises(LicGpuError, match="group"):
+        split_by_group(labels, np.array(["one"] * len(labels), dtype=object), 0.2, 0)
+
+
+def test_leakage_check_passes_clean_sets_and_catches_each_leak():
+    groups = np.array(["a", "a", "b", "b", "c", "c"], dtype=object)
+    train, test = np.array([0, 1, 2, 3]), np.array([4, 5])
+    ok = check_no_leakage(np.concatenate([train, [0, 2, 2]]), test, groups)  # augmented rows from train sources
+    assert ok["distinct_sources"] == 4 and ok["shared_groups"] == 0
+    with pytest.raises(LeakageError, match="source of a new"):
+        check_no_leakage(np.concatenate([train, [5]]), test, groups)  # a new row made from test row 5
+    with pytest.raises(LeakageError, match=r"rows \[4\]"):
+        check_no_leakage(np.array([0, 1, 4]), test, groups)  # a test row itself in train
+    with pytest.raises(LeakageError, match="group"):
+        check_no_leakage(np.array([0, 1, 2]), np.array([3, 4, 5]), groups)  # group b on both sides
+
+
+# ---------------------------------------------------------------- the ablation
+
+def test_random_positions_keep_lic_diverse_budget():
+    corpus = toy_corpus()
+    tok = [words_tokenise(t) for t in corpus.texts]
+    labels = class_labels(corpus.frame["arousal"], "arousal").labels
+    wd = build_word_dict(tok, labels)
+    lic = compute_lic(wd)
+    opts = {"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3}
+    store = toy_store()
+    diverse = make_augmenter(opts, store, STOP, 0.5, seed=4).fit_resample(wd, lic, tok)
+    assert diverse.rows
+    ablation = make_augmenter(opts, store, STOP, 0.5, seed=4, cls=RandomPositionAugmenter)
+    rand = ablation.match_budget(diverse, wd, tok, lic)
+    again = make_augmenter(opts, store, STOP, 0.5, seed=4, cls=RandomPositionAugmenter).match_budget(diverse, wd, tok, lic)
+    assert [r.text for r in rand.rows] == [r.text for r in again.rows]
+    assert len(rand.rows) == len(diverse.rows)
+    assert [(r.cls, r.source_row, len(r.swaps)) for r in rand.rows] == \
+           [(r.cls, r.source_row, len(r.swaps)) for r in diverse.rows]
+    assert Counter(r.cls for r in rand.rows) == Counter(r.cls for r in diverse.rows)
+    for row in rand.rows:
+        for s in row.swaps:
+            assert s.old.lower() not in STOP and s.old != s.new
+            assert tok[row.source_row].tokens[s.pos] == s.old
+    # Positions are not LIC's: LIC diverse only swaps words with positive LIC in the row's class, the
+    # ablation also swaps the others.
+    assert all(s.lic > 0 for r in diverse.rows for s in r.swaps)
+    assert any(s.lic <= 0 for r in rand.rows for s in r.swaps)
+
+
+# ---------------------------------------------------------------- statistics
+
+def test_t_interval_on_known_numbers():
+    mean, low, high = t_interval([1, 2, 3, 4, 5])
+    half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)  # t_{0.975, 4} * sd / sqrt(n)
+    assert mean == 3 and low == pytest.approx(3 - half) and high == pytest.approx(3 + half)
+    assert low == pytest.approx(1.036756, abs=1e-6)
+    assert math.isnan(t_interval([2.0])[1]) and t_interval([2.0, float("nan")])[0] == 2.0
+
+
+def test_paired_comparison_matches_scipy_and_the_corrected_formula():
+    a = np.array([0.31, 0.28, 0.35, 0.30, 0.33])
+    b = np.array([0.29, 0.27, 0.31, 0.30, 0.30])
+    res = paired_comparison(a, b, test_train_ratio=0.25)
+    d = a - b
+    assert res["mean_diff"] == pytest.approx(d.mean())
+    assert res["p_ttest"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert res["p_wilcoxon"] == pytest.approx(stats.wilcoxon(d).pvalue)
+    t = d.mean() / (d.std(ddof=1) * math.sqrt(1 / 5 + 0.25))
+    assert res["p_corrected"] == pytest.approx(2 * stats.t.sf(abs(t), 4))
+    assert res["p_corrected"] > res["p_ttest"]
+    assert res["ci_low"] < res["mean_diff"] < res["ci_high"]
+    same = paired_comparison(a, a, 0.25)
+    assert same["mean_diff"] == 0 and same["p_ttest"] == 1.0 and verdict("macro_f1", same) == "no clear difference"
+    assert verdict("mae", {"mean_diff": -0.1, "p_corrected": 0.01}) == "better"
+    assert verdict("macro_f1", {"mean_diff": -0.1, "p_corrected": 0.01}) == "worse"
+
+
+def test_score_on_known_predictions():
+    y_true = np.array([1, 1, 2, 2, 2, 3])
+    y_pred = np.array([1, 2, 2, 2, 3, 1])
+    s = score(y_true, y_pred, classes=[1, 2, 3, 4])
+    assert s["balanced_accuracy"] == pytest.approx((0.5 + 2 / 3 + 0) / 3)
+    assert s["mae"] == pytest.approx((0 + 1 + 0 + 0 + 1 + 2) / 6)
+    assert s["recall_1"] == 0.5 and s["recall_3"] == 0 and math.isnan(s["recall_4"])
+    f1 = [2 * 0.5 * 0.5 / 1.0, 2 * (2 / 3) * (2 / 3) / (4 / 3), 0.0]
+    assert s["macro_f1"] == pytest.approx(np.mean(f1))
+
+
+def test_settings_validate_their_options():
+    with pytest.raises(LicGpuError, match="methods must be"):
+        EvalSettings(emotions=["a"], methods=["none", "smote"])
+    with pytest.raises(LicGpuError, match="seeds"):
+        EvalSettings(emotions=["a"], seeds=[1, 1])
+    with pytest.raises(LicGpuError, match="test_size"):
+        EvalSettings(emotions=["a"], test_size=0.9)
+
+
+# ---------------------------------------------------------------- end to end
+
+def test_tiny_end_to_end_evaluation(tmp_path):
+    corpus = toy_corpus()
+    tok = [words_tokenise(t) for t in corpus.texts]
+    settings = EvalSettings(
+        emotions=["arousal"], seeds=[0, 1, 2], test_size=1 / 3, sampling_strategy=0.5,
+        methods=["none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
+                 "lic_diverse_guard"],
+        augment_seed={"mode": "seed", "k": 5, "max_swaps": 1, "min_similarity": -1.0},
+        augment_diverse={"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3},
+        tfidf={"min_df": 1}, mlp={"epochs": 1, "hidden": 8})
+    import torch
+
+    result = evaluate(corpus, tok, settings, toy_store(), STOP, torch.device("cpu"))
+    assert result.unavailable == {"lic_diverse_guard": result.unavailable["lic_diverse_guard"]}
+    assert len(result.leakage) == 3 * (6 + 1) and all(c["shared_groups"] == 0 for c in result.leakage)
+    added = {(a["seed"], a["method"]): a["n_added"] for a in result.augmentation}
+    for seed in range(3):
+        assert added[(seed, "oversample")] >= added[(seed, "lic_diverse")] == added[(seed, "random_positions")] > 0
+    payload = write_outputs(tmp_path, result, settings, {"corpus": "synthetic", "command": "", "device": "cpu",
+                                                         "wall_s": 1.0, "when": "now"})
+    for name in ("metrics.json", "metrics.csv", "metrics.png", "evaluation.md"):
+        assert (tmp_path / name).stat().st_size > 0
+    data = json.loads((tmp_path / "metrics.json").read_text())
+    assert {c["method"] for c in data["comparisons"] if c["baseline"] == "none"} == \
+           {"oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions"}
+    table = pd.read_csv(tmp_path / "metrics.csv")
+    row = table[(table["classifier"] == "tfidf_logreg") & (table["method"] == "none") & (table["metric"] == "macro_f1")]
+    assert row["n"].item() == 3 and row["ci_low"].item() <= row["mean"].item() <= row["ci_high"].item()
+    f1 = table[(table["classifier"] == "tfidf_logreg") & (table["metric"] == "macro_f1")].set_index("method")["mean"]
+    # The rare classes have their own words: rebalancing the train part must show on the test part.
+    assert f1["lic_diverse"] > f1["none"] + 0.2 and f1["class_weight"] > f1["none"] + 0.2
+    assert "Leakage check: 18 training sets" in (tmp_path / "evaluation.md").read_text()
+    assert payload["per_seed"]
+
+
+def test_config_composes_into_settings():
+    from hydra import compose, initialize_config_dir
+
+    from lic_gpu.evaluate import settings_from_config
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("evaluate", overrides=["device=cpu", "data=emobank", "data.path=x.csv",
+                                             "group.column=id", "group.prefix_sep=_"])
+    s = settings_from_config(cfg)
+    assert s.augment_seed["mode"] == "seed" and s.augment_diverse["mode"] == "diverse"
+    assert s.binning == "round_half_up" and s.group_column == "id" and s.group_prefix_sep == "_"
+    assert len(s.seeds) >= 5 and s.sampling_strategy == "auto"
+
+
+def _mlp_predictions(device: str, seed: int) -> np.ndarray:
+    import torch
+
+    from lic_gpu.evaluate import MeanEmbedding, MeanEmbeddingMLP
+
+    corpus = toy_corpus()
+    store = EmbeddingStore.from_array(toy_store().words, toy_store().vectors.cpu().numpy(), device=device)
+    labels = corpus.frame["arousal"].astype(int).to_numpy()
+    mlp = MeanEmbeddingMLP(MeanEmbedding(store), hidden=8, epochs=3, batch_size=16, seed=seed)
+    return mlp.fit(corpus.texts[:60], labels[:60]).predict(corpus.texts[60:])
+
+
+def test_torch_classifier_is_repeatable_with_its_seed():
+    a, b = _mlp_predictions("cpu", 3), _mlp_predictions("cpu", 3)
+    assert np.array_equal(a, b) and set(a) <= {1, 2, 3}
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+def test_torch_classifier_runs_on_cuda():
+    assert len(_mlp_predictions("cuda", 3)) == len(toy_corpus().texts) - 60
+
+
+@pytest.mark.slow
+def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def script(*args):
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"), "device=cpu",
+                               f"hydra.run.dir={tmp_path / 'hydra'}", *args],
+                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+
+    ok = script("emotion=arousal", "seeds=[0,1]", "methods=[none,lic_diverse,random_positions]",
+                "classifiers=[tfidf_logreg]", f"out_dir={tmp_path / 'out'}")
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert data["settings"]["seeds"] == [0, 1] and data["per_seed"]
+    bad = script("methods=[none,smote]", f"out_dir={tmp_path / 'bad'}")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert [line for line in bad.stderr.splitlines() if line.startswith("error:")] == [
+        "error: methods must be a non-empty list of ['none', 'oversample', 'class_weight', 'lic_seed', "
+        "'lic_diverse', 'random_positions', 'lic_diverse_guard']; got ['none', 'smote']"]
+    assert not (tmp_path / "bad").exists()
