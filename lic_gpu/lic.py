@@ -17,6 +17,7 @@ import logging
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any, Mapping, Sequence
 
@@ -165,9 +166,14 @@ class LicResult:
     vocab: list[str]
     method: str = "seed"
 
-    def __post_init__(self) -> None:
-        self.class_index = {c: i for i, c in enumerate(self.classes)}
-        self.word_index = {w: i for i, w in enumerate(self.vocab)}
+    @cached_property
+    def class_index(self) -> dict:
+        return {c: i for i, c in enumerate(self.classes)}
+
+    @cached_property
+    def word_index(self) -> dict[str, int]:
+        # built on first use: most callers only need the tensor or to_dict()
+        return {w: i for i, w in enumerate(self.vocab)}
 
     @property
     def n_defined(self) -> int:
@@ -177,8 +183,9 @@ class LicResult:
         """``{(class, word): lic}`` for every defined value, as the notebook's ``compute_lic``."""
         vals = self.values.detach().cpu().numpy()
         rows, cols = np.nonzero(~np.isnan(vals))
-        classes, vocab = self.classes, self.vocab
-        return {(classes[r], vocab[c]): v for r, c, v in zip(rows.tolist(), cols.tolist(), vals[rows, cols].tolist())}
+        cls = np.array(self.classes, dtype=object)[rows].tolist()
+        words = np.array(self.vocab, dtype=object)[cols].tolist()
+        return dict(zip(zip(cls, words), vals[rows, cols].tolist()))
 
     def get(self, cls: Any, word: str, default: float = float("nan")) -> float:
         """LIC of ``word`` in ``cls`` (``default`` when unknown or undefined)."""
@@ -228,10 +235,11 @@ def compute_lic(word_dict: Mapping[Any, Sequence], device: str | torch.device = 
     except TypeError:
         classes = list(word_dict)
     sents = [_sentences(word_dict[c]) for c in classes]
-    lengths = np.fromiter((len(t) for ss in sents for t in ss), dtype=np.int64)
+    lengths = np.array([len(t) for ss in sents for t in ss], dtype=np.int64)
     per_class = np.array([len(ss) for ss in sents], dtype=np.int64)
-    flat = list(chain.from_iterable(chain.from_iterable(sents)))
-    codes, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+    flat = np.empty(int(lengths.sum()), dtype=object)
+    flat[:] = list(chain.from_iterable(chain.from_iterable(sents)))
+    codes, uniques = pd.factorize(flat, sort=False)
     sent_class = np.repeat(np.arange(len(classes)), per_class)
     token_class = np.repeat(sent_class, lengths)
     with _cpu_threads_for(len(classes) * len(uniques), dev):
