@@ -169,6 +169,8 @@ class EmbeddingStore:
         self.lowercase_fallback = bool(lowercase_fallback)
         self.allow_tf32 = bool(allow_tf32)
         self._index: dict[str, int] | None = None
+        # what the search had to give up (e.g. the GPU after repeated out-of-memory), for summaries
+        self.search_notes: list[str] = []
 
     # ---------------------------------------------------------------------------- constructors
     @classmethod
@@ -390,7 +392,15 @@ class EmbeddingStore:
                     out_of_memory = True
                 if out_of_memory:
                     # Outside the except clause, so the failed block's tensors are already freed.
-                    query_block, chunk = _shrink_after_oom(query_block, chunk, self.device)
+                    try:
+                        query_block, chunk = _shrink_after_oom(query_block, chunk, self.device)
+                    except LicGpuError:
+                        if self.device.type == "cpu":
+                            raise
+                        scores, ids = self._finish_on_cpu(queries[start:], k)
+                        score_parts = [p.to(torch.float32).cpu() for p in score_parts] + [scores]
+                        id_parts = [p.cpu() for p in id_parts] + [ids]
+                        break
                     bar.n = start * n
                     bar.refresh()
                     continue
@@ -401,6 +411,16 @@ class EmbeddingStore:
         scores = torch.cat(score_parts).to(torch.float32).cpu()
         ids = torch.cat(id_parts).cpu()
         return scores, ids
+
+    def _finish_on_cpu(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Last resort after repeated out-of-memory on the GPU: search the rest on a CPU copy."""
+        note = (f"top-k search ran out of memory on {self.device} even with the smallest chunks; "
+                f"searched the remaining {len(queries)} queries on the CPU")
+        log.warning(note)
+        self.search_notes.append(note)
+        cpu = EmbeddingStore(self.words, self.vectors.detach().to("cpu", torch.float32), f"{self.source} (CPU copy)",
+                             lowercase_fallback=self.lowercase_fallback)
+        return cpu.topk_ids(queries.cpu(), k, progress=False)
 
     # ------------------------------------------------------------------------ search internals
     def _check_query_ids(self, query_ids) -> torch.Tensor:

@@ -234,7 +234,18 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
 
     emb_cfg = _plain(cfg.embeddings)
     with timer("load_vectors"):
-        store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+        try:
+            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+        except torch.OutOfMemoryError:
+            if choice.device.type == "cpu":
+                raise
+            reason = (f"the word vectors do not fit in {choice.device} memory; using cpu "
+                      "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)")
+            log.warning(reason)
+            choice = DeviceChoice(torch.device("cpu"), choice.requested, reason)
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
 
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)

@@ -551,3 +551,59 @@ def test_script_verbose_shows_the_traceback(tmp_path, vectors):
                   cwd=tmp_path)
     assert res.returncode != 0
     assert "LicGpuError" in res.stderr and "nope.csv" in res.stderr
+
+
+def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
+    """After the smallest chunks still run out of GPU memory, the rest is searched on the CPU,
+    with a warning and a note for the run summary (simulated: a store that claims a 'meta' device)."""
+    import numpy as np
+    import torch
+
+    from lic_gpu.embeddings import EmbeddingStore
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(300)]
+    matrix = rng.standard_normal((300, 8)).astype(np.float32)
+    real = EmbeddingStore.from_array(words, matrix)
+    expected = real.topk_ids(torch.arange(20), 5)
+
+    class OutOfMemoryGpuStore(EmbeddingStore):
+        @property
+        def device(self):
+            return torch.device("meta")
+
+        def _search_block(self, *args, **kwargs):
+            raise torch.OutOfMemoryError("simulated")
+
+    fake = OutOfMemoryGpuStore(real.words, real.vectors, "fake gpu")
+    scores, ids = fake.topk_ids(torch.arange(20), 5)
+    assert torch.equal(ids, expected[1]) and torch.allclose(scores, expected[0])
+    assert fake.search_notes and "on the CPU" in fake.search_notes[0]
+
+
+def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
+    """An out-of-memory while putting the vectors on the GPU ends in a CPU run, recorded in the summary."""
+    import torch
+
+    import lic_gpu.pipeline as pipeline
+    from lic_gpu.device import DeviceChoice
+    from lic_gpu.embeddings import EmbeddingStore
+
+    real_load = EmbeddingStore.load.__func__
+
+    def load(cls, *args, device="cpu", **kwargs):
+        if str(device) != "cpu":
+            raise torch.OutOfMemoryError("simulated")
+        return real_load(cls, *args, device=device, **kwargs)
+
+    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
+    monkeypatch.setattr(pipeline, "resolve_device",
+                        lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
+    from hydra import compose, initialize_config_dir
+
+    from conftest import ROOT
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])
+    summary = pipeline.run_augment(cfg, tmp_path)
+    assert summary["device"] == "cpu" and "do not fit" in summary["device_fallback"]
