@@ -29,7 +29,8 @@ import torch
 from lic_gpu.data import Corpus, build_word_dict, class_labels
 from lic_gpu.errors import LicGpuError
 from lic_gpu.lic import LicResult, check_lic_method, compute_lic
-from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy
+from lic_gpu.sampler import (AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy,
+                             dedup_key)
 from lic_gpu.text import Tokenised, split_edge_punctuation, words_tokenise
 
 log = logging.getLogger(__name__)
@@ -329,10 +330,6 @@ def augment_info(result: AugmentResult) -> dict:
             "refusals": dict(result.refusals)}
 
 
-def _dedup_key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 class RandomPositionAugmenter(LicAugmenter):
     """The ablation "does LIC matter?": LIC diverse's swap budget, positions chosen at random.
 
@@ -367,10 +364,10 @@ class RandomPositionAugmenter(LicAugmenter):
         sources = sorted({r.source_row for r in template.rows})
         words = {split_edge_punctuation(tok)[1] for row in sources for tok in tokenised[row].tokens
                  if tok.lower() not in self.stopwords}
-        table = self._table_for(words - {""})
+        table = self.neighbour_table(r for r in map(self.store.resolve, words - {""}) if r is not None)
         result.timings_s["neighbours"] = time.perf_counter() - t0
         rng = np.random.default_rng([self.seed, 7919])
-        existing = {c: {_dedup_key(" ".join(t)) for t, _ in v} for c, v in word_dict.items()}
+        existing = {c: {dedup_key(" ".join(t)) for t, _ in v} for c, v in word_dict.items()}
         positions: dict[tuple[Any, int], list[tuple[int, str, str, str, list]]] = {}
         choices: dict[tuple[Any, str], list[tuple[str, float]]] = {}
         for trow in template.rows:
@@ -394,7 +391,7 @@ class RandomPositionAugmenter(LicAugmenter):
                     new_tokens[pos] = pre + new + post
                     score = lic.get(cls, tokens[pos], 0.0) if lic is not None else 0.0
                     swaps.append(Swap(pos, tokens[pos], new_tokens[pos], cos, score))
-                dedup = _dedup_key(" ".join(new_tokens))
+                dedup = dedup_key(" ".join(new_tokens))
                 if dedup in existing[cls]:
                     continue
                 existing[cls].add(dedup)
@@ -406,17 +403,6 @@ class RandomPositionAugmenter(LicAugmenter):
                 rep.shortfall_reason = f"{rep.requested - rep.generated} row(s) gave only duplicate sentences"
         result.timings_s["generate"] = time.perf_counter() - t0 - result.timings_s["neighbours"]
         return result
-
-    def _table_for(self, words: set[str]) -> dict[int, list[tuple[str, float]]]:
-        """Vocabulary row -> [(neighbour, cosine), ...] for ``words``, from one batched search."""
-        found = sorted({i for i in (self.store.resolve(w) for w in words) if i is not None})
-        k = min(self.k, len(self.store) - 1)
-        if not found or k < 1:
-            return {}
-        scores, nbr = self.store.topk_ids(torch.tensor(found, dtype=torch.long), k, progress=self.progress)
-        vocab = self.store.words
-        return {q: [(vocab[j], s) for j, s in zip(ids, row) if j >= 0]
-                for q, ids, row in zip(found, nbr.tolist(), scores.tolist())}
 
     def _eligible(self, cls, tokens: Sequence[str], table, cache: dict, refusals: Counter):
         out = []
@@ -722,8 +708,8 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
             test_texts = [texts[r] for r in split.test]
             for ts in sets:
                 check = check_no_leakage(ts.sources, split.test, groups, what=f"{emotion}/seed {seed}/{ts.method}")
-                seen = {_dedup_key(t) for t in ts.texts}
-                check["test_texts_also_in_train"] = sum(_dedup_key(t) in seen for t in test_texts)
+                seen = {dedup_key(t) for t in ts.texts}
+                check["test_texts_also_in_train"] = sum(dedup_key(t) in seen for t in test_texts)
                 leakage.append({"emotion": emotion, "seed": seed, "method": ts.method, **check})
                 augmentation.append({"emotion": emotion, "seed": seed, "method": ts.method,
                                      "n_train": len(ts.texts), "n_added": ts.n_added, **ts.info})

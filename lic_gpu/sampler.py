@@ -331,10 +331,13 @@ class LicAugmenter:
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
         result.n_candidate_words_in_vocab = sum(i is not None for i in ids.values())
-        if not found:
-            return {}
+        return self.neighbour_table(found)
+
+    def neighbour_table(self, rows) -> dict[int, list[tuple[str, float]]]:
+        """Vocabulary row -> its top-``k`` ``[(neighbour, cosine), ...]``, all rows in one search."""
+        found = sorted(set(rows))
         k = min(self.k, len(self.store) - 1)
-        if k < 1:
+        if not found or k < 1:
             return {}
         scores, nbr = self.store.topk_ids(torch.tensor(found, dtype=torch.long), k, progress=self.progress)
         words = self.store.words
@@ -423,7 +426,7 @@ class LicAugmenter:
 
     def _generate_diverse(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport,
                           tokenised, refusals: Counter):
-        existing = {_dedup_key(" ".join(t)) for t, _ in samples}
+        existing = {dedup_key(" ".join(t)) for t, _ in samples}
         sources = []
         cache: dict[str, list[tuple[str, float]]] = {}
         checked: Counter = Counter()
@@ -455,7 +458,7 @@ class LicAugmenter:
                 for vi in order:
                     attempts += 1
                     new_tokens, swaps = variants[int(vi)]
-                    key = _dedup_key(" ".join(new_tokens))
+                    key = dedup_key(" ".join(new_tokens))
                     if key in existing:
                         duplicates += 1
                         continue
@@ -476,7 +479,7 @@ class LicAugmenter:
                 new, cos = p.choices[int(rng.integers(len(p.choices)))]
                 new_tokens[p.pos] = p.pre + new + p.post
                 swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
-            key = _dedup_key(" ".join(new_tokens))
+            key = dedup_key(" ".join(new_tokens))
             if key in existing:
                 duplicates += 1
                 continue
@@ -545,7 +548,8 @@ def _seed_shortfall(ranked, used, budget, report: ClassReport) -> str:
             f"{free} unused positive-LIC positions left")
 
 
-def _dedup_key(text: str) -> str:
+def dedup_key(text: str) -> str:
+    """Two sentences are the same when they differ only in case and spacing."""
     return " ".join(text.casefold().split())
 
 
