@@ -29,11 +29,22 @@ Rating-lean guard (``augment.guard.corpus``, reason ``"rating_lean"``)
     :meth:`RatingLeanGuard.prefetch` does many words in one search. Words with no such neighbour,
     or not in the vectors, count as lean 0.
 
+    ``model: regression`` (default ``neighbours``) replaces the neighbour average by a linear model:
+    a weighted ridge regression (closed form, ``ridge`` relative to the Gram diagonal) of each corpus
+    word's raw standardised mean level on its unit vector, weight ``n_w / (n_w + alpha)``, fitted once
+    per emotion in ``prepare``. Every corpus word with a vector is then shrunk toward its *prediction*
+    instead of toward 0, with ``alpha / s^2`` pseudo-counts (``s`` the residual spread in units of
+    ``tau``), and absent words take the prediction (one batched matrix product in ``prefetch``).
+    On EmoBank with GloVe 6B-50d the vectors explain little of the corpus lean (weighted R^2 0.09
+    arousal, 0.16 valence) and the flip rate is within noise of ``neighbours``.
+
     A swap is refused when ``|lean(new) - lean(old)| > margin``. Classes are taken as ordered
     levels (their numeric value; non-numeric labels use their sorted rank). ``prepare`` does the
     tensor maths once per emotion; a call is two dict look-ups. A new row inherits *every* rating
     of its source, so :meth:`RatingLeanGuard.prepare_many` can check several emotions at once
-    (the pipeline currently prepares only the emotion being augmented).
+    (the pipeline currently prepares only the emotion being augmented). With ``emotions: all``,
+    :meth:`RatingLeanGuard.prepare_ratings` (``emotion, lic, extra={other column: LicResult}``)
+    does so; with ``emotions: augmented`` (default) it checks ``emotion`` only.
 
 Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     VADER's valence lexicon (``vader_lexicon.txt`` from vaderSentiment, MIT): refuse a swap when
@@ -49,8 +60,8 @@ Config (``augment.guard``; a missing section means ``enabled`` is true in ``mode
 
     guard:
       enabled: true
-      corpus: {enabled: true, margin: 1.0, prior_strength: auto, neighbours: 10,
-               min_neighbour_similarity: 0.5}
+      corpus: {enabled: true, margin: 1.0, prior_strength: auto, model: neighbours, ridge: 0.01,
+               emotions: augmented, neighbours: 10, min_neighbour_similarity: 0.5}
       lexicon: {enabled: true, dead_zone: 0.0, path: null}
 """
 from __future__ import annotations
@@ -74,6 +85,11 @@ DEFAULT_NEIGHBOURS = 10
 DEFAULT_MIN_NEIGHBOUR_SIMILARITY = 0.5
 DEFAULT_DEAD_ZONE = 0.0
 DEFAULT_LEXICON_ENABLED = True
+MODELS = ("neighbours", "regression")
+DEFAULT_MODEL = "neighbours"
+DEFAULT_RIDGE = 0.01
+EMOTION_SCOPES = ("augmented", "all")
+DEFAULT_EMOTIONS = "augmented"
 # Bounds on the automatic prior strength: at least one pseudo-count, at most as many as a
 # very frequent word has occurrences (beyond that every lean would be ~0).
 ALPHA_BOUNDS = (1.0, 1000.0)
@@ -160,17 +176,40 @@ def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_le
     return torch.where(total > 0, mean, torch.zeros_like(mean))
 
 
+def fit_lean_regression(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor,
+                        ridge: float = 0.01) -> tuple[torch.Tensor, float]:
+    """Weighted ridge regression ``y ~ x @ coef + bias`` in closed form (float64).
+
+    ``x`` (N, D) word vectors, ``y`` (N,) targets, ``weight`` (N,) >= 0. The penalty on ``coef``
+    (not the bias) is ``ridge`` times the mean diagonal of the weighted Gram matrix, so the same
+    ``ridge`` means the same on any vector dimension or corpus size. Returns ``(coef, bias)``.
+    """
+    x = x.to(torch.float64).cpu()
+    y, w = y.to(torch.float64).cpu(), weight.to(torch.float64).cpu()
+    sw = w.sum()
+    if x.shape[0] == 0 or sw <= 0:
+        return torch.zeros(x.shape[1], dtype=torch.float64), 0.0
+    xm = (w[:, None] * x).sum(dim=0) / sw          # weighted centring: the bias is not penalised
+    ym = (w * y).sum() / sw
+    xc, yc = x - xm, y - ym
+    gram = xc.T @ (w[:, None] * xc)
+    lam = float(ridge) * float(gram.diagonal().mean()) + 1e-12
+    coef = torch.linalg.solve(gram + lam * torch.eye(x.shape[1], dtype=torch.float64), xc.T @ (w * yc))
+    return coef, float(ym - xm @ coef)
+
+
 # ---------------------------------------------------------------- the guards
 
 class _LeanTable:
     """The leans of one emotion: corpus words from the counts, others through their corpus neighbours."""
 
     def __init__(self, lean: dict[str, float], corpus_vectors, corpus_leans, store, neighbours: int,
-                 min_similarity: float, stats: dict):
+                 min_similarity: float, stats: dict, regression: tuple[torch.Tensor, float] | None = None):
         self.lean_of = lean
         self.corpus_vectors, self.corpus_leans = corpus_vectors, corpus_leans
         self.store, self.neighbours, self.min_similarity = store, neighbours, min_similarity
         self.stats = stats
+        self.regression = regression  # (coef, bias): lean predicted from the vector, model=regression
 
     def prefetch(self, words: Iterable[str]) -> None:
         todo = [w for w in dict.fromkeys(x.lower() for x in words) if w not in self.lean_of]
@@ -181,7 +220,12 @@ class _LeanTable:
         for w, r in zip(todo, rows):
             if r is None:
                 self.lean_of[w] = 0.0
-        if found and self.corpus_vectors is not None:
+        if found and self.regression is not None:
+            vecs = self.store.vectors
+            q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
+            coef, bias = self.regression
+            leans = (q.to(torch.float64).cpu() @ coef + bias).tolist()
+        elif found and self.corpus_vectors is not None:
             vecs = self.store.vectors
             q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
             leans = neighbour_leans(q, self.corpus_vectors, self.corpus_leans, self.neighbours,
@@ -213,7 +257,10 @@ class RatingLeanGuard:
         For words not in the corpus (their nearest corpus words); None: such words lean 0.
     margin : refuse when ``|lean(new) - lean(old)| > margin`` (units of ``tau``)
     prior_strength : "auto" or pseudo-counts ``alpha``
-    neighbours, min_neighbour_similarity : the fallback for words not in the corpus
+    neighbours, min_neighbour_similarity : the fallback for words not in the corpus (model=neighbours)
+    model : "neighbours" or "regression" (lean predicted from the vector, see the module docstring)
+    ridge : the regression's penalty, relative to the mean diagonal of its weighted Gram matrix
+    emotions : "augmented" or "all"; with "all", :meth:`prepare_ratings` also checks its ``extra`` columns
     stats : dict filled per emotion with the fitted ``mu, sigma, tau, alpha`` and word counts
         (``build_guards`` shares it with the run summary)
     """
@@ -223,7 +270,13 @@ class RatingLeanGuard:
     def __init__(self, store=None, margin: float = DEFAULT_MARGIN, prior_strength: float | str = "auto",
                  neighbours: int = DEFAULT_NEIGHBOURS,
                  min_neighbour_similarity: float = DEFAULT_MIN_NEIGHBOUR_SIMILARITY,
-                 stats: dict | None = None):
+                 stats: dict | None = None, model: str = DEFAULT_MODEL, ridge: float = DEFAULT_RIDGE,
+                 emotions: str = DEFAULT_EMOTIONS):
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}; got {model!r}")
+        if emotions not in EMOTION_SCOPES:
+            raise ValueError(f"emotions must be one of {EMOTION_SCOPES}; got {emotions!r}")
+        self.model, self.ridge, self.scope = model, float(ridge), emotions
         self.store = store
         self.margin = float(margin)
         self.prior_strength = prior_strength
@@ -235,7 +288,8 @@ class RatingLeanGuard:
 
     def _table(self, emotion: str, lic) -> _LeanTable:
         counts, words = merge_case(lic.counts, lic.vocab)
-        lean, fit = word_leans(counts, class_levels(lic.classes), self.prior_strength)
+        levels = class_levels(lic.classes)
+        lean, fit = word_leans(counts, levels, self.prior_strength)
         lean = lean.cpu()
         corpus_vectors = corpus_leans = None
         keep, rows = [], []
@@ -252,17 +306,78 @@ class RatingLeanGuard:
                 vecs = self.store.vectors
                 corpus_vectors = vecs[torch.tensor(rows, dtype=torch.long, device=vecs.device)]
                 corpus_leans = lean[torch.tensor(keep, dtype=torch.long)]
+        regression = None
+        extra: dict = {}
+        if self.model == "regression" and rows and fit["tau"] > 0:
+            lean, regression, extra = self._regression_leans(counts, words, levels, lean, fit, keep,
+                                                             corpus_vectors)
         stats = {k: round(v, 6) for k, v in fit.items()} | {
-            "corpus_words": len(words), "fallback_neighbour_pool": len(rows), "fallback_words": 0}
+            "model": self.model, "corpus_words": len(words), "fallback_neighbour_pool": len(rows),
+            "fallback_words": 0} | extra
         self.stats[emotion] = stats
-        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4g over %d words", emotion, fit["alpha"],
-                 fit["tau"], len(words))
+        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4g over %d words (%s)", emotion, fit["alpha"],
+                 fit["tau"], len(words), self.model)
         return _LeanTable(dict(zip(words, lean.tolist())), corpus_vectors, corpus_leans, self.store,
-                          self.neighbours, self.min_neighbour_similarity, stats)
+                          self.neighbours, self.min_neighbour_similarity, stats, regression)
+
+    def _regression_leans(self, counts, words, levels, eb_lean, fit, keep, corpus_vectors):
+        """model=regression: fit lean ~ vector on corpus words, shrink each word toward its prediction.
+
+        Target: a word's raw mean level in lean units, ``z = (m_w - mu) / tau`` (noise variance
+        ``alpha / n_w`` in those units); weight ``n_w / (n_w + alpha)`` (the inverse of its total
+        variance ``1 + alpha / n_w``: true-mean spread plus sampling noise), on corpus words seen at
+        least ``FALLBACK_MIN_COUNT`` times that have a vector. The residual spread ``s^2`` (moment
+        estimate, as for ``tau``) sets the new prior strength ``alpha / s^2``: the better the vectors
+        predict the lean, the less evidence a word needs to keep its prediction. Corpus words with a
+        vector (seen once included) get ``(n z + alpha_r pred) / (n + alpha_r)``; words without one keep
+        the shrink-to-0 lean.
+        """
+        n = counts.sum(dim=0).to(torch.float64).cpu()
+        alpha, tau, mu = fit["alpha"], fit["tau"], fit["mu"]
+        c = counts.to(torch.float64).cpu()
+        z = ((c * levels[:, None]).sum(dim=0) / n.clamp_min(1) - mu) / tau
+        idx = torch.tensor(keep, dtype=torch.long)
+        nk, zk = n[idx], z[idx]
+        x = corpus_vectors.to(torch.float64).cpu()
+        coef, bias = fit_lean_regression(x, zk, nk / (nk + alpha), self.ridge)
+        pred = x @ coef + bias
+        s2 = float(((zk - pred) ** 2).mean() - (alpha / nk).mean())
+        s2 = min(1.0, max(alpha / ALPHA_BOUNDS[1], s2))
+        alpha_r = alpha / s2 if self.prior_strength == "auto" else alpha
+        lean = eb_lean.clone().to(torch.float64)
+        lean[idx] = (nk * zk + alpha_r * pred) / (nk + alpha_r)
+        # words seen once (not in the fit, not fallback neighbours) shrink toward their prediction too
+        kept = set(keep)
+        once = [(j, r) for j, w in enumerate(words) if j not in kept and n[j] > 0
+                for r in (self.store.resolve(w),) if r is not None]
+        if once:
+            vecs = self.store.vectors
+            jo = torch.tensor([j for j, _ in once], dtype=torch.long)
+            po = vecs[torch.tensor([r for _, r in once], dtype=torch.long, device=vecs.device)]
+            po = po.to(torch.float64).cpu() @ coef + bias
+            lean[jo] = (n[jo] * z[jo] + alpha_r * po) / (n[jo] + alpha_r)
+        w = nk / (nk + alpha)
+        r2 = 1.0 - float((w * (zk - pred) ** 2).sum() / (w * (zk - (w * zk).sum() / w.sum()) ** 2).sum())
+        extra = {"regression_r2": round(r2, 4), "residual_spread": round(math.sqrt(s2), 4),
+                 "alpha_regression": round(alpha_r, 3), "ridge": self.ridge}
+        return lean, (coef, bias), extra
 
     def prepare(self, emotion: str, lic) -> None:
         """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`)."""
         self.prepare_many({emotion: lic})
+
+    def prepare_ratings(self, emotion: str, lic, extra: Mapping[str, Any] | None = None) -> None:
+        """What the pipeline calls: ``emotion`` alone, or with the other rating columns (``emotions: all``).
+
+        ``extra`` maps every other rating column to an object with ``counts`` (K, V), ``classes`` and
+        ``vocab`` (a :class:`LicResult` of that column's labels over the same sentences, or any such
+        namespace). With ``emotions: augmented`` (or no ``extra``) it is :meth:`prepare`.
+        """
+        others = {e: v for e, v in (extra or {}).items() if e != emotion}
+        if self.scope == "all" and others:
+            self.prepare_many({emotion: lic} | others)
+        else:
+            self.prepare(emotion, lic)
 
     def prepare_many(self, lics: Mapping[str, Any]) -> None:
         """Check swaps against several emotions at once (``{emotion: LicResult}``).
@@ -412,7 +527,8 @@ def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] 
 # ---------------------------------------------------------------- config
 
 _GUARD_KEYS = ("enabled", "corpus", "lexicon")
-_CORPUS_KEYS = ("enabled", "margin", "prior_strength", "neighbours", "min_neighbour_similarity")
+_CORPUS_KEYS = ("enabled", "margin", "prior_strength", "model", "ridge", "emotions", "neighbours",
+                "min_neighbour_similarity")
 _LEXICON_KEYS = ("enabled", "dead_zone", "path")
 
 
@@ -471,6 +587,17 @@ def check_min_neighbour_similarity(value: Any) -> float:
     return _check_number(value, "augment.guard.corpus.min_neighbour_similarity", -1.0, 1.0)
 
 
+def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise LicGpuError(f"{name} must be one of {list(choices)}; got {value!r}")
+    return value
+
+
+def check_ridge(value: Any) -> float:
+    """``augment.guard.corpus.ridge``: ridge penalty >= 0, relative to the weighted Gram's mean diagonal."""
+    return _check_number(value, "augment.guard.corpus.ridge", 0.0)
+
+
 def check_dead_zone(value: Any) -> float:
     """``augment.guard.lexicon.dead_zone``: valence magnitude >= 0 treated as neutral."""
     return _check_number(value, "augment.guard.lexicon.dead_zone", 0.0)
@@ -502,6 +629,10 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     neighbours = check_neighbours(corpus_cfg.get("neighbours", DEFAULT_NEIGHBOURS))
     min_sim = check_min_neighbour_similarity(
         corpus_cfg.get("min_neighbour_similarity", DEFAULT_MIN_NEIGHBOUR_SIMILARITY))
+    model = check_choice(corpus_cfg.get("model", DEFAULT_MODEL), "augment.guard.corpus.model", MODELS)
+    ridge = check_ridge(corpus_cfg.get("ridge", DEFAULT_RIDGE))
+    scope = check_choice(corpus_cfg.get("emotions", DEFAULT_EMOTIONS), "augment.guard.corpus.emotions",
+                         EMOTION_SCOPES)
     lexicon_on = _check_bool(lexicon_cfg.get("enabled", DEFAULT_LEXICON_ENABLED), "augment.guard.lexicon.enabled")
     dead_zone = check_dead_zone(lexicon_cfg.get("dead_zone", DEFAULT_DEAD_ZONE))
     path = lexicon_cfg.get("path")
@@ -516,9 +647,11 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     guards: list = []
     if corpus_on:
         stats: dict = {}
-        guards.append(RatingLeanGuard(store, margin, prior, neighbours, min_sim, stats=stats))
+        guards.append(RatingLeanGuard(store, margin, prior, neighbours, min_sim, stats=stats, model=model,
+                                      ridge=ridge, emotions=scope))
         info["guards"].append(RatingLeanGuard.reason)
-        info["corpus"] = {"margin": margin, "prior_strength": prior, "neighbours": neighbours,
+        info["corpus"] = {"margin": margin, "prior_strength": prior, "model": model, "ridge": ridge,
+                          "emotions_checked": scope, "neighbours": neighbours,
                           "min_neighbour_similarity": min_sim, "emotions": stats}
     if lexicon_on:
         lex = load_valence_lexicon(str(path) if path else None)

@@ -120,7 +120,11 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
         raise LicGpuError(f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
                           f"{sorted(word_dict)}): {hint}")
     for guard in augmenter.guards:
-        if hasattr(guard, "prepare"):
+        if getattr(guard, "scope", None) == "all" and hasattr(guard, "prepare_ratings"):
+            # new rows inherit every rating, so the guard checks the other rating columns too
+            guard.prepare_ratings(emotion, lic, other_rating_lics(corpus, tokenised, emotion, binning,
+                                                                  device, lic_dtype))
+        elif hasattr(guard, "prepare"):
             guard.prepare(emotion, lic)
     with timer(f"generate[{emotion}]"):
         result = augmenter.fit_resample(word_dict, lic, tokenised)
@@ -131,6 +135,29 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
             "vectors' language/casing or the tokenizer"
         )
     return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result)
+
+
+def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, device: torch.device,
+                      lic_dtype: torch.dtype) -> dict[str, LicResult]:
+    """Class x word counts of every other rating column (only ``.counts/.classes/.vocab`` are used).
+
+    Columns that cannot be binned the same way, or have fewer than two classes, are skipped.
+    """
+    out = {}
+    for col in corpus.rating_columns:
+        if col == emotion:
+            continue
+        try:
+            labels = class_labels(corpus.frame[col], col, binning).labels
+        except LicGpuError as err:
+            log.info("guard: not checking %s (%s)", col, err)
+            continue
+        word_dict = build_word_dict(tokenised, labels)
+        if len(word_dict) >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[col] = compute_lic(word_dict, device=device, dtype=lic_dtype)
+    return out
 
 
 def assemble(corpus: Corpus, runs: Sequence[EmotionRun]) -> tuple[pd.DataFrame, pd.DataFrame]:

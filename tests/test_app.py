@@ -149,3 +149,13 @@ def test_cuda_run_matches_cpu(tmp_path):
     ta = pd.read_csv(tmp_path / "cpu" / "augmented_arousal.csv", keep_default_na=False)["label"]
     tb = pd.read_csv(tmp_path / "cuda" / "augmented_arousal.csv", keep_default_na=False)["label"]
     assert len(ta) == len(tb) and (ta == tb).mean() >= 0.99
+
+
+def test_guard_can_check_every_rating_column(tmp_path):
+    """With guard.corpus.emotions=all the guard also learns the leans of the other rating columns."""
+    s = run_augment(cfg("augment.guard.corpus.emotions=all", "report.enabled=false"), tmp_path)
+    assert s["guard"]["corpus"]["emotions_checked"] == "all"
+    assert {"arousal", "valence", "joy"} <= set(s["guard"]["corpus"]["emotions"])
+    default = run_augment(cfg("report.enabled=false"), tmp_path / "default")
+    assert (s["swap_quality"]["share_by_outcome"]["rating_lean"]
+            > default["swap_quality"]["share_by_outcome"]["rating_lean"])

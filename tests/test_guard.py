@@ -305,3 +305,66 @@ def test_words_seen_once_are_not_fallback_neighbours():
     g.prepare("arousal", compute_lic(wd))
     assert stats["arousal"]["corpus_words"] == stats["arousal"]["fallback_neighbour_pool"] + 1
     assert g.lean("ecstatic") > 1
+
+
+# ---------------------------------------------------------------- model=regression, emotions=all
+
+def test_fit_lean_regression_recovers_a_linear_lean():
+    from lic_gpu.guard import fit_lean_regression
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 4, generator=g, dtype=torch.float64)
+    true = torch.tensor([1.5, -2.0, 0.0, 0.5], dtype=torch.float64)
+    y = x @ true + 0.3
+    coef, bias = fit_lean_regression(x, y, torch.ones(200), ridge=0.0)
+    np.testing.assert_allclose(coef.numpy(), true.numpy(), atol=1e-8)
+    assert bias == pytest.approx(0.3, abs=1e-8)
+    # zero-weight rows are ignored; a strong ridge shrinks the slope, not the bias (the weighted mean)
+    w = torch.ones(200, dtype=torch.float64)
+    w[:100] = 0
+    y2 = y.clone()
+    y2[:100] = 1e6
+    np.testing.assert_allclose(fit_lean_regression(x, y2, w, ridge=0.0)[0].numpy(), true.numpy(), atol=1e-8)
+    c, b = fit_lean_regression(x, y, torch.ones(200), ridge=1e6)
+    assert float(c.abs().max()) < 1e-3 and b == pytest.approx(float(y.mean()), abs=1e-3)
+
+
+def test_regression_model_predicts_absent_words_from_their_vector(tiny_lic):
+    stats = {}
+    g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0, model="regression", stats=stats)
+    g.prepare("arousal", tiny_lic)
+    # corpus words keep their side; absent words are predicted along the calm <-> excited direction
+    assert g.lean("calm") < -1 < 1 < g.lean("excited")
+    assert g.lean("serene") < -1 and g.lean("ecstatic") > 1
+    assert g(1, "calm", "serene") is None and g(1, "calm", "ecstatic") == "rating_lean"
+    assert g.lean("zzzunknown") == 0.0  # no vector: no prediction
+    assert g.lean("faraway") != 0.0  # no near corpus word, yet a vector: predicted (neighbours give 0)
+    assert stats["arousal"]["model"] == "regression" and stats["arousal"]["regression_r2"] > 0.5
+    # O(1) after prepare: the predictions are cached like the neighbour fallback
+    n = stats["arousal"]["fallback_words"]
+    g.prefetch(["serene", "Serene", "calm"])
+    assert stats["arousal"]["fallback_words"] == n
+
+def test_prepare_ratings_checks_other_columns_only_with_emotions_all(tiny_lic):
+    other = {1: [["calm", "day"]] * 6 + [["day"]] * 3, 2: [["day", "evening"]] * 12,
+             3: [["quiet", "day"]] * 6 + [["day"]] * 3}
+    extra = {"valence": compute_lic(other), "arousal": tiny_lic}  # the augmented one is skipped
+    g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0, emotions="all")
+    g.prepare_ratings("arousal", tiny_lic, extra)
+    assert g.emotions == ["arousal", "valence"] and g(1, "calm", "quiet") == "rating_lean"
+    g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0)  # emotions="augmented"
+    g.prepare_ratings("arousal", tiny_lic, extra)
+    assert g.emotions == ["arousal"] and g(1, "calm", "quiet") is None
+
+
+def test_model_and_emotions_options_reach_the_guard_and_are_validated():
+    guards, info = build_guards({"mode": "diverse", "guard": {
+        "corpus": {"model": "regression", "ridge": 0.5, "emotions": "all"}, "lexicon": False}})
+    (g,) = guards
+    assert (g.model, g.ridge, g.scope) == ("regression", 0.5, "all")
+    assert info["corpus"]["model"] == "regression" and info["corpus"]["emotions_checked"] == "all"
+    for cfg, option in (({"model": "knn"}, "augment.guard.corpus.model"),
+                        ({"ridge": -1}, "augment.guard.corpus.ridge"),
+                        ({"emotions": "some"}, "augment.guard.corpus.emotions")):
+        with pytest.raises(LicGpuError, match=option.replace(".", r"\.")):
+            build_guards({"mode": "diverse", "guard": {"corpus": cfg}})
