@@ -640,10 +640,11 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
         raise LicGpuError(f"augment.guard.lexicon.path must be a file path or null; got {path!r}")
 
     info: dict[str, Any] = {"enabled": enabled, "guards": []}
+    if enabled and mode == "seed":
+        # the notebook's rule takes the top-1 neighbour unchecked: building guards would only cost time
+        return [], {"enabled": False, "guards": [], "note": "mode=seed is the notebook's rule and uses no guard"}
     if not enabled:
         return [], info
-    if mode == "seed":
-        info["note"] = "mode=seed is the notebook's rule and asks no guard"
     guards: list = []
     if corpus_on:
         stats: dict = {}
