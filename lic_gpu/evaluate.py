@@ -28,7 +28,7 @@ import torch
 
 from lic_gpu.data import Corpus, build_word_dict, class_labels
 from lic_gpu.errors import LicGpuError
-from lic_gpu.lic import LicResult, check_lic_method, compute_lic
+from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
 from lic_gpu.sampler import (AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy,
                              dedup_key)
 from lic_gpu.text import Tokenised, split_edge_punctuation, words_tokenise
@@ -119,11 +119,6 @@ class EvalSettings:
                 raise LicGpuError(f"comparisons must be [method, baseline] pairs of {list(METHODS)}; got {pair!r}")
             pairs.append((str(pair[0]), str(pair[1])))
         self.comparisons = pairs
-
-
-LIC_DTYPES = {"float64": torch.float64, "float32": torch.float32}
-# LicAugmenter keyword arguments an augment config may set.
-AUGMENTER_KEYS = ("k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row")
 
 
 def check_names(values: Sequence[str] | str, allowed: Sequence[str], option: str) -> list[str]:
@@ -423,9 +418,8 @@ class RandomPositionAugmenter(LicAugmenter):
 def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,
                    guards: Sequence = (), cls=LicAugmenter) -> LicAugmenter:
     """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets."""
-    kwargs = {k: options[k] for k in AUGMENTER_KEYS if k in options}
-    return cls(store, stopwords, mode=options.get("mode", "diverse"), sampling_strategy=strategy,
-               guards=list(guards), seed=seed, progress=False, **kwargs)
+    return cls.from_options(options, store, stopwords, guards=guards, seed=seed, progress=False,
+                            sampling_strategy=strategy)
 
 
 # ---------------------------------------------------------------- classifiers

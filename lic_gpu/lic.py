@@ -31,6 +31,7 @@ from lic_gpu.errors import LicGpuError
 log = logging.getLogger(__name__)
 
 LIC_METHODS = ("seed", "log_odds")
+LIC_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 def check_lic_method(method: str) -> str:

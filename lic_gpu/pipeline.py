@@ -24,7 +24,7 @@ from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_d
 from lic_gpu.device import DeviceChoice, resolve_device
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import build_guards
-from lic_gpu.lic import LicResult, check_lic_method, compute_lic
+from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
 from lic_gpu.sampler import AugmentResult, LicAugmenter
 from lic_gpu.text import check_tokeniser, load_stopwords
 
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
 DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
-LIC_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 # ---------------------------------------------------------------- small pieces
@@ -276,12 +275,7 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
 
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)
-    augmenter = LicAugmenter(
-        store, stopwords, mode=aug_cfg.get("mode", "diverse"),
-        sampling_strategy=aug_cfg.get("sampling_strategy", "auto"), k=aug_cfg.get("k", 10),
-        max_swaps=aug_cfg.get("max_swaps", 2), min_similarity=aug_cfg.get("min_similarity", 0.5),
-        max_per_source=aug_cfg.get("max_per_source"), attempts_per_row=aug_cfg.get("attempts_per_row", 10),
-        guards=guards, seed=int(cfg.seed))
+    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, seed=int(cfg.seed))
     runs = []
     for emo in emotions:
         log.info("augmenting %s", emo)

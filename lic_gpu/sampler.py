@@ -256,6 +256,17 @@ class LicAugmenter:
         self.progress = progress
         self.junk = JunkFilter(stopwords)
 
+    OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row")
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], store, stopwords: frozenset[str], guards: Sequence = (),
+                     seed: int = 0, progress: bool | None = None, **overrides) -> "LicAugmenter":
+        """Build from the ``augment`` config group as a plain mapping (unknown keys such as ``guard``
+        are ignored; ``overrides`` win over ``options``)."""
+        kwargs = {k: options[k] for k in cls.OPTION_KEYS if k in options} | overrides
+        return cls(store, stopwords, mode=options.get("mode", "diverse"), guards=list(guards), seed=seed,
+                   progress=progress, **kwargs)
+
     # -- public
 
     def fit_resample(self, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], lic: LicResult,
