@@ -255,6 +255,7 @@ class LicAugmenter:
         self.seed = int(seed)
         self.progress = progress
         self.junk = JunkFilter(stopwords)
+        self._neighbours: dict[int, list[tuple[str, float]]] = {}  # row -> top-k, shared across calls
 
     OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row")
 
@@ -345,16 +346,21 @@ class LicAugmenter:
         return self.neighbour_table(found)
 
     def neighbour_table(self, rows) -> dict[int, list[tuple[str, float]]]:
-        """Vocabulary row -> its top-``k`` ``[(neighbour, cosine), ...]``, all rows in one search."""
-        found = sorted(set(rows))
+        """Vocabulary row -> its top-``k`` ``[(neighbour, cosine), ...]``, all new rows in one search.
+
+        Rows searched before (an earlier emotion of the same run) come from a cache.
+        """
+        wanted = sorted(set(rows))
         k = min(self.k, len(self.store) - 1)
-        if not found or k < 1:
+        if not wanted or k < 1:
             return {}
-        scores, nbr = self.store.topk_ids(torch.tensor(found, dtype=torch.long), k, progress=self.progress)
-        words = self.store.words
-        scores_l, nbr_l = scores.tolist(), nbr.tolist()
-        return {q: [(words[j], s) for j, s in zip(nbr_l[r], scores_l[r]) if j >= 0]
-                for r, q in enumerate(found)}
+        todo = [q for q in wanted if q not in self._neighbours]
+        if todo:
+            scores, nbr = self.store.topk_ids(torch.tensor(todo, dtype=torch.long), k, progress=self.progress)
+            words = self.store.words
+            for q, ids, row in zip(todo, nbr.tolist(), scores.tolist()):
+                self._neighbours[q] = [(words[j], s) for j, s in zip(ids, row) if j >= 0]
+        return {q: self._neighbours[q] for q in wanted}
 
     # -- the notebook's rule
 
