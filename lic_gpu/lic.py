@@ -193,12 +193,18 @@ class LicResult:
         r, c = self.class_index.get(cls), self.word_index.get(word)
         if r is None or c is None:
             return default
-        v = float(self.values[r, c])
+        v = float(self.host_values[r, c])
         return default if v != v else v
+
+    @cached_property
+    def host_values(self) -> np.ndarray:
+        """``values`` as a NumPy array, copied from the device once (per-word look-ups on a CUDA
+        tensor would each wait for the device)."""
+        return self.values.detach().cpu().numpy()
 
     def top_words(self, cls: Any, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` highest defined LIC words of ``cls``, best first (ties by word)."""
-        row = self.values[self.class_index[cls]].detach().cpu().numpy()
+        row = self.host_values[self.class_index[cls]]
         ok = np.nonzero(~np.isnan(row))[0]
         order = sorted(ok.tolist(), key=lambda j: (-row[j], self.vocab[j]))[:n]
         return [(self.vocab[j], float(row[j])) for j in order]

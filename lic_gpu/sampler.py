@@ -332,7 +332,7 @@ class LicAugmenter:
         for cls, samples in word_dict.items():
             if requested[cls] <= 0 or cls not in lic.class_index:
                 continue
-            row = lic.values[lic.class_index[cls]].detach().cpu().numpy()
+            row = lic.host_values[lic.class_index[cls]]
             positive = {w for w, j in lic.word_index.items() if row[j] > 0}
             for tokens, _ in samples:
                 for tok in tokens:
