@@ -15,10 +15,18 @@ import pandas as pd
 from lic_gpu import report
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import swap_quality as guard_swap_quality
+from lic_gpu.pipeline import emotion_frame, emotion_rows
 from lic_gpu.export import write_csv, write_json
 from lic_gpu.rebalance import apply_caps, caps_summary
 
 log = logging.getLogger(__name__)
+
+
+def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str) -> pd.DataFrame:
+    """``class, sentence`` rows: what the notebook's export meant to write."""
+    keep = emotion_rows(frame, emotion) & classes[emotion].notna()
+    out = pd.DataFrame({"class": classes.loc[keep, emotion].astype(int), "sentence": frame.loc[keep, text_column]})
+    return out.sort_values("class", kind="stable").reset_index(drop=True)
 
 
 def swap_quality(runs) -> dict[str, Any]:
@@ -135,10 +143,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     files: list[Path] = []
     with timer("write"):
         for emo in emotions:
-            keep = (~frame["is_augmented"]) | (frame["augmented_for"] == emo)
-            files.append(write_csv(frame[keep], out_dir / f"augmented_{emo}.csv"))
-            from lic_gpu.pipeline import class_export
-
+            files.append(write_csv(emotion_frame(frame, emo), out_dir / f"augmented_{emo}.csv"))
             files.append(write_csv(class_export(frame, classes, emo, corpus.text_column),
                                    out_dir / "exports" / f"{emo}.csv"))
         if len(emotions) > 1:

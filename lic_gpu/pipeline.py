@@ -195,17 +195,14 @@ def assemble(corpus: Corpus, runs: Sequence[EmotionRun]) -> tuple[pd.DataFrame, 
     return frame, classes
 
 
+def emotion_rows(frame: pd.DataFrame, emotion: str) -> pd.Series:
+    """Mask of the originals plus the new rows made for ``emotion``."""
+    return (~frame["is_augmented"]) | (frame["augmented_for"] == emotion)
+
+
 def emotion_frame(frame: pd.DataFrame, emotion: str) -> pd.DataFrame:
     """The originals plus the new rows made for ``emotion``."""
-    keep = (~frame["is_augmented"]) | (frame["augmented_for"] == emotion)
-    return frame[keep].reset_index(drop=True)
-
-
-def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str) -> pd.DataFrame:
-    """``class, sentence`` rows: what the notebook's export meant to write."""
-    keep = ((~frame["is_augmented"]) | (frame["augmented_for"] == emotion)) & classes[emotion].notna()
-    out = pd.DataFrame({"class": classes.loc[keep, emotion].astype(int), "sentence": frame.loc[keep, text_column]})
-    return out.sort_values("class", kind="stable").reset_index(drop=True)
+    return frame[emotion_rows(frame, emotion)].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- the Hydra-facing entry

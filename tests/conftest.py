@@ -36,3 +36,23 @@ def emobank_seed():
 
     return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
                          rating_columns=["valence", "arousal", "dominance"])
+
+
+def family_store(families, loose_words, dim: int = 16):
+    """A small EmbeddingStore: each family of near-synonyms sits around its own axis; the loose
+    words are random. Deterministic (seed 0), shared by the sampler and evaluation tests."""
+    import numpy as np
+
+    from lic_gpu.embeddings import EmbeddingStore
+
+    rng = np.random.default_rng(0)
+    words, vecs = [], []
+    for i, members in enumerate(families):
+        centre = np.zeros(dim)
+        centre[i] = 1.0
+        for w in members:
+            words.append(w)
+            vecs.append(centre + 0.15 * rng.standard_normal(dim))
+    words += list(loose_words)
+    vecs += list(rng.standard_normal((len(loose_words), dim)))
+    return EmbeddingStore.from_array(words, np.array(vecs))

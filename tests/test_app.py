@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +13,7 @@ from hydra import compose, initialize_config_dir
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import run_augment
 
-from conftest import EMOBANK, ROOT, needs_shared
+from conftest import ROOT
 
 CONF = str(ROOT / "conf")
 
@@ -75,7 +74,7 @@ def test_balanced_and_caps(demo_run):
 
 def test_seed_mode_override_and_determinism(tmp_path):
     a = run_augment(cfg("augment.mode=seed", "report.enabled=false"), tmp_path / "a")
-    b = run_augment(cfg("augment.mode=seed", "report.enabled=false"), tmp_path / "b")
+    run_augment(cfg("augment.mode=seed", "report.enabled=false"), tmp_path / "b")
     assert a["mode"] == "seed"
     fa = (tmp_path / "a" / "augmented_arousal.csv").read_text()
     assert fa == (tmp_path / "b" / "augmented_arousal.csv").read_text()

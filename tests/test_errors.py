@@ -153,17 +153,27 @@ def test_missing_ratings_file_of_seed_layout(tmp_path, data_csv, vectors):
           tmp_path / "out", "ratings file not found", "r.csv", inputs=[words])
 
 
+def seed_files(data_csv, words_text: str, ratings_text: str):
+    """Write a sentences and a ratings CSV (the notebook's layout) beside ``data_csv``."""
+    words, ratings = data_csv.with_name("words.csv"), data_csv.with_name("ratings.csv")
+    words.write_text(words_text, encoding="utf-8")
+    ratings.write_text(ratings_text, encoding="utf-8")
+    return words, ratings
+
+
+def seed_cfg(words, ratings, *overrides):
+    return cfg("data=seed_csv", f"data.words_csv={words}", f"data.ratings_csv={ratings}", *overrides)
+
+
 def test_missing_text_column_lists_columns(tmp_path, data_csv, vectors):
     fails(csv_cfg(data_csv, vectors, text_column="sentence"), tmp_path / "out",
           "data.csv", "'sentence'", "columns present", "'text'", "'arousal'", inputs=[data_csv])
 
 
 def test_missing_id_column_lists_columns(tmp_path, data_csv, vectors):
-    words = data_csv.with_name("words.csv")
-    ratings = data_csv.with_name("ratings.csv")
-    words.write_text("sub,episode,seg,label\ns1,e1,0,hi\n", encoding="utf-8")
-    ratings.write_text("sub,episode,segment,arousal\ns1,e1,0,3\n", encoding="utf-8")
-    fails(cfg("data=seed_csv", f"data.words_csv={words}", f"data.ratings_csv={ratings}"), tmp_path / "out",
+    words, ratings = seed_files(data_csv, "sub,episode,seg,label\ns1,e1,0,hi\n",
+                                "sub,episode,segment,arousal\ns1,e1,0,3\n")
+    fails(seed_cfg(words, ratings), tmp_path / "out",
           "words.csv", "['segment']", "columns present", "'seg'", inputs=[words, ratings])
 
 
@@ -185,11 +195,9 @@ def test_unknown_emotion_in_a_list(tmp_path, data_csv, vectors):
 
 
 def test_duplicate_rating_ids(tmp_path, data_csv, vectors):
-    words = data_csv.with_name("words.csv")
-    ratings = data_csv.with_name("ratings.csv")
-    words.write_text("sub,episode,segment,label\ns1,e1,0,calm tea\ns1,e1,1,panic\n", encoding="utf-8")
-    ratings.write_text("sub,episode,segment,arousal\ns1,e1,0,1\ns1,e1,1,7\ns1,e1,1,6\n", encoding="utf-8")
-    fails(cfg("data=seed_csv", f"data.words_csv={words}", f"data.ratings_csv={ratings}"), tmp_path / "out",
+    words, ratings = seed_files(data_csv, "sub,episode,segment,label\ns1,e1,0,calm tea\ns1,e1,1,panic\n",
+                                "sub,episode,segment,arousal\ns1,e1,0,1\ns1,e1,1,7\ns1,e1,1,6\n")
+    fails(seed_cfg(words, ratings), tmp_path / "out",
           "ratings.csv", "s1/e1/1", "exactly one ratings row", inputs=[words, ratings])
 
 

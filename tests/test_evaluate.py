@@ -33,6 +33,8 @@ from lic_gpu.evaluate import (
 )
 from lic_gpu.text import load_stopwords, words_tokenise
 
+from conftest import family_store
+
 ROOT = Path(__file__).resolve().parents[1]
 STOP = load_stopwords("packaged")[0]
 FAMILIES = {
@@ -45,17 +47,7 @@ FAMILIES = {
 
 def toy_store() -> EmbeddingStore:
     """Four families of near-synonyms plus a few loose words."""
-    rng = np.random.default_rng(0)
-    words, vecs = [], []
-    for i, members in enumerate(FAMILIES.values()):
-        centre = np.zeros(16)
-        centre[i] = 1.0
-        for w in members:
-            words.append(w)
-            vecs.append(centre + 0.15 * rng.standard_normal(16))
-    words += ["home", "park", "day", "we", "felt"]
-    vecs += list(rng.standard_normal((5, 16)))
-    return EmbeddingStore.from_array(words, np.array(vecs))
+    return family_store(FAMILIES.values(), ["home", "park", "day", "we", "felt"])
 
 
 def toy_corpus(n_subjects: int = 6, per_subject: int = 14) -> Corpus:
@@ -248,8 +240,6 @@ def test_config_composes_into_settings():
 
 
 def _mlp_predictions(device: str, seed: int) -> np.ndarray:
-    import torch
-
     from lic_gpu.evaluate import MeanEmbedding, MeanEmbeddingMLP
 
     corpus = toy_corpus()

@@ -14,30 +14,19 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy, match_case
 from lic_gpu.text import load_stopwords, whitespace_tokenise, words_tokenise
 
-from conftest import EMOBANK, needs_shared
+from conftest import family_store, needs_shared
 
 STOP = load_stopwords("packaged")[0]
 
 
 def toy_store():
     """Words in four families whose members are near each other."""
-    rng = np.random.default_rng(0)
-    families = {
-        "calm": ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
-        "panic": ["panic", "terror", "alarm", "fright", "dread", "horror"],
-        "run": ["ran", "raced", "sprinted", "dashed", "rushed", "hurried"],
-        "tea": ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
-    }
-    words, vecs = [], []
-    for i, members in enumerate(families.values()):
-        centre = np.zeros(16)
-        centre[i] = 1.0
-        for w in members:
-            words.append(w)
-            vecs.append(centre + 0.15 * rng.standard_normal(16))
-    words += ["the", "3", "u.s.", "calmer", "I", "we", "a"]
-    vecs += list(rng.standard_normal((7, 16)))
-    return EmbeddingStore.from_array(words, np.array(vecs))
+    return family_store([
+        ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
+        ["panic", "terror", "alarm", "fright", "dread", "horror"],
+        ["ran", "raced", "sprinted", "dashed", "rushed", "hurried"],
+        ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
+    ], ["the", "3", "u.s.", "calmer", "I", "we", "a"])
 
 
 def toy_corpus():
