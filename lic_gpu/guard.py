@@ -498,20 +498,20 @@ def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] 
     flipped: Counter = Counter()
     junk: Counter = Counter()
     junk_pairs: Counter = Counter()
-    for old, new in pairs:
-        n += 1
+    for (old, new), times in Counter(pairs).items():  # each distinct swap checked once
+        n += times
         o, nw = split_edge_punctuation(old)[1], split_edge_punctuation(new)[1]
         reason = junk_filter.reason(o, nw) if o else "not_a_word"
         if reason:
-            junk[reason] += 1
-            junk_pairs[f"{old} -> {new}"] += 1
+            junk[reason] += times
+            junk_pairs[f"{old} -> {new}"] += times
         a, b = lex.get(o.lower()), lex.get(nw.lower())
         if a is None or b is None:
             continue
-        covered += 1
+        covered += times
         if is_flip(a, b, dead_zone):
-            flips += 1
-            flipped[f"{o.lower()} -> {nw.lower()}"] += 1
+            flips += times
+            flipped[f"{o.lower()} -> {nw.lower()}"] += times
     return {
         "swaps": n,
         "lexicon_covered": covered,

@@ -10,16 +10,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from lic_gpu.data import round_half_up  # noqa: E402
-from lic_gpu.errors import LicGpuError  # noqa: E402
-from lic_gpu.export import atomic_path  # noqa: E402
+from lic_gpu.data import round_half_up
+from lic_gpu.errors import LicGpuError
+from lic_gpu.export import atomic_path
 
 DPI = 130
 ORIGINAL_COLOUR = "#66a61e"
@@ -34,11 +30,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return Path(path)
 
 
-def _save_figure(fig: plt.Figure, path: Path) -> Path:
+def _pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, imported when the first figure is drawn
+    (importing it costs ~0.5 s, which runs with ``report.enabled=false`` should not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save_figure(fig, path: Path) -> Path:
     try:
         return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
     finally:
-        plt.close(fig)
+        _pyplot().close(fig)
 
 
 def display_levels(values: pd.Series) -> pd.Series:
@@ -85,7 +92,7 @@ def plot_level_distributions(
         )
     ncols = min(3, len(columns))
     nrows = math.ceil(len(columns) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
+    fig, axes = _pyplot().subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
                              squeeze=False, layout="constrained")
     width = 0.38 if capped is not None else 0.7
     before_added = frame["is_augmented"].to_numpy(dtype=bool)
@@ -177,7 +184,7 @@ def plot_top_lic_words(
         raise LicGpuError(f"plot_top_lic_words: no classes to draw for emotion {emotion!r}")
     ncols = min(4, len(keys))
     nrows = math.ceil(len(keys) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
+    fig, axes = _pyplot().subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
                              squeeze=False, layout="constrained")
     for ax, cls in zip(axes.flat, keys):
         pairs = sorted(top[cls], key=lambda pair: pair[1], reverse=True)[:k]

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -90,9 +92,37 @@ def packaged_stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in text.split() if w.strip())
 
 
+def _nltk_data_dirs() -> list[str]:
+    """Where nltk looks for its data by default (``nltk.data.path`` as nltk builds it), without
+    importing nltk: ``import nltk`` costs ~1.5 s (it pulls in scipy.stats)."""
+    nltk = sys.modules.get("nltk")
+    if nltk is not None and hasattr(nltk, "data"):
+        return list(nltk.data.path)  # already imported: take its path, with any user additions
+    dirs = [os.path.expanduser(d) for d in os.environ.get("NLTK_DATA", "").split(os.pathsep) if d]
+    dirs.append(os.path.expanduser("~/nltk_data"))
+    dirs += [os.path.join(sys.prefix, "nltk_data"), os.path.join(sys.prefix, "share", "nltk_data"),
+             os.path.join(sys.prefix, "lib", "nltk_data")]
+    if os.name == "nt":
+        dirs += [os.path.join(os.environ.get("APPDATA", "C:\\"), "nltk_data"), r"C:\nltk_data", r"D:\nltk_data",
+                 r"E:\nltk_data"]
+    else:
+        dirs += ["/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data",
+                 "/usr/local/lib/nltk_data"]
+    return dirs
+
+
+def nltk_stopwords_installed() -> bool:
+    """Whether nltk's stopwords corpus is in one of nltk's data folders."""
+    return any(os.path.exists(os.path.join(d, "corpora", name))
+               for d in _nltk_data_dirs() for name in ("stopwords", "stopwords.zip"))
+
+
 @lru_cache(maxsize=1)
 def nltk_stopwords() -> frozenset[str] | None:
-    """nltk's English stopwords when its data is installed, else ``None`` (no download is tried)."""
+    """nltk's English stopwords when its data is installed, else ``None`` (no download is tried;
+    nltk is only imported when its data folders hold the corpus)."""
+    if not nltk_stopwords_installed():
+        return None
     try:
         from nltk.corpus import stopwords
 

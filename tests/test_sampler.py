@@ -173,3 +173,27 @@ def test_seed_mode_follows_the_notebook_rule(reference, emobank_seed, glove):
         reference.generate_samples_for_class(ref_wd, c, m, lic_d, kv, STOP, Counter(), {})
     for c in wd:
         assert before[c] + res.classes[c].generated >= len(ref_wd[c])
+
+
+def test_lic_weighted_draw_is_numpys_choice():
+    """The cached-cdf draw picks the same positions as ``rng.choice(..., replace=False, p=...)`` and
+    leaves the generator in the same state, including draws that hit the same position twice."""
+    from lic_gpu.sampler import _LicWeights
+
+    retried = 0
+    for t in range(3000):
+        r = np.random.default_rng(t)
+        n = int(r.integers(1, 10))
+        w = r.random(n) ** 3 + 1e-6
+        if t % 5 == 0:
+            w[r.integers(n)] = 50.0  # one dominant weight: the second draw often repeats the first
+        size = int(r.integers(1, min(n, 3) + 1))
+        a, b = np.random.default_rng([t, 1]), np.random.default_rng([t, 1])
+        expected = sorted(int(i) for i in a.choice(n, size=size, replace=False, p=w / w.sum()))
+        cdf = np.cumsum(w / w.sum())
+        first = np.searchsorted(cdf / cdf[-1], np.random.default_rng([t, 1]).random(size), side="right")
+        retried += len(set(first.tolist())) < size
+        got = sorted(_LicWeights(list(w)).draw(b, size))
+        assert got == expected, (t, w, size)
+        assert a.bit_generator.state == b.bit_generator.state, t
+    assert retried > 50  # the redraw path was exercised

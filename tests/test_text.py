@@ -1,6 +1,11 @@
 """Tokenisers put sentences back together exactly; stopwords come from nltk or the packaged list."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,3 +62,28 @@ def test_stopword_options():
         load_stopwords("french")
     with pytest.raises(LicGpuError, match="tokenizer must be one of"):
         check_tokeniser("spacy")
+
+
+def _stopwords_in_fresh_process(env_extra: dict) -> list:
+    code = ("import json, sys; from lic_gpu.text import load_stopwords; w, o = load_stopwords('auto'); "
+            "print(json.dumps([o, len(w), 'nltk' in sys.modules, sorted(w)[:3]]))")
+    env = {**os.environ, **env_extra}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout)
+
+
+def test_auto_stopwords_take_nltk_data_when_installed(tmp_path):
+    pytest.importorskip("nltk")
+    (tmp_path / "corpora" / "stopwords").mkdir(parents=True)
+    (tmp_path / "corpora" / "stopwords" / "english").write_text("alpha\nbeta\n")
+    origin, n, imported, first = _stopwords_in_fresh_process({"NLTK_DATA": str(tmp_path)})
+    assert (origin, n, imported, first) == ("nltk", 2, True, ["alpha", "beta"])
+
+
+def test_auto_stopwords_skip_the_nltk_import_without_its_data(tmp_path):
+    from lic_gpu.text import nltk_stopwords_installed
+
+    if nltk_stopwords_installed():
+        pytest.skip("nltk's stopwords are installed on this machine")
+    origin, n, imported, _ = _stopwords_in_fresh_process({"NLTK_DATA": str(tmp_path)})
+    assert (origin, n, imported) == ("packaged", len(packaged_stopwords()), False)
