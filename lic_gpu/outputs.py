@@ -86,10 +86,13 @@ def write_run(*, out_dir: Path, **kwargs) -> dict:
                           "write elsewhere with hydra.run.dir=PATH") from None
     try:
         summary = _write_run(out_dir=stage, **kwargs)
-        for path in sorted(p for p in stage.rglob("*") if p.is_file()):
+        written = sorted(p for p in stage.rglob("*") if p.is_file())
+        for path in written:
             target = final / path.relative_to(stage)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
+        log.info("wrote %d files to %s (%d new rows, %.1f s)", len(written), final,
+                 summary["rows"]["generated"], summary["timings_s"]["total"])
         return summary
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -121,6 +121,8 @@ def test_script_runs_and_errors_are_one_line(tmp_path):
     ok = _script(f"hydra.run.dir={tmp_path / 'run'}", "device=cpu", "report.enabled=false", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "run" / "augmented_arousal.csv").exists()
+    # the process ends without the interpreter's teardown: the log must still be complete
+    assert "INFO] - wrote " in (tmp_path / "run" / "augment.log").read_text()
     bad = _script(f"hydra.run.dir={tmp_path / 'bad'}", "data=csv", f"data.path={tmp_path / 'nope.csv'}", cwd=tmp_path)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
