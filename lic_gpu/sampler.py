@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 MODES = ("seed", "diverse")
 
+# One encoder for every row's swaps column (``json.dumps(..., ensure_ascii=False)`` builds a new one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
 # A replacement must look like a plain word: letters with inner apostrophes or hyphens only.
 _PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$", re.UNICODE)
 _NON_WORD_RE = re.compile(r"\W")
@@ -115,7 +118,7 @@ class NewRow:
     swaps: tuple[Swap, ...]
 
     def swaps_json(self) -> str:
-        return json.dumps([s.as_dict() for s in self.swaps], ensure_ascii=False)
+        return _JSON.encode([s.as_dict() for s in self.swaps])
 
 
 @dataclass

@@ -35,11 +35,8 @@ class Tokenised:
         toks = self.tokens if tokens is None else tokens
         if len(toks) != len(self.tokens):
             raise ValueError("detokenise needs exactly as many tokens as were split")
-        parts = [self.gaps[0]]
-        for tok, gap in zip(toks, self.gaps[1:]):
-            parts.append(tok)
-            parts.append(gap)
-        return "".join(parts)
+        gaps = self.gaps
+        return gaps[0] + "".join(tok + gap for tok, gap in zip(toks, gaps[1:]))
 
 
 def _split(pattern: re.Pattern, text: str) -> Tokenised:
