@@ -197,3 +197,14 @@ def test_lic_weighted_draw_is_numpys_choice():
         assert got == expected, (t, w, size)
         assert a.bit_generator.state == b.bit_generator.state, t
     assert retried > 50  # the redraw path was exercised
+
+
+@pytest.mark.parametrize("n", [1, 2, 83, 9373, 2**31 + 5])
+def test_batched_integer_draws_equal_one_at_a_time(n):
+    """Seed mode draws its source sentences in batches; numpy gives the same integers (and state)
+    as drawing them one by one, so the batching changes no output."""
+    a, b = np.random.default_rng([0, n]), np.random.default_rng([0, n])
+    one_by_one = [int(a.integers(n)) for _ in range(5000)]
+    batched = np.concatenate([b.integers(n, size=m) for m in (1, 999, 4000)]).tolist()
+    assert one_by_one == batched
+    assert a.bit_generator.state == b.bit_generator.state
