@@ -6,6 +6,7 @@ every file is written atomically.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -50,6 +51,23 @@ class StageTimer:
             yield
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one run (restored afterwards, also on errors).
+
+    A run allocates millions of small, acyclic objects (tokens, neighbour lists, rows); the
+    collector would walk them repeatedly for nothing (~0.1-0.2 s on EmoBank). Reference counting
+    still frees everything as usual; only cycles wait until the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_corpus(kind: str, **options: Any) -> Corpus:
@@ -220,6 +238,11 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
     ``out_dir`` defaults to Hydra's run folder. Errors meant for the user are
     :class:`LicGpuError`; the entry script prints them as one line.
     """
+    with paused_gc():
+        return _run_augment(cfg, out_dir)
+
+
+def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     from omegaconf import OmegaConf
 
     from lic_gpu import outputs

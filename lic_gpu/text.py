@@ -35,8 +35,10 @@ class Tokenised:
         toks = self.tokens if tokens is None else tokens
         if len(toks) != len(self.tokens):
             raise ValueError("detokenise needs exactly as many tokens as were split")
-        gaps = self.gaps
-        return gaps[0] + "".join(tok + gap for tok, gap in zip(toks, gaps[1:]))
+        parts = [""] * (2 * len(toks) + 1)
+        parts[0::2] = self.gaps
+        parts[1::2] = toks
+        return "".join(parts)
 
 
 def _split(pattern: re.Pattern, text: str) -> Tokenised:

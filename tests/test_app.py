@@ -160,3 +160,21 @@ def test_guard_can_check_every_rating_column(tmp_path):
     default = run_augment(cfg("report.enabled=false"), tmp_path / "default")
     assert (s["swap_quality"]["share_by_outcome"]["rating_lean"]
             > default["swap_quality"]["share_by_outcome"]["rating_lean"])
+
+
+def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
+    import gc
+
+    from lic_gpu.pipeline import paused_gc
+
+    assert gc.isenabled()
+    with pytest.raises(LicGpuError):
+        run_augment(cfg("data=csv", f"data.path={tmp_path / 'nope.csv'}"), tmp_path / "out")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
