@@ -357,6 +357,9 @@ def exit_after_single_run() -> None:
     if not _finished_single_run:
         return
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
+            pass
     os._exit(0)
