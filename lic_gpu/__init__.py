@@ -1,20 +1,19 @@
 """lic_gpu: LIC-guided, GPU-accelerated text augmentation for class-imbalanced emotion ratings."""
-from lic_gpu.device import resolve_device
 from lic_gpu.errors import LicGpuError
-from lic_gpu.lic import LicResult, compute_lic
 
 __version__ = "0.1.0"
 __all__ = ["compute_lic", "LicResult", "EmbeddingStore", "LicAugmenter", "resolve_device", "LicGpuError"]
 
+# Imported on first use: ``import lic_gpu.gc_pause`` must not pull in torch (the entry scripts
+# import torch with the garbage collector paused), and gensim and the sampler are not needed to
+# compute LIC.
+_LAZY = {"compute_lic": "lic_gpu.lic", "LicResult": "lic_gpu.lic", "resolve_device": "lic_gpu.device",
+         "EmbeddingStore": "lic_gpu.embeddings", "LicAugmenter": "lic_gpu.sampler"}
+
 
 def __getattr__(name):
-    # Imported on first use: gensim and the sampler are not needed to compute LIC.
-    if name == "EmbeddingStore":
-        from lic_gpu.embeddings import EmbeddingStore
+    if name in _LAZY:
+        import importlib
 
-        return EmbeddingStore
-    if name == "LicAugmenter":
-        from lic_gpu.sampler import LicAugmenter
-
-        return LicAugmenter
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)

@@ -35,16 +35,13 @@ class NeighbourCache:
 
     Attributes
     ----------
-    hits : int
-        Query rows answered from the cache (over the object's life).
     added : int
-        Query rows searched and added.
+        Query rows searched and added (over the object's life).
     """
 
     def __init__(self, path: str | os.PathLike, k: int):
         self.path = Path(path)
         self.k = int(k)
-        self.hits = 0
         self.added = 0
         self._answers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # row -> (ids, scores)
         self._read()
@@ -66,7 +63,6 @@ class NeighbourCache:
     def lookup(self, rows) -> tuple[list[int], np.ndarray, np.ndarray]:
         """``(found_rows, ids (F, k), scores (F, k))`` for the rows the cache has, in the order asked."""
         found = [r for r in rows if r in self._answers]
-        self.hits += len(found)
         if not found:
             return [], np.empty((0, self.k), dtype=np.int64), np.empty((0, self.k), dtype=np.float32)
         return (found, np.stack([self._answers[r][0] for r in found]),

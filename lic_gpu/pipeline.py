@@ -6,7 +6,6 @@ every file is written atomically.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -25,6 +24,7 @@ import lic_gpu.config  # noqa: F401  (registers the config schema with Hydra)
 from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv
 from lic_gpu.device import DeviceChoice, resolve_device
 from lic_gpu.errors import LicGpuError
+from lic_gpu.gc_pause import paused_gc
 from lic_gpu.guard import build_guards
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
 from lic_gpu.sampler import AugmentResult, LicAugmenter
@@ -51,23 +51,6 @@ class StageTimer:
             yield
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 4)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one run (restored afterwards, also on errors).
-
-    A run allocates millions of small, acyclic objects (tokens, neighbour lists, rows); the
-    collector would walk them repeatedly for nothing (~0.1-0.2 s on EmoBank). Reference counting
-    still frees everything as usual; only cycles wait until the run ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_corpus(kind: str, **options: Any) -> Corpus:

@@ -389,21 +389,15 @@ class LicAugmenter:
     def _generate_seed(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport, tokenised):
         n_exist = len(samples)
         rows: list[NewRow] = []
-        used: set[tuple[int, int]] = set()
         ranked = []
         for tokens, _ in samples:
             lst = [(pos, w, lic.get(cls, w, 0.0)) for pos, w in enumerate(tokens) if w.lower() not in self.stopwords]
             lst.sort(key=lambda x: -x[2])
             ranked.append([x for x in lst if x[2] > 0])
-        report.sources_with_candidates = sum(
-            any(self._lookup(w) is not None for _, w, _ in r) for r in ranked)
-        replacement_of: dict[str, tuple[str, float] | None] = {}
-        for r in ranked:
-            for _, word, _ in r:
-                if word not in replacement_of:
-                    vid = self._lookup(word)
-                    nbrs = table.get(vid, []) if vid is not None else []
-                    replacement_of[word] = next(((w, s) for w, s in nbrs if w != word), None)
+        row_of = {w: self._lookup(w) for r in ranked for _, w, _ in r}
+        report.sources_with_candidates = sum(any(row_of[w] is not None for _, w, _ in r) for r in ranked)
+        replacement_of = {w: next(((n, c) for n, c in table.get(row, []) if n != w), None)
+                          for w, row in row_of.items()}
         # Per sentence, the positions an attempt can take, in rank order. Each attempt takes the first
         # one not used before, so the used ones are always a prefix: a pointer replaces the scan.
         usable = [[(pos, word, score) for pos, word, score in r if replacement_of[word] is not None] for r in ranked]
@@ -427,9 +421,9 @@ class LicAugmenter:
             new_tokens = list(tokens)
             new_tokens[pos] = new
             rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), (Swap(pos, word, new, cos, score),)))
-            used.add((idx, pos))
         report.attempts = attempts
         if len(rows) < missing:
+            used = {(i, pos) for i, u in enumerate(usable) for pos, _, _ in u[: next_free[i]]}
             report.shortfall_reason = _seed_shortfall(ranked, used, budget, report)
         return rows
 
@@ -607,8 +601,9 @@ class _LicWeights:
             p[found] = 0
             again = np.cumsum(p)
             again /= again[-1]
+            again = again.tolist()
             for x in rng.random(size - len(found)).tolist():
-                i = bisect.bisect_right(again.tolist(), x)
+                i = bisect.bisect_right(again, x)
                 if i not in found and len(found) < size:
                     found.append(i)
         return found

@@ -4,19 +4,12 @@
     python scripts/augment.py emotion=valence device=cuda
     python scripts/augment.py -m emotion=arousal,valence
 """
-import gc
+from lic_gpu.gc_pause import paused_gc
 
-# torch, pandas and Hydra leave ~350 000 tracked objects after import; the cyclic garbage
-# collector would walk them again and again on the way (~0.4 s). Import with it paused, then
-# move everything imported out of its sight.
-gc.disable()
-import hydra  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
-
-from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment  # noqa: E402
-
-gc.freeze()
-gc.enable()
+with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
+    import hydra
+    from omegaconf import DictConfig
+    from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="augment")
