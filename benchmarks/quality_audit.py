@@ -1,0 +1,141 @@
+"""A blind, human-style audit of the new rows: read each against its source and label it.
+
+    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [-- extra overrides]
+    python benchmarks/quality_audit.py score
+
+``sample`` runs the main job (``scripts/augment.py``, default settings) on EmoBank arousal, EmoBank
+valence and the demo corpus, draws 50 new rows per run with a fixed seed, and writes them, shuffled
+together and stripped of everything that says how they were made, to
+``benchmarks/results/quality/blind_<label>.csv`` (columns ``item, corpus, emotion, scale, rating,
+source, new``) plus a key file ``key_<label>.csv`` (item -> run). Somebody who did not write the code
+(a person, or a helper session told nothing about the method) fills in a ``label`` column in
+``labels_<label>.csv``:
+
+- ``F`` fluent & label-preserving: a sentence a careful reader accepts as written English, whose
+  rating on the named emotion would plausibly stay in the same class;
+- ``L`` label-changing: fluent, but the swap would plausibly move the rating to another class
+  (e.g. an antonym, a negation, an emotion word of another intensity or polarity);
+- ``U`` ungrammatical: the swap breaks the sentence (wrong part of speech, wrong inflection, a
+  glued or split token, junk);
+- ``D`` near-duplicate: differs from the source only trivially (case, punctuation, a spelling variant).
+
+``score`` counts the labels per run and writes ``benchmarks/results/quality.md``. Labels are never
+produced by this script: it only samples and counts.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "quality"
+DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
+N_PER_RUN = 50
+SEED = 2026
+LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
+
+
+def runs(emobank: Path) -> dict[str, dict]:
+    """The audited runs: name -> overrides and what the labeller is told about the rating scale."""
+    eb = ["data=emobank", f"data.path={emobank}"]
+    return {
+        "emobank-arousal": {"overrides": eb + ["emotion=arousal"], "corpus": "EmoBank (news, blogs, letters, fiction)",
+                            "emotion": "arousal", "scale": "1-5 (1 = calm, 5 = excited)"},
+        "emobank-valence": {"overrides": eb + ["emotion=valence"], "corpus": "EmoBank (news, blogs, letters, fiction)",
+                            "emotion": "valence", "scale": "1-5 (1 = negative, 5 = positive)"},
+        "demo-arousal": {"overrides": ["emotion=arousal"], "corpus": "demo (spoken personal stories)",
+                         "emotion": "arousal", "scale": "1-7 (1 = calm, 7 = excited)"},
+    }
+
+
+def run_job(overrides: list[str], out_dir: Path) -> pd.DataFrame:
+    """Run the main job in a fresh process and return the new rows of its augmented CSV."""
+    cmd = [sys.executable, str(ROOT / "scripts" / "augment.py"), *overrides, "report.enabled=false",
+           f"hydra.run.dir={out_dir}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    path = next(out_dir.glob("augmented_*.csv"))
+    return pd.read_csv(path, keep_default_na=False, dtype=str)
+
+
+def sample(label: str, emobank: Path, extra: list[str]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    items, keys = [], []
+    for name, spec in runs(emobank).items():
+        with tempfile.TemporaryDirectory() as tmp:
+            df = run_job(spec["overrides"] + extra, Path(tmp) / "run")
+        text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+        originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")
+        new = df[df["is_augmented"].str.lower() == "true"]
+        pick = rng.choice(len(new), size=min(N_PER_RUN, len(new)), replace=False)
+        for i in sorted(pick.tolist()):
+            row = new.iloc[i]
+            item = hashlib.sha1(f"{label}/{name}/{i}".encode()).hexdigest()[:10]
+            items.append({"item": item, "corpus": spec["corpus"], "emotion": spec["emotion"], "scale": spec["scale"],
+                          "rating": row[spec["emotion"]],
+                          "source": originals.loc[row["source_row"], text], "new": row[text]})
+            keys.append({"item": item, "run": name, "swaps": row["swaps"]})
+    order = rng.permutation(len(items))
+    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
+    pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
+    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+
+
+def score() -> None:
+    lines = ["# Quality audit: new rows read against their sources", "",
+             "Produced by `python benchmarks/quality_audit.py score` from the labelled files in "
+             "`benchmarks/results/quality/`. Each run: 50 random new rows (seed 2026) of the default "
+             "configuration, read blind (the labeller saw source, new sentence, emotion and the source's rating, "
+             "shuffled across runs, nothing about how the row was made) and labelled:", ""]
+    lines += [f"- `{k}` {v}" for k, v in LABELS.items()]
+    lines += ["", "| audit | run | rows | fluent & label-preserving | label-changing | ungrammatical | near-duplicate |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for labels_path in sorted(OUT.glob("labels_*.csv")):
+        label = labels_path.stem.removeprefix("labels_")
+        key = pd.read_csv(OUT / f"key_{label}.csv", dtype=str)
+        lab = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
+        both = key.merge(lab[["item", "label"]], on="item", how="left")
+        if both["label"].isna().any():
+            raise SystemExit(f"{labels_path}: {int(both['label'].isna().sum())} items are not labelled")
+        bad = sorted(set(both["label"].str.strip().str.upper()) - set(LABELS))
+        if bad:
+            raise SystemExit(f"{labels_path}: unknown labels {bad}; use {sorted(LABELS)}")
+        both["label"] = both["label"].str.strip().str.upper()
+        for run_name, part in list(both.groupby("run")) + [("all", both)]:
+            n = len(part)
+            share = {k: (part["label"] == k).mean() for k in LABELS}
+            lines.append(f"| {label} | {run_name} | {n} | " +
+                         " | ".join(f"{100 * share[k]:.0f} % ({int(round(share[k] * n))})" for k in LABELS) + " |")
+    notes = OUT / "notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
+    (ROOT / "benchmarks" / "results" / "quality.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("--label", required=True, help="name of this audit, e.g. before / after")
+    s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
+    s.add_argument("extra", nargs="*", help="extra overrides for every run")
+    sub.add_parser("score")
+    args = ap.parse_args()
+    if args.cmd == "sample":
+        sample(args.label, args.emobank, args.extra)
+    else:
+        score()
+
+
+if __name__ == "__main__":
+    main()
