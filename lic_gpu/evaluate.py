@@ -359,17 +359,20 @@ class RandomPositionAugmenter(LicAugmenter):
         sources = sorted({r.source_row for r in template.rows})
         words = {split_edge_punctuation(tok)[1] for row in sources for tok in tokenised[row].tokens
                  if tok.lower() not in self.stopwords}
-        table = self.neighbour_table(r for r in map(self.store.resolve, words - {""}) if r is not None)
+        words = {w for w in words if self.is_source_word(w)}
+        table = self.neighbour_table(r for r in map(self.store.resolve, words) if r is not None)
+        tags = self.tag_sources({row: tokenised[row].tokens for row in sources})
         result.timings_s["neighbours"] = time.perf_counter() - t0
         rng = np.random.default_rng([self.seed, 7919])
-        existing = {c: {dedup_key(" ".join(t)) for t, _ in v} for c, v in word_dict.items()}
-        positions: dict[tuple[Any, int], list[tuple[int, str, str, str, list]]] = {}
-        choices: dict[tuple[Any, str], list[tuple[str, float]]] = {}
+        existing = {dedup_key(" ".join(t.tokens)) for t in tokenised}
+        positions: dict[tuple[Any, int], list] = {}
+        choices: dict[Any, dict] = {}
         for trow in template.rows:
-            cls, src, n_swaps = trow.cls, trow.source_row, len(trow.swaps)
+            cls, src, n_swaps = trow.cls, trow.source_row, sum(s.kind == "swap" for s in trow.swaps)
             key = (cls, src)
             if key not in positions:
-                positions[key] = self._eligible(cls, tokenised[src].tokens, table, choices, result.refusals)
+                positions[key] = self.candidate_positions(cls, tokenised[src].tokens, tags.get(src), table,
+                                                          result.refusals, choices.setdefault(cls, {}))
             eligible = positions[key]
             n_swaps = min(n_swaps, len(eligible))
             if n_swaps == 0:
@@ -378,19 +381,17 @@ class RandomPositionAugmenter(LicAugmenter):
             for _ in range(self.attempts_per_row):
                 reports[cls].attempts += 1
                 picked = sorted(int(i) for i in rng.choice(len(eligible), size=n_swaps, replace=False))
-                new_tokens = list(tokens)
-                swaps = []
-                for i in picked:
-                    pos, pre, core, post, options = eligible[i]
-                    new, cos = options[int(rng.integers(len(options)))]
-                    new_tokens[pos] = pre + new + post
-                    score = lic.get(cls, tokens[pos], 0.0) if lic is not None else 0.0
-                    swaps.append(Swap(pos, tokens[pos], new_tokens[pos], cos, score))
+                chosen = [eligible[i] for i in picked]
+                picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
+                new_tokens, swaps = self._variant(tokens, chosen, picks)
+                if lic is not None:
+                    swaps = tuple(Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind)
+                                  for s in swaps)
                 dedup = dedup_key(" ".join(new_tokens))
-                if dedup in existing[cls]:
+                if dedup in existing:
                     continue
-                existing[cls].add(dedup)
-                result.rows.append(NewRow(cls, src, tokenised[src].detokenise(new_tokens), tuple(swaps)))
+                existing.add(dedup)
+                result.rows.append(NewRow(cls, src, tokenised[src].detokenise(new_tokens), swaps))
                 reports[cls].generated += 1
                 break
         for cls, rep in reports.items():
@@ -398,21 +399,6 @@ class RandomPositionAugmenter(LicAugmenter):
                 rep.shortfall_reason = f"{rep.requested - rep.generated} row(s) gave only duplicate sentences"
         result.timings_s["generate"] = time.perf_counter() - t0 - result.timings_s["neighbours"]
         return result
-
-    def _eligible(self, cls, tokens: Sequence[str], table, cache: dict, refusals: Counter):
-        out = []
-        for pos, tok in enumerate(tokens):
-            if tok.lower() in self.stopwords:
-                continue
-            pre, core, post = split_edge_punctuation(tok)
-            if not core:
-                continue
-            key = (cls, core)
-            if key not in cache:
-                cache[key] = self._choices(cls, core, table, refusals)
-            if cache[key]:
-                out.append((pos, pre, core, post, cache[key]))
-        return out
 
 
 def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,

@@ -27,8 +27,9 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.gc_pause import paused_gc
 from lic_gpu.guard import build_guards
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
-from lic_gpu.sampler import AugmentResult, LicAugmenter
-from lic_gpu.text import check_tokeniser, load_stopwords
+from lic_gpu.fluency import build_grammar, load_thesaurus
+from lic_gpu.sampler import AugmentResult, LicAugmenter, originals_keys
+from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class EmotionRun:
 
 def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugmenter, device: torch.device,
                     binning: Any = "auto", lic_method: str = "seed", lic_dtype: torch.dtype = torch.float64,
-                    timer: StageTimer | None = None) -> EmotionRun:
+                    timer: StageTimer | None = None, avoid: set[str] | None = None) -> EmotionRun:
     """Classes, LIC and new rows for one emotion (no I/O)."""
     timer = timer or StageTimer()
     cl = class_labels(corpus.frame[emotion], emotion, binning)
@@ -128,7 +129,7 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
         elif hasattr(guard, "prepare"):
             guard.prepare(emotion, lic)
     with timer(f"generate[{emotion}]"):
-        result = augmenter.fit_resample(word_dict, lic, tokenised)
+        result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid)
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
         raise LicGpuError(
             f"emotion {emotion!r}: none of the {result.n_candidate_words} candidate words (positive LIC, "
@@ -136,6 +137,21 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
             "vectors' language/casing or the tokenizer"
         )
     return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result)
+
+
+def fill_line(run: EmotionRun) -> str:
+    """One console line per emotion: generated/requested per class, so a low fill cannot pass unseen."""
+    parts = []
+    short = []
+    for cls, rep in run.result.classes.items():
+        if rep.requested <= 0:
+            continue
+        pct = 100 * rep.fill_rate
+        parts.append(f"{cls}: {rep.generated}/{rep.requested} ({pct:.0f} %)")
+        if rep.generated < rep.requested:
+            short.append(f"class {cls}: {rep.shortfall_reason}")
+    line = f"{run.emotion}: new rows per class (made/requested) " + (" · ".join(parts) or "none needed")
+    return line + "".join(f"\n  {s}" for s in short)
 
 
 def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, device: torch.device,
@@ -243,7 +259,8 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     emotions = as_emotion_list(_plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion)
     choice: DeviceChoice = resolve_device(cfg.device)
     data_cfg = _plain(cfg.data)
-    tokenise = check_tokeniser(data_cfg.get("tokenizer", "words"))
+    tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), _plain(cfg.augment).get("mode", "diverse"))
+    tokenise = check_tokeniser(tokenizer)
     lic_cfg = _plain(cfg.lic) or {}
     lic_method = check_lic_method(lic_cfg.get("method", "seed"))
     if lic_cfg.get("dtype", "float64") not in LIC_DTYPES:
@@ -279,20 +296,29 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
 
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)
-    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, seed=int(cfg.seed))
+    with timer("load_grammar"):
+        grammar, grammar_info = build_grammar(aug_cfg)
+        thesaurus = (load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
+                     if aug_cfg.get("mode", "diverse") == "diverse" else None)
+    guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
+    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, grammar=grammar,
+                                          thesaurus=thesaurus, seed=int(cfg.seed))
+    avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     runs = []
     for emo in emotions:
         log.info("augmenting %s", emo)
-        runs.append(augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
-                                    binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
-                                    lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer))
+        run = augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
+                              binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
+                              lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer, avoid=avoid)
+        log.info("%s", fill_line(run))
+        runs.append(run)
     with timer("assemble"):
         frame, classes = assemble(corpus, runs)
 
     summary = outputs.write_run(
         out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
         classes=classes, emotions=emotions, choice=choice, store=store, stopwords=stopwords, stopwords_origin=sw_origin,
-        tokenizer=data_cfg.get("tokenizer", "words"), aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
+        tokenizer=tokenizer, aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
         guard_info=guard_info, report_cfg=_plain(cfg.report) or {}, timer=timer, t_start=t_start)
     return summary
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.fluency import indefinite_article, protected_reason
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
@@ -105,10 +106,14 @@ class Swap:
     new: str
     cosine: float
     lic: float
+    kind: str = "swap"  # or "agreement": an article made to agree with a swapped word (a -> an)
 
     def as_dict(self) -> dict:
-        return {"pos": self.pos, "old": self.old, "new": self.new,
-                "cosine": round(self.cosine, 6), "lic": round(self.lic, 6)}
+        out = {"pos": self.pos, "old": self.old, "new": self.new,
+               "cosine": round(self.cosine, 6), "lic": round(self.lic, 6)}
+        if self.kind != "swap":
+            out["kind"] = self.kind
+        return out
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ class AugmentResult:
     rows: list[NewRow]
     classes: dict[Any, ClassReport]
     refusals: Counter = field(default_factory=Counter)
+    skipped_positions: Counter = field(default_factory=Counter)  # source tokens never swapped, by reason
     n_candidate_words: int = 0
     n_candidate_words_in_vocab: int = 0
     neighbours_searched: int = 0  # candidate words whose neighbours this call searched for
@@ -208,7 +214,7 @@ class _Position:
     core: str
     post: str
     lic: float
-    choices: list[tuple[str, float]]  # (replacement word, cosine), best first
+    choices: list[tuple[str, float]]  # (replacement in the form this position needs, cosine), best first
 
 
 class LicAugmenter:
@@ -223,21 +229,33 @@ class LicAugmenter:
     mode : "seed" | "diverse"
         ``seed``: the notebook's rule (one swap: the source's highest positive-LIC token not used
         before, exact vocabulary look-up, top-1 neighbour). ``diverse``: up to ``max_swaps`` swaps,
-        replacements drawn from the filtered top-``k`` neighbours, no duplicate sentences.
+        replacements drawn from the filtered top-``k`` neighbours in the form the position needs,
+        no duplicate sentences.
     sampling_strategy : "auto" | float | dict, see :func:`check_sampling_strategy`
     k : neighbours fetched per candidate word
     max_swaps : most tokens replaced in one new sentence (diverse)
     min_similarity : a replacement's cosine must be at least this (diverse)
-    max_per_source : most new rows made from one source sentence (diverse; None = no cap)
+    max_per_source : most new rows made from one source sentence (diverse; None = no limit)
     attempts_per_row : attempt budget = this x rows requested (the notebook used 10)
     guards : callables refusing swaps that would change the rating (diverse), see :mod:`lic_gpu.guard`
+    grammar : :class:`lic_gpu.fluency.Grammar` or None
+        Parts of speech and inflection (diverse); ``None`` accepts any form (not recommended).
+    thesaurus : :class:`lic_gpu.fluency.Thesaurus` or None
+        A replacement must be listed as related to the old word (diverse); ``None``: no check.
+    protect : never replace, or replace with, protected tokens (negations, pronouns, numbers, times,
+        URLs, e-mails, @mentions, #hashtags, punctuation; :func:`lic_gpu.fluency.protected_reason`), both modes
+    max_rank_ratio, free_rank : the rare-word floor (diverse). Vector files list words by frequency,
+        so a word's row is its frequency rank; a replacement ranked beyond
+        ``max(free_rank, max_rank_ratio x rank of the old word)`` is refused. ``None`` switches it off.
     seed : int, the one source of randomness
     """
 
     def __init__(self, store, stopwords: frozenset[str], mode: str = "diverse", sampling_strategy: Any = "auto",
                  k: int = 10, max_swaps: int = 2, min_similarity: float = 0.5,
                  max_per_source: int | None = None, attempts_per_row: int = 10,
-                 guards: Sequence[SwapGuard] = (), seed: int = 0, progress: bool | None = None):
+                 guards: Sequence[SwapGuard] = (), grammar=None, thesaurus=None, protect: bool = True,
+                 max_rank_ratio: float | None = None, free_rank: int = 20000,
+                 seed: int = 0, progress: bool | None = None):
         self.store = store
         self.stopwords = stopwords
         self.mode = check_mode(mode)
@@ -252,9 +270,20 @@ class LicAugmenter:
             raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
         if not isinstance(attempts_per_row, int) or attempts_per_row < 1:
             raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
+        if not isinstance(protect, bool):
+            raise LicGpuError(f"augment.protect must be true or false; got {protect!r}")
+        if max_rank_ratio is not None and (isinstance(max_rank_ratio, bool) or not isinstance(max_rank_ratio, (int, float))
+                                           or not max_rank_ratio >= 1):
+            raise LicGpuError(f"augment.rare_words.max_rank_ratio must be a number >= 1 or null; got {max_rank_ratio!r}")
+        if isinstance(free_rank, bool) or not isinstance(free_rank, int) or free_rank < 0:
+            raise LicGpuError(f"augment.rare_words.free_rank must be a non-negative integer; got {free_rank!r}")
         self.k, self.max_swaps, self.min_similarity = k, max_swaps, float(min_similarity)
         self.max_per_source, self.attempts_per_row = max_per_source, attempts_per_row
         self.guards = list(guards)
+        self.grammar = grammar
+        self.thesaurus = thesaurus
+        self.protect = protect
+        self.max_rank_ratio, self.free_rank = max_rank_ratio, free_rank
         self.seed = int(seed)
         self.progress = progress
         self.junk = JunkFilter(stopwords)
@@ -263,21 +292,30 @@ class LicAugmenter:
         self.neighbour_cache = NeighbourCache.for_store(store, min(k, len(store) - 1)) if len(store) > 1 else None
         self.neighbour_rows_searched = self.neighbour_rows_from_cache = 0
 
-    OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row")
+    OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row",
+                   "protect")
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], store, stopwords: frozenset[str], guards: Sequence = (),
-                     seed: int = 0, progress: bool | None = None, **overrides) -> "LicAugmenter":
+                     grammar=None, thesaurus=None, seed: int = 0, progress: bool | None = None,
+                     **overrides) -> "LicAugmenter":
         """Build from the ``augment`` config group as a plain mapping (unknown keys such as ``guard``
         are ignored; ``overrides`` win over ``options``)."""
-        kwargs = {k: options[k] for k in cls.OPTION_KEYS if k in options} | overrides
-        return cls(store, stopwords, mode=options.get("mode", "diverse"), guards=list(guards), seed=seed,
-                   progress=progress, **kwargs)
+        kwargs = {k: options[k] for k in cls.OPTION_KEYS if k in options}
+        rare = options.get("rare_words") or {}
+        if "max_rank_ratio" in rare:
+            kwargs["max_rank_ratio"] = rare["max_rank_ratio"]
+        if "free_rank" in rare:
+            kwargs["free_rank"] = rare["free_rank"]
+        kwargs |= overrides
+        return cls(store, stopwords, mode=options.get("mode", "diverse"), guards=list(guards), grammar=grammar,
+                   thesaurus=thesaurus, seed=seed, progress=progress, **kwargs)
 
     # -- public
 
     def fit_resample(self, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], lic: LicResult,
-                     tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None) -> AugmentResult:
+                     tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None,
+                     avoid: set[str] | None = None) -> AugmentResult:
         """Generate rows for every class that needs them.
 
         Parameters
@@ -286,6 +324,9 @@ class LicAugmenter:
         lic : LIC of the same word dict
         tokenised : row_id -> Tokenised, to rebuild sentences with their original spacing
             (default: tokens joined by one space, as the notebook did)
+        avoid : :func:`dedup_key` of sentences no new row may equal (diverse). Default: every
+            sentence of ``tokenised`` (or of ``word_dict``). A given set is extended with the new
+            rows, so one set passed to several calls keeps all of their rows distinct.
 
         Returns
         -------
@@ -298,6 +339,7 @@ class LicAugmenter:
         t0 = time.perf_counter()
         table = self._neighbour_table(word_dict, lic, requested, result)
         result.timings_s["neighbours"] = time.perf_counter() - t0
+        tags: dict[int, Any] = {}
         if self.mode == "diverse":
             t0 = time.perf_counter()
             words = {w for nbrs in table.values() for w, _ in nbrs}
@@ -305,6 +347,14 @@ class LicAugmenter:
                 if hasattr(guard, "prefetch"):
                     guard.prefetch(words)  # one batched search instead of one per new word
             result.timings_s["guard_prefetch"] = time.perf_counter() - t0
+            if self.grammar is not None:
+                t0 = time.perf_counter()
+                tags = self.tag_sources({row: tokens for cls, samples in word_dict.items() if requested[cls] > 0
+                                         for tokens, row in samples})
+                self.grammar.prefetch(self._plausible_replacements(table))
+                result.timings_s["tag"] = time.perf_counter() - t0
+            if avoid is None:
+                avoid = originals_keys(word_dict, tokenised)
         t0 = time.perf_counter()
         for ci, (cls, samples) in enumerate(word_dict.items()):
             if requested[cls] <= 0:
@@ -314,7 +364,7 @@ class LicAugmenter:
                 rows = self._generate_seed(cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised)
             else:
                 rows = self._generate_diverse(cls, samples, requested[cls], lic, table, rng, reports[cls],
-                                              tokenised, result.refusals)
+                                              tokenised, result, tags, avoid)
             reports[cls].generated = len(rows)
             result.rows.extend(rows)
         result.timings_s["generate"] = time.perf_counter() - t0
@@ -332,6 +382,11 @@ class LicAugmenter:
             return "", token, ""
         return split_edge_punctuation(token)
 
+    def is_source_word(self, core: str) -> bool:
+        """Whether ``core`` (a token without its edge punctuation) may ever be replaced: not a
+        stopword, and not protected (when ``protect``)."""
+        return bool(core) and core.lower() not in self.stopwords and not (self.protect and protected_reason(core))
+
     def _neighbour_table(self, word_dict, lic: LicResult, requested, result: AugmentResult) -> dict[int, list[tuple[str, float]]]:
         """Vocabulary row -> [(neighbour, cosine), ...] for every candidate word, from one search."""
         candidates: set[str] = set()
@@ -343,8 +398,9 @@ class LicAugmenter:
             for tokens, _ in samples:
                 for tok in tokens:
                     if tok in positive and tok.lower() not in self.stopwords:
-                        candidates.add(self._core(tok)[1])
-        candidates.discard("")
+                        core = self._core(tok)[1]
+                        if self.is_source_word(core):
+                            candidates.add(core)
         ids = {w: self._lookup(w) for w in sorted(candidates)}
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
@@ -384,6 +440,20 @@ class LicAugmenter:
         for q, row_ids, row_scores in zip(rows, ids, scores):
             self._neighbours[q] = [(words[j], s) for j, s in zip(row_ids, row_scores) if j >= 0]
 
+    def _plausible_replacements(self, table) -> set[str]:
+        """Neighbours that pass the cheap checks (a plain, unprotected word that is not a stopword,
+        related in the thesaurus): the words whose usual part of speech is worth looking up."""
+        words = self.store.words
+        out = set()
+        for row, nbrs in table.items():
+            old = words[row]
+            for new, _ in nbrs:
+                if self.junk.reason(old, new) or (self.protect and protected_reason(new)):
+                    continue
+                if self.thesaurus is None or self.thesaurus.substitute(old, new):
+                    out.add(new)
+        return out
+
     # -- the notebook's rule
 
     def _generate_seed(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport, tokenised):
@@ -391,12 +461,14 @@ class LicAugmenter:
         rows: list[NewRow] = []
         ranked = []
         for tokens, _ in samples:
-            lst = [(pos, w, lic.get(cls, w, 0.0)) for pos, w in enumerate(tokens) if w.lower() not in self.stopwords]
+            lst = [(pos, w, lic.get(cls, w, 0.0)) for pos, w in enumerate(tokens) if self.is_source_word(w)]
             lst.sort(key=lambda x: -x[2])
             ranked.append([x for x in lst if x[2] > 0])
         row_of = {w: self._lookup(w) for r in ranked for _, w, _ in r}
         report.sources_with_candidates = sum(any(row_of[w] is not None for _, w, _ in r) for r in ranked)
-        replacement_of = {w: next(((n, c) for n, c in table.get(row, []) if n != w), None)
+        # the top-1 neighbour; with ``protect``, the first one that is a plain, unprotected word
+        replacement_of = {w: next(((n, c) for n, c in table.get(row, [])
+                                   if n != w and not (self.protect and protected_reason(n))), None)
                           for w, row in row_of.items()}
         # Per sentence, the positions an attempt can take, in rank order. Each attempt takes the first
         # one not used before, so the used ones are always a prefix: a pointer replaces the scan.
@@ -427,57 +499,133 @@ class LicAugmenter:
             report.shortfall_reason = _seed_shortfall(ranked, used, budget, report)
         return rows
 
-    # -- the default: several swaps, filtered neighbours, no duplicates
+    # -- the default: several swaps, filtered neighbours in the right form, no duplicates
 
-    def _choices(self, cls, core: str, table, refusals: Counter) -> list[tuple[str, float]]:
-        """Acceptable replacements of ``core`` in ``cls``, each refusal counted once per word."""
+    def swap_options(self, cls, core: str, slot, table, refusals: Counter) -> list[tuple[str, float]]:
+        """Acceptable replacements of ``core`` in ``cls``, in the form ``slot`` asks for.
+
+        Every (word, neighbour) pair is checked once and its outcome counted in ``refusals``:
+        similarity, junk (not a plain word, the same word inflected, a stopword), protected tokens,
+        the rare-word floor, the grammar (no form of the neighbour fits ``slot``: ``wrong_form``),
+        the thesaurus (``not_in_thesaurus``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
+        """
         vid = self.store.resolve(core) if core else None
         if vid is None:
             return []
-        choices = []
+        limit = None
+        if self.max_rank_ratio is not None:
+            limit = max(self.free_rank, self.max_rank_ratio * (vid + 1))
+        index = self.store.index
+        choices, seen = [], set()
         for new, cos in table.get(vid, []):
             if cos < self.min_similarity:
                 refusals["below_min_similarity"] += 1
                 continue
             reason = self.junk.reason(core, new)
+            if reason is None and self.protect and protected_reason(new):
+                reason = "protected"
+            if reason is None and limit is not None:
+                rank = index.get(new)
+                if rank is not None and rank + 1 > limit:
+                    reason = "rare_word"
+            form = new
+            if reason is None and self.grammar is not None and slot is not None:
+                form = self.grammar.fit(new, slot)
+                if form is None:
+                    reason = "wrong_form"
+                elif form != new.lower():
+                    reason = self.junk.reason(core, form) or (
+                        "protected" if self.protect and protected_reason(form) else None)
+                if reason is None and form.lower() in seen:
+                    reason = "same_form"  # two neighbours inflect to one word: keep the closer one
+            if reason is None and self.thesaurus is not None and not self.thesaurus.substitute(core, new):
+                reason = "not_in_thesaurus"
             if reason is None:
                 for guard in self.guards:
-                    reason = guard(cls, core, new)
+                    reason = guard(cls, core, form)
                     if reason:
                         break
             if reason:
                 refusals[reason] += 1
                 continue
-            choices.append((match_case(core, new), cos))
+            seen.add(form.lower())
+            choices.append((match_case(core, form), cos))
         refusals["accepted"] += len(choices)
         return choices
 
-    def _positions(self, cls, tokens, lic: LicResult, table, refusals: Counter, cache: dict) -> list[_Position]:
+    def candidate_positions(self, cls, tokens, tags, table, refusals: Counter, cache: dict,
+                            lic: LicResult | None = None, skipped: Counter | None = None) -> list[_Position]:
+        """The positions of ``tokens`` a swap may take in class ``cls``, each with its replacements.
+
+        One filter for every way of choosing positions: with ``lic``, only positive-LIC tokens
+        (diverse mode); without, any token (the evaluation's random-position ablation). A token is
+        skipped when it is a stopword, protected, part of a hyphenated compound, or (with a grammar)
+        not of a swappable part of speech in its sentence (``tags``: its Penn tags, or ``None``); reasons go to ``skipped``.
+        ``cache`` keeps each (word, form) pair's replacements across sentences of the class.
+        """
         out = []
         for pos, tok in enumerate(tokens):
-            score = lic.get(cls, tok, 0.0)
-            if score <= 0 or tok.lower() in self.stopwords:
+            score = lic.get(cls, tok, 0.0) if lic is not None else 0.0
+            if (lic is not None and score <= 0) or tok.lower() in self.stopwords:
                 continue
             pre, core, post = split_edge_punctuation(tok)
-            choices = cache.get(core)
+            if not core:
+                continue
+            if self.protect and protected_reason(core):
+                if skipped is not None:
+                    skipped["protected"] += 1
+                continue
+            if "-" in (tokens[pos - 1] if pos else "", tokens[pos + 1] if pos + 1 < len(tokens) else ""):
+                # part of a hyphenated compound (first-rate, same-day): its parts are not free words
+                if skipped is not None:
+                    skipped["compound"] += 1
+                continue
+            slot = None
+            if self.grammar is not None:
+                slot = self.grammar.slot(core, tags[pos] if tags is not None else None)
+                if slot is None:
+                    if skipped is not None:
+                        skipped["part_of_speech"] += 1
+                    continue
+            key = (core, slot)
+            choices = cache.get(key)
             if choices is None:
-                choices = cache[core] = self._choices(cls, core, table, refusals)
+                choices = cache[key] = self.swap_options(cls, core, slot, table, refusals)
             if choices:
                 out.append(_Position(pos, pre, core, post, score, choices))
         return out
 
+    def tag_sources(self, rows: Mapping[int, Sequence[str]]) -> dict[int, Any]:
+        """Row id -> Penn tags of its tokens (empty without a grammar; see :meth:`Grammar.tag_rows`)."""
+        return self.grammar.tag_rows(dict(rows)) if self.grammar is not None else {}
+
+    def _variant(self, tokens, positions: Sequence[_Position], picks) -> tuple[list[str], tuple[Swap, ...]]:
+        """The new tokens and swaps for ``picks[i]`` = (replacement, cosine) at ``positions[i]``,
+        with ``a``/``an`` before a replaced word made to agree with it."""
+        new_tokens = list(tokens)
+        swaps = []
+        for p, (new, cos) in zip(positions, picks):
+            new_tokens[p.pos] = p.pre + new + p.post
+            swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
+            if p.pos > 0 and not p.pre and tokens[p.pos - 1].lower() in ("a", "an"):
+                art = indefinite_article(new, tokens[p.pos - 1])
+                if art != tokens[p.pos - 1]:
+                    new_tokens[p.pos - 1] = art
+                    swaps.append(Swap(p.pos - 1, tokens[p.pos - 1], art, 1.0, 0.0, kind="agreement"))
+        return new_tokens, tuple(sorted(swaps, key=lambda s: s.pos))
+
     def _generate_diverse(self, cls, samples, missing, lic: LicResult, table, rng, report: ClassReport,
-                          tokenised, refusals: Counter):
-        existing = {dedup_key(" ".join(t)) for t, _ in samples}
+                          tokenised, result: AugmentResult, tags, existing: set[str]):
         sources = []
-        cache: dict[str, list[tuple[str, float]]] = {}
+        cache: dict = {}
         checked: Counter = Counter()
         for tokens, row_id in samples:
-            positions = self._positions(cls, tokens, lic, table, checked, cache)
+            positions = self.candidate_positions(cls, tokens, tags.get(row_id), table, checked, cache, lic=lic,
+                                                 skipped=result.skipped_positions)
             if positions:
                 sources.append((tokens, row_id, positions))
         report.sources_with_candidates = len(sources)
-        refusals.update(checked)
+        result.refusals.update(checked)
         guard_note = _guard_note(checked)
         rows: list[NewRow] = []
         if not sources:
@@ -496,16 +644,20 @@ class LicAugmenter:
             # Every distinct swap is needed: list them all instead of drawing at random, which
             # would spend the whole attempt budget re-drawing duplicates.
             for tokens, row_id, positions in sources:
-                variants = list(_all_variants(tokens, positions, self.max_swaps))
-                order = rng.permutation(len(variants))[: self.max_per_source or len(variants)]
-                for vi in order:
+                variants = list(_all_variants(positions, self.max_swaps))
+                taken = 0
+                for vi in rng.permutation(len(variants)):
+                    if self.max_per_source and taken >= self.max_per_source:
+                        break
                     attempts += 1
-                    new_tokens, swaps = variants[int(vi)]
+                    chosen, picks = variants[int(vi)]
+                    new_tokens, swaps = self._variant(tokens, chosen, picks)
                     key = dedup_key(" ".join(new_tokens))
                     if key in existing:
                         duplicates += 1
                         continue
                     existing.add(key)
+                    taken += 1
                     rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), swaps))
             open_sources = []
         while len(rows) < missing and attempts < budget and open_sources:
@@ -513,30 +665,25 @@ class LicAugmenter:
             si = open_sources[int(rng.integers(len(open_sources)))]
             tokens, row_id, positions = sources[si]
             n_swaps = int(rng.integers(1, min(self.max_swaps, len(positions)) + 1))
-            chosen = weights[si].draw(rng, n_swaps)
-            new_tokens = list(tokens)
-            swaps = []
-            for pi in sorted(int(i) for i in chosen):
-                p = positions[pi]
-                new, cos = p.choices[int(rng.integers(len(p.choices)))]
-                new_tokens[p.pos] = p.pre + new + p.post
-                swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
+            chosen = [positions[i] for i in sorted(int(i) for i in weights[si].draw(rng, n_swaps))]
+            picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
+            new_tokens, swaps = self._variant(tokens, chosen, picks)
             key = dedup_key(" ".join(new_tokens))
             if key in existing:
                 duplicates += 1
                 continue
             existing.add(key)
-            rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), tuple(swaps)))
+            rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), swaps))
             made_from[si] += 1
             if self.max_per_source and made_from[si] >= self.max_per_source:
                 open_sources.remove(si)
         report.attempts = attempts
         if len(rows) < missing:
             if capacity < missing:
-                cap_note = f", at most {self.max_per_source} per source" if self.max_per_source else ""
+                cap_note = f" (augment.max_per_source={self.max_per_source})" if self.max_per_source else ""
                 report.shortfall_reason = (
-                    f"only {int(capacity)} distinct swaps possible from {len(sources)} sentences with eligible "
-                    f"words (of {len(samples)}){cap_note}{guard_note}")
+                    f"{len(sources)} of {len(samples)} sentences have a swappable word -> at most "
+                    f"{int(capacity)} distinct new rows{cap_note}; {missing} requested{guard_note}")
             else:
                 report.shortfall_reason = (
                     f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
@@ -557,19 +704,14 @@ def _guard_note(checked: Counter) -> str:
     return f"; the swap guards refused {refused} of {total} neighbours ({parts}; see augment.guard)"
 
 
-def _all_variants(tokens, positions: list[_Position], max_swaps: int):
-    """Every sentence one source gives with 1..max_swaps swaps: ``(new_tokens, swaps)``."""
+def _all_variants(positions: list[_Position], max_swaps: int):
+    """Every swap set one source gives with 1..max_swaps swaps: ``(positions, picks)``."""
     from itertools import combinations, product
 
     for n in range(1, min(max_swaps, len(positions)) + 1):
         for chosen in combinations(positions, n):
             for picks in product(*(p.choices for p in chosen)):
-                new_tokens = list(tokens)
-                swaps = []
-                for p, (new, cos) in zip(chosen, picks):
-                    new_tokens[p.pos] = p.pre + new + p.post
-                    swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
-                yield new_tokens, tuple(swaps)
+                yield chosen, picks
 
 
 class _LicWeights:
@@ -625,6 +767,15 @@ def _seed_shortfall(ranked, used, budget, report: ClassReport) -> str:
         return "no sentence has a positive-LIC non-stopword token in the vectors' vocabulary"
     return (f"attempt budget of {budget} used up (the notebook's 10 x missing); "
             f"{free} unused positive-LIC positions left")
+
+
+def originals_keys(word_dict, tokenised=None) -> set[str]:
+    """:func:`dedup_key` of every original sentence: all of ``tokenised`` (every class, also rows
+    without a rating), else every sentence of ``word_dict``."""
+    if tokenised is not None:
+        items = tokenised.values() if isinstance(tokenised, Mapping) else tokenised
+        return {dedup_key(" ".join(t.tokens)) for t in items}
+    return {dedup_key(" ".join(t)) for v in word_dict.values() for t, _ in v}
 
 
 def dedup_key(text: str) -> str:

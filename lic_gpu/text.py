@@ -14,9 +14,20 @@ from lic_gpu.errors import LicGpuError
 
 log = logging.getLogger(__name__)
 
-# A word keeps inner apostrophes (don't, o'clock, rock'n'roll) and inner hyphens are split off as
-# punctuation; anything else that is not a space is a one-character punctuation token.
-_WORD_RE = re.compile(r"[^\W_]+(?:[\'\u2019][^\W_]+)*|_+|[^\w\s]", re.UNICODE)
+# Kept whole, first: URLs, e-mail addresses, @mentions, #hashtags, and numbers with their inner
+# separators and a letter suffix (1,400  3.5  01:39  12/05/2020  10003-9562  1990s  20th  3pm), so a
+# swap can neither break nor glue them. English clitics are split off as the usual taggers expect
+# (didn't -> did n't, we'd -> we 'd, can't -> ca n't); other inner apostrophes stay (o'clock,
+# rock'n'roll) and inner hyphens are split off as punctuation; anything else that is not a space is
+# a one-character punctuation token.
+_WORD_RE = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]"
+    r"|[\w.+-]*\w@\w[\w-]*(?:\.[\w-]+)+"
+    r"|[@#]\w+"
+    r"|\d+(?:[.,:/-]\d+)*[^\W\d_]*"
+    r"|[^\W_]+?(?=n[\'\u2019]t\b)|n[\'\u2019]t\b|[\'\u2019](?:s|re|ve|d|ll|m)\b"
+    r"|[^\W_]+(?:[\'\u2019](?!(?:s|re|ve|d|ll|m|t)\b)[^\W_]+)*|_+|[^\w\s]",
+    re.UNICODE | re.IGNORECASE)
 _WS_RE = re.compile(r"\S+")
 
 
@@ -64,12 +75,19 @@ def words_tokenise(text: str) -> Tokenised:
 TOKENISERS = {"whitespace": whitespace_tokenise, "words": words_tokenise}
 
 
+def resolve_tokenizer(name: str, mode: str) -> str:
+    """``data.tokenizer=auto``: the notebook's ``whitespace`` in seed mode, ``words`` otherwise."""
+    if name == "auto":
+        return "whitespace" if mode == "seed" else "words"
+    return name
+
+
 def check_tokeniser(name: str):
     """Return the tokeniser function called ``name``."""
     try:
         return TOKENISERS[name]
     except (KeyError, TypeError):
-        raise LicGpuError(f"tokenizer must be one of {sorted(TOKENISERS)}; got {name!r}") from None
+        raise LicGpuError(f"data.tokenizer must be one of {sorted(TOKENISERS) + ['auto']}; got {name!r}") from None
 
 
 _PUNCT_EDGE_RE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)

@@ -96,8 +96,10 @@ def cfg(*overrides):
 
 
 def csv_cfg(path, vectors, *overrides, text_column="text"):
+    # toy vectors: no thesaurus check (their neighbours are made up), every part of speech
     return cfg("data=csv", f"data.path={path}", f"data.text_column={text_column}", "embeddings=file",
-               f"embeddings.source={vectors}", "augment.k=5", *overrides)
+               f"embeddings.source={vectors}", "augment.k=5", "augment.thesaurus=null",
+               "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]", *overrides)
 
 
 @contextmanager

@@ -28,9 +28,20 @@ def test_whitespace_is_str_split():
     assert list(whitespace_tokenise(s).tokens) == s.split()
 
 
-def test_words_keeps_inner_apostrophes_and_splits_punctuation():
-    t = words_tokenise('"Don\u2019t" go -- it\'s 3,666 dollars!')
-    assert t.tokens == ('"', "Don\u2019t", '"', "go", "-", "-", "it's", "3", ",", "666", "dollars", "!")
+def test_words_splits_clitics_and_punctuation_keeps_inner_apostrophes():
+    t = words_tokenise('"Don\u2019t" go -- it\'s 3,666 dollars at five o\'clock, rock\'n\'roll!')
+    assert t.tokens == ('"', "Do", "n\u2019t", '"', "go", "-", "-", "it", "'s", "3,666", "dollars", "at", "five",
+                        "o'clock", ",", "rock'n'roll", "!")
+    assert words_tokenise("I can't, we'd, they've, I'M").tokens == (
+        "I", "ca", "n't", ",", "we", "'d", ",", "they", "'ve", ",", "I", "'M")
+
+
+@pytest.mark.parametrize("whole", [
+    "https://example.org/a?b=1&c=2", "www.example.com/x", "arunrob@gmail.com", "first.last+tag@mail.co.uk",
+    "@someone", "#happy", "01:39", "12/05/2020", "10003-9562", "1,400", "3.5", "1990s", "20th", "3pm"])
+def test_words_keeps_urls_emails_mentions_numbers_and_times_whole(whole):
+    t = words_tokenise(f"See {whole}, then.")
+    assert t.tokens == ("See", whole, ",", "then", ".")
 
 
 def test_detokenise_with_replacements_keeps_spacing():
