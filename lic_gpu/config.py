@@ -31,6 +31,7 @@ class ReportConfig:
     enabled: bool = True
     top_words: int = 10
     swap_samples: int = 20
+    quality_sample: int = 500
 
 
 @dataclass

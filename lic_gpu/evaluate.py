@@ -402,9 +402,10 @@ class RandomPositionAugmenter(LicAugmenter):
 
 
 def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,
-                   guards: Sequence = (), cls=LicAugmenter) -> LicAugmenter:
+                   guards: Sequence = (), cls=LicAugmenter, grammar=None, thesaurus=None) -> LicAugmenter:
     """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets."""
-    return cls.from_options(options, store, stopwords, guards=guards, seed=seed, progress=False,
+    return cls.from_options(options, store, stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus,
+                            seed=seed, progress=False,
                             sampling_strategy=strategy)
 
 
@@ -627,7 +628,8 @@ def _add_time(timings: dict[str, float], name: str, t0: float) -> None:
 
 
 def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSettings, store,
-             stopwords: frozenset[str], device: torch.device, guards: Sequence = ()) -> EvalResult:
+             stopwords: frozenset[str], device: torch.device, guards: Sequence = (),
+             fluency: Mapping[str, Any] | None = None) -> EvalResult:
     """Split, augment the train part, fit, score: every emotion x seed x method x classifier.
 
     Parameters
@@ -639,6 +641,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     stopwords : never replaced
     device : where LIC and the torch classifier run
     guards : rating-consistency guards for ``lic_diverse_guard`` (the method is skipped without them)
+    fluency : ``grammar`` and ``thesaurus`` for the diverse-mode methods, as the main job builds them
 
     Returns
     -------
@@ -684,7 +687,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
             leakage.append({"emotion": emotion, "seed": seed, "method": "(LIC word dict)", **check})
             _add_time(timings, "split", t0)
             sets = _training_sets(methods, settings, word_dict, split, y_train, texts, tokenised, emotion, seed,
-                                  store, stopwords, device, guards, timings)
+                                  store, stopwords, device, guards, timings, fluency or {})
             test_texts = [texts[r] for r in split.test]
             for ts in sets:
                 check = check_no_leakage(ts.sources, split.test, groups, what=f"{emotion}/seed {seed}/{ts.method}")
@@ -717,7 +720,7 @@ def _classifier(name: str, settings: EvalSettings, featurise: MeanEmbedding | No
 
 
 def _training_sets(methods, settings: EvalSettings, word_dict, split: Split, y_train, texts, tokenised, emotion,
-                   seed, store, stopwords, device, guards, timings) -> list[TrainingSet]:
+                   seed, store, stopwords, device, guards, timings, fluency) -> list[TrainingSet]:
     base = originals_set("none", texts, split.train, y_train)
     lic = None
     if any(m.startswith("lic_") or m == "random_positions" for m in methods):
@@ -750,17 +753,19 @@ def _training_sets(methods, settings: EvalSettings, word_dict, split: Split, y_t
             for guard in use:
                 if hasattr(guard, "prepare"):
                     guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
-            aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed, use)
+            aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed, use,
+                                 **fluency)
             res = aug.fit_resample(word_dict, lic, tokenised)
             if method == "lic_diverse":
                 diverse = res
             ts = with_new_rows(base, method, res.rows, augment_info(res))
         else:  # random_positions
             if diverse is None:
-                aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed)
+                aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
+                                     **fluency)
                 diverse = aug.fit_resample(word_dict, lic, tokenised)
             abl = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
-                                 cls=RandomPositionAugmenter)
+                                 cls=RandomPositionAugmenter, **fluency)
             res = abl.match_budget(diverse, word_dict, tokenised, lic)
             ts = with_new_rows(base, method, res.rows, augment_info(res))
         _add_time(timings, f"train_set[{method}]", t0)
@@ -1162,7 +1167,8 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     from lic_gpu.embeddings import EmbeddingStore
     from lic_gpu.guard import build_guards
     from lic_gpu.pipeline import load_corpus
-    from lic_gpu.text import check_tokeniser, load_stopwords
+    from lic_gpu.fluency import build_grammar, load_thesaurus
+    from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
     from omegaconf import OmegaConf
 
     t_start = time.perf_counter()
@@ -1178,7 +1184,8 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
         torch.set_num_threads(int(threads))
     choice = resolve_device(cfg.device)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
-    tokenise = check_tokeniser(data_cfg.get("tokenizer", "words"))
+    # one tokenisation for every method: the words tokenizer (auto would give seed mode its own)
+    tokenise = check_tokeniser(resolve_tokenizer(data_cfg.get("tokenizer", "auto"), "diverse"))
     sw = OmegaConf.to_container(cfg.stopwords, resolve=True) if cfg.get("stopwords") else {}
     stopwords, sw_origin = load_stopwords(sw.get("source", "auto"), sw.get("extra") or (), sw.get("remove") or ())
     corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
@@ -1193,7 +1200,11 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
         if settings.guard_cfg is not None:
             guard_aug["guard"] = settings.guard_cfg
         guards, guard_info = build_guards(guard_aug, store=store, stopwords=stopwords)
-    result = evaluate(corpus, tokenised, settings, store, stopwords, choice.device, guards)
+    grammar, grammar_info = build_grammar(settings.augment_diverse)
+    thesaurus = load_thesaurus(settings.augment_diverse.get("thesaurus"), grammar.inflector if grammar else None)
+    guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
+    result = evaluate(corpus, tokenised, settings, store, stopwords, choice.device, guards,
+                      fluency={"grammar": grammar, "thesaurus": thesaurus})
     wall = time.perf_counter() - t_start
     meta = {"corpus": corpus.source, "n_rows": len(corpus.frame),
             "command": "python scripts/evaluate.py " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("evaluate.py") else "",

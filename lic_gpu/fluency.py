@@ -137,6 +137,7 @@ class Inflector:
         out = self._forms.get(word)
         if out is None:
             found = set()
+            plural_of_other = False
             for upos, lemmas in self._lm.getAllLemmas(word).items():
                 if upos not in POS_NAMES:
                     continue
@@ -144,6 +145,10 @@ class Inflector:
                     infl = dict(self._lm.getAllInflections(lemma, upos))
                     if "VBD" in infl and "VBN" not in infl:
                         infl["VBN"] = infl["VBD"]  # lemminflect leaves out a participle equal to the past
+                    if upos == "NOUN" and infl.get("NNS", ())[:1] == infl.get("NN", ())[:1]:
+                        infl.pop("NNS", None)  # a mass noun (fun, advice) has no plural
+                    if upos == "NOUN" and lemma != word and infl.get("NNS", ())[:1] == (word,):
+                        plural_of_other = True
                     for penn, forms in infl.items():
                         if forms and forms[0] == word:
                             found.add((upos, penn))
@@ -151,15 +156,10 @@ class Inflector:
                         found.add((upos, "JJ" if upos == "ADJ" else "RB"))
                     if lemma == word and upos == "NOUN" and "NN" not in infl:
                         found.add((upos, "NN"))
+            if plural_of_other:
+                found.discard(("NOUN", "NN"))  # minutes, things: a plural, not lemminflect's plural-only lemma
             out = self._forms[word] = frozenset(found)
         return out
-
-    def _singular(self, word: str) -> tuple[str, ...]:
-        """The singular (NN) forms of the nouns ``word`` is a form of."""
-        out: list[str] = []
-        for lemma in self._lm.getAllLemmas(word, "NOUN").get("NOUN", ()):
-            out += self._lm.getAllInflections(lemma, "NOUN").get("NN", (lemma,))
-        return tuple(out)
 
     def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's ``{upos: (lemma, ...)}`` for the lowercase ``word``."""
@@ -188,11 +188,11 @@ class Inflector:
                 for lemma in self._lm.getAllLemmas(key[0], upos).get(upos, ()):
                     infl = self._lm.getAllInflections(lemma, upos)
                     wanted = infl.get(penn) or (infl.get("VBD") if penn == "VBN" else None)
+                    if penn == "NNS" and wanted and wanted[:1] == infl.get("NN", ())[:1]:
+                        continue  # a mass noun in a plural slot: "the fun were tired"
                     if wanted:
                         out = wanted[0]
                         break
-        if out is not None and penn == "NNS" and out in self._singular(out):
-            out = None  # a mass noun (fun, advice) in a plural slot: "the fun were tired"
         self._as[key] = out
         return out
 
@@ -428,6 +428,32 @@ class TagCache:
             self._db = None
 
 
+class CachedTagger:
+    """A tagger whose answers are kept in a :class:`TagCache` (``tag`` and ``name`` as the tagger's)."""
+
+    def __init__(self, tagger, cache: TagCache | None = None):
+        self.tagger, self.cache, self.name = tagger, cache, tagger.name
+        self.tagged_now = self.tagged_from_cache = 0
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list:
+        keys = [TagCache.key(s) for s in sentences]
+        known = self.cache.get(self.name, list(dict.fromkeys(keys))) if self.cache else {}
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            first = {}
+            for k, s in zip(keys, sentences):
+                first.setdefault(k, s)
+            if len(todo) > 2000:
+                log.info("tagging %d sentences with %s", len(todo), self.name)
+            fresh = list(zip(todo, self.tagger.tag([first[k] for k in todo])))
+            known.update(fresh)
+            if self.cache:
+                self.cache.put(self.name, fresh)
+        self.tagged_now += len(todo)
+        self.tagged_from_cache += len(set(keys)) - len(todo)
+        return [known[k] for k in keys]
+
+
 # ---------------------------------------------------------------- the grammar check
 
 class Grammar:
@@ -438,7 +464,7 @@ class Grammar:
     tagger : SpacyTagger | LexiconTagger
     pos : parts of speech that may be swapped (subset of NOUN, VERB, ADJ, ADV)
     inflect : re-inflect a neighbour of the right part of speech but the wrong form
-    cache : TagCache or None
+    cache : TagCache or None (tags of sentences and words kept between runs)
     """
 
     def __init__(self, tagger, pos: Sequence[str] = POS_NAMES, inflect: bool = True,
@@ -446,12 +472,10 @@ class Grammar:
         bad = sorted(set(pos) - set(POS_NAMES))
         if bad or not pos:
             raise LicGpuError(f"augment.grammar.pos must be a non-empty subset of {list(POS_NAMES)}; got {list(pos)!r}")
-        self.tagger = tagger
+        self.tagger = tagger if isinstance(tagger, LexiconTagger) else CachedTagger(tagger, cache)
         self.pos = frozenset(pos)
         self.inflect = bool(inflect)
-        self.cache = cache
         self.inflector = Inflector()
-        self.tagged_now = self.tagged_from_cache = 0
         self._usual: dict[str, str | None] = {}
 
     @property
@@ -463,20 +487,7 @@ class Grammar:
         if not self.in_context:
             return {r: None for r in sentences}
         rows = list(sentences)
-        keys = [TagCache.key(sentences[r]) for r in rows]
-        known = self.cache.get(self.tagger.name, keys) if self.cache else {}
-        todo = [i for i, k in enumerate(keys) if k not in known]
-        if todo:
-            if len(todo) > 2000:
-                log.info("tagging %d sentences with %s", len(todo), self.tagger.name)
-            tags = self.tagger.tag([sentences[rows[i]] for i in todo])
-            fresh = [(keys[i], t) for i, t in zip(todo, tags)]
-            known.update(fresh)
-            if self.cache:
-                self.cache.put(self.tagger.name, fresh)
-        self.tagged_now += len(todo)
-        self.tagged_from_cache += len(rows) - len(todo)
-        return {r: known[k] for r, k in zip(rows, keys)}
+        return dict(zip(rows, self.tagger.tag([sentences[r] for r in rows])))
 
     def prefetch(self, words: Iterable[str]) -> None:
         """Tag each word on its own, once, for :meth:`usual_pos` (one batch; cached between runs)."""
@@ -562,3 +573,19 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     grammar = Grammar(tagger, pos=[str(p).upper() for p in pos], inflect=inflect, cache=cache)
     return grammar, {"enabled": True, "tagger": tagger.name, "pos": sorted(grammar.pos), "inflect": inflect,
                      "tag_cache": str(cache.path) if cache and cache.path else None}
+
+
+def quality_tagger(grammar: Grammar | None, sample: int):
+    """The tagger :mod:`lic_gpu.quality` reads new rows with: the grammar's, else (seed mode, or the
+    grammar off) a spaCy model when one is installed, else ``None`` (the measure is left out)."""
+    if sample <= 0:
+        return None
+    if grammar is not None:
+        return grammar.tagger if grammar.in_context else None
+    try:
+        tagger = SpacyTagger("auto")
+    except (ImportError, LicGpuError):
+        return None
+    from lic_gpu.embeddings import default_cache_dir
+
+    return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))

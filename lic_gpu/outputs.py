@@ -1,8 +1,10 @@
 """Everything the main job writes into its run folder, computed first, then written atomically."""
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections import Counter
 import shutil
 import tempfile
 import time
@@ -14,7 +16,6 @@ import pandas as pd
 
 from lic_gpu import report
 from lic_gpu.errors import LicGpuError
-from lic_gpu.guard import swap_quality as guard_swap_quality
 from lic_gpu.pipeline import emotion_frame, emotion_rows
 from lic_gpu.export import write_csv, write_json
 from lic_gpu.rebalance import apply_caps, caps_summary
@@ -29,49 +30,57 @@ def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_
     return out.sort_values("class", kind="stable").reset_index(drop=True)
 
 
-def swap_quality(runs) -> dict[str, Any]:
-    """Number of swaps, mean cosine, and the share of candidate neighbours refused per reason."""
-    cos = [s.cosine for r in runs for row in r.result.rows for s in row.swaps]
-    checks = {}
+def filter_outcomes(runs) -> dict[str, Any]:
+    """What the diverse sampler's filters decided: the outcome of every (word, neighbour) pair it
+    checked and the source tokens it never swapped. These count refusals, so they cannot show what
+    got through; :mod:`lic_gpu.quality` measures that."""
+    checks: Counter = Counter()
+    skipped: Counter = Counter()
     for r in runs:
-        for reason, n in r.result.refusals.items():
-            checks[reason] = checks.get(reason, 0) + n
+        checks.update(r.result.refusals)
+        skipped.update(r.result.skipped_positions)
     total = sum(checks.values())
-    lexical = guard_swap_quality((s.old, s.new) for r in runs for row in r.result.rows for s in row.swaps)
+    cos = [s.cosine for r in runs for row in r.result.rows for s in row.swaps if s.kind == "swap"]
     return {
         "n_rows": sum(len(r.result.rows) for r in runs),
         "n_swaps": len(cos),
         "mean_cosine": round(float(np.mean(cos)), 4) if cos else None,
-        # outcome of every (candidate word, neighbour) pair the diverse sampler checked
         "neighbours_checked": total,
         "share_by_outcome": {k: round(v / total, 4) for k, v in sorted(checks.items())} if total else {},
-        # among swaps whose two words are in VADER's valence lexicon
-        "lexicon_covered_swaps": lexical["lexicon_covered"],
-        "polarity_flips": lexical["polarity_flips"],
-        "polarity_flip_rate": lexical["polarity_flip_rate"],
-        "junk_swaps": lexical["junk"],
-        "junk_by_reason": lexical["junk_by_reason"],
-        "top_flips": lexical["top_flips"],
-        "top_junk": lexical["top_junk"],
+        "source_tokens_skipped": dict(sorted(skipped.items())),
     }
 
 
-def swap_samples(frame: pd.DataFrame, text_column: str, n: int, seed: int) -> list[dict]:
-    """Up to ``n`` new rows with their swaps, drawn reproducibly, for the report."""
-    import json
-
+def swap_samples(frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n: int, seed: int,
+                 tokenise) -> list[dict]:
+    """Up to ``n`` new rows drawn reproducibly, each with its class and source sentence, the swapped
+    words marked ``**like this**`` in both, for the report."""
     new = frame[frame["is_augmented"]]
     if new.empty or n <= 0:
         return []
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(len(new), size=min(n, len(new)), replace=False))
     out = []
-    for _, row in new.iloc[pick].iterrows():
-        swaps = json.loads(row["swaps"])
-        out.append({"old": ", ".join(s["old"] for s in swaps), "new": ", ".join(s["new"] for s in swaps),
-                    "cosine": round(float(np.mean([s["cosine"] for s in swaps])), 3) if swaps else None,
-                    "sentence": row[text_column], "emotion": row["augmented_for"]})
+    for idx, row in new.iloc[pick].iterrows():
+        swaps = [s for s in json.loads(row["swaps"]) if s.get("kind", "swap") == "swap"]
+        emotion = row["augmented_for"]
+        cls = classes.loc[idx, emotion] if emotion in classes.columns else None
+        out.append({"emotion": emotion, "class": None if pd.isna(cls) else cls,
+                    "source": _marked(frame.at[int(row["source_row"]), text_column], swaps, "old", tokenise),
+                    "new": _marked(row[text_column], swaps, "new", tokenise),
+                    "old_words": ", ".join(s["old"] for s in swaps), "new_words": ", ".join(s["new"] for s in swaps),
+                    "cosine": round(float(np.mean([s["cosine"] for s in swaps])), 3) if swaps else None})
     return out
+
+
+def _marked(text: str, swaps, side: str, tokenise) -> str:
+    """``text`` with the swapped tokens in bold (as they are, when the positions do not line up)."""
+    t = tokenise(text)
+    tokens = list(t.tokens)
+    for s in swaps:
+        if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]:
+            tokens[s["pos"]] = f"**{tokens[s['pos']]}**"
+    return t.detokenise(tokens)
 
 
 def write_run(*, out_dir: Path, **kwargs) -> dict:
@@ -100,7 +109,8 @@ def write_run(*, out_dir: Path, **kwargs) -> dict:
 
 def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
               emotions: Sequence[str], choice, store, stopwords: frozenset, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
-              caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float) -> dict:
+              caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float,
+              tokenise) -> dict:
     """Cap, export, summarise and report one run; returns the summary."""
     with timer("caps"):
         caps_kind = caps_cfg.get("kind", "none")
@@ -126,7 +136,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                  "after_caps": int(len(capped.frame))},
         "guard": guard_info,
         "caps": caps_summary(caps_kind, capped),
-        "swap_quality": swap_quality(runs),
+        "filters": filter_outcomes(runs),
         "config": cfg_yaml,
     }
     for r in runs:
@@ -141,6 +151,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             "neighbours_from_cache": res.neighbours_from_cache,
             "classes": {str(c): rep.as_dict() for c, rep in res.classes.items()},
             "timings_s": {k: round(v, 4) for k, v in res.timings_s.items()},
+            "quality": r.quality,
         }
     # Back-compat single-emotion view: classes at the top level.
     if len(runs) == 1:
@@ -183,6 +194,6 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     write_json(summary, out_dir / "summary.json")
     if report_cfg.get("enabled", True):
         report.write_report(out_dir, summary, images=images, tables=tables,
-                            swap_samples=swap_samples(frame, corpus.text_column,
-                                                      report_cfg.get("swap_samples", 20), seed))
+                            swap_samples=swap_samples(frame, classes, corpus.text_column,
+                                                      report_cfg.get("swap_samples", 20), seed, tokenise))
     return summary

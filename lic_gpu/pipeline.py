@@ -27,7 +27,9 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.gc_pause import paused_gc
 from lic_gpu.guard import build_guards
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
-from lic_gpu.fluency import build_grammar, load_thesaurus
+from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
+from lic_gpu.quality import check_quality_sample
+from lic_gpu.quality import measure as measure_quality
 from lic_gpu.sampler import AugmentResult, LicAugmenter, originals_keys
 from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 
@@ -97,6 +99,7 @@ class EmotionRun:
     lic: LicResult
     result: AugmentResult
     new_row_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    quality: dict = field(default_factory=dict)  # lic_gpu.quality.measure of the new rows
 
 
 def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugmenter, device: torch.device,
@@ -304,6 +307,10 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, grammar=grammar,
                                           thesaurus=thesaurus, seed=int(cfg.seed))
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
+    report_cfg = _plain(cfg.report) or {}
+    q_sample = check_quality_sample(report_cfg.get("quality_sample", 500))
+    q_tagger = quality_tagger(grammar, q_sample)
+    corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
     runs = []
     for emo in emotions:
         log.info("augmenting %s", emo)
@@ -311,6 +318,10 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
                               binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
                               lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer, avoid=avoid)
         log.info("%s", fill_line(run))
+        with timer(f"quality[{emo}]"):
+            run.quality = measure_quality(run.result.rows, tokenised=tokenised, tokenise=tokenise,
+                                          tagger=q_tagger, rank_of=store.resolve, corpus_words=corpus_words,
+                                          sample=q_sample, seed=int(cfg.seed))
         runs.append(run)
     with timer("assemble"):
         frame, classes = assemble(corpus, runs)
@@ -319,7 +330,7 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
         classes=classes, emotions=emotions, choice=choice, store=store, stopwords=stopwords, stopwords_origin=sw_origin,
         tokenizer=tokenizer, aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
-        guard_info=guard_info, report_cfg=_plain(cfg.report) or {}, timer=timer, t_start=t_start)
+        guard_info=guard_info, report_cfg=report_cfg, timer=timer, t_start=t_start, tokenise=tokenise)
     return summary
 
 

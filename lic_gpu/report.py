@@ -357,35 +357,54 @@ def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
     return lines[:-1] if lines else lines
 
 
-def _swap_quality_section(summary: Mapping) -> list[str]:
-    q = summary.get("swap_quality")
-    if not isinstance(q, Mapping) or not q.get("n_swaps"):
+def _quality_section(summary: Mapping) -> list[str]:
+    emotions = summary.get("emotions")
+    if not isinstance(emotions, Mapping):
         return []
-    rate = q.get("polarity_flip_rate")
-    rows = [["new rows", q.get("n_rows", "")], ["swaps", q.get("n_swaps", "")],
-            ["mean cosine", q.get("mean_cosine", "")],
-            ["swaps with both words in VADER's lexicon", q.get("lexicon_covered_swaps", "")],
-            ["polarity flips among those", "" if rate is None else f"{q.get('polarity_flips')} ({100 * rate:.2f} %)"],
-            ["junk swaps", q.get("junk_swaps", "")]]
-    lines = ["## Swap quality", "", markdown_table(rows, ["measure", "value"])]
+    rows = []
+    for emotion, info in emotions.items():
+        q = info.get("quality") if isinstance(info, Mapping) else None
+        if not isinstance(q, Mapping) or not q.get("new_rows"):
+            continue
+        vps = q.get("variants_per_source") or {}
+        pos = q.get("part_of_speech") or {}
+        share = lambda v: "" if v is None else f"{100 * float(v):.1f} %"  # noqa: E731
+        rows.append([emotion, q.get("new_rows"), f"{vps.get('mean')} / {vps.get('max')}",
+                     share(pos.get("pos_kept")), share(pos.get("tag_kept")), pos.get("checked_swaps", 0),
+                     q.get("median_rank_ratio", ""), share(q.get("replacements_new_to_corpus"))])
+    if not rows:
+        return []
+    return ["## Quality of the new rows", "",
+            "Measured on the rows written, by checks the filters do not make (lic_gpu/quality.py): the new "
+            "sentences are tagged again in context and the swapped word's tag compared with the old word's "
+            "tag in the source.", "",
+            markdown_table(rows, ["emotion", "new rows", "variants per source (mean / max)", "part of speech kept",
+                                  "fine tag kept", "swaps checked", "median rank ratio new/old",
+                                  "replacements new to the corpus"])]
+
+
+def _filters_section(summary: Mapping) -> list[str]:
+    q = summary.get("filters")
+    if not isinstance(q, Mapping) or not q.get("neighbours_checked"):
+        return []
     shares = q.get("share_by_outcome") or {}
-    if shares:
-        lines += ["", f"Outcome of the {q.get('neighbours_checked')} (word, neighbour) pairs checked:", "",
-                  markdown_table([[k, f"{100 * float(v):.1f} %"] for k, v in shares.items()], ["outcome", "share"])]
-    if q.get("top_flips"):
-        lines += ["", "Most frequent polarity flips: " + ", ".join(f"{p} ({n})" for p, n in q["top_flips"])]
+    lines = ["## What the filters refused", "",
+             f"Outcome of the {q.get('neighbours_checked')} (word, neighbour) pairs checked "
+             "(these count refusals; they cannot show the quality of what was accepted):", "",
+             markdown_table([[k, f"{100 * float(v):.1f} %"] for k, v in shares.items()], ["outcome", "share"])]
+    skipped = q.get("source_tokens_skipped") or {}
+    if skipped:
+        lines += ["", "Positive-LIC source tokens never swapped: " + ", ".join(f"{k} {v}" for k, v in skipped.items())]
     return lines
 
 
 def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
     if not swap_samples:
         return []
-    rows = []
-    for sample in swap_samples:
-        cosine = sample.get("cosine")
-        rows.append([sample.get("old", ""), sample.get("new", ""),
-                     "" if cosine is None else f"{float(cosine):.3f}", sample.get("sentence", "")])
-    return ["## Swap samples", "", markdown_table(rows, ["old", "new", "cosine", "sentence"])]
+    rows = [[sample.get("emotion", ""), sample.get("class", ""), sample.get("source", ""), sample.get("new", "")]
+            for sample in swap_samples]
+    return ["## Sample of new rows", "", "Swapped words in bold.", "",
+            markdown_table(rows, ["emotion", "class", "source sentence", "new sentence"])]
 
 
 def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
@@ -429,8 +448,9 @@ def write_report(
         _fill_rates_section(summary),
         _caps_section(summary),
         _tables_section(tables),
-        _swap_quality_section(summary),
+        _quality_section(summary),
         _swaps_section(swap_samples),
+        _filters_section(summary),
         _images_section(out_dir, images),
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"

@@ -36,8 +36,9 @@ _DRAW_BATCH = 4096
 # One encoder for every row's swaps column (``json.dumps(..., ensure_ascii=False)`` builds a new one per call).
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
-# A replacement must look like a plain word: letters with inner apostrophes or hyphens only.
-_PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$", re.UNICODE)
+# A replacement must be one plain word: letters only. An inner hyphen or apostrophe (well-known,
+# o'clock) would be split into several tokens when the new sentence is read again.
+_PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+$", re.UNICODE)
 _NON_WORD_RE = re.compile(r"\W")
 
 
@@ -180,8 +181,8 @@ def match_case(template: str, word: str) -> str:
 class JunkFilter:
     """Refuses replacements that are not a different plain word.
 
-    Reasons: ``not_a_word`` (punctuation, numbers, dotted abbreviations, URLs, phrase tokens with
-    ``_``), ``same_word`` (only case, punctuation or inflection differ, by Porter stem), ``stopword``.
+    Reasons: ``not_a_word`` (anything but letters: punctuation, numbers, dotted abbreviations, URLs,
+    hyphenated words, phrase tokens with ``_``), ``same_word`` (only case, punctuation or inflection differ, by Porter stem), ``stopword``.
     """
 
     def __init__(self, stopwords: frozenset[str]):
@@ -242,6 +243,8 @@ class LicAugmenter:
         Parts of speech and inflection (diverse); ``None`` accepts any form (not recommended).
     thesaurus : :class:`lic_gpu.fluency.Thesaurus` or None
         A replacement must be listed as related to the old word (diverse); ``None``: no check.
+    reciprocal : the old word must also be among the replacement's top-``k`` neighbours (diverse).
+        Words that are near everything (hubs) are then no longer everyone's replacement.
     protect : never replace, or replace with, protected tokens (negations, pronouns, numbers, times,
         URLs, e-mails, @mentions, #hashtags, punctuation; :func:`lic_gpu.fluency.protected_reason`), both modes
     max_rank_ratio, free_rank : the rare-word floor (diverse). Vector files list words by frequency,
@@ -253,7 +256,8 @@ class LicAugmenter:
     def __init__(self, store, stopwords: frozenset[str], mode: str = "diverse", sampling_strategy: Any = "auto",
                  k: int = 10, max_swaps: int = 2, min_similarity: float = 0.5,
                  max_per_source: int | None = None, attempts_per_row: int = 10,
-                 guards: Sequence[SwapGuard] = (), grammar=None, thesaurus=None, protect: bool = True,
+                 guards: Sequence[SwapGuard] = (), grammar=None, thesaurus=None, reciprocal: bool = False,
+                 protect: bool = True,
                  max_rank_ratio: float | None = None, free_rank: int = 20000,
                  seed: int = 0, progress: bool | None = None):
         self.store = store
@@ -282,6 +286,10 @@ class LicAugmenter:
         self.guards = list(guards)
         self.grammar = grammar
         self.thesaurus = thesaurus
+        if not isinstance(reciprocal, bool):
+            raise LicGpuError(f"augment.reciprocal must be true or false; got {reciprocal!r}")
+        self.reciprocal = reciprocal
+        self._reverse: dict[int, frozenset[str]] = {}
         self.protect = protect
         self.max_rank_ratio, self.free_rank = max_rank_ratio, free_rank
         self.seed = int(seed)
@@ -293,7 +301,7 @@ class LicAugmenter:
         self.neighbour_rows_searched = self.neighbour_rows_from_cache = 0
 
     OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row",
-                   "protect")
+                   "protect", "reciprocal")
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], store, stopwords: frozenset[str], guards: Sequence = (),
@@ -351,8 +359,15 @@ class LicAugmenter:
                 t0 = time.perf_counter()
                 tags = self.tag_sources({row: tokens for cls, samples in word_dict.items() if requested[cls] > 0
                                          for tokens, row in samples})
-                self.grammar.prefetch(self._plausible_replacements(table))
+                plausible = self._plausible_replacements(table)
+                self.grammar.prefetch(plausible)
                 result.timings_s["tag"] = time.perf_counter() - t0
+            else:
+                plausible = self._plausible_replacements(table) if self.reciprocal else set()
+            if self.reciprocal:
+                t0 = time.perf_counter()
+                self._reverse_table(plausible)
+                result.timings_s["reverse_neighbours"] = time.perf_counter() - t0
             if avoid is None:
                 avoid = originals_keys(word_dict, tokenised)
         t0 = time.perf_counter()
@@ -440,6 +455,13 @@ class LicAugmenter:
         for q, row_ids, row_scores in zip(rows, ids, scores):
             self._neighbours[q] = [(words[j], s) for j, s in zip(row_ids, row_scores) if j >= 0]
 
+    def _reverse_table(self, words) -> None:
+        """The top-``k`` of every replacement word, for the reciprocity check (one batched search;
+        rows searched before come from the caches)."""
+        rows = {self.store.resolve(w) for w in words} - {None} - set(self._reverse)
+        for row, nbrs in self.neighbour_table(rows).items():
+            self._reverse[row] = frozenset(w for w, _ in nbrs)
+
     def _plausible_replacements(self, table) -> set[str]:
         """Neighbours that pass the cheap checks (a plain, unprotected word that is not a stopword,
         related in the thesaurus): the words whose usual part of speech is worth looking up."""
@@ -506,8 +528,8 @@ class LicAugmenter:
 
         Every (word, neighbour) pair is checked once and its outcome counted in ``refusals``:
         similarity, junk (not a plain word, the same word inflected, a stopword), protected tokens,
-        the rare-word floor, the grammar (no form of the neighbour fits ``slot``: ``wrong_form``),
-        the thesaurus (``not_in_thesaurus``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
+        the rare-word floor, the thesaurus (``not_in_thesaurus``), the grammar (no form of the
+        neighbour fits ``slot``: ``wrong_form``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
         """
         vid = self.store.resolve(core) if core else None
         if vid is None:
@@ -528,6 +550,15 @@ class LicAugmenter:
                 rank = index.get(new)
                 if rank is not None and rank + 1 > limit:
                     reason = "rare_word"
+            if reason is None and self.thesaurus is not None and not self.thesaurus.substitute(core, new):
+                reason = "not_in_thesaurus"
+            if reason is None and self.reciprocal:
+                back = self._reverse.get(index.get(new, -1))
+                if back is None:  # not prefetched (a caller outside fit_resample): search it now
+                    self._reverse_table([new])
+                    back = self._reverse.get(index.get(new, -1), frozenset())
+                if self.store.words[vid] not in back:
+                    reason = "not_reciprocal"
             form = new
             if reason is None and self.grammar is not None and slot is not None:
                 form = self.grammar.fit(new, slot)
@@ -538,8 +569,6 @@ class LicAugmenter:
                         "protected" if self.protect and protected_reason(form) else None)
                 if reason is None and form.lower() in seen:
                     reason = "same_form"  # two neighbours inflect to one word: keep the closer one
-            if reason is None and self.thesaurus is not None and not self.thesaurus.substitute(core, new):
-                reason = "not_in_thesaurus"
             if reason is None:
                 for guard in self.guards:
                     reason = guard(cls, core, form)

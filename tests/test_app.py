@@ -158,8 +158,8 @@ def test_guard_can_check_every_rating_column(tmp_path):
     assert s["guard"]["corpus"]["emotions_checked"] == "all"
     assert {"arousal", "valence", "joy"} <= set(s["guard"]["corpus"]["emotions"])
     default = run_augment(cfg("report.enabled=false"), tmp_path / "default")
-    assert (s["swap_quality"]["share_by_outcome"]["rating_lean"]
-            > default["swap_quality"]["share_by_outcome"]["rating_lean"])
+    assert (s["filters"]["share_by_outcome"]["rating_lean"]
+            > default["filters"]["share_by_outcome"]["rating_lean"])
 
 
 def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):

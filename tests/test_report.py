@@ -146,7 +146,10 @@ def _summary(cap_result) -> dict:
         "device_fallback_reason": "CUDA is not available",
         "timings_s": {"load": 0.5, "lic": 1.25, "sample": 3.0},
         "emotions": {
-            "arousal": {"classes": {
+            "arousal": {"quality": {"new_rows": 31, "variants_per_source": {"sources": 20, "mean": 1.5, "max": 4},
+                                    "part_of_speech": {"checked_swaps": 30, "pos_kept": 0.97, "tag_kept": 0.9},
+                                    "median_rank_ratio": 1.8, "replacements_new_to_corpus": 0.4},
+                        "classes": {
                 1: {"before": 5, "requested": 20, "generated": 20, "fill_rate": 1.0,
                     "shortfall_reason": ""},
                 2: {"before": 3, "requested": 22, "generated": 11, "fill_rate": 0.5,
@@ -163,7 +166,7 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     levels = plot_level_distributions(frame, capped.frame, classes, capped.classes,
                                       ["arousal", "valence"], figures / "levels.png")
     table = rows_per_subject(frame, capped.frame)
-    swaps = [{"old": "happy", "new": "glad", "cosine": 0.8123, "sentence": "i am glad\ntoday"}]
+    swaps = [{"emotion": "arousal", "class": 3, "source": "i am **happy**\ntoday", "new": "i am **glad**\ntoday"}]
 
     path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": table}, swaps)
 
@@ -171,14 +174,15 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     assert path == tmp_path / "report.md"
     for heading in ["# LIC augmentation report: arousal", "## Config", "## Device", "## Timings",
                     "## Fill rates", "### arousal", "## Caps", "### Dropped generated rows",
-                    "## Rows per subject", "## Swap samples", "## Figures"]:
+                    "## Rows per subject", "## Quality of the new rows", "## Sample of new rows", "## Figures"]:
         assert heading in text, heading
     assert "```yaml\nemotion: arousal" in text
     assert "- requested: `cuda`" in text and "fallback: CUDA is not available" in text
     assert "| **total** | 4.75 |" in text
     assert "| 2 | 3 | 22 | 11 | 50% | too few sentences with \\| LIC words |" in text
     assert "![levels](figures/levels.png)" in text
-    assert "| happy | glad | 0.812 | i am glad today |" in text
+    assert "| arousal | 3 | i am **happy** today | i am **glad** today |" in text
+    assert "| arousal | 31 | 1.5 / 4 | 97.0 % | 90.0 % | 30 | 1.8 | 40.0 % |" in text
     assert f"| total | 40 | {len(frame)} | {len(capped.frame)} |" in text
     for emotion, per_class in capped.dropped.items():
         for cls, n in per_class.items():
@@ -206,7 +210,7 @@ def test_write_report_skips_missing_sections(tmp_path):
 def test_write_report_tolerates_odd_values(tmp_path):
     summary = {"emotions": {"joy": {"classes": {1: {"fill_rate": None}, 2: {"fill_rate": float("nan")},
                                                 3: "not a dict"}}}}
-    text = write_report(tmp_path, summary, swap_samples=[{"old": "a"}]).read_text()
+    text = write_report(tmp_path, summary, swap_samples=[{"source": "a"}]).read_text()
     assert "### joy" in text and "| a |" in text
 
 

@@ -1,0 +1,190 @@
+"""Fluent new rows: protected tokens, forms, thesaurus, tag cache, and the promises on EmoBank output."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.fluency import (Grammar, Inflector, LexiconTagger, TagCache, Thesaurus, indefinite_article,
+                             load_thesaurus, protected_reason)
+
+from conftest import EMOBANK, needs_shared
+
+
+@pytest.mark.parametrize("token, reason", [
+    ("not", "negation"), ("n't", "negation"), ("n\u2019t", "negation"), ("Never", "negation"), ("without", "negation"),
+    ("cannot", "negation"), ("hardly", "negation"), ("I", "pronoun"), ("themselves", "pronoun"),
+    ("everything", "pronoun"), ("3", "number"), ("1,400", "number"), ("01:39", "number"), ("twelve", "number"),
+    ("Tuesday", "time"), ("tonight", "time"), ("https://x.org/a", "url"), ("www.x.com", "url"),
+    ("a@b.com", "email"), ("@bob", "mention"), ("#joy", "hashtag"), (",", "punctuation"), ("...", "punctuation"),
+    ("'s", "punctuation")])
+def test_protected_tokens(token, reason):
+    assert protected_reason(token) == reason
+
+
+@pytest.mark.parametrize("token", ["happy", "Walked", "well-known", "o'clock", "car"])
+def test_plain_words_are_not_protected(token):
+    assert protected_reason(token) is None
+
+
+@pytest.fixture(scope="module")
+def inflector():
+    return Inflector()
+
+
+@pytest.mark.parametrize("word, tag, expected", [
+    ("smiled", "VBD", "smiled"),      # already the wanted form
+    ("laughing", "VBD", "laughed"),   # an inflected verb, re-inflected
+    ("wrote", "VBN", "written"),
+    ("smiled", "VBN", "smiled"),      # lemminflect leaves out a participle equal to the past
+    ("happy", "JJR", "happier"),
+    ("thing", "NNS", "things"),
+    ("minutes", "NN", "minute"),
+    ("well", "VBD", None),            # a base form of several parts of speech: not turned into a verb
+    ("sitting", "NN", None),          # an inflected verb is not taken as a noun
+    ("talk", "NNS", None),            # noun/verb base form: no re-inflection
+    ("fun", "NNS", None),             # a mass noun in a plural slot
+    ("leukotriene", "NN", None),      # unknown to lemminflect
+])
+def test_forms(inflector, word, tag, expected):
+    assert inflector.as_form(word, tag) == expected
+
+
+def test_indefinite_article():
+    assert indefinite_article("apple") == "an" and indefinite_article("pear") == "a"
+    assert indefinite_article("hour") == "an" and indefinite_article("university") == "a"
+    assert indefinite_article("apple", "A") == "An" and indefinite_article("pear", "AN") == "A"
+
+
+def test_thesaurus_relates_substitutes_not_associates(tmp_path, inflector):
+    th = Thesaurus(None, inflector)
+    assert th.related("laughed", "smiled") and th.related("presents", "gifts")  # via lemmas
+    assert not th.related("car", "passenger") and not th.related("brakes", "valves")
+    assert th.related("hand", "turn") and not th.substitute("hand", "turn")  # 'turn' lists > 400 words
+    own = tmp_path / "th.csv"
+    own.write_text("joy,delight,glee\nfear,dread\n", encoding="utf-8")
+    mine = load_thesaurus(str(own), inflector)
+    assert mine.related("joy", "glee") and mine.related("dread", "fear") and not mine.related("joy", "fear")
+    assert load_thesaurus(None) is None
+    for bad in ("nope.csv", 3):
+        with pytest.raises(LicGpuError, match="augment.thesaurus"):
+            load_thesaurus(bad)
+
+
+class FixedTagger:
+    """Tags from a dict (word -> tag), 'NN' otherwise; counts the sentences it was asked about."""
+
+    name = "fixed"
+
+    def __init__(self, tags):
+        self.tags, self.calls = tags, 0
+
+    def tag(self, sentences):
+        self.calls += len(sentences)
+        return [tuple(self.tags.get(w.lower(), "NN") for w in s) for s in sentences]
+
+
+def test_grammar_uses_the_slot_and_the_usual_part_of_speech(tmp_path):
+    tagger = FixedTagger({"sell": "VB", "necessary": "JJ", "laughing": "VBG", "smiled": "VBD", "happy": "JJ"})
+    g = Grammar(tagger, pos=["NOUN", "VERB", "ADJ"], cache=TagCache(tmp_path / "t.sqlite"))
+    assert g.slot("offer", "NN") == ("NN",) and g.slot("was", "AUX") is None and g.slot("Bob", "NNP") is None
+    assert g.fit("sell", ("NN",)) is None            # usually a verb
+    assert g.fit("necessary", ("NN",)) is None       # usually an adjective
+    assert g.fit("laughing", ("VBD",)) == "laughed"
+    assert Grammar(tagger, pos=["NOUN"]).slot("laughed", "VBD") is None  # verbs not asked for
+    with pytest.raises(LicGpuError, match="augment.grammar.pos"):
+        Grammar(tagger, pos=["NOUN", "NUM"])
+
+
+def test_lexicon_fallback_needs_a_shared_form():
+    g = Grammar(LexiconTagger(), pos=["NOUN", "VERB", "ADJ", "ADV"])
+    assert not g.in_context and g.tag_rows({0: ("a", "b")}) == {0: None}
+    slot = g.slot("cheese", None)
+    assert slot == ("NN",)
+    assert g.fit("bread", slot) == "bread" and g.fit("quickly", slot) is None
+
+
+def test_tag_cache_round_trip_and_damaged_file(tmp_path, caplog):
+    tagger = FixedTagger({"ran": "VBD"})
+    g = Grammar(tagger, cache=TagCache(tmp_path / "tags.sqlite"))
+    first = g.tag_rows({0: ("We", "ran"), 1: ("It", "rained")})
+    again = Grammar(FixedTagger({}), cache=TagCache(tmp_path / "tags.sqlite"))
+    assert again.tag_rows({0: ("We", "ran")}) == {0: first[0]} and again.tagger.tagged_now == 0
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    with caplog.at_level("WARNING"):
+        g = Grammar(FixedTagger({"ran": "VBD"}), cache=TagCache(bad))
+        assert g.tag_rows({0: ("We", "ran")})[0] == ("NN", "VBD")
+    assert "tag cache" in caplog.text
+
+
+# ---------------------------------------------------------------- the promises, on EmoBank output
+
+_LETTERS = re.compile(r"^[^\W\d_]+$")
+
+
+@pytest.fixture(scope="module")
+def emobank_run(tmp_path_factory):
+    if not EMOBANK.exists():
+        pytest.skip("EmoBank is not present in ../shared")
+    from test_app import cfg as compose_cfg
+    from lic_gpu.pipeline import run_augment
+
+    out = tmp_path_factory.mktemp("emobank")
+    cfg = compose_cfg(*["data=emobank", f"data.path={EMOBANK / 'emobank.csv'}", "emotion=[arousal,valence]",
+                       "report.enabled=false", "report.quality_sample=200"])
+    summary = run_augment(cfg, out_dir=out)
+    return out, summary
+
+
+@needs_shared
+def test_emobank_swaps_are_words_and_never_protected(emobank_run):
+    from lic_gpu.text import words_tokenise
+
+    out, summary = emobank_run
+    frame = pd.read_csv(out / "balanced.csv", keep_default_na=False, dtype=str)
+    new = frame[frame["is_augmented"] == "True"]
+    assert len(new) > 1000
+    originals = frame[frame["is_augmented"] != "True"]
+    source_text = dict(zip(originals["row_id"], originals["text"]))
+    bad, glued = [], []
+    for _, row in new.iterrows():
+        src = words_tokenise(source_text[row["source_row"]]).tokens
+        now = words_tokenise(row["text"]).tokens
+        swaps = json.loads(row["swaps"])
+        # the new sentence reads back as the same tokens except at the swapped positions
+        changed = [i for i, (a, b) in enumerate(zip(src, now)) if a != b] if len(src) == len(now) else None
+        if changed != sorted(s["pos"] for s in swaps):
+            glued.append((source_text[row["source_row"]], row["text"]))
+        for s in swaps:
+            if s.get("kind") == "agreement":
+                assert s["old"].lower() in ("a", "an") and s["new"].lower() in ("a", "an")
+                continue
+            for word in (s["old"], s["new"]):
+                if not _LETTERS.match(word) or protected_reason(word):
+                    bad.append((s["old"], s["new"]))
+    assert not bad, bad[:10]
+    assert not glued, glued[:5]
+
+
+@needs_shared
+def test_emobank_new_rows_are_unique_and_limited_per_source(emobank_run):
+    out, summary = emobank_run
+    frame = pd.read_csv(out / "balanced.csv", keep_default_na=False, dtype=str)
+    key = frame["text"].str.casefold().str.split().str.join(" ")
+    is_new = frame["is_augmented"] == "True"
+    assert not set(key[is_new]) & set(key[~is_new])      # no new row equals any original, of any class
+    assert not key[is_new].duplicated().any()             # nor another new row (also across emotions)
+    per_source = frame[is_new].groupby(["augmented_for", "source_row"]).size()
+    assert per_source.max() <= 10
+    for emotion in ("arousal", "valence"):
+        q = summary["emotions"][emotion]["quality"]
+        assert q["variants_per_source"]["max"] <= 10
+        assert q["part_of_speech"]["checked_swaps"] > 100 and q["part_of_speech"]["pos_kept"] is not None
+        for cls, rep in summary["emotions"][emotion]["classes"].items():
+            if rep["generated"] < rep["requested"]:
+                assert "requested" in rep["shortfall_reason"] or "budget" in rep["shortfall_reason"]
