@@ -34,6 +34,11 @@ class ReportConfig:
 
 
 @dataclass
+class OutputConfig:
+    format: str = "csv"
+
+
+@dataclass
 class AugmentApp:
     data: Any = None
     embeddings: Any = None
@@ -45,6 +50,7 @@ class AugmentApp:
     verbose: bool = False
     lic: LicConfig = field(default_factory=LicConfig)
     stopwords: StopwordsConfig = field(default_factory=StopwordsConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
 
 
