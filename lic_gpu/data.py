@@ -194,8 +194,7 @@ def _read_typed_table(p: Path, fmt: str, encoding: str, what: str) -> pd.DataFra
             if not head:
                 raise LicGpuError(f"{what} file is empty: {p}")
             # ``.json`` may hold one array of records instead of one record per line
-            df = pd.read_json(p, lines=not head.startswith(b"["), dtype=False, encoding=encoding,
-                              convert_dates=False)
+            df = pd.read_json(p, lines=not head.startswith(b"["), dtype=False, encoding=encoding)
     except LicGpuError:
         raise
     except PermissionError:
