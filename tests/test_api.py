@@ -36,7 +36,9 @@ def test_api_defaults_are_the_command_lines():
     api, strategy = compose_options({})
     assert OmegaConf.to_container(api) == OmegaConf.to_container(cli) and strategy is None
     # the evaluation composes the same augment group
-    assert OmegaConf.to_container(compose_config(config_name="evaluate").augment) == OmegaConf.to_container(cli.augment)
+    evaluation = compose_config(config_name="evaluate")
+    for key in ("augment", "data", "embeddings", "lic", "stopwords", "device"):
+        assert OmegaConf.to_container(evaluation, resolve=True)[key] == OmegaConf.to_container(cli, resolve=True)[key], key
     # no default lives in the API's signatures: every option is None = "the config's value"
     params = inspect.signature(LicResampler).parameters
     assert all(p.default is None for n, p in params.items() if n != "overrides")
