@@ -110,10 +110,6 @@ def _caps(done, settings) -> pd.DataFrame:
     caps = settings.caps
     if caps.get("kind", "none") == "none":
         return done.frame
-    categorical = [e for e in (caps.get("region") or {}) if done.kinds.get(e) == "categorical"]
-    if categorical:
-        raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
-                          "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
     return apply_caps(done.frame, done.classes, kind=caps["kind"], region=caps.get("region"),
                       cap_per_class=caps.get("cap_per_class"), seed=settings.seed, emotions=caps.get("emotions")).frame
 

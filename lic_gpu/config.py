@@ -107,6 +107,6 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise LicGpuError(f"config: {first}") from None
     finally:
-        if running is not None:
-            gh.clear()
-            gh.initialize(running)
+        if running is not None:  # initialize_config_dir put back a copy of the cleared instance: fetch it anew
+            GlobalHydra.instance().clear()
+            GlobalHydra.instance().initialize(running)

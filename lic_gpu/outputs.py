@@ -117,10 +117,6 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
 
     kinds = kinds or {}
     caps_kind = caps_cfg.get("kind", "none")
-    categorical = [e for e in (caps_cfg.get("region") or {}) if kinds.get(e) == "categorical"]
-    if caps_kind != "none" and categorical:
-        raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
-                          "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
     with timer("caps"):
         capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
                             cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,

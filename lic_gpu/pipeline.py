@@ -398,6 +398,10 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     """
     timer = timer or StageTimer()
     kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
+    categorical = [e for e in (settings.caps.get("region") or {}) if kinds.get(e) == "categorical"]
+    if settings.caps.get("kind", "none") != "none" and categorical:
+        raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
+                          "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
     splits = source_rows(corpus.frame, settings.split_column, settings.augment_splits, corpus.source)
     if splits.column:
         log.info("split column %r: augmenting %s (%d of %d rows); the other rows pass through", splits.column,

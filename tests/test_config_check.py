@@ -65,3 +65,13 @@ def test_script_refuses_unknown_key_in_one_line(tmp_path, override):
     assert lines == [f"error: unknown config key 'augment.maxswaps' (in '{override}'); "
                      "did you mean 'augment.max_swaps'?"], res.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_compose_config_inside_a_running_hydra_context():
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf"), job_name="outer"):
+        assert compose_config(["seed=3"]).seed == 3
+        assert GlobalHydra.instance().is_initialized()
+        assert compose(config_name="augment", overrides=["seed=4"]).seed == 4  # the outer context still works
