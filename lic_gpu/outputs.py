@@ -116,8 +116,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     from lic_gpu.provenance import environment, file_checksums
 
     kinds = kinds or {}
-    caps_kind = caps_cfg.get("kind", "none")
     with timer("caps"):
+        caps_kind = caps_cfg.get("kind", "none")
         capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
                             cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,
                             emotions=caps_cfg.get("emotions"))
