@@ -153,3 +153,18 @@ def test_emobank_default_augments_the_training_split_only(tmp_path):
     assert {"split", "id", "valence", "dominance"} <= set(export.columns)
     assert (export.loc[export["split"] != "train", "is_augmented"] == False).all()  # noqa: E712
     assert export["split"].value_counts().to_dict()["test"] == (source["split"] == "test").sum()
+
+
+@pytest.mark.slow
+def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
+    from lic_gpu.evaluate import run_evaluate
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        c = compose(config_name="evaluate", overrides=[
+            "device=cpu", "emotion=category", "seeds=[0]", "methods=[none,lic_diverse_guard]",
+            "classifiers=[tfidf_logreg]", "comparisons=[]", f"out_dir={tmp_path}"])
+    payload = run_evaluate(c)
+    records = pd.read_csv(tmp_path / "metrics.csv")
+    assert "mae" not in set(records["metric"]) and "macro_f1" in set(records["metric"])
+    split = payload["splits"][0]
+    assert split["label_kind"] == "categorical" and "surprise" in split["class_names"].values()
