@@ -955,6 +955,11 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     if guard.get("enabled") and "lic_diverse_guard" not in result.unavailable:
         lines.append(f"- Guards of LIC diverse + guard: {', '.join(guard.get('guards', [])) or 'none'} "
                      "(`augment.guard`; prepared on each split's train-only LIC; settings in `metrics.json`).")
+    categorical = sorted({sp["emotion"] for sp in result.splits if sp.get("label_kind") == "categorical"})
+    if categorical:
+        lines.append(f"- Categorical labels ({', '.join(categorical)}): classes are coded 1..K (names in "
+                     "`metrics.json`, `splits[].class_names`); no MAE and no rating-lean guard, which need "
+                     "ordered levels.")
     dup = [c["test_texts_also_in_train"] for c in result.leakage if c["method"] == "none"]
     if dup and max(dup):
         lines.append(f"- {np.mean(dup):.1f} test sentences per split (mean) also occur verbatim in a train document "
