@@ -111,12 +111,17 @@ def check_overrides(overrides: Sequence[str], config_name: str, conf: Path) -> N
             continue
         package = _group_of(key, conf, packages) if o.package is None else o.package
         if package is not None and "." not in key:
-            options = list(o.sweep_string_iterator()) if o.is_sweep_override() else [str(o.value())]
+            try:
+                options = list(o.sweep_string_iterator()) if o.is_sweep_override() else [str(o.value())]
+            except Exception:  # a glob or range sweep of a group: Hydra resolves it
+                return
             choices.setdefault(package, []).extend(options)
             continue
         keys.append((key, o.input_line or key))
-    if not keys:
-        return
+    group_of_package = {p: g for p, (g, _) in packages.items()}
+    if not keys or any(not (conf / group_of_package.get(p, p) / f"{opt}.yaml").is_file()
+                       for p, opts in choices.items() for opt in opts):
+        return  # nothing to check, or a group option that does not exist: Hydra names it
     known = known_keys(config_name, conf, choices)
     for key, line in keys:
         if key in known or _under_open_node(key, known):

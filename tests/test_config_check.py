@@ -75,3 +75,7 @@ def test_compose_config_inside_a_running_hydra_context():
         assert compose_config(["seed=3"]).seed == 3
         assert GlobalHydra.instance().is_initialized()
         assert compose(config_name="augment", overrides=["seed=4"]).seed == 4  # the outer context still works
+
+
+def test_a_missing_group_option_is_left_to_hydra():
+    check_overrides(["data=nosuch", "data.path=x"], "augment", config_dir())  # Hydra says data/nosuch is missing
