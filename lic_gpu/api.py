@@ -24,8 +24,14 @@ from sklearn.base import BaseEstimator
 
 from lic_gpu.errors import LicGpuError
 
+# A DataFrame is a table: the API composes the command line's config for one table, ``data=csv``.
+TABLE_DATA = "data=csv"
 # Keyword option -> config path (anything else: ``overrides=["group.key=value", ...]``).
 OPTION_PATHS = {
+    "emotion": "emotion",
+    "text": "data.text_column",
+    "ids": "data.id_columns",
+    "ratings": "data.rating_columns",
     "sampling_strategy": "augment.sampling_strategy",
     "k": "augment.k",
     "max_swaps": "augment.max_swaps",
@@ -48,7 +54,8 @@ GROUP_OPTIONS = {"mode": "augment"}
 
 
 def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
-    """The command line's composed ``augment`` config with keyword ``options`` and Hydra ``overrides`` applied.
+    """The command line's composed ``augment`` config for a table (``data=csv``), with keyword ``options``
+    and Hydra ``overrides`` applied (``data.path`` is the in-memory frame).
 
     Returns ``(cfg, sampling_strategy)``; a callable ``sampling_strategy`` cannot live in a config and
     is returned apart (None when the config's value stands).
@@ -63,9 +70,10 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
         hint = f"; did you mean {close[0]!r}?" if close else f"; options are {sorted([*OPTION_PATHS, *GROUP_OPTIONS])}"
         raise LicGpuError(f"unknown option {unknown[0]!r}{hint} (other config keys: overrides=['group.key=value'])")
     groups = [f"{GROUP_OPTIONS[k]}={v}" for k, v in options.items() if k in GROUP_OPTIONS and v is not None]
-    cfg = compose_config([*groups, *overrides])
+    cfg = compose_config([TABLE_DATA, *groups, *overrides])
     strategy = None
     with open_dict(cfg):
+        cfg.data.path = "<DataFrame>"
         for name, value in options.items():
             if name in GROUP_OPTIONS or value is None:
                 continue
@@ -79,13 +87,15 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
 
 
 def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_columns: Sequence[str] = (),
-                      rating_columns: Sequence[str] | None = None, source: str = "DataFrame"):
-    """A :class:`~lic_gpu.data.Corpus` over a user's frame; the frame itself is not changed.
+                      rating_columns: Sequence[str] | None = None, non_rating_columns: Sequence[str] = (),
+                      source: str = "DataFrame"):
+    """A :class:`~lic_gpu.data.Corpus` over a user's frame, as :func:`lic_gpu.data.load_csv` reads a file;
+    the frame itself is not changed.
 
-    Rating columns (default: every numeric column but the text, ids and ``data.non_rating_columns``'
-    defaults) become floats; every other column keeps its dtype.
+    Rating columns (None: every numeric column but the text, the ids and ``non_rating_columns``)
+    become floats; every other column keeps its dtype.
     """
-    from lic_gpu.data import DEFAULT_NON_RATING, Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
+    from lic_gpu.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
 
     if not isinstance(df, pd.DataFrame):
         raise LicGpuError(f"expected a pandas DataFrame; got {type(df).__name__}")
@@ -97,7 +107,7 @@ def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_col
     frame.columns = [str(c) for c in frame.columns]
     as_text = frame_as_strings(frame)
     if rating_columns is None:
-        rating_columns = _numeric_columns(as_text, [text, *id_columns, *DEFAULT_NON_RATING])
+        rating_columns = _numeric_columns(as_text, [text, *id_columns, *non_rating_columns])
     for c in rating_columns:
         frame[c] = to_ratings(as_text[c], c, source)
     frame[text] = as_text[text]
@@ -114,23 +124,21 @@ def _caps(done, settings) -> pd.DataFrame:
                       cap_per_class=caps.get("cap_per_class"), seed=settings.seed, emotions=caps.get("emotions")).frame
 
 
-def augment_frame(df: pd.DataFrame, text: str = "text", emotion: str | Sequence[str] = "arousal", *,
-                  ids: Sequence[str] = (), ratings: Sequence[str] = (), overrides: Sequence[str] = (),
-                  **options) -> pd.DataFrame:
-    """Augment a DataFrame as the command line augments a file; returns originals + new rows.
+def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequence[str] | None = None, *,
+                  overrides: Sequence[str] = (), **options) -> pd.DataFrame:
+    """Augment a DataFrame as the command line augments a table (``data=csv``); returns originals + new rows.
 
     Parameters
     ----------
     df : one row per sentence: the text column, the label column(s), anything else (kept; new rows copy it)
-    text : the text column
-    emotion : the label column(s) to balance: ratings (ordinal) or category names (``joy``, ``anger`` ...)
-    ids : id columns; when they identify rows, new rows get unique ids (see README, *What a run writes*)
-    ratings : other rating columns (new rows inherit every column anyway; the rating-lean guard with
-        ``augment.guard.corpus.emotions=all`` also checks these)
+    text : the text column (None: ``data.text_column``, ``text``)
+    emotion : the label column(s) to balance, ratings (ordinal) or category names such as joy, anger
+        (None: the config's ``emotion``)
     overrides : Hydra overrides, e.g. ``["augment.guard.lexicon.enabled=false", "caps=rectangle"]``
-    **options : ``mode`` (``diverse``/``seed``) and the keys of :data:`OPTION_PATHS` (``k``, ``max_swaps``,
-        ``sampling_strategy`` incl. a callable, ``device``, ``seed``, ``split_column``, ``label_kind`` ...);
-        anything not given is the command line's default
+    **options : ``mode`` (``diverse``/``seed``) and the keys of :data:`OPTION_PATHS`: ``ids`` (id
+        columns; when they identify rows, new rows get unique ids), ``ratings`` (rating columns; None:
+        every numeric column), ``k``, ``max_swaps``, ``sampling_strategy`` (also a callable), ``device``,
+        ``seed``, ``split_column``, ``label_kind`` ...; anything not given is the command line's default
 
     Returns
     -------
@@ -138,21 +146,23 @@ def augment_frame(df: pd.DataFrame, text: str = "text", emotion: str | Sequence[
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
     per-class report (requested, generated, shortfall reasons) and the label kinds.
     """
-    from lic_gpu.pipeline import as_emotion_list, augment_corpus, settings_from_config
+    from lic_gpu.pipeline import augment_corpus, settings_from_config
 
-    emotions = as_emotion_list(emotion)
-    cfg, strategy = compose_options(options, overrides)
-    settings = settings_from_config(cfg, emotion=emotions)
+    given = {"text": text, "emotion": emotion}
+    cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
+    settings = settings_from_config(cfg)
     if strategy is not None:
         settings.augment["sampling_strategy"] = strategy
-    numeric = [e for e in emotions if e in df.columns and pd.api.types.is_numeric_dtype(df[e].dtype)]
-    rating_columns = list(dict.fromkeys([*numeric, *ratings]))
-    corpus = corpus_from_frame(df, text, emotions, id_columns=ids, rating_columns=rating_columns)
+    data = settings.data
+    frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
+    corpus = corpus_from_frame(frame, data.get("text_column", "text"), settings.emotions,
+                               id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
+                               non_rating_columns=data.get("non_rating_columns") or ())
     done = augment_corpus(corpus, settings)
     out = _caps(done, settings).copy()
-    for c in rating_columns:  # the caller's dtype back where it holds every value
-        if c in df.columns and out[c].notna().all() and isinstance(df[c].dtype, np.dtype):
-            out[c] = out[c].astype(df[c].dtype)
+    for c in corpus.rating_columns:  # the caller's dtype back where it holds every value
+        if c in frame.columns and out[c].notna().all() and isinstance(frame[c].dtype, np.dtype):
+            out[c] = out[c].astype(frame[c].dtype)
     out.attrs["lic_gpu"] = {
         "label_kinds": dict(done.kinds), "splits": done.splits.as_dict(),
         "classes": {r.emotion: {c: rep.as_dict() for c, rep in r.result.classes.items()} for r in done.runs},
@@ -169,7 +179,7 @@ class LicResampler(BaseEstimator):
 
     Parameters
     ----------
-    text_column : for a DataFrame ``X``: the text column (None: the only column, or ``text``); the
+    text_column : for a DataFrame ``X``: the text column (None: the only column, or ``data.text_column``); the
         other columns are copied into new rows
     mode : ``diverse`` or ``seed`` (the config file ``augment/<mode>.yaml``)
     sampling_strategy : ``auto``, ``not majority``, ``minority``, ``not minority``, ``all``, a float in
@@ -240,12 +250,12 @@ class LicResampler(BaseEstimator):
         """
         from lic_gpu.pipeline import augment_corpus, settings_from_config
 
-        frame, text, labels = self._check_inputs(X, y)
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone
-        numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
         cfg, strategy = compose_options(options, self.overrides)
         settings = settings_from_config(cfg, emotion=self._LABEL)
+        frame, text, labels = self._check_inputs(X, y, settings.data.get("text_column", "text"))
+        numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
         if strategy is not None:
             settings.augment["sampling_strategy"] = strategy
         from lic_gpu.data import Corpus
@@ -271,11 +281,11 @@ class LicResampler(BaseEstimator):
 
     # -- inputs and outputs in the caller's containers
 
-    def _check_inputs(self, X, y) -> tuple[pd.DataFrame, str, pd.Series]:
+    def _check_inputs(self, X, y, default_text: str = "text") -> tuple[pd.DataFrame, str, pd.Series]:
         if isinstance(X, pd.DataFrame):
             text = self.text_column
             if text is None:
-                text = X.columns[0] if X.shape[1] == 1 else "text"
+                text = X.columns[0] if X.shape[1] == 1 else default_text
             if text not in X.columns:
                 raise ValueError(f"LicResampler: X has no text column {text!r}; columns are {list(X.columns)} "
                                  "(set text_column=)")

@@ -33,8 +33,10 @@ def demo():
 def test_api_defaults_are_the_command_lines():
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cli = compose(config_name="augment")
-    api, strategy = compose_options({})
-    assert OmegaConf.to_container(api) == OmegaConf.to_container(cli) and strategy is None
+        table = compose(config_name="augment", overrides=["data=csv", "data.path='<DataFrame>'"])
+    api, strategy = compose_options({})  # a DataFrame is a table: the command line's data=csv
+    assert OmegaConf.to_container(api) == OmegaConf.to_container(table) and strategy is None
+    assert OmegaConf.to_container(api.augment) == OmegaConf.to_container(cli.augment)
     # the evaluation composes the same augment group
     evaluation = compose_config(config_name="evaluate")
     for key in ("augment", "data", "embeddings", "lic", "stopwords", "device"):
@@ -63,6 +65,7 @@ def test_augment_frame_makes_the_command_lines_rows(tmp_path, demo):
     cli = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False, dtype=str)
     before = demo.copy()
     out = augment_frame(demo, text="label", emotion="arousal", ids=IDS, device="cpu")
+    assert augment_frame(demo, text="label", device="cpu")["swaps"].tolist() == out["swaps"].tolist()  # emotion=arousal
     pd.testing.assert_frame_equal(demo, before)  # the input is not changed
     assert len(out) == len(cli)
     for col in ("label", "row_id", "source_row", "augmented_for", "swaps", "segment", "category"):
