@@ -168,3 +168,18 @@ def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
     assert "mae" not in set(records["metric"]) and "macro_f1" in set(records["metric"])
     split = payload["splits"][0]
     assert split["label_kind"] == "categorical" and "surprise" in split["class_names"].values()
+
+
+def test_demo_corpus_files_are_what_the_script_writes():
+    """The category column comes from scripts/make_demo_corpus.py (deterministic: regenerating changes nothing)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_demo_corpus", ROOT / "scripts" / "make_demo_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    demo = ROOT / "lic_gpu" / "resources" / "demo"
+    for name, text in mod.render().items():
+        assert (demo / name).read_text(encoding="utf-8") == text, name
+    ratings = pd.read_csv(demo / "ratings.csv")
+    counts = ratings["category"].value_counts()
+    assert counts.index[0] == "neutral" and counts.iloc[0] > 10 * counts.iloc[-1]  # heavily imbalanced
