@@ -57,6 +57,8 @@ def ours(emotion: str, mode: str, tmp: Path, extra: list[str], cache: Path) -> t
     out_dir = tmp / f"ours_{emotion}_{mode}_{len(extra)}"
     wall, _ = run([sys.executable, str(ROOT / "scripts" / "augment.py"), "data=emobank", f"data.path={EMOBANK}",
                    f"emotion={emotion}", f"augment={mode}", "device=cpu", "stopwords.source=packaged",
+                   # the reference augments every row; since issue 14 a run augments EmoBank's train split only
+                   "data.split_column=null",
                    f"hydra.run.dir={out_dir}", *extra], env={"LIC_GPU_CACHE": str(cache)})
     summary = json.loads((out_dir / "summary.json").read_text())
     return wall, summary["rows"]["generated"], summary["timings_s"]

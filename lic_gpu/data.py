@@ -52,8 +52,16 @@ class Corpus:
     def texts(self) -> list[str]:
         return self.frame[self.text_column].tolist()
 
-    def require_emotions(self, emotions: Iterable[str]) -> None:
-        """Raise a one-line error for an emotion that is not a rating column or has no rating."""
+    def require_emotions(self, emotions: Iterable[str], label_kind: str = "ordinal") -> dict[str, str]:
+        """Each emotion's label kind (``ordinal`` or ``categorical``); a one-line error for an emotion
+        that is not a label column or has no label.
+
+        ``label_kind`` (``data.label_kind``): ``ordinal`` needs numeric ratings; ``categorical`` takes
+        any column's values as classes; ``auto`` takes rating columns as ordinal and a column whose
+        every value is a non-number (``joy``, ``anger`` ...) as categorical.
+        """
+        label_kind = check_label_kind(label_kind)
+        kinds: dict[str, str] = {}
         for emo in emotions:
             if emo in self.rating_columns:
                 if self.frame[emo].isna().all():
@@ -62,15 +70,21 @@ class Corpus:
                         f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
                         f"or choose another emotion (rating columns with values: {with_values})"
                     )
+                kinds[emo] = "categorical" if label_kind == "categorical" else "ordinal"
                 continue
             if emo in self.frame.columns and emo not in (self.text_column, *self.id_columns):
-                # The column exists but was not taken as ratings: say why.
+                # The column exists but was not taken as ratings: a category column, or say why not.
                 values = self.frame[emo].astype(str).str.strip()
-                if values.str.lower().isin(MISSING_MARKERS).all():
+                present = ~values.str.lower().isin(MISSING_MARKERS)
+                if not present.any():
                     raise LicGpuError(
                         f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
                         f"or choose another emotion (rating columns: {list(self.rating_columns)})"
                     )
+                numbers = pd.to_numeric(values[present], errors="coerce")
+                if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
+                    kinds[emo] = "categorical"
+                    continue
                 to_ratings(self.frame[emo], emo, self.source)  # raises, naming the first non-number
                 raise LicGpuError(
                     f"column {emo!r} of {self.source} is numeric but listed as not a rating "
@@ -80,13 +94,50 @@ class Corpus:
                 f"emotion {emo!r} is not a rating column of {self.source}; "
                 f"rating columns are {list(self.rating_columns)}: set emotion= one of them"
             )
+        return kinds
 
 
-def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> pd.DataFrame:
-    """Read a CSV as strings (no value becomes NaN), with errors that name the file.
+LABEL_KINDS = ("auto", "ordinal", "categorical")
 
-    ``utf-8`` also accepts a byte-order mark; CRLF and quoted fields with commas/newlines are
-    handled by the csv parser.
+
+def check_label_kind(value: str) -> str:
+    """Validate ``data.label_kind``."""
+    if value not in LABEL_KINDS:
+        raise LicGpuError(f"data.label_kind must be one of {list(LABEL_KINDS)}; got {value!r}")
+    return value
+
+
+TABLE_FORMATS = ("csv", "tsv", "parquet", "jsonl")
+# Suffix -> format; a compression suffix (.gz, .bz2, .xz, .zip, .zst) before it is allowed for text formats.
+_SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
+                   ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+def table_format(path: str | Path) -> str:
+    """``csv``, ``tsv``, ``parquet`` or ``jsonl``, from the file's suffix (``csv`` when unknown).
+
+    A parquet file is recognised by its first bytes whatever its name.
+    """
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"PAR1":
+                return "parquet"
+    except OSError:
+        pass
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes = suffixes[:-1]
+    return _SUFFIX_FORMATS.get(suffixes[-1], "csv") if suffixes else "csv"
+
+
+def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None) -> pd.DataFrame:
+    """Read a CSV, TSV, parquet or JSON-lines file (by suffix, see :func:`table_format`) as strings.
+
+    No value becomes NaN: a missing value is ``""``. ``sep`` overrides the delimiter of a CSV/TSV
+    (``","`` / tab by default). ``utf-8`` also accepts a byte-order mark; CRLF and quoted fields with
+    commas/newlines are handled by the csv parser. Errors name the file.
     """
     p = Path(path).expanduser()
     if not p.exists():
@@ -94,13 +145,19 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> 
                           "the folder the command was run in)")
     if p.is_dir():
         raise LicGpuError(f"{what} path is a folder, not a file: {p}")
+    if sep is not None and (not isinstance(sep, str) or len(sep) == 0):
+        raise LicGpuError(f"data.sep must be a delimiter such as ',' ';' or '\\t', or null; got {sep!r}")
+    fmt = table_format(p)
+    if fmt in ("parquet", "jsonl"):
+        return _read_typed_table(p, fmt, encoding, what)
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
         "".encode(enc)
     except LookupError:
         raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
+    delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc)
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=delimiter)
     except UnicodeDecodeError as err:
         other = "latin1" if enc.startswith("utf") else "utf-8"
         raise LicGpuError(
@@ -111,7 +168,8 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> 
         raise LicGpuError(f"{what} file is empty: {p}") from None
     except (pd.errors.ParserError, csv.Error) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise LicGpuError(f"cannot parse {p} as CSV: {first}") from None
+        raise LicGpuError(f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
+                          "set data.sep if the file uses another delimiter") from None
     except PermissionError:
         raise LicGpuError(f"no permission to read {p}") from None
     if _single_byte(enc) and _is_utf8_with_non_ascii(p):
@@ -123,6 +181,42 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV") -> 
     if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
         raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
     return df
+
+
+def _read_typed_table(p: Path, fmt: str, encoding: str, what: str) -> pd.DataFrame:
+    """A parquet or JSON-lines file, every value turned into a string like the CSV reader's."""
+    try:
+        if fmt == "parquet":
+            df = pd.read_parquet(p)
+        else:
+            with open(p, "rb") as fh:
+                head = fh.read(64).lstrip()
+            if not head:
+                raise LicGpuError(f"{what} file is empty: {p}")
+            # ``.json`` may hold one array of records instead of one record per line
+            df = pd.read_json(p, lines=not head.startswith(b"["), dtype=False, encoding=encoding)
+    except LicGpuError:
+        raise
+    except PermissionError:
+        raise LicGpuError(f"no permission to read {p}") from None
+    except Exception as err:  # pyarrow / json raise many types; each means "not this format"
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        kind = "parquet" if fmt == "parquet" else "JSON lines (one object per line)"
+        raise LicGpuError(f"cannot read {p} as {kind}: {first}") from None
+    if len(df.columns) == 0:
+        raise LicGpuError(f"{what} file is empty: {p}")
+    return frame_as_strings(df)
+
+
+def frame_as_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a string (missing -> ``""``; integral floats such as ``3.0`` keep their text)."""
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        missing = col.isna().to_numpy()
+        text = col.astype(object).where(~missing, "").map(str)
+        out[str(c).strip()] = text.to_numpy(dtype=object)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
 def _single_byte(encoding: str) -> bool:
@@ -160,7 +254,8 @@ def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise LicGpuError(
             f"{path}: column {column!r} has a value that is not a number: {text.iloc[i]!r} "
-            f"(data row {i + 1}); ratings must be numbers or blank"
+            f"(data row {i + 1}); ratings must be numbers or blank (for category labels such as "
+            "joy/anger set data.label_kind=categorical)"
         )
     finite = nums.dropna()
     if len(finite) and not np.isfinite(finite.to_numpy(dtype=float)).all():
@@ -200,7 +295,7 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
                   id_columns: Sequence[str] = SEED_ID_COLUMNS, text_column: str = "label",
                   rating_columns: Sequence[str] | None = None, encoding: str = "utf-8",
                   ratings_encoding: str | None = None,
-                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING) -> Corpus:
+                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
     """The notebook's layout: a sentences CSV and a ratings CSV merged left on the id columns.
 
     Parameters
@@ -210,14 +305,15 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
     rating_columns : which columns are ratings; default every numeric column of the ratings
         file except the ids and ``non_rating_columns``
     encoding, ratings_encoding : the files' encodings (ratings default to ``encoding``)
+    sep : delimiter of both files when they are CSV/TSV (default by suffix, see :func:`read_table`)
 
     Returns
     -------
     Corpus, one row per sentence of ``words_csv`` in its order.
     """
     id_columns = list(id_columns)
-    words = read_table(words_csv, encoding, "sentences")
-    ratings = read_table(ratings_csv, ratings_encoding or encoding, "ratings")
+    words = read_table(words_csv, encoding, "sentences", sep)
+    ratings = read_table(ratings_csv, ratings_encoding or encoding, "ratings", sep)
     require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
     require_columns(ratings, id_columns, str(ratings_csv), "id")
     dup = ratings.duplicated(subset=id_columns, keep=False)
@@ -255,9 +351,10 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
 def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequence[str] | None = None,
              id_columns: Sequence[str] = (), encoding: str = "utf-8",
              rename: Mapping[str, str] | None = None,
-             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING) -> Corpus:
-    """A single CSV with a text column and rating columns (``rename`` maps input -> used names)."""
-    df = read_table(path, encoding, "data")
+             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
+    """One table (CSV, TSV, parquet or JSON lines) with a text column and rating columns
+    (``rename`` maps input -> used names)."""
+    df = read_table(path, encoding, "data", sep)
     if rename:
         df = df.rename(columns=dict(rename))
     require_columns(df, [text_column, *id_columns], str(path), "text/id")
@@ -265,10 +362,10 @@ def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequen
                    Path(path).name, (str(path),))
 
 
-def load_emobank(path: str | Path, encoding: str = "utf-8") -> Corpus:
+def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None) -> Corpus:
     """EmoBank's ``emobank.csv`` (``id, split, V, A, D, text``; V/A/D -> valence/arousal/dominance)."""
     return load_csv(path, text_column="text", rating_columns=list(EMOBANK_RENAME.values()),
-                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME)
+                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME, sep=sep)
 
 
 def demo_paths() -> tuple[Path, Path]:
@@ -312,20 +409,38 @@ def round_half_up(values: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class ClassLabels:
-    """Class label per row (nullable Int64, NA where the rating is missing) and how it was made."""
+    """Class label per row and how it was made.
+
+    ``labels`` is nullable Int64 for numeric ratings (NA where missing) and object (strings, NA where
+    missing) for category names; ``kind`` is ``ordinal`` or ``categorical``: only ordinal classes are
+    ordered levels (the rating-lean guard, caps and MAE need that).
+    """
 
     labels: pd.Series
     n_missing: int
     binning: str
+    kind: str = "ordinal"
 
 
-def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] = "auto") -> ClassLabels:
-    """Turn one emotion's ratings into integer classes.
+def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] = "auto",
+                 kind: str = "ordinal") -> ClassLabels:
+    """Turn one emotion's ratings (or category names) into classes.
 
     ``auto``: the ratings as-is when every one is integral, else rounded half up; ``integer``:
     as-is, an error for a fractional rating; ``round_half_up``; or a list of edges ``[e0, e1, ...]``
-    giving classes 1, 2, ... for ``[e0, e1), [e1, e2), ... [e_{n-1}, e_n]``.
+    giving classes 1, 2, ... for ``[e0, e1), [e1, e2), ... [e_{n-1}, e_n]``. With
+    ``kind="categorical"`` a column of names keeps its (stripped) names as classes, and a numeric
+    column is binned as above but its classes are not treated as ordered.
     """
+    if kind not in ("ordinal", "categorical"):
+        raise LicGpuError(f"label kind must be 'ordinal' or 'categorical'; got {kind!r}")
+    if kind == "categorical" and not pd.api.types.is_numeric_dtype(values.dtype):
+        text = values.astype(object).where(values.notna(), "").map(str).str.strip()
+        present = ~text.str.lower().isin(MISSING_MARKERS)
+        if not present.any():
+            raise LicGpuError(f"every label of {column!r} is missing; nothing to group into classes")
+        labels = text.astype(object).where(present, pd.NA)
+        return ClassLabels(labels, int((~present).sum()), "categorical", "categorical")
     binning = check_binning(binning)
     vals = values.astype(float)
     present = vals.notna()
@@ -357,7 +472,7 @@ def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] 
         used = "integer"
     labels = pd.Series(pd.NA, index=values.index, dtype="Int64")
     labels[present] = lab.astype(np.int64)
-    return ClassLabels(labels, n_missing, used)
+    return ClassLabels(labels, n_missing, used, kind)
 
 
 def tokenise_all(texts: Sequence[str], tokenise: Callable[[str], Tokenised]) -> list[Tokenised]:
@@ -368,12 +483,80 @@ def tokenise_all(texts: Sequence[str], tokenise: Callable[[str], Tokenised]) -> 
 def build_word_dict(tokenised: Sequence[Tokenised], labels: pd.Series) -> dict[Any, list[tuple[list[str], int]]]:
     """The notebook's ``word_dict``: class -> ``[(tokens, row_id), ...]``, classes sorted, rows in order.
 
-    Rows whose label is missing are left out.
+    Rows whose label is missing are left out. Numeric labels become ``int`` keys; category names
+    stay strings.
     """
     out: dict[Any, list[tuple[list[str], int]]] = {}
+    if not pd.api.types.is_numeric_dtype(labels.dtype):
+        for row, cls in enumerate(labels.tolist()):
+            if cls is pd.NA or cls is None or (isinstance(cls, float) and math.isnan(cls)):
+                continue
+            out.setdefault(str(cls), []).append((list(tokenised[row].tokens), row))
+        return dict(sorted(out.items()))
     lab = labels.to_numpy(dtype=float, na_value=np.nan)
     for row, cls in enumerate(lab):
         if math.isnan(cls):
             continue
         out.setdefault(int(cls), []).append((list(tokenised[row].tokens), row))
     return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------- splits
+
+@dataclass(frozen=True)
+class SourceRows:
+    """Which rows may be LIC input and sources for new rows.
+
+    Attributes
+    ----------
+    column : the split column, or None when the data has none (then every row may be a source)
+    augment : the split values whose rows are augmented
+    mask : bool array, one per row (None when there is no split column)
+    rows_per_split : ``{split value: rows}``
+    """
+
+    column: str | None
+    augment: tuple[str, ...]
+    mask: np.ndarray | None
+    rows_per_split: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"column": self.column, "augmented": list(self.augment) if self.column else None,
+                "rows_per_split": self.rows_per_split,
+                "source_rows": int(self.mask.sum()) if self.mask is not None else None}
+
+
+def source_rows(frame: pd.DataFrame, split_column: str | None = "auto",
+                augment_splits: str | Sequence[str] = ("train",), source: str = "the data") -> SourceRows:
+    """Rows of the splits to augment (``data.split_column``, ``data.augment_splits``).
+
+    ``split_column``: ``auto`` = the column named ``split`` when there is one; ``None`` = no split
+    (every row is augmented); or a column name. Rows of the other splits (dev, test, a blank split)
+    keep their classes in the outputs but are never LIC input nor sources, so nothing of a test
+    sentence reaches the training rows.
+    """
+    if split_column is None or split_column == "none":
+        return SourceRows(None, (), None, {})
+    if not isinstance(split_column, str) or not split_column:
+        raise LicGpuError(f"data.split_column must be 'auto', a column name or null; got {split_column!r}")
+    if split_column == "auto":
+        if "split" not in frame.columns:
+            return SourceRows(None, (), None, {})
+        split_column = "split"
+    elif split_column not in frame.columns:
+        raise LicGpuError(f"data.split_column={split_column!r} is not a column of {source}; columns present: "
+                          f"{list(frame.columns)} (null = no split)")
+    wanted = (augment_splits,) if isinstance(augment_splits, str) else tuple(augment_splits or ())
+    if not wanted or not all(isinstance(v, str) and v for v in wanted):
+        raise LicGpuError(f"data.augment_splits must be a non-empty list of split names, e.g. [train]; "
+                          f"got {augment_splits!r}")
+    values = frame[split_column].astype(object).where(frame[split_column].notna(), "").map(str).str.strip()
+    counts = {str(k): int(v) for k, v in values.value_counts(sort=False).sort_index().items()}
+    mask = values.isin(wanted).to_numpy()
+    if not mask.any():
+        raise LicGpuError(f"data.augment_splits={list(wanted)} matches no row of column {split_column!r} of "
+                          f"{source} (values: {sorted(counts)}); set data.augment_splits=[...] to one of them")
+    missing = [v for v in wanted if v not in counts]
+    if missing:
+        log.warning("data.augment_splits: no row of %s has split %s", source, missing)
+    return SourceRows(split_column, wanted, mask, counts)

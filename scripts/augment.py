@@ -4,11 +4,14 @@
     python scripts/augment.py emotion=valence device=cuda
     python scripts/augment.py -m emotion=arousal,valence
 """
+from pathlib import Path
+
 from lic_gpu.gc_pause import paused_gc
 
 with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
+    from lic_gpu.config_check import check_command_line
     from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
 
 
@@ -18,5 +21,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    # an unknown key: one line with a suggestion, before Hydra composes
+    check_command_line("augment", conf=Path(__file__).resolve().parents[1] / "conf")
     main()
     exit_after_single_run()  # skips ~0.5 s of interpreter teardown; outputs are already written

@@ -4,12 +4,15 @@
     python scripts/evaluate.py data=emobank data.path=../shared/data/emobank/emobank.csv \
         group.column=id group.prefix_sep=_ out_dir=evaluation/emobank
 """
+from pathlib import Path
+
 from lic_gpu.gc_pause import paused_gc
 
 with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.config_check import check_command_line
     from lic_gpu.pipeline import exit_after_single_run, main_guarded
 
 
@@ -19,5 +22,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    # an unknown key: one line with a suggestion, before Hydra composes
+    check_command_line("evaluate", conf=Path(__file__).resolve().parents[1] / "conf")
     main()
     exit_after_single_run()  # skips ~0.5 s of interpreter teardown; outputs are already written

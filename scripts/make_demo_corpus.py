@@ -7,7 +7,8 @@ an accident, a wedding, a loss, a hobby, and so on. Each narrative is a list of 
 sentences, every one tagged with a *mood* (calm-pleasant, excited-unpleasant, neutral, ...). A
 smaller share of slot-filled template sentences, also mood-tagged, is mixed into each narrative.
 
-Ratings (integers 1-7) are drawn from the mood: each mood has a mean for arousal, valence, joy,
+Each sentence also has a categorical label, ``category`` (neutral, joy, sadness, fear, anger,
+surprise), fixed by its mood. Ratings (integers 1-7) are drawn from the mood: each mood has a mean for arousal, valence, joy,
 sadness, fear, anger and surprise; a little Gaussian noise is added, the result is rounded and
 clipped to 1-7. Most sentences are neutral or mild, so the levels pile up in the middle like real
 ratings, and the words in a sentence carry signal about its ratings.
@@ -34,7 +35,12 @@ import numpy as np
 SEED = 20240607
 EMOTIONS = ("arousal", "valence", "joy", "sadness", "fear", "anger", "surprise")
 WORDS_COLUMNS = ("sub", "episode", "segment", "label")
-RATINGS_COLUMNS = ("sub", "episode", "segment", "start", "end") + EMOTIONS
+# The categorical label (issue 14): one emotion category per sentence, from its mood (no random draw,
+# so adding it changed no rating); heavily imbalanced, as category-labelled corpora are.
+CATEGORY = {"N": "neutral", "MP": "joy", "MU": "anger", "CP": "neutral", "CU": "sadness", "EP": "joy",
+            "EF": "fear", "EA": "anger", "SU": "surprise", "XC": "neutral", "XS": "sadness", "XP": "joy",
+            "XA": "anger", "XF": "fear"}
+RATINGS_COLUMNS = ("sub", "episode", "segment", "start", "end") + EMOTIONS + ("category",)
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "lic_gpu" / "resources" / "demo"
 
 # --------------------------------------------------------------------------------------------
@@ -674,7 +680,7 @@ def build(seed: int = SEED) -> tuple[list[dict], list[dict]]:
             t = end + float(rng.uniform(0.3, 3.5))
             words.append({"sub": sub, "episode": episode, "segment": seg, "label": text})
             ratings.append({"sub": sub, "episode": episode, "segment": seg, "start": start, "end": end,
-                            **dict(zip(EMOTIONS, _rate(rng, mood)))})
+                            **dict(zip(EMOTIONS, _rate(rng, mood))), "category": CATEGORY[mood]})
     return words, ratings
 
 

@@ -53,13 +53,18 @@ def test_provenance_and_inherited_ratings(demo_run):
     assert list(orig["row_id"]) == list(range(len(orig)))
     assert (orig["source_row"] == orig["row_id"]).all()
     assert len(new) > 0 and set(new["augmented_for"]) == {"arousal"}
-    ratings = ["arousal", "valence", "joy", "sadness", "fear", "anger", "surprise", "sub", "episode", "segment"]
+    ratings = ["arousal", "valence", "joy", "sadness", "fear", "anger", "surprise", "category", "sub", "episode"]
     src = orig.set_index("row_id").loc[new["source_row"], ratings].reset_index(drop=True)
     assert src.astype(str).equals(new[ratings].reset_index(drop=True).astype(str))
+    # ids stay unique: the last id column of a new row continues after the originals' largest
+    assert not frame.duplicated(["sub", "episode", "segment"]).any()
+    assert (new["segment"] > orig["segment"].max()).all()
+    assert (orig["augmented_for"] == "-").all()
     swaps = [json.loads(s) for s in new["swaps"]]
     assert all(s and {"pos", "old", "new", "cosine", "lic"} <= set(s[0]) for s in swaps)
     export = pd.read_csv(out / "exports" / "arousal.csv")
-    assert list(export.columns) == ["class", "sentence"] and len(export) == len(frame)
+    assert list(export.columns[:2]) == ["class", "sentence"] and len(export) == len(frame)
+    assert {"sub", "episode", "segment", "valence", "is_augmented"} <= set(export.columns)
 
 
 def test_balanced_and_caps(demo_run):

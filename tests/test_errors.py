@@ -72,6 +72,10 @@ def write_vectors(path: Path, dim: int = 16) -> Path:
     return path
 
 
+# Toy vectors have made-up neighbours: no thesaurus and no reciprocity check, every part of speech.
+TOY_FILTERS = ("augment.thesaurus=null", "augment.reciprocal=false", "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]")
+
+
 def csv_text(rows=ROWS, header=("id", "text", "arousal", "valence")) -> str:
     df = pd.DataFrame([(f"r{i}", *r) for i, r in enumerate(rows)], columns=list(header))
     return df.to_csv(index=False)
@@ -96,10 +100,8 @@ def cfg(*overrides):
 
 
 def csv_cfg(path, vectors, *overrides, text_column="text"):
-    # toy vectors: no thesaurus check (their neighbours are made up), every part of speech
     return cfg("data=csv", f"data.path={path}", f"data.text_column={text_column}", "embeddings=file",
-               f"embeddings.source={vectors}", "augment.k=5", "augment.thesaurus=null",
-               "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]", *overrides)
+               f"embeddings.source={vectors}", "augment.k=5", *TOY_FILTERS, *overrides)
 
 
 @contextmanager

@@ -187,4 +187,4 @@ def test_emobank_new_rows_are_unique_and_limited_per_source(emobank_run):
         assert q["part_of_speech"]["checked_swaps"] > 100 and q["part_of_speech"]["pos_kept"] is not None
         for cls, rep in summary["emotions"][emotion]["classes"].items():
             if rep["generated"] < rep["requested"]:
-                assert "requested" in rep["shortfall_reason"] or "budget" in rep["shortfall_reason"]
+                assert rep["shortfall_reason"]  # every class that falls short says why

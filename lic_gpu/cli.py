@@ -1,0 +1,45 @@
+"""The installed commands: ``lic-augment`` and ``lic-evaluate`` (``[project.scripts]`` in pyproject.toml).
+
+They are ``scripts/augment.py`` and ``scripts/evaluate.py`` for an installed package: the same
+Hydra apps, composed from :func:`lic_gpu.config.config_dir` (the configs shipped in the wheel, or
+``conf/`` of a checkout), so they work in any folder::
+
+    lic-augment emotion=arousal device=cuda
+    lic-augment data=csv data.path=my.parquet data.text_column=sentence emotion=category
+"""
+from lic_gpu.gc_pause import paused_gc
+
+with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
+    import hydra
+    from omegaconf import DictConfig
+    from lic_gpu.config import config_dir
+    from lic_gpu.config_check import check_command_line
+    from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
+
+_CONF = str(config_dir())
+
+
+@hydra.main(version_base="1.3", config_path=_CONF, config_name="augment")
+def _augment(cfg: DictConfig) -> None:
+    main_guarded(run_augment, cfg)
+
+
+@hydra.main(version_base="1.3", config_path=_CONF, config_name="evaluate")
+def _evaluate(cfg: DictConfig) -> None:
+    from lic_gpu.evaluate import run_evaluate
+
+    main_guarded(run_evaluate, cfg)
+
+
+def augment() -> None:
+    """``lic-augment [overrides]``: balance an emotion's classes (see README, *Using it*)."""
+    check_command_line("augment")
+    _augment()
+    exit_after_single_run()
+
+
+def evaluate() -> None:
+    """``lic-evaluate [overrides]``: does the augmentation help (see README, *Evaluation*)."""
+    check_command_line("evaluate")
+    _evaluate()
+    exit_after_single_run()

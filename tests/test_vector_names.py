@@ -1,0 +1,47 @@
+"""gensim-data's names for word vectors resolve (issue 14)."""
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.errors import LicGpuError
+from lic_gpu.vector_names import gensim_data_dir, resolve_source
+
+
+def test_glove_wiki_gigaword_50_is_the_packaged_set():
+    assert resolve_source("glove-wiki-gigaword-50") == resolve_source("glove-6b-50d") == "glove-6b-50d"
+    store = EmbeddingStore.load("glove-wiki-gigaword-50", limit=1000)
+    assert "glove-6b-50d (packaged" in store.source and len(store) == 1000
+
+
+def _word2vec_bin_gz(path, words, dim=8):
+    rng = np.random.default_rng(0)
+    with gzip.open(path, "wb") as fh:
+        fh.write(f"{len(words)} {dim}\n".encode())
+        for w in words:
+            fh.write(w.encode() + b" " + rng.standard_normal(dim).astype(np.float32).tobytes() + b"\n")
+
+
+def test_other_names_come_from_gensim_datas_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    assert gensim_data_dir() == tmp_path
+    name = "word2vec-google-news-300"
+    with pytest.raises(LicGpuError) as info:
+        EmbeddingStore.load(name)
+    msg = str(info.value)
+    assert "\n" not in msg and str(tmp_path) in msg and name in msg and "gensim.downloader" in msg
+    (tmp_path / name).mkdir()
+    _word2vec_bin_gz(tmp_path / name / f"{name}.gz", ["joy", "panic", "calm", "tea"])
+    store = EmbeddingStore.load(name, cache_dir=False)
+    assert len(store) == 4 and store.dim == 8 and "word2vec_bin" in store.source
+
+
+def test_a_misspelt_name_gets_a_suggestion(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LicGpuError, match=r"did you mean 'glove-wiki-gigaword-50'"):
+        EmbeddingStore.load("glove-wiki-gigaword-5O")
+    with pytest.raises(LicGpuError, match="no such file"):
+        EmbeddingStore.load(str(tmp_path / "nope.bin"))
