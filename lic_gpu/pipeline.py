@@ -7,8 +7,6 @@ every file is written atomically.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 import warnings
 from contextlib import contextmanager
@@ -23,17 +21,20 @@ import torch
 import lic_gpu.config  # noqa: F401  (registers the config schema with Hydra)
 from lic_gpu.data import Corpus, build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv
 from lic_gpu.device import DeviceChoice, resolve_device
+from lic_gpu.entry import exit_after_single_run, main_guarded  # noqa: F401  (the entry scripts' names)
 from lic_gpu.errors import LicGpuError
 from lic_gpu.gc_pause import paused_gc
 from lic_gpu.guard import build_guards
 from lic_gpu.lic import LIC_DTYPES, LicResult, check_lic_method, compute_lic
-from lic_gpu.sampler import AugmentResult, LicAugmenter
+from lic_gpu.sampler import AugmentResult, LicAugmenter, check_sampling_strategy
 from lic_gpu.text import check_tokeniser, load_stopwords
 
 log = logging.getLogger(__name__)
 
 PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
 DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
+# Inputs of at least this many rows get progress output (a bar while tokenising; the stages log)
+_PROGRESS_ROWS = 100_000
 
 
 # ---------------------------------------------------------------- small pieces
@@ -77,10 +78,9 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
 
 def as_emotion_list(emotion: str | Sequence[str]) -> list[str]:
     """``"arousal"`` or ``["arousal", "valence"]`` -> a list without repeats."""
-    items = [emotion] if isinstance(emotion, str) else list(emotion)
-    if not items or not all(isinstance(e, str) and e for e in items):
-        raise LicGpuError(f"emotion must be a column name or a list of names; got {emotion!r}")
-    return list(dict.fromkeys(items))
+    from lic_gpu.config import check_emotions
+
+    return check_emotions(list(emotion) if isinstance(emotion, tuple) else emotion)
 
 
 # ---------------------------------------------------------------- per emotion
@@ -209,12 +209,6 @@ def emotion_frame(frame: pd.DataFrame, emotion: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- the Hydra-facing entry
 
-def _plain(cfg_node) -> Any:
-    from omegaconf import OmegaConf
-
-    return OmegaConf.to_container(cfg_node, resolve=True) if cfg_node is not None else None
-
-
 def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
     """Run the main job for a composed config; returns the summary written to ``summary.json``.
 
@@ -229,40 +223,39 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     from omegaconf import OmegaConf
 
     from lic_gpu import outputs
+    from lic_gpu.config import check_options, plain_config
 
-    missing = sorted(OmegaConf.missing_keys(cfg))
-    if missing:
-        raise LicGpuError(f"config value(s) {missing} must be set, e.g. {missing[0]}=PATH on the command line")
     timer = StageTimer()
     t_start = time.perf_counter()
+    # Every option, the input files' existence and the run folder are checked before any work.
+    opts = check_options(plain_config(cfg))
     if out_dir is None:
         from hydra.core.hydra_config import HydraConfig
 
         out_dir = HydraConfig.get().runtime.output_dir
-    out_dir = Path(out_dir)
-    emotions = as_emotion_list(_plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion)
-    choice: DeviceChoice = resolve_device(cfg.device)
-    data_cfg = _plain(cfg.data)
+    out_dir = outputs.prepare_run_folder(out_dir, opts.emotions, opts.inputs)
+    emotions = opts.emotions
+    choice: DeviceChoice = resolve_device(opts.device)
+    data_cfg = dict(opts.data)
     tokenise = check_tokeniser(data_cfg.get("tokenizer", "words"))
-    lic_cfg = _plain(cfg.lic) or {}
-    lic_method = check_lic_method(lic_cfg.get("method", "seed"))
-    if lic_cfg.get("dtype", "float64") not in LIC_DTYPES:
-        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic_cfg.get('dtype')!r}")
-    sw_cfg = _plain(cfg.stopwords) or {}
-    stopwords, sw_origin = load_stopwords(sw_cfg.get("source", "auto"), sw_cfg.get("extra") or (),
-                                          sw_cfg.get("remove") or ())
-    aug_cfg = _plain(cfg.augment)
-    caps_cfg = _plain(cfg.caps) or {"kind": "none"}
+    lic_method = check_lic_method(opts.lic.get("method", "seed"))
+    lic_dtype = LIC_DTYPES[opts.lic.get("dtype", "float64")]
+    stopwords, sw_origin = load_stopwords(opts.stopwords.get("source", "auto"), opts.stopwords["extra"],
+                                          opts.stopwords["remove"])
+    aug_cfg = dict(opts.augment)
+    caps_cfg = dict(opts.caps) or {"kind": "none"}
+    binning = data_cfg.get("binning", "auto")
 
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
+        log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
         corpus.require_emotions(emotions)
-        tokenised = [tokenise(t) for t in corpus.texts]
-    log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
+        check_classes(corpus, emotions, binning, aug_cfg.get("sampling_strategy", "auto"))
+        tokenised = tokenise_all(corpus.texts, tokenise)
 
     from lic_gpu.embeddings import EmbeddingStore
 
-    emb_cfg = _plain(cfg.embeddings)
+    emb_cfg = dict(opts.embeddings)
     with timer("load_vectors"):
         try:
             store = EmbeddingStore.load(device=choice.device, **emb_cfg)
@@ -279,70 +272,43 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
 
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=stopwords)
-    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, seed=int(cfg.seed))
+    augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, seed=opts.seed)
     runs = []
     for emo in emotions:
         log.info("augmenting %s", emo)
         runs.append(augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
-                                    binning=data_cfg.get("binning", "auto"), lic_method=lic_method,
-                                    lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], timer=timer))
+                                    binning=binning, lic_method=lic_method, lic_dtype=lic_dtype, timer=timer))
     with timer("assemble"):
         frame, classes = assemble(corpus, runs)
 
     summary = outputs.write_run(
         out_dir=out_dir, cfg_yaml=OmegaConf.to_yaml(cfg), corpus=corpus, runs=runs, frame=frame,
         classes=classes, emotions=emotions, choice=choice, store=store, stopwords=stopwords, stopwords_origin=sw_origin,
-        tokenizer=data_cfg.get("tokenizer", "words"), aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=int(cfg.seed),
-        guard_info=guard_info, report_cfg=_plain(cfg.report) or {}, timer=timer, t_start=t_start)
+        tokenizer=data_cfg.get("tokenizer", "words"), aug_cfg=aug_cfg, caps_cfg=caps_cfg, seed=opts.seed,
+        guard_info=guard_info, report_cfg=opts.report, timer=timer, t_start=t_start)
     return summary
 
 
-_finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
+def check_classes(corpus: Corpus, emotions: Sequence[str], binning: Any, sampling_strategy: Any) -> None:
+    """Before any vectors are read: every emotion bins into at least two classes, and
+    ``sampling_strategy`` fits those classes (the checks :func:`augment_emotion` would make later)."""
+    for emo in emotions:
+        labels = class_labels(corpus.frame[emo], emo, binning)
+        sizes = {int(c): int(n) for c, n in labels.labels.dropna().value_counts().sort_index().items()}
+        if len(sizes) < 2:
+            raise LicGpuError(
+                f"emotion {emo!r} of {corpus.source} has only one class ({next(iter(sizes), None)!r}) after "
+                f"binning ({labels.binning}); there is nothing to balance: choose another emotion or finer "
+                "data.binning edges"
+            )
+        check_sampling_strategy(sampling_strategy, sizes)
 
 
-def main_guarded(fn, cfg) -> None:
-    """Run ``fn(cfg)``; a :class:`LicGpuError` or running out of memory (or Ctrl-C) becomes one line on
-    stderr and exit code 2 (130), unless ``cfg.verbose`` asks for the traceback."""
-    global _finished_single_run
-    try:
-        fn(cfg)
-        from hydra.core.hydra_config import HydraConfig
-        from hydra.types import RunMode
+def tokenise_all(texts: Sequence[str], tokenise) -> list:
+    """Tokenise every sentence once (shared by all emotions), with a progress bar on large inputs."""
+    from tqdm.auto import tqdm
 
-        if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.RUN:
-            _finished_single_run = True
-    except LicGpuError as err:
-        if cfg.get("verbose", False):
-            raise
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except (torch.OutOfMemoryError, MemoryError) as err:
-        # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
-        if cfg.get("verbose", False):
-            raise
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        print(f"error: out of memory ({first}); use embeddings.dtype=float16, embeddings.limit=N "
-              "or device=cpu", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted: no output file was left half-written", file=sys.stderr)
-        sys.exit(130)
-
-
-def exit_after_single_run() -> None:
-    """End the process now (exit status 0) if it has just finished one single, non-sweep run.
-
-    Every output is written and closed by then, but the interpreter's teardown would still take
-    about 0.5 s, mostly torch's destructors, on every run. Logs and the standard streams are
-    flushed first. Sweeps (``-m``) and library use return normally: a launcher may still own
-    worker processes, and a caller's process is not ours to end.
-    """
-    if not _finished_single_run:
-        return
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
-            pass
-    os._exit(0)
+    if len(texts) >= _PROGRESS_ROWS:
+        log.info("tokenising %d sentences", len(texts))
+    return [tokenise(t) for t in tqdm(texts, desc="tokenising", unit=" sentences", leave=False,
+                                      disable=len(texts) < _PROGRESS_ROWS, mininterval=1.0)]

@@ -94,6 +94,26 @@ def check_sampling_strategy(strategy: Any, class_sizes: Mapping[Any, int]) -> di
     raise LicGpuError(f"sampling_strategy must be 'auto', a float in (0, 1] or a dict; got {strategy!r}")
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def check_options(k: Any = 10, max_swaps: Any = 2, min_similarity: Any = 0.5, max_per_source: Any = None,
+                  attempts_per_row: Any = 10) -> None:
+    """Validate the ``augment`` options of :class:`LicAugmenter` (also before any work is done)."""
+    if not _positive_int(k):
+        raise LicGpuError(f"augment.k must be a positive integer; got {k!r}")
+    if not _positive_int(max_swaps):
+        raise LicGpuError(f"augment.max_swaps must be a positive integer; got {max_swaps!r}")
+    if (isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float))
+            or not -1.0 <= float(min_similarity) <= 1.0):
+        raise LicGpuError(f"augment.min_similarity must be a number in [-1, 1]; got {min_similarity!r}")
+    if max_per_source is not None and not _positive_int(max_per_source):
+        raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
+    if not _positive_int(attempts_per_row):
+        raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
+
+
 # ---------------------------------------------------------------- results
 
 @dataclass(frozen=True)
@@ -242,16 +262,7 @@ class LicAugmenter:
         self.stopwords = stopwords
         self.mode = check_mode(mode)
         self.sampling_strategy = sampling_strategy
-        if not isinstance(k, int) or k < 1:
-            raise LicGpuError(f"augment.k must be a positive integer; got {k!r}")
-        if not isinstance(max_swaps, int) or max_swaps < 1:
-            raise LicGpuError(f"augment.max_swaps must be a positive integer; got {max_swaps!r}")
-        if not -1.0 <= float(min_similarity) <= 1.0:
-            raise LicGpuError(f"augment.min_similarity must be in [-1, 1]; got {min_similarity!r}")
-        if max_per_source is not None and (not isinstance(max_per_source, int) or max_per_source < 1):
-            raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
-        if not isinstance(attempts_per_row, int) or attempts_per_row < 1:
-            raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
+        check_options(k, max_swaps, min_similarity, max_per_source, attempts_per_row)
         self.k, self.max_swaps, self.min_similarity = k, max_swaps, float(min_similarity)
         self.max_per_source, self.attempts_per_row = max_per_source, attempts_per_row
         self.guards = list(guards)
@@ -404,8 +415,10 @@ class LicAugmenter:
         next_free = [0] * n_exist
         budget = missing * self.attempts_per_row
         attempts = 0
+        # positions no attempt has taken yet: at 0 nothing more is possible, whatever the budget
+        left = sum(len(u) for u in usable)
         draws: list[int] = []
-        while len(rows) < missing and attempts < budget:
+        while len(rows) < missing and attempts < budget and left:
             if attempts == len(draws):
                 # numpy gives the same integers drawn in a batch as one at a time (tested), so the
                 # ~1.4 us per scalar call is paid once per batch.
@@ -416,6 +429,7 @@ class LicAugmenter:
                 continue
             pos, word, score = usable[idx][next_free[idx]]
             next_free[idx] += 1
+            left -= 1
             new, cos = replacement_of[word]
             tokens, row_id = samples[idx]
             new_tokens = list(tokens)
@@ -485,8 +499,8 @@ class LicAugmenter:
                 f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
                 f"acceptable neighbour in the vectors{guard_note}")
             return rows
-        capacity = sum(min(_combinations(p, self.max_swaps), self.max_per_source or math.inf)
-                       for _, _, p in sources)
+        combos = [_combinations(p, self.max_swaps) for _, _, p in sources]
+        capacity = sum(min(c, self.max_per_source or math.inf) for c in combos)
         made_from = Counter()
         open_sources = list(range(len(sources)))
         weights = [_LicWeights([p.lic for p in positions]) for _, _, positions in sources]
@@ -508,7 +522,11 @@ class LicAugmenter:
                     existing.add(key)
                     rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), swaps))
             open_sources = []
-        while len(rows) < missing and attempts < budget and open_sources:
+        # Distinct sentences drawn per source: once every open source has given all its swaps,
+        # nothing more is possible and the loop stops (the draws, and so the rows, are unchanged).
+        drawn: dict[int, set[str]] = {}
+        spent: set[int] = set()
+        while len(rows) < missing and attempts < budget and len(spent) < len(open_sources):
             attempts += 1
             si = open_sources[int(rng.integers(len(open_sources)))]
             tokens, row_id, positions = sources[si]
@@ -522,6 +540,10 @@ class LicAugmenter:
                 new_tokens[p.pos] = p.pre + new + p.post
                 swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
             key = dedup_key(" ".join(new_tokens))
+            keys = drawn.setdefault(si, set())
+            keys.add(key)
+            if len(keys) >= combos[si]:
+                spent.add(si)
             if key in existing:
                 duplicates += 1
                 continue
@@ -530,6 +552,7 @@ class LicAugmenter:
             made_from[si] += 1
             if self.max_per_source and made_from[si] >= self.max_per_source:
                 open_sources.remove(si)
+                spent.discard(si)
         report.attempts = attempts
         if len(rows) < missing:
             if capacity < missing:
@@ -537,6 +560,10 @@ class LicAugmenter:
                 report.shortfall_reason = (
                     f"only {int(capacity)} distinct swaps possible from {len(sources)} sentences with eligible "
                     f"words (of {len(samples)}){cap_note}{guard_note}")
+            elif open_sources and len(spent) == len(open_sources):
+                report.shortfall_reason = (
+                    f"every distinct swap of the {len(sources)} sentences with eligible words was drawn "
+                    f"({duplicates} attempts gave sentences that exist already){guard_note}")
             else:
                 report.shortfall_reason = (
                     f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
@@ -623,6 +650,9 @@ def _seed_shortfall(ranked, used, budget, report: ClassReport) -> str:
     free = sum(1 for i, r in enumerate(ranked) for pos, _, _ in r if (i, pos) not in used)
     if report.sources_with_candidates == 0:
         return "no sentence has a positive-LIC non-stopword token in the vectors' vocabulary"
+    if report.attempts < budget:
+        return (f"every usable positive-LIC position was used after {report.attempts} attempts "
+                f"({free} positions left have no replacement in the vectors)")
     return (f"attempt budget of {budget} used up (the notebook's 10 x missing); "
             f"{free} unused positive-LIC positions left")
 

@@ -4,9 +4,10 @@
     python scripts/augment.py emotion=valence device=cuda
     python scripts/augment.py -m emotion=arousal,valence
 """
+from lic_gpu.entry import quiet_interrupts, run_hydra_app
 from lic_gpu.gc_pause import paused_gc
 
-with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
+with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
@@ -18,5 +19,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_hydra_app(main)  # Hydra's own failures (overrides, the run folder) as one line, exit 2
     exit_after_single_run()  # skips ~0.5 s of interpreter teardown; outputs are already written

@@ -64,7 +64,7 @@ def test_broken_or_unwritable_cache_is_skipped_with_a_warning(tmp_path, caplog):
     cache.path.write_bytes(b"not an npz")
     with caplog.at_level(logging.WARNING):
         assert len(NeighbourCache.for_store(store, 3)) == 0
-    assert "ignoring unreadable neighbour cache" in caplog.text
+    assert "ignoring the neighbour cache" in caplog.text and "unreadable" in caplog.text
     blocked = tmp_path / "file"
     blocked.write_text("x")
     store.neighbour_cache_dir = blocked / "sub"  # a folder that cannot be made
