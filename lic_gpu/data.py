@@ -251,10 +251,9 @@ def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[
             raise LicGpuError(f"{path}: column {text_column!r} is both the text column (data.text_column) "
                               "and a rating column (data.rating_columns); the text column holds the sentences")
     _check_text_column(df, text_column, path)
-    df = df.copy()
-    for c in rating_columns:
-        df[c] = to_ratings(df[c], c, path)
-    df = df.reset_index(drop=True)
+    ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
+    # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
+    df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
     return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files)
 
 

@@ -107,6 +107,9 @@ def hydra_error_message(err: BaseException) -> str | None:
         cause = err.__cause__
         if isinstance(cause, OmegaConfBaseException):
             first += f": {config_error_message(cause)}"
+        if any(any(0xDC80 <= ord(ch) <= 0xDCFF for ch in arg) for arg in sys.argv[1:]):
+            # Hydra's override grammar takes bytes that are not UTF-8 (a file name) only when quoted
+            first += "; a value with bytes that are not UTF-8 must be quoted: key='\"value\"'"
         return first
     os_error = err if isinstance(err, OSError) else _os_cause(err)
     if os_error is not None:

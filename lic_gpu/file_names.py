@@ -42,8 +42,9 @@ def safe_file_name(name: object) -> str:
         safe = safe[:-1] + "_"
     if not safe:
         safe = "_"
-    if safe.split(".", 1)[0].lower() in _WINDOWS_DEVICES:
-        safe += "_"
+    stem, dot, rest = safe.partition(".")
+    if stem.lower() in _WINDOWS_DEVICES:
+        safe = f"{stem}_{dot}{rest}"
     if len(safe) > MAX_NAME:
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         safe = f"{safe[:MAX_NAME - 9]}-{digest}"

@@ -103,6 +103,7 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
                     timer: StageTimer | None = None) -> EmotionRun:
     """Classes, LIC and new rows for one emotion (no I/O)."""
     timer = timer or StageTimer()
+    log.info("augmenting %s: classes and LIC", emotion)
     cl = class_labels(corpus.frame[emotion], emotion, binning)
     word_dict = build_word_dict(tokenised, cl.labels)
     if len(word_dict) < 2:
@@ -127,6 +128,7 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
                                                                   device, lic_dtype))
         elif hasattr(guard, "prepare"):
             guard.prepare(emotion, lic)
+    log.info("generating rows for %s", emotion)
     with timer(f"generate[{emotion}]"):
         result = augmenter.fit_resample(word_dict, lic, tokenised)
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
@@ -247,6 +249,7 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     binning = data_cfg.get("binning", "auto")
 
     with timer("load_data"):
+        log.info("reading the data (data=%s)", data_cfg["kind"])
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
         log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
         corpus.require_emotions(emotions)
@@ -275,10 +278,10 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     augmenter = LicAugmenter.from_options(aug_cfg, store, stopwords, guards=guards, seed=opts.seed)
     runs = []
     for emo in emotions:
-        log.info("augmenting %s", emo)
         runs.append(augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
                                     binning=binning, lic_method=lic_method, lic_dtype=lic_dtype, timer=timer))
     with timer("assemble"):
+        log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))
         frame, classes = assemble(corpus, runs)
 
     summary = outputs.write_run(

@@ -31,6 +31,8 @@ MODES = ("seed", "diverse")
 
 # Source sentences drawn per numpy call in seed mode.
 _DRAW_BATCH = 4096
+# A class asked for at least this many rows shows a progress bar (updated every 4096 attempts).
+_PROGRESS_ROWS = 50_000
 
 # One encoder for every row's swaps column (``json.dumps(..., ensure_ascii=False)`` builds a new one per call).
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -418,8 +420,10 @@ class LicAugmenter:
         # positions no attempt has taken yet: at 0 nothing more is possible, whatever the budget
         left = sum(len(u) for u in usable)
         draws: list[int] = []
+        bar = _row_bar(missing, cls)
         while len(rows) < missing and attempts < budget and left:
             if attempts == len(draws):
+                bar.update(len(rows) - bar.n)
                 # numpy gives the same integers drawn in a batch as one at a time (tested), so the
                 # ~1.4 us per scalar call is paid once per batch.
                 draws.extend(rng.integers(n_exist, size=min(budget - attempts, _DRAW_BATCH)).tolist())
@@ -435,6 +439,7 @@ class LicAugmenter:
             new_tokens = list(tokens)
             new_tokens[pos] = new
             rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), (Swap(pos, word, new, cos, score),)))
+        bar.close()
         report.attempts = attempts
         if len(rows) < missing:
             used = {(i, pos) for i, u in enumerate(usable) for pos, _, _ in u[: next_free[i]]}
@@ -524,9 +529,15 @@ class LicAugmenter:
             open_sources = []
         # Distinct sentences drawn per source: once every open source has given all its swaps,
         # nothing more is possible and the loop stops (the draws, and so the rows, are unchanged).
-        drawn: dict[int, set[str]] = {}
+        # Tracked only when the budget could draw every swap at all (else it cannot happen).
+        track = capacity <= budget
+        drawn: set[tuple[int, str]] = set()
+        n_drawn = [0] * len(sources)
         spent: set[int] = set()
+        bar = _row_bar(missing, cls)
         while len(rows) < missing and attempts < budget and len(spent) < len(open_sources):
+            if not attempts & 4095:
+                bar.update(len(rows) - bar.n)
             attempts += 1
             si = open_sources[int(rng.integers(len(open_sources)))]
             tokens, row_id, positions = sources[si]
@@ -540,10 +551,11 @@ class LicAugmenter:
                 new_tokens[p.pos] = p.pre + new + p.post
                 swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
             key = dedup_key(" ".join(new_tokens))
-            keys = drawn.setdefault(si, set())
-            keys.add(key)
-            if len(keys) >= combos[si]:
-                spent.add(si)
+            if track and (si, key) not in drawn:
+                drawn.add((si, key))
+                n_drawn[si] += 1
+                if n_drawn[si] >= combos[si]:
+                    spent.add(si)
             if key in existing:
                 duplicates += 1
                 continue
@@ -553,6 +565,7 @@ class LicAugmenter:
             if self.max_per_source and made_from[si] >= self.max_per_source:
                 open_sources.remove(si)
                 spent.discard(si)
+        bar.close()
         report.attempts = attempts
         if len(rows) < missing:
             if capacity < missing:
@@ -569,6 +582,16 @@ class LicAugmenter:
                     f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
                     "raise augment.attempts_per_row or augment.k")
         return rows
+
+
+def _row_bar(missing: int, cls):
+    """A progress bar over one class's new rows, shown (and logged) when the class asks for many."""
+    from tqdm.auto import tqdm
+
+    show = missing >= _PROGRESS_ROWS
+    if show:
+        log.info("class %s: generating up to %d rows", cls, missing)
+    return tqdm(total=missing, desc=f"class {cls}", unit=" rows", leave=False, disable=not show, mininterval=1.0)
 
 
 GUARD_REASONS = ("rating_lean", "lexicon_flip")
