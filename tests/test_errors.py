@@ -938,3 +938,105 @@ def test_large_inputs_show_progress(caplog):
     with caplog.at_level("INFO", logger="lic_gpu.pipeline"):
         out = pipeline.tokenise_all(["a b"] * pipeline._PROGRESS_ROWS, words_tokenise)
     assert len(out) == pipeline._PROGRESS_ROWS and f"tokenising {pipeline._PROGRESS_ROWS} sentences" in caplog.text
+
+
+# ---------------------------------------------------------------- issue 13: through the script
+
+def _scripts(cases, cwd, parallel=4):
+    """Run scripts/augment.py once per argument list, a few at a time; the CompletedProcess of each."""
+    results, running = [None] * len(cases), []
+    for i, args in enumerate(cases):
+        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), *args], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+        running.append((i, proc))
+        if len(running) >= parallel or i == len(cases) - 1:
+            for j, p in running:
+                out, err = p.communicate(timeout=300)
+                results[j] = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+            running = []
+    return results
+
+
+def _refuses_writes(folder: Path) -> bool:
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=folder))
+        return False
+    except OSError:
+        return True
+
+
+@pytest.mark.slow
+def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vectors):
+    """Mistakes Hydra meets before the job (overrides, interpolations, the run folder, an input in the
+    way) end in one error line and exit 2, before Hydra writes anything into the run folder."""
+    data_csv.write_text(csv_text(), encoding="utf-8")
+    base = ["device=cpu", "report.enabled=false"]
+    csv = ["data=csv", f"data.path={data_csv}", "embeddings=file", f"embeddings.source={vectors}", "augment.k=5"]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    earlier = tmp_path / "earlier"
+    first = _scripts([[f"hydra.run.dir={earlier}", *base, *csv]], cwd=tmp_path)[0]
+    assert first.returncode == 0, first.stderr
+    earlier_files = tree(earlier)
+    run_in = tmp_path / "run_in"
+    run_in.mkdir()
+    in_the_way = run_in / "augmented_arousal.csv"
+    in_the_way.write_bytes(data_csv.read_bytes())
+    blocked = Path("/sys/kernel")
+    cases = [
+        (["seed=abc"], "seed"),
+        (["emotion=null"], "emotion must be"),
+        (["hydra.run.dir=${oc.env:LIC_GPU_SURELY_UNSET}"], "LIC_GPU_SURELY_UNSET"),
+        (["data=csv", "data.path=${oc.env:LIC_GPU_SURELY_UNSET}"], "data.path"),
+        (["data=nope"], "data/nope"),
+        ([f"hydra.run.dir={a_file}"], "output folder is not writable"),
+        ([f"hydra.run.dir={earlier}", *csv], "already holds another run's outputs"),
+        ([f"hydra.run.dir={run_in}", "data=csv", f"data.path={in_the_way}", "embeddings=file",
+          f"embeddings.source={vectors}"], "also an output"),
+    ]
+    if blocked.is_dir() and _refuses_writes(blocked):  # even root cannot write there
+        cases += [([f"hydra.run.dir={blocked}"], "output folder is not writable"),
+                  ([f"hydra.run.dir={blocked / 'lic_gpu_run'}"], "output folder is not writable")]
+    fresh = [tmp_path / f"fresh{i}" for i in range(len(cases))]
+    runs = _scripts([[f"hydra.run.dir={d}", *base, *args] for d, (args, _) in zip(fresh, cases)], cwd=tmp_path)
+    for (args, pattern), res in zip(cases, runs):
+        errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert res.returncode == 2, (args, res.stderr)
+        assert "Traceback" not in res.stderr and "Warning" not in res.stderr, (args, res.stderr)
+        assert len(errors) == 1 and pattern in errors[0], (args, res.stderr)
+    assert not any(d.exists() for d in fresh)  # refused before Hydra made a folder (or its log)
+    assert tree(earlier) == earlier_files  # the earlier run's outputs and .hydra/ untouched
+    assert in_the_way.read_bytes() == data_csv.read_bytes() and sorted(run_in.iterdir()) == [in_the_way]
+
+
+@pytest.mark.slow
+def test_script_runs_started_together_get_their_own_folders(tmp_path):
+    """The default run folder: two runs started in the same second never share it."""
+    runs = _scripts([["device=cpu", "report.enabled=false", "seed=1"],
+                     ["device=cpu", "report.enabled=false", "seed=2"]], cwd=tmp_path, parallel=2)
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    folders = sorted(p.parent for p in (tmp_path / "outputs").rglob("summary.json"))
+    assert len(folders) == 2 and folders[0] != folders[1]
+    seeds = set()
+    for folder in folders:
+        summary = json.loads((folder / "summary.json").read_text())
+        seeds.add(summary["seed"])
+        written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+        assert written == {*summary["outputs"], "summary.json", "augment.log", ".hydra/config.yaml",
+                           ".hydra/hydra.yaml", ".hydra/overrides.yaml"}
+    assert seeds == {1, 2}
+
+
+@pytest.mark.slow
+def test_script_ctrl_c_while_starting_is_one_line_exit_130(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={tmp_path / 'run'}"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)  # importing torch, pandas and Hydra
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted")
+    assert not [p for p in (tmp_path / "run").rglob("*.csv")] if (tmp_path / "run").exists() else True
