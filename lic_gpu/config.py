@@ -72,10 +72,20 @@ _RUN_ID: str | None = None
 
 
 def register() -> None:
-    """Put the schema into Hydra's ConfigStore and the run-id resolver into OmegaConf (idempotent)."""
+    """Put the schema into Hydra's ConfigStore and the resolvers ``lic_gpu.run_id`` and
+    ``lic_gpu.safe_name`` into OmegaConf (idempotent)."""
     ConfigStore.instance().store(name="augment_schema", node=AugmentApp)
     if not OmegaConf.has_resolver("lic_gpu.run_id"):
         OmegaConf.register_new_resolver("lic_gpu.run_id", run_id, use_cache=True)
+    if not OmegaConf.has_resolver("lic_gpu.safe_name"):
+        # a sweep job's folder is named after its overrides (emotion=../x): a safe name, never a path
+        OmegaConf.register_new_resolver("lic_gpu.safe_name", _safe_name)
+
+
+def _safe_name(value: Any) -> str:
+    from lic_gpu.file_names import safe_file_name
+
+    return safe_file_name(value)
 
 
 register()

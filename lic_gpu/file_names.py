@@ -3,7 +3,7 @@ every path a run writes stays inside its run folder.
 
 The rule (:func:`safe_file_name`), so a name from a user's CSV can never become a path:
 
-- every character that is not a letter, a digit, ``-``, ``_`` or ``.`` (path separators, spaces,
+- every character that is not a letter, a digit or one of ``- _ . = ,`` (path separators, spaces,
   control characters, ``:*?"<>|``, undecodable bytes ...) becomes ``_``;
 - a leading ``.`` becomes ``_`` (no hidden files, no ``.`` or ``..``), and so does a trailing
   ``.`` (Windows drops it);
@@ -34,7 +34,7 @@ def safe_file_name(name: object) -> str:
     """The file-name part for ``name`` under the module's rule (the result has no path separator)."""
     text = unicodedata.normalize("NFC", str(name))
     # letters and digits of any script are kept; surrogates (undecodable bytes) are not letters
-    safe = "".join(ch if (ch.isalnum() or ch in "-_.") and not 0xD800 <= ord(ch) <= 0xDFFF else "_"
+    safe = "".join(ch if (ch.isalnum() or ch in "-_.=,") and not 0xD800 <= ord(ch) <= 0xDFFF else "_"
                    for ch in text)
     if safe.startswith("."):
         safe = "_" + safe[1:]
