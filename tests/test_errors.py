@@ -974,9 +974,11 @@ def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vec
     csv = ["data=csv", f"data.path={data_csv}", "embeddings=file", f"embeddings.source={vectors}", "augment.k=5"]
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
-    earlier = tmp_path / "earlier"
-    first = _scripts([[f"hydra.run.dir={earlier}", *base, *csv]], cwd=tmp_path)[0]
-    assert first.returncode == 0, first.stderr
+    earlier = tmp_path / "earlier"  # what an earlier run left
+    for name, text in (("augmented_arousal.csv", "id,text\n"), ("summary.json", "{}"), (".hydra/config.yaml", "seed: 7\n"),
+                       ("augment.log", "earlier\n")):
+        (earlier / name).parent.mkdir(parents=True, exist_ok=True)
+        (earlier / name).write_text(text)
     earlier_files = tree(earlier)
     run_in = tmp_path / "run_in"
     run_in.mkdir()
@@ -988,7 +990,6 @@ def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vec
         (["emotion=null"], "emotion must be"),
         (["hydra.run.dir=${oc.env:LIC_GPU_SURELY_UNSET}"], "LIC_GPU_SURELY_UNSET"),
         (["data=csv", "data.path=${oc.env:LIC_GPU_SURELY_UNSET}"], "data.path"),
-        (["data=nope"], "data/nope"),
         ([f"hydra.run.dir={a_file}"], "output folder is not writable"),
         ([f"hydra.run.dir={earlier}", *csv], "already holds another run's outputs"),
         ([f"hydra.run.dir={run_in}", "data=csv", f"data.path={in_the_way}", "embeddings=file",
