@@ -277,11 +277,20 @@ def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, di
 def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
     """Refuse a text column that holds only numbers: it is a rating or id column chosen by mistake
     (every sentence would be a number, and no word could be swapped)."""
-    text = df[text_column].astype(str).str.strip()
-    present = text[~text.str.lower().isin(MISSING_MARKERS)]
-    if len(present) and pd.to_numeric(present, errors="coerce").notna().all():
+    def present(values: pd.Series) -> pd.Series:
+        text = values.astype(str).str.strip()
+        return text[~text.str.lower().isin(MISSING_MARKERS)]
+
+    def is_text(values: pd.Series) -> bool:
+        return bool(pd.to_numeric(values, errors="coerce").isna().any())
+
+    # a text cell among the first rows settles it: a million rows need not be parsed
+    if is_text(present(df[text_column].head(1000))):
+        return
+    values = present(df[text_column])
+    if len(values) and not is_text(values):
         raise LicGpuError(
-            f"{path}: the text column {text_column!r} holds only numbers (e.g. {present.iloc[0]!r}); set "
+            f"{path}: the text column {text_column!r} holds only numbers (e.g. {values.iloc[0]!r}); set "
             f"data.text_column= the column with the sentences; columns present: {list(df.columns)}"
         )
 
