@@ -1016,8 +1016,12 @@ def test_script_runs_started_together_get_their_own_folders(tmp_path):
     runs = _scripts([["device=cpu", "report.enabled=false", "seed=1"],
                      ["device=cpu", "report.enabled=false", "seed=2"]], cwd=tmp_path, parallel=2)
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    import re
+
     folders = sorted(p.parent for p in (tmp_path / "outputs").rglob("summary.json"))
     assert len(folders) == 2 and folders[0] != folders[1]
+    # <time>-<process id>-<4 hex digits>: distinct even when the two started in the same second
+    assert all(re.fullmatch(r"\d\d-\d\d-\d\d-\d+-[0-9a-f]{4}", f.name) for f in folders), folders
     seeds = set()
     for folder in folders:
         summary = json.loads((folder / "summary.json").read_text())
