@@ -54,7 +54,8 @@ def reference(emotion: str, tmp: Path) -> tuple[float, int]:
 
 
 def ours(emotion: str, mode: str, tmp: Path, extra: list[str], cache: Path) -> tuple[float, int, dict]:
-    out_dir = tmp / f"ours_{emotion}_{mode}_{len(extra)}"
+    # a fresh folder per run: a run refuses a folder that holds another run's outputs
+    out_dir = Path(tempfile.mkdtemp(prefix=f"ours_{emotion}_{mode}_{len(extra)}_", dir=tmp))
     wall, _ = run([sys.executable, str(ROOT / "scripts" / "augment.py"), "data=emobank", f"data.path={EMOBANK}",
                    f"emotion={emotion}", f"augment={mode}", "device=cpu", "stopwords.source=packaged",
                    # the reference augments every row; since issue 14 a run augments EmoBank's train split only

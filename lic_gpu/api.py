@@ -150,7 +150,7 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
 
     given = {"text": text, "emotion": emotion}
     cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
-    settings = settings_from_config(cfg)
+    settings = settings_from_config(cfg, data_in_memory=True)
     if strategy is not None:
         settings.augment["sampling_strategy"] = strategy
     data = settings.data
@@ -253,7 +253,7 @@ class LicResampler(BaseEstimator):
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone
         cfg, strategy = compose_options(options, self.overrides)
-        settings = settings_from_config(cfg, emotion=self._LABEL)
+        settings = settings_from_config(cfg, emotion=self._LABEL, data_in_memory=True)
         frame, text, labels = self._check_inputs(X, y, settings.data.get("text_column", "text"))
         numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
         if strategy is not None:

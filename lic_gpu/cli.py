@@ -7,9 +7,10 @@ Hydra apps, composed from :func:`lic_gpu.config.config_dir` (the configs shipped
     lic-augment emotion=arousal device=cuda
     lic-augment data=csv data.path=my.parquet data.text_column=sentence emotion=category
 """
+from lic_gpu.entry import quiet_interrupts, run_hydra_app
 from lic_gpu.gc_pause import paused_gc
 
-with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
+with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.config import config_dir
@@ -34,12 +35,12 @@ def _evaluate(cfg: DictConfig) -> None:
 def augment() -> None:
     """``lic-augment [overrides]``: balance an emotion's classes (see README, *Using it*)."""
     check_command_line("augment")
-    _augment()
+    run_hydra_app(_augment)
     exit_after_single_run()
 
 
 def evaluate() -> None:
     """``lic-evaluate [overrides]``: does the augmentation help (see README, *Evaluation*)."""
     check_command_line("evaluate")
-    _evaluate()
+    run_hydra_app(_evaluate)
     exit_after_single_run()

@@ -5,20 +5,25 @@ ships the same files as package data in ``lic_gpu/conf`` (``pyproject.toml`` map
 :func:`config_dir` finds whichever exists, and :func:`compose_config` composes from it, so the
 command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler` share defaults.
 
-Structured-config schema for the main job (Hydra's "schema" pattern):
-
-Registered in Hydra's ConfigStore as ``augment_schema`` and named first in ``conf/augment.yaml``'s
-defaults, so a mistyped value (``seed=abc``, ``verbose=maybe``) or an unknown top-level key fails at
-composition with Hydra's message. The config groups (``data``, ``embeddings``, ``augment``, ``caps``)
-differ per choice and are checked by the library's validators instead.
+The structured-config schema (Hydra's "schema" pattern) is registered in Hydra's ConfigStore as ``augment_schema`` and named
+first in ``conf/augment.yaml``'s defaults, so a mistyped value (``seed=abc``, ``verbose=maybe``) or
+an unknown top-level key fails at composition. :func:`plain_config` resolves a composed config
+into plain containers and :func:`check_options` validates all of it with the library's validators,
+in a fraction of a second, so a mistake is one line before data or vectors are read.
 """
 from __future__ import annotations
 
+import codecs
+import math
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Sequence
+from typing import Any, List, Mapping, Sequence
 
 from hydra.core.config_store import ConfigStore
+from hydra.experimental.callback import Callback
+from omegaconf import OmegaConf
 
 from lic_gpu.errors import LicGpuError
 
@@ -42,6 +47,7 @@ class ReportConfig:
     top_words: int = 10
     swap_samples: int = 20
     quality_sample: int = 500
+    max_panels: int = 12
 
 
 @dataclass
@@ -65,9 +71,33 @@ class AugmentApp:
     report: ReportConfig = field(default_factory=ReportConfig)
 
 
+def run_id() -> str:
+    """This process's id and 4 random hex digits: ``${lic_gpu.run_id:}`` in ``hydra.run.dir`` keeps
+    two runs started in the same second (on one machine or several) out of each other's folder."""
+    global _RUN_ID
+    if _RUN_ID is None:
+        _RUN_ID = f"{os.getpid()}-{os.urandom(2).hex()}"
+    return _RUN_ID
+
+
+_RUN_ID: str | None = None
+
+
 def register() -> None:
-    """Put the schema into Hydra's ConfigStore (idempotent)."""
+    """Put the schema into Hydra's ConfigStore and the resolvers ``lic_gpu.run_id`` and
+    ``lic_gpu.safe_name`` into OmegaConf (idempotent)."""
     ConfigStore.instance().store(name="augment_schema", node=AugmentApp)
+    if not OmegaConf.has_resolver("lic_gpu.run_id"):
+        OmegaConf.register_new_resolver("lic_gpu.run_id", run_id, use_cache=True)
+    if not OmegaConf.has_resolver("lic_gpu.safe_name"):
+        # a sweep job's folder is named after its overrides (emotion=../x): a safe name, never a path
+        OmegaConf.register_new_resolver("lic_gpu.safe_name", _safe_name)
+
+
+def _safe_name(value: Any) -> str:
+    from lic_gpu.file_names import safe_file_name
+
+    return safe_file_name(value)
 
 
 register()
@@ -111,3 +141,309 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
         if running is not None:  # initialize_config_dir put back a copy of the cleared instance: fetch it anew
             GlobalHydra.instance().clear()
             GlobalHydra.instance().initialize(running)
+
+
+# ---------------------------------------------------------------- the whole config, checked
+
+# data options that name input files, per kind
+DATA_FILES = {"demo": (), "seed_csv": ("words_csv", "ratings_csv"), "csv": ("path",), "emobank": ("path",)}
+
+
+def group_options(group: str, option: str | None = None) -> frozenset[str]:
+    """The top-level keys of ``conf/<group>/<option>.yaml`` (of every option of the group when
+    ``option`` is None): the YAML is the one list of options, so a key nothing reads is refused."""
+    from lic_gpu.config_check import _load
+
+    folder = config_dir() / group
+    files = [folder / f"{option}.yaml"] if option else sorted(folder.glob("*.yaml"))
+    keys: set[str] = set()
+    for path in files:
+        if path.is_file():
+            keys |= {k for k in _load(path) if k not in ("defaults", "hydra")}
+    return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Every option of the main job, checked; the groups stay plain dicts for the library calls.
+
+    ``inputs`` maps an option (``data.path`` ...) to the file it names: these are never written.
+    """
+
+    emotions: list[str]
+    device: str
+    seed: int
+    verbose: bool
+    data: dict
+    embeddings: dict
+    augment: dict
+    caps: dict
+    lic: dict
+    stopwords: dict
+    report: dict
+    inputs: dict[str, Path]
+
+
+def plain_config(cfg) -> dict:
+    """A composed config's values (``hydra`` left out) as plain containers, interpolations resolved.
+
+    A value that is not set (``???``) or whose interpolation fails (``${oc.env:NAME}`` without
+    ``NAME``) is one :class:`LicGpuError` naming the key.
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    keys = [k for k in cfg if k != "hydra"]
+    try:
+        missing = []
+        for key in keys:
+            node = cfg._get_node(key)
+            if OmegaConf.is_config(node):
+                missing += [f"{key}.{k}" for k in OmegaConf.missing_keys(node)]
+            elif OmegaConf.is_missing(cfg, key):
+                missing.append(key)
+        if missing:
+            missing.sort()
+            raise LicGpuError(f"config value(s) {missing} must be set, e.g. {missing[0]}=PATH on the command line")
+        out = {}
+        for key in keys:
+            value = cfg[key]
+            out[key] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+    except OmegaConfBaseException as err:
+        raise LicGpuError(config_error_message(err)) from None
+    return out
+
+
+def config_error_message(err: Exception) -> str:
+    """One line for an OmegaConf error: the key, and what is wrong with its value."""
+    key = getattr(err, "full_key", None)
+    text = str(getattr(err, "msg", None) or err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = re.sub(r"^\w+ raised while resolving interpolation: ", "", text).strip().strip('"').rstrip(".")
+    if key:
+        return f"config value {key}: {text}; fix it on the command line or in the config"
+    return f"config: {text}"
+
+
+def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> RunOptions:
+    """Validate every option of a :func:`plain_config`; the first mistake is one LicGpuError that names
+    the option and quotes its value. Reads no data file (it only checks that input files exist)."""
+    from lic_gpu.data import check_binning
+    from lic_gpu.device import check_device
+    from lic_gpu.embeddings import PACKAGED_GLOVE, check_dtype, check_format, check_limit
+    from lic_gpu.guard import build_guards
+    from lic_gpu.lic import LIC_DTYPES, check_lic_method
+    from lic_gpu.rebalance import check_cap_emotions, check_caps
+    from lic_gpu.sampler import check_mode
+    from lic_gpu.sampler import check_options as check_augment_options
+    from lic_gpu.fluency import check_fluency_options
+    from lic_gpu.quality import check_quality_sample
+    from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
+
+    emotions = check_emotions(plain.get("emotion"))
+    device = check_device(plain.get("device", "auto"))
+    seed = check_seed(plain.get("seed", 0))
+    verbose = _bool(plain.get("verbose", False), "verbose")
+    inputs: dict[str, Path] = {}
+
+    data = _section(plain.get("data"), "data")
+    kind = data.get("kind")
+    if kind not in DATA_FILES:
+        raise LicGpuError(f"data.kind must be one of {list(DATA_FILES)}; got {kind!r}")
+    _section(data, f"data (data={kind})", group_options("data", kind))
+    for key in () if data_in_memory else DATA_FILES[kind]:  # the Python API hands over a DataFrame
+        what = {"words_csv": "sentences", "ratings_csv": "ratings"}.get(key, "data")
+        inputs[f"data.{key}"] = _input_file(data.get(key), f"data.{key}", f"{what} file not found")
+    for key in ("text_column",):
+        if key in data:
+            data[key] = _name(data[key], f"data.{key}")
+    for key in ("id_columns", "non_rating_columns"):
+        if data.get(key) is not None:
+            data[key] = _names(data[key], f"data.{key}")
+    if data.get("rating_columns") is not None:
+        data["rating_columns"] = _names(data["rating_columns"], "data.rating_columns")
+    for key in ("encoding", "ratings_encoding"):
+        if data.get(key) is not None:
+            data[key] = _encoding(data[key], f"data.{key}")
+    if data.get("rename"):
+        if not isinstance(data["rename"], Mapping):
+            raise LicGpuError(f"data.rename must map column names to new names; got {data['rename']!r}")
+        data["rename"] = {_name(k, "data.rename"): _name(v, f"data.rename.{k}") for k, v in data["rename"].items()}
+    check_tokeniser(resolve_tokenizer(data.get("tokenizer", "auto"), "diverse"))
+    check_binning(data.get("binning", "auto"))
+
+    emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
+    source = emb.get("source", PACKAGED_GLOVE)
+    if source != PACKAGED_GLOVE:
+        inputs["embeddings.source"] = _input_file(
+            source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
+            f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file")
+    check_format(emb.get("format", "auto"))
+    check_dtype(emb.get("dtype", "float32"))
+    check_limit(emb.get("limit"))
+    for key in ("lowercase_fallback", "allow_tf32"):
+        if key in emb:
+            _bool(emb[key], f"embeddings.{key}")
+    for key in ("cache_dir", "neighbour_cache"):
+        value = emb.get(key)
+        if value is not None and not isinstance(value, (bool, str)):
+            raise LicGpuError(f"embeddings.{key} must be true, false or a folder; got {value!r}")
+
+    aug = _section(plain.get("augment"), "augment", group_options("augment"))
+    check_mode(aug.get("mode", "diverse"))
+    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
+                                                  "attempts_per_row") if k in aug})
+    check_strategy_shape(aug.get("sampling_strategy", "auto"))
+    build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
+    check_fluency_options(aug)
+    lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
+    if isinstance(lexicon, Mapping) and lexicon.get("path"):
+        inputs["augment.guard.lexicon.path"] = Path(str(lexicon["path"])).expanduser()
+
+    caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
+    checked = check_caps(caps.get("kind", "none"), caps.get("region"), caps.get("cap_per_class"),
+                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
+    if checked["kind"] == "rectangle":
+        check_cap_emotions(caps.get("emotions"), checked["region"])
+
+    lic = _section(plain.get("lic"), "lic")
+    check_lic_method(lic.get("method", "seed"))
+    if lic.get("dtype", "float64") not in LIC_DTYPES:
+        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic.get('dtype')!r}")
+
+    sw = _section(plain.get("stopwords"), "stopwords")
+    for key in ("extra", "remove"):
+        sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
+    load_stopwords(sw.get("source", "auto"), sw["extra"], sw["remove"])
+
+    report = _section(plain.get("report"), "report")
+    report["enabled"] = _bool(report.get("enabled", True), "report.enabled")
+    report["top_words"] = _int(report.get("top_words", 10), "report.top_words", 1)
+    report["swap_samples"] = _int(report.get("swap_samples", 20), "report.swap_samples", 0)
+    report["max_panels"] = _int(report.get("max_panels", 12), "report.max_panels", 1)
+    report["quality_sample"] = check_quality_sample(report.get("quality_sample", 500))
+
+    return RunOptions(emotions, device, seed, verbose, data, emb, aug, caps, lic, sw, report, inputs)
+
+
+class RunFolderCheck(Callback):
+    """Hydra callback (``hydra.callbacks`` in ``conf/augment.yaml``): after composition but before
+    Hydra creates the run folder, its log and ``.hydra/``, check every option (the check the job
+    starts with) and the folder (writable, no other run's outputs in it, not an input's place)."""
+
+    def on_run_start(self, config, **kwargs) -> None:  # noqa: ARG002
+        from omegaconf.errors import OmegaConfBaseException
+
+        from lic_gpu.entry import Refused
+        from lic_gpu.outputs import prepare_run_folder
+
+        try:
+            opts = check_options(plain_config(config))
+            run_dir = OmegaConf.select(config, "hydra.run.dir")
+            prepare_run_folder(os.path.abspath(str(run_dir)), opts.emotions, opts.inputs)
+        except OmegaConfBaseException as err:  # hydra.run.dir itself
+            raise Refused(LicGpuError(config_error_message(err))) from None
+        except LicGpuError as err:
+            raise Refused(err) from err  # Hydra turns an Exception from a callback into a warning
+
+
+def check_emotions(value: Any) -> list[str]:
+    """``emotion``: a column name or a list of names -> a list without repeats (a number such as
+    ``emotion=5`` names the column ``5``)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    ok = bool(items) and all(isinstance(e, (str, int)) and not isinstance(e, bool) and str(e).strip()
+                             for e in items)
+    if not ok:
+        raise LicGpuError("emotion must be a rating column's name or a list of names, e.g. emotion=arousal "
+                          f"or emotion=[arousal,valence]; got {value!r}")
+    return list(dict.fromkeys(str(e) for e in items))
+
+
+def check_seed(value: Any) -> int:
+    """``seed``: an integer in [0, 2**63)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise LicGpuError(f"seed must be an integer from 0 to 2**63 - 1; got {value!r}")
+    return value
+
+
+def check_strategy_shape(value: Any) -> None:
+    """``augment.sampling_strategy`` before the classes are known: 'auto', a number in (0, 1] or a
+    mapping of class to an integer size (checked against the classes once the data is read)."""
+    from lic_gpu.strategy import STRATEGIES as STRATEGY_STRINGS
+
+    if (isinstance(value, str) and value in STRATEGY_STRINGS) or callable(value):
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 < float(value) <= 1 or math.isnan(value):
+            raise LicGpuError(f"augment.sampling_strategy as a number must be in (0, 1]; got {value!r}")
+        return
+    if isinstance(value, Mapping) and value:
+        for key, size in value.items():
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise LicGpuError(f"augment.sampling_strategy[{key!r}] must be a class size (an integer >= 0); "
+                                  f"got {size!r}")
+        return
+    raise LicGpuError(f"augment.sampling_strategy must be one of {list(STRATEGY_STRINGS)}, a number in (0, 1] or "
+                      f"{{class: size}}; got {value!r}")
+
+
+def _section(value: Any, name: str, options: frozenset[str] | None = None) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise LicGpuError(f"{name} must be a group of options; got {value!r}")
+    if options:
+        unknown = sorted(str(k) for k in value if k not in options)
+        if unknown:
+            import difflib
+
+            near = difflib.get_close_matches(unknown[0], sorted(options), n=1)
+            hint = f"; did you mean {name.split(' ')[0]}.{near[0]}?" if near else f"; options are {sorted(options)}"
+            raise LicGpuError(f"{name} has no option {unknown[0]!r}{hint}")
+    return dict(value)
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise LicGpuError(f"{name} must be true or false; got {value!r}")
+    return value
+
+
+def _int(value: Any, name: str, lowest: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+        raise LicGpuError(f"{name} must be an integer >= {lowest}; got {value!r}")
+    return value
+
+
+def _name(value: Any, name: str) -> str:
+    """A column name: text (a number on the command line names the column of that name)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise LicGpuError(f"{name} must be a column name; got {value!r}")
+    return str(value)
+
+
+def _names(value: Any, name: str) -> list[str]:
+    if not isinstance(value, (list, tuple)):
+        raise LicGpuError(f"{name} must be a list of column names, e.g. {name}=[a,b]; got {value!r}")
+    return [_name(v, name) for v in value]
+
+
+def _encoding(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise LicGpuError(f"{name} must be an encoding such as utf-8 or latin1; got {value!r}")
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise LicGpuError(f"{name}: unknown encoding {value!r} (try utf-8, latin1 or utf-16)") from None
+    return value
+
+
+def _input_file(value: Any, name: str, not_found: str, hint: str = "check the path") -> Path:
+    """An input file that exists (relative paths start from the folder the command was run in)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise LicGpuError(f"{name} must be a file path; got {value!r}")
+    path = Path(str(value)).expanduser()
+    if not path.exists():
+        raise LicGpuError(f"{not_found}: {path} ({name}); {hint} (a relative path starts from the folder "
+                          "the command was run in)")
+    if path.is_dir():
+        raise LicGpuError(f"{name}: {path} is a folder, not a file")
+    return path

@@ -27,6 +27,10 @@ EMOBANK_RENAME = {"V": "valence", "A": "arousal", "D": "dominance"}
 DEFAULT_NON_RATING = ("start", "end", "ep_inds", "id", "split")
 # What counts as a missing rating (texts are never turned into NaN).
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+# Ratings beyond this are typing errors (and would not fit the integer classes exactly).
+MAX_RATING = 1e15
+# Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
+PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
 
 
 @dataclass(frozen=True)
@@ -156,10 +160,16 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep
     except LookupError:
         raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
     delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
+    compressed = p.suffix.lower() in _COMPRESSION_SUFFIXES  # the byte-level checks read the file as it is
+    if not compressed:
+        _check_wide_encoding(p, enc, encoding)
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=delimiter)
     except UnicodeDecodeError as err:
-        other = "latin1" if enc.startswith("utf") else "utf-8"
+        import codecs
+
+        wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+        other = "latin1" if enc.startswith("utf") and not wide else "utf-8"
         raise LicGpuError(
             f"cannot decode {p} as {encoding} (byte {err.object[err.start:err.start + 1]!r} at "
             f"offset {err.start}); set the encoding option, e.g. data.encoding={other}"
@@ -172,7 +182,7 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep
                           "set data.sep if the file uses another delimiter") from None
     except PermissionError:
         raise LicGpuError(f"no permission to read {p}") from None
-    if _single_byte(enc) and _is_utf8_with_non_ascii(p):
+    if not compressed and _single_byte(enc) and _is_utf8_with_non_ascii(p):
         raise LicGpuError(
             f"{p} is UTF-8 (it has multi-byte UTF-8 characters) but was to be read as {encoding}, "
             "which would garble them; set data.encoding=utf-8"
@@ -180,6 +190,8 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep
     df.columns = [str(c).strip() for c in df.columns]
     if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
         raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
+    if not compressed:
+        _check_unique_header(p, enc)
     return df
 
 
@@ -217,6 +229,47 @@ def frame_as_strings(df: pd.DataFrame) -> pd.DataFrame:
         text = col.astype(object).where(~missing, "").map(str)
         out[str(c).strip()] = text.to_numpy(dtype=object)
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _check_wide_encoding(path: Path, enc: str, encoding: str) -> None:
+    """Refuse a UTF-16/32 file read with a byte encoding (or the reverse) with the encoding to use:
+    every byte encoding "works" on it and garbles it (latin1 would turn it into NUL-filled text)."""
+    import codecs
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return  # pandas reports it below, with the file's name
+    wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        guess = "utf-32"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        guess = "utf-16"
+    elif b"\x00" in head:
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        guess = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else ""
+    else:
+        guess = ""
+    if wide or not head:
+        return
+    if guess:
+        raise LicGpuError(f"{path} is {guess.upper()}-encoded text (not {encoding}); set data.encoding={guess}")
+    if b"\x00" in head:
+        raise LicGpuError(f"{path} holds NUL bytes: not a text CSV in {encoding}; check the file or its encoding")
+
+
+def _check_unique_header(path: Path, enc: str) -> None:
+    """pandas would silently rename a repeated column to ``name.1`` (and take it as a rating)."""
+    with open(path, encoding=enc, newline="") as fh:
+        header = [name.strip() for name in next(csv.reader(fh), [])]
+    seen: dict[str, int] = {}
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+    repeated = [name for name, n in seen.items() if n > 1]
+    if repeated:
+        raise LicGpuError(f"{path}: the header names column {repeated[0]!r} {seen[repeated[0]]} times; "
+                          "give every column its own name")
 
 
 def _single_byte(encoding: str) -> bool:
@@ -257,9 +310,13 @@ def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
             f"(data row {i + 1}); ratings must be numbers or blank (for category labels such as "
             "joy/anger set data.label_kind=categorical)"
         )
-    finite = nums.dropna()
-    if len(finite) and not np.isfinite(finite.to_numpy(dtype=float)).all():
-        raise LicGpuError(f"{path}: column {column!r} holds an infinite value")
+    too_big = ~(nums.abs() <= MAX_RATING) & nums.notna()
+    if too_big.any():
+        i = int(np.flatnonzero(too_big.to_numpy())[0])
+        raise LicGpuError(
+            f"{path}: column {column!r} has a value too large for a rating: {text.iloc[i]!r} "
+            f"(data row {i + 1}); ratings must lie within +-{MAX_RATING:.0e}"
+        )
     return nums.astype(float)
 
 
@@ -280,15 +337,60 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
 def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[str],
             rating_columns: Sequence[str] | None, non_rating: Sequence[str], source: str,
             files: tuple[str, ...]) -> Corpus:
+    df, renamed = _set_aside_provenance(df, path)
+    text_column = renamed.get(text_column, text_column)
+    id_columns = [renamed.get(c, c) for c in id_columns]
     if rating_columns is None:
-        rating_columns = _numeric_columns(df, [*id_columns, text_column, *non_rating])
+        rating_columns = _numeric_columns(df, [*id_columns, text_column, *non_rating, *renamed.values()])
     else:
+        rating_columns = [renamed.get(c, c) for c in rating_columns]
         require_columns(df, rating_columns, path, "rating")
-    df = df.copy()
-    for c in rating_columns:
-        df[c] = to_ratings(df[c], c, path)
-    df = df.reset_index(drop=True)
+        if text_column in rating_columns:
+            raise LicGpuError(f"{path}: column {text_column!r} is both the text column (data.text_column) "
+                              "and a rating column (data.rating_columns); the text column holds the sentences")
+    _check_text_column(df, text_column, path)
+    ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
+    # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
+    df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
     return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files)
+
+
+def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """An earlier run's output fed back in: its provenance columns become ``previous_<name>`` (kept,
+    never ratings) because this run writes its own."""
+    present = [c for c in PROVENANCE_COLUMNS if c in df.columns]
+    if not present:
+        return df, {}
+    renamed = {}
+    for c in present:
+        new = f"previous_{c}"
+        while new in df.columns or new in renamed.values():
+            new = f"previous_{new}"
+        renamed[c] = new
+    log.warning("%s has the provenance columns of an earlier run (%s); kept as %s and not used as ratings",
+                path, ", ".join(present), ", ".join(renamed.values()))
+    return df.rename(columns=renamed), renamed
+
+
+def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
+    """Refuse a text column that holds only numbers: it is a rating or id column chosen by mistake
+    (every sentence would be a number, and no word could be swapped)."""
+    def present(values: pd.Series) -> pd.Series:
+        text = values.astype(str).str.strip()
+        return text[~text.str.lower().isin(MISSING_MARKERS)]
+
+    def is_text(values: pd.Series) -> bool:
+        return bool(pd.to_numeric(values, errors="coerce").isna().any())
+
+    # a text cell among the first rows settles it: a million rows need not be parsed
+    if is_text(present(df[text_column].head(1000))):
+        return
+    values = present(df[text_column])
+    if len(values) and not is_text(values):
+        raise LicGpuError(
+            f"{path}: the text column {text_column!r} holds only numbers (e.g. {values.iloc[0]!r}); set "
+            f"data.text_column= the column with the sentences; columns present: {list(df.columns)}"
+        )
 
 
 def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
@@ -356,10 +458,28 @@ def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequen
     (``rename`` maps input -> used names)."""
     df = read_table(path, encoding, "data", sep)
     if rename:
-        df = df.rename(columns=dict(rename))
+        df = df.rename(columns=check_rename(rename, list(df.columns), path))
     require_columns(df, [text_column, *id_columns], str(path), "text/id")
     return _finish(df, str(path), text_column, id_columns, rating_columns, non_rating_columns,
                    Path(path).name, (str(path),))
+
+
+def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | Path) -> dict[str, str]:
+    """Validate ``data.rename`` against the file's columns: every renamed column exists and no two
+    columns end up with the same name."""
+    if not isinstance(rename, Mapping):
+        raise LicGpuError(f"data.rename must map column names to new names; got {rename!r}")
+    rename = {str(k): str(v) for k, v in rename.items()}
+    missing = [k for k in rename if k not in columns]
+    if missing:
+        raise LicGpuError(f"data.rename names column(s) {missing} that {path} does not have; "
+                          f"columns present: {list(columns)}")
+    after = [rename.get(c, c) for c in columns]
+    clash = sorted({c for c in after if after.count(c) > 1})
+    if clash:
+        raise LicGpuError(f"data.rename gives two columns of {path} the name {clash[0]!r}; "
+                          "rename into a name no other column has")
+    return rename
 
 
 def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None) -> Corpus:

@@ -22,6 +22,18 @@ class DeviceChoice:
     fallback_reason: str = ""
 
 
+def check_device(requested: str | torch.device) -> str:
+    """Validate ``device``: ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (N = 0, 1, ...); returns it
+    lower-cased. Whether CUDA is there is :func:`resolve_device`'s business."""
+    text = str(requested).strip().lower()
+    kind, _, index = text.partition(":")
+    if isinstance(requested, bool) or not isinstance(requested, (str, torch.device)) or kind not in DEVICE_CHOICES \
+            or (":" in text and (kind != "cuda" or not index.isascii() or not index.isdigit())):
+        raise LicGpuError(f"device must be one of {list(DEVICE_CHOICES)} or cuda:N with N = 0, 1, ...; "
+                          f"got {requested!r}")
+    return text
+
+
 def resolve_device(requested: str | torch.device = "auto") -> DeviceChoice:
     """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a device, falling back to CPU once, loudly.
 
@@ -34,10 +46,8 @@ def resolve_device(requested: str | torch.device = "auto") -> DeviceChoice:
     -------
     DeviceChoice
     """
-    text = str(requested).strip().lower()
+    text = check_device(requested)
     kind = text.split(":", 1)[0]
-    if kind not in DEVICE_CHOICES:
-        raise LicGpuError(f"device must be one of {list(DEVICE_CHOICES)} (or cuda:N); got {requested!r}")
     has_cuda = torch.cuda.is_available()
     if kind == "cpu":
         return DeviceChoice(torch.device("cpu"), text)

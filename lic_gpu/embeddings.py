@@ -54,7 +54,7 @@ FILTER_BLOCK = 32
 SEED_COLUMNS = 8192
 # Without an explicit cache_dir only files at least this big are cached: small ones parse fast.
 CACHE_MIN_BYTES = 32 << 20
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: zero_rows in the description, checked on every read
 # Cosines lie in [-1, 1]; a finite floor below that keeps -inf (own row, padding) out of every cut.
 _SCORE_FLOOR = -2.0
 _RESCORE_BYTES = 64 << 20
@@ -963,15 +963,35 @@ def _cache_folder(cache_dir, size: int) -> Path | None:
 
 
 def _cache_key(path: Path, stat: os.stat_result, limit: int | None, fmt: str) -> str:
-    ident = f"{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{limit}|{fmt}"
-    digest = hashlib.sha1(ident.encode("utf-8")).hexdigest()[:16]
+    """The cache name of a vector file: its path, size, modification time, change time (``ctime``,
+    which ``cp -p``, ``rsync -t`` or ``touch -r`` cannot set back), inode and a fingerprint of its
+    first and last MiB, so an edited file never meets the copy of its old content."""
+    ident = (f"{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|"
+             f"{stat.st_dev}:{stat.st_ino}|{_fingerprint(path, stat.st_size)}|{limit}|{fmt}")
+    digest = hashlib.sha1(ident.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"{path.name}-{digest}"
+
+
+def _fingerprint(path: Path, size: int, span: int = 1 << 20) -> str:
+    """SHA-1 of the file's first and last ``span`` bytes (about 2 ms; the whole of a 3.6 GB file
+    would take seconds on every run)."""
+    digest = hashlib.sha1()
+    try:
+        with open(path, "rb") as fh:
+            digest.update(fh.read(span))
+            if size > span:
+                fh.seek(max(span, size - span))
+                digest.update(fh.read(span))
+    except OSError:
+        return "unreadable"
+    return digest.hexdigest()
 
 
 def _through_cache(folder: Path | None, key: str, parse: Callable[[], tuple[list[str], np.ndarray]],
                    meta: dict) -> tuple[list[str], np.ndarray, bool]:
-    """``(words, matrix, from_cache)``: the cached copy under ``key`` in ``folder`` if there is one,
-    else ``parse()``, cached for next time (no cache at all when ``folder`` is None)."""
+    """``(words, matrix, from_cache)``: the cached copy under ``key`` in ``folder`` if there is a
+    whole, valid one, else ``parse()``, cached for next time (a damaged copy is overwritten; no cache
+    at all when ``folder`` is None)."""
     if folder is not None:
         cached = _read_cache(folder, key)
         if cached is not None:
@@ -983,25 +1003,64 @@ def _through_cache(folder: Path | None, key: str, parse: Callable[[], tuple[list
 
 
 def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
+    """The cached words and matrix, or None (a miss) when absent or when anything about them is
+    wrong: a warning names the file and the problem, and the caller rebuilds the cache."""
     meta_path = folder / f"{key}.json"
     if not meta_path.exists():
         return None
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        # Copy-on-write mapping: pages load lazily and the tensor is writable without a copy.
-        matrix = np.load(folder / f"{key}.npy", mmap_mode="c")
-        words = (folder / f"{key}.words.txt").read_bytes().decode("utf-8").split("\n")
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        log.warning("ignoring unreadable embedding cache %s (%s)", meta_path, _one_line(err))
+        found = _load_cache(folder, key)
+    except Exception as err:  # noqa: BLE001  a damaged cache is a miss, whatever numpy or the OS raise
+        found = f"unreadable: {type(err).__name__}: {_one_line(err)}"
+    if isinstance(found, str):
+        log.warning("ignoring the embedding cache %s (%s); rebuilding it", meta_path, found)
         return None
-    if matrix.ndim != 2 or matrix.shape != (meta.get("n"), meta.get("dim")) or len(words) != matrix.shape[0]:
-        log.warning("ignoring inconsistent embedding cache %s", meta_path)
-        return None
-    return words, matrix
+    return found
+
+
+def _load_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | str:
+    """Words and matrix from the cache files, or a description of what is wrong with them."""
+    meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or meta.get("version") != _CACHE_VERSION:
+        return "not a cache description of this version"
+    n, dim, zero_rows = meta.get("n"), meta.get("dim"), meta.get("zero_rows")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (n, dim, zero_rows)):
+        return "the description lacks its sizes"
+    # Copy-on-write mapping: pages load lazily and the tensor is writable without a copy.
+    matrix = np.load(folder / f"{key}.npy", mmap_mode="c", allow_pickle=False)
+    if matrix.dtype != np.float32 or matrix.shape != (n, dim) or dim < 1:
+        return f"vectors of {matrix.dtype} {matrix.shape} where float32 ({n}, {dim}) were written"
+    words = (folder / f"{key}.words.txt").read_bytes().decode("utf-8").split("\n")
+    if len(words) != n:
+        return f"{len(words)} words for {n} vectors"
+    problem = _check_unit_rows(matrix, zero_rows)
+    return problem or (words, matrix)
+
+
+def _check_unit_rows(matrix: np.ndarray, zero_rows: int, step: int = 1 << 18) -> str:
+    """'' when every row is finite and of unit length except ``zero_rows`` zero rows, as written
+    (a NaN, an overwritten value or a block of zeros left by a crash changes that). One numpy pass
+    on one thread: ~20 ms for GloVe's 400k x 50, where torch's threads wait on a busy machine."""
+    zeros = 0
+    for start in range(0, matrix.shape[0], step):
+        rows = np.asarray(matrix[start:start + step])
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = np.einsum("ij,ij->i", rows, rows)
+        zero = squares == 0
+        zeros += int(zero.sum())
+        bad = ~(np.abs(squares - 1) <= 2e-3) & ~zero  # NaN and inf fail the comparison
+        if bad.any():
+            row = start + int(np.flatnonzero(bad)[0])
+            return f"row {row} holds inf or NaN" if not np.isfinite(rows[row - start]).all() \
+                else f"row {row} is not of unit length"
+    if zeros != zero_rows:
+        return f"{zeros} zero rows where {zero_rows} were written"
+    return ""
 
 
 def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, meta: dict) -> None:
-    """Write ``.npy``, vocabulary and, last, the ``.json`` marker, each atomically; never fails a load."""
+    """Write ``.npy``, vocabulary and, last, the ``.json`` marker, each atomically and flushed to
+    disk (a power cut leaves whole files or none); never fails a load."""
     if any("\n" in w for w in words):
         log.warning("not caching %s: a word contains a newline", meta.get("path"))
         return
@@ -1009,7 +1068,9 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
         folder.mkdir(parents=True, exist_ok=True)
         _atomic_write(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False))
         _atomic_write(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
-        meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "version": _CACHE_VERSION}
+        zero_rows = int((~np.asarray(matrix).any(axis=1)).sum())
+        meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "zero_rows": zero_rows,
+                "version": _CACHE_VERSION}
         _atomic_write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
     except (OSError, LicGpuError) as err:
         log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))

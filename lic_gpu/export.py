@@ -15,9 +15,42 @@ from lic_gpu.errors import LicGpuError
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
 
 
+def file_mode() -> int:
+    """The mode a new file gets from the process's umask (``0o666 & ~umask``); ``mkstemp`` would
+    leave 0600, which colleagues on a shared server cannot read."""
+    try:  # Linux >= 4.7 shows it without changing it (os.umask would, briefly, for every thread)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def fsync_folder(folder: str | Path) -> None:
+    """Flush a folder's entries (a rename) to disk; a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temp path in the same folder; on success it replaces ``path``, on any error it is removed."""
+def atomic_path(path: str | Path, sync_folder: bool = True) -> Iterator[Path]:
+    """Yield a temp path in the same folder; on success it replaces ``path``, on any error it is removed.
+
+    The temp file is flushed to disk (``fsync``) before the rename and given the umask's mode, so
+    after a power cut ``path`` holds the old or the whole new content, never a truncated file.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +63,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp_path, file_mode())
         os.replace(tmp_path, path)
+        if sync_folder:
+            fsync_folder(path.parent)
     except BaseException as err:
         tmp_path.unlink(missing_ok=True)
         if isinstance(err, OSError) and not isinstance(err, LicGpuError):
@@ -49,14 +90,17 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_json(obj: Any, path: str | Path) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+        # A file name that is not valid UTF-8 reaches Python as lone surrogates: written as JSON
+        # escapes (\udce9), which read back as the same string, instead of failing the whole run.
+        text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default)
+        tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
     return Path(path)
 
 
 def write_text(text: str, path: str | Path) -> Path:
-    """Write a text file atomically."""
+    """Write a text file atomically (UTF-8; undecodable file-name bytes shown as ``\\udcXX``)."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
     return Path(path)
 
 

@@ -643,3 +643,32 @@ def quality_tagger(grammar: Grammar | None, sample: int):
     from lic_gpu.embeddings import default_cache_dir
 
     return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
+
+
+def check_fluency_options(aug_cfg: dict) -> None:
+    """Validate ``augment.protect``, ``rare_words``, ``thesaurus``, ``reciprocal`` and ``grammar``
+    without loading anything (the command line checks the whole config before any work)."""
+    for key in ("protect", "reciprocal"):
+        if key in aug_cfg and not isinstance(aug_cfg[key], bool):
+            raise LicGpuError(f"augment.{key} must be true or false; got {aug_cfg[key]!r}")
+    rare = aug_cfg.get("rare_words") or {}
+    ratio = rare.get("max_rank_ratio")
+    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not ratio >= 1):
+        raise LicGpuError(f"augment.rare_words.max_rank_ratio must be a number >= 1 or null; got {ratio!r}")
+    free = rare.get("free_rank", 0)
+    if isinstance(free, bool) or not isinstance(free, int) or free < 0:
+        raise LicGpuError(f"augment.rare_words.free_rank must be a non-negative integer; got {free!r}")
+    thesaurus = aug_cfg.get("thesaurus")
+    if thesaurus not in (None, False, "moby", "none", "null") and not (
+            isinstance(thesaurus, str) and Path(thesaurus).expanduser().is_file()):
+        raise LicGpuError(f"augment.thesaurus must be moby, null or a thesaurus file; got {thesaurus!r}")
+    section = aug_cfg.get("grammar") or {}
+    for key in ("enabled", "inflect", "tag_cache"):
+        if key in section and not isinstance(section[key], bool):
+            raise LicGpuError(f"augment.grammar.{key} must be true or false; got {section[key]!r}")
+    if section.get("tagger", "auto") not in TAGGERS:
+        raise LicGpuError(f"augment.grammar.tagger must be one of {list(TAGGERS)}; got {section.get('tagger')!r}")
+    pos = section.get("pos", list(POS_NAMES))
+    if isinstance(pos, str) or not isinstance(pos, (list, tuple)) or not pos or \
+            not {str(p).upper() for p in pos} <= set(POS_NAMES):
+        raise LicGpuError(f"augment.grammar.pos must be a non-empty subset of {list(POS_NAMES)}; got {pos!r}")

@@ -7,14 +7,12 @@ every file is written atomically.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,6 +22,7 @@ import lic_gpu.config  # noqa: F401  (registers the config schema with Hydra)
 from lic_gpu.data import (Corpus, SourceRows, build_word_dict, check_label_kind, class_labels, load_csv, load_demo,
                           load_emobank, load_seed_csv, source_rows)
 from lic_gpu.device import DeviceChoice, resolve_device
+from lic_gpu.entry import exit_after_single_run, main_guarded  # noqa: F401  (the entry scripts' names)
 from lic_gpu.errors import LicGpuError
 from lic_gpu.gc_pause import paused_gc
 from lic_gpu.guard import RatingLeanGuard, build_guards
@@ -44,6 +43,8 @@ ORIGINAL_MARK = "-"
 NEW_ID_SUFFIX = "_aug"
 
 DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
+# Inputs of at least this many rows get progress output (a bar while tokenising; the stages log)
+_PROGRESS_ROWS = 100_000
 
 
 # ---------------------------------------------------------------- small pieces
@@ -88,10 +89,9 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
 
 def as_emotion_list(emotion: str | Sequence[str]) -> list[str]:
     """``"arousal"`` or ``["arousal", "valence"]`` -> a list without repeats."""
-    items = [emotion] if isinstance(emotion, str) else list(emotion)
-    if not items or not all(isinstance(e, str) and e for e in items):
-        raise LicGpuError(f"emotion must be a column name or a list of names; got {emotion!r}")
-    return list(dict.fromkeys(items))
+    from lic_gpu.config import check_emotions
+
+    return check_emotions(list(emotion) if isinstance(emotion, tuple) else emotion)
 
 
 # ---------------------------------------------------------------- per emotion
@@ -292,12 +292,6 @@ def emotion_frame(frame: pd.DataFrame, emotion: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- the Hydra-facing entry
 
-def _plain(cfg_node) -> Any:
-    from omegaconf import OmegaConf
-
-    return OmegaConf.to_container(cfg_node, resolve=True) if cfg_node is not None else None
-
-
 def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
     """Run the main job for a composed config; returns the summary written to ``summary.json``.
 
@@ -330,45 +324,42 @@ class RunSettings:
     label_kind: str
     split_column: Any
     augment_splits: Any
+    inputs: dict = field(default_factory=dict)  # option -> input file it names (never written)
     config_yaml: str = ""
 
 
-def settings_from_config(cfg, emotion: Any = None) -> RunSettings:
+def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False) -> RunSettings:
     """Validate a composed ``augment`` config and turn it into :class:`RunSettings`.
 
-    ``emotion`` replaces ``cfg.emotion`` (the Python API names its label column itself).
+    ``emotion`` replaces ``cfg.emotion`` (the Python API names its label column itself);
+    ``data_in_memory``: the data is a DataFrame, not the file ``data.path`` names.
     """
     from omegaconf import OmegaConf
 
+    from lic_gpu.config import check_options, plain_config
     from lic_gpu.formats import check_output_format
 
-    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not (emotion is not None and k == "emotion"))
-    if missing:
-        raise LicGpuError(f"config value(s) {missing} must be set, e.g. {missing[0]}=PATH on the command line")
-    if emotion is None:
-        emotion = _plain(cfg.emotion) if not isinstance(cfg.emotion, str) else cfg.emotion
-    emotions = as_emotion_list(emotion)
-    choice: DeviceChoice = resolve_device(cfg.device)
-    data_cfg = _plain(cfg.data)
-    tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), _plain(cfg.augment).get("mode", "diverse"))
-    tokenise = check_tokeniser(tokenizer)
-    lic_cfg = _plain(cfg.lic) or {}
-    lic_method = check_lic_method(lic_cfg.get("method", "seed"))
-    if lic_cfg.get("dtype", "float64") not in LIC_DTYPES:
-        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic_cfg.get('dtype')!r}")
-    sw_cfg = _plain(cfg.stopwords) or {}
-    stopwords, sw_origin = load_stopwords(sw_cfg.get("source", "auto"), sw_cfg.get("extra") or (),
-                                          sw_cfg.get("remove") or ())
-    output_cfg = _plain(cfg.get("output")) or {}
+    if emotion is not None:
+        cfg = cfg.copy()
+        OmegaConf.update(cfg, "emotion", emotion, force_add=True)
+    # Every option and the input files' existence are checked before any work.
+    plain = plain_config(cfg)
+    opts = check_options(plain, data_in_memory=data_in_memory)
+    data_cfg = dict(opts.data)
+    tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), opts.augment.get("mode", "diverse"))
+    stopwords, sw_origin = load_stopwords(opts.stopwords.get("source", "auto"), opts.stopwords["extra"],
+                                          opts.stopwords["remove"])
+    output_cfg = plain.get("output") or {}
     return RunSettings(
-        emotions=emotions, choice=choice, data=data_cfg, tokenizer=tokenizer, tokenise=tokenise,
-        lic_method=lic_method, lic_dtype=LIC_DTYPES[lic_cfg.get("dtype", "float64")], stopwords=stopwords,
-        stopwords_origin=sw_origin, augment=_plain(cfg.augment), caps=_plain(cfg.caps) or {"kind": "none"},
-        embeddings=_plain(cfg.embeddings), seed=int(cfg.seed), report=_plain(cfg.report) or {},
+        emotions=opts.emotions, choice=resolve_device(opts.device), data=data_cfg, tokenizer=tokenizer,
+        tokenise=check_tokeniser(tokenizer), lic_method=check_lic_method(opts.lic.get("method", "seed")),
+        lic_dtype=LIC_DTYPES[opts.lic.get("dtype", "float64")], stopwords=stopwords, stopwords_origin=sw_origin,
+        augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, embeddings=dict(opts.embeddings),
+        seed=opts.seed, report=dict(opts.report),
         output_format=check_output_format(output_cfg.get("format", "csv")),
         label_kind=check_label_kind(data_cfg.get("label_kind", "auto")),
         split_column=data_cfg.get("split_column", "auto"), augment_splits=data_cfg.get("augment_splits", ["train"]),
-        config_yaml=OmegaConf.to_yaml(cfg))
+        inputs=opts.inputs, config_yaml=OmegaConf.to_yaml(cfg))
 
 
 @dataclass
@@ -425,8 +416,10 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     if splits.column:
         log.info("split column %r: augmenting %s (%d of %d rows); the other rows pass through", splits.column,
                  list(splits.augment), int(splits.mask.sum()), len(corpus.frame))
+    check_classes(corpus, settings.emotions, settings.data.get("binning", "auto"),
+                  settings.augment.get("sampling_strategy", "auto"), kinds, splits.mask)
     with timer("load_data"):
-        tokenised = [settings.tokenise(t) for t in corpus.texts]
+        tokenised = tokenise_all(corpus.texts, settings.tokenise)
     choice = settings.choice
     if store is None:
         store, choice = load_store(settings, timer)
@@ -457,6 +450,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
                                           sample=q_sample, seed=settings.seed)
         runs.append(run)
     with timer("assemble"):
+        log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))
         frame, classes = assemble(corpus, runs)
     return CorpusRun(corpus, runs, frame, classes, store, choice, guard_info, kinds, splits)
 
@@ -471,7 +465,8 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         from hydra.core.hydra_config import HydraConfig
 
         out_dir = HydraConfig.get().runtime.output_dir
-    out_dir = Path(out_dir)
+    # before any work: no input is an output path, the folder is writable and holds no other run's files
+    out_dir = outputs.prepare_run_folder(out_dir, settings.emotions, settings.inputs)
     log.info("lic_gpu: emotion %s, %s mode, device %s", ", ".join(settings.emotions),
              settings.augment.get("mode"), settings.choice.device)
     data_cfg = dict(settings.data)
@@ -489,52 +484,32 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         kinds=done.kinds, splits=done.splits, tokenise=settings.tokenise)
 
 
-_finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
+def check_classes(corpus: Corpus, emotions: Sequence[str], binning: Any, sampling_strategy: Any,
+                  kinds: Mapping[str, str] | None = None, sources: np.ndarray | None = None) -> None:
+    """Before any vectors are read: every emotion bins into at least two classes (among the rows that
+    may be sources), and ``sampling_strategy`` fits those classes (the checks :func:`augment_emotion`
+    would make later)."""
+    from lic_gpu.strategy import check_sampling_strategy
+
+    for emo in emotions:
+        cl = class_labels(corpus.frame[emo], emo, binning, kind=(kinds or {}).get(emo, "ordinal"))
+        labels = cl.labels if sources is None else cl.labels.where(sources)
+        sizes = {c: int(n) for c, n in labels.dropna().value_counts().sort_index().items()}
+        if len(sizes) < 2:
+            where = "" if sources is None else " in the augmented split(s)"
+            raise LicGpuError(
+                f"emotion {emo!r} of {corpus.source} has only one class ({next(iter(sizes), None)!r}){where} "
+                f"after binning ({cl.binning}); there is nothing to balance: choose another emotion or finer "
+                "data.binning edges"
+            )
+        check_sampling_strategy(sampling_strategy, sizes)
 
 
-def main_guarded(fn, cfg) -> None:
-    """Run ``fn(cfg)``; a :class:`LicGpuError` or running out of memory (or Ctrl-C) becomes one line on
-    stderr and exit code 2 (130), unless ``cfg.verbose`` asks for the traceback."""
-    global _finished_single_run
-    try:
-        fn(cfg)
-        from hydra.core.hydra_config import HydraConfig
-        from hydra.types import RunMode
+def tokenise_all(texts: Sequence[str], tokenise) -> list:
+    """Tokenise every sentence once (shared by all emotions), with a progress bar on large inputs."""
+    from tqdm.auto import tqdm
 
-        if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.RUN:
-            _finished_single_run = True
-    except LicGpuError as err:
-        if cfg.get("verbose", False):
-            raise
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except (torch.OutOfMemoryError, MemoryError) as err:
-        # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
-        if cfg.get("verbose", False):
-            raise
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        print(f"error: out of memory ({first}); use embeddings.dtype=float16, embeddings.limit=N "
-              "or device=cpu", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted: no output file was left half-written", file=sys.stderr)
-        sys.exit(130)
-
-
-def exit_after_single_run() -> None:
-    """End the process now (exit status 0) if it has just finished one single, non-sweep run.
-
-    Every output is written and closed by then, but the interpreter's teardown would still take
-    about 0.5 s, mostly torch's destructors, on every run. Logs and the standard streams are
-    flushed first. Sweeps (``-m``) and library use return normally: a launcher may still own
-    worker processes, and a caller's process is not ours to end.
-    """
-    if not _finished_single_run:
-        return
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
-            pass
-    os._exit(0)
+    if len(texts) >= _PROGRESS_ROWS:
+        log.info("tokenising %d sentences", len(texts))
+    return [tokenise(t) for t in tqdm(texts, desc="tokenising", unit=" sentences", leave=False,
+                                      disable=len(texts) < _PROGRESS_ROWS, mininterval=1.0)]

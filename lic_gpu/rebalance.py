@@ -152,7 +152,7 @@ def _check_inputs(frame: pd.DataFrame, classes: pd.DataFrame) -> None:
         raise LicGpuError("caps: the classes frame must have the same index as the augmented frame")
 
 
-def _check_emotions(
+def check_cap_emotions(
     emotions: Sequence[str] | None, region: Mapping[str, tuple[float, float]]
 ) -> list[str]:
     if emotions is None:
@@ -224,7 +224,7 @@ def cap_rectangle(
     """
     checked = check_caps("rectangle", region, cap_per_class, emotions_with_classes=classes.columns)
     region, cap_per_class = checked["region"], checked["cap_per_class"]
-    emotions = _check_emotions(emotions, region)
+    emotions = check_cap_emotions(emotions, region)
     _check_inputs(frame, classes)
     # RandomState (not Generator) and rng.choice over index-ordered candidates, class by class,
     # reproduce the notebook's draws exactly for the same seed.

@@ -454,4 +454,6 @@ def write_report(
         _images_section(out_dir, images),
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
-    return atomic_write(out_dir / "report.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    # errors=backslashreplace: an undecodable file name in the config shows as \udcXX instead of failing
+    return atomic_write(out_dir / "report.md",
+                        lambda tmp: tmp.write_text(text, encoding="utf-8", errors="backslashreplace"))

@@ -33,6 +33,8 @@ MODES = ("seed", "diverse")
 
 # Source sentences drawn per numpy call in seed mode.
 _DRAW_BATCH = 4096
+# A class asked for at least this many rows shows a progress bar (updated every 4096 attempts).
+_PROGRESS_ROWS = 50_000
 
 # One encoder for every row's swaps column (``json.dumps(..., ensure_ascii=False)`` builds a new one per call).
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -50,6 +52,26 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise LicGpuError(f"augment.mode must be one of {list(MODES)}; got {mode!r}")
     return mode
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def check_options(k: Any = 10, max_swaps: Any = 2, min_similarity: Any = 0.5, max_per_source: Any = None,
+                  attempts_per_row: Any = 10) -> None:
+    """Validate the ``augment`` options of :class:`LicAugmenter` (also before any work is done)."""
+    if not _positive_int(k):
+        raise LicGpuError(f"augment.k must be a positive integer; got {k!r}")
+    if not _positive_int(max_swaps):
+        raise LicGpuError(f"augment.max_swaps must be a positive integer; got {max_swaps!r}")
+    if (isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float))
+            or not -1.0 <= float(min_similarity) <= 1.0):
+        raise LicGpuError(f"augment.min_similarity must be a number in [-1, 1]; got {min_similarity!r}")
+    if max_per_source is not None and not _positive_int(max_per_source):
+        raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
+    if not _positive_int(attempts_per_row):
+        raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
 
 
 # ---------------------------------------------------------------- results
@@ -220,16 +242,7 @@ class LicAugmenter:
         self.stopwords = stopwords
         self.mode = check_mode(mode)
         self.sampling_strategy = sampling_strategy
-        if not isinstance(k, int) or k < 1:
-            raise LicGpuError(f"augment.k must be a positive integer; got {k!r}")
-        if not isinstance(max_swaps, int) or max_swaps < 1:
-            raise LicGpuError(f"augment.max_swaps must be a positive integer; got {max_swaps!r}")
-        if not -1.0 <= float(min_similarity) <= 1.0:
-            raise LicGpuError(f"augment.min_similarity must be in [-1, 1]; got {min_similarity!r}")
-        if max_per_source is not None and (not isinstance(max_per_source, int) or max_per_source < 1):
-            raise LicGpuError(f"augment.max_per_source must be a positive integer or null; got {max_per_source!r}")
-        if not isinstance(attempts_per_row, int) or attempts_per_row < 1:
-            raise LicGpuError(f"augment.attempts_per_row must be a positive integer; got {attempts_per_row!r}")
+        check_options(k, max_swaps, min_similarity, max_per_source, attempts_per_row)
         if not isinstance(protect, bool):
             raise LicGpuError(f"augment.protect must be true or false; got {protect!r}")
         if max_rank_ratio is not None and (isinstance(max_rank_ratio, bool) or not isinstance(max_rank_ratio, (int, float))
@@ -478,9 +491,13 @@ class LicAugmenter:
         next_free = [0] * n_exist
         budget = missing * self.attempts_per_row
         attempts = 0
+        # positions no attempt has taken yet: at 0 nothing more is possible, whatever the budget
+        left = sum(len(u) for u in usable)
         draws: list[int] = []
-        while len(rows) < missing and attempts < budget:
+        bar = _row_bar(missing, cls)
+        while len(rows) < missing and attempts < budget and left:
             if attempts == len(draws):
+                bar.update(len(rows) - bar.n)
                 # numpy gives the same integers drawn in a batch as one at a time (tested), so the
                 # ~1.4 us per scalar call is paid once per batch.
                 draws.extend(rng.integers(n_exist, size=min(budget - attempts, _DRAW_BATCH)).tolist())
@@ -490,11 +507,13 @@ class LicAugmenter:
                 continue
             pos, word, score = usable[idx][next_free[idx]]
             next_free[idx] += 1
+            left -= 1
             new, cos = replacement_of[word]
             tokens, row_id = samples[idx]
             new_tokens = list(tokens)
             new_tokens[pos] = new
             rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), (Swap(pos, word, new, cos, score),)))
+        bar.close()
         report.attempts = attempts
         if len(rows) < missing:
             used = {(i, pos) for i, u in enumerate(usable) for pos, _, _ in u[: next_free[i]]}
@@ -656,8 +675,8 @@ class LicAugmenter:
                 f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
                 f"acceptable neighbour in the vectors{guard_note}")
             return rows
-        capacity = sum(min(_combinations(p, self.max_swaps), self.max_per_source or math.inf)
-                       for _, _, p in sources)
+        combos = [_combinations(p, self.max_swaps) for _, _, p in sources]
+        capacity = sum(min(c, self.max_per_source or math.inf) for c in combos)
         made_from = Counter()
         open_sources = list(range(len(sources)))
         weights = [_LicWeights([p.lic for p in positions]) for _, _, positions in sources]
@@ -683,7 +702,17 @@ class LicAugmenter:
                     taken += 1
                     rows.append(NewRow(cls, row_id, _rebuild(tokenised, row_id, new_tokens), swaps))
             open_sources = []
-        while len(rows) < missing and attempts < budget and open_sources:
+        # Distinct sentences drawn per source: once every open source has given all its swaps,
+        # nothing more is possible and the loop stops (the draws, and so the rows, are unchanged).
+        # Tracked only when the budget could draw every swap at all (else it cannot happen).
+        track = capacity <= budget
+        drawn: set[tuple[int, str]] = set()
+        n_drawn = [0] * len(sources)
+        spent: set[int] = set()
+        bar = _row_bar(missing, cls)
+        while len(rows) < missing and attempts < budget and len(spent) < len(open_sources):
+            if not attempts & 4095:
+                bar.update(len(rows) - bar.n)
             attempts += 1
             si = open_sources[int(rng.integers(len(open_sources)))]
             tokens, row_id, positions = sources[si]
@@ -692,6 +721,11 @@ class LicAugmenter:
             picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
             new_tokens, swaps = self._variant(tokens, chosen, picks)
             key = dedup_key(" ".join(new_tokens))
+            if track and (si, key) not in drawn:
+                drawn.add((si, key))
+                n_drawn[si] += 1
+                if n_drawn[si] >= combos[si]:
+                    spent.add(si)
             if key in existing:
                 duplicates += 1
                 continue
@@ -700,6 +734,8 @@ class LicAugmenter:
             made_from[si] += 1
             if self.max_per_source and made_from[si] >= self.max_per_source:
                 open_sources.remove(si)
+                spent.discard(si)
+        bar.close()
         report.attempts = attempts
         if len(rows) < missing:
             if capacity < missing:
@@ -707,11 +743,25 @@ class LicAugmenter:
                 report.shortfall_reason = (
                     f"{len(sources)} of {len(samples)} sentences have a swappable word -> at most "
                     f"{int(capacity)} distinct new rows{cap_note}; {missing} requested{guard_note}")
+            elif open_sources and len(spent) == len(open_sources):
+                report.shortfall_reason = (
+                    f"every distinct swap of the {len(sources)} sentences with eligible words was drawn "
+                    f"({duplicates} attempts gave sentences that exist already){guard_note}")
             else:
                 report.shortfall_reason = (
                     f"attempt budget of {budget} used up ({duplicates} attempts gave duplicates); "
                     "raise augment.attempts_per_row or augment.k")
         return rows
+
+
+def _row_bar(missing: int, cls):
+    """A progress bar over one class's new rows, shown (and logged) when the class asks for many."""
+    from tqdm.auto import tqdm
+
+    show = missing >= _PROGRESS_ROWS
+    if show:
+        log.info("class %s: generating up to %d rows", cls, missing)
+    return tqdm(total=missing, desc=f"class {cls}", unit=" rows", leave=False, disable=not show, mininterval=1.0)
 
 
 GUARD_REASONS = ("rating_lean", "lexicon_flip")
@@ -788,6 +838,9 @@ def _seed_shortfall(ranked, used, budget, report: ClassReport) -> str:
     free = sum(1 for i, r in enumerate(ranked) for pos, _, _ in r if (i, pos) not in used)
     if report.sources_with_candidates == 0:
         return "no sentence has a positive-LIC non-stopword token in the vectors' vocabulary"
+    if report.attempts < budget:
+        return (f"every usable positive-LIC position was used after {report.attempts} attempts "
+                f"({free} positions left have no replacement in the vectors)")
     return (f"attempt budget of {budget} used up (the notebook's 10 x missing); "
             f"{free} unused positive-LIC positions left")
 

@@ -6,9 +6,10 @@
 """
 from pathlib import Path
 
+from lic_gpu.entry import quiet_interrupts, run_hydra_app
 from lic_gpu.gc_pause import paused_gc
 
-with paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
+with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.config_check import check_command_line
@@ -23,5 +24,5 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     # an unknown key: one line with a suggestion, before Hydra composes
     check_command_line("augment", conf=Path(__file__).resolve().parents[1] / "conf")
-    main()
+    run_hydra_app(main)  # Hydra's own failures (overrides, the run folder) as one line, exit 2
     exit_after_single_run()  # skips ~0.5 s of interpreter teardown; outputs are already written

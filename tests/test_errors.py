@@ -619,3 +619,433 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
         cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])
     summary = pipeline.run_augment(cfg, tmp_path)
     assert summary["device"] == "cpu" and "do not fit" in summary["device_fallback"]
+
+
+# ================================================================ issue 13: hostile names, inputs,
+# caches and folders. Every case: one line (exit 2 through the script), or the documented fallback;
+# inputs byte-identical; nothing outside the run folder; no partial output set.
+
+def tree(root: Path) -> dict:
+    """Every file under ``root`` with its bytes (to prove nothing else was written or changed)."""
+    return {p: p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+def test_safe_file_name_rule():
+    from lic_gpu.file_names import safe_file_name, safe_file_names
+
+    assert safe_file_name("arousal") == "arousal"
+    assert safe_file_name("Émotion-2.v") == "Émotion-2.v"  # letters of any script are kept
+    for hostile in ("/some/dir/victim", "../../../../escaped", "..", ".", "", "a\\b", "C:x", "a\nb",
+                    "caf\udce9", "x" * 300, "CON", "nul.txt", " lead", "trail."):
+        name = safe_file_name(hostile)
+        assert name and "/" not in name and "\\" not in name and not name.startswith(".")
+        assert not name.endswith(".") and len(name) <= 80 and name.split(".")[0].lower() not in ("con", "nul")
+        name.encode("utf-8")  # always encodable
+    assert safe_file_name("pos/neg") == "pos_neg"
+    # collisions, also case-insensitive ones, are resolved; names already safe keep theirs
+    names = safe_file_names(["pos/neg", "pos_neg", "Arousal", "arousal", "a:b", "a?b"])
+    assert names == {"pos/neg": "pos_neg-2", "pos_neg": "pos_neg", "Arousal": "Arousal", "arousal": "arousal-2",
+                     "a:b": "a_b", "a?b": "a_b-2"}
+    assert len({n.casefold() for n in names.values()}) == len(names)
+
+
+def test_emotion_names_from_the_data_never_become_paths(tmp_path, vectors):
+    """Column names such as an absolute path, '../..' or 'pos/neg' become safe file names; the
+    input named by the hostile column keeps its bytes and nothing is written outside the run folder."""
+    victim = tmp_path / "victim.csv"
+    victim.write_text("precious,data\n1,2\n", encoding="utf-8")
+    hostile = [str(tmp_path / "victim"), "../../../../escaped", "pos/neg", "pos_neg"]
+    data = tmp_path / "in" / "data.csv"
+    data.parent.mkdir()
+    frame = pd.DataFrame({"text": [t for t, _, _ in ROWS]})
+    for name in hostile:
+        frame[name] = [a for _, a, _ in ROWS]
+    data.write_text(frame.to_csv(index=False), encoding="utf-8")
+    config = csv_cfg(data, vectors)
+    config.emotion = hostile
+    before = tree(tmp_path)
+    out = tmp_path / "run" / "out"
+    s = succeeds(config, out, inputs=[data])
+    after = tree(tmp_path)
+    assert {p: b for p, b in after.items() if out not in p.parents} == before  # nothing else changed
+    written = sorted(str(p.relative_to(out)) for p in after if out in p.parents)
+    assert written == sorted([
+        "augmented__._.._.._.._escaped.csv", "augmented_pos_neg-2.csv", "augmented_pos_neg.csv",
+        f"augmented_{str(tmp_path / 'victim').replace('/', '_')}.csv", "balanced.csv",
+        "exports/_._.._.._.._escaped.csv", "exports/pos_neg-2.csv", "exports/pos_neg.csv",
+        f"exports/{str(tmp_path / 'victim').replace('/', '_')}.csv", "summary.json"])
+    assert s["emotions"]["pos/neg"]["files"]["augmented"] == "augmented_pos_neg-2.csv"
+    assert s["emotions"]["pos_neg"]["files"]["export"] == "exports/pos_neg.csv"
+
+
+def test_a_symlink_in_the_run_folder_cannot_lead_a_write_outside(tmp_path, data_csv, vectors):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "exports").symlink_to(elsewhere)
+    with untouched(data_csv):
+        with pytest.raises(LicGpuError, match="outside the run folder"):
+            run_augment(csv_cfg(data_csv, vectors), out)
+    assert list(elsewhere.iterdir()) == []
+    assert [p for p in out.rglob("*") if p.is_file()] == []
+
+
+def test_an_input_that_is_also_an_output_is_refused_before_any_work(tmp_path, data_csv, vectors, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "augmented_arousal.csv"
+    target.write_bytes(data_csv.read_bytes())
+    monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
+    with untouched(target):
+        with pytest.raises(LicGpuError) as info:
+            run_augment(csv_cfg(target, vectors), out)
+    msg = str(info.value)
+    assert "data.path" in msg and "also an output" in msg and "hydra.run.dir" in msg and "\n" not in msg
+    # the same through a symbolic link, and for the vectors
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    with untouched(target), pytest.raises(LicGpuError, match="also an output"):
+        run_augment(csv_cfg(link, vectors), out)
+    export = out / "exports" / "arousal.csv"
+    export.parent.mkdir()
+    export.write_bytes(vectors.read_bytes())
+    with untouched(export), pytest.raises(LicGpuError, match="embeddings.source .* also an output"):
+        run_augment(csv_cfg(data_csv, export), out)
+
+
+def test_a_folder_with_an_earlier_runs_outputs_is_refused(tmp_path, data_csv, vectors):
+    out = tmp_path / "out"
+    succeeds(csv_cfg(data_csv, vectors), out, inputs=[data_csv])
+    first = tree(out)
+    with pytest.raises(LicGpuError, match="already holds another run's outputs .*augmented_arousal.csv"):
+        run_augment(csv_cfg(data_csv, vectors, "emotion=valence"), out)
+    assert tree(out) == first  # nothing mixed in, nothing removed
+
+
+def test_moving_into_place_is_all_or_nothing(tmp_path, data_csv, vectors, monkeypatch):
+    """A folder where summary.json should go (made while the run computes): every file already moved
+    is taken back, one line names the file."""
+    from lic_gpu import outputs
+
+    real = outputs._write_run
+
+    def then_block(*, out_dir, **kwargs):
+        summary = real(out_dir=out_dir, **kwargs)
+        (tmp_path / "out" / "summary.json").mkdir()
+        return summary
+
+    monkeypatch.setattr(outputs, "_write_run", then_block)
+    fails(csv_cfg(data_csv, vectors, "emotion=[arousal,valence]"), tmp_path / "out", "summary.json",
+          "none of this run's files", inputs=[data_csv])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["summary.json"]  # the blocking folder only
+
+
+def test_outputs_and_caches_follow_the_umask(tmp_path, data_csv, vectors):
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "out"
+        succeeds(csv_cfg(data_csv, vectors, f"embeddings.cache_dir={tmp_path / 'cache'}",
+                         f"embeddings.neighbour_cache={tmp_path / 'nc'}"), out, inputs=[data_csv])
+        files = [p for p in [*out.rglob("*"), *(tmp_path / "cache").rglob("*"), *(tmp_path / "nc").rglob("*")]
+                 if p.is_file()]
+        assert len(files) >= 6
+        assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o640}
+        os.umask(0o002)
+        out2 = tmp_path / "out2"
+        succeeds(csv_cfg(data_csv, vectors), out2, inputs=[data_csv])
+        assert {stat.S_IMODE(p.stat().st_mode) for p in out2.rglob("*") if p.is_file()} == {0o664}
+    finally:
+        os.umask(old)
+
+
+def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
+    from lic_gpu.export import write_text
+
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))[1])
+    write_text("hello", tmp_path / "f.txt")
+    assert calls[:2] == ["fsync", "replace"] and (tmp_path / "f.txt").read_text() == "hello"
+
+
+# ---------------------------------------------------------------- issue 13: config and inputs, one line
+
+@pytest.mark.parametrize("override, patterns", [
+    ("emotion=null", ["emotion must be", "None"]),
+    ("emotion=[]", ["emotion must be"]),
+    ("emotion=true", ["emotion must be"]),
+    ("seed=-1", ["seed must be", "-1"]),
+    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'"]),
+    ("augment.min_similarity=null", ["augment.min_similarity", "None"]),
+    ("augment.min_similarity=2", ["augment.min_similarity", "2"]),
+    ("augment.k=0", ["augment.k", "0"]),
+    ("augment.sampling_strategy=abc", ["sampling_strategy", "'abc'"]),
+    ("device=cuda:abc", ["device", "'cuda:abc'"]),
+    ("device=cuda:-1", ["device", "'cuda:-1'"]),
+    ("report.top_words=-1", ["report.top_words", "-1"]),
+    ("report.swap_samples=-3", ["report.swap_samples", "-3"]),
+    ("report.max_panels=0", ["report.max_panels", "0"]),
+    ("data.encoding=klingon", ["data.encoding", "'klingon'"]),
+    ("data.path=${oc.env:LIC_GPU_SURELY_UNSET}", ["data.path", "LIC_GPU_SURELY_UNSET"]),
+    ("+data.bogus=1", ["data (data=csv) has no option 'bogus'"]),
+    ("caps=rectangle caps.cap_per_class=-5 emotion=[arousal,valence]", ["caps.cap_per_class", "-5"]),
+    ("augment.guard.corpus.margin=-1", ["augment.guard.corpus.margin", "-1"]),
+    ("lic.method=magic", ["lic.method", "'magic'"]),
+])
+def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
+    monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
+    monkeypatch.setattr("lic_gpu.pipeline.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
+    fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
+
+
+@pytest.mark.parametrize("override, patterns", [
+    ("+data.rename.valence=arousal", ["data.rename", "'arousal'"]),
+    ("+data.rename.nope=x", ["data.rename", "'nope'", "columns present"]),
+])
+def test_rename_mistakes_are_one_line_before_the_vectors(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
+    monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
+    fails(csv_cfg(data_csv, vectors, override), tmp_path / "out", *patterns, inputs=[data_csv])
+
+
+def test_malformed_cuda_device_with_cuda_present(monkeypatch):
+    from lic_gpu.device import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    for bad in ("cuda:abc", "cuda:-1", "cuda:", "cpu:x", "gpu"):
+        with pytest.raises(LicGpuError, match="device must be"):
+            resolve_device(bad)
+    with pytest.raises(LicGpuError, match="only 1 CUDA device"):
+        resolve_device("cuda:3")
+
+
+def test_emotion_given_as_a_number_names_the_column(tmp_path, vectors):
+    data = tmp_path / "in" / "num.csv"
+    data.parent.mkdir()
+    data.write_text(csv_text(header=("id", "text", "5", "valence")), encoding="utf-8")
+    s = succeeds(csv_cfg(data, vectors, "emotion=5"), tmp_path / "ok", inputs=[data])
+    assert s["emotion"] == "5" and (tmp_path / "ok" / "augmented_5.csv").exists()
+
+
+def test_huge_rating_is_refused_when_read(tmp_path, data_csv, vectors):
+    rows = list(ROWS)
+    rows[4] = ("I made soup for the night", "1e20", 4)
+    data_csv.write_text(csv_text(rows), encoding="utf-8")
+    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "'1e20'", "row 5", "too large",
+          inputs=[data_csv])
+
+
+def test_text_column_that_is_a_rating_column(tmp_path, data_csv, vectors):
+    fails(csv_cfg(data_csv, vectors, "emotion=valence", text_column="arousal"), tmp_path / "out",
+          "'arousal'", "only numbers", "data.text_column", inputs=[data_csv])
+    fails(csv_cfg(data_csv, vectors, "data.rating_columns=[text,valence]", "emotion=valence"), tmp_path / "out2",
+          "'text'", "both the text column", inputs=[data_csv])
+
+
+def test_duplicate_header_names(tmp_path, data_csv, vectors):
+    data_csv.write_text(csv_text(header=("id", "text", "arousal", "arousal")), encoding="utf-8")
+    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "data.csv", "'arousal' 2 times", inputs=[data_csv])
+    data_csv.write_text(csv_text(header=("id", "text", "arousal", " arousal ")), encoding="utf-8")
+    fails(csv_cfg(data_csv, vectors), tmp_path / "out2", "'arousal' 2 times", inputs=[data_csv])
+
+
+@pytest.mark.parametrize("encoding, advice", [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"),
+                                              ("utf-16-be", "utf-16-be"), ("utf-32", "utf-32")])
+def test_utf16_file_gets_the_right_advice_which_then_works(tmp_path, data_csv, vectors, encoding, advice):
+    rows = [(t.replace("kitchen", "caf\u00e9"), a, v) for t, a, v in ROWS]
+    data_csv.write_bytes(csv_text(rows).encode(encoding))
+    for given in ("utf-8", "latin1"):
+        msg = fails(csv_cfg(data_csv, vectors, f"data.encoding={given}"), tmp_path / f"out-{given}",
+                    f"data.encoding={advice}", inputs=[data_csv])
+        assert "latin1" not in msg.split("data.encoding=")[-1]
+    succeeds(csv_cfg(data_csv, vectors, f"data.encoding={advice}"), tmp_path / "ok", inputs=[data_csv])
+    assert "We drank coffee in the caf\u00e9" in set(read_out(tmp_path / "ok")["text"])
+
+
+def test_an_output_fed_back_in_keeps_its_provenance_apart(tmp_path, data_csv, vectors):
+    succeeds(csv_cfg(data_csv, vectors), tmp_path / "first", inputs=[data_csv])
+    again = tmp_path / "first" / "augmented_arousal.csv"
+    s = succeeds(csv_cfg(again, vectors), tmp_path / "second", inputs=[again])
+    assert s["data"]["rating_columns"] == ["arousal", "valence"]
+    out = read_out(tmp_path / "second")
+    assert {"previous_row_id", "previous_source_row", "previous_is_augmented"} <= set(out.columns)
+    assert out["row_id"].tolist() == [str(i) for i in range(len(out))]
+
+
+def test_file_name_that_is_not_utf8(tmp_path, data_csv, vectors):
+    """A file name with bytes that are not UTF-8 (reaching Python as surrogates) runs to the end:
+    summary.json and report.md show it escaped."""
+    odd = Path(os.fsdecode(bytes(tmp_path / "in") + b"/caf\xe9.csv"))
+    odd.write_bytes(data_csv.read_bytes())
+    config = csv_cfg(data_csv, vectors, "report.enabled=true")
+    config.data.path = str(odd)
+    s = succeeds(config, tmp_path / "ok", inputs=[odd])
+    assert s["rows"]["generated"] > 0
+    on_disk = json.loads((tmp_path / "ok" / "summary.json").read_text(encoding="utf-8"))
+    assert on_disk["data"]["files"] == [str(odd)]
+    assert "caf" in (tmp_path / "ok" / "report.md").read_text(encoding="utf-8")
+
+
+def test_seed_mode_stops_when_no_position_is_left(tmp_path, data_csv, vectors):
+    """sampling_strategy asks 10^8 rows: the loop ends when every usable position is taken, not after
+    10^9 attempts, and says so."""
+    s = succeeds(csv_cfg(data_csv, vectors, "augment=seed", "augment.k=5",
+                         "augment.sampling_strategy={1:100000000}"), tmp_path / "ok", inputs=[data_csv])
+    one = s["classes"]["1"]
+    assert one["requested"] == 100000000 - 2 and 0 < one["generated"] < 20
+    assert one["attempts"] < 10_000
+    assert "every usable positive-LIC position was used" in one["shortfall_reason"]
+
+
+def test_diverse_mode_stops_when_every_swap_was_drawn():
+    """Two sentences whose only swaps give each other: once both are drawn nothing more is possible."""
+    from lic_gpu.lic import compute_lic
+
+    store = EmbeddingStore.from_array(
+        ["calm", "quiet", "tea", "panic", "fear", "x", "y"],
+        np.array([[1, 0.1, 0, 0], [1, -0.1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0.05, 0, 0, 1], [0, 1, 0, 0],
+                  [0, 1, 0.1, 0]], dtype=float))
+    word_dict = {1: [(["calm", "tea"], 0), (["quiet", "tea"], 1)],
+                 4: [(["calm", "x"], 2), (["x", "y"], 3), (["y"], 4), (["x"], 5)],
+                 7: [(["quiet", "panic"], 6), (["panic", "fear"], 7), (["fear"], 8), (["y"], 9)]}
+    lic = compute_lic(word_dict)
+    # calm and quiet are each other's only neighbour: both swaps give a sentence that exists
+    aug = LicAugmenter(store, frozenset({"tea"}), k=1, max_swaps=1, min_similarity=0.5, attempts_per_row=10**7,
+                       sampling_strategy={1: 3})
+    result = aug.fit_resample(word_dict, lic)
+    report = result.classes[1]
+    assert report.generated == 0 and report.attempts < 100
+    assert "every distinct swap" in report.shortfall_reason
+
+
+def test_report_figures_are_bounded(tmp_path, vectors):
+    wide = tmp_path / "in" / "wide.csv"
+    wide.parent.mkdir()
+    frame = pd.DataFrame({"text": [t for t, _, _ in ROWS], "arousal": [a for _, a, _ in ROWS]})
+    rng = np.random.default_rng(0)
+    frame = pd.concat([frame, pd.DataFrame({f"r{i}": rng.integers(1, 8, len(ROWS)) for i in range(40)})], axis=1)
+    wide.write_text(frame.to_csv(index=False), encoding="utf-8")
+    s = succeeds(csv_cfg(wide, vectors, "report.enabled=true", "report.max_panels=5"), tmp_path / "ok",
+                 inputs=[wide])
+    assert s["report"]["distribution_columns"] == ["arousal", "r0", "r1", "r2", "r3"]
+    assert s["report"]["distribution_columns_left_out"] == 36
+
+
+def test_large_inputs_show_progress(caplog):
+    from lic_gpu import pipeline
+    from lic_gpu.text import words_tokenise
+
+    with caplog.at_level("INFO", logger="lic_gpu.pipeline"):
+        out = pipeline.tokenise_all(["a b"] * pipeline._PROGRESS_ROWS, words_tokenise)
+    assert len(out) == pipeline._PROGRESS_ROWS and f"tokenising {pipeline._PROGRESS_ROWS} sentences" in caplog.text
+
+
+# ---------------------------------------------------------------- issue 13: through the script
+
+def _scripts(cases, cwd, parallel=4):
+    """Run scripts/augment.py once per argument list, a few at a time; the CompletedProcess of each."""
+    results, running = [None] * len(cases), []
+    for i, args in enumerate(cases):
+        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), *args], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+        running.append((i, proc))
+        if len(running) >= parallel or i == len(cases) - 1:
+            for j, p in running:
+                out, err = p.communicate(timeout=300)
+                results[j] = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+            running = []
+    return results
+
+
+def _refuses_writes(folder: Path) -> bool:
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=folder))
+        return False
+    except OSError:
+        return True
+
+
+@pytest.mark.slow
+def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vectors):
+    """Mistakes Hydra meets before the job (overrides, interpolations, the run folder, an input in the
+    way) end in one error line and exit 2, before Hydra writes anything into the run folder."""
+    data_csv.write_text(csv_text(), encoding="utf-8")
+    base = ["device=cpu", "report.enabled=false"]
+    csv = ["data=csv", f"data.path={data_csv}", "embeddings=file", f"embeddings.source={vectors}", "augment.k=5"]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    earlier = tmp_path / "earlier"  # what an earlier run left
+    for name, text in (("augmented_arousal.csv", "id,text\n"), ("summary.json", "{}"), (".hydra/config.yaml", "seed: 7\n"),
+                       ("augment.log", "earlier\n")):
+        (earlier / name).parent.mkdir(parents=True, exist_ok=True)
+        (earlier / name).write_text(text)
+    earlier_files = tree(earlier)
+    run_in = tmp_path / "run_in"
+    run_in.mkdir()
+    in_the_way = run_in / "augmented_arousal.csv"
+    in_the_way.write_bytes(data_csv.read_bytes())
+    blocked = Path("/sys/kernel")
+    cases = [
+        (["seed=abc"], "seed"),
+        (["emotion=null"], "emotion must be"),
+        (["hydra.run.dir=${oc.env:LIC_GPU_SURELY_UNSET}"], "LIC_GPU_SURELY_UNSET"),
+        (["data=csv", "data.path=${oc.env:LIC_GPU_SURELY_UNSET}"], "data.path"),
+        ([f"hydra.run.dir={a_file}"], "output folder is not writable"),
+        ([f"hydra.run.dir={earlier}", *csv], "already holds another run's outputs"),
+        ([f"hydra.run.dir={run_in}", "data=csv", f"data.path={in_the_way}", "embeddings=file",
+          f"embeddings.source={vectors}"], "also an output"),
+    ]
+    if blocked.is_dir() and _refuses_writes(blocked):  # even root cannot write there
+        cases += [([f"hydra.run.dir={blocked}"], "output folder is not writable"),
+                  ([f"hydra.run.dir={blocked / 'lic_gpu_run'}"], "output folder is not writable")]
+    fresh = [tmp_path / f"fresh{i}" for i in range(len(cases))]
+    runs = _scripts([[f"hydra.run.dir={d}", *base, *args] for d, (args, _) in zip(fresh, cases)], cwd=tmp_path)
+    for (args, pattern), res in zip(cases, runs):
+        errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert res.returncode == 2, (args, res.stderr)
+        assert "Traceback" not in res.stderr and "Warning" not in res.stderr, (args, res.stderr)
+        assert len(errors) == 1 and pattern in errors[0], (args, res.stderr)
+    assert not any(d.exists() for d in fresh)  # refused before Hydra made a folder (or its log)
+    assert tree(earlier) == earlier_files  # the earlier run's outputs and .hydra/ untouched
+    assert in_the_way.read_bytes() == data_csv.read_bytes() and sorted(run_in.iterdir()) == [in_the_way]
+
+
+@pytest.mark.slow
+def test_script_runs_started_together_get_their_own_folders(tmp_path):
+    """The default run folder: two runs started in the same second never share it."""
+    runs = _scripts([["device=cpu", "report.enabled=false", "seed=1"],
+                     ["device=cpu", "report.enabled=false", "seed=2"]], cwd=tmp_path, parallel=2)
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    import re
+
+    folders = sorted(p.parent for p in (tmp_path / "outputs").rglob("summary.json"))
+    assert len(folders) == 2 and folders[0] != folders[1]
+    # <time>-<process id>-<4 hex digits>: distinct even when the two started in the same second
+    assert all(re.fullmatch(r"\d\d-\d\d-\d\d-\d+-[0-9a-f]{4}", f.name) for f in folders), folders
+    seeds = set()
+    for folder in folders:
+        summary = json.loads((folder / "summary.json").read_text())
+        seeds.add(summary["seed"])
+        written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+        assert written == {*summary["outputs"], "summary.json", "augment.log", ".hydra/config.yaml",
+                           ".hydra/hydra.yaml", ".hydra/overrides.yaml"}
+    assert seeds == {1, 2}
+
+
+@pytest.mark.slow
+def test_script_ctrl_c_while_starting_is_one_line_exit_130(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={tmp_path / 'run'}"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)  # importing torch, pandas and Hydra
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted")
+    assert not list(tmp_path.rglob("*.csv"))

@@ -131,7 +131,7 @@ def test_app_runs_on_the_demo_category_column(tmp_path):
 
 def test_caps_say_they_are_for_ordinal_ratings(tmp_path):
     with pytest.raises(LicGpuError, match="'category', whose labels are categorical; caps keep a"):
-        run_augment(cfg("emotion=category", "caps=rectangle", "+caps.region.category=[1,3]"), tmp_path)
+        run_augment(cfg("emotion=[category,arousal,valence]", "caps=rectangle", "+caps.region.category=[1,3]"), tmp_path)
     with pytest.raises(LicGpuError, match="not a number: 'neutral'.*data.label_kind=categorical"):
         run_augment(cfg("emotion=category", "data.label_kind=ordinal"), tmp_path / "b")
 
