@@ -56,7 +56,8 @@ TIME_WORDS = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
 fridays saturdays sundays january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec today tonight tomorrow
-yesterday am pm a.m. p.m.
+yesterday am pm a.m. p.m. second seconds minute minutes hour hours day days week weeks weekend weekends
+month months year years decade decades century centuries fortnight fortnights
 """.split())
 
 QUANTIFIERS = frozenset("""
@@ -428,9 +429,10 @@ def load_tagger(kind: str = "auto", model: str = "auto"):
 class TagCache:
     """Tags of sentences seen before, in one SQLite file (keyed by tagger name and the tokens).
 
-    Tagging is the slowest step of a cold run (~5k sentences/s... on 2 cores far fewer); a re-run
-    on the same corpus reads the tags back. A damaged or unwritable file is set aside with a
-    warning and the run goes on without it.
+    Tagging is the slowest step of a cold run; a re-run on the same corpus reads the tags back.
+    SQLite writes each batch as one transaction, so a crash leaves the file as it was. A file that
+    is not a database (damaged, truncated) is removed and made anew, with a warning; one that
+    cannot be opened or written (permissions, a full disk) is skipped with a warning.
     """
 
     def __init__(self, path: str | Path | None):
@@ -439,16 +441,34 @@ class TagCache:
         if self.path is not None:
             self._open()
 
-    def _open(self) -> None:
+    def _open(self, healing: bool = False) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10)
             db.execute("CREATE TABLE IF NOT EXISTS tags (tagger TEXT, key BLOB, tags TEXT, PRIMARY KEY (tagger, key))")
             db.commit()
             self._db = db
+        except sqlite3.DatabaseError as err:
+            self._damaged(err, healing)
         except (sqlite3.Error, OSError) as err:
             log.warning("tag cache %s is not usable (%s); tagging without it", self.path, err)
             self._db = None
+
+    def _damaged(self, err: Exception, healing: bool) -> None:
+        """A file that is not a database: remove it and start a new one (once)."""
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+        if isinstance(err, sqlite3.OperationalError) or healing:  # locked, read-only, disk full: leave it
+            log.warning("tag cache %s is not usable (%s); tagging without it", self.path, err)
+            return
+        log.warning("tag cache %s is damaged (%s); starting a new one", self.path, err)
+        for extra in ("", "-journal", "-wal", "-shm"):
+            try:
+                Path(f"{self.path}{extra}").unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._open(healing=True)
 
     @staticmethod
     def key(tokens: Sequence[str]) -> bytes:
@@ -463,10 +483,10 @@ class TagCache:
                 chunk = keys[i:i + 900]
                 q = f"SELECT key, tags FROM tags WHERE tagger = ? AND key IN ({','.join('?' * len(chunk))})"
                 for key, tags in self._db.execute(q, (tagger, *chunk)):
-                    out[bytes(key)] = tuple(tags.split(" ")) if tags else ()
-        except sqlite3.Error as err:
-            log.warning("tag cache %s is unreadable (%s); tagging without it", self.path, err)
-            self._db = None
+                    if isinstance(key, bytes) and isinstance(tags, str):
+                        out[key] = tuple(tags.split(" ")) if tags else ()
+        except sqlite3.DatabaseError as err:
+            self._damaged(err, False)
             return {}
         return out
 
@@ -492,6 +512,9 @@ class CachedTagger:
     def tag(self, sentences: Sequence[Sequence[str]]) -> list:
         keys = [TagCache.key(s) for s in sentences]
         known = self.cache.get(self.name, list(dict.fromkeys(keys))) if self.cache else {}
+        for k, s in zip(keys, sentences):
+            if k in known and len(known[k]) != len(s):
+                del known[k]  # a cached answer that does not fit its sentence is never used
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
             first = {}

@@ -591,8 +591,8 @@ class LicAugmenter:
         One filter for every way of choosing positions: with ``lic``, only positive-LIC tokens
         (diverse mode); without, any token (the evaluation's random-position ablation). A token is
         skipped when it is a stopword, protected, part of a hyphenated compound, or (with a grammar)
-        not of a swappable part of speech in its sentence, or a noun modifying the next noun
-        (``country music``); a replacement already in the sentence is left out for it (``tags``: its Penn tags, or ``None``); reasons go to ``skipped``.
+        not of a swappable part of speech in its sentence, or a noun next to another noun
+        (``country music``, ``smoke alarm``); a replacement already in the sentence is left out for it (``tags``: its Penn tags, or ``None``); reasons go to ``skipped``.
         ``cache`` keeps each (word, form) pair's replacements across sentences of the class.
         """
         out = []
@@ -619,9 +619,11 @@ class LicAugmenter:
                     if skipped is not None:
                         skipped["part_of_speech"] += 1
                     continue
-                if tags is not None and tags[pos].startswith("NN") and pos + 1 < len(tokens) \
-                        and tags[pos + 1].startswith("NN"):
-                    # a noun modifying the next one (country music, video screen): a fixed term
+                if tags is not None and tags[pos].startswith("NN") and (
+                        (pos + 1 < len(tokens) and tags[pos + 1].startswith("NN"))
+                        or (pos > 0 and tags[pos - 1].startswith("NN"))):
+                    # a noun next to another (country music, smoke alarm): a fixed term, whose parts
+                    # have no substitutes of their own
                     if skipped is not None:
                         skipped["compound"] += 1
                     continue

@@ -119,7 +119,19 @@ def test_tag_cache_round_trip_and_damaged_file(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         g = Grammar(FixedTagger({"ran": "VBD"}), cache=TagCache(bad))
         assert g.tag_rows({0: ("We", "ran")})[0] == ("NN", "VBD")
-    assert "tag cache" in caplog.text
+    assert "tag cache" in caplog.text and "damaged" in caplog.text
+    caplog.clear()
+    healed = Grammar(FixedTagger({}), cache=TagCache(bad))  # made anew: the answer was kept
+    with caplog.at_level("WARNING"):
+        assert healed.tag_rows({0: ("We", "ran")})[0] == ("NN", "VBD") and healed.tagger.tagged_now == 0
+    assert not caplog.text
+    # an answer that does not fit its sentence (wrong number of tags) is tagged again
+    import sqlite3
+
+    with sqlite3.connect(bad) as db:
+        db.execute("UPDATE tags SET tags = 'NN'")
+    again = Grammar(FixedTagger({"ran": "VBD"}), cache=TagCache(bad))
+    assert again.tag_rows({0: ("We", "ran")})[0] == ("NN", "VBD") and again.tagger.tagged_now == 1
 
 
 # ---------------------------------------------------------------- the promises, on EmoBank output
