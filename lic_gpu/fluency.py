@@ -77,6 +77,25 @@ mummy mommy lady madam mistress girlfriend bride widow actress waitress hostess 
 empress duchess countess fiancee lass gal female stepmother stepdaughter
 """.split())
 
+# The commonest English antonym pairs of adjectives and nouns (by lemma): word vectors put them
+# next to each other (low -> high), and a swap to the opposite changes what the row means. The
+# lexicon and rating-lean guards catch the emotional ones; these are mostly neutral.
+ANTONYM_PAIRS = tuple(tuple(p.split("/")) for p in """
+high/low big/small large/small long/short tall/short wide/narrow thick/thin heavy/light fast/slow
+quick/slow early/late old/new old/young hot/cold warm/cool warm/cold hard/soft hard/easy difficult/easy
+strong/weak rich/poor full/empty open/closed first/last best/worst good/bad better/worse happy/sad
+light/dark bright/dark clean/dirty wet/dry loud/quiet noisy/quiet safe/dangerous cheap/expensive
+right/wrong right/left true/false real/fake same/different present/absent public/private
+positive/negative major/minor inner/outer upper/lower top/bottom front/back north/south east/west
+northern/southern eastern/western up/down in/out nice/nasty kind/cruel polite/rude friendly/hostile
+calm/excited calm/angry brave/afraid alive/dead living/dead win/loss victory/defeat success/failure
+friend/enemy love/hate joy/sorrow peace/war war/peace beginning/end start/end morning/evening day/night
+summer/winter spring/autumn birth/death male/female man/woman boy/girl husband/wife son/daughter
+increase/decrease rise/fall profit/loss gain/loss maximum/minimum more/less most/least many/few
+wise/foolish smart/stupid clever/stupid nice/mean deep/shallow near/far close/far sharp/dull
+""".split())
+ANTONYMS = frozenset(ANTONYM_PAIRS) | frozenset((b, a) for a, b in ANTONYM_PAIRS)
+
 _URL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*$", re.UNICODE)
@@ -195,6 +214,12 @@ class Inflector:
         if names & FEMALE_NOUNS:
             return "female"
         return None
+
+    def opposite(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` are (forms of) an antonym pair of :data:`ANTONYM_PAIRS`."""
+        la = {a.lower(), *(x for v in self._lm.getAllLemmas(a.lower()).values() for x in v)}
+        lb = {b.lower(), *(x for v in self._lm.getAllLemmas(b.lower()).values() for x in v)}
+        return any((x, y) in ANTONYMS for x in la for y in lb)
 
     def as_form(self, word: str, penn: str) -> str | None:
         """``word`` (lowercase) in the form Penn tag ``penn`` asks for, or ``None``.

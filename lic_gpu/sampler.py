@@ -527,7 +527,8 @@ class LicAugmenter:
 
         Every (word, neighbour) pair is checked once and its outcome counted in ``refusals``:
         similarity, junk (not a plain word, the same word inflected, a stopword), protected tokens,
-        the rare-word floor, the thesaurus (``not_in_thesaurus``), a change of gender (``gender``),
+        the rare-word floor, the thesaurus (``not_in_thesaurus``), a change of gender (``gender``), an
+        antonym (``antonym``),
         the grammar (no form of the neighbour fits ``slot``: ``wrong_form``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
         """
         vid = self.store.resolve(core) if core else None
@@ -554,6 +555,8 @@ class LicAugmenter:
             if reason is None and self.grammar is not None and \
                     self.grammar.inflector.gender(core) != self.grammar.inflector.gender(new):
                 reason = "gender"  # daughter -> brother would leave a "she" behind
+            if reason is None and self.grammar is not None and self.grammar.inflector.opposite(core, new):
+                reason = "antonym"  # lower -> higher earnings: the opposite meaning
             if reason is None and self.reciprocal:
                 back = self._reverse.get(index.get(new, -1))
                 if back is None:  # not prefetched (a caller outside fit_resample): search it now

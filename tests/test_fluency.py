@@ -54,6 +54,13 @@ def test_forms(inflector, word, tag, expected):
     assert inflector.as_form(word, tag) == expected
 
 
+def test_antonyms_and_gender(inflector):
+    assert inflector.opposite("lower", "higher") and inflector.opposite("low", "high")
+    assert inflector.opposite("Summer", "winter") and not inflector.opposite("low", "small")
+    assert inflector.gender("daughters") == "female" and inflector.gender("brother") == "male"
+    assert inflector.gender("child") is None
+
+
 def test_indefinite_article():
     assert indefinite_article("apple") == "an" and indefinite_article("pear") == "a"
     assert indefinite_article("hour") == "an" and indefinite_article("university") == "a"
