@@ -18,7 +18,7 @@ from lic_gpu.data import load_demo
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import run_augment
 
-from conftest import ROOT
+from helpers import ROOT
 
 IDS = ["sub", "episode", "segment"]
 

@@ -13,7 +13,7 @@ from hydra import compose, initialize_config_dir
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import run_augment
 
-from conftest import ROOT
+from helpers import ROOT
 
 CONF = str(ROOT / "conf")
 

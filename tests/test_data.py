@@ -10,7 +10,7 @@ from lic_gpu.data import (build_word_dict, class_labels, load_csv, load_demo, lo
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import whitespace_tokenise
 
-from conftest import EMOBANK, needs_shared
+from helpers import EMOBANK, needs_shared
 
 
 def write(path, text, encoding="utf-8"):

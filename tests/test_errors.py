@@ -26,7 +26,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import main_guarded, run_augment
 from lic_gpu.sampler import LicAugmenter
 
-from conftest import ROOT
+from helpers import ROOT
 
 CONF = str(ROOT / "conf")
 
@@ -613,7 +613,7 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
                         lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
     from hydra import compose, initialize_config_dir
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])

@@ -33,9 +33,9 @@ from lic_gpu.evaluate import (
 )
 from lic_gpu.text import load_stopwords, words_tokenise
 
-from conftest import family_store
+from helpers import ROOT, family_store
 
-ROOT = Path(__file__).resolve().parents[1]
+
 STOP = load_stopwords("packaged")[0]
 FAMILIES = {
     1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],

@@ -12,7 +12,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import (Grammar, Inflector, LexiconTagger, TagCache, Thesaurus, indefinite_article,
                              load_thesaurus, protected_reason)
 
-from conftest import EMOBANK, needs_shared
+from helpers import EMOBANK, needs_shared
 
 
 @pytest.mark.parametrize("token, reason", [

@@ -12,7 +12,7 @@ from lic_gpu.data import load_csv, read_table, table_format
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import run_augment
 
-from conftest import EMOBANK, ROOT
+from helpers import EMOBANK, ROOT
 from test_errors import ROWS, TOY_FILTERS, write_vectors
 
 FRAME = pd.DataFrame([(f"r{i}", *r) for i, r in enumerate(ROWS)], columns=["id", "text", "arousal", "valence"])

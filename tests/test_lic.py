@@ -16,7 +16,7 @@ from lic_gpu.data import build_word_dict, class_labels
 from lic_gpu.lic import count_matrix, log_odds_from_counts
 from lic_gpu.text import whitespace_tokenise
 
-from conftest import needs_shared
+from helpers import needs_shared
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, CUDA])]

@@ -14,7 +14,7 @@ from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.pipeline import run_augment
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def write_text_vectors(path, seed=0, n=400, dim=12, letters=False):

@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 # conda names that differ from PyPI names
 CONDA_TO_PYPI = {"pytorch": "torch"}

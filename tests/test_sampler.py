@@ -14,7 +14,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy, match_case
 from lic_gpu.text import load_stopwords, whitespace_tokenise, words_tokenise
 
-from conftest import family_store, needs_shared
+from helpers import family_store, needs_shared
 
 STOP = load_stopwords("packaged")[0]
 
