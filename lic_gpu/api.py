@@ -115,7 +115,7 @@ def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_col
 
 
 def _caps(done, settings) -> pd.DataFrame:
-    from lic_gpu.rebalance import apply_caps
+    from lic_gpu.caps import apply_caps
 
     caps = settings.caps
     if caps.get("kind", "none") == "none":

@@ -231,7 +231,7 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     from lic_gpu.embeddings import PACKAGED_GLOVE, check_dtype, check_format, check_limit
     from lic_gpu.guard import build_guards
     from lic_gpu.lic import LIC_DTYPES, check_lic_method
-    from lic_gpu.rebalance import check_cap_emotions, check_caps
+    from lic_gpu.caps import check_cap_emotions, check_caps
     from lic_gpu.sampler import check_mode
     from lic_gpu.sampler import check_options as check_augment_options
     from lic_gpu.fluency import check_fluency_options

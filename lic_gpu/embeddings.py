@@ -31,7 +31,8 @@ from tqdm.auto import tqdm
 
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
-from lic_gpu.export import atomic_path
+from lic_gpu.threads import one_cpu_thread
+from lic_gpu.atomic_files import atomic_write_stream
 from lic_gpu.vector_names import resolve_source
 
 log = logging.getLogger(__name__)
@@ -514,12 +515,12 @@ class EmbeddingStore:
             c1 = c0 + width
             scores = buffer[: n_q * width].view(n_q, width)
             # The two passes over the whole score block run on all threads (unless tiny) ...
-            with _one_cpu_thread(device, enabled=n_q * width * self.dim < _PARALLEL_MIN_WORK):
+            with one_cpu_thread(device, enabled=n_q * width * self.dim < _PARALLEL_MIN_WORK):
                 torch.mm(query_vecs, vectors[c0:c1].T, out=scores)
                 scores, block_max = _block_maxima(scores)
             # ... the bookkeeping on small tensors on one: on a busy CPU every multi-threaded
             # op waits for a descheduled OpenMP thread (measured ~16 ms per op on 2 shared cores).
-            with _one_cpu_thread(device):
+            with one_cpu_thread(device):
                 rows, cols, vals = _candidates(scores, block_max, threshold - margin)
                 cols += c0
                 own = cols == queries[rows]
@@ -538,7 +539,7 @@ class EmbeddingStore:
             advance(n_q * width)
             c0 = c1
         del buffer, scores
-        with _one_cpu_thread(device):
+        with one_cpu_thread(device):
             exact = _exact_scores(query_vecs, vectors, pool_ids)
             top_scores, top_ids = _rank(exact, pool_ids, k, n)
             if bool(zero_query.any()):
@@ -629,20 +630,6 @@ def _seed_threshold(
     seed = query_vecs @ vectors[sample].T
     seed.masked_fill_(sample[None, :] == queries[:, None], float("-inf"))
     return torch.maximum(floor, seed.topk(k, dim=1).values[:, -1].float()), len(sample)
-
-
-@contextmanager
-def _one_cpu_thread(device: torch.device, enabled: bool = True) -> Iterator[None]:
-    """Run small CPU ops single-threaded (no-op on CUDA); restores the caller's thread count."""
-    threads = torch.get_num_threads()
-    if not enabled or device.type != "cpu" or threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _block_maxima(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -1066,16 +1053,11 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False))
-        _atomic_write(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
+        atomic_write_stream(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False))
+        atomic_write_stream(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
         zero_rows = int((~np.asarray(matrix).any(axis=1)).sum())
         meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "zero_rows": zero_rows,
                 "version": _CACHE_VERSION}
-        _atomic_write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
+        atomic_write_stream(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
     except (OSError, LicGpuError) as err:
         log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))
-
-
-def _atomic_write(target: Path, write: Callable) -> None:
-    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-        write(fh)

@@ -859,13 +859,9 @@ def results_table(summary: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFr
 
 def plot_metrics(summary: pd.DataFrame, path: Path, metrics: Sequence[str] = METRICS) -> Path:
     """One panel per (emotion, classifier) x metric: methods with their mean and 95 % CI; dashed line = none."""
-    import matplotlib
+    from lic_gpu.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from lic_gpu.export import atomic_path
-
+    plt = pyplot()
     panels = summary[["emotion", "classifier"]].drop_duplicates().itertuples(index=False)
     panels = list(panels)
     methods = [m for m in METHODS if m in set(summary["method"])]
@@ -891,12 +887,7 @@ def plot_metrics(summary: pd.DataFrame, path: Path, metrics: Sequence[str] = MET
             ax.grid(axis="x", alpha=0.3)
     fig.suptitle("Held-out originals: mean over seeds with 95 % t-interval (dashed: no augmentation)", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.985))
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    return Path(path)
+    return save_figure(fig, Path(path), dpi=120)
 
 
 def _fmt(mean: float, low: float, high: float, digits: int = 3) -> str:
@@ -1120,7 +1111,7 @@ def _verdict_lines(comparisons: pd.DataFrame) -> list[str]:
 
 def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, meta: dict) -> dict:
     """Write ``metrics.json``, ``metrics.csv``, ``metrics.png`` and ``evaluation.md`` into ``out_dir``."""
-    from lic_gpu.export import write_csv, write_json, write_text
+    from lic_gpu.atomic_files import write_csv, write_json, write_text
 
     out_dir = Path(out_dir)
     summary = summarise(result.records)
@@ -1192,6 +1183,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     from lic_gpu.pipeline import load_corpus
     from lic_gpu.fluency import build_grammar, load_thesaurus
     from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
+    from lic_gpu.threads import set_torch_threads
     from omegaconf import OmegaConf
 
     t_start = time.perf_counter()
@@ -1202,9 +1194,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
 
         out_dir = HydraConfig.get().runtime.output_dir
     settings = settings_from_config(cfg)
-    threads = cfg.get("threads")
-    if threads:
-        torch.set_num_threads(int(threads))
+    set_torch_threads(cfg.get("threads"))
     choice = resolve_device(cfg.device)
     data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
     # one tokenisation for every method: the words tokenizer (auto would give seed mode its own)

@@ -20,13 +20,13 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lic_gpu import report
+from lic_gpu import figures, report
 from lic_gpu.errors import LicGpuError
 from lic_gpu.pipeline import emotion_frame, emotion_rows
-from lic_gpu.export import fsync_folder, write_json
+from lic_gpu.atomic_files import fsync_folder, write_json
 from lic_gpu.file_names import inside, safe_file_names
 from lic_gpu.formats import OUTPUT_FORMATS, write_table
-from lic_gpu.rebalance import apply_caps, caps_summary
+from lic_gpu.caps import apply_caps, caps_summary
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +350,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
                          len(shown), len(columns), max_panels)
             log.info("drawing the report's figures")
-            images.append(report.plot_level_distributions(
+            images.append(figures.plot_level_distributions(
                 frame, capped.frame, classes, capped.classes, shown, out_dir / "distributions.png",
                 cap_per_class=None))
             for r in runs:
@@ -362,7 +362,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 top = {c: [(w, v) for w, v in r.lic.top_words(c, 50 * n_top)
                            if w.lower() not in stopwords and any(ch.isalpha() for ch in w)][:n_top]
                        for c in r.lic.classes if c in panels}
-                images.append(report.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
+                images.append(figures.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
                                                         k=n_top))
     summary["timings_s"] = dict(timer.timings)
     summary["timings_s"]["total"] = round(time.perf_counter() - t_start, 4)

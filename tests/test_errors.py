@@ -762,7 +762,7 @@ def test_outputs_and_caches_follow_the_umask(tmp_path, data_csv, vectors):
 
 
 def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
-    from lic_gpu.export import write_text
+    from lic_gpu.atomic_files import write_text
 
     calls = []
     real_fsync, real_replace = os.fsync, os.replace

@@ -9,17 +9,10 @@ import pandas as pd
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.rebalance import cap_rectangle, caps_summary
-from lic_gpu.report import (
-    atomic_write,
-    markdown_table,
-    plot_level_distributions,
-    plot_top_lic_words,
-    display_levels,
-    rows_per_subject,
-    write_report,
-    write_table_csv,
-)
+from lic_gpu.atomic_files import atomic_write
+from lic_gpu.caps import cap_rectangle, caps_summary
+from lic_gpu.figures import display_levels, plot_level_distributions, plot_top_lic_words
+from lic_gpu.report import markdown_table, rows_per_subject, write_report, write_table_csv
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.rebalance import CAP_KINDS, apply_caps, cap_rectangle, caps_summary, check_caps
+from lic_gpu.caps import CAP_KINDS, apply_caps, cap_rectangle, caps_summary, check_caps
 
 CONF_CAPS = Path(__file__).resolve().parents[1] / "conf" / "caps"
 
