@@ -228,7 +228,8 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     the option and quotes its value. Reads no data file (it only checks that input files exist)."""
     from lic_gpu.data import check_binning
     from lic_gpu.device import check_device
-    from lic_gpu.embeddings import PACKAGED_GLOVE, check_dtype, check_format, check_limit
+    from lic_gpu.embeddings import check_dtype
+    from lic_gpu.vector_files import PACKAGED_GLOVE, check_format, check_limit
     from lic_gpu.guard import build_guards
     from lic_gpu.lic import LIC_DTYPES, check_lic_method
     from lic_gpu.caps import check_cap_emotions, check_caps

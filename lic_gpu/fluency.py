@@ -620,7 +620,7 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     cache = None
     if use_cache and not isinstance(tagger, LexiconTagger):
         if cache_dir is None:
-            from lic_gpu.embeddings import default_cache_dir
+            from lic_gpu.vector_files import default_cache_dir
 
             cache_dir = default_cache_dir()
         cache = TagCache(Path(cache_dir) / "tags.sqlite")
@@ -640,7 +640,7 @@ def quality_tagger(grammar: Grammar | None, sample: int):
         tagger = SpacyTagger("auto")
     except (ImportError, LicGpuError):
         return None
-    from lic_gpu.embeddings import default_cache_dir
+    from lic_gpu.vector_files import default_cache_dir
 
     return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
 

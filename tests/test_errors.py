@@ -567,10 +567,12 @@ def test_script_verbose_shows_the_traceback(tmp_path, vectors):
 
 def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     """After the smallest chunks still run out of GPU memory, the rest is searched on the CPU,
-    with a warning and a note for the run summary (simulated: a store that claims a 'meta' device)."""
+    with a warning and a note for the run summary (simulated: every search of the store's own
+    tensor runs out of memory, and the search takes its device for one with a CPU to fall back to)."""
     import numpy as np
     import torch
 
+    import lic_gpu.topk as topk
     from lic_gpu.embeddings import EmbeddingStore
 
     rng = np.random.default_rng(0)
@@ -578,16 +580,16 @@ def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     matrix = rng.standard_normal((300, 8)).astype(np.float32)
     real = EmbeddingStore.from_array(words, matrix)
     expected = real.topk_ids(torch.arange(20), 5)
+    fake = EmbeddingStore(real.words, real.vectors.clone(), "fake gpu")
+    search = topk.search_block
 
-    class OutOfMemoryGpuStore(EmbeddingStore):
-        @property
-        def device(self):
-            return torch.device("meta")
-
-        def _search_block(self, *args, **kwargs):
+    def out_of_memory_on_the_gpu(vectors, *args, **kwargs):
+        if vectors is fake.vectors:
             raise torch.OutOfMemoryError("simulated")
+        return search(vectors, *args, **kwargs)
 
-    fake = OutOfMemoryGpuStore(real.words, real.vectors, "fake gpu")
+    monkeypatch.setattr(topk, "search_block", out_of_memory_on_the_gpu)
+    monkeypatch.setattr(topk, "_cpu_copy_possible", lambda device: True)
     scores, ids = fake.topk_ids(torch.arange(20), 5)
     assert torch.equal(ids, expected[1]) and torch.allclose(scores, expected[0])
     assert fake.search_notes and "on the CPU" in fake.search_notes[0]
