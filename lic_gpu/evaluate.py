@@ -768,8 +768,7 @@ def _training_sets(methods, settings: EvalSettings, word_dict, split: Split, y_t
         elif method in ("lic_diverse", "lic_diverse_guard"):
             use = list(guards) if method == "lic_diverse_guard" else []
             for guard in use:
-                if hasattr(guard, "prepare"):
-                    guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
+                guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
             aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed, use,
                                  **fluency)
             res = aug.fit_resample(word_dict, lic, tokenised)

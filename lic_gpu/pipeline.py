@@ -152,12 +152,10 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
         log.info("%s: %s", emotion, notes[-1])
     active = [g for g in all_guards if kind == "ordinal" or not isinstance(g, RatingLeanGuard)]
     for guard in active:
-        if getattr(guard, "scope", None) == "all" and hasattr(guard, "prepare_ratings"):
-            # new rows inherit every rating, so the guard checks the other rating columns too
-            guard.prepare_ratings(emotion, lic, other_rating_lics(corpus, tokenised, emotion, binning,
-                                                                  device, lic_dtype, sources))
-        elif hasattr(guard, "prepare"):
-            guard.prepare(emotion, lic)
+        # new rows inherit every rating, so a guard may check the other rating columns too
+        others = (other_rating_lics(corpus, tokenised, emotion, binning, device, lic_dtype, sources)
+                  if guard.needs_other_ratings else None)
+        guard.prepare(emotion, lic, others)
     sizes = {c: len(v) for c, v in word_dict.items()}
     log.info("%s: %d classes %s; searching neighbours and generating rows", emotion, len(sizes), sizes)
     augmenter.guards = active

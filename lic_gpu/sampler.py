@@ -14,13 +14,14 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import indefinite_article, protected_reason
+from lic_gpu.guard import SwapGuard
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
@@ -180,10 +181,6 @@ class JunkFilter:
         return None
 
 
-SwapGuard = Callable[[Any, str, str], "str | None"]
-"""``guard(cls, old_word, new_word)`` -> a refusal reason or ``None`` (see :mod:`lic_gpu.guard`)."""
-
-
 # ---------------------------------------------------------------- the augmenter
 
 @dataclass
@@ -216,7 +213,7 @@ class LicAugmenter:
     min_similarity : a replacement's cosine must be at least this (diverse)
     max_per_source : most new rows made from one source sentence (diverse; None = no limit)
     attempts_per_row : attempt budget = this x rows requested (the notebook used 10)
-    guards : callables refusing swaps that would change the rating (diverse), see :mod:`lic_gpu.guard`
+    guards : :class:`lic_gpu.guard.SwapGuard` objects refusing swaps that would change the rating (diverse)
     grammar : :class:`lic_gpu.fluency.Grammar` or None
         Parts of speech and inflection (diverse); ``None`` accepts any form (not recommended).
     thesaurus : :class:`lic_gpu.fluency.Thesaurus` or None
@@ -321,8 +318,7 @@ class LicAugmenter:
             t0 = time.perf_counter()
             words = {w for nbrs in table.values() for w, _ in nbrs}
             for guard in self.guards:
-                if hasattr(guard, "prefetch"):
-                    guard.prefetch(words)  # one batched search instead of one per new word
+                guard.prefetch(words)  # one batched search instead of one per new word
             result.timings_s["guard_prefetch"] = time.perf_counter() - t0
             if self.grammar is not None:
                 t0 = time.perf_counter()
