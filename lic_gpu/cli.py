@@ -27,7 +27,7 @@ def _augment(cfg: DictConfig) -> None:
 
 @hydra.main(version_base="1.3", config_path=_CONF, config_name="evaluate")
 def _evaluate(cfg: DictConfig) -> None:
-    from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.evaluation.job import run_evaluate
 
     main_guarded(run_evaluate, cfg)
 

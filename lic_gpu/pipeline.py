@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,6 +31,7 @@ from lic_gpu.quality import check_quality_sample
 from lic_gpu.quality import measure as measure_quality
 from lic_gpu.sampler import AugmentResult, LicAugmenter, originals_keys
 from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
+from lic_gpu.timing import StageTimer
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +48,6 @@ _PROGRESS_ROWS = 100_000
 
 
 # ---------------------------------------------------------------- small pieces
-
-class StageTimer:
-    """Seconds per named stage, for ``summary.json``."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 4)
-
 
 def load_corpus(kind: str, **options: Any) -> Corpus:
     """Dispatch on ``data.kind`` to the loaders in :mod:`lic_gpu.data`."""

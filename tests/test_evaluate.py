@@ -15,7 +15,7 @@ from lic_gpu import compute_lic
 from lic_gpu.data import Corpus, build_word_dict, class_labels
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.evaluate import (
+from lic_gpu.evaluation import (
     EvalSettings,
     LeakageError,
     RandomPositionAugmenter,
@@ -227,7 +227,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
 def test_config_composes_into_settings():
     from hydra import compose, initialize_config_dir
 
-    from lic_gpu.evaluate import settings_from_config
+    from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("evaluate", overrides=["device=cpu", "data=emobank", "data.path=x.csv",
@@ -239,7 +239,7 @@ def test_config_composes_into_settings():
 
 
 def _mlp_predictions(device: str, seed: int) -> np.ndarray:
-    from lic_gpu.evaluate import MeanEmbedding, MeanEmbeddingMLP
+    from lic_gpu.evaluation import MeanEmbedding, MeanEmbeddingMLP
 
     corpus = toy_corpus()
     store = EmbeddingStore.from_array(toy_store().words, toy_store().vectors.cpu().numpy(), device=device)

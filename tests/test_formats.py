@@ -157,7 +157,7 @@ def test_emobank_default_augments_the_training_split_only(tmp_path):
 
 @pytest.mark.slow
 def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
-    from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.evaluation.job import run_evaluate
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         c = compose(config_name="evaluate", overrides=[
