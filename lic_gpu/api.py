@@ -146,7 +146,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
     per-class report (requested, generated, shortfall reasons) and the label kinds.
     """
-    from lic_gpu.pipeline import augment_corpus, settings_from_config
+    from lic_gpu.pipeline import augment_corpus
+    from lic_gpu.run_setup import settings_from_config
 
     given = {"text": text, "emotion": emotion}
     cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
@@ -248,7 +249,8 @@ class LicResampler(BaseEstimator):
         X_res, y_res : the inputs' rows followed by the new rows, in the inputs' container types
         (a list stays a list, an array an array, a Series/DataFrame gets a new RangeIndex).
         """
-        from lic_gpu.pipeline import augment_corpus, settings_from_config
+        from lic_gpu.pipeline import augment_corpus
+        from lic_gpu.run_setup import settings_from_config
 
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone

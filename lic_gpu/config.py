@@ -1,13 +1,14 @@
-"""Where the configs are, composing them from Python, and the main job's schema.
+"""Composing the configs from Python, and checking a composed config before any work.
 
 ``conf/`` is the one place defaults live. A checkout reads it at the top of the repository; a wheel
 ships the same files as package data in ``lic_gpu/conf`` (``pyproject.toml`` maps ``conf/`` there).
-:func:`config_dir` finds whichever exists, and :func:`compose_config` composes from it, so the
-command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler` share defaults.
+:func:`lic_gpu.conf_files.config_dir` finds whichever exists, and :func:`compose_config` composes from
+it, so the command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`
+share defaults.
 
-The structured-config schema (Hydra's "schema" pattern) is registered in Hydra's ConfigStore as ``augment_schema`` and named
-first in ``conf/augment.yaml``'s defaults, so a mistyped value (``seed=abc``, ``verbose=maybe``) or
-an unknown top-level key fails at composition. :func:`plain_config` resolves a composed config
+The structured-config schemas (:mod:`lic_gpu.schema`, Hydra's "schema" pattern) are registered in
+Hydra's ConfigStore, so a mistyped value (``seed=abc``, ``verbose=maybe``) or an unknown top-level key
+fails at composition. :func:`plain_config` resolves a composed config
 into plain containers and :func:`check_options` validates all of it with the library's validators,
 in a fraction of a second, so a mistake is one line before data or vectors are read.
 """
@@ -17,100 +18,16 @@ import codecs
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from hydra.core.config_store import ConfigStore
 from hydra.experimental.callback import Callback
 from omegaconf import OmegaConf
 
-from lic_gpu.errors import LicGpuError
-
-
-@dataclass
-class LicConfig:
-    method: str = "seed"
-    dtype: str = "float64"
-
-
-@dataclass
-class StopwordsConfig:
-    source: str = "auto"
-    extra: List[str] = field(default_factory=list)
-    remove: List[str] = field(default_factory=list)
-
-
-@dataclass
-class ReportConfig:
-    enabled: bool = True
-    top_words: int = 10
-    swap_samples: int = 20
-    quality_sample: int = 500
-    max_panels: int = 12
-
-
-@dataclass
-class OutputConfig:
-    format: str = "csv"
-
-
-@dataclass
-class AugmentApp:
-    data: Any = None
-    embeddings: Any = None
-    augment: Any = None
-    caps: Any = None
-    emotion: Any = "arousal"
-    device: str = "auto"
-    seed: int = 0
-    verbose: bool = False
-    lic: LicConfig = field(default_factory=LicConfig)
-    stopwords: StopwordsConfig = field(default_factory=StopwordsConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
-    report: ReportConfig = field(default_factory=ReportConfig)
-
-
-def run_id() -> str:
-    """This process's id and 4 random hex digits: ``${lic_gpu.run_id:}`` in ``hydra.run.dir`` keeps
-    two runs started in the same second (on one machine or several) out of each other's folder."""
-    global _RUN_ID
-    if _RUN_ID is None:
-        _RUN_ID = f"{os.getpid()}-{os.urandom(2).hex()}"
-    return _RUN_ID
-
-
-_RUN_ID: str | None = None
-
-
-def register() -> None:
-    """Put the schema into Hydra's ConfigStore and the resolvers ``lic_gpu.run_id`` and
-    ``lic_gpu.safe_name`` into OmegaConf (idempotent)."""
-    ConfigStore.instance().store(name="augment_schema", node=AugmentApp)
-    if not OmegaConf.has_resolver("lic_gpu.run_id"):
-        OmegaConf.register_new_resolver("lic_gpu.run_id", run_id, use_cache=True)
-    if not OmegaConf.has_resolver("lic_gpu.safe_name"):
-        # a sweep job's folder is named after its overrides (emotion=../x): a safe name, never a path
-        OmegaConf.register_new_resolver("lic_gpu.safe_name", _safe_name)
-
-
-def _safe_name(value: Any) -> str:
-    from lic_gpu.file_names import safe_file_name
-
-    return safe_file_name(value)
-
-
-register()
-
-
-def config_dir() -> Path:
-    """The config folder: ``lic_gpu/conf`` in an installed wheel, else ``conf/`` of the checkout."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "conf", here.parent / "conf"):
-        if (folder / "augment.yaml").is_file():
-            return folder
-    raise LicGpuError(f"no config folder: neither {here / 'conf'} (installed) nor {here.parent / 'conf'} "
-                      "(checkout) holds augment.yaml; reinstall lic_gpu")
+import lic_gpu.schema  # noqa: F401  (registers the schemas and resolvers)
+from lic_gpu.conf_files import config_dir, group_options  # noqa: F401  (config_dir: part of this module's API)
+from lic_gpu.errors import LicGpuError, Refused
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
@@ -147,20 +64,6 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
 
 # data options that name input files, per kind
 DATA_FILES = {"demo": (), "seed_csv": ("words_csv", "ratings_csv"), "csv": ("path",), "emobank": ("path",)}
-
-
-def group_options(group: str, option: str | None = None) -> frozenset[str]:
-    """The top-level keys of ``conf/<group>/<option>.yaml`` (of every option of the group when
-    ``option`` is None): the YAML is the one list of options, so a key nothing reads is refused."""
-    from lic_gpu.config_check import _load
-
-    folder = config_dir() / group
-    files = [folder / f"{option}.yaml"] if option else sorted(folder.glob("*.yaml"))
-    keys: set[str] = set()
-    for path in files:
-        if path.is_file():
-            keys |= {k for k in _load(path) if k not in ("defaults", "hydra")}
-    return frozenset(keys)
 
 
 @dataclass(frozen=True)
@@ -333,8 +236,7 @@ class RunFolderCheck(Callback):
     def on_run_start(self, config, **kwargs) -> None:  # noqa: ARG002
         from omegaconf.errors import OmegaConfBaseException
 
-        from lic_gpu.entry import Refused
-        from lic_gpu.outputs import prepare_run_folder
+        from lic_gpu.run_folder import prepare_run_folder
 
         try:
             opts = check_options(plain_config(config))

@@ -13,18 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from lic_gpu.conf_files import config_dir, load_yaml
 from lic_gpu.errors import LicGpuError
 
 # Nodes whose keys are the user's to choose (emotion names, column names, class labels).
 OPEN_KEYS = frozenset({"caps.region", "data.rename", "augment.sampling_strategy", "augment_seed.sampling_strategy",
                        "sampling_strategy", "guard"})
-
-
-def _load(path: Path) -> dict:
-    from omegaconf import OmegaConf
-
-    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
-    return node if isinstance(node, dict) else {}
 
 
 def _paths(node: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -60,14 +54,14 @@ def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], bool]:
 
 def known_keys(config_name: str, conf: Path, choices: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Every key path of ``config_name`` with these group choices (``{package: [option, ...]}``)."""
-    primary = _load(conf / f"{config_name}.yaml")
+    primary = load_yaml(conf / f"{config_name}.yaml")
     packages, schema = _defaults(primary)
     out: dict[str, Any] = {}
     _paths(primary, "", out)
     if schema:
         from dataclasses import fields
 
-        from lic_gpu.config import AugmentApp
+        from lic_gpu.schema import AugmentApp
 
         for f in fields(AugmentApp):
             out.setdefault(f.name, None)
@@ -76,7 +70,7 @@ def known_keys(config_name: str, conf: Path, choices: dict[str, list[str]] | Non
         for opt in (choices or {}).get(package, [option]):
             path = conf / group / f"{opt}.yaml"
             if path.is_file():
-                _paths(_load(path), package + ".", out)
+                _paths(load_yaml(path), package + ".", out)
     return out
 
 
@@ -102,7 +96,7 @@ def check_overrides(overrides: Sequence[str], config_name: str, conf: Path) -> N
         parsed = OverridesParser.create().parse_overrides(list(overrides))
     except Exception:  # Hydra reports its own syntax errors, with their position
         return
-    packages, _ = _defaults(_load(conf / f"{config_name}.yaml"))
+    packages, _ = _defaults(load_yaml(conf / f"{config_name}.yaml"))
     choices: dict[str, list[str]] = {}
     keys = []
     for o in parsed:
@@ -166,8 +160,6 @@ def check_command_line(config_name: str, argv: Iterable[str] | None = None, conf
     """Check the overrides on a command line before Hydra composes; on an unknown key print one line
     ``error: ...`` and exit with status 2 (Hydra's own message would give no suggestion)."""
     from hydra._internal.utils import get_args_parser
-
-    from lic_gpu.config import config_dir
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"
 # Ratings beyond this are typing errors (and would not fit the integer classes exactly).
 MAX_RATING = 1e15
 # Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
+# Inputs of at least this many rows get progress output (a bar while tokenising; the stages log)
+_PROGRESS_ROWS = 100_000
 PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
 
 
@@ -595,9 +597,16 @@ def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] 
     return ClassLabels(labels, n_missing, used, kind)
 
 
-def tokenise_all(texts: Sequence[str], tokenise: Callable[[str], Tokenised]) -> list[Tokenised]:
-    """Tokenise every sentence once (shared by all emotions)."""
-    return [tokenise(t) for t in texts]
+def tokenise_all(texts: Sequence[str], tokenise) -> list:
+    """Tokenise every sentence once (shared by all emotions), with a progress bar on large inputs."""
+    from tqdm.auto import tqdm
+
+    if len(texts) >= _PROGRESS_ROWS:
+        log.info("tokenising %d sentences", len(texts))
+    return [tokenise(t) for t in tqdm(texts, desc="tokenising", unit=" sentences", leave=False,
+                                      disable=len(texts) < _PROGRESS_ROWS, mininterval=1.0)]
+
+
 
 
 def build_word_dict(tokenised: Sequence[Tokenised], labels: pd.Series) -> dict[Any, list[tuple[list[str], int]]]:

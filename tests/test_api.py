@@ -16,7 +16,7 @@ from lic_gpu.api import compose_options
 from lic_gpu.config import compose_config
 from lic_gpu.data import load_demo
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
 from helpers import ROOT
 

@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
 from helpers import ROOT
 
@@ -170,7 +170,7 @@ def test_guard_can_check_every_rating_column(tmp_path):
 def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
     import gc
 
-    from lic_gpu.pipeline import paused_gc
+    from lic_gpu.gc_pause import paused_gc
 
     assert gc.isenabled()
     with pytest.raises(LicGpuError):

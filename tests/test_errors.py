@@ -23,7 +23,8 @@ from hydra import compose, initialize_config_dir
 
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import main_guarded, run_augment
+from lic_gpu.augment_job import run_augment
+from lic_gpu.entry import main_guarded
 from lic_gpu.sampler import LicAugmenter
 
 from helpers import ROOT
@@ -599,7 +600,8 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
     """An out-of-memory while putting the vectors on the GPU ends in a CPU run, recorded in the summary."""
     import torch
 
-    import lic_gpu.pipeline as pipeline
+    import lic_gpu.run_setup as run_setup
+    from lic_gpu.augment_job import run_augment
     from lic_gpu.device import DeviceChoice
     from lic_gpu.embeddings import EmbeddingStore
 
@@ -611,7 +613,7 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
         return real_load(cls, *args, device=device, **kwargs)
 
     monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
-    monkeypatch.setattr(pipeline, "resolve_device",
+    monkeypatch.setattr(run_setup, "resolve_device",
                         lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
     from hydra import compose, initialize_config_dir
 
@@ -619,7 +621,7 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])
-    summary = pipeline.run_augment(cfg, tmp_path)
+    summary = run_augment(cfg, tmp_path)
     assert summary["device"] == "cpu" and "do not fit" in summary["device_fallback"]
 
 
@@ -800,7 +802,7 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
 ])
 def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
-    monkeypatch.setattr("lic_gpu.pipeline.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
+    monkeypatch.setattr("lic_gpu.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
     fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
 
 
@@ -938,12 +940,12 @@ def test_report_figures_are_bounded(tmp_path, vectors):
 
 
 def test_large_inputs_show_progress(caplog):
-    from lic_gpu import pipeline
+    from lic_gpu import data
     from lic_gpu.text import words_tokenise
 
-    with caplog.at_level("INFO", logger="lic_gpu.pipeline"):
-        out = pipeline.tokenise_all(["a b"] * pipeline._PROGRESS_ROWS, words_tokenise)
-    assert len(out) == pipeline._PROGRESS_ROWS and f"tokenising {pipeline._PROGRESS_ROWS} sentences" in caplog.text
+    with caplog.at_level("INFO", logger="lic_gpu.data"):
+        out = data.tokenise_all(["a b"] * data._PROGRESS_ROWS, words_tokenise)
+    assert len(out) == data._PROGRESS_ROWS and f"tokenising {data._PROGRESS_ROWS} sentences" in caplog.text
 
 
 # ---------------------------------------------------------------- issue 13: through the script

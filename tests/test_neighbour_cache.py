@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.neighbour_cache import NeighbourCache
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
 from helpers import ROOT
 

@@ -21,7 +21,8 @@ from lic_gpu.data import Corpus, build_word_dict, class_labels
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import build_guards
-from lic_gpu.pipeline import assemble, augment_emotion, emotion_frame
+from lic_gpu.frames import assemble, emotion_frame
+from lic_gpu.pipeline import augment_emotion
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy
 from lic_gpu.text import load_stopwords, words_tokenise
 

@@ -16,10 +16,9 @@ function that reads a ``DictConfig``).
 """
 from lic_gpu.evaluation.classifiers import CLASSIFIERS, MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg
 from lic_gpu.evaluation.experiment import EvalResult, evaluate
-from lic_gpu.evaluation.methods import (METHODS, RandomPositionAugmenter, TrainingSet, make_augmenter,
-                                        oversample_rows)
+from lic_gpu.evaluation.methods import RandomPositionAugmenter, TrainingSet, make_augmenter, oversample_rows
 from lic_gpu.evaluation.report import write_outputs
-from lic_gpu.evaluation.settings import EvalSettings
+from lic_gpu.evaluation.settings import METHODS, EvalSettings
 from lic_gpu.evaluation.split import LeakageError, Split, check_no_leakage, row_groups, split_by_group
 from lic_gpu.evaluation.statistics import compare, paired_comparison, score, summarise, t_interval, verdict
 

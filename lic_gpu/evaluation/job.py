@@ -50,7 +50,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     from lic_gpu.device import resolve_device
     from lic_gpu.embeddings import EmbeddingStore
     from lic_gpu.guard import build_guards
-    from lic_gpu.pipeline import load_corpus
+    from lic_gpu.run_setup import load_corpus
     from lic_gpu.fluency import build_grammar, load_thesaurus
     from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
     from lic_gpu.threads import set_torch_threads

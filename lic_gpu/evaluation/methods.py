@@ -5,32 +5,17 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.evaluation.settings import EvalSettings
+from lic_gpu.evaluation.split import Split
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
 from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
 from lic_gpu.text import Tokenised, split_edge_punctuation
 from lic_gpu.timing import StageTimer
-
-if TYPE_CHECKING:
-    from lic_gpu.evaluation.settings import EvalSettings
-    from lic_gpu.evaluation.split import Split
-
-
-METHODS = ("none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
-           "lic_diverse_guard")
-METHOD_LABELS = {
-    "none": "no augmentation",
-    "oversample": "random oversampling",
-    "class_weight": "class weights",
-    "lic_seed": "LIC seed mode",
-    "lic_diverse": "LIC diverse",
-    "random_positions": "random positions (ablation)",
-    "lic_diverse_guard": "LIC diverse + guard",
-}
 
 
 @dataclass

@@ -12,8 +12,7 @@ import pandas as pd
 
 from lic_gpu.evaluation.classifiers import CLASSIFIER_LABELS, CLASSIFIER_SHORT
 from lic_gpu.evaluation.experiment import EvalResult
-from lic_gpu.evaluation.methods import METHOD_LABELS, METHODS
-from lic_gpu.evaluation.settings import EvalSettings
+from lic_gpu.evaluation.settings import METHOD_LABELS, METHODS, EvalSettings
 from lic_gpu.evaluation.statistics import LOWER_IS_BETTER, METRICS, compare, comparison_pairs, summarise
 
 

@@ -6,11 +6,21 @@ from typing import Any, Sequence
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.classifiers import CLASSIFIERS
-from lic_gpu.evaluation.methods import METHODS
 from lic_gpu.evaluation.split import check_test_size
 from lic_gpu.lic import LIC_DTYPES, check_lic_method
 
 
+METHODS = ("none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
+           "lic_diverse_guard")
+METHOD_LABELS = {
+    "none": "no augmentation",
+    "oversample": "random oversampling",
+    "class_weight": "class weights",
+    "lic_seed": "LIC seed mode",
+    "lic_diverse": "LIC diverse",
+    "random_positions": "random positions (ablation)",
+    "lic_diverse_guard": "LIC diverse + guard",
+}
 DEFAULT_COMPARISONS = (("lic_diverse", "random_positions"), ("lic_diverse", "oversample"),
                        ("lic_diverse_guard", "lic_diverse"))
 

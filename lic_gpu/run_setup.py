@@ -1,0 +1,129 @@
+"""What both jobs (``augment`` and ``evaluate``) set up the same way from a composed config: the checked
+options, the device, stopwords and tokeniser, the corpus and the word vectors (on the GPU when they fit).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+import lic_gpu.config  # noqa: F401  (registers the config schemas with Hydra)
+from lic_gpu.data import Corpus, check_label_kind, load_csv, load_demo, load_emobank, load_seed_csv
+from lic_gpu.device import DeviceChoice, resolve_device
+from lic_gpu.errors import LicGpuError
+from lic_gpu.lic import LIC_DTYPES, check_lic_method
+from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
+from lic_gpu.timing import StageTimer
+
+log = logging.getLogger(__name__)
+
+DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
+
+
+def load_corpus(kind: str, **options: Any) -> Corpus:
+    """Dispatch on ``data.kind`` to the loaders in :mod:`lic_gpu.data`."""
+    if kind not in DATA_KINDS:
+        raise LicGpuError(f"data.kind must be one of {list(DATA_KINDS)}; got {kind!r}")
+    if kind == "demo":
+        return load_demo()
+    if kind == "emobank":
+        return load_emobank(options["path"], encoding=options.get("encoding", "utf-8"), sep=options.get("sep"))
+    if kind == "seed_csv":
+        return load_seed_csv(options["words_csv"], options["ratings_csv"],
+                             id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
+                             text_column=options.get("text_column", "label"),
+                             rating_columns=options.get("rating_columns"),
+                             encoding=options.get("encoding", "utf-8"),
+                             ratings_encoding=options.get("ratings_encoding"),
+                             non_rating_columns=options.get("non_rating_columns") or (),
+                             sep=options.get("sep"))
+    return load_csv(options["path"], text_column=options.get("text_column", "text"),
+                    rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
+                    encoding=options.get("encoding", "utf-8"), rename=options.get("rename") or None,
+                    non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"))
+
+
+@dataclass
+class RunSettings:
+    """The plain arguments of a run, read once from a composed config (the only place that reads it)."""
+
+    emotions: list[str]
+    choice: DeviceChoice
+    data: dict
+    tokenizer: str
+    tokenise: Any
+    lic_method: str
+    lic_dtype: torch.dtype
+    stopwords: frozenset
+    stopwords_origin: str
+    augment: dict
+    caps: dict
+    embeddings: dict
+    seed: int
+    report: dict
+    output_format: str
+    label_kind: str
+    split_column: Any
+    augment_splits: Any
+    inputs: dict = field(default_factory=dict)  # option -> input file it names (never written)
+    config_yaml: str = ""
+
+
+def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False) -> RunSettings:
+    """Validate a composed ``augment`` config and turn it into :class:`RunSettings`.
+
+    ``emotion`` replaces ``cfg.emotion`` (the Python API names its label column itself);
+    ``data_in_memory``: the data is a DataFrame, not the file ``data.path`` names.
+    """
+    from omegaconf import OmegaConf
+
+    from lic_gpu.config import check_options, plain_config
+    from lic_gpu.formats import check_output_format
+
+    if emotion is not None:
+        cfg = cfg.copy()
+        OmegaConf.update(cfg, "emotion", emotion, force_add=True)
+    # Every option and the input files' existence are checked before any work.
+    plain = plain_config(cfg)
+    opts = check_options(plain, data_in_memory=data_in_memory)
+    data_cfg = dict(opts.data)
+    tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), opts.augment.get("mode", "diverse"))
+    stopwords, sw_origin = load_stopwords(opts.stopwords.get("source", "auto"), opts.stopwords["extra"],
+                                          opts.stopwords["remove"])
+    output_cfg = plain.get("output") or {}
+    return RunSettings(
+        emotions=opts.emotions, choice=resolve_device(opts.device), data=data_cfg, tokenizer=tokenizer,
+        tokenise=check_tokeniser(tokenizer), lic_method=check_lic_method(opts.lic.get("method", "seed")),
+        lic_dtype=LIC_DTYPES[opts.lic.get("dtype", "float64")], stopwords=stopwords, stopwords_origin=sw_origin,
+        augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, embeddings=dict(opts.embeddings),
+        seed=opts.seed, report=dict(opts.report),
+        output_format=check_output_format(output_cfg.get("format", "csv")),
+        label_kind=check_label_kind(data_cfg.get("label_kind", "auto")),
+        split_column=data_cfg.get("split_column", "auto"), augment_splits=data_cfg.get("augment_splits", ["train"]),
+        inputs=opts.inputs, config_yaml=OmegaConf.to_yaml(cfg))
+
+
+def load_store(settings: RunSettings, timer: StageTimer) -> tuple[Any, DeviceChoice]:
+    """The word vectors of ``settings.embeddings`` on the chosen device (cpu when they do not fit)."""
+    from lic_gpu.embeddings import EmbeddingStore
+
+    choice = settings.choice
+    emb_cfg = settings.embeddings
+    log.info("loading word vectors %s", emb_cfg.get("source"))
+    with timer("load_vectors"):
+        try:
+            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+        except torch.OutOfMemoryError:
+            if choice.device.type == "cpu":
+                raise
+            reason = (f"the word vectors do not fit in {choice.device} memory; using cpu "
+                      "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)")
+            log.warning(reason)
+            choice = DeviceChoice(torch.device("cpu"), choice.requested, reason)
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+    log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
+    return store, choice
