@@ -6,7 +6,6 @@ one batched ``topk_ids`` call; generation is then table look-ups on the CPU.
 """
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import math
@@ -27,6 +26,7 @@ from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
 from lic_gpu.strategy import check_sampling_strategy  # noqa: F401  (re-exported)
 from lic_gpu.text import Tokenised, split_edge_punctuation
+from lic_gpu.weighted_draw import WeightedDraw
 
 log = logging.getLogger(__name__)
 
@@ -675,7 +675,7 @@ class LicAugmenter:
         capacity = sum(min(c, self.max_per_source or math.inf) for c in combos)
         made_from = Counter()
         open_sources = list(range(len(sources)))
-        weights = [_LicWeights([p.lic for p in positions]) for _, _, positions in sources]
+        weights = [WeightedDraw([p.lic for p in positions]) for _, _, positions in sources]
         budget = missing * self.attempts_per_row
         attempts = duplicates = 0
         if capacity <= missing:
@@ -781,43 +781,6 @@ def _all_variants(positions: list[_Position], max_swaps: int):
         for chosen in combinations(positions, n):
             for picks in product(*(p.choices for p in chosen)):
                 yield chosen, picks
-
-
-class _LicWeights:
-    """Draws positions with probability proportional to their LIC, without replacement.
-
-    Gives exactly what ``rng.choice(n, size, replace=False, p=w / w.sum())`` gives and leaves ``rng``
-    in the same state (tested), but with the cumulative weights worked out once per source instead
-    of once per draw: numpy's ``choice`` costs ~30 us a call, most of the diverse loop.
-    """
-
-    def __init__(self, weights: Sequence[float]):
-        w = np.asarray(weights, dtype=float)
-        self.p = w / w.sum()
-        cdf = np.cumsum(self.p)
-        cdf /= cdf[-1]
-        self.cdf = cdf.tolist()
-
-    def draw(self, rng: np.random.Generator, size: int) -> list[int]:
-        # numpy's algorithm: draw ``size`` uniforms against the cdf, keep the first occurrence of
-        # each index, then draw again for the missing ones with the found weights set to zero.
-        cdf = self.cdf
-        found: list[int] = []
-        for x in rng.random(size).tolist():
-            i = bisect.bisect_right(cdf, x)
-            if i not in found:
-                found.append(i)
-        while len(found) < size:
-            p = self.p.copy()
-            p[found] = 0
-            again = np.cumsum(p)
-            again /= again[-1]
-            again = again.tolist()
-            for x in rng.random(size - len(found)).tolist():
-                i = bisect.bisect_right(again, x)
-                if i not in found and len(found) < size:
-                    found.append(i)
-        return found
 
 
 def _combinations(positions: list[_Position], max_swaps: int) -> float:

@@ -180,7 +180,7 @@ def test_seed_mode_follows_the_notebook_rule(reference, emobank_seed, glove):
 def test_lic_weighted_draw_is_numpys_choice():
     """The cached-cdf draw picks the same positions as ``rng.choice(..., replace=False, p=...)`` and
     leaves the generator in the same state, including draws that hit the same position twice."""
-    from lic_gpu.sampler import _LicWeights
+    from lic_gpu.weighted_draw import WeightedDraw
 
     retried = 0
     for t in range(3000):
@@ -195,7 +195,7 @@ def test_lic_weighted_draw_is_numpys_choice():
         cdf = np.cumsum(w / w.sum())
         first = np.searchsorted(cdf / cdf[-1], np.random.default_rng([t, 1]).random(size), side="right")
         retried += len(set(first.tolist())) < size
-        got = sorted(_LicWeights(list(w)).draw(b, size))
+        got = sorted(WeightedDraw(list(w)).draw(b, size))
         assert got == expected, (t, w, size)
         assert a.bit_generator.state == b.bit_generator.state, t
     assert retried > 50  # the redraw path was exercised
