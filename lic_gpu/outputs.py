@@ -6,43 +6,22 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from lic_gpu import figures, report
 from lic_gpu.atomic_files import write_json
-from lic_gpu.caps import apply_caps, caps_summary
+from lic_gpu.caps import apply_caps
 from lic_gpu.file_names import inside
 from lic_gpu.formats import write_table
 from lic_gpu.frames import class_export, emotion_frame
 from lic_gpu.run_folder import output_files, staged_run
+from lic_gpu.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary, filter_outcomes
 
 log = logging.getLogger(__name__)
-
-
-def filter_outcomes(runs) -> dict[str, Any]:
-    """What the diverse sampler's filters decided: the outcome of every (word, neighbour) pair it
-    checked and the source tokens it never swapped. These count refusals, so they cannot show what
-    got through; :mod:`lic_gpu.quality` measures that."""
-    checks: Counter = Counter()
-    skipped: Counter = Counter()
-    for r in runs:
-        checks.update(r.result.refusals)
-        skipped.update(r.result.skipped_positions)
-    total = sum(checks.values())
-    cos = [s.cosine for r in runs for row in r.result.rows for s in row.swaps if s.kind == "swap"]
-    return {
-        "n_rows": sum(len(r.result.rows) for r in runs),
-        "n_swaps": len(cos),
-        "mean_cosine": round(float(np.mean(cos)), 4) if cos else None,
-        "neighbours_checked": total,
-        "share_by_outcome": {k: round(v / total, 4) for k, v in sorted(checks.items())} if total else {},
-        "source_tokens_skipped": dict(sorted(skipped.items())),
-    }
 
 
 def swap_samples(frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n: int, seed: int,
@@ -97,57 +76,34 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
                             cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,
                             emotions=caps_cfg.get("emotions"))
-    summary: dict[str, Any] = {
-        "emotion": emotions[0] if len(emotions) == 1 else list(emotions),
-        "emotions": {},
-        "device": str(choice.device),
-        "requested_device": choice.requested,
-        "device_fallback": choice.fallback_reason or None,
-        "mode": aug_cfg.get("mode"),
-        "seed": seed,
-        "data": {"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
-                 "sha256": file_checksums(corpus.files),
-                 "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
-                 "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
-                 "tokenizer": tokenizer, "stopwords": stopwords_origin},
-        "environment": environment(),
-        "output_format": output_format,
-        "vectors": {"source": store.source, "words": len(store), "dim": store.dim,
-                    "dtype": str(store.vectors.dtype).replace("torch.", ""),
-                    "search_notes": list(getattr(store, "search_notes", [])),
-                    "neighbour_cache": str(store.neighbour_cache_dir) if store.neighbour_cache_dir else None},
-        "rows": {"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
-                 "after_caps": int(len(capped.frame))},
-        "guard": guard_info,
-        "caps": caps_summary(caps_kind, capped),
-        "filters": filter_outcomes(runs),
-        "config": cfg_yaml,
-    }
-    for r in runs:
-        res = r.result
-        summary["emotions"][r.emotion] = {
-            "label_kind": r.kind,
-            "binning": r.binning,
-            "missing_ratings": r.n_missing,
-            "rows_not_augmented_split": r.n_held_out,
-            "notes": list(r.notes),
-            "lic_entries": r.lic.n_defined,
-            "candidate_words": res.n_candidate_words,
-            "candidate_words_in_vectors": res.n_candidate_words_in_vocab,
-            "neighbours_searched": res.neighbours_searched,
-            "neighbours_from_cache": res.neighbours_from_cache,
-            "classes": {str(c): rep.as_dict() for c, rep in res.classes.items()},
-            "timings_s": {k: round(v, 4) for k, v in res.timings_s.items()},
-            "quality": r.quality,
-        }
-    # Back-compat single-emotion view: classes at the top level.
-    if len(runs) == 1:
-        summary["classes"] = summary["emotions"][runs[0].emotion]["classes"]
-
     names = output_files(emotions, output_format)
-    for emo in emotions:
-        summary["emotions"][emo]["files"] = {k: v for k, v in names[emo].items()
-                                             if k != "top_lic" or report_cfg.get("enabled", True)}
+    report_on = report_cfg.get("enabled", True)
+    by_emotion = {r.emotion: r for r in runs}
+    summary = RunSummary(
+        emotions={e: EmotionSummary.from_run(by_emotion[e], {k: v for k, v in names[e].items()
+                                                            if k != "top_lic" or report_on})
+                  for e in emotions},
+        device=DeviceSummary.from_choice(choice),
+        caps=CapsSummary.from_result(caps_kind, capped, caps_cfg.get("region"), caps_cfg.get("cap_per_class")),
+        mode=aug_cfg.get("mode"),
+        seed=seed,
+        data={"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
+              "sha256": file_checksums(corpus.files),
+              "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
+              "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
+              "tokenizer": tokenizer, "stopwords": stopwords_origin},
+        environment=environment(),
+        output_format=output_format,
+        vectors={"source": store.source, "words": len(store), "dim": store.dim,
+                 "dtype": str(store.vectors.dtype).replace("torch.", ""),
+                 "search_notes": list(getattr(store, "search_notes", [])),
+                 "neighbour_cache": str(store.neighbour_cache_dir) if store.neighbour_cache_dir else None},
+        rows={"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
+              "after_caps": int(len(capped.frame))},
+        guard=guard_info,
+        filters=filter_outcomes(runs),
+        config=cfg_yaml,
+    )
     files: list[Path] = []
     with timer("write"):
         for emo in emotions:
@@ -170,14 +126,14 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
             tables["Rows per subject"] = per_subject
     images: list[Path] = []
-    if report_cfg.get("enabled", True):
+    if report_on:
         max_panels = report_cfg.get("max_panels", 12)
         with timer("report"):
             # the augmented emotions first, then the other rating columns, up to max_panels panels
             columns = list(dict.fromkeys([*emotions, *corpus.rating_columns]))
             shown = columns[:max_panels]
-            summary["report"] = {"max_panels": max_panels, "distribution_columns": shown,
-                                 "distribution_columns_left_out": len(columns) - len(shown)}
+            summary.figures = {"max_panels": max_panels, "distribution_columns": shown,
+                               "distribution_columns_left_out": len(columns) - len(shown)}
             if len(shown) < len(columns):
                 log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
                          len(shown), len(columns), max_panels)
@@ -196,12 +152,13 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                        for c in r.lic.classes if c in panels}
                 images.append(figures.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
                                                         k=n_top))
-    summary["timings_s"] = dict(timer.timings)
-    summary["timings_s"]["total"] = round(time.perf_counter() - t_start, 4)
-    summary["outputs"] = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
-    write_json(summary, out_dir / "summary.json")
-    if report_cfg.get("enabled", True):
-        report.write_report(out_dir, summary, images=images, tables=tables,
+    summary.timings_s = dict(timer.timings)
+    summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
+    summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
+    as_json = summary.as_dict()
+    write_json(as_json, out_dir / "summary.json")
+    if report_on:
+        report.write_report(out_dir, as_json, images=images, tables=tables,
                             swap_samples=swap_samples(frame, classes, corpus.text_column,
                                                       report_cfg.get("swap_samples", 20), seed, tokenise))
-    return summary
+    return as_json

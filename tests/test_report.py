@@ -10,7 +10,8 @@ import pytest
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.atomic_files import atomic_write
-from lic_gpu.caps import cap_rectangle, caps_summary
+from lic_gpu.caps import cap_rectangle
+from lic_gpu.run_summary import CapsSummary
 from lic_gpu.figures import display_levels, plot_level_distributions, plot_top_lic_words
 from lic_gpu.report import markdown_table, rows_per_subject, write_report, write_table_csv
 
@@ -149,7 +150,7 @@ def _summary(cap_result) -> dict:
                     "shortfall_reason": "too few sentences with | LIC words"},
             }},
         },
-        "caps": caps_summary("rectangle", cap_result),
+        "caps": CapsSummary.from_result("rectangle", cap_result).as_dict(),
     }
 
 
