@@ -84,7 +84,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                                                             if k != "top_lic" or report_on})
                   for e in emotions},
         device=DeviceSummary.from_choice(choice),
-        caps=CapsSummary.from_result(caps_kind, capped, caps_cfg.get("region"), caps_cfg.get("cap_per_class")),
+        caps=CapsSummary.from_result(caps_kind, capped, caps_cfg.get("region"), caps_cfg.get("cap_per_class"),
+                                     caps_cfg.get("emotions")),
         mode=aug_cfg.get("mode"),
         seed=seed,
         data={"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
@@ -138,9 +139,11 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
                          len(shown), len(columns), max_panels)
             log.info("drawing the report's figures")
+            caps = summary.caps
+            cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             images.append(figures.plot_level_distributions(
                 frame, capped.frame, classes, capped.classes, shown, out_dir / "distributions.png",
-                cap_per_class=None))
+                cap_per_class=cap_lines))
             for r in runs:
                 n_top = report_cfg.get("top_words", 10)
                 # the classes that got the most new rows, when there are more than max_panels
@@ -158,7 +161,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     as_json = summary.as_dict()
     write_json(as_json, out_dir / "summary.json")
     if report_on:
-        report.write_report(out_dir, as_json, images=images, tables=tables,
+        report.write_report(out_dir, summary, images=images, tables=tables,
                             swap_samples=swap_samples(frame, classes, corpus.text_column,
                                                       report_cfg.get("swap_samples", 20), seed, tokenise))
     return as_json

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.run_summary import RunSummary
 from lic_gpu.atomic_files import atomic_write
 
 def rows_per_subject(
@@ -71,28 +72,23 @@ def _frame_markdown(table: pd.DataFrame) -> str:
     return markdown_table(rows, header)
 
 
-def _config_section(summary: Mapping) -> list[str]:
-    config = summary.get("config")
-    if not config:
+def _config_section(summary: RunSummary) -> list[str]:
+    if not summary.config:
         return []
-    return ["## Config", "", "```yaml", str(config).rstrip(), "```"]
+    return ["## Config", "", "```yaml", str(summary.config).rstrip(), "```"]
 
 
-def _device_section(summary: Mapping) -> list[str]:
-    if "device" not in summary and "requested_device" not in summary:
-        return []
-    lines = ["## Device", ""]
-    lines.append(f"- used: `{summary.get('device', 'unknown')}`")
-    if "requested_device" in summary:
-        lines.append(f"- requested: `{summary['requested_device']}`")
-    if summary.get("device_fallback_reason"):
-        lines.append(f"- fallback: {summary['device_fallback_reason']}")
+def _device_section(summary: RunSummary) -> list[str]:
+    device = summary.device
+    lines = ["## Device", "", f"- used: `{device.used}`", f"- requested: `{device.requested}`"]
+    if device.fallback_reason:
+        lines.append(f"- fallback: {device.fallback_reason}")
     return lines
 
 
-def _timings_section(summary: Mapping) -> list[str]:
-    timings = summary.get("timings_s")
-    if not isinstance(timings, Mapping) or not timings:
+def _timings_section(summary: RunSummary) -> list[str]:
+    timings = summary.timings_s
+    if not timings:
         return []
     rows = [[stage, f"{float(seconds):.2f}"] for stage, seconds in timings.items() if stage != "total"]
     # the run's own wall-clock total (it includes work between stages) wins over the sum of stages
@@ -109,45 +105,35 @@ def _fill_rate(value: object) -> str:
     return "" if math.isnan(rate) else f"{rate:.0%}"
 
 
-def _fill_rates_section(summary: Mapping) -> list[str]:
-    emotions = summary.get("emotions")
-    if not isinstance(emotions, Mapping) or not emotions:
+def _fill_rates_section(summary: RunSummary) -> list[str]:
+    if not summary.emotions:
         return []
     lines = ["## Fill rates", "",
              "Generated rows per class against the rows requested to balance it."]
-    for emotion, info in emotions.items():
-        per_class = info.get("classes") if isinstance(info, Mapping) else None
-        if not isinstance(per_class, Mapping) or not per_class:
+    for emotion, info in summary.emotions.items():
+        if not info.classes:
             continue
-        rows = []
-        for cls, stats in per_class.items():
-            stats = stats if isinstance(stats, Mapping) else {}
-            rows.append([cls, stats.get("before", ""), stats.get("requested", ""),
-                         stats.get("generated", ""), _fill_rate(stats.get("fill_rate")),
-                         stats.get("shortfall_reason") or ""])
+        rows = [[cls, rep.before, rep.requested, rep.generated, _fill_rate(rep.fill_rate), rep.shortfall_reason or ""]
+                for cls, rep in info.classes.items()]
         lines += ["", f"### {emotion}", "",
                   markdown_table(rows, ["class", "before", "requested", "generated", "fill rate",
                                         "shortfall reason"])]
     return lines
 
 
-def _caps_section(summary: Mapping) -> list[str]:
-    caps = summary.get("caps")
-    if not isinstance(caps, Mapping):
-        return []
-    kind = caps.get("kind", "unknown")
-    lines = ["## Caps", "", f"- kind: `{kind}`"]
-    for key in ("region", "cap_per_class"):
-        if caps.get(key) is not None:
-            lines.append(f"- {key}: `{caps[key]}`")
-    if kind == "none":
+def _caps_section(summary: RunSummary) -> list[str]:
+    caps = summary.caps
+    lines = ["## Caps", "", f"- kind: `{caps.kind}`"]
+    if caps.kind == "none":
         return lines + ["", "No caps: every generated row was kept."]
-    dropped = caps.get("dropped") or {}
-    rows = [[emo, cls, n] for emo, per_class in dropped.items() for cls, n in per_class.items()]
+    if caps.region:
+        lines.append("- region: " + ", ".join(f"`{e}` in [{lo}, {hi}]" for e, (lo, hi) in caps.region.items()))
+    if caps.cap_per_class is not None:
+        lines.append(f"- cap per class: `{caps.cap_per_class}` rows (the dashed line in distributions.png)")
+    rows = [[emo, cls, n] for emo, per_class in caps.dropped.items() for cls, n in per_class.items()]
     lines += ["", "### Dropped generated rows", ""]
     lines.append(markdown_table(rows, ["emotion", "class", "dropped"]) if rows else "None dropped.")
-    unmet = caps.get("unmet") or {}
-    rows = [[emo, cls, n] for emo, per_class in unmet.items() for cls, n in per_class.items()]
+    rows = [[emo, cls, n] for emo, per_class in caps.unmet.items() for cls, n in per_class.items()]
     lines += ["", "### Caps not met", ""]
     if rows:
         lines += ["Too few generated rows inside the region to drop; these classes stay above the cap.",
@@ -164,13 +150,10 @@ def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
     return lines[:-1] if lines else lines
 
 
-def _quality_section(summary: Mapping) -> list[str]:
-    emotions = summary.get("emotions")
-    if not isinstance(emotions, Mapping):
-        return []
+def _quality_section(summary: RunSummary) -> list[str]:
     rows = []
-    for emotion, info in emotions.items():
-        q = info.get("quality") if isinstance(info, Mapping) else None
+    for emotion, info in summary.emotions.items():
+        q = info.quality
         if not isinstance(q, Mapping) or not q.get("new_rows"):
             continue
         vps = q.get("variants_per_source") or {}
@@ -190,8 +173,8 @@ def _quality_section(summary: Mapping) -> list[str]:
                                   "replacements new to the corpus"])]
 
 
-def _filters_section(summary: Mapping) -> list[str]:
-    q = summary.get("filters")
+def _filters_section(summary: RunSummary) -> list[str]:
+    q = summary.filters
     if not isinstance(q, Mapping) or not q.get("neighbours_checked"):
         return []
     shares = q.get("share_by_outcome") or {}
@@ -227,15 +210,15 @@ def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
 
 def write_report(
     out_dir: Path,
-    summary: Mapping,
+    summary: RunSummary,
     images: Sequence[Path] | None = None,
     tables: Mapping[str, pd.DataFrame] | None = None,
     swap_samples: Sequence[Mapping] | None = None,
 ) -> Path:
     """Write ``out_dir/report.md``: config, device, timings, fill rates, caps, tables, swaps, images.
 
-    Sections whose data is missing from ``summary`` are left out. Image links are relative to
-    ``out_dir`` so the run folder can be moved.
+    Sections with nothing to show are left out. Image links are relative to ``out_dir`` so the run
+    folder can be moved.
 
     Returns
     -------
@@ -244,9 +227,8 @@ def write_report(
     """
     out_dir = Path(out_dir)
     title = "# LIC augmentation report"
-    emotions = summary.get("emotions")
-    if isinstance(emotions, Mapping) and emotions:
-        title += ": " + ", ".join(str(e) for e in emotions)
+    if summary.emotions:
+        title += ": " + ", ".join(str(e) for e in summary.emotions)
     sections = [
         [title],
         _config_section(summary),

@@ -29,31 +29,32 @@ class DeviceSummary:
 
 @dataclass(frozen=True)
 class CapsSummary:
-    """What the caps were and did: ``dropped`` / ``unmet`` are ``{emotion: {class: rows}}``."""
+    """What the caps were and did: ``emotions`` capped in pass order, ``dropped`` / ``unmet`` are
+    ``{emotion: {class: rows}}``."""
 
     kind: str
     region: dict[str, list] | None = None
     cap_per_class: int | None = None
+    emotions: list[str] | None = None
     dropped: dict[str, dict[int, int]] = field(default_factory=dict)
     unmet: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @classmethod
     def from_result(cls, kind: str, result, region: Mapping[str, Sequence] | None = None,
-                    cap_per_class: int | None = None) -> "CapsSummary":
-        """From the options and the :class:`lic_gpu.caps.CapResult` of :func:`lic_gpu.caps.apply_caps`."""
+                    cap_per_class: int | None = None, emotions: Sequence[str] | None = None) -> "CapsSummary":
+        """From the options and the :class:`lic_gpu.caps.CapResult` of :func:`lic_gpu.caps.apply_caps`
+        (``emotions``: ``caps.emotions``, None = the region's)."""
         capped = kind != "none"
-        return cls(kind=kind,
-                   region={str(e): list(b) for e, b in region.items()} if capped and region else None,
+        region = {str(e): list(b) for e, b in region.items()} if capped and region else None
+        return cls(kind=kind, region=region,
                    cap_per_class=int(cap_per_class) if capped and cap_per_class is not None else None,
+                   emotions=[str(e) for e in (emotions or region or [])] if capped else None,
                    dropped={e: {int(c): int(n) for c, n in d.items()} for e, d in result.dropped.items()},
                    unmet={e: {int(c): int(n) for c, n in d.items()} for e, d in result.unmet.items()})
 
-    def capped_emotions(self) -> list[str]:
-        """The emotions whose classes were capped (the region's)."""
-        return list(self.region or {}) if self.kind != "none" else []
-
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "dropped": self.dropped, "unmet": self.unmet}
+        return {"kind": self.kind, "region": self.region, "cap_per_class": self.cap_per_class,
+                "emotions": self.emotions, "dropped": self.dropped, "unmet": self.unmet}
 
 
 @dataclass

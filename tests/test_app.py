@@ -25,9 +25,42 @@ def cfg(*overrides, name="augment"):
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
+    """Two emotions with caps, asked for CUDA on a machine without it (CUDA is hidden on one that has it)."""
+    import torch
+
+    from lic_gpu import figures
+
     out = tmp_path_factory.mktemp("demo")
-    summary = run_augment(cfg("emotion=[arousal,valence]", "caps=rectangle", "caps.cap_per_class=150"), out)
+    drawn = {}
+    real = figures.plot_level_distributions
+
+    def spy(*args, **kwargs):
+        drawn.update(kwargs)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.cuda, "is_available", lambda: False)
+        mp.setattr(figures, "plot_level_distributions", spy)
+        with initialize_config_dir(version_base="1.3", config_dir=CONF):
+            config = compose(config_name="augment", overrides=["device=cuda", "emotion=[arousal,valence]",
+                                                               "caps=rectangle", "caps.cap_per_class=150"])
+        summary = run_augment(config, out)
+    summary["_drawn"] = drawn
     return out, summary
+
+
+def test_report_shows_the_device_fallback_and_the_caps(demo_run):
+    """What summary.json records about the device and the caps reaches report.md and the figure."""
+    out, summary = demo_run
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "- requested: `cuda`" in text and "- used: `cpu`" in text
+    assert "- fallback: CUDA is not available on this machine" in text
+    assert "- region: `valence` in [2, 5], `arousal` in [3, 6]" in text
+    assert "- cap per class: `150` rows" in text
+    assert summary["_drawn"]["cap_per_class"] == {"valence": 150, "arousal": 150}
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["caps"]["region"] == {"valence": [2, 5], "arousal": [3, 6]} and on_disk["caps"]["cap_per_class"] == 150
+    assert on_disk["device_fallback"].startswith("CUDA is not available")
 
 
 def test_demo_outputs(demo_run):

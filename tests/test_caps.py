@@ -186,7 +186,8 @@ def test_apply_caps_none_keeps_every_row():
     pd.testing.assert_frame_equal(result.frame, frame)
     assert result.frame is not frame
     assert result.dropped == {} and result.unmet == {}
-    assert CapsSummary.from_result("none", result).as_dict() == {"kind": "none", "dropped": {}, "unmet": {}}
+    assert CapsSummary.from_result("none", result).as_dict() == {"kind": "none", "region": None, "cap_per_class": None,
+                                                            "emotions": None, "dropped": {}, "unmet": {}}
 
 
 def test_apply_caps_rectangle_is_cap_rectangle():
