@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from lic_gpu import outputs, run_folder
+from lic_gpu import outputs, report, run_folder
 from lic_gpu.gc_pause import paused_gc
 from lic_gpu.pipeline import augment_corpus
 from lic_gpu.run_setup import load_corpus, settings_from_config
@@ -45,6 +45,8 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
+    if settings.report.get("enabled", True):  # a subject column the data lacks: one line before any work
+        report.subject_column(settings.report.get("subject_column", "auto"), corpus.frame.columns, corpus.id_columns)
     done = augment_corpus(corpus, settings, timer)
     log.info("writing outputs to %s", out_dir)
     return outputs.write_run(

@@ -224,6 +224,10 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     report["swap_samples"] = _int(report.get("swap_samples", 20), "report.swap_samples", 0)
     report["max_panels"] = _int(report.get("max_panels", 12), "report.max_panels", 1)
     report["quality_sample"] = check_quality_sample(report.get("quality_sample", 500))
+    report["max_table_rows"] = _int(report.get("max_table_rows", 50), "report.max_table_rows", 1)
+    subject = report.get("subject_column", "auto")
+    if subject is not None:
+        report["subject_column"] = _name(subject, "report.subject_column")
 
     return RunOptions(emotions, device, seed, verbose, data, emb, aug, caps, lic, sw, report, inputs)
 

@@ -20,6 +20,8 @@ DPI = 130
 ORIGINAL_COLOUR = "#66a61e"
 ADDED_COLOUR = "#a6cee3"
 KEPT_COLOUR = "#1f78b4"
+# A panel whose tallest bar is this many times its lowest non-empty one gets a log axis (log_scale=None).
+LOG_SCALE_RATIO = 20
 
 
 def pyplot():
@@ -65,13 +67,16 @@ def plot_level_distributions(
     rating_columns: Sequence[str],
     path: Path,
     cap_per_class: Mapping[str, int] | None = None,
+    log_scale: bool | None = None,
 ) -> Path:
     """Stacked bars per level for every rating column: originals vs added, before and after caps.
 
     Each level gets two bars: before caps (left) and after caps (right), originals at the bottom.
     Levels come from ``classes`` where the column has classes, else from rounding the ratings
     half up. ``capped=None`` draws the before bars only. ``cap_per_class`` (``{column: cap}``)
-    draws the cap as a dashed line on those columns' panels.
+    draws the cap as a dashed line on those columns' panels. ``log_scale`` (None: when a panel's
+    tallest bar is at least :data:`LOG_SCALE_RATIO` times its lowest non-empty one) draws the rows on a
+    symmetric-log axis, so a class of a handful of rows stays visible next to one of thousands.
 
     Returns
     -------
@@ -107,7 +112,7 @@ def plot_level_distributions(
         added = _level_counts(before, before_added, index)
         ax.bar(x + shift, originals, width, color=ORIGINAL_COLOUR, label="original")
         ax.bar(x + shift, added, width, bottom=originals, color=ADDED_COLOUR,
-               label="added (before caps)")
+               label="added (before caps)" if capped is not None else "added")
         if after is not None:
             kept_originals = _level_counts(after, ~after_added, index)
             kept = _level_counts(after, after_added, index)
@@ -117,11 +122,19 @@ def plot_level_distributions(
         if cap_per_class and column in cap_per_class:
             ax.axhline(cap_per_class[column], color="#d95f02", linestyle="--", linewidth=1.2,
                        label="cap per class")
+        heights = originals + added
+        if after is not None:
+            heights = np.concatenate([heights, kept_originals + kept])
+        nonzero = heights[heights > 0]
+        log = log_scale if log_scale is not None else (
+            nonzero.size > 0 and nonzero.max() >= LOG_SCALE_RATIO * nonzero.min())
+        if log:
+            ax.set_yscale("symlog", linthresh=1)
         ax.set_xticks(x)
         ax.set_xticklabels([str(level) for level in index])
         ax.set_title(column)
         ax.set_xlabel(f"{column} level")
-        ax.set_ylabel("rows")
+        ax.set_ylabel("rows (log scale)" if log else "rows")
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
     for ax in list(axes.flat)[len(columns):]:

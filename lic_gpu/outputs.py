@@ -119,13 +119,12 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         if caps_kind != "none":
             log.info("writing capped (%d rows)", len(capped.frame))
             files.append(write_table(capped.frame, out_dir / "capped", output_format))
-        # A single id column is a sentence id (new rows get their own), not a subject.
-        subject = "sub" if "sub" in frame.columns else (corpus.id_columns[0] if len(corpus.id_columns) > 1 else None)
+        subject = report.subject_column(report_cfg.get("subject_column", "auto"), frame.columns, corpus.id_columns)
         tables = {}
         if subject is not None:
             per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
             files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
-            tables["Rows per subject"] = per_subject
+            tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
     images: list[Path] = []
     if report_on:
         max_panels = report_cfg.get("max_panels", 12)
@@ -141,8 +140,10 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             log.info("drawing the report's figures")
             caps = summary.caps
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
+            # without caps the after-caps bars would repeat the before bars: one bar per level
             images.append(figures.plot_level_distributions(
-                frame, capped.frame, classes, capped.classes, shown, out_dir / "distributions.png",
+                frame, capped.frame if caps_kind != "none" else None, classes,
+                capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
                 cap_per_class=cap_lines))
             for r in runs:
                 n_top = report_cfg.get("top_words", 10)
@@ -163,5 +164,6 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     if report_on:
         report.write_report(out_dir, summary, images=images, tables=tables,
                             swap_samples=swap_samples(frame, classes, corpus.text_column,
-                                                      report_cfg.get("swap_samples", 20), seed, tokenise))
+                                                      report_cfg.get("swap_samples", 20), seed, tokenise),
+                            max_table_rows=report_cfg.get("max_table_rows", 50))
     return as_json

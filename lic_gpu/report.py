@@ -16,6 +16,19 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.run_summary import RunSummary
 from lic_gpu.atomic_files import atomic_write
 
+def subject_column(option: str | None, columns, id_columns) -> str | None:
+    """``report.subject_column``: ``auto`` is ``sub`` when the data has it, else the first of several id
+    columns (a single id column names sentences, and new rows get ids of their own); None: no table."""
+    if option is None:
+        return None
+    if option == "auto":
+        return "sub" if "sub" in columns else (id_columns[0] if len(id_columns) > 1 else None)
+    if option not in columns:
+        raise LicGpuError(f"report.subject_column {option!r} is not a column of the data; columns present: "
+                          f"{list(columns)} (or auto, or null for no rows-per-subject table)")
+    return option
+
+
 def rows_per_subject(
     frame: pd.DataFrame, capped: pd.DataFrame, subject_column: str = "sub"
 ) -> pd.DataFrame:
@@ -143,10 +156,19 @@ def _caps_section(summary: RunSummary) -> list[str]:
     return lines
 
 
-def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
+def _tables_section(tables: Mapping[str, tuple[pd.DataFrame, str]] | None, max_rows: int) -> list[str]:
+    """``{title: (table, csv name)}``; a table longer than ``max_rows`` shows its first rows and its
+    last (the total), and says where the whole table is."""
     lines: list[str] = []
-    for title, table in (tables or {}).items():
-        lines += [f"## {title}", "", _frame_markdown(table), ""]
+    for title, (table, csv_name) in (tables or {}).items():
+        shown, note = table, ""
+        if len(table) > max_rows:
+            shown = pd.concat([table.iloc[:max_rows - 1], table.iloc[-1:]])
+            note = (f"First {max_rows - 1} of {len(table) - 1} rows and the last; the whole table is "
+                    f"`{csv_name}` (report.max_table_rows).")
+        lines += [f"## {title}", "", _frame_markdown(shown), ""]
+        if note:
+            lines += [note, ""]
     return lines[:-1] if lines else lines
 
 
@@ -212,10 +234,15 @@ def write_report(
     out_dir: Path,
     summary: RunSummary,
     images: Sequence[Path] | None = None,
-    tables: Mapping[str, pd.DataFrame] | None = None,
+    tables: Mapping[str, tuple[pd.DataFrame, str]] | None = None,
     swap_samples: Sequence[Mapping] | None = None,
+    max_table_rows: int = 50,
 ) -> Path:
-    """Write ``out_dir/report.md``: config, device, timings, fill rates, caps, tables, swaps, images.
+    """Write ``out_dir/report.md``: device, timings, fill rates, caps, tables, quality, sample rows,
+    filters, figures and, last, the config.
+
+    ``tables``: ``{title: (table, name of its CSV in the run folder)}``, at most ``max_table_rows`` rows
+    of each shown.
 
     Sections with nothing to show are left out. Image links are relative to ``out_dir`` so the run
     folder can be moved.
@@ -231,16 +258,16 @@ def write_report(
         title += ": " + ", ".join(str(e) for e in summary.emotions)
     sections = [
         [title],
-        _config_section(summary),
         _device_section(summary),
         _timings_section(summary),
         _fill_rates_section(summary),
         _caps_section(summary),
-        _tables_section(tables),
+        _tables_section(tables, max_table_rows),
         _quality_section(summary),
         _swaps_section(swap_samples),
         _filters_section(summary),
         _images_section(out_dir, images),
+        _config_section(summary),
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
     # errors=backslashreplace: an undecodable file name in the config shows as \udcXX instead of failing

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, List
+from typing import Any, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
@@ -33,6 +33,8 @@ class ReportConfig:
     swap_samples: int = 20
     quality_sample: int = 500
     max_panels: int = 12
+    subject_column: Optional[str] = "auto"
+    max_table_rows: int = 50
 
 
 @dataclass

@@ -216,3 +216,26 @@ def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_report_without_caps_draws_one_bar_per_level(tmp_path, monkeypatch):
+    from lic_gpu import figures
+
+    calls = []
+    real = figures.plot_level_distributions
+    monkeypatch.setattr(figures, "plot_level_distributions",
+                        lambda frame, capped, *a, **k: (calls.append(capped), real(frame, capped, *a, **k))[1])
+    run_augment(cfg("report.subject_column=episode", "report.max_table_rows=2"), tmp_path)
+    assert calls == [None]  # no after-caps bars repeating the before bars
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Rows per subject (episode)" in text and "the whole table is `rows_per_subject.csv`" in text
+    assert pd.read_csv(tmp_path / "rows_per_subject.csv").columns[0] == "episode"
+
+
+def test_unknown_subject_column_is_one_line_before_any_work(tmp_path, monkeypatch):
+    from lic_gpu.embeddings import EmbeddingStore
+
+    monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
+    with pytest.raises(LicGpuError, match="report.subject_column 'speaker' is not a column"):
+        run_augment(cfg("report.subject_column=speaker"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -163,7 +163,7 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     table = rows_per_subject(frame, capped.frame)
     swaps = [{"emotion": "arousal", "class": 3, "source": "i am **happy**\ntoday", "new": "i am **glad**\ntoday"}]
 
-    path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": table}, swaps)
+    path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": (table, "rows.csv")}, swaps)
 
     text = path.read_text(encoding="utf-8")
     assert path == tmp_path / "report.md"
@@ -172,6 +172,7 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
                     "## Rows per subject", "## Quality of the new rows", "## Sample of new rows", "## Figures"]:
         assert heading in text, heading
     assert "```yaml\nemotion: arousal" in text
+    assert text.index("## Config") > text.index("## Figures")  # the config comes last
     assert "- requested: `cuda`" in text and "- fallback: CUDA is not available" in text
     assert "- region: `valence` in [2, 5], `arousal` in [3, 6]" in text and "- cap per class: `12`" in text
     assert "| **total** | 4.75 |" in text
@@ -184,6 +185,26 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
         for cls, n in per_class.items():
             assert f"| {emotion} | {cls} | {n} |" in text
     _no_temp_files(tmp_path)
+
+
+def test_long_tables_are_cut_in_report_md(tmp_path, capped):
+    table = pd.DataFrame({"original": range(200)}, index=pd.Index([f"s{i}" for i in range(199)] + ["total"], name="sub"))
+    text = write_report(tmp_path, _summary(capped), tables={"Rows per subject": (table, "rows_per_subject.csv")},
+                        max_table_rows=10).read_text()
+    assert "| s8 | 8 |" in text and "| s9 |" not in text and "| total | 199 |" in text
+    assert "First 9 of 199 rows and the last; the whole table is `rows_per_subject.csv`" in text
+
+
+def test_subject_column_option():
+    from lic_gpu.report import subject_column
+
+    assert subject_column("auto", ["sub", "text"], ()) == "sub"
+    assert subject_column("auto", ["id", "text"], ("id",)) is None  # one id column names sentences
+    assert subject_column("auto", ["doc", "line", "text"], ("doc", "line")) == "doc"
+    assert subject_column(None, ["sub"], ()) is None
+    assert subject_column("speaker", ["speaker", "text"], ()) == "speaker"
+    with pytest.raises(LicGpuError, match="report.subject_column 'nope' is not a column"):
+        subject_column("nope", ["sub", "text"], ())
 
 
 def test_summary_json_carries_what_the_report_shows(capped):
