@@ -603,20 +603,26 @@ def indefinite_article(word: str, template: str = "a") -> str:
 def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[Grammar | None, dict]:
     """The :class:`Grammar` the ``augment.grammar`` section asks for (``None`` in seed mode or when
     disabled) and what it is, for the run summary."""
-    section = aug_cfg.get("grammar") or {}
-    if aug_cfg.get("mode", "diverse") != "diverse" or not section.get("enabled", False):
+    from lic_gpu.conf_files import augment_defaults, default_option, with_defaults
+
+    mode = aug_cfg.get("mode") or default_option("augment", "augment")
+    if mode != "diverse":
         return None, {"enabled": False}
-    enabled = section.get("enabled")
+    # options left out are the YAML's (conf/augment/diverse.yaml)
+    section = with_defaults(augment_defaults(mode)["grammar"], aug_cfg.get("grammar") or {})
+    if not section["enabled"]:
+        return None, {"enabled": False}
+    enabled = section["enabled"]
     if not isinstance(enabled, bool):
         raise LicGpuError(f"augment.grammar.enabled must be true or false; got {enabled!r}")
-    inflect = section.get("inflect", True)
+    inflect = section["inflect"]
     if not isinstance(inflect, bool):
         raise LicGpuError(f"augment.grammar.inflect must be true or false; got {inflect!r}")
-    pos = section.get("pos", list(POS_NAMES))
+    pos = section["pos"]
     if isinstance(pos, str) or not isinstance(pos, (list, tuple)):
         raise LicGpuError(f"augment.grammar.pos must be a list such as [NOUN, VERB, ADJ, ADV]; got {pos!r}")
-    tagger = load_tagger(section.get("tagger", "auto"), section.get("spacy_model", "auto"))
-    use_cache = section.get("tag_cache", True)
+    tagger = load_tagger(section["tagger"], section["spacy_model"])
+    use_cache = section["tag_cache"]
     cache = None
     if use_cache and not isinstance(tagger, LexiconTagger):
         if cache_dir is None:

@@ -55,13 +55,8 @@ Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
 
 :func:`lic_gpu.quality.swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
 
-Config (``augment.guard``; a missing section means ``enabled`` is true in ``mode=diverse``)::
-
-    guard:
-      enabled: true
-      corpus: {enabled: true, margin: 1.0, prior_strength: auto, model: neighbours, ridge: 0.01,
-               emotions: augmented, neighbours: 10, min_neighbour_similarity: 0.5}
-      lexicon: {enabled: true, dead_zone: 0.0, path: null}
+Config: ``augment.guard`` (its options and their defaults are in ``conf/augment/diverse.yaml``; what a
+call leaves out is taken from there).
 """
 from __future__ import annotations
 
@@ -74,22 +69,15 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import torch
 
+from lic_gpu.conf_files import FROM_CONFIG, augment_defaults, default_option, with_defaults
 from lic_gpu.errors import LicGpuError
 from lic_gpu.lean import (ALPHA_BOUNDS, class_levels, fit_lean_regression, merge_case, neighbour_leans,  # noqa: F401
                           word_leans)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MARGIN = 1.0
-DEFAULT_NEIGHBOURS = 10
-DEFAULT_MIN_NEIGHBOUR_SIMILARITY = 0.5
-DEFAULT_DEAD_ZONE = 0.0
-DEFAULT_LEXICON_ENABLED = True
 MODELS = ("neighbours", "regression")
-DEFAULT_MODEL = "neighbours"
-DEFAULT_RIDGE = 0.01
 EMOTION_SCOPES = ("augmented", "all")
-DEFAULT_EMOTIONS = "augmented"
 # Corpus words seen fewer times are not used as neighbours for words absent from the corpus.
 FALLBACK_MIN_COUNT = 2
 
@@ -180,15 +168,22 @@ class RatingLeanGuard:
     emotions : "augmented" or "all"; with "all", :meth:`prepare_ratings` also checks its ``extra`` columns
     stats : dict filled per emotion with the fitted ``mu, sigma, tau, alpha`` and word counts
         (``build_guards`` shares it with the run summary)
+
+    Options left out are ``augment.guard.corpus``'s in ``conf/augment/diverse.yaml``.
     """
 
     reason = "rating_lean"
 
-    def __init__(self, store=None, margin: float = DEFAULT_MARGIN, prior_strength: float | str = "auto",
-                 neighbours: int = DEFAULT_NEIGHBOURS,
-                 min_neighbour_similarity: float = DEFAULT_MIN_NEIGHBOUR_SIMILARITY,
-                 stats: dict | None = None, model: str = DEFAULT_MODEL, ridge: float = DEFAULT_RIDGE,
-                 emotions: str = DEFAULT_EMOTIONS):
+    def __init__(self, store=None, margin: float = FROM_CONFIG, prior_strength: float | str = FROM_CONFIG,
+                 neighbours: int = FROM_CONFIG, min_neighbour_similarity: float = FROM_CONFIG,
+                 stats: dict | None = None, model: str = FROM_CONFIG, ridge: float = FROM_CONFIG,
+                 emotions: str = FROM_CONFIG):
+        conf = augment_defaults("diverse")["guard"]["corpus"]  # options left out: augment.guard.corpus
+        margin, prior_strength, neighbours, min_neighbour_similarity, model, ridge, emotions = (
+            conf[name] if value is FROM_CONFIG else value for name, value in (
+                ("margin", margin), ("prior_strength", prior_strength), ("neighbours", neighbours),
+                ("min_neighbour_similarity", min_neighbour_similarity), ("model", model), ("ridge", ridge),
+                ("emotions", emotions)))
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}; got {model!r}")
         if emotions not in EMOTION_SCOPES:
@@ -363,7 +358,7 @@ def load_valence_lexicon(path: str | None = None) -> dict[str, float]:
     return out
 
 
-def is_flip(a: float, b: float, dead_zone: float = DEFAULT_DEAD_ZONE) -> bool:
+def is_flip(a: float, b: float, dead_zone: float) -> bool:
     """Opposite signs, both outside ``[-dead_zone, dead_zone]``."""
     return a * b < 0 and abs(a) > dead_zone and abs(b) > dead_zone
 
@@ -375,9 +370,10 @@ class LexiconGuard:
 
     needs_other_ratings = False
 
-    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = DEFAULT_DEAD_ZONE):
+    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = FROM_CONFIG):
         self.lexicon = lexicon
-        self.dead_zone = float(dead_zone)
+        self.dead_zone = float(augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"]
+                               if dead_zone is FROM_CONFIG else dead_zone)
 
     def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None:
         """Nothing to learn: the lexicon is fixed."""
@@ -487,25 +483,26 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     -------
     (guards, info); ``info["corpus"]["emotions"]`` is filled in as each emotion is prepared.
     """
-    mode = aug_cfg.get("mode", "diverse")
-    raw = aug_cfg.get("guard")
-    guard_cfg = _section(raw, "augment.guard", _GUARD_KEYS)
-    enabled = _check_bool(guard_cfg.get("enabled", mode == "diverse"), "augment.guard.enabled")
-    corpus_cfg = _section(guard_cfg.get("corpus"), "augment.guard.corpus", _CORPUS_KEYS)
-    lexicon_cfg = _section(guard_cfg.get("lexicon"), "augment.guard.lexicon", _LEXICON_KEYS)
+    mode = aug_cfg.get("mode") or default_option("augment", "augment")
+    guard_cfg = _section(aug_cfg.get("guard"), "augment.guard", _GUARD_KEYS)
+    for part, keys in (("corpus", _CORPUS_KEYS), ("lexicon", _LEXICON_KEYS)):
+        if part in guard_cfg:
+            guard_cfg[part] = _section(guard_cfg[part], f"augment.guard.{part}", keys)
+    # options left out are the YAML's (augment/<mode>.yaml, the guard options of augment/diverse.yaml)
+    guard_cfg = with_defaults(augment_defaults(mode)["guard"], guard_cfg)
+    enabled = _check_bool(guard_cfg["enabled"], "augment.guard.enabled")
+    corpus_cfg, lexicon_cfg = guard_cfg["corpus"], guard_cfg["lexicon"]
     # Validate everything, even what is switched off, so a typo never waits for the day it is used.
-    corpus_on = _check_bool(corpus_cfg.get("enabled", True), "augment.guard.corpus.enabled")
-    margin = check_margin(corpus_cfg.get("margin", DEFAULT_MARGIN))
-    prior = check_prior_strength(corpus_cfg.get("prior_strength", "auto"))
-    neighbours = check_neighbours(corpus_cfg.get("neighbours", DEFAULT_NEIGHBOURS))
-    min_sim = check_min_neighbour_similarity(
-        corpus_cfg.get("min_neighbour_similarity", DEFAULT_MIN_NEIGHBOUR_SIMILARITY))
-    model = check_choice(corpus_cfg.get("model", DEFAULT_MODEL), "augment.guard.corpus.model", MODELS)
-    ridge = check_ridge(corpus_cfg.get("ridge", DEFAULT_RIDGE))
-    scope = check_choice(corpus_cfg.get("emotions", DEFAULT_EMOTIONS), "augment.guard.corpus.emotions",
-                         EMOTION_SCOPES)
-    lexicon_on = _check_bool(lexicon_cfg.get("enabled", DEFAULT_LEXICON_ENABLED), "augment.guard.lexicon.enabled")
-    dead_zone = check_dead_zone(lexicon_cfg.get("dead_zone", DEFAULT_DEAD_ZONE))
+    corpus_on = _check_bool(corpus_cfg["enabled"], "augment.guard.corpus.enabled")
+    margin = check_margin(corpus_cfg["margin"])
+    prior = check_prior_strength(corpus_cfg["prior_strength"])
+    neighbours = check_neighbours(corpus_cfg["neighbours"])
+    min_sim = check_min_neighbour_similarity(corpus_cfg["min_neighbour_similarity"])
+    model = check_choice(corpus_cfg["model"], "augment.guard.corpus.model", MODELS)
+    ridge = check_ridge(corpus_cfg["ridge"])
+    scope = check_choice(corpus_cfg["emotions"], "augment.guard.corpus.emotions", EMOTION_SCOPES)
+    lexicon_on = _check_bool(lexicon_cfg["enabled"], "augment.guard.lexicon.enabled")
+    dead_zone = check_dead_zone(lexicon_cfg["dead_zone"])
     path = lexicon_cfg.get("path")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise LicGpuError(f"augment.guard.lexicon.path must be a file path or null; got {path!r}")

@@ -27,7 +27,7 @@ from lic_gpu.augment_job import run_augment
 from lic_gpu.entry import main_guarded
 from lic_gpu.sampler import LicAugmenter
 
-from helpers import ROOT
+from helpers import PLAIN_FILTERS, ROOT
 
 CONF = str(ROOT / "conf")
 
@@ -918,7 +918,8 @@ def test_diverse_mode_stops_when_every_swap_was_drawn():
                  7: [(["quiet", "panic"], 6), (["panic", "fear"], 7), (["fear"], 8), (["y"], 9)]}
     lic = compute_lic(word_dict)
     # calm and quiet are each other's only neighbour: both swaps give a sentence that exists
-    aug = LicAugmenter(store, frozenset({"tea"}), k=1, max_swaps=1, min_similarity=0.5, attempts_per_row=10**7,
+    aug = LicAugmenter(store, frozenset({"tea"}), **PLAIN_FILTERS, k=1, max_swaps=1, min_similarity=0.5,
+                       attempts_per_row=10**7,
                        sampling_strategy={1: 3})
     result = aug.fit_resample(word_dict, lic)
     report = result.classes[1]

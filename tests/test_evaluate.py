@@ -36,6 +36,9 @@ from helpers import ROOT, family_store
 
 
 STOP = load_stopwords("packaged")[0]
+# diverse-mode checks toy words cannot pass at their command-line defaults (see helpers.PLAIN_FILTERS)
+PLAIN_DIVERSE = {"mode": "diverse", "reciprocal": False, "max_per_source": None,
+                 "rare_words": {"max_rank_ratio": None, "free_rank": 20000}}
 FAMILIES = {
     1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
     2: ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
@@ -117,7 +120,7 @@ def test_random_positions_keep_lic_diverse_budget():
     labels = class_labels(corpus.frame["arousal"], "arousal").labels
     wd = build_word_dict(tok, labels)
     lic = compute_lic(wd)
-    opts = {"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3}
+    opts = {**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3}
     store = toy_store()
     diverse = make_augmenter(opts, store, STOP, 0.5, seed=4).fit_resample(wd, lic, tok)
     assert diverse.rows
@@ -197,7 +200,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
         methods=["none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
                  "lic_diverse_guard"],
         augment_seed={"mode": "seed", "k": 5, "max_swaps": 1, "min_similarity": -1.0},
-        augment_diverse={"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3},
+        augment_diverse={**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3},
         tfidf={"min_df": 1}, mlp={"epochs": 1, "hidden": 8})
     import torch
 

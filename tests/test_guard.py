@@ -192,7 +192,7 @@ def test_lexicon_dead_zone():
     assert LexiconGuard(lex, dead_zone=0.0)(1, "meh", "bad") == "lexicon_flip"
     assert LexiconGuard(lex, dead_zone=0.5)(1, "meh", "bad") is None
     assert LexiconGuard(lex, dead_zone=0.5)(1, "good", "bad") == "lexicon_flip"
-    assert is_flip(1.0, -1.0) and not is_flip(1.0, 2.0) and not is_flip(0.4, -3, dead_zone=0.5)
+    assert is_flip(1.0, -1.0, 0.0) and not is_flip(1.0, 2.0, 0.0) and not is_flip(0.4, -3, dead_zone=0.5)
 
 
 def test_lexicon_from_a_file(tmp_path):

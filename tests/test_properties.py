@@ -26,6 +26,8 @@ from lic_gpu.pipeline import augment_emotion
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy
 from lic_gpu.text import load_stopwords, words_tokenise
 
+from helpers import PLAIN_FILTERS
+
 STOP = load_stopwords("packaged")[0]
 FAMILIES = [
     ["calm", "quiet", "peaceful", "serene", "gentle"],
@@ -111,7 +113,7 @@ def test_sampler_on_random_word_dicts(word_dict, method, options):
     before = copy.deepcopy(word_dict)
     lic = quiet_lic(word_dict, method)
     try:
-        result = LicAugmenter(STORE, STOP, **options).fit_resample(word_dict, lic)
+        result = LicAugmenter(STORE, STOP, **{**PLAIN_FILTERS, **options}).fit_resample(word_dict, lic)
     except LicGpuError:
         return
     assert word_dict == before
@@ -163,7 +165,7 @@ def test_new_rows_inherit_their_source_ratings(corpus, method, options, guarded)
     snapshot = corpus.frame.copy()
     tokenised = [words_tokenise(t) for t in corpus.texts]
     guards = build_guards({"mode": options["mode"]}, store=STORE)[0] if guarded else []
-    augmenter = LicAugmenter(STORE, STOP, guards=guards, **options)
+    augmenter = LicAugmenter(STORE, STOP, **{**PLAIN_FILTERS, **options, "guards": guards})
     runs = []
     for emo in ("arousal", "valence"):
         try:

@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from lic_gpu.conf_files import FROM_CONFIG, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import words_tokenise
 
@@ -22,9 +23,14 @@ class TfidfLogReg:
 
     name = "tfidf_logreg"
 
-    def __init__(self, ngram_max: int = 2, min_df: int = 2, C: float = 1.0, max_iter: int = 1000, seed: int = 0):
+    def __init__(self, ngram_max: int = FROM_CONFIG, min_df: int = FROM_CONFIG, C: float = FROM_CONFIG,
+                 max_iter: int = FROM_CONFIG, seed: int = 0):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+
+        conf = primary_default("evaluate", "tfidf")  # options left out: evaluate.yaml's tfidf
+        ngram_max, min_df, C, max_iter = (conf[n] if v is FROM_CONFIG else v for n, v in (
+            ("ngram_max", ngram_max), ("min_df", min_df), ("C", C), ("max_iter", max_iter)))
 
         self.vectoriser = TfidfVectorizer(ngram_range=(1, int(ngram_max)), min_df=int(min_df), sublinear_tf=True)
         self.model = LogisticRegression(C=float(C), max_iter=int(max_iter), random_state=seed)
@@ -81,8 +87,13 @@ class MeanEmbeddingMLP:
 
     name = "mean_embedding_mlp"
 
-    def __init__(self, featurise: MeanEmbedding, hidden: int = 64, epochs: int = 20, batch_size: int = 128,
-                 lr: float = 5e-3, weight_decay: float = 1e-4, seed: int = 0):
+    def __init__(self, featurise: MeanEmbedding, hidden: int = FROM_CONFIG, epochs: int = FROM_CONFIG,
+                 batch_size: int = FROM_CONFIG, lr: float = FROM_CONFIG, weight_decay: float = FROM_CONFIG,
+                 seed: int = 0):
+        conf = primary_default("evaluate", "mlp")  # options left out: evaluate.yaml's mlp
+        hidden, epochs, batch_size, lr, weight_decay = (conf[n] if v is FROM_CONFIG else v for n, v in (
+            ("hidden", hidden), ("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
+            ("weight_decay", weight_decay)))
         if int(epochs) < 1 or int(batch_size) < 1 or int(hidden) < 0:
             raise LicGpuError(f"mlp: epochs and batch_size must be >= 1 and hidden >= 0; got "
                               f"epochs={epochs!r}, batch_size={batch_size!r}, hidden={hidden!r}")

@@ -10,7 +10,8 @@ import torch
 
 from lic_gpu.evaluation.experiment import evaluate
 from lic_gpu.evaluation.report import write_outputs
-from lic_gpu.evaluation.settings import DEFAULT_COMPARISONS, EvalSettings
+from lic_gpu.conf_files import primary_default
+from lic_gpu.evaluation.settings import EvalSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def settings_from_config(cfg) -> EvalSettings:
         lic_method=lic_cfg.get("method", "seed"), lic_dtype=lic_cfg.get("dtype", "float64"),
         augment_seed=plain(cfg.augment_seed), augment_diverse=plain(cfg.augment),
         guard_cfg=plain(cfg.get("guard")), tfidf=plain(cfg.get("tfidf")) or {}, mlp=plain(cfg.get("mlp")) or {},
-        comparisons=comparisons if comparisons is not None else [list(p) for p in DEFAULT_COMPARISONS])
+        comparisons=comparisons if comparisons is not None else primary_default("evaluate", "comparisons"))
 
 
 def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:

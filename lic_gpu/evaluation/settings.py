@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from lic_gpu.conf_files import augment_defaults, default_option, group_defaults, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.classifiers import CLASSIFIERS
 from lic_gpu.evaluation.split import check_test_size
@@ -21,10 +22,6 @@ METHOD_LABELS = {
     "random_positions": "random positions (ablation)",
     "lic_diverse_guard": "LIC diverse + guard",
 }
-DEFAULT_COMPARISONS = (("lic_diverse", "random_positions"), ("lic_diverse", "oversample"),
-                       ("lic_diverse_guard", "lic_diverse"))
-
-
 @dataclass
 class EvalSettings:
     """Everything :func:`evaluate` needs besides the data, the vectors and the device.
@@ -48,28 +45,29 @@ class EvalSettings:
     guard_cfg : ``augment`` mapping handed to :func:`lic_gpu.guard.build_guards` for the guarded method
     tfidf, mlp : classifier options (see :class:`TfidfLogReg`, :class:`MeanEmbeddingMLP`)
     comparisons : extra (method, baseline) pairs compared besides every method vs ``none``
+
+    Every field left out is ``conf/evaluate.yaml``'s (and its default ``data``/``augment`` groups'): the YAML
+    is the one place defaults live, so Python callers and ``lic-evaluate`` evaluate the same thing.
     """
 
     emotions: list[str]
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    test_size: float = 0.2
-    group_column: str = "auto"
-    group_prefix_sep: str | None = None
-    binning: Any = "auto"
-    label_kind: str = "auto"
-    sampling_strategy: Any = "auto"
-    methods: list[str] = field(default_factory=lambda: list(METHODS))
-    classifiers: list[str] = field(default_factory=lambda: list(CLASSIFIERS))
-    lic_method: str = "seed"
-    lic_dtype: str = "float64"
-    augment_seed: dict = field(default_factory=lambda: {"mode": "seed", "k": 10, "max_swaps": 1,
-                                                        "min_similarity": -1.0})
-    augment_diverse: dict = field(default_factory=lambda: {"mode": "diverse", "k": 20, "max_swaps": 2,
-                                                           "min_similarity": 0.5})
-    guard_cfg: dict | None = None
-    tfidf: dict = field(default_factory=dict)
-    mlp: dict = field(default_factory=dict)
-    comparisons: list[tuple[str, str]] = field(default_factory=lambda: [list(p) for p in DEFAULT_COMPARISONS])
+    seeds: list[int] = field(default_factory=lambda: _default("seeds"))
+    test_size: float = field(default_factory=lambda: _default("test_size"))
+    group_column: str = field(default_factory=lambda: _default("group")["column"])
+    group_prefix_sep: str | None = field(default_factory=lambda: _default("group")["prefix_sep"])
+    binning: Any = field(default_factory=lambda: _data_default("binning"))
+    label_kind: str = field(default_factory=lambda: _data_default("label_kind"))
+    sampling_strategy: Any = field(default_factory=lambda: _default("sampling_strategy"))
+    methods: list[str] = field(default_factory=lambda: _default("methods"))
+    classifiers: list[str] = field(default_factory=lambda: _default("classifiers"))
+    lic_method: str = field(default_factory=lambda: _default("lic")["method"])
+    lic_dtype: str = field(default_factory=lambda: _default("lic")["dtype"])
+    augment_seed: dict = field(default_factory=lambda: _augment_default("augment@augment_seed"))
+    augment_diverse: dict = field(default_factory=lambda: _augment_default("augment"))
+    guard_cfg: dict | None = field(default_factory=lambda: _default("guard"))
+    tfidf: dict = field(default_factory=lambda: _default("tfidf"))
+    mlp: dict = field(default_factory=lambda: _default("mlp"))
+    comparisons: list[tuple[str, str]] = field(default_factory=lambda: _default("comparisons"))
 
     def __post_init__(self) -> None:
         self.methods = check_names(self.methods, METHODS, "methods")
@@ -106,3 +104,15 @@ def check_seeds(seeds: Sequence[int] | int) -> list[int]:
     if len(set(items)) != len(items):
         raise LicGpuError(f"seeds must not repeat; got {seeds!r}")
     return items
+
+
+def _default(key: str) -> Any:
+    return primary_default("evaluate", key)
+
+
+def _data_default(key: str) -> Any:
+    return group_defaults("data", default_option("evaluate", "data"))[key]
+
+
+def _augment_default(package: str) -> dict:
+    return augment_defaults(default_option("evaluate", package))
