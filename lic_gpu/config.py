@@ -15,6 +15,7 @@ in a fraction of a second, so a mistake is one line before data or vectors are r
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import math
 import os
 import re
@@ -85,6 +86,7 @@ class RunOptions:
     stopwords: dict
     report: dict
     inputs: dict[str, Path]
+    common: "CommonOptions | None" = None  # the shared part, as both jobs set it up
 
 
 def plain_config(cfg) -> dict:
@@ -101,7 +103,7 @@ def plain_config(cfg) -> dict:
         for key in keys:
             node = cfg._get_node(key)
             if OmegaConf.is_config(node):
-                missing += [f"{key}.{k}" for k in OmegaConf.missing_keys(node)]
+                missing += list(OmegaConf.missing_keys(node))  # full keys (data.path)
             elif OmegaConf.is_missing(cfg, key):
                 missing.append(key)
         if missing:
@@ -126,25 +128,32 @@ def config_error_message(err: Exception) -> str:
     return f"config: {text}"
 
 
-def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> RunOptions:
-    """Validate every option of a :func:`plain_config`; the first mistake is one LicGpuError that names
-    the option and quotes its value. Reads no data file (it only checks that input files exist)."""
+@dataclass(frozen=True)
+class CommonOptions:
+    """The options both jobs (augment, evaluate) have, checked: ``emotion``, ``device``, ``verbose``,
+    ``data``, ``embeddings``, ``lic``, ``stopwords``; ``inputs`` maps an option to the file it names."""
+
+    emotions: list[str]
+    device: str
+    verbose: bool
+    data: dict
+    embeddings: dict
+    lic: dict
+    stopwords: dict
+    inputs: dict[str, Path]
+
+
+def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> CommonOptions:
+    """Validate the options both jobs share (see :func:`check_options`)."""
     from lic_gpu.data import check_binning
     from lic_gpu.device import check_device
     from lic_gpu.embeddings import check_dtype
     from lic_gpu.vector_files import PACKAGED_GLOVE, check_format, check_limit
-    from lic_gpu.guard import build_guards
     from lic_gpu.lic import LIC_DTYPES, check_lic_method
-    from lic_gpu.caps import check_cap_emotions, check_caps
-    from lic_gpu.sampler import check_mode
-    from lic_gpu.sampler import check_options as check_augment_options
-    from lic_gpu.fluency import check_fluency_options
-    from lic_gpu.quality import check_quality_sample
     from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 
     emotions = check_emotions(plain.get("emotion"))
     device = check_device(plain.get("device", "auto"))
-    seed = check_seed(plain.get("seed", 0))
     verbose = _bool(plain.get("verbose", False), "verbose")
     inputs: dict[str, Path] = {}
 
@@ -191,23 +200,6 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
         if value is not None and not isinstance(value, (bool, str)):
             raise LicGpuError(f"embeddings.{key} must be true, false or a folder; got {value!r}")
 
-    aug = _section(plain.get("augment"), "augment", group_options("augment"))
-    check_mode(aug.get("mode", "diverse"))
-    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
-                                                  "attempts_per_row") if k in aug})
-    check_strategy_shape(aug.get("sampling_strategy", "auto"))
-    build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
-    check_fluency_options(aug)
-    lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
-    if isinstance(lexicon, Mapping) and lexicon.get("path"):
-        inputs["augment.guard.lexicon.path"] = Path(str(lexicon["path"])).expanduser()
-
-    caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
-    checked = check_caps(caps.get("kind", "none"), caps.get("region"), caps.get("cap_per_class"),
-                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
-    if checked["kind"] == "rectangle":
-        check_cap_emotions(caps.get("emotions"), checked["region"])
-
     lic = _section(plain.get("lic"), "lic")
     check_lic_method(lic.get("method", "seed"))
     if lic.get("dtype", "float64") not in LIC_DTYPES:
@@ -217,6 +209,50 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     for key in ("extra", "remove"):
         sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
     load_stopwords(sw.get("source", "auto"), sw["extra"], sw["remove"])
+
+    return CommonOptions(emotions, device, verbose, data, emb, lic, sw, inputs)
+
+
+def check_augment(value: Any, inputs: dict[str, Path] | None = None, name: str = "augment") -> dict:
+    """Validate an ``augment`` group (``name``: where it sits, ``augment_seed`` in the evaluation); a
+    lexicon file it names is added to ``inputs``."""
+    from lic_gpu.fluency import check_fluency_options
+    from lic_gpu.guard import build_guards
+    from lic_gpu.sampler import check_mode
+    from lic_gpu.sampler import check_options as check_augment_options
+
+    inputs = {} if inputs is None else inputs
+    aug = _section(value, name, group_options("augment"))
+    check_mode(aug.get("mode", "diverse"))
+    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
+                                                  "attempts_per_row") if k in aug})
+    check_strategy_shape(aug.get("sampling_strategy", "auto"))
+    build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
+    check_fluency_options(aug)
+    lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
+    if isinstance(lexicon, Mapping) and lexicon.get("path"):
+        inputs[f"{name}.guard.lexicon.path"] = Path(str(lexicon["path"])).expanduser()
+
+    return aug
+
+
+def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> RunOptions:
+    """Validate every option of a :func:`plain_config` of the main job; the first mistake is one
+    LicGpuError that names the option and quotes its value. Reads no data file (it only checks that
+    input files exist)."""
+    from lic_gpu.caps import check_cap_emotions, check_caps
+    from lic_gpu.quality import check_quality_sample
+
+    common = check_common(plain, data_in_memory)
+    emotions, inputs = common.emotions, dict(common.inputs)
+    seed = check_seed(plain.get("seed", 0))
+    aug = check_augment(plain.get("augment"), inputs)
+
+    caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
+    checked = check_caps(caps.get("kind", "none"), caps.get("region"), caps.get("cap_per_class"),
+                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
+    if checked["kind"] == "rectangle":
+        check_cap_emotions(caps.get("emotions"), checked["region"])
 
     report = _section(plain.get("report"), "report")
     report["enabled"] = _bool(report.get("enabled", True), "report.enabled")
@@ -229,7 +265,8 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     if subject is not None:
         report["subject_column"] = _name(subject, "report.subject_column")
 
-    return RunOptions(emotions, device, seed, verbose, data, emb, aug, caps, lic, sw, report, inputs)
+    return RunOptions(emotions, common.device, seed, common.verbose, common.data, common.embeddings, aug, caps,
+                      common.lic, common.stopwords, report, inputs, dataclasses.replace(common, inputs=inputs))
 
 
 class RunFolderCheck(Callback):

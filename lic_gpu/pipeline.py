@@ -186,7 +186,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
         tokenised = tokenise_all(corpus.texts, settings.tokenise)
     choice = settings.choice
     if store is None:
-        store, choice = load_store(settings, timer)
+        store, choice = load_store(settings.embeddings, settings.choice, timer)
     aug_cfg = settings.augment
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=settings.stopwords)
     with timer("load_grammar"):

@@ -1,10 +1,12 @@
 """What both jobs (``augment`` and ``evaluate``) set up the same way from a composed config: the checked
-options, the device, stopwords and tokeniser, the corpus and the word vectors (on the GPU when they fit).
+options (:func:`lic_gpu.config.check_common`), the device, stopwords and tokeniser (:func:`job_setup`), the
+corpus (:func:`load_corpus`) and the word vectors, on the CPU when they do not fit on the GPU
+(:func:`load_store`).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -46,8 +48,8 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
 
 
 @dataclass
-class RunSettings:
-    """The plain arguments of a run, read once from a composed config (the only place that reads it)."""
+class JobSetup:
+    """What both jobs set up the same way from the options they share (:func:`job_setup`)."""
 
     emotions: list[str]
     choice: DeviceChoice
@@ -58,16 +60,35 @@ class RunSettings:
     lic_dtype: torch.dtype
     stopwords: frozenset
     stopwords_origin: str
+    embeddings: dict
+    inputs: dict  # option -> input file it names (never written)
+
+
+def job_setup(common, mode: str) -> JobSetup:
+    """The device, tokeniser, stopwords and LIC type of checked :class:`lic_gpu.config.CommonOptions`
+    (``mode``: the augment mode, which chooses the tokenizer ``auto`` stands for)."""
+    tokenizer = resolve_tokenizer(common.data.get("tokenizer", "auto"), mode)
+    stopwords, sw_origin = load_stopwords(common.stopwords.get("source", "auto"), common.stopwords["extra"],
+                                          common.stopwords["remove"])
+    return JobSetup(emotions=common.emotions, choice=resolve_device(common.device), data=dict(common.data),
+                    tokenizer=tokenizer, tokenise=check_tokeniser(tokenizer),
+                    lic_method=check_lic_method(common.lic.get("method", "seed")),
+                    lic_dtype=LIC_DTYPES[common.lic.get("dtype", "float64")], stopwords=stopwords,
+                    stopwords_origin=sw_origin, embeddings=dict(common.embeddings), inputs=dict(common.inputs))
+
+
+@dataclass
+class RunSettings(JobSetup):
+    """The plain arguments of a main-job run, read once from a composed config (the only place that reads it)."""
+
     augment: dict
     caps: dict
-    embeddings: dict
     seed: int
     report: dict
     output_format: str
     label_kind: str
     split_column: Any
     augment_splits: Any
-    inputs: dict = field(default_factory=dict)  # option -> input file it names (never written)
     config_yaml: str = ""
 
 
@@ -77,6 +98,8 @@ def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False)
     ``emotion`` replaces ``cfg.emotion`` (the Python API names its label column itself);
     ``data_in_memory``: the data is a DataFrame, not the file ``data.path`` names.
     """
+    import dataclasses
+
     from omegaconf import OmegaConf
 
     from lic_gpu.config import check_options, plain_config
@@ -88,29 +111,25 @@ def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False)
     # Every option and the input files' existence are checked before any work.
     plain = plain_config(cfg)
     opts = check_options(plain, data_in_memory=data_in_memory)
-    data_cfg = dict(opts.data)
-    tokenizer = resolve_tokenizer(data_cfg.get("tokenizer", "auto"), opts.augment.get("mode", "diverse"))
-    stopwords, sw_origin = load_stopwords(opts.stopwords.get("source", "auto"), opts.stopwords["extra"],
-                                          opts.stopwords["remove"])
+    base = job_setup(opts.common, opts.augment.get("mode", "diverse"))
+    data_cfg = base.data
     output_cfg = plain.get("output") or {}
     return RunSettings(
-        emotions=opts.emotions, choice=resolve_device(opts.device), data=data_cfg, tokenizer=tokenizer,
-        tokenise=check_tokeniser(tokenizer), lic_method=check_lic_method(opts.lic.get("method", "seed")),
-        lic_dtype=LIC_DTYPES[opts.lic.get("dtype", "float64")], stopwords=stopwords, stopwords_origin=sw_origin,
-        augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, embeddings=dict(opts.embeddings),
-        seed=opts.seed, report=dict(opts.report),
+        **{f.name: getattr(base, f.name) for f in dataclasses.fields(JobSetup)},
+        augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, seed=opts.seed, report=dict(opts.report),
         output_format=check_output_format(output_cfg.get("format", "csv")),
         label_kind=check_label_kind(data_cfg.get("label_kind", "auto")),
         split_column=data_cfg.get("split_column", "auto"), augment_splits=data_cfg.get("augment_splits", ["train"]),
-        inputs=opts.inputs, config_yaml=OmegaConf.to_yaml(cfg))
+        config_yaml=OmegaConf.to_yaml(cfg))
 
 
-def load_store(settings: RunSettings, timer: StageTimer) -> tuple[Any, DeviceChoice]:
-    """The word vectors of ``settings.embeddings`` on the chosen device (cpu when they do not fit)."""
+def load_store(emb_cfg: dict, choice: DeviceChoice, timer: StageTimer | None = None) -> tuple[Any, DeviceChoice]:
+    """The word vectors of ``emb_cfg`` (the ``embeddings`` group) on the chosen device; when they do
+    not fit there, on the CPU, and the returned :class:`DeviceChoice` says so (the one place this
+    fallback happens, for both jobs)."""
     from lic_gpu.embeddings import EmbeddingStore
 
-    choice = settings.choice
-    emb_cfg = settings.embeddings
+    timer = timer or StageTimer()
     log.info("loading word vectors %s", emb_cfg.get("source"))
     with timer("load_vectors"):
         try:

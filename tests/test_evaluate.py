@@ -286,3 +286,56 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
         "error: methods must be a non-empty list of ['none', 'oversample', 'class_weight', 'lic_seed', "
         "'lic_diverse', 'random_positions', 'lic_diverse_guard']; got ['none', 'smote']"]
     assert not (tmp_path / "bad").exists()
+
+
+# ---------------------------------------------------------------- the set-up both jobs share
+
+def _compose(config, *overrides):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose(config, overrides=["device=cpu", *overrides])
+
+
+def test_both_jobs_say_the_same_about_the_same_mistake(tmp_path):
+    from lic_gpu.augment_job import run_augment
+    from lic_gpu.evaluation.job import run_evaluate
+
+    for overrides in (["data=emobank"], ["data=csv", f"data.path={tmp_path / 'nope.csv'}"],
+                      ["embeddings=file", f"embeddings.source={tmp_path / 'nope.vec'}"], ["device=gpu"]):
+        messages = []
+        for run, config in ((run_augment, "augment"), (run_evaluate, "evaluate")):
+            with pytest.raises(LicGpuError) as info:
+                run(_compose(config, *overrides), tmp_path / config)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1], overrides
+    assert "config value(s) ['data.path'] must be set" in _message(run_evaluate, "data=emobank")
+
+
+def _message(run, *overrides):
+    with pytest.raises(LicGpuError) as info:
+        run(_compose("evaluate", *overrides), "/nonexistent")
+    return str(info.value)
+
+
+def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_path, monkeypatch):
+    """The vectors' out-of-memory fallback is the main job's (lic_gpu.run_setup.load_store), recorded."""
+    import torch
+
+    import lic_gpu.run_setup as run_setup
+    from lic_gpu.device import DeviceChoice
+    from lic_gpu.evaluation.job import run_evaluate
+
+    real_load = EmbeddingStore.load.__func__
+
+    def load(cls, *args, device="cpu", **kwargs):
+        if str(device) != "cpu":
+            raise torch.OutOfMemoryError("simulated")
+        return real_load(cls, *args, device=device, **kwargs)
+
+    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
+    monkeypatch.setattr(run_setup, "resolve_device", lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
+    payload = run_evaluate(_compose("evaluate", "seeds=[0]", "methods=[none,oversample]", "classifiers=[tfidf_logreg]",
+                                    "emotion=arousal", f"out_dir={tmp_path}"))
+    assert payload["device"].startswith("cpu (asked cuda: the word vectors do not fit in meta memory")
+    assert (tmp_path / "metrics.json").is_file()

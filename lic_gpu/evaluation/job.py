@@ -17,27 +17,21 @@ log = logging.getLogger(__name__)
 
 
 def settings_from_config(cfg) -> EvalSettings:
-    """Plain :class:`EvalSettings` from a composed ``evaluate`` config."""
+    """Plain :class:`EvalSettings` from a composed ``evaluate`` config (or its :func:`lic_gpu.config.plain_config`)."""
     from omegaconf import OmegaConf
 
-    def plain(node):
-        return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+    from lic_gpu.config import check_emotions, plain_config
 
-    emotion = plain(cfg.emotion)
-    lic_cfg = plain(cfg.get("lic")) or {}
-    group = plain(cfg.get("group")) or {}
-    data = plain(cfg.data)
-    comparisons = plain(cfg.get("comparisons"))
+    values = plain_config(cfg) if OmegaConf.is_config(cfg) else cfg
+    comparisons = values.get("comparisons")
     return EvalSettings(
-        emotions=[emotion] if isinstance(emotion, str) else list(emotion),
-        seeds=plain(cfg.seeds), test_size=cfg.test_size,
-        group_column=group.get("column", "auto"), group_prefix_sep=group.get("prefix_sep"),
-        binning=data.get("binning", "auto"), label_kind=data.get("label_kind", "auto"),
-        sampling_strategy=plain(cfg.sampling_strategy),
-        methods=plain(cfg.methods), classifiers=plain(cfg.classifiers),
-        lic_method=lic_cfg.get("method", "seed"), lic_dtype=lic_cfg.get("dtype", "float64"),
-        augment_seed=plain(cfg.augment_seed), augment_diverse=plain(cfg.augment),
-        guard_cfg=plain(cfg.get("guard")), tfidf=plain(cfg.get("tfidf")) or {}, mlp=plain(cfg.get("mlp")) or {},
+        emotions=check_emotions(values.get("emotion")), seeds=values["seeds"], test_size=values["test_size"],
+        group_column=values["group"]["column"], group_prefix_sep=values["group"]["prefix_sep"],
+        binning=values["data"]["binning"], label_kind=values["data"]["label_kind"],
+        sampling_strategy=values["sampling_strategy"], methods=values["methods"], classifiers=values["classifiers"],
+        lic_method=values["lic"]["method"], lic_dtype=values["lic"]["dtype"],
+        augment_seed=values["augment_seed"], augment_diverse=values["augment"], guard_cfg=values.get("guard"),
+        tfidf=values.get("tfidf") or {}, mlp=values.get("mlp") or {},
         comparisons=comparisons if comparisons is not None else primary_default("evaluate", "comparisons"))
 
 
@@ -48,36 +42,37 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     """
     import sys
 
-    from lic_gpu.device import resolve_device
-    from lic_gpu.embeddings import EmbeddingStore
-    from lic_gpu.guard import build_guards
-    from lic_gpu.run_setup import load_corpus
-    from lic_gpu.fluency import build_grammar, load_thesaurus
-    from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
-    from lic_gpu.threads import set_torch_threads
     from omegaconf import OmegaConf
 
+    from lic_gpu.config import check_augment, check_common, plain_config
+    from lic_gpu.data import tokenise_all
+    from lic_gpu.fluency import build_grammar, load_thesaurus
+    from lic_gpu.guard import build_guards
+    from lic_gpu.run_setup import job_setup, load_corpus, load_store
+    from lic_gpu.threads import set_torch_threads
+
     t_start = time.perf_counter()
+    # the checks and the set-up the main job makes, so a mistake reads the same in both
+    plain = plain_config(cfg)
+    common = check_common(plain)
+    for package in ("augment", "augment_seed"):
+        check_augment(plain.get(package), dict(common.inputs), name=package)
+    settings = settings_from_config(plain)
     if out_dir is None:
-        out_dir = cfg.get("out_dir")
+        out_dir = plain.get("out_dir")
     if out_dir is None:
         from hydra.core.hydra_config import HydraConfig
 
         out_dir = HydraConfig.get().runtime.output_dir
-    settings = settings_from_config(cfg)
-    set_torch_threads(cfg.get("threads"))
-    choice = resolve_device(cfg.device)
-    data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
+    set_torch_threads(plain.get("threads"))
     # one tokenisation for every method: the words tokenizer (auto would give seed mode its own)
-    tokenise = check_tokeniser(resolve_tokenizer(data_cfg.get("tokenizer", "auto"), "diverse"))
-    sw = OmegaConf.to_container(cfg.stopwords, resolve=True) if cfg.get("stopwords") else {}
-    stopwords, sw_origin = load_stopwords(sw.get("source", "auto"), sw.get("extra") or (), sw.get("remove") or ())
+    setup = job_setup(common, mode="diverse")
+    data_cfg = dict(setup.data)
     corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     corpus.require_emotions(settings.emotions, settings.label_kind)
-    tokenised = [tokenise(t) for t in corpus.texts]
-    emb_cfg = OmegaConf.to_container(cfg.embeddings, resolve=True)
-    store = EmbeddingStore.load(device=choice.device, **emb_cfg)
-    log.info("vectors: %s", store.source)
+    tokenised = tokenise_all(corpus.texts, setup.tokenise)
+    store, choice = load_store(setup.embeddings, setup.choice)
+    stopwords, sw_origin = setup.stopwords, setup.stopwords_origin
     guards, guard_info = [], {"enabled": False}
     if "lic_diverse_guard" in settings.methods:
         guard_aug = {**settings.augment_diverse}
