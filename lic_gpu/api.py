@@ -61,8 +61,9 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
     is returned apart (None when the config's value stands).
     """
     from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import OmegaConfBaseException
 
-    from lic_gpu.config import compose_config
+    from lic_gpu.config import compose_config, config_error_message
 
     unknown = [k for k in options if k not in OPTION_PATHS and k not in GROUP_OPTIONS]
     if unknown:
@@ -82,7 +83,10 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
                 continue
             if isinstance(value, tuple):
                 value = list(value)
-            OmegaConf.update(cfg, OPTION_PATHS[name], value, merge=False)
+            try:
+                OmegaConf.update(cfg, OPTION_PATHS[name], value, merge=False)
+            except OmegaConfBaseException as err:  # a value of the wrong type for the typed config
+                raise LicGpuError(f"{name}={value!r}: {config_error_message(err)}") from None
     return cfg, strategy
 
 

@@ -53,7 +53,11 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
         with initialize_config_dir(version_base="1.3", config_dir=str(folder), job_name=config_name):
             return compose(config_name=config_name, overrides=overrides)
     except HydraException as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        from omegaconf.errors import OmegaConfBaseException
+
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(".")
+        if isinstance(err.__cause__, OmegaConfBaseException):  # a value of the wrong type, as the command line says
+            first += f": {config_error_message(err.__cause__)}"
         raise LicGpuError(f"config: {first}") from None
     finally:
         if running is not None:  # initialize_config_dir put back a copy of the cleared instance: fetch it anew

@@ -33,12 +33,12 @@ def _paths(node: Any, prefix: str, out: dict[str, Any]) -> None:
         _paths(value, path + ".", out)
 
 
-def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], bool]:
-    """``{package: (group, option)}`` from a primary config's defaults list, and whether it names the schema."""
-    packages, schema = {}, False
+def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """``{package: (group, option)}`` from a primary config's defaults list, and the schema it names."""
+    packages, schema = {}, None
     for entry in primary.get("defaults", []) or []:
         if isinstance(entry, str):
-            schema |= entry.endswith("_schema")
+            schema = entry if entry.endswith("_schema") else schema
             continue
         if not isinstance(entry, dict) or len(entry) != 1:
             continue
@@ -61,16 +61,17 @@ def known_keys(config_name: str, conf: Path, choices: dict[str, list[str]] | Non
     if schema:
         from dataclasses import fields
 
-        from lic_gpu.schema import AugmentApp
+        from lic_gpu.schema import SCHEMAS
 
-        for f in fields(AugmentApp):
+        node = next(n for group, name, n in SCHEMAS if group is None and name == schema)
+        for f in fields(node):
             out.setdefault(f.name, None)
     for package, (group, option) in packages.items():
         out[package] = f"<config group {group}>"  # a node of fixed keys, not an open mapping
         for opt in (choices or {}).get(package, [option]):
             path = conf / group / f"{opt}.yaml"
-            if path.is_file():
-                _paths(load_yaml(path), package + ".", out)
+            if path.is_file():  # its defaults list names the group's schema, not keys
+                _paths({k: v for k, v in load_yaml(path).items() if k != "defaults"}, package + ".", out)
     return out
 
 

@@ -783,8 +783,6 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
     ("emotion=[]", ["emotion must be"]),
     ("emotion=true", ["emotion must be"]),
     ("seed=-1", ["seed must be", "-1"]),
-    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'"]),
-    ("augment.min_similarity=null", ["augment.min_similarity", "None"]),
     ("augment.min_similarity=2", ["augment.min_similarity", "2"]),
     ("augment.k=0", ["augment.k", "0"]),
     ("augment.sampling_strategy=abc", ["sampling_strategy", "'abc'"]),
@@ -804,6 +802,25 @@ def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vector
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
     monkeypatch.setattr("lic_gpu.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
     fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
+
+
+@pytest.mark.parametrize("override, patterns", [
+    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'", "Float"]),
+    ("augment.min_similarity=null", ["augment.min_similarity", "not Optional"]),
+    ("augment.guard.corpus.neighbours=many", ["augment.guard.corpus.neighbours", "'many'"]),
+    ("report.enabled=maybe", ["report.enabled", "'maybe'"]),
+    ("data.augment_splits=train", ["data.augment_splits"]),
+])
+def test_values_of_the_wrong_type_fail_when_composed(tmp_path, override, patterns):
+    """The typed schemas (lic_gpu/schema.py) refuse them before the job starts, in one line."""
+    from lic_gpu.config import compose_config
+
+    with pytest.raises(LicGpuError) as info:
+        compose_config(["data=csv", f"data.path={tmp_path / 'x.csv'}", override])
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("config: "), msg
+    for pat in patterns:
+        assert pat in msg, (pat, msg)
 
 
 @pytest.mark.parametrize("override, patterns", [
