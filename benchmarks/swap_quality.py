@@ -36,7 +36,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lic_gpu.data import build_word_dict, class_labels, load_emobank  # noqa: E402
+from lic_gpu.classes import build_word_dict, class_labels  # noqa: E402
+from lic_gpu.data import load_emobank  # noqa: E402
 from lic_gpu.conf_files import augment_defaults  # noqa: E402
 from lic_gpu.guard import build_guards  # noqa: E402
 from lic_gpu.lic import compute_lic  # noqa: E402

@@ -149,7 +149,7 @@ class CommonOptions:
 
 def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> CommonOptions:
     """Validate the options both jobs share (see :func:`check_options`)."""
-    from lic_gpu.data import check_binning
+    from lic_gpu.classes import check_binning
     from lic_gpu.device import check_device
     from lic_gpu.embeddings import check_dtype
     from lic_gpu.vector_files import PACKAGED_GLOVE, check_format, check_limit

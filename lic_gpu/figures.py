@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu.atomic_files import atomic_write
-from lic_gpu.data import round_half_up
+from lic_gpu.classes import round_half_up
 from lic_gpu.errors import LicGpuError
 
 DPI = 130

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lic_gpu.data import Corpus, SourceRows, build_word_dict, class_labels, source_rows, tokenise_all
+from lic_gpu.classes import build_word_dict, class_labels, tokenise_all
+from lic_gpu.data import Corpus
+from lic_gpu.splits import SourceRows, source_rows
 from lic_gpu.device import DeviceChoice
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger

@@ -958,10 +958,10 @@ def test_report_figures_are_bounded(tmp_path, vectors):
 
 
 def test_large_inputs_show_progress(caplog):
-    from lic_gpu import data
+    from lic_gpu import classes as data
     from lic_gpu.text import words_tokenise
 
-    with caplog.at_level("INFO", logger="lic_gpu.data"):
+    with caplog.at_level("INFO", logger="lic_gpu.classes"):
         out = data.tokenise_all(["a b"] * data._PROGRESS_ROWS, words_tokenise)
     assert len(out) == data._PROGRESS_ROWS and f"tokenising {data._PROGRESS_ROWS} sentences" in caplog.text
 

@@ -12,7 +12,8 @@ import pytest
 from scipy import stats
 
 from lic_gpu import compute_lic
-from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import Corpus
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation import (

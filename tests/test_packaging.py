@@ -77,6 +77,6 @@ def test_readme_layout_names_every_module():
     layout = text[text.index("## Project layout"):]
     layout = layout[:layout.index("\n## ", 3)]
     named = set(re.findall(r"\b([a-z_]+)\b", layout))
-    modules = {p.stem for p in (ROOT / "lic_gpu").glob("*.py") if p.stem != "__init__"}
-    modules |= {p.stem for p in (ROOT / "lic_gpu" / "evaluation").glob("*.py") if p.stem != "__init__"}
+    modules = {p.stem for p in (ROOT / "lic_gpu").rglob("*.py") if p.stem != "__init__"}
+    modules |= {p.parent.name for p in (ROOT / "lic_gpu").rglob("*/__init__.py")}
     assert modules <= named, sorted(modules - named)

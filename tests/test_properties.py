@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from lic_gpu import compute_lic
-from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import Corpus
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import build_guards

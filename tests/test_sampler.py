@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lic_gpu import compute_lic
-from lic_gpu.data import build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy, match_case

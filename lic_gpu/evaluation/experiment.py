@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import Corpus
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.classifiers import MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg
 from lic_gpu.evaluation.methods import training_sets

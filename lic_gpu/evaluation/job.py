@@ -45,7 +45,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     from omegaconf import OmegaConf
 
     from lic_gpu.config import check_augment, check_common, plain_config
-    from lic_gpu.data import tokenise_all
+    from lic_gpu.classes import tokenise_all
     from lic_gpu.fluency import build_grammar, load_thesaurus
     from lic_gpu.guard import build_guards
     from lic_gpu.run_setup import job_setup, load_corpus, load_store

@@ -35,7 +35,7 @@ class EvalSettings:
     group_column : "auto" (``sub`` when present, else one group per row) | "row" | a column name
     group_prefix_sep : keep the text before the first separator of the group value (EmoBank ``id``
         ``110CYL068_1036_1079`` -> document ``110CYL068``); ``None`` keeps the whole value
-    binning : how ratings become classes, see :func:`lic_gpu.data.class_labels`
+    binning : how ratings become classes, see :func:`lic_gpu.classes.class_labels`
     label_kind : ``auto`` | ``ordinal`` | ``categorical`` (``data.label_kind``); categorical labels get no
         MAE (their classes are not ordered) and no rating-lean guard
     sampling_strategy : class targets shared by oversampling and every LIC method
