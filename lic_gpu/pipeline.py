@@ -25,7 +25,7 @@ from lic_gpu.guard import RatingLeanGuard, build_guards
 from lic_gpu.lic import LicResult, compute_lic
 from lic_gpu.quality import check_quality_sample
 from lic_gpu.quality import measure as measure_quality
-from lic_gpu.run_setup import RunSettings, load_store
+from lic_gpu.run_setup import RunSettings, load_store, with_search_fallback
 from lic_gpu.sampler import AugmentResult, LicAugmenter, originals_keys
 from lic_gpu.timing import StageTimer
 
@@ -215,6 +215,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
                                           tagger=q_tagger, rank_of=store.resolve, corpus_words=corpus_words,
                                           sample=q_sample, seed=settings.seed)
         runs.append(run)
+    choice = with_search_fallback(choice, store)
     with timer("assemble"):
         log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))
         frame, classes = assemble(corpus, runs)

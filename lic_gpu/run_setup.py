@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-import lic_gpu.config  # noqa: F401  (registers the config schemas with Hydra)
+from lic_gpu.config import DATA_FILES  # (importing it registers the config schemas with Hydra)
 from lic_gpu.data import Corpus, check_label_kind, load_csv, load_demo, load_emobank, load_seed_csv
 from lic_gpu.device import DeviceChoice, resolve_device
 from lic_gpu.errors import LicGpuError
@@ -21,13 +21,12 @@ from lic_gpu.timing import StageTimer
 
 log = logging.getLogger(__name__)
 
-DATA_KINDS = ("demo", "seed_csv", "csv", "emobank")
 
 
 def load_corpus(kind: str, **options: Any) -> Corpus:
     """Dispatch on ``data.kind`` to the loaders in :mod:`lic_gpu.data`."""
-    if kind not in DATA_KINDS:
-        raise LicGpuError(f"data.kind must be one of {list(DATA_KINDS)}; got {kind!r}")
+    if kind not in DATA_FILES:
+        raise LicGpuError(f"data.kind must be one of {list(DATA_FILES)}; got {kind!r}")
     if kind == "demo":
         return load_demo()
     if kind == "emobank":
@@ -146,3 +145,15 @@ def load_store(emb_cfg: dict, choice: DeviceChoice, timer: StageTimer | None = N
             store = EmbeddingStore.load(device=choice.device, **emb_cfg)
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
     return store, choice
+
+
+def with_search_fallback(choice: DeviceChoice, store) -> DeviceChoice:
+    """``choice`` with what the neighbour search gave up added to its fallback reason: after repeated
+    out-of-memory errors on the GPU it searches the rest on the CPU (:mod:`lic_gpu.topk`), and the
+    run's device record says so, as it does for vectors that do not fit."""
+    import dataclasses
+
+    notes = list(getattr(store, "search_notes", []))
+    if not notes:
+        return choice
+    return dataclasses.replace(choice, fallback_reason="; ".join(r for r in (choice.fallback_reason, *notes) if r))

@@ -596,6 +596,39 @@ def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     assert fake.search_notes and "on the CPU" in fake.search_notes[0]
 
 
+def test_a_search_that_falls_back_to_the_cpu_is_in_the_device_record(tmp_path, monkeypatch):
+    """The search's out-of-memory fallback (lic_gpu.topk) reaches summary.json's device_fallback and report.md."""
+    import torch
+
+    import lic_gpu.topk as topk
+    from helpers import ROOT
+
+    search = topk.search_block
+    calls = []
+
+    def out_of_memory_once_on_the_gpu(vectors, *args, **kwargs):
+        if not calls:  # the first search of the run: every chunk size runs out of memory
+            raise torch.OutOfMemoryError("simulated")
+        return search(vectors, *args, **kwargs)
+
+    real_finish = topk._finish_on_cpu
+
+    def finish(*args, **kwargs):
+        calls.append(1)
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(topk, "search_block", out_of_memory_once_on_the_gpu)
+    monkeypatch.setattr(topk, "_cpu_copy_possible", lambda device: True)
+    monkeypatch.setattr(topk, "_finish_on_cpu", finish)
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        cfg = compose(config_name="augment", overrides=["device=cpu", "embeddings.neighbour_cache=false"])
+    summary = run_augment(cfg, tmp_path)
+    assert calls and "searched the remaining" in summary["device_fallback"]
+    assert "- fallback: top-k search ran out of memory" in (tmp_path / "report.md").read_text()
+
+
 def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
     """An out-of-memory while putting the vectors on the GPU ends in a CPU run, recorded in the summary."""
     import torch

@@ -48,7 +48,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     from lic_gpu.classes import tokenise_all
     from lic_gpu.fluency import build_grammar, load_thesaurus
     from lic_gpu.guard import build_guards
-    from lic_gpu.run_setup import job_setup, load_corpus, load_store
+    from lic_gpu.run_setup import job_setup, load_corpus, load_store, with_search_fallback
     from lic_gpu.threads import set_torch_threads
 
     t_start = time.perf_counter()
@@ -84,6 +84,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
     result = evaluate(corpus, tokenised, settings, store, stopwords, choice.device, guards,
                       fluency={"grammar": grammar, "thesaurus": thesaurus})
+    choice = with_search_fallback(choice, store)
     wall = time.perf_counter() - t_start
     meta = {"corpus": corpus.source, "n_rows": len(corpus.frame),
             "command": "python scripts/evaluate.py " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("evaluate.py") else "",
