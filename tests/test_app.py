@@ -59,7 +59,8 @@ def test_report_shows_the_device_fallback_and_the_caps(demo_run):
     assert "- cap per class: `150` rows" in text
     assert summary["_drawn"]["cap_per_class"] == {"valence": 150, "arousal": 150}
     on_disk = json.loads((out / "summary.json").read_text())
-    assert on_disk["caps"]["region"] == {"valence": [2, 5], "arousal": [3, 6]} and on_disk["caps"]["cap_per_class"] == 150
+    assert on_disk["caps"]["region"] == {"valence": [2, 5], "arousal": [3, 6]}
+    assert on_disk["caps"]["cap_per_class"] == 150
     assert on_disk["device_fallback"].startswith("CUDA is not available")
 
 

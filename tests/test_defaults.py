@@ -55,7 +55,8 @@ def config_options(cfg: dict) -> dict:
             "max_per_source": aug["max_per_source"], "attempts_per_row": aug["attempts_per_row"],
             "protect": aug["protect"], "reciprocal": aug["reciprocal"], "rare_words": aug["rare_words"],
             "thesaurus": aug["thesaurus"] if aug["mode"] == "diverse" else None,
-            "grammar": sorted(aug["grammar"]["pos"]) if aug["mode"] == "diverse" and aug["grammar"]["enabled"] else None,
+            "grammar": (sorted(aug["grammar"]["pos"]) if aug["mode"] == "diverse" and aug["grammar"]["enabled"]
+                        else None),
             "guards": [type(g).__name__ for g in guards], "seed": cfg["seed"]}
 
 
