@@ -122,7 +122,7 @@ def _caps(done, settings) -> pd.DataFrame:
     from lic_gpu.caps import apply_caps
 
     caps = settings.caps
-    if caps.get("kind", "none") == "none":
+    if caps["kind"] == "none":
         return done.frame
     return apply_caps(done.frame, done.classes, kind=caps["kind"], region=caps.get("region"),
                       cap_per_class=caps.get("cap_per_class"), seed=settings.seed, emotions=caps.get("emotions")).frame
@@ -160,7 +160,7 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         settings.augment["sampling_strategy"] = strategy
     data = settings.data
     frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
-    corpus = corpus_from_frame(frame, data.get("text_column", "text"), settings.emotions,
+    corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
                                id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
                                non_rating_columns=data.get("non_rating_columns") or ())
     done = augment_corpus(corpus, settings)
@@ -260,7 +260,7 @@ class LicResampler(BaseEstimator):
         options["split_column"] = None  # the pipeline hands over the training fold alone
         cfg, strategy = compose_options(options, self.overrides)
         settings = settings_from_config(cfg, emotion=self._LABEL, data_in_memory=True)
-        frame, text, labels = self._check_inputs(X, y, settings.data.get("text_column", "text"))
+        frame, text, labels = self._check_inputs(X, y, settings.data["text_column"])
         numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
         if strategy is not None:
             settings.augment["sampling_strategy"] = strategy

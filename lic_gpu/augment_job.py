@@ -45,8 +45,8 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
-    if settings.report.get("enabled", True):  # a subject column the data lacks: one line before any work
-        report.subject_column(settings.report.get("subject_column", "auto"), corpus.frame.columns, corpus.id_columns)
+    if settings.report["enabled"]:  # a subject column the data lacks: one line before any work
+        report.subject_column(settings.report["subject_column"], corpus.frame.columns, corpus.id_columns)
     done = augment_corpus(corpus, settings, timer)
     log.info("writing outputs to %s", out_dir)
     return outputs.write_run(

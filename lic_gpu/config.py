@@ -157,8 +157,8 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
     from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 
     emotions = check_emotions(plain.get("emotion"))
-    device = check_device(plain.get("device", "auto"))
-    verbose = _bool(plain.get("verbose", False), "verbose")
+    device = check_device(plain["device"])
+    verbose = _bool(plain["verbose"], "verbose")
     inputs: dict[str, Path] = {}
 
     data = _section(plain.get("data"), "data")
@@ -184,17 +184,17 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
         if not isinstance(data["rename"], Mapping):
             raise LicGpuError(f"data.rename must map column names to new names; got {data['rename']!r}")
         data["rename"] = {_name(k, "data.rename"): _name(v, f"data.rename.{k}") for k, v in data["rename"].items()}
-    check_tokeniser(resolve_tokenizer(data.get("tokenizer", "auto"), "diverse"))
-    check_binning(data.get("binning", "auto"))
+    check_tokeniser(resolve_tokenizer(data["tokenizer"], "diverse"))
+    check_binning(data["binning"])
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
-    source = emb.get("source", PACKAGED_GLOVE)
+    source = emb["source"]
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
             f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file")
-    check_format(emb.get("format", "auto"))
-    check_dtype(emb.get("dtype", "float32"))
+    check_format(emb["format"])
+    check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
     for key in ("lowercase_fallback", "allow_tf32"):
         if key in emb:
@@ -205,14 +205,14 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
             raise LicGpuError(f"embeddings.{key} must be true, false or a folder; got {value!r}")
 
     lic = _section(plain.get("lic"), "lic")
-    check_lic_method(lic.get("method", "seed"))
-    if lic.get("dtype", "float64") not in LIC_DTYPES:
+    check_lic_method(lic["method"])
+    if lic["dtype"] not in LIC_DTYPES:
         raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic.get('dtype')!r}")
 
     sw = _section(plain.get("stopwords"), "stopwords")
     for key in ("extra", "remove"):
         sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
-    load_stopwords(sw.get("source", "auto"), sw["extra"], sw["remove"])
+    load_stopwords(sw["source"], sw["extra"], sw["remove"])
 
     return CommonOptions(emotions, device, verbose, data, emb, lic, sw, inputs)
 
@@ -227,10 +227,10 @@ def check_augment(value: Any, inputs: dict[str, Path] | None = None, name: str =
 
     inputs = {} if inputs is None else inputs
     aug = _section(value, name, group_options("augment"))
-    check_mode(aug.get("mode", "diverse"))
+    check_mode(aug["mode"])
     check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
                                                   "attempts_per_row") if k in aug})
-    check_strategy_shape(aug.get("sampling_strategy", "auto"))
+    check_strategy_shape(aug["sampling_strategy"])
     build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
     check_fluency_options(aug)
     lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
@@ -249,23 +249,23 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
 
     common = check_common(plain, data_in_memory)
     emotions, inputs = common.emotions, dict(common.inputs)
-    seed = check_seed(plain.get("seed", 0))
+    seed = check_seed(plain["seed"])
     aug = check_augment(plain.get("augment"), inputs)
 
     caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
-    checked = check_caps(caps.get("kind", "none"), caps.get("region"), caps.get("cap_per_class"),
+    checked = check_caps(caps["kind"], caps.get("region"), caps.get("cap_per_class"),
                          emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
     if checked["kind"] == "rectangle":
         check_cap_emotions(caps.get("emotions"), checked["region"])
 
     report = _section(plain.get("report"), "report")
-    report["enabled"] = _bool(report.get("enabled", True), "report.enabled")
-    report["top_words"] = _int(report.get("top_words", 10), "report.top_words", 1)
-    report["swap_samples"] = _int(report.get("swap_samples", 20), "report.swap_samples", 0)
-    report["max_panels"] = _int(report.get("max_panels", 12), "report.max_panels", 1)
-    report["quality_sample"] = check_quality_sample(report.get("quality_sample", 500))
-    report["max_table_rows"] = _int(report.get("max_table_rows", 50), "report.max_table_rows", 1)
-    subject = report.get("subject_column", "auto")
+    report["enabled"] = _bool(report["enabled"], "report.enabled")
+    report["top_words"] = _int(report["top_words"], "report.top_words", 1)
+    report["swap_samples"] = _int(report["swap_samples"], "report.swap_samples", 0)
+    report["max_panels"] = _int(report["max_panels"], "report.max_panels", 1)
+    report["quality_sample"] = check_quality_sample(report["quality_sample"])
+    report["max_table_rows"] = _int(report["max_table_rows"], "report.max_table_rows", 1)
+    subject = report["subject_column"]
     if subject is not None:
         report["subject_column"] = _name(subject, "report.subject_column")
 

@@ -72,12 +72,12 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
 
     kinds = kinds or {}
     with timer("caps"):
-        caps_kind = caps_cfg.get("kind", "none")
+        caps_kind = caps_cfg["kind"]
         capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
                             cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,
                             emotions=caps_cfg.get("emotions"))
     names = output_files(emotions, output_format)
-    report_on = report_cfg.get("enabled", True)
+    report_on = report_cfg["enabled"]
     by_emotion = {r.emotion: r for r in runs}
     summary = RunSummary(
         emotions={e: EmotionSummary.from_run(by_emotion[e], {k: v for k, v in names[e].items()
@@ -119,7 +119,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         if caps_kind != "none":
             log.info("writing capped (%d rows)", len(capped.frame))
             files.append(write_table(capped.frame, out_dir / "capped", output_format))
-        subject = report.subject_column(report_cfg.get("subject_column", "auto"), frame.columns, corpus.id_columns)
+        subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
         tables = {}
         if subject is not None:
             per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
@@ -127,7 +127,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
     images: list[Path] = []
     if report_on:
-        max_panels = report_cfg.get("max_panels", 12)
+        max_panels = report_cfg["max_panels"]
         with timer("report"):
             # the augmented emotions first, then the other rating columns, up to max_panels panels
             columns = list(dict.fromkeys([*emotions, *corpus.rating_columns]))
@@ -146,7 +146,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
                 cap_per_class=cap_lines))
             for r in runs:
-                n_top = report_cfg.get("top_words", 10)
+                n_top = report_cfg["top_words"]
                 # the classes that got the most new rows, when there are more than max_panels
                 panels = sorted(r.lic.classes, key=lambda c: -r.result.classes[c].generated
                                 if c in r.result.classes else 0)[:max_panels]
@@ -164,6 +164,6 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
     if report_on:
         report.write_report(out_dir, summary, images=images, tables=tables,
                             swap_samples=swap_samples(frame, classes, corpus.text_column,
-                                                      report_cfg.get("swap_samples", 20), seed, tokenise),
-                            max_table_rows=report_cfg.get("max_table_rows", 50))
+                                                      report_cfg["swap_samples"], seed, tokenise),
+                            max_table_rows=report_cfg["max_table_rows"])
     return as_json

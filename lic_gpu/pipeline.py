@@ -175,15 +175,15 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     timer = timer or StageTimer()
     kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
     categorical = [e for e in (settings.caps.get("region") or {}) if kinds.get(e) == "categorical"]
-    if settings.caps.get("kind", "none") != "none" and categorical:
+    if settings.caps["kind"] != "none" and categorical:
         raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
                           "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
     splits = source_rows(corpus.frame, settings.split_column, settings.augment_splits, corpus.source)
     if splits.column:
         log.info("split column %r: augmenting %s (%d of %d rows); the other rows pass through", splits.column,
                  list(splits.augment), int(splits.mask.sum()), len(corpus.frame))
-    check_classes(corpus, settings.emotions, settings.data.get("binning", "auto"),
-                  settings.augment.get("sampling_strategy", "auto"), kinds, splits.mask)
+    check_classes(corpus, settings.emotions, settings.data["binning"],
+                  settings.augment["sampling_strategy"], kinds, splits.mask)
     with timer("load_data"):
         tokenised = tokenise_all(corpus.texts, settings.tokenise)
     choice = settings.choice
@@ -194,19 +194,19 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     with timer("load_grammar"):
         grammar, grammar_info = build_grammar(aug_cfg)
         thesaurus = (load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
-                     if aug_cfg.get("mode", "diverse") == "diverse" else None)
+                     if aug_cfg["mode"] == "diverse" else None)
     guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
     augmenter = LicAugmenter.from_options(aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar,
                                           thesaurus=thesaurus, seed=settings.seed)
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
-    q_sample = check_quality_sample(settings.report.get("quality_sample", 500))
+    q_sample = check_quality_sample(settings.report["quality_sample"])
     q_tagger = quality_tagger(grammar, q_sample)
     corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
     runs = []
     for emo in settings.emotions:
         log.info("augmenting %s (%s labels)", emo, kinds[emo])
         run = augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
-                              binning=settings.data.get("binning", "auto"), lic_method=settings.lic_method,
+                              binning=settings.data["binning"], lic_method=settings.lic_method,
                               lic_dtype=settings.lic_dtype, timer=timer, kind=kinds[emo], sources=splits.mask,
                               avoid=avoid)
         log.info("%s", fill_line(run))

@@ -30,19 +30,19 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
     if kind == "demo":
         return load_demo()
     if kind == "emobank":
-        return load_emobank(options["path"], encoding=options.get("encoding", "utf-8"), sep=options.get("sep"))
+        return load_emobank(options["path"], encoding=options["encoding"], sep=options.get("sep"))
     if kind == "seed_csv":
         return load_seed_csv(options["words_csv"], options["ratings_csv"],
                              id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
-                             text_column=options.get("text_column", "label"),
+                             text_column=options["text_column"],
                              rating_columns=options.get("rating_columns"),
-                             encoding=options.get("encoding", "utf-8"),
+                             encoding=options["encoding"],
                              ratings_encoding=options.get("ratings_encoding"),
                              non_rating_columns=options.get("non_rating_columns") or (),
                              sep=options.get("sep"))
-    return load_csv(options["path"], text_column=options.get("text_column", "text"),
+    return load_csv(options["path"], text_column=options["text_column"],
                     rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
-                    encoding=options.get("encoding", "utf-8"), rename=options.get("rename") or None,
+                    encoding=options["encoding"], rename=options.get("rename") or None,
                     non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"))
 
 
@@ -66,13 +66,13 @@ class JobSetup:
 def job_setup(common, mode: str) -> JobSetup:
     """The device, tokeniser, stopwords and LIC type of checked :class:`lic_gpu.config.CommonOptions`
     (``mode``: the augment mode, which chooses the tokenizer ``auto`` stands for)."""
-    tokenizer = resolve_tokenizer(common.data.get("tokenizer", "auto"), mode)
-    stopwords, sw_origin = load_stopwords(common.stopwords.get("source", "auto"), common.stopwords["extra"],
+    tokenizer = resolve_tokenizer(common.data["tokenizer"], mode)
+    stopwords, sw_origin = load_stopwords(common.stopwords["source"], common.stopwords["extra"],
                                           common.stopwords["remove"])
     return JobSetup(emotions=common.emotions, choice=resolve_device(common.device), data=dict(common.data),
                     tokenizer=tokenizer, tokenise=check_tokeniser(tokenizer),
-                    lic_method=check_lic_method(common.lic.get("method", "seed")),
-                    lic_dtype=LIC_DTYPES[common.lic.get("dtype", "float64")], stopwords=stopwords,
+                    lic_method=check_lic_method(common.lic["method"]),
+                    lic_dtype=LIC_DTYPES[common.lic["dtype"]], stopwords=stopwords,
                     stopwords_origin=sw_origin, embeddings=dict(common.embeddings), inputs=dict(common.inputs))
 
 
@@ -110,15 +110,15 @@ def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False)
     # Every option and the input files' existence are checked before any work.
     plain = plain_config(cfg)
     opts = check_options(plain, data_in_memory=data_in_memory)
-    base = job_setup(opts.common, opts.augment.get("mode", "diverse"))
+    base = job_setup(opts.common, opts.augment["mode"])
     data_cfg = base.data
     output_cfg = plain.get("output") or {}
     return RunSettings(
         **{f.name: getattr(base, f.name) for f in dataclasses.fields(JobSetup)},
         augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, seed=opts.seed, report=dict(opts.report),
-        output_format=check_output_format(output_cfg.get("format", "csv")),
-        label_kind=check_label_kind(data_cfg.get("label_kind", "auto")),
-        split_column=data_cfg.get("split_column", "auto"), augment_splits=data_cfg.get("augment_splits", ["train"]),
+        output_format=check_output_format(output_cfg["format"]),
+        label_kind=check_label_kind(data_cfg["label_kind"]),
+        split_column=data_cfg["split_column"], augment_splits=data_cfg["augment_splits"],
         config_yaml=OmegaConf.to_yaml(cfg))
 
 
