@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe  # noqa: E402
 
 from lic_gpu import compute_lic  # noqa: E402
-from lic_gpu.data import build_word_dict, class_labels, load_seed_csv  # noqa: E402
+from lic_gpu.classes import build_word_dict, class_labels  # noqa: E402
+from lic_gpu.data import load_seed_csv  # noqa: E402
 from lic_gpu.text import whitespace_tokenise  # noqa: E402
 
 

@@ -61,8 +61,9 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
     is returned apart (None when the config's value stands).
     """
     from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import OmegaConfBaseException
 
-    from lic_gpu.config import compose_config
+    from lic_gpu.config import compose_config, config_error_message
 
     unknown = [k for k in options if k not in OPTION_PATHS and k not in GROUP_OPTIONS]
     if unknown:
@@ -82,7 +83,10 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
                 continue
             if isinstance(value, tuple):
                 value = list(value)
-            OmegaConf.update(cfg, OPTION_PATHS[name], value, merge=False)
+            try:
+                OmegaConf.update(cfg, OPTION_PATHS[name], value, merge=False)
+            except OmegaConfBaseException as err:  # a value of the wrong type for the typed config
+                raise LicGpuError(f"{name}={value!r}: {config_error_message(err)}") from None
     return cfg, strategy
 
 
@@ -115,10 +119,10 @@ def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_col
 
 
 def _caps(done, settings) -> pd.DataFrame:
-    from lic_gpu.rebalance import apply_caps
+    from lic_gpu.caps import apply_caps
 
     caps = settings.caps
-    if caps.get("kind", "none") == "none":
+    if caps["kind"] == "none":
         return done.frame
     return apply_caps(done.frame, done.classes, kind=caps["kind"], region=caps.get("region"),
                       cap_per_class=caps.get("cap_per_class"), seed=settings.seed, emotions=caps.get("emotions")).frame
@@ -146,7 +150,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
     per-class report (requested, generated, shortfall reasons) and the label kinds.
     """
-    from lic_gpu.pipeline import augment_corpus, settings_from_config
+    from lic_gpu.pipeline import augment_corpus
+    from lic_gpu.run_setup import settings_from_config
 
     given = {"text": text, "emotion": emotion}
     cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
@@ -155,7 +160,7 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         settings.augment["sampling_strategy"] = strategy
     data = settings.data
     frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
-    corpus = corpus_from_frame(frame, data.get("text_column", "text"), settings.emotions,
+    corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
                                id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
                                non_rating_columns=data.get("non_rating_columns") or ())
     done = augment_corpus(corpus, settings)
@@ -248,13 +253,14 @@ class LicResampler(BaseEstimator):
         X_res, y_res : the inputs' rows followed by the new rows, in the inputs' container types
         (a list stays a list, an array an array, a Series/DataFrame gets a new RangeIndex).
         """
-        from lic_gpu.pipeline import augment_corpus, settings_from_config
+        from lic_gpu.pipeline import augment_corpus
+        from lic_gpu.run_setup import settings_from_config
 
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone
         cfg, strategy = compose_options(options, self.overrides)
         settings = settings_from_config(cfg, emotion=self._LABEL, data_in_memory=True)
-        frame, text, labels = self._check_inputs(X, y, settings.data.get("text_column", "text"))
+        frame, text, labels = self._check_inputs(X, y, settings.data["text_column"])
         numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
         if strategy is not None:
             settings.augment["sampling_strategy"] = strategy

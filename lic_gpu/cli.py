@@ -15,7 +15,8 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     from omegaconf import DictConfig
     from lic_gpu.config import config_dir
     from lic_gpu.config_check import check_command_line
-    from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
+    from lic_gpu.augment_job import run_augment
+    from lic_gpu.entry import exit_after_single_run, main_guarded
 
 _CONF = str(config_dir())
 
@@ -27,7 +28,7 @@ def _augment(cfg: DictConfig) -> None:
 
 @hydra.main(version_base="1.3", config_path=_CONF, config_name="evaluate")
 def _evaluate(cfg: DictConfig) -> None:
-    from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.evaluation.job import run_evaluate
 
     main_guarded(run_evaluate, cfg)
 

@@ -1,116 +1,34 @@
-"""Where the configs are, composing them from Python, and the main job's schema.
+"""Composing the configs from Python, and checking a composed config before any work.
 
 ``conf/`` is the one place defaults live. A checkout reads it at the top of the repository; a wheel
 ships the same files as package data in ``lic_gpu/conf`` (``pyproject.toml`` maps ``conf/`` there).
-:func:`config_dir` finds whichever exists, and :func:`compose_config` composes from it, so the
-command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler` share defaults.
+:func:`lic_gpu.conf_files.config_dir` finds whichever exists, and :func:`compose_config` composes from
+it, so the command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`
+share defaults.
 
-The structured-config schema (Hydra's "schema" pattern) is registered in Hydra's ConfigStore as ``augment_schema`` and named
-first in ``conf/augment.yaml``'s defaults, so a mistyped value (``seed=abc``, ``verbose=maybe``) or
-an unknown top-level key fails at composition. :func:`plain_config` resolves a composed config
+The structured-config schemas (:mod:`lic_gpu.schema`, Hydra's "schema" pattern) are registered in
+Hydra's ConfigStore, so a mistyped value (``seed=abc``, ``verbose=maybe``) or an unknown top-level key
+fails at composition. :func:`plain_config` resolves a composed config
 into plain containers and :func:`check_options` validates all of it with the library's validators,
 in a fraction of a second, so a mistake is one line before data or vectors are read.
 """
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from hydra.core.config_store import ConfigStore
 from hydra.experimental.callback import Callback
 from omegaconf import OmegaConf
 
-from lic_gpu.errors import LicGpuError
-
-
-@dataclass
-class LicConfig:
-    method: str = "seed"
-    dtype: str = "float64"
-
-
-@dataclass
-class StopwordsConfig:
-    source: str = "auto"
-    extra: List[str] = field(default_factory=list)
-    remove: List[str] = field(default_factory=list)
-
-
-@dataclass
-class ReportConfig:
-    enabled: bool = True
-    top_words: int = 10
-    swap_samples: int = 20
-    quality_sample: int = 500
-    max_panels: int = 12
-
-
-@dataclass
-class OutputConfig:
-    format: str = "csv"
-
-
-@dataclass
-class AugmentApp:
-    data: Any = None
-    embeddings: Any = None
-    augment: Any = None
-    caps: Any = None
-    emotion: Any = "arousal"
-    device: str = "auto"
-    seed: int = 0
-    verbose: bool = False
-    lic: LicConfig = field(default_factory=LicConfig)
-    stopwords: StopwordsConfig = field(default_factory=StopwordsConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
-    report: ReportConfig = field(default_factory=ReportConfig)
-
-
-def run_id() -> str:
-    """This process's id and 4 random hex digits: ``${lic_gpu.run_id:}`` in ``hydra.run.dir`` keeps
-    two runs started in the same second (on one machine or several) out of each other's folder."""
-    global _RUN_ID
-    if _RUN_ID is None:
-        _RUN_ID = f"{os.getpid()}-{os.urandom(2).hex()}"
-    return _RUN_ID
-
-
-_RUN_ID: str | None = None
-
-
-def register() -> None:
-    """Put the schema into Hydra's ConfigStore and the resolvers ``lic_gpu.run_id`` and
-    ``lic_gpu.safe_name`` into OmegaConf (idempotent)."""
-    ConfigStore.instance().store(name="augment_schema", node=AugmentApp)
-    if not OmegaConf.has_resolver("lic_gpu.run_id"):
-        OmegaConf.register_new_resolver("lic_gpu.run_id", run_id, use_cache=True)
-    if not OmegaConf.has_resolver("lic_gpu.safe_name"):
-        # a sweep job's folder is named after its overrides (emotion=../x): a safe name, never a path
-        OmegaConf.register_new_resolver("lic_gpu.safe_name", _safe_name)
-
-
-def _safe_name(value: Any) -> str:
-    from lic_gpu.file_names import safe_file_name
-
-    return safe_file_name(value)
-
-
-register()
-
-
-def config_dir() -> Path:
-    """The config folder: ``lic_gpu/conf`` in an installed wheel, else ``conf/`` of the checkout."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "conf", here.parent / "conf"):
-        if (folder / "augment.yaml").is_file():
-            return folder
-    raise LicGpuError(f"no config folder: neither {here / 'conf'} (installed) nor {here.parent / 'conf'} "
-                      "(checkout) holds augment.yaml; reinstall lic_gpu")
+import lic_gpu.schema  # noqa: F401  (registers the schemas and resolvers)
+from lic_gpu.conf_files import config_dir, group_options  # noqa: F401  (config_dir: part of this module's API)
+from lic_gpu.errors import LicGpuError, Refused
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
@@ -135,7 +53,11 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
         with initialize_config_dir(version_base="1.3", config_dir=str(folder), job_name=config_name):
             return compose(config_name=config_name, overrides=overrides)
     except HydraException as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        from omegaconf.errors import OmegaConfBaseException
+
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(".")
+        if isinstance(err.__cause__, OmegaConfBaseException):  # a value of the wrong type, as the command line says
+            first += f": {config_error_message(err.__cause__)}"
         raise LicGpuError(f"config: {first}") from None
     finally:
         if running is not None:  # initialize_config_dir put back a copy of the cleared instance: fetch it anew
@@ -147,20 +69,6 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
 
 # data options that name input files, per kind
 DATA_FILES = {"demo": (), "seed_csv": ("words_csv", "ratings_csv"), "csv": ("path",), "emobank": ("path",)}
-
-
-def group_options(group: str, option: str | None = None) -> frozenset[str]:
-    """The top-level keys of ``conf/<group>/<option>.yaml`` (of every option of the group when
-    ``option`` is None): the YAML is the one list of options, so a key nothing reads is refused."""
-    from lic_gpu.config_check import _load
-
-    folder = config_dir() / group
-    files = [folder / f"{option}.yaml"] if option else sorted(folder.glob("*.yaml"))
-    keys: set[str] = set()
-    for path in files:
-        if path.is_file():
-            keys |= {k for k in _load(path) if k not in ("defaults", "hydra")}
-    return frozenset(keys)
 
 
 @dataclass(frozen=True)
@@ -182,6 +90,7 @@ class RunOptions:
     stopwords: dict
     report: dict
     inputs: dict[str, Path]
+    common: "CommonOptions | None" = None  # the shared part, as both jobs set it up
 
 
 def plain_config(cfg) -> dict:
@@ -198,7 +107,7 @@ def plain_config(cfg) -> dict:
         for key in keys:
             node = cfg._get_node(key)
             if OmegaConf.is_config(node):
-                missing += [f"{key}.{k}" for k in OmegaConf.missing_keys(node)]
+                missing += list(OmegaConf.missing_keys(node))  # full keys (data.path)
             elif OmegaConf.is_missing(cfg, key):
                 missing.append(key)
         if missing:
@@ -223,25 +132,33 @@ def config_error_message(err: Exception) -> str:
     return f"config: {text}"
 
 
-def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> RunOptions:
-    """Validate every option of a :func:`plain_config`; the first mistake is one LicGpuError that names
-    the option and quotes its value. Reads no data file (it only checks that input files exist)."""
-    from lic_gpu.data import check_binning
+@dataclass(frozen=True)
+class CommonOptions:
+    """The options both jobs (augment, evaluate) have, checked: ``emotion``, ``device``, ``verbose``,
+    ``data``, ``embeddings``, ``lic``, ``stopwords``; ``inputs`` maps an option to the file it names."""
+
+    emotions: list[str]
+    device: str
+    verbose: bool
+    data: dict
+    embeddings: dict
+    lic: dict
+    stopwords: dict
+    inputs: dict[str, Path]
+
+
+def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> CommonOptions:
+    """Validate the options both jobs share (see :func:`check_options`)."""
+    from lic_gpu.classes import check_binning
     from lic_gpu.device import check_device
-    from lic_gpu.embeddings import PACKAGED_GLOVE, check_dtype, check_format, check_limit
-    from lic_gpu.guard import build_guards
+    from lic_gpu.embeddings import check_dtype
+    from lic_gpu.vector_files import PACKAGED_GLOVE, check_format, check_limit
     from lic_gpu.lic import LIC_DTYPES, check_lic_method
-    from lic_gpu.rebalance import check_cap_emotions, check_caps
-    from lic_gpu.sampler import check_mode
-    from lic_gpu.sampler import check_options as check_augment_options
-    from lic_gpu.fluency import check_fluency_options
-    from lic_gpu.quality import check_quality_sample
     from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
 
     emotions = check_emotions(plain.get("emotion"))
-    device = check_device(plain.get("device", "auto"))
-    seed = check_seed(plain.get("seed", 0))
-    verbose = _bool(plain.get("verbose", False), "verbose")
+    device = check_device(plain["device"])
+    verbose = _bool(plain["verbose"], "verbose")
     inputs: dict[str, Path] = {}
 
     data = _section(plain.get("data"), "data")
@@ -267,17 +184,17 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
         if not isinstance(data["rename"], Mapping):
             raise LicGpuError(f"data.rename must map column names to new names; got {data['rename']!r}")
         data["rename"] = {_name(k, "data.rename"): _name(v, f"data.rename.{k}") for k, v in data["rename"].items()}
-    check_tokeniser(resolve_tokenizer(data.get("tokenizer", "auto"), "diverse"))
-    check_binning(data.get("binning", "auto"))
+    check_tokeniser(resolve_tokenizer(data["tokenizer"], "diverse"))
+    check_binning(data["binning"])
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
-    source = emb.get("source", PACKAGED_GLOVE)
+    source = emb["source"]
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
             f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file")
-    check_format(emb.get("format", "auto"))
-    check_dtype(emb.get("dtype", "float32"))
+    check_format(emb["format"])
+    check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
     for key in ("lowercase_fallback", "allow_tf32"):
         if key in emb:
@@ -287,41 +204,73 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
         if value is not None and not isinstance(value, (bool, str)):
             raise LicGpuError(f"embeddings.{key} must be true, false or a folder; got {value!r}")
 
-    aug = _section(plain.get("augment"), "augment", group_options("augment"))
-    check_mode(aug.get("mode", "diverse"))
-    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
-                                                  "attempts_per_row") if k in aug})
-    check_strategy_shape(aug.get("sampling_strategy", "auto"))
-    build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
-    check_fluency_options(aug)
-    lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
-    if isinstance(lexicon, Mapping) and lexicon.get("path"):
-        inputs["augment.guard.lexicon.path"] = Path(str(lexicon["path"])).expanduser()
-
-    caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
-    checked = check_caps(caps.get("kind", "none"), caps.get("region"), caps.get("cap_per_class"),
-                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
-    if checked["kind"] == "rectangle":
-        check_cap_emotions(caps.get("emotions"), checked["region"])
-
     lic = _section(plain.get("lic"), "lic")
-    check_lic_method(lic.get("method", "seed"))
-    if lic.get("dtype", "float64") not in LIC_DTYPES:
+    check_lic_method(lic["method"])
+    if lic["dtype"] not in LIC_DTYPES:
         raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic.get('dtype')!r}")
 
     sw = _section(plain.get("stopwords"), "stopwords")
     for key in ("extra", "remove"):
         sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
-    load_stopwords(sw.get("source", "auto"), sw["extra"], sw["remove"])
+    load_stopwords(sw["source"], sw["extra"], sw["remove"])
+
+    return CommonOptions(emotions, device, verbose, data, emb, lic, sw, inputs)
+
+
+def check_augment(value: Any, inputs: dict[str, Path] | None = None, name: str = "augment") -> dict:
+    """Validate an ``augment`` group (``name``: where it sits, ``augment_seed`` in the evaluation); a
+    lexicon file it names is added to ``inputs``."""
+    from lic_gpu.fluency import check_fluency_options
+    from lic_gpu.guard import build_guards
+    from lic_gpu.sampler import check_mode
+    from lic_gpu.sampler import check_options as check_augment_options
+
+    inputs = {} if inputs is None else inputs
+    aug = _section(value, name, group_options("augment"))
+    check_mode(aug["mode"])
+    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
+                                                  "attempts_per_row") if k in aug})
+    check_strategy_shape(aug["sampling_strategy"])
+    build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
+    check_fluency_options(aug)
+    lexicon = ((aug.get("guard") or {}) if isinstance(aug.get("guard"), Mapping) else {}).get("lexicon")
+    if isinstance(lexicon, Mapping) and lexicon.get("path"):
+        inputs[f"{name}.guard.lexicon.path"] = Path(str(lexicon["path"])).expanduser()
+
+    return aug
+
+
+def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> RunOptions:
+    """Validate every option of a :func:`plain_config` of the main job; the first mistake is one
+    LicGpuError that names the option and quotes its value. Reads no data file (it only checks that
+    input files exist)."""
+    from lic_gpu.caps import check_cap_emotions, check_caps
+    from lic_gpu.quality import check_quality_sample
+
+    common = check_common(plain, data_in_memory)
+    emotions, inputs = common.emotions, dict(common.inputs)
+    seed = check_seed(plain["seed"])
+    aug = check_augment(plain.get("augment"), inputs)
+
+    caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
+    checked = check_caps(caps["kind"], caps.get("region"), caps.get("cap_per_class"),
+                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
+    if checked["kind"] == "rectangle":
+        check_cap_emotions(caps.get("emotions"), checked["region"])
 
     report = _section(plain.get("report"), "report")
-    report["enabled"] = _bool(report.get("enabled", True), "report.enabled")
-    report["top_words"] = _int(report.get("top_words", 10), "report.top_words", 1)
-    report["swap_samples"] = _int(report.get("swap_samples", 20), "report.swap_samples", 0)
-    report["max_panels"] = _int(report.get("max_panels", 12), "report.max_panels", 1)
-    report["quality_sample"] = check_quality_sample(report.get("quality_sample", 500))
+    report["enabled"] = _bool(report["enabled"], "report.enabled")
+    report["top_words"] = _int(report["top_words"], "report.top_words", 1)
+    report["swap_samples"] = _int(report["swap_samples"], "report.swap_samples", 0)
+    report["max_panels"] = _int(report["max_panels"], "report.max_panels", 1)
+    report["quality_sample"] = check_quality_sample(report["quality_sample"])
+    report["max_table_rows"] = _int(report["max_table_rows"], "report.max_table_rows", 1)
+    subject = report["subject_column"]
+    if subject is not None:
+        report["subject_column"] = _name(subject, "report.subject_column")
 
-    return RunOptions(emotions, device, seed, verbose, data, emb, aug, caps, lic, sw, report, inputs)
+    return RunOptions(emotions, common.device, seed, common.verbose, common.data, common.embeddings, aug, caps,
+                      common.lic, common.stopwords, report, inputs, dataclasses.replace(common, inputs=inputs))
 
 
 class RunFolderCheck(Callback):
@@ -332,8 +281,7 @@ class RunFolderCheck(Callback):
     def on_run_start(self, config, **kwargs) -> None:  # noqa: ARG002
         from omegaconf.errors import OmegaConfBaseException
 
-        from lic_gpu.entry import Refused
-        from lic_gpu.outputs import prepare_run_folder
+        from lic_gpu.run_folder import prepare_run_folder
 
         try:
             opts = check_options(plain_config(config))

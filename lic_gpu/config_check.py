@@ -13,18 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from lic_gpu.conf_files import config_dir, load_yaml
 from lic_gpu.errors import LicGpuError
 
 # Nodes whose keys are the user's to choose (emotion names, column names, class labels).
 OPEN_KEYS = frozenset({"caps.region", "data.rename", "augment.sampling_strategy", "augment_seed.sampling_strategy",
                        "sampling_strategy", "guard"})
-
-
-def _load(path: Path) -> dict:
-    from omegaconf import OmegaConf
-
-    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
-    return node if isinstance(node, dict) else {}
 
 
 def _paths(node: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -39,12 +33,12 @@ def _paths(node: Any, prefix: str, out: dict[str, Any]) -> None:
         _paths(value, path + ".", out)
 
 
-def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], bool]:
-    """``{package: (group, option)}`` from a primary config's defaults list, and whether it names the schema."""
-    packages, schema = {}, False
+def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """``{package: (group, option)}`` from a primary config's defaults list, and the schema it names."""
+    packages, schema = {}, None
     for entry in primary.get("defaults", []) or []:
         if isinstance(entry, str):
-            schema |= entry.endswith("_schema")
+            schema = entry if entry.endswith("_schema") else schema
             continue
         if not isinstance(entry, dict) or len(entry) != 1:
             continue
@@ -60,23 +54,24 @@ def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], bool]:
 
 def known_keys(config_name: str, conf: Path, choices: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Every key path of ``config_name`` with these group choices (``{package: [option, ...]}``)."""
-    primary = _load(conf / f"{config_name}.yaml")
+    primary = load_yaml(conf / f"{config_name}.yaml")
     packages, schema = _defaults(primary)
     out: dict[str, Any] = {}
     _paths(primary, "", out)
     if schema:
         from dataclasses import fields
 
-        from lic_gpu.config import AugmentApp
+        from lic_gpu.schema import SCHEMAS
 
-        for f in fields(AugmentApp):
+        node = next(n for group, name, n in SCHEMAS if group is None and name == schema)
+        for f in fields(node):
             out.setdefault(f.name, None)
     for package, (group, option) in packages.items():
         out[package] = f"<config group {group}>"  # a node of fixed keys, not an open mapping
         for opt in (choices or {}).get(package, [option]):
             path = conf / group / f"{opt}.yaml"
-            if path.is_file():
-                _paths(_load(path), package + ".", out)
+            if path.is_file():  # its defaults list names the group's schema, not keys
+                _paths({k: v for k, v in load_yaml(path).items() if k != "defaults"}, package + ".", out)
     return out
 
 
@@ -102,7 +97,7 @@ def check_overrides(overrides: Sequence[str], config_name: str, conf: Path) -> N
         parsed = OverridesParser.create().parse_overrides(list(overrides))
     except Exception:  # Hydra reports its own syntax errors, with their position
         return
-    packages, _ = _defaults(_load(conf / f"{config_name}.yaml"))
+    packages, _ = _defaults(load_yaml(conf / f"{config_name}.yaml"))
     choices: dict[str, list[str]] = {}
     keys = []
     for o in parsed:
@@ -166,8 +161,6 @@ def check_command_line(config_name: str, argv: Iterable[str] | None = None, conf
     """Check the overrides on a command line before Hydra composes; on an unknown key print one line
     ``error: ...`` and exit with status 2 (Hydra's own message would give no suggestion)."""
     from hydra._internal.utils import get_args_parser
-
-    from lic_gpu.config import config_dir
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:

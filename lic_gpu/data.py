@@ -1,4 +1,6 @@
-"""Read the user's CSV(s) into one frame, one row per sentence, and group sentences by class.
+"""Read the user's table(s) into one frame, one row per sentence (:class:`Corpus`).
+
+Classes (binning, the word dict) are :mod:`lic_gpu.classes`; which rows are augmented, :mod:`lic_gpu.splits`.
 
 Inputs are only read, never written. Every problem a user can cause ends in a
 :class:`~lic_gpu.errors.LicGpuError` whose one line names the file, column or value.
@@ -7,17 +9,15 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.text import Tokenised
 
 log = logging.getLogger(__name__)
 
@@ -500,183 +500,3 @@ def load_demo() -> Corpus:
     corpus = load_seed_csv(words, ratings)
     return Corpus(corpus.frame, corpus.text_column, corpus.id_columns, corpus.rating_columns,
                   "demo corpus (packaged)", corpus.files)
-
-
-# ---------------------------------------------------------------- classes
-
-BINNINGS = ("auto", "integer", "round_half_up")
-
-
-def check_binning(binning: str | Sequence[float]) -> str | list[float]:
-    """Validate ``data.binning``: a name in BINNINGS or increasing bin edges."""
-    if isinstance(binning, str):
-        if binning not in BINNINGS:
-            raise LicGpuError(f"binning must be one of {list(BINNINGS)} or a list of bin edges; got {binning!r}")
-        return binning
-    try:
-        edges = [float(e) for e in binning]
-    except (TypeError, ValueError):
-        raise LicGpuError(f"binning edges must be numbers; got {binning!r}") from None
-    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
-        raise LicGpuError(f"binning edges must be at least two increasing numbers; got {binning!r}")
-    return edges
-
-
-def round_half_up(values: pd.Series) -> pd.Series:
-    """``floor(x + 0.5)``: 2.5 -> 3, 3.5 -> 4 (``numpy.round`` would give 2 and 4)."""
-    return np.floor(values + 0.5)
-
-
-@dataclass(frozen=True)
-class ClassLabels:
-    """Class label per row and how it was made.
-
-    ``labels`` is nullable Int64 for numeric ratings (NA where missing) and object (strings, NA where
-    missing) for category names; ``kind`` is ``ordinal`` or ``categorical``: only ordinal classes are
-    ordered levels (the rating-lean guard, caps and MAE need that).
-    """
-
-    labels: pd.Series
-    n_missing: int
-    binning: str
-    kind: str = "ordinal"
-
-
-def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] = "auto",
-                 kind: str = "ordinal") -> ClassLabels:
-    """Turn one emotion's ratings (or category names) into classes.
-
-    ``auto``: the ratings as-is when every one is integral, else rounded half up; ``integer``:
-    as-is, an error for a fractional rating; ``round_half_up``; or a list of edges ``[e0, e1, ...]``
-    giving classes 1, 2, ... for ``[e0, e1), [e1, e2), ... [e_{n-1}, e_n]``. With
-    ``kind="categorical"`` a column of names keeps its (stripped) names as classes, and a numeric
-    column is binned as above but its classes are not treated as ordered.
-    """
-    if kind not in ("ordinal", "categorical"):
-        raise LicGpuError(f"label kind must be 'ordinal' or 'categorical'; got {kind!r}")
-    if kind == "categorical" and not pd.api.types.is_numeric_dtype(values.dtype):
-        text = values.astype(object).where(values.notna(), "").map(str).str.strip()
-        present = ~text.str.lower().isin(MISSING_MARKERS)
-        if not present.any():
-            raise LicGpuError(f"every label of {column!r} is missing; nothing to group into classes")
-        labels = text.astype(object).where(present, pd.NA)
-        return ClassLabels(labels, int((~present).sum()), "categorical", "categorical")
-    binning = check_binning(binning)
-    vals = values.astype(float)
-    present = vals.notna()
-    n_missing = int((~present).sum())
-    if not present.any():
-        raise LicGpuError(f"every rating of {column!r} is missing; nothing to group into classes")
-    x = vals[present]
-    integral = bool((x == np.floor(x)).all())
-    if binning == "integer" and not integral:
-        bad = x[x != np.floor(x)].iloc[0]
-        raise LicGpuError(
-            f"column {column!r} has a fractional rating {bad!r}; use data.binning=round_half_up or bin edges"
-        )
-    if isinstance(binning, list):
-        edges = np.asarray(binning)
-        out_of_range = (x < edges[0]) | (x > edges[-1])
-        if out_of_range.any():
-            raise LicGpuError(
-                f"column {column!r}: rating {x[out_of_range].iloc[0]!r} is outside the bin edges "
-                f"[{edges[0]}, {edges[-1]}]"
-            )
-        lab = np.clip(np.searchsorted(edges, x.to_numpy(), side="right"), 1, len(edges) - 1)
-        used = "edges"
-    elif binning == "round_half_up" or (binning == "auto" and not integral):
-        lab = round_half_up(x).to_numpy()
-        used = "round_half_up"
-    else:
-        lab = x.to_numpy()
-        used = "integer"
-    labels = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    labels[present] = lab.astype(np.int64)
-    return ClassLabels(labels, n_missing, used, kind)
-
-
-def tokenise_all(texts: Sequence[str], tokenise: Callable[[str], Tokenised]) -> list[Tokenised]:
-    """Tokenise every sentence once (shared by all emotions)."""
-    return [tokenise(t) for t in texts]
-
-
-def build_word_dict(tokenised: Sequence[Tokenised], labels: pd.Series) -> dict[Any, list[tuple[list[str], int]]]:
-    """The notebook's ``word_dict``: class -> ``[(tokens, row_id), ...]``, classes sorted, rows in order.
-
-    Rows whose label is missing are left out. Numeric labels become ``int`` keys; category names
-    stay strings.
-    """
-    out: dict[Any, list[tuple[list[str], int]]] = {}
-    if not pd.api.types.is_numeric_dtype(labels.dtype):
-        for row, cls in enumerate(labels.tolist()):
-            if cls is pd.NA or cls is None or (isinstance(cls, float) and math.isnan(cls)):
-                continue
-            out.setdefault(str(cls), []).append((list(tokenised[row].tokens), row))
-        return dict(sorted(out.items()))
-    lab = labels.to_numpy(dtype=float, na_value=np.nan)
-    for row, cls in enumerate(lab):
-        if math.isnan(cls):
-            continue
-        out.setdefault(int(cls), []).append((list(tokenised[row].tokens), row))
-    return dict(sorted(out.items()))
-
-
-# ---------------------------------------------------------------- splits
-
-@dataclass(frozen=True)
-class SourceRows:
-    """Which rows may be LIC input and sources for new rows.
-
-    Attributes
-    ----------
-    column : the split column, or None when the data has none (then every row may be a source)
-    augment : the split values whose rows are augmented
-    mask : bool array, one per row (None when there is no split column)
-    rows_per_split : ``{split value: rows}``
-    """
-
-    column: str | None
-    augment: tuple[str, ...]
-    mask: np.ndarray | None
-    rows_per_split: dict[str, int]
-
-    def as_dict(self) -> dict:
-        return {"column": self.column, "augmented": list(self.augment) if self.column else None,
-                "rows_per_split": self.rows_per_split,
-                "source_rows": int(self.mask.sum()) if self.mask is not None else None}
-
-
-def source_rows(frame: pd.DataFrame, split_column: str | None = "auto",
-                augment_splits: str | Sequence[str] = ("train",), source: str = "the data") -> SourceRows:
-    """Rows of the splits to augment (``data.split_column``, ``data.augment_splits``).
-
-    ``split_column``: ``auto`` = the column named ``split`` when there is one; ``None`` = no split
-    (every row is augmented); or a column name. Rows of the other splits (dev, test, a blank split)
-    keep their classes in the outputs but are never LIC input nor sources, so nothing of a test
-    sentence reaches the training rows.
-    """
-    if split_column is None or split_column == "none":
-        return SourceRows(None, (), None, {})
-    if not isinstance(split_column, str) or not split_column:
-        raise LicGpuError(f"data.split_column must be 'auto', a column name or null; got {split_column!r}")
-    if split_column == "auto":
-        if "split" not in frame.columns:
-            return SourceRows(None, (), None, {})
-        split_column = "split"
-    elif split_column not in frame.columns:
-        raise LicGpuError(f"data.split_column={split_column!r} is not a column of {source}; columns present: "
-                          f"{list(frame.columns)} (null = no split)")
-    wanted = (augment_splits,) if isinstance(augment_splits, str) else tuple(augment_splits or ())
-    if not wanted or not all(isinstance(v, str) and v for v in wanted):
-        raise LicGpuError(f"data.augment_splits must be a non-empty list of split names, e.g. [train]; "
-                          f"got {augment_splits!r}")
-    values = frame[split_column].astype(object).where(frame[split_column].notna(), "").map(str).str.strip()
-    counts = {str(k): int(v) for k, v in values.value_counts(sort=False).sort_index().items()}
-    mask = values.isin(wanted).to_numpy()
-    if not mask.any():
-        raise LicGpuError(f"data.augment_splits={list(wanted)} matches no row of column {split_column!r} of "
-                          f"{source} (values: {sorted(counts)}); set data.augment_splits=[...] to one of them")
-    missing = [v for v in wanted if v not in counts]
-    if missing:
-        log.warning("data.augment_splits: no row of %s has split %s", source, missing)
-    return SourceRows(split_column, wanted, mask, counts)

@@ -25,21 +25,12 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from lic_gpu.errors import LicGpuError
+from lic_gpu.errors import LicGpuError, Refused
 
 INTERRUPTED = "interrupted: no output file was left half-written"
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
 
 _finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
-
-
-class Refused(BaseException):
-    """A :class:`LicGpuError` from a Hydra callback, carried past Hydra (which turns an ``Exception``
-    from a callback into a warning and goes on) to :func:`run_hydra_app`."""
-
-    def __init__(self, error: LicGpuError):
-        super().__init__(str(error))
-        self.error = error
 
 
 @contextmanager

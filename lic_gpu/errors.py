@@ -8,3 +8,12 @@ class LicGpuError(ValueError):
     Entry scripts print ``str(err)`` and exit non-zero without a traceback; library callers can
     catch it like any ``ValueError``.
     """
+
+
+class Refused(BaseException):
+    """A :class:`LicGpuError` from a Hydra callback, carried past Hydra (which turns an ``Exception``
+    from a callback into a warning and goes on) to :func:`lic_gpu.entry.run_hydra_app`."""
+
+    def __init__(self, error: LicGpuError):
+        super().__init__(str(error))
+        self.error = error

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.export import atomic_path
+from lic_gpu.atomic_files import atomic_write
 
 OUTPUT_FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 
@@ -29,12 +29,9 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str = "csv") -> Path
     """
     fmt = check_output_format(fmt)
     target = Path(path).with_suffix(OUTPUT_FORMATS[fmt])
-    with atomic_path(target) as tmp:
-        if fmt == "csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            _parquet_ready(frame).to_parquet(tmp, index=False)
-    return target
+    if fmt == "csv":
+        return atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    return atomic_write(target, lambda tmp: _parquet_ready(frame).to_parquet(tmp, index=False))
 
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:

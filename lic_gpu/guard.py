@@ -41,10 +41,9 @@ Rating-lean guard (``augment.guard.corpus``, reason ``"rating_lean"``)
     A swap is refused when ``|lean(new) - lean(old)| > margin``. Classes are taken as ordered
     levels (their numeric value; non-numeric labels use their sorted rank). ``prepare`` does the
     tensor maths once per emotion; a call is two dict look-ups. A new row inherits *every* rating
-    of its source, so :meth:`RatingLeanGuard.prepare_many` can check several emotions at once
-    (the pipeline currently prepares only the emotion being augmented). With ``emotions: all``,
-    :meth:`RatingLeanGuard.prepare_ratings` (``emotion, lic, extra={other column: LicResult}``)
-    does so; with ``emotions: augmented`` (default) it checks ``emotion`` only.
+    of its source, so :meth:`RatingLeanGuard.prepare_many` can check several emotions at once.
+    With ``emotions: all``, :meth:`RatingLeanGuard.prepare` (``emotion, lic, others={other column:
+    LicResult}``) does so; with ``emotions: augmented`` (default) it checks ``emotion`` only.
 
 Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     VADER's valence lexicon (``vader_lexicon.txt`` from vaderSentiment, MIT): refuse a swap when
@@ -54,151 +53,57 @@ Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     issue 8 asks (a sentence-level corpus lean also absorbs context: ``alert`` leans negative
     because it appears in bad news); benchmarks/results/swap_quality.md measures both.
 
-:func:`swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
+:func:`lic_gpu.quality.swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
 
-Config (``augment.guard``; a missing section means ``enabled`` is true in ``mode=diverse``)::
-
-    guard:
-      enabled: true
-      corpus: {enabled: true, margin: 1.0, prior_strength: auto, model: neighbours, ridge: 0.01,
-               emotions: augmented, neighbours: 10, min_neighbour_similarity: 0.5}
-      lexicon: {enabled: true, dead_zone: 0.0, path: null}
+Config: ``augment.guard`` (its options and their defaults are in ``conf/augment/diverse.yaml``; what a
+call leaves out is taken from there).
 """
 from __future__ import annotations
 
 import logging
 import math
 import os
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import torch
 
+from lic_gpu.conf_files import FROM_CONFIG, augment_defaults, default_option, with_defaults
 from lic_gpu.errors import LicGpuError
+from lic_gpu.lean import (ALPHA_BOUNDS, class_levels, fit_lean_regression, merge_case, neighbour_leans,  # noqa: F401
+                          word_leans)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MARGIN = 1.0
-DEFAULT_NEIGHBOURS = 10
-DEFAULT_MIN_NEIGHBOUR_SIMILARITY = 0.5
-DEFAULT_DEAD_ZONE = 0.0
-DEFAULT_LEXICON_ENABLED = True
 MODELS = ("neighbours", "regression")
-DEFAULT_MODEL = "neighbours"
-DEFAULT_RIDGE = 0.01
 EMOTION_SCOPES = ("augmented", "all")
-DEFAULT_EMOTIONS = "augmented"
-# Bounds on the automatic prior strength: at least one pseudo-count, at most as many as a
-# very frequent word has occurrences (beyond that every lean would be ~0).
-ALPHA_BOUNDS = (1.0, 1000.0)
 # Corpus words seen fewer times are not used as neighbours for words absent from the corpus.
 FALLBACK_MIN_COUNT = 2
 
 
-# ---------------------------------------------------------------- the corpus-derived lean (pure maths)
-
-def merge_case(counts: torch.Tensor, vocab: Sequence[str]) -> tuple[torch.Tensor, list[str]]:
-    """Sum the count columns of words that differ only by case; returns (counts, lowercase vocab)."""
-    low = [w.lower() for w in vocab]
-    index: dict[str, int] = {}
-    cols = [index.setdefault(w, len(index)) for w in low]
-    col = torch.tensor(cols, dtype=torch.long, device=counts.device)
-    merged = torch.zeros(counts.shape[0], len(index), dtype=counts.dtype, device=counts.device)
-    merged.index_add_(1, col, counts)
-    return merged, list(index)
-
-
-def class_levels(classes: Sequence[Any]) -> torch.Tensor:
-    """Numeric level of each class (row order); the rank when a label is not a number."""
-    try:
-        return torch.tensor([float(c) for c in classes], dtype=torch.float64)
-    except (TypeError, ValueError):
-        return torch.arange(len(classes), dtype=torch.float64)
-
-
-def word_leans(counts: torch.Tensor, levels: torch.Tensor, prior_strength: float | str = "auto",
-               min_count_for_tau: int = 2) -> tuple[torch.Tensor, dict[str, float]]:
-    """Smoothed lean of every word toward high or low levels.
-
-    Parameters
-    ----------
-    counts : (K, V) tensor, token counts per class and word
-    levels : (K,) tensor, the numeric level of each class
-    prior_strength : "auto" or a positive number, ``alpha`` (pseudo-counts toward the prior)
-    min_count_for_tau : words seen fewer times are left out of the ``tau`` estimate
-
-    Returns
-    -------
-    (V,) float64 tensor of leans in units of ``tau`` (0 for words never seen), and the fitted
-    ``{"mu", "sigma", "tau", "alpha"}``.
-    """
-    c = counts.to(torch.float64)
-    lev = levels.to(device=c.device, dtype=torch.float64)
-    n = c.sum(dim=0)
-    grand = n.sum()
-    if grand <= 0:
-        return torch.zeros_like(n), {"mu": math.nan, "sigma": 0.0, "tau": 0.0, "alpha": math.nan}
-    prior = c.sum(dim=1) / grand
-    mu = (prior * lev).sum()
-    sigma2 = (prior * (lev - mu) ** 2).sum()
-    seen = n > 0
-    mean = torch.where(seen, (c * lev[:, None]).sum(dim=0) / n.clamp_min(1), mu)
-    sel = n >= min_count_for_tau
-    tau2_hat = (((mean - mu) ** 2)[sel].mean() - (sigma2 / n[sel]).mean()) if bool(sel.any()) else mu.new_tensor(0.0)
-    if prior_strength == "auto":
-        lo, hi = ALPHA_BOUNDS
-        alpha = hi if float(tau2_hat) <= 0 else min(hi, max(lo, float(sigma2 / tau2_hat)))
-    else:
-        alpha = float(prior_strength)
-    # tau consistent with the alpha used, so leans stay comparable when alpha is set by hand
-    tau = math.sqrt(float(sigma2) / alpha) if sigma2 > 0 else 0.0
-    post = (n * mean + alpha * mu) / (n + alpha)
-    lean = (post - mu) / tau if tau > 0 else torch.zeros_like(post)
-    return lean, {"mu": float(mu), "sigma": math.sqrt(float(sigma2)), "tau": tau, "alpha": alpha}
-
-
-def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_leans: torch.Tensor,
-                    k: int, min_similarity: float) -> torch.Tensor:
-    """Similarity-weighted mean lean of each query's ``k`` nearest corpus words (0 with none near).
-
-    ``query`` (Q, D) and ``corpus_vectors`` (N, D) are unit-normalised; one matmul, one topk.
-    """
-    if corpus_vectors.shape[0] == 0 or query.shape[0] == 0:
-        return torch.zeros(query.shape[0], dtype=torch.float64)
-    sims = query.to(corpus_vectors.dtype) @ corpus_vectors.T
-    top, idx = torch.topk(sims, min(k, corpus_vectors.shape[0]), dim=1)
-    top, idx = top.to(torch.float64).cpu(), idx.cpu()
-    w = torch.where(top >= min_similarity, top, torch.zeros_like(top))
-    total = w.sum(dim=1)
-    mean = (w * corpus_leans[idx]).sum(dim=1) / total.clamp_min(1e-12)
-    return torch.where(total > 0, mean, torch.zeros_like(mean))
-
-
-def fit_lean_regression(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor,
-                        ridge: float = 0.01) -> tuple[torch.Tensor, float]:
-    """Weighted ridge regression ``y ~ x @ coef + bias`` in closed form (float64).
-
-    ``x`` (N, D) word vectors, ``y`` (N,) targets, ``weight`` (N,) >= 0. The penalty on ``coef``
-    (not the bias) is ``ridge`` times the mean diagonal of the weighted Gram matrix, so the same
-    ``ridge`` means the same on any vector dimension or corpus size. Returns ``(coef, bias)``.
-    """
-    x = x.to(torch.float64).cpu()
-    y, w = y.to(torch.float64).cpu(), weight.to(torch.float64).cpu()
-    sw = w.sum()
-    if x.shape[0] == 0 or sw <= 0:
-        return torch.zeros(x.shape[1], dtype=torch.float64), 0.0
-    xm = (w[:, None] * x).sum(dim=0) / sw          # weighted centring: the bias is not penalised
-    ym = (w * y).sum() / sw
-    xc, yc = x - xm, y - ym
-    gram = xc.T @ (w[:, None] * xc)
-    lam = float(ridge) * float(gram.diagonal().mean()) + 1e-12
-    coef = torch.linalg.solve(gram + lam * torch.eye(x.shape[1], dtype=torch.float64), xc.T @ (w * yc))
-    return coef, float(ym - xm @ coef)
-
-
 # ---------------------------------------------------------------- the guards
+
+@runtime_checkable
+class SwapGuard(Protocol):
+    """What the pipeline, the sampler and the evaluation ask of a swap guard.
+
+    ``prepare(emotion, lic, others)`` once per emotion before any swap is checked (``others``: the
+    class x word counts of the other rating columns, passed only when ``needs_other_ratings``);
+    ``prefetch(words)`` with every candidate replacement, so look-ups can be batched; then
+    ``guard(cls, old_word, new_word)`` per candidate: a refusal reason (counted in ``summary.json``)
+    or ``None``.
+    """
+
+    reason: str
+    needs_other_ratings: bool
+
+    def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None: ...
+
+    def prefetch(self, words: Iterable[str]) -> None: ...
+
+    def __call__(self, cls, old_word: str, new_word: str) -> str | None: ...
+
 
 class _LeanTable:
     """The leans of one emotion: corpus words from the counts, others through their corpus neighbours."""
@@ -263,15 +168,22 @@ class RatingLeanGuard:
     emotions : "augmented" or "all"; with "all", :meth:`prepare_ratings` also checks its ``extra`` columns
     stats : dict filled per emotion with the fitted ``mu, sigma, tau, alpha`` and word counts
         (``build_guards`` shares it with the run summary)
+
+    Options left out are ``augment.guard.corpus``'s in ``conf/augment/diverse.yaml``.
     """
 
     reason = "rating_lean"
 
-    def __init__(self, store=None, margin: float = DEFAULT_MARGIN, prior_strength: float | str = "auto",
-                 neighbours: int = DEFAULT_NEIGHBOURS,
-                 min_neighbour_similarity: float = DEFAULT_MIN_NEIGHBOUR_SIMILARITY,
-                 stats: dict | None = None, model: str = DEFAULT_MODEL, ridge: float = DEFAULT_RIDGE,
-                 emotions: str = DEFAULT_EMOTIONS):
+    def __init__(self, store=None, margin: float = FROM_CONFIG, prior_strength: float | str = FROM_CONFIG,
+                 neighbours: int = FROM_CONFIG, min_neighbour_similarity: float = FROM_CONFIG,
+                 stats: dict | None = None, model: str = FROM_CONFIG, ridge: float = FROM_CONFIG,
+                 emotions: str = FROM_CONFIG):
+        conf = augment_defaults("diverse")["guard"]["corpus"]  # options left out: augment.guard.corpus
+        margin, prior_strength, neighbours, min_neighbour_similarity, model, ridge, emotions = (
+            conf[name] if value is FROM_CONFIG else value for name, value in (
+                ("margin", margin), ("prior_strength", prior_strength), ("neighbours", neighbours),
+                ("min_neighbour_similarity", min_neighbour_similarity), ("model", model), ("ridge", ridge),
+                ("emotions", emotions)))
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}; got {model!r}")
         if emotions not in EMOTION_SCOPES:
@@ -362,22 +274,23 @@ class RatingLeanGuard:
                  "alpha_regression": round(alpha_r, 3), "ridge": self.ridge}
         return lean, (coef, bias), extra
 
-    def prepare(self, emotion: str, lic) -> None:
-        """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`)."""
-        self.prepare_many({emotion: lic})
+    @property
+    def needs_other_ratings(self) -> bool:
+        """With ``emotions: all`` a swap is also checked against every other rating column."""
+        return self.scope == "all"
 
-    def prepare_ratings(self, emotion: str, lic, extra: Mapping[str, Any] | None = None) -> None:
-        """What the pipeline calls: ``emotion`` alone, or with the other rating columns (``emotions: all``).
+    def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None:
+        """Leans of every corpus word for ``emotion``, from ``lic.counts`` (a :class:`LicResult`).
 
-        ``extra`` maps every other rating column to an object with ``counts`` (K, V), ``classes`` and
+        ``others`` maps other rating columns to an object with ``counts`` (K, V), ``classes`` and
         ``vocab`` (a :class:`LicResult` of that column's labels over the same sentences, or any such
-        namespace). With ``emotions: augmented`` (or no ``extra``) it is :meth:`prepare`.
+        namespace); they are checked too with ``emotions: all``, ignored with ``emotions: augmented``.
         """
-        others = {e: v for e, v in (extra or {}).items() if e != emotion}
+        others = {e: v for e, v in (others or {}).items() if e != emotion}
         if self.scope == "all" and others:
             self.prepare_many({emotion: lic} | others)
         else:
-            self.prepare(emotion, lic)
+            self.prepare_many({emotion: lic})
 
     def prepare_many(self, lics: Mapping[str, Any]) -> None:
         """Check swaps against several emotions at once (``{emotion: LicResult}``).
@@ -445,7 +358,7 @@ def load_valence_lexicon(path: str | None = None) -> dict[str, float]:
     return out
 
 
-def is_flip(a: float, b: float, dead_zone: float = DEFAULT_DEAD_ZONE) -> bool:
+def is_flip(a: float, b: float, dead_zone: float) -> bool:
     """Opposite signs, both outside ``[-dead_zone, dead_zone]``."""
     return a * b < 0 and abs(a) > dead_zone and abs(b) > dead_zone
 
@@ -455,9 +368,18 @@ class LexiconGuard:
 
     reason = "lexicon_flip"
 
-    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = DEFAULT_DEAD_ZONE):
+    needs_other_ratings = False
+
+    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = FROM_CONFIG):
         self.lexicon = lexicon
-        self.dead_zone = float(dead_zone)
+        self.dead_zone = float(augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"]
+                               if dead_zone is FROM_CONFIG else dead_zone)
+
+    def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None:
+        """Nothing to learn: the lexicon is fixed."""
+
+    def prefetch(self, words: Iterable[str]) -> None:
+        """Nothing to look up ahead: a call is two dict look-ups."""
 
     def __call__(self, cls, old_word: str, new_word: str) -> str | None:
         a = self.lexicon.get(old_word.lower())
@@ -467,61 +389,6 @@ class LexiconGuard:
         if b is not None and is_flip(a, b, self.dead_zone):
             return self.reason
         return None
-
-
-# ---------------------------------------------------------------- swap quality
-
-def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] | None = None,
-                 dead_zone: float = DEFAULT_DEAD_ZONE, top: int = 10) -> dict[str, Any]:
-    """Polarity flips and junk among swaps.
-
-    Parameters
-    ----------
-    pairs : (old token, new token) per swap, as in ``Swap.old`` / ``Swap.new``; edge punctuation
-        is stripped before looking words up
-    lexicon : ``{word: valence}``; default VADER's
-    dead_zone : valences within ``[-dead_zone, dead_zone]`` never count as a flip
-    top : how many of the most frequent flipped / junk pairs to list
-
-    Returns
-    -------
-    ``{"swaps", "lexicon_covered", "polarity_flips", "polarity_flip_rate" (None when nothing is
-    covered), "junk", "junk_by_reason", "top_flips", "top_junk"}``; a junk swap is one whose
-    replacement the sampler's :class:`~lic_gpu.sampler.JunkFilter` (without stopwords) refuses.
-    """
-    from lic_gpu.sampler import JunkFilter
-    from lic_gpu.text import split_edge_punctuation
-
-    lex = load_valence_lexicon() if lexicon is None else lexicon
-    junk_filter = JunkFilter(frozenset())
-    n = covered = flips = 0
-    flipped: Counter = Counter()
-    junk: Counter = Counter()
-    junk_pairs: Counter = Counter()
-    for (old, new), times in Counter(pairs).items():  # each distinct swap checked once
-        n += times
-        o, nw = split_edge_punctuation(old)[1], split_edge_punctuation(new)[1]
-        reason = junk_filter.reason(o, nw) if o else "not_a_word"
-        if reason:
-            junk[reason] += times
-            junk_pairs[f"{old} -> {new}"] += times
-        a, b = lex.get(o.lower()), lex.get(nw.lower())
-        if a is None or b is None:
-            continue
-        covered += times
-        if is_flip(a, b, dead_zone):
-            flips += times
-            flipped[f"{o.lower()} -> {nw.lower()}"] += times
-    return {
-        "swaps": n,
-        "lexicon_covered": covered,
-        "polarity_flips": flips,
-        "polarity_flip_rate": round(flips / covered, 6) if covered else None,
-        "junk": sum(junk.values()),
-        "junk_by_reason": dict(sorted(junk.items())),
-        "top_flips": flipped.most_common(top),
-        "top_junk": junk_pairs.most_common(top),
-    }
 
 
 # ---------------------------------------------------------------- config
@@ -616,25 +483,26 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     -------
     (guards, info); ``info["corpus"]["emotions"]`` is filled in as each emotion is prepared.
     """
-    mode = aug_cfg.get("mode", "diverse")
-    raw = aug_cfg.get("guard")
-    guard_cfg = _section(raw, "augment.guard", _GUARD_KEYS)
-    enabled = _check_bool(guard_cfg.get("enabled", mode == "diverse"), "augment.guard.enabled")
-    corpus_cfg = _section(guard_cfg.get("corpus"), "augment.guard.corpus", _CORPUS_KEYS)
-    lexicon_cfg = _section(guard_cfg.get("lexicon"), "augment.guard.lexicon", _LEXICON_KEYS)
+    mode = aug_cfg.get("mode") or default_option("augment", "augment")
+    guard_cfg = _section(aug_cfg.get("guard"), "augment.guard", _GUARD_KEYS)
+    for part, keys in (("corpus", _CORPUS_KEYS), ("lexicon", _LEXICON_KEYS)):
+        if part in guard_cfg:
+            guard_cfg[part] = _section(guard_cfg[part], f"augment.guard.{part}", keys)
+    # options left out are the YAML's (augment/<mode>.yaml, the guard options of augment/diverse.yaml)
+    guard_cfg = with_defaults(augment_defaults(mode)["guard"], guard_cfg)
+    enabled = _check_bool(guard_cfg["enabled"], "augment.guard.enabled")
+    corpus_cfg, lexicon_cfg = guard_cfg["corpus"], guard_cfg["lexicon"]
     # Validate everything, even what is switched off, so a typo never waits for the day it is used.
-    corpus_on = _check_bool(corpus_cfg.get("enabled", True), "augment.guard.corpus.enabled")
-    margin = check_margin(corpus_cfg.get("margin", DEFAULT_MARGIN))
-    prior = check_prior_strength(corpus_cfg.get("prior_strength", "auto"))
-    neighbours = check_neighbours(corpus_cfg.get("neighbours", DEFAULT_NEIGHBOURS))
-    min_sim = check_min_neighbour_similarity(
-        corpus_cfg.get("min_neighbour_similarity", DEFAULT_MIN_NEIGHBOUR_SIMILARITY))
-    model = check_choice(corpus_cfg.get("model", DEFAULT_MODEL), "augment.guard.corpus.model", MODELS)
-    ridge = check_ridge(corpus_cfg.get("ridge", DEFAULT_RIDGE))
-    scope = check_choice(corpus_cfg.get("emotions", DEFAULT_EMOTIONS), "augment.guard.corpus.emotions",
-                         EMOTION_SCOPES)
-    lexicon_on = _check_bool(lexicon_cfg.get("enabled", DEFAULT_LEXICON_ENABLED), "augment.guard.lexicon.enabled")
-    dead_zone = check_dead_zone(lexicon_cfg.get("dead_zone", DEFAULT_DEAD_ZONE))
+    corpus_on = _check_bool(corpus_cfg["enabled"], "augment.guard.corpus.enabled")
+    margin = check_margin(corpus_cfg["margin"])
+    prior = check_prior_strength(corpus_cfg["prior_strength"])
+    neighbours = check_neighbours(corpus_cfg["neighbours"])
+    min_sim = check_min_neighbour_similarity(corpus_cfg["min_neighbour_similarity"])
+    model = check_choice(corpus_cfg["model"], "augment.guard.corpus.model", MODELS)
+    ridge = check_ridge(corpus_cfg["ridge"])
+    scope = check_choice(corpus_cfg["emotions"], "augment.guard.corpus.emotions", EMOTION_SCOPES)
+    lexicon_on = _check_bool(lexicon_cfg["enabled"], "augment.guard.lexicon.enabled")
+    dead_zone = check_dead_zone(lexicon_cfg["dead_zone"])
     path = lexicon_cfg.get("path")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise LicGpuError(f"augment.guard.lexicon.path must be a file path or null; got {path!r}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -27,6 +26,7 @@ import torch
 
 from lic_gpu.device import as_device
 from lic_gpu.errors import LicGpuError
+from lic_gpu.threads import one_cpu_thread
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,6 @@ def check_lic_method(method: str) -> str:
 # Below this many matrix cells, CPU ops are a few microseconds each and OpenMP's fork/join costs
 # more than it saves (10x slower on a loaded 2-core machine), so LIC runs on one thread.
 _SINGLE_THREAD_CELLS = 4_000_000
-
-
-@contextmanager
-def _cpu_threads_for(n_cells: int, device: torch.device):
-    if device.type != "cpu" or n_cells > _SINGLE_THREAD_CELLS or torch.get_num_threads() == 1:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def count_matrix(token_ids: torch.Tensor, token_class: torch.Tensor, n_classes: int, n_words: int,
@@ -249,7 +236,7 @@ def compute_lic(word_dict: Mapping[Any, Sequence], device: str | torch.device = 
     codes, uniques = pd.factorize(flat, sort=False)
     sent_class = np.repeat(np.arange(len(classes)), per_class)
     token_class = np.repeat(sent_class, lengths)
-    with _cpu_threads_for(len(classes) * len(uniques), dev):
+    with one_cpu_thread(dev, enabled=len(classes) * len(uniques) <= _SINGLE_THREAD_CELLS):
         counts = count_matrix(torch.from_numpy(codes.astype(np.int64)).to(dev),
                               torch.from_numpy(token_class).to(dev), len(classes), len(uniques), dtype)
         return lic_for_counts(counts, classes, list(uniques), method)

@@ -15,7 +15,7 @@ neighbour ids outside the vocabulary, or scores that are not cosines (NaN, beyon
 ``-inf`` beside a real id) is ignored with a warning and rewritten whole by the next search, as are
 answers that the vocabulary's size rules out (fewer than ``k`` neighbours). Answers are also checked
 before they are stored, so a search over broken vectors cannot poison the cache. Writes are atomic
-and flushed to disk (:func:`lic_gpu.export.atomic_path`); two runs writing at once may drop each
+and flushed to disk (:func:`lic_gpu.atomic_files.atomic_write_stream`); two runs writing at once may drop each
 other's additions, never corrupt the file. An unwritable cache is skipped with a warning.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.export import atomic_path
+from lic_gpu.atomic_files import atomic_write_stream
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,8 @@ class NeighbourCache:
     def _write(self) -> None:
         rows = list(self._answers)
         try:
-            with atomic_path(self.path) as tmp, open(tmp, "wb") as fh:  # flushed, then renamed
-                np.savez(fh, rows=np.array(rows, dtype=np.int64),
-                         ids=np.stack([self._answers[r][0] for r in rows]),
-                         scores=np.stack([self._answers[r][1] for r in rows]))
+            atomic_write_stream(self.path, lambda fh: np.savez(  # flushed, then renamed
+                fh, rows=np.array(rows, dtype=np.int64), ids=np.stack([self._answers[r][0] for r in rows]),
+                scores=np.stack([self._answers[r][1] for r in rows])))
         except (OSError, LicGpuError) as err:
             log.warning("could not write the neighbour cache %s (%s); continuing without it", self.path, err)

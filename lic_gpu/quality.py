@@ -13,12 +13,15 @@ the rows that were written:
 * **vocabulary rank ratio**: rank of the new word / rank of the old word in the frequency-ordered
   vectors (median; 1 = as common, 10 = ten times rarer).
 * **words new to the corpus**: the share of replacements that never occur in the input.
+
+:func:`swap_quality` measures a list of ``(old, new)`` swaps the same independent way: valence
+polarity flips by a lexicon (VADER's by default) and junk by the sampler's own junk filter.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -127,3 +130,57 @@ def measure(rows: Sequence, *, tokenised, tokenise: Callable, tagger, rank_of: C
             "part_of_speech": pos_agreement(rows, tokenised, tokenise, tagger, sample=sample, seed=seed),
             "median_rank_ratio": rank_ratio(rows, rank_of),
             "replacements_new_to_corpus": novel_word_share(rows, corpus_words)}
+
+
+def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] | None = None,
+                 dead_zone: float = 0.0, top: int = 10) -> dict[str, Any]:
+    """Polarity flips and junk among swaps.
+
+    Parameters
+    ----------
+    pairs : (old token, new token) per swap, as in ``Swap.old`` / ``Swap.new``; edge punctuation
+        is stripped before looking words up
+    lexicon : ``{word: valence}``; default VADER's
+    dead_zone : valences within ``[-dead_zone, dead_zone]`` never count as a flip
+    top : how many of the most frequent flipped / junk pairs to list
+
+    Returns
+    -------
+    ``{"swaps", "lexicon_covered", "polarity_flips", "polarity_flip_rate" (None when nothing is
+    covered), "junk", "junk_by_reason", "top_flips", "top_junk"}``; a junk swap is one whose
+    replacement the sampler's :class:`~lic_gpu.sampler.JunkFilter` (without stopwords) refuses.
+    """
+    from lic_gpu.guard import is_flip, load_valence_lexicon
+    from lic_gpu.sampler import JunkFilter
+    from lic_gpu.text import split_edge_punctuation
+
+    lex = load_valence_lexicon() if lexicon is None else lexicon
+    junk_filter = JunkFilter(frozenset())
+    n = covered = flips = 0
+    flipped: Counter = Counter()
+    junk: Counter = Counter()
+    junk_pairs: Counter = Counter()
+    for (old, new), times in Counter(pairs).items():  # each distinct swap checked once
+        n += times
+        o, nw = split_edge_punctuation(old)[1], split_edge_punctuation(new)[1]
+        reason = junk_filter.reason(o, nw) if o else "not_a_word"
+        if reason:
+            junk[reason] += times
+            junk_pairs[f"{old} -> {new}"] += times
+        a, b = lex.get(o.lower()), lex.get(nw.lower())
+        if a is None or b is None:
+            continue
+        covered += times
+        if is_flip(a, b, dead_zone):
+            flips += times
+            flipped[f"{o.lower()} -> {nw.lower()}"] += times
+    return {
+        "swaps": n,
+        "lexicon_covered": covered,
+        "polarity_flips": flips,
+        "polarity_flip_rate": round(flips / covered, 6) if covered else None,
+        "junk": sum(junk.values()),
+        "junk_by_reason": dict(sorted(junk.items())),
+        "top_flips": flipped.most_common(top),
+        "top_junk": junk_pairs.most_common(top),
+    }

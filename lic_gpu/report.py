@@ -1,211 +1,32 @@
-"""Pictures, tables and ``report.md`` for a run folder.
+"""Tables and ``report.md`` for a run folder (the figures are :mod:`lic_gpu.figures`).
 
-Every function takes plain data and a path; writes are atomic (temp file in the same folder, then
-``os.replace``) so a crashed run never leaves a half-written PNG or report behind.
+Writes are atomic (temp file in the same folder, then ``os.replace``) so a crashed run never leaves
+a half-written table or report behind.
 """
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from lic_gpu.data import round_half_up
 from lic_gpu.errors import LicGpuError
-from lic_gpu.export import atomic_path
+from lic_gpu.run_summary import RunSummary
+from lic_gpu.atomic_files import atomic_write
 
-DPI = 130
-ORIGINAL_COLOUR = "#66a61e"
-ADDED_COLOUR = "#a6cee3"
-KEPT_COLOUR = "#1f78b4"
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temp file next to ``path``, then move it into place."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return Path(path)
-
-
-def _pyplot():
-    """matplotlib's pyplot on the file-only Agg backend, imported when the first figure is drawn
-    (importing it costs ~0.5 s, which runs with ``report.enabled=false`` should not pay)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save_figure(fig, path: Path) -> Path:
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
-    finally:
-        _pyplot().close(fig)
-
-
-def display_levels(values: pd.Series) -> pd.Series:
-    """Display levels of raw ratings, rounded half up (2.5 -> 3); non-numbers become NA."""
-    return round_half_up(pd.to_numeric(values, errors="coerce").astype("float64")).astype("Int64")
-
-
-def _levels(frame: pd.DataFrame, classes: pd.DataFrame | None, column: str) -> pd.Series:
-    if classes is not None and column in classes.columns:
-        return classes[column].astype("Int64")
-    return display_levels(frame[column])
-
-
-def _level_counts(levels: pd.Series, mask: np.ndarray, index: np.ndarray) -> np.ndarray:
-    counts = levels[mask].dropna().astype("int64").value_counts()
-    return counts.reindex(index, fill_value=0).to_numpy()
-
-
-def plot_level_distributions(
-    frame: pd.DataFrame,
-    capped: pd.DataFrame | None,
-    classes: pd.DataFrame | None,
-    capped_classes: pd.DataFrame | None,
-    rating_columns: Sequence[str],
-    path: Path,
-    cap_per_class: Mapping[str, int] | None = None,
-) -> Path:
-    """Stacked bars per level for every rating column: originals vs added, before and after caps.
-
-    Each level gets two bars: before caps (left) and after caps (right), originals at the bottom.
-    Levels come from ``classes`` where the column has classes, else from rounding the ratings
-    half up. ``capped=None`` draws the before bars only. ``cap_per_class`` (``{column: cap}``)
-    draws the cap as a dashed line on those columns' panels.
-
-    Returns
-    -------
-    Path
-        ``path``, written.
-    """
-    columns = [c for c in rating_columns if c in frame.columns]
-    if not columns:
-        raise LicGpuError(
-            f"plot_level_distributions: none of the rating columns {list(rating_columns)} is in the frame"
-        )
-    ncols = min(3, len(columns))
-    nrows = math.ceil(len(columns) / ncols)
-    fig, axes = _pyplot().subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
-                             squeeze=False, layout="constrained")
-    width = 0.38 if capped is not None else 0.7
-    before_added = frame["is_augmented"].to_numpy(dtype=bool)
-    after_added = None if capped is None else capped["is_augmented"].to_numpy(dtype=bool)
-
-    for ax, column in zip(axes.flat, columns):
-        before = _levels(frame, classes, column)
-        after = None if capped is None else _levels(capped, capped_classes, column)
-        present = pd.concat([before, after]).dropna() if after is not None else before.dropna()
-        if present.empty:
-            ax.text(0.5, 0.5, "no ratings", ha="center", va="center", transform=ax.transAxes)
-            ax.set_title(column)
-            ax.set_axis_off()
-            continue
-        index = np.arange(int(present.min()), int(present.max()) + 1)
-        x = index.astype(float)
-        shift = -0.2 if capped is not None else 0.0
-        originals = _level_counts(before, ~before_added, index)
-        added = _level_counts(before, before_added, index)
-        ax.bar(x + shift, originals, width, color=ORIGINAL_COLOUR, label="original")
-        ax.bar(x + shift, added, width, bottom=originals, color=ADDED_COLOUR,
-               label="added (before caps)")
-        if after is not None:
-            kept_originals = _level_counts(after, ~after_added, index)
-            kept = _level_counts(after, after_added, index)
-            ax.bar(x + 0.2, kept_originals, width, color=ORIGINAL_COLOUR)
-            ax.bar(x + 0.2, kept, width, bottom=kept_originals, color=KEPT_COLOUR,
-                   label="added (after caps)")
-        if cap_per_class and column in cap_per_class:
-            ax.axhline(cap_per_class[column], color="#d95f02", linestyle="--", linewidth=1.2,
-                       label="cap per class")
-        ax.set_xticks(x)
-        ax.set_xticklabels([str(level) for level in index])
-        ax.set_title(column)
-        ax.set_xlabel(f"{column} level")
-        ax.set_ylabel("rows")
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_axisbelow(True)
-    for ax in list(axes.flat)[len(columns):]:
-        ax.set_axis_off()
-
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    for ax in list(axes.flat)[1:len(columns)]:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    wide = ncols > 1
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels) if wide else 2,
-               frameon=False)
-    if capped is not None:
-        subtitle = (f"{len(frame):,} rows before caps (left bars),{' ' if wide else chr(10)}"
-                    f"{len(capped):,} after caps (right bars)")
-    else:
-        subtitle = f"{len(frame):,} rows"
-    fig.suptitle(f"Rows per level, originals vs added:{' ' if wide else chr(10)}{subtitle}",
-                 x=0.01, ha="left")
-    return _save_figure(fig, Path(path))
-
-
-def _class_order(cls: object) -> tuple[int, float, str]:
-    """Numeric classes first, in numeric order; anything else after, by name."""
-    try:
-        return (0, float(cls), "")
-    except (TypeError, ValueError):
-        return (1, 0.0, str(cls))
-
-
-def plot_top_lic_words(
-    top: Mapping[object, Sequence[tuple[str, float]]], emotion: str, path: Path, k: int = 10
-) -> Path:
-    """Horizontal bars of the top ``k`` LIC words of each class, one panel per class.
-
-    Parameters
-    ----------
-    top : mapping
-        ``{class: [(word, lic), ...]}``, any order; the ``k`` largest are drawn, largest on top.
-    emotion : str
-        For the title.
-    path : Path
-        PNG to write.
-
-    Returns
-    -------
-    Path
-    """
-    keys = sorted(top, key=_class_order)
-    if not keys:
-        raise LicGpuError(f"plot_top_lic_words: no classes to draw for emotion {emotion!r}")
-    ncols = min(4, len(keys))
-    nrows = math.ceil(len(keys) / ncols)
-    fig, axes = _pyplot().subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
-                             squeeze=False, layout="constrained")
-    for ax, cls in zip(axes.flat, keys):
-        pairs = sorted(top[cls], key=lambda pair: pair[1], reverse=True)[:k]
-        ax.set_title(f"{emotion} = {cls}")
-        if not pairs:
-            ax.text(0.5, 0.5, "no words", ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
-            continue
-        words = [str(word) for word, _ in pairs][::-1]
-        scores = [float(score) for _, score in pairs][::-1]
-        ax.barh(np.arange(len(words)), scores, color=KEPT_COLOUR)
-        ax.set_yticks(np.arange(len(words)))
-        ax.set_yticklabels(words)
-        ax.set_ylim(-0.6, k - 0.4)
-        ax.set_xlabel("LIC")
-        ax.grid(axis="x", alpha=0.3)
-        ax.set_axisbelow(True)
-    for ax in list(axes.flat)[len(keys):]:
-        ax.set_axis_off()
-    fig.suptitle(f"Top {k} LIC words per {emotion} class", x=0.01, ha="left")
-    return _save_figure(fig, Path(path))
+def subject_column(option: str | None, columns, id_columns) -> str | None:
+    """``report.subject_column``: ``auto`` is ``sub`` when the data has it, else the first of several id
+    columns (a single id column names sentences, and new rows get ids of their own); None: no table."""
+    if option is None:
+        return None
+    if option == "auto":
+        return "sub" if "sub" in columns else (id_columns[0] if len(id_columns) > 1 else None)
+    if option not in columns:
+        raise LicGpuError(f"report.subject_column {option!r} is not a column of the data; columns present: "
+                          f"{list(columns)} (or auto, or null for no rows-per-subject table)")
+    return option
 
 
 def rows_per_subject(
@@ -264,28 +85,23 @@ def _frame_markdown(table: pd.DataFrame) -> str:
     return markdown_table(rows, header)
 
 
-def _config_section(summary: Mapping) -> list[str]:
-    config = summary.get("config")
-    if not config:
+def _config_section(summary: RunSummary) -> list[str]:
+    if not summary.config:
         return []
-    return ["## Config", "", "```yaml", str(config).rstrip(), "```"]
+    return ["## Config", "", "```yaml", str(summary.config).rstrip(), "```"]
 
 
-def _device_section(summary: Mapping) -> list[str]:
-    if "device" not in summary and "requested_device" not in summary:
-        return []
-    lines = ["## Device", ""]
-    lines.append(f"- used: `{summary.get('device', 'unknown')}`")
-    if "requested_device" in summary:
-        lines.append(f"- requested: `{summary['requested_device']}`")
-    if summary.get("device_fallback_reason"):
-        lines.append(f"- fallback: {summary['device_fallback_reason']}")
+def _device_section(summary: RunSummary) -> list[str]:
+    device = summary.device
+    lines = ["## Device", "", f"- used: `{device.used}`", f"- requested: `{device.requested}`"]
+    if device.fallback_reason:
+        lines.append(f"- fallback: {device.fallback_reason}")
     return lines
 
 
-def _timings_section(summary: Mapping) -> list[str]:
-    timings = summary.get("timings_s")
-    if not isinstance(timings, Mapping) or not timings:
+def _timings_section(summary: RunSummary) -> list[str]:
+    timings = summary.timings_s
+    if not timings:
         return []
     rows = [[stage, f"{float(seconds):.2f}"] for stage, seconds in timings.items() if stage != "total"]
     # the run's own wall-clock total (it includes work between stages) wins over the sum of stages
@@ -302,45 +118,35 @@ def _fill_rate(value: object) -> str:
     return "" if math.isnan(rate) else f"{rate:.0%}"
 
 
-def _fill_rates_section(summary: Mapping) -> list[str]:
-    emotions = summary.get("emotions")
-    if not isinstance(emotions, Mapping) or not emotions:
+def _fill_rates_section(summary: RunSummary) -> list[str]:
+    if not summary.emotions:
         return []
     lines = ["## Fill rates", "",
              "Generated rows per class against the rows requested to balance it."]
-    for emotion, info in emotions.items():
-        per_class = info.get("classes") if isinstance(info, Mapping) else None
-        if not isinstance(per_class, Mapping) or not per_class:
+    for emotion, info in summary.emotions.items():
+        if not info.classes:
             continue
-        rows = []
-        for cls, stats in per_class.items():
-            stats = stats if isinstance(stats, Mapping) else {}
-            rows.append([cls, stats.get("before", ""), stats.get("requested", ""),
-                         stats.get("generated", ""), _fill_rate(stats.get("fill_rate")),
-                         stats.get("shortfall_reason") or ""])
+        rows = [[cls, rep.before, rep.requested, rep.generated, _fill_rate(rep.fill_rate), rep.shortfall_reason or ""]
+                for cls, rep in info.classes.items()]
         lines += ["", f"### {emotion}", "",
                   markdown_table(rows, ["class", "before", "requested", "generated", "fill rate",
                                         "shortfall reason"])]
     return lines
 
 
-def _caps_section(summary: Mapping) -> list[str]:
-    caps = summary.get("caps")
-    if not isinstance(caps, Mapping):
-        return []
-    kind = caps.get("kind", "unknown")
-    lines = ["## Caps", "", f"- kind: `{kind}`"]
-    for key in ("region", "cap_per_class"):
-        if caps.get(key) is not None:
-            lines.append(f"- {key}: `{caps[key]}`")
-    if kind == "none":
+def _caps_section(summary: RunSummary) -> list[str]:
+    caps = summary.caps
+    lines = ["## Caps", "", f"- kind: `{caps.kind}`"]
+    if caps.kind == "none":
         return lines + ["", "No caps: every generated row was kept."]
-    dropped = caps.get("dropped") or {}
-    rows = [[emo, cls, n] for emo, per_class in dropped.items() for cls, n in per_class.items()]
+    if caps.region:
+        lines.append("- region: " + ", ".join(f"`{e}` in [{lo}, {hi}]" for e, (lo, hi) in caps.region.items()))
+    if caps.cap_per_class is not None:
+        lines.append(f"- cap per class: `{caps.cap_per_class}` rows (the dashed line in distributions.png)")
+    rows = [[emo, cls, n] for emo, per_class in caps.dropped.items() for cls, n in per_class.items()]
     lines += ["", "### Dropped generated rows", ""]
     lines.append(markdown_table(rows, ["emotion", "class", "dropped"]) if rows else "None dropped.")
-    unmet = caps.get("unmet") or {}
-    rows = [[emo, cls, n] for emo, per_class in unmet.items() for cls, n in per_class.items()]
+    rows = [[emo, cls, n] for emo, per_class in caps.unmet.items() for cls, n in per_class.items()]
     lines += ["", "### Caps not met", ""]
     if rows:
         lines += ["Too few generated rows inside the region to drop; these classes stay above the cap.",
@@ -350,20 +156,26 @@ def _caps_section(summary: Mapping) -> list[str]:
     return lines
 
 
-def _tables_section(tables: Mapping[str, pd.DataFrame] | None) -> list[str]:
+def _tables_section(tables: Mapping[str, tuple[pd.DataFrame, str]] | None, max_rows: int) -> list[str]:
+    """``{title: (table, csv name)}``; a table longer than ``max_rows`` shows its first rows and its
+    last (the total), and says where the whole table is."""
     lines: list[str] = []
-    for title, table in (tables or {}).items():
-        lines += [f"## {title}", "", _frame_markdown(table), ""]
+    for title, (table, csv_name) in (tables or {}).items():
+        shown, note = table, ""
+        if len(table) > max_rows:
+            shown = pd.concat([table.iloc[:max_rows - 1], table.iloc[-1:]])
+            note = (f"First {max_rows - 1} of {len(table) - 1} rows and the last; the whole table is "
+                    f"`{csv_name}` (report.max_table_rows).")
+        lines += [f"## {title}", "", _frame_markdown(shown), ""]
+        if note:
+            lines += [note, ""]
     return lines[:-1] if lines else lines
 
 
-def _quality_section(summary: Mapping) -> list[str]:
-    emotions = summary.get("emotions")
-    if not isinstance(emotions, Mapping):
-        return []
+def _quality_section(summary: RunSummary) -> list[str]:
     rows = []
-    for emotion, info in emotions.items():
-        q = info.get("quality") if isinstance(info, Mapping) else None
+    for emotion, info in summary.emotions.items():
+        q = info.quality
         if not isinstance(q, Mapping) or not q.get("new_rows"):
             continue
         vps = q.get("variants_per_source") or {}
@@ -383,8 +195,8 @@ def _quality_section(summary: Mapping) -> list[str]:
                                   "replacements new to the corpus"])]
 
 
-def _filters_section(summary: Mapping) -> list[str]:
-    q = summary.get("filters")
+def _filters_section(summary: RunSummary) -> list[str]:
+    q = summary.filters
     if not isinstance(q, Mapping) or not q.get("neighbours_checked"):
         return []
     shares = q.get("share_by_outcome") or {}
@@ -420,15 +232,20 @@ def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
 
 def write_report(
     out_dir: Path,
-    summary: Mapping,
+    summary: RunSummary,
     images: Sequence[Path] | None = None,
-    tables: Mapping[str, pd.DataFrame] | None = None,
+    tables: Mapping[str, tuple[pd.DataFrame, str]] | None = None,
     swap_samples: Sequence[Mapping] | None = None,
+    max_table_rows: int = 50,
 ) -> Path:
-    """Write ``out_dir/report.md``: config, device, timings, fill rates, caps, tables, swaps, images.
+    """Write ``out_dir/report.md``: device, timings, fill rates, caps, tables, quality, sample rows,
+    filters, figures and, last, the config.
 
-    Sections whose data is missing from ``summary`` are left out. Image links are relative to
-    ``out_dir`` so the run folder can be moved.
+    ``tables``: ``{title: (table, name of its CSV in the run folder)}``, at most ``max_table_rows`` rows
+    of each shown.
+
+    Sections with nothing to show are left out. Image links are relative to ``out_dir`` so the run
+    folder can be moved.
 
     Returns
     -------
@@ -437,21 +254,20 @@ def write_report(
     """
     out_dir = Path(out_dir)
     title = "# LIC augmentation report"
-    emotions = summary.get("emotions")
-    if isinstance(emotions, Mapping) and emotions:
-        title += ": " + ", ".join(str(e) for e in emotions)
+    if summary.emotions:
+        title += ": " + ", ".join(str(e) for e in summary.emotions)
     sections = [
         [title],
-        _config_section(summary),
         _device_section(summary),
         _timings_section(summary),
         _fill_rates_section(summary),
         _caps_section(summary),
-        _tables_section(tables),
+        _tables_section(tables, max_table_rows),
         _quality_section(summary),
         _swaps_section(swap_samples),
         _filters_section(summary),
         _images_section(out_dir, images),
+        _config_section(summary),
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
     # errors=backslashreplace: an undecodable file name in the config shows as \udcXX instead of failing

@@ -6,26 +6,29 @@ one batched ``topk_ids`` call; generation is then table look-ups on the CPU.
 """
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
+from lic_gpu.conf_files import FROM_CONFIG, augment_defaults, primary_default, with_defaults
 from lic_gpu.errors import LicGpuError
-from lic_gpu.fluency import indefinite_article, protected_reason
+from lic_gpu.fluency import build_grammar, indefinite_article, load_thesaurus, protected_reason
+from lic_gpu.guard import SwapGuard, build_guards
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.porter import porter_stem
 from lic_gpu.strategy import check_sampling_strategy  # noqa: F401  (re-exported)
 from lic_gpu.text import Tokenised, split_edge_punctuation
+from lic_gpu.weighted_draw import WeightedDraw
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +183,6 @@ class JunkFilter:
         return None
 
 
-SwapGuard = Callable[[Any, str, str], "str | None"]
-"""``guard(cls, old_word, new_word)`` -> a refusal reason or ``None`` (see :mod:`lic_gpu.guard`)."""
-
-
 # ---------------------------------------------------------------- the augmenter
 
 @dataclass
@@ -199,13 +198,17 @@ class _Position:
 class LicAugmenter:
     """LIC-guided word-swap oversampler.
 
+    Every option left out takes the command line's default: the value in ``conf/augment/<mode>.yaml``
+    (the YAML is the one place defaults live), so ``LicAugmenter(store, stopwords)`` augments as
+    ``lic-augment`` does, guards, grammar and thesaurus included.
+
     Parameters
     ----------
     store : EmbeddingStore
         Word vectors on their device (see :mod:`lic_gpu.embeddings`).
     stopwords : frozenset of str
         Tokens whose lowercase form is here are never replaced.
-    mode : "seed" | "diverse"
+    mode : "seed" | "diverse" (default: the command line's, ``augment: diverse`` in ``conf/augment.yaml``)
         ``seed``: the notebook's rule (one swap: the source's highest positive-LIC token not used
         before, exact vocabulary look-up, top-1 neighbour). ``diverse``: up to ``max_swaps`` swaps,
         replacements drawn from the filtered top-``k`` neighbours in the form the position needs,
@@ -216,10 +219,12 @@ class LicAugmenter:
     min_similarity : a replacement's cosine must be at least this (diverse)
     max_per_source : most new rows made from one source sentence (diverse; None = no limit)
     attempts_per_row : attempt budget = this x rows requested (the notebook used 10)
-    guards : callables refusing swaps that would change the rating (diverse), see :mod:`lic_gpu.guard`
-    grammar : :class:`lic_gpu.fluency.Grammar` or None
+    guards : :class:`lic_gpu.guard.SwapGuard` objects refusing swaps that would change the rating
+        (diverse). Guards given here are the caller's to prepare (``guard.prepare(emotion, lic)``);
+        the default ones (``augment.guard``) are built here and prepared by :meth:`fit_resample`.
+    grammar : :class:`lic_gpu.fluency.Grammar`, an ``augment.grammar`` mapping, or None
         Parts of speech and inflection (diverse); ``None`` accepts any form (not recommended).
-    thesaurus : :class:`lic_gpu.fluency.Thesaurus` or None
+    thesaurus : :class:`lic_gpu.fluency.Thesaurus`, ``"moby"``, a file, or None
         A replacement must be listed as related to the old word (diverse); ``None``: no check.
     reciprocal : the old word must also be among the replacement's top-``k`` neighbours (diverse).
         Words that are near everything (hubs) are then no longer everyone's replacement.
@@ -228,16 +233,32 @@ class LicAugmenter:
     max_rank_ratio, free_rank : the rare-word floor (diverse). Vector files list words by frequency,
         so a word's row is its frequency rank; a replacement ranked beyond
         ``max(free_rank, max_rank_ratio x rank of the old word)`` is refused. ``None`` switches it off.
-    seed : int, the one source of randomness
+    seed : int, the one source of randomness (default: the command line's ``seed``)
     """
 
-    def __init__(self, store, stopwords: frozenset[str], mode: str = "diverse", sampling_strategy: Any = "auto",
-                 k: int = 10, max_swaps: int = 2, min_similarity: float = 0.5,
-                 max_per_source: int | None = None, attempts_per_row: int = 10,
-                 guards: Sequence[SwapGuard] = (), grammar=None, thesaurus=None, reciprocal: bool = False,
-                 protect: bool = True,
-                 max_rank_ratio: float | None = None, free_rank: int = 20000,
-                 seed: int = 0, progress: bool | None = None):
+    def __init__(self, store, stopwords: frozenset[str], mode: str = FROM_CONFIG, sampling_strategy: Any = FROM_CONFIG,
+                 k: int = FROM_CONFIG, max_swaps: int = FROM_CONFIG, min_similarity: float = FROM_CONFIG,
+                 max_per_source: int | None = FROM_CONFIG, attempts_per_row: int = FROM_CONFIG,
+                 guards: Sequence[SwapGuard] = FROM_CONFIG, grammar=FROM_CONFIG, thesaurus=FROM_CONFIG,
+                 reciprocal: bool = FROM_CONFIG, protect: bool = FROM_CONFIG,
+                 max_rank_ratio: float | None = FROM_CONFIG, free_rank: int = FROM_CONFIG,
+                 seed: int = FROM_CONFIG, progress: bool | None = None):
+        conf = augment_defaults(None if mode is FROM_CONFIG else check_mode(mode))
+        rare = conf["rare_words"]
+
+        def given(value, default):
+            return default if value is FROM_CONFIG else value
+
+        mode = conf["mode"]
+        sampling_strategy = given(sampling_strategy, conf["sampling_strategy"])
+        k, max_swaps = given(k, conf["k"]), given(max_swaps, conf["max_swaps"])
+        min_similarity = given(min_similarity, conf["min_similarity"])
+        max_per_source = given(max_per_source, conf["max_per_source"])
+        attempts_per_row = given(attempts_per_row, conf["attempts_per_row"])
+        reciprocal, protect = given(reciprocal, conf["reciprocal"]), given(protect, conf["protect"])
+        max_rank_ratio = given(max_rank_ratio, rare["max_rank_ratio"])
+        free_rank = given(free_rank, rare["free_rank"])
+        seed = given(seed, primary_default("augment", "seed"))
         self.store = store
         self.stopwords = stopwords
         self.mode = check_mode(mode)
@@ -252,8 +273,17 @@ class LicAugmenter:
             raise LicGpuError(f"augment.rare_words.free_rank must be a non-negative integer; got {free_rank!r}")
         self.k, self.max_swaps, self.min_similarity = k, max_swaps, float(min_similarity)
         self.max_per_source, self.attempts_per_row = max_per_source, attempts_per_row
-        self.guards = list(guards)
+        # the default guards, grammar and thesaurus are the command line's, built as the pipeline builds them
+        self._own_guards = guards is FROM_CONFIG
+        self.guards = list(build_guards(conf, store=store, stopwords=stopwords)[0] if self._own_guards else guards)
+        if grammar is FROM_CONFIG or isinstance(grammar, Mapping):
+            grammar = build_grammar(conf if grammar is FROM_CONFIG else {**conf, "grammar": grammar})[0]
         self.grammar = grammar
+        if thesaurus is FROM_CONFIG:
+            thesaurus = conf["thesaurus"] if self.mode == "diverse" else None
+        if thesaurus is None or isinstance(thesaurus, (str, os.PathLike)):
+            thesaurus = load_thesaurus(str(thesaurus) if isinstance(thesaurus, os.PathLike) else thesaurus,
+                                       grammar.inflector if grammar else None)
         self.thesaurus = thesaurus
         if not isinstance(reciprocal, bool):
             raise LicGpuError(f"augment.reciprocal must be true or false; got {reciprocal!r}")
@@ -274,25 +304,24 @@ class LicAugmenter:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], store, stopwords: frozenset[str], guards: Sequence = (),
-                     grammar=None, thesaurus=None, seed: int = 0, progress: bool | None = None,
+                     grammar=None, thesaurus=None, seed: int = FROM_CONFIG, progress: bool | None = None,
                      **overrides) -> "LicAugmenter":
-        """Build from the ``augment`` config group as a plain mapping (unknown keys such as ``guard``
-        are ignored; ``overrides`` win over ``options``)."""
-        kwargs = {k: options[k] for k in cls.OPTION_KEYS if k in options}
-        rare = options.get("rare_words") or {}
-        if "max_rank_ratio" in rare:
-            kwargs["max_rank_ratio"] = rare["max_rank_ratio"]
-        if "free_rank" in rare:
-            kwargs["free_rank"] = rare["free_rank"]
+        """Build from the ``augment`` config group as a plain mapping, over the YAML defaults of its
+        mode (keys it leaves out are the command line's; ``guard``, ``grammar`` and ``thesaurus`` are
+        the objects given here, built by the caller; ``overrides`` win over ``options``)."""
+        options = with_defaults(augment_defaults(options.get("mode")), options)
+        kwargs = {k: options[k] for k in cls.OPTION_KEYS}
+        kwargs["max_rank_ratio"] = options["rare_words"]["max_rank_ratio"]
+        kwargs["free_rank"] = options["rare_words"]["free_rank"]
         kwargs |= overrides
-        return cls(store, stopwords, mode=options.get("mode", "diverse"), guards=list(guards), grammar=grammar,
+        return cls(store, stopwords, mode=options["mode"], guards=list(guards), grammar=grammar,
                    thesaurus=thesaurus, seed=seed, progress=progress, **kwargs)
 
     # -- public
 
     def fit_resample(self, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], lic: LicResult,
                      tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None,
-                     avoid: set[str] | None = None) -> AugmentResult:
+                     avoid: set[str] | None = None, emotion: str = "emotion") -> AugmentResult:
         """Generate rows for every class that needs them.
 
         Parameters
@@ -304,6 +333,7 @@ class LicAugmenter:
         avoid : :func:`dedup_key` of sentences no new row may equal (diverse). Default: every
             sentence of ``tokenised`` (or of ``word_dict``). A given set is extended with the new
             rows, so one set passed to several calls keeps all of their rows distinct.
+        emotion : the name the default guards (built here, not given) record their statistics under
 
         Returns
         -------
@@ -311,6 +341,9 @@ class LicAugmenter:
         """
         sizes = {c: len(v) for c, v in word_dict.items()}
         requested = check_sampling_strategy(self.sampling_strategy, sizes)
+        if self._own_guards:
+            for guard in self.guards:
+                guard.prepare(emotion, lic)
         reports = {c: ClassReport(before=sizes[c], requested=requested[c]) for c in word_dict}
         result = AugmentResult(rows=[], classes=reports)
         t0 = time.perf_counter()
@@ -321,8 +354,7 @@ class LicAugmenter:
             t0 = time.perf_counter()
             words = {w for nbrs in table.values() for w, _ in nbrs}
             for guard in self.guards:
-                if hasattr(guard, "prefetch"):
-                    guard.prefetch(words)  # one batched search instead of one per new word
+                guard.prefetch(words)  # one batched search instead of one per new word
             result.timings_s["guard_prefetch"] = time.perf_counter() - t0
             if self.grammar is not None:
                 t0 = time.perf_counter()
@@ -684,7 +716,7 @@ class LicAugmenter:
         capacity = sum(min(c, self.max_per_source or math.inf) for c in combos)
         made_from = Counter()
         open_sources = list(range(len(sources)))
-        weights = [_LicWeights([p.lic for p in positions]) for _, _, positions in sources]
+        weights = [WeightedDraw([p.lic for p in positions]) for _, _, positions in sources]
         budget = missing * self.attempts_per_row
         attempts = duplicates = 0
         if capacity <= missing:
@@ -790,43 +822,6 @@ def _all_variants(positions: list[_Position], max_swaps: int):
         for chosen in combinations(positions, n):
             for picks in product(*(p.choices for p in chosen)):
                 yield chosen, picks
-
-
-class _LicWeights:
-    """Draws positions with probability proportional to their LIC, without replacement.
-
-    Gives exactly what ``rng.choice(n, size, replace=False, p=w / w.sum())`` gives and leaves ``rng``
-    in the same state (tested), but with the cumulative weights worked out once per source instead
-    of once per draw: numpy's ``choice`` costs ~30 us a call, most of the diverse loop.
-    """
-
-    def __init__(self, weights: Sequence[float]):
-        w = np.asarray(weights, dtype=float)
-        self.p = w / w.sum()
-        cdf = np.cumsum(self.p)
-        cdf /= cdf[-1]
-        self.cdf = cdf.tolist()
-
-    def draw(self, rng: np.random.Generator, size: int) -> list[int]:
-        # numpy's algorithm: draw ``size`` uniforms against the cdf, keep the first occurrence of
-        # each index, then draw again for the missing ones with the found weights set to zero.
-        cdf = self.cdf
-        found: list[int] = []
-        for x in rng.random(size).tolist():
-            i = bisect.bisect_right(cdf, x)
-            if i not in found:
-                found.append(i)
-        while len(found) < size:
-            p = self.p.copy()
-            p[found] = 0
-            again = np.cumsum(p)
-            again /= again[-1]
-            again = again.tolist()
-            for x in rng.random(size - len(found)).tolist():
-                i = bisect.bisect_right(again, x)
-                if i not in found and len(found) < size:
-                    found.append(i)
-        return found
 
 
 def _combinations(positions: list[_Position], max_swaps: int) -> float:

@@ -13,7 +13,8 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.config_check import check_command_line
-    from lic_gpu.pipeline import exit_after_single_run, main_guarded, run_augment
+    from lic_gpu.augment_job import run_augment
+    from lic_gpu.entry import exit_after_single_run, main_guarded
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="augment")

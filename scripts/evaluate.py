@@ -12,9 +12,9 @@ from lic_gpu.gc_pause import paused_gc
 with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
-    from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.evaluation.job import run_evaluate
     from lic_gpu.config_check import check_command_line
-    from lic_gpu.pipeline import exit_after_single_run, main_guarded
+    from lic_gpu.entry import exit_after_single_run, main_guarded
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")

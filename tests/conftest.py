@@ -1,17 +1,12 @@
-"""Shared fixtures: where ../shared is (EmoBank, the reference) and the reference module itself."""
+"""Shared fixtures (the reference module, EmoBank, a fresh cache folder); plain helpers live in helpers.py."""
 from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("LIC_GPU_SHARED", ROOT.parent / "shared"))
-EMOBANK = SHARED / "data" / "emobank"
-REFERENCE = SHARED / "reference" / "seed_reference.py"
-
+from helpers import EMOBANK, REFERENCE  # noqa: E402  (tests/ is on sys.path)
 
 
 def pytest_configure(config):
@@ -20,10 +15,6 @@ def pytest_configure(config):
     import tempfile
 
     os.environ["LIC_GPU_CACHE"] = tempfile.mkdtemp(prefix="lic_gpu-test-cache-")
-
-
-needs_shared = pytest.mark.skipif(not REFERENCE.exists() or not EMOBANK.exists(),
-                                  reason="../shared (EmoBank, the reference) is not present")
 
 
 @pytest.fixture(scope="session")
@@ -46,23 +37,3 @@ def emobank_seed():
 
     return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
                          rating_columns=["valence", "arousal", "dominance"])
-
-
-def family_store(families, loose_words, dim: int = 16):
-    """A small EmbeddingStore: each family of near-synonyms sits around its own axis; the loose
-    words are random. Deterministic (seed 0), shared by the sampler and evaluation tests."""
-    import numpy as np
-
-    from lic_gpu.embeddings import EmbeddingStore
-
-    rng = np.random.default_rng(0)
-    words, vecs = [], []
-    for i, members in enumerate(families):
-        centre = np.zeros(dim)
-        centre[i] = 1.0
-        for w in members:
-            words.append(w)
-            vecs.append(centre + 0.15 * rng.standard_normal(dim))
-    words += list(loose_words)
-    vecs += list(rng.standard_normal((len(loose_words), dim)))
-    return EmbeddingStore.from_array(words, np.array(vecs))

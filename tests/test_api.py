@@ -16,9 +16,9 @@ from lic_gpu.api import compose_options
 from lic_gpu.config import compose_config
 from lic_gpu.data import load_demo
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
-from conftest import ROOT
+from helpers import ROOT
 
 IDS = ["sub", "episode", "segment"]
 
@@ -184,3 +184,12 @@ def test_resampler_never_sees_a_test_fold(demo):
     for seen, (train, test) in zip(RecordingResampler.fitted_on, folds):
         assert set(seen) == set(X[train])
         assert not set(seen) & set(X[test])
+
+
+def test_an_option_of_the_wrong_type_is_one_line():
+    from lic_gpu.errors import LicGpuError
+
+    frame = pd.DataFrame({"text": ["a calm day", "a wild day", "a dull day"], "y": [1, 2, 3]})
+    with pytest.raises(LicGpuError, match=r"^k='many': config value augment.k: Value 'many' .* Integer") as info:
+        augment_frame(frame, text="text", emotion="y", k="many")
+    assert "\n" not in str(info.value)

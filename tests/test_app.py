@@ -11,9 +11,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
-from conftest import ROOT
+from helpers import ROOT
 
 CONF = str(ROOT / "conf")
 
@@ -25,9 +25,43 @@ def cfg(*overrides, name="augment"):
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
+    """Two emotions with caps, asked for CUDA on a machine without it (CUDA is hidden on one that has it)."""
+    import torch
+
+    from lic_gpu import figures
+
     out = tmp_path_factory.mktemp("demo")
-    summary = run_augment(cfg("emotion=[arousal,valence]", "caps=rectangle", "caps.cap_per_class=150"), out)
+    drawn = {}
+    real = figures.plot_level_distributions
+
+    def spy(*args, **kwargs):
+        drawn.update(kwargs)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.cuda, "is_available", lambda: False)
+        mp.setattr(figures, "plot_level_distributions", spy)
+        with initialize_config_dir(version_base="1.3", config_dir=CONF):
+            config = compose(config_name="augment", overrides=["device=cuda", "emotion=[arousal,valence]",
+                                                               "caps=rectangle", "caps.cap_per_class=150"])
+        summary = run_augment(config, out)
+    summary["_drawn"] = drawn
     return out, summary
+
+
+def test_report_shows_the_device_fallback_and_the_caps(demo_run):
+    """What summary.json records about the device and the caps reaches report.md and the figure."""
+    out, summary = demo_run
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "- requested: `cuda`" in text and "- used: `cpu`" in text
+    assert "- fallback: CUDA is not available on this machine" in text
+    assert "- region: `valence` in [2, 5], `arousal` in [3, 6]" in text
+    assert "- cap per class: `150` rows" in text
+    assert summary["_drawn"]["cap_per_class"] == {"valence": 150, "arousal": 150}
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["caps"]["region"] == {"valence": [2, 5], "arousal": [3, 6]}
+    assert on_disk["caps"]["cap_per_class"] == 150
+    assert on_disk["device_fallback"].startswith("CUDA is not available")
 
 
 def test_demo_outputs(demo_run):
@@ -170,7 +204,7 @@ def test_guard_can_check_every_rating_column(tmp_path):
 def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
     import gc
 
-    from lic_gpu.pipeline import paused_gc
+    from lic_gpu.gc_pause import paused_gc
 
     assert gc.isenabled()
     with pytest.raises(LicGpuError):
@@ -183,3 +217,26 @@ def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_report_without_caps_draws_one_bar_per_level(tmp_path, monkeypatch):
+    from lic_gpu import figures
+
+    calls = []
+    real = figures.plot_level_distributions
+    monkeypatch.setattr(figures, "plot_level_distributions",
+                        lambda frame, capped, *a, **k: (calls.append(capped), real(frame, capped, *a, **k))[1])
+    run_augment(cfg("report.subject_column=episode", "report.max_table_rows=2"), tmp_path)
+    assert calls == [None]  # no after-caps bars repeating the before bars
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Rows per subject (episode)" in text and "the whole table is `rows_per_subject.csv`" in text
+    assert pd.read_csv(tmp_path / "rows_per_subject.csv").columns[0] == "episode"
+
+
+def test_unknown_subject_column_is_one_line_before_any_work(tmp_path, monkeypatch):
+    from lic_gpu.embeddings import EmbeddingStore
+
+    monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
+    with pytest.raises(LicGpuError, match="report.subject_column 'speaker' is not a column"):
+        run_augment(cfg("report.subject_column=speaker"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

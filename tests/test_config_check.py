@@ -10,7 +10,7 @@ from lic_gpu.config import compose_config, config_dir
 from lic_gpu.config_check import check_overrides
 from lic_gpu.errors import LicGpuError
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 @pytest.mark.parametrize("overrides, pattern", [

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic_gpu.data import (build_word_dict, class_labels, load_csv, load_demo, load_emobank, load_seed_csv,
-                          read_table)
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import load_csv, load_demo, load_emobank, load_seed_csv, read_table
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import whitespace_tokenise
 
-from conftest import EMOBANK, needs_shared
+from helpers import EMOBANK, needs_shared
 
 
 def write(path, text, encoding="utf-8"):

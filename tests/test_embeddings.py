@@ -9,6 +9,8 @@ import pytest
 import torch
 
 import lic_gpu.embeddings as emb
+import lic_gpu.topk as topk
+import lic_gpu.vector_files as vector_io
 from lic_gpu.embeddings import EmbeddingStore, NeighbourTable
 from lic_gpu.errors import LicGpuError
 
@@ -159,15 +161,15 @@ def test_out_of_memory_retries_with_smaller_chunks(monkeypatch, device):
     store = random_store(device=device)
     queries = torch.arange(0, 3000, 101)
     expected = store.topk_ids(queries, 6, chunk_size=1024)
-    real, calls = EmbeddingStore._search_block, []
+    real, calls = topk.search_block, []
 
-    def flaky(self, block, k, chunk, advance):
+    def flaky(vectors, block, k, chunk, advance, allow_tf32=False):
         calls.append(chunk)
         if len(calls) == 1:
             raise torch.OutOfMemoryError("simulated")
-        return real(self, block, k, chunk, advance)
+        return real(vectors, block, k, chunk, advance, allow_tf32)
 
-    monkeypatch.setattr(EmbeddingStore, "_search_block", flaky)
+    monkeypatch.setattr(topk, "search_block", flaky)
     got = store.topk_ids(queries, 6, chunk_size=1024)
     assert calls[:2] == [1024, 512]
     assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
@@ -270,7 +272,7 @@ def test_cache_write_and_reload_are_equal(vector_files, tmp_path, monkeypatch):
     def no_parsing(*args, **kwargs):
         raise AssertionError("a cached file must not be parsed again")
 
-    monkeypatch.setattr(emb, "_read_with_gensim", no_parsing)
+    monkeypatch.setattr(vector_io, "_read_with_gensim", no_parsing)
     again = EmbeddingStore.load(paths["word2vec_bin"], cache_dir=cache)
     assert "from cache" in again.source
     assert again.words == first.words and torch.equal(again.vectors, first.vectors)
@@ -299,7 +301,7 @@ def test_small_files_skip_the_default_cache(vector_files, tmp_path, monkeypatch)
     monkeypatch.setenv("LIC_GPU_CACHE", str(tmp_path / "default"))
     EmbeddingStore.load(paths["word2vec_bin"])
     assert not (tmp_path / "default").exists()
-    monkeypatch.setattr(emb, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setattr(vector_io, "CACHE_MIN_BYTES", 0)
     EmbeddingStore.load(paths["word2vec_bin"])
     assert len(list((tmp_path / "default").glob("*.json"))) == 1
 

@@ -23,10 +23,11 @@ from hydra import compose, initialize_config_dir
 
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import main_guarded, run_augment
+from lic_gpu.augment_job import run_augment
+from lic_gpu.entry import main_guarded
 from lic_gpu.sampler import LicAugmenter
 
-from conftest import ROOT
+from helpers import PLAIN_FILTERS, ROOT
 
 CONF = str(ROOT / "conf")
 
@@ -567,10 +568,12 @@ def test_script_verbose_shows_the_traceback(tmp_path, vectors):
 
 def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     """After the smallest chunks still run out of GPU memory, the rest is searched on the CPU,
-    with a warning and a note for the run summary (simulated: a store that claims a 'meta' device)."""
+    with a warning and a note for the run summary (simulated: every search of the store's own
+    tensor runs out of memory, and the search takes its device for one with a CPU to fall back to)."""
     import numpy as np
     import torch
 
+    import lic_gpu.topk as topk
     from lic_gpu.embeddings import EmbeddingStore
 
     rng = np.random.default_rng(0)
@@ -578,26 +581,60 @@ def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     matrix = rng.standard_normal((300, 8)).astype(np.float32)
     real = EmbeddingStore.from_array(words, matrix)
     expected = real.topk_ids(torch.arange(20), 5)
+    fake = EmbeddingStore(real.words, real.vectors.clone(), "fake gpu")
+    search = topk.search_block
 
-    class OutOfMemoryGpuStore(EmbeddingStore):
-        @property
-        def device(self):
-            return torch.device("meta")
-
-        def _search_block(self, *args, **kwargs):
+    def out_of_memory_on_the_gpu(vectors, *args, **kwargs):
+        if vectors is fake.vectors:
             raise torch.OutOfMemoryError("simulated")
+        return search(vectors, *args, **kwargs)
 
-    fake = OutOfMemoryGpuStore(real.words, real.vectors, "fake gpu")
+    monkeypatch.setattr(topk, "search_block", out_of_memory_on_the_gpu)
+    monkeypatch.setattr(topk, "_cpu_copy_possible", lambda device: True)
     scores, ids = fake.topk_ids(torch.arange(20), 5)
     assert torch.equal(ids, expected[1]) and torch.allclose(scores, expected[0])
     assert fake.search_notes and "on the CPU" in fake.search_notes[0]
+
+
+def test_a_search_that_falls_back_to_the_cpu_is_in_the_device_record(tmp_path, monkeypatch):
+    """The search's out-of-memory fallback (lic_gpu.topk) reaches summary.json's device_fallback and report.md."""
+    import torch
+
+    import lic_gpu.topk as topk
+    from helpers import ROOT
+
+    search = topk.search_block
+    calls = []
+
+    def out_of_memory_once_on_the_gpu(vectors, *args, **kwargs):
+        if not calls:  # the first search of the run: every chunk size runs out of memory
+            raise torch.OutOfMemoryError("simulated")
+        return search(vectors, *args, **kwargs)
+
+    real_finish = topk._finish_on_cpu
+
+    def finish(*args, **kwargs):
+        calls.append(1)
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(topk, "search_block", out_of_memory_once_on_the_gpu)
+    monkeypatch.setattr(topk, "_cpu_copy_possible", lambda device: True)
+    monkeypatch.setattr(topk, "_finish_on_cpu", finish)
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        cfg = compose(config_name="augment", overrides=["device=cpu", "embeddings.neighbour_cache=false"])
+    summary = run_augment(cfg, tmp_path)
+    assert calls and "searched the remaining" in summary["device_fallback"]
+    assert "- fallback: top-k search ran out of memory" in (tmp_path / "report.md").read_text()
 
 
 def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
     """An out-of-memory while putting the vectors on the GPU ends in a CPU run, recorded in the summary."""
     import torch
 
-    import lic_gpu.pipeline as pipeline
+    import lic_gpu.run_setup as run_setup
+    from lic_gpu.augment_job import run_augment
     from lic_gpu.device import DeviceChoice
     from lic_gpu.embeddings import EmbeddingStore
 
@@ -609,15 +646,15 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
         return real_load(cls, *args, device=device, **kwargs)
 
     monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
-    monkeypatch.setattr(pipeline, "resolve_device",
+    monkeypatch.setattr(run_setup, "resolve_device",
                         lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
     from hydra import compose, initialize_config_dir
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])
-    summary = pipeline.run_augment(cfg, tmp_path)
+    summary = run_augment(cfg, tmp_path)
     assert summary["device"] == "cpu" and "do not fit" in summary["device_fallback"]
 
 
@@ -762,7 +799,7 @@ def test_outputs_and_caches_follow_the_umask(tmp_path, data_csv, vectors):
 
 
 def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
-    from lic_gpu.export import write_text
+    from lic_gpu.atomic_files import write_text
 
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -779,8 +816,6 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
     ("emotion=[]", ["emotion must be"]),
     ("emotion=true", ["emotion must be"]),
     ("seed=-1", ["seed must be", "-1"]),
-    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'"]),
-    ("augment.min_similarity=null", ["augment.min_similarity", "None"]),
     ("augment.min_similarity=2", ["augment.min_similarity", "2"]),
     ("augment.k=0", ["augment.k", "0"]),
     ("augment.sampling_strategy=abc", ["sampling_strategy", "'abc'"]),
@@ -798,8 +833,27 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
 ])
 def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
-    monkeypatch.setattr("lic_gpu.pipeline.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
+    monkeypatch.setattr("lic_gpu.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
     fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
+
+
+@pytest.mark.parametrize("override, patterns", [
+    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'", "Float"]),
+    ("augment.min_similarity=null", ["augment.min_similarity", "not Optional"]),
+    ("augment.guard.corpus.neighbours=many", ["augment.guard.corpus.neighbours", "'many'"]),
+    ("report.enabled=maybe", ["report.enabled", "'maybe'"]),
+    ("data.augment_splits=train", ["data.augment_splits"]),
+])
+def test_values_of_the_wrong_type_fail_when_composed(tmp_path, override, patterns):
+    """The typed schemas (lic_gpu/schema.py) refuse them before the job starts, in one line."""
+    from lic_gpu.config import compose_config
+
+    with pytest.raises(LicGpuError) as info:
+        compose_config(["data=csv", f"data.path={tmp_path / 'x.csv'}", override])
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("config: "), msg
+    for pat in patterns:
+        assert pat in msg, (pat, msg)
 
 
 @pytest.mark.parametrize("override, patterns", [
@@ -914,7 +968,8 @@ def test_diverse_mode_stops_when_every_swap_was_drawn():
                  7: [(["quiet", "panic"], 6), (["panic", "fear"], 7), (["fear"], 8), (["y"], 9)]}
     lic = compute_lic(word_dict)
     # calm and quiet are each other's only neighbour: both swaps give a sentence that exists
-    aug = LicAugmenter(store, frozenset({"tea"}), k=1, max_swaps=1, min_similarity=0.5, attempts_per_row=10**7,
+    aug = LicAugmenter(store, frozenset({"tea"}), **PLAIN_FILTERS, k=1, max_swaps=1, min_similarity=0.5,
+                       attempts_per_row=10**7,
                        sampling_strategy={1: 3})
     result = aug.fit_resample(word_dict, lic)
     report = result.classes[1]
@@ -936,12 +991,12 @@ def test_report_figures_are_bounded(tmp_path, vectors):
 
 
 def test_large_inputs_show_progress(caplog):
-    from lic_gpu import pipeline
+    from lic_gpu import classes as data
     from lic_gpu.text import words_tokenise
 
-    with caplog.at_level("INFO", logger="lic_gpu.pipeline"):
-        out = pipeline.tokenise_all(["a b"] * pipeline._PROGRESS_ROWS, words_tokenise)
-    assert len(out) == pipeline._PROGRESS_ROWS and f"tokenising {pipeline._PROGRESS_ROWS} sentences" in caplog.text
+    with caplog.at_level("INFO", logger="lic_gpu.classes"):
+        out = data.tokenise_all(["a b"] * data._PROGRESS_ROWS, words_tokenise)
+    assert len(out) == data._PROGRESS_ROWS and f"tokenising {data._PROGRESS_ROWS} sentences" in caplog.text
 
 
 # ---------------------------------------------------------------- issue 13: through the script

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,11 @@ import pytest
 from scipy import stats
 
 from lic_gpu import compute_lic
-from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import Corpus
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.evaluate import (
+from lic_gpu.evaluation import (
     EvalSettings,
     LeakageError,
     RandomPositionAugmenter,
@@ -33,10 +33,13 @@ from lic_gpu.evaluate import (
 )
 from lic_gpu.text import load_stopwords, words_tokenise
 
-from conftest import family_store
+from helpers import ROOT, family_store
 
-ROOT = Path(__file__).resolve().parents[1]
+
 STOP = load_stopwords("packaged")[0]
+# diverse-mode checks toy words cannot pass at their command-line defaults (see helpers.PLAIN_FILTERS)
+PLAIN_DIVERSE = {"mode": "diverse", "reciprocal": False, "max_per_source": None,
+                 "rare_words": {"max_rank_ratio": None, "free_rank": 20000}}
 FAMILIES = {
     1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
     2: ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
@@ -118,7 +121,7 @@ def test_random_positions_keep_lic_diverse_budget():
     labels = class_labels(corpus.frame["arousal"], "arousal").labels
     wd = build_word_dict(tok, labels)
     lic = compute_lic(wd)
-    opts = {"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3}
+    opts = {**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3}
     store = toy_store()
     diverse = make_augmenter(opts, store, STOP, 0.5, seed=4).fit_resample(wd, lic, tok)
     assert diverse.rows
@@ -198,7 +201,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
         methods=["none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
                  "lic_diverse_guard"],
         augment_seed={"mode": "seed", "k": 5, "max_swaps": 1, "min_similarity": -1.0},
-        augment_diverse={"mode": "diverse", "k": 5, "max_swaps": 2, "min_similarity": 0.3},
+        augment_diverse={**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3},
         tfidf={"min_df": 1}, mlp={"epochs": 1, "hidden": 8})
     import torch
 
@@ -228,7 +231,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
 def test_config_composes_into_settings():
     from hydra import compose, initialize_config_dir
 
-    from lic_gpu.evaluate import settings_from_config
+    from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("evaluate", overrides=["device=cpu", "data=emobank", "data.path=x.csv",
@@ -240,7 +243,7 @@ def test_config_composes_into_settings():
 
 
 def _mlp_predictions(device: str, seed: int) -> np.ndarray:
-    from lic_gpu.evaluate import MeanEmbedding, MeanEmbeddingMLP
+    from lic_gpu.evaluation import MeanEmbedding, MeanEmbeddingMLP
 
     corpus = toy_corpus()
     store = EmbeddingStore.from_array(toy_store().words, toy_store().vectors.cpu().numpy(), device=device)
@@ -284,3 +287,56 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
         "error: methods must be a non-empty list of ['none', 'oversample', 'class_weight', 'lic_seed', "
         "'lic_diverse', 'random_positions', 'lic_diverse_guard']; got ['none', 'smote']"]
     assert not (tmp_path / "bad").exists()
+
+
+# ---------------------------------------------------------------- the set-up both jobs share
+
+def _compose(config, *overrides):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose(config, overrides=["device=cpu", *overrides])
+
+
+def test_both_jobs_say_the_same_about_the_same_mistake(tmp_path):
+    from lic_gpu.augment_job import run_augment
+    from lic_gpu.evaluation.job import run_evaluate
+
+    for overrides in (["data=emobank"], ["data=csv", f"data.path={tmp_path / 'nope.csv'}"],
+                      ["embeddings=file", f"embeddings.source={tmp_path / 'nope.vec'}"], ["device=gpu"]):
+        messages = []
+        for run, config in ((run_augment, "augment"), (run_evaluate, "evaluate")):
+            with pytest.raises(LicGpuError) as info:
+                run(_compose(config, *overrides), tmp_path / config)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1], overrides
+    assert "config value(s) ['data.path'] must be set" in _message(run_evaluate, "data=emobank")
+
+
+def _message(run, *overrides):
+    with pytest.raises(LicGpuError) as info:
+        run(_compose("evaluate", *overrides), "/nonexistent")
+    return str(info.value)
+
+
+def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_path, monkeypatch):
+    """The vectors' out-of-memory fallback is the main job's (lic_gpu.run_setup.load_store), recorded."""
+    import torch
+
+    import lic_gpu.run_setup as run_setup
+    from lic_gpu.device import DeviceChoice
+    from lic_gpu.evaluation.job import run_evaluate
+
+    real_load = EmbeddingStore.load.__func__
+
+    def load(cls, *args, device="cpu", **kwargs):
+        if str(device) != "cpu":
+            raise torch.OutOfMemoryError("simulated")
+        return real_load(cls, *args, device=device, **kwargs)
+
+    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
+    monkeypatch.setattr(run_setup, "resolve_device", lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
+    payload = run_evaluate(_compose("evaluate", "seeds=[0]", "methods=[none,oversample]", "classifiers=[tfidf_logreg]",
+                                    "emotion=arousal", f"out_dir={tmp_path}"))
+    assert payload["device"].startswith("cpu (asked cuda: the word vectors do not fit in meta memory")
+    assert (tmp_path / "metrics.json").is_file()

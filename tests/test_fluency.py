@@ -12,7 +12,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import (Grammar, Inflector, LexiconTagger, TagCache, Thesaurus, indefinite_article,
                              load_thesaurus, protected_reason)
 
-from conftest import EMOBANK, needs_shared
+from helpers import EMOBANK, needs_shared
 
 
 @pytest.mark.parametrize("token, reason", [
@@ -151,7 +151,7 @@ def emobank_run(tmp_path_factory):
     if not EMOBANK.exists():
         pytest.skip("EmoBank is not present in ../shared")
     from test_app import cfg as compose_cfg
-    from lic_gpu.pipeline import run_augment
+    from lic_gpu.augment_job import run_augment
 
     out = tmp_path_factory.mktemp("emobank")
     cfg = compose_cfg(*["data=emobank", f"data.path={EMOBANK / 'emobank.csv'}", "emotion=[arousal,valence]",

@@ -10,9 +10,9 @@ from hydra import compose, initialize_config_dir
 
 from lic_gpu.data import load_csv, read_table, table_format
 from lic_gpu.errors import LicGpuError
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
-from conftest import EMOBANK, ROOT
+from helpers import EMOBANK, ROOT
 from test_errors import ROWS, TOY_FILTERS, write_vectors
 
 FRAME = pd.DataFrame([(f"r{i}", *r) for i, r in enumerate(ROWS)], columns=["id", "text", "arousal", "valence"])
@@ -157,7 +157,7 @@ def test_emobank_default_augments_the_training_split_only(tmp_path):
 
 @pytest.mark.slow
 def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
-    from lic_gpu.evaluate import run_evaluate
+    from lic_gpu.evaluation.job import run_evaluate
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         c = compose(config_name="evaluate", overrides=[

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.guard import (LexiconGuard, RatingLeanGuard, build_guards, class_levels, is_flip,
-                           load_valence_lexicon, merge_case, swap_quality, word_leans)
+from lic_gpu.guard import LexiconGuard, RatingLeanGuard, SwapGuard, build_guards, is_flip, load_valence_lexicon
+from lic_gpu.lean import class_levels, merge_case, word_leans
+from lic_gpu.quality import swap_quality
 from lic_gpu.lic import compute_lic
 
 
@@ -191,7 +192,7 @@ def test_lexicon_dead_zone():
     assert LexiconGuard(lex, dead_zone=0.0)(1, "meh", "bad") == "lexicon_flip"
     assert LexiconGuard(lex, dead_zone=0.5)(1, "meh", "bad") is None
     assert LexiconGuard(lex, dead_zone=0.5)(1, "good", "bad") == "lexicon_flip"
-    assert is_flip(1.0, -1.0) and not is_flip(1.0, 2.0) and not is_flip(0.4, -3, dead_zone=0.5)
+    assert is_flip(1.0, -1.0, 0.0) and not is_flip(1.0, 2.0, 0.0) and not is_flip(0.4, -3, dead_zone=0.5)
 
 
 def test_lexicon_from_a_file(tmp_path):
@@ -310,7 +311,7 @@ def test_words_seen_once_are_not_fallback_neighbours():
 # ---------------------------------------------------------------- model=regression, emotions=all
 
 def test_fit_lean_regression_recovers_a_linear_lean():
-    from lic_gpu.guard import fit_lean_regression
+    from lic_gpu.lean import fit_lean_regression
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(200, 4, generator=g, dtype=torch.float64)
@@ -345,15 +346,27 @@ def test_regression_model_predicts_absent_words_from_their_vector(tiny_lic):
     g.prefetch(["serene", "Serene", "calm"])
     assert stats["arousal"]["fallback_words"] == n
 
-def test_prepare_ratings_checks_other_columns_only_with_emotions_all(tiny_lic):
+def test_guards_follow_the_swap_guard_protocol(tiny_lic):
+    guards, _ = build_guards({"mode": "diverse"}, store=tiny_store())
+    assert [type(g) for g in guards] == [RatingLeanGuard, LexiconGuard]
+    assert all(isinstance(g, SwapGuard) for g in guards)
+    assert [g.needs_other_ratings for g in guards] == [False, False]
+    for g in guards:
+        g.prepare("arousal", tiny_lic)
+        g.prefetch(["serene", "calm"])
+        assert g(1, "calm", "serene") in (None, g.reason)
+
+
+def test_prepare_checks_other_columns_only_with_emotions_all(tiny_lic):
     other = {1: [["calm", "day"]] * 6 + [["day"]] * 3, 2: [["day", "evening"]] * 12,
              3: [["quiet", "day"]] * 6 + [["day"]] * 3}
     extra = {"valence": compute_lic(other), "arousal": tiny_lic}  # the augmented one is skipped
     g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0, emotions="all")
-    g.prepare_ratings("arousal", tiny_lic, extra)
+    assert g.needs_other_ratings
+    g.prepare("arousal", tiny_lic, extra)
     assert g.emotions == ["arousal", "valence"] and g(1, "calm", "quiet") == "rating_lean"
     g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0)  # emotions="augmented"
-    g.prepare_ratings("arousal", tiny_lic, extra)
+    g.prepare("arousal", tiny_lic, extra)
     assert g.emotions == ["arousal"] and g(1, "calm", "quiet") is None
 
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lic_gpu import compute_lic
-from lic_gpu.data import build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
 from lic_gpu.lic import count_matrix, log_odds_from_counts
 from lic_gpu.text import whitespace_tokenise
 
-from conftest import needs_shared
+from helpers import needs_shared
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, CUDA])]

@@ -12,9 +12,9 @@ from hydra import compose, initialize_config_dir
 
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.neighbour_cache import NeighbourCache
-from lic_gpu.pipeline import run_augment
+from lic_gpu.augment_job import run_augment
 
-from conftest import ROOT
+from helpers import PLAIN_FILTERS, ROOT
 
 
 def write_text_vectors(path, seed=0, n=400, dim=12, letters=False):
@@ -202,21 +202,21 @@ def test_a_damaged_neighbour_cache_is_rebuilt(tmp_path, caplog, damage):
 
     vec = write_text_vectors(tmp_path / "v.txt")
     rows = [3, 50, 7, 399]
-    fresh = LicAugmenter(EmbeddingStore.load(vec), frozenset(), k=5).neighbour_table(rows)
+    fresh = LicAugmenter(EmbeddingStore.load(vec), frozenset(), **PLAIN_FILTERS, k=5).neighbour_table(rows)
     store = EmbeddingStore.load(vec, neighbour_cache=tmp_path / "nc")
-    LicAugmenter(store, frozenset(), k=5).neighbour_table(rows)
+    LicAugmenter(store, frozenset(), **PLAIN_FILTERS, k=5).neighbour_table(rows)
     path = NeighbourCache.for_store(store, 5).path
     with np.load(path) as data:
         arrays = {k: data[k] for k in data.files}
     NEIGHBOUR_DAMAGE[damage](path, arrays)
     with caplog.at_level(logging.WARNING):
-        augmenter = LicAugmenter(store, frozenset(), k=5)
+        augmenter = LicAugmenter(store, frozenset(), **PLAIN_FILTERS, k=5)
         assert augmenter.neighbour_table(rows) == fresh  # never trusted: searched again
     assert "ignoring the neighbour cache" in caplog.text
     assert augmenter.neighbour_rows_searched == len(rows) and augmenter.neighbour_rows_from_cache == 0
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        healed = LicAugmenter(store, frozenset(), k=5)
+        healed = LicAugmenter(store, frozenset(), **PLAIN_FILTERS, k=5)
         assert healed.neighbour_table(rows) == fresh
     assert caplog.text == "" and healed.neighbour_rows_from_cache == len(rows)  # whole again
 

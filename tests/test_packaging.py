@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 # conda names that differ from PyPI names
 CONDA_TO_PYPI = {"pytorch": "torch"}
@@ -34,3 +34,49 @@ def test_environment_matches_pyproject():
 def test_layout():
     for path in ("conf", "lic_gpu", "scripts", "tests", "environment.yml", "README.md", ".ci/run"):
         assert (ROOT / path).exists(), path
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Every module of lic_gpu and the lic_gpu modules it imports, at the top or inside a function."""
+    import ast
+
+    files = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in (ROOT / "lic_gpu").rglob("*.py")}
+    graph = {}
+    for module, path in files.items():
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lic_gpu"):
+                deps.add(node.module)
+                deps |= {f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in files}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("lic_gpu")}
+        graph[module] = {d for d in deps if d in files and d != module and d != "lic_gpu"}
+    return graph
+
+
+def test_no_import_cycle_in_the_package():
+    """Not even through an import inside a function: each module sits on a layer of its own."""
+    graph = _package_imports()
+    done: set[str] = set()
+
+    def visit(module, path):
+        for dep in graph[module]:
+            assert dep not in path, " -> ".join([*path[path.index(dep):], dep])
+            if dep not in done:
+                visit(dep, [*path, dep])
+        done.add(module)
+
+    for module in graph:
+        visit(module, [module])
+
+
+def test_readme_layout_names_every_module():
+    """The README's layout section lists every module of the package, and no module that is gone."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Project layout"):]
+    layout = layout[:layout.index("\n## ", 3)]
+    named = set(re.findall(r"\b([a-z_]+)\b", layout))
+    modules = {p.stem for p in (ROOT / "lic_gpu").rglob("*.py") if p.stem != "__init__"}
+    modules |= {p.parent.name for p in (ROOT / "lic_gpu").rglob("*/__init__.py")}
+    assert modules <= named, sorted(modules - named)

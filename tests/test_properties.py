@@ -17,13 +17,17 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from lic_gpu import compute_lic
-from lic_gpu.data import Corpus, build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
+from lic_gpu.data import Corpus
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.guard import build_guards
-from lic_gpu.pipeline import assemble, augment_emotion, emotion_frame
+from lic_gpu.frames import assemble, emotion_frame
+from lic_gpu.pipeline import augment_emotion
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy
 from lic_gpu.text import load_stopwords, words_tokenise
+
+from helpers import PLAIN_FILTERS
 
 STOP = load_stopwords("packaged")[0]
 FAMILIES = [
@@ -110,7 +114,7 @@ def test_sampler_on_random_word_dicts(word_dict, method, options):
     before = copy.deepcopy(word_dict)
     lic = quiet_lic(word_dict, method)
     try:
-        result = LicAugmenter(STORE, STOP, **options).fit_resample(word_dict, lic)
+        result = LicAugmenter(STORE, STOP, **{**PLAIN_FILTERS, **options}).fit_resample(word_dict, lic)
     except LicGpuError:
         return
     assert word_dict == before
@@ -162,7 +166,7 @@ def test_new_rows_inherit_their_source_ratings(corpus, method, options, guarded)
     snapshot = corpus.frame.copy()
     tokenised = [words_tokenise(t) for t in corpus.texts]
     guards = build_guards({"mode": options["mode"]}, store=STORE)[0] if guarded else []
-    augmenter = LicAugmenter(STORE, STOP, guards=guards, **options)
+    augmenter = LicAugmenter(STORE, STOP, **{**PLAIN_FILTERS, **options, "guards": guards})
     runs = []
     for emo in ("arousal", "valence"):
         try:
@@ -183,9 +187,14 @@ def test_new_rows_inherit_their_source_ratings(corpus, method, options, guarded)
         assert all(_same(frame.at[i, c], original.at[i, c]) for c in columns + ["text"])
     labels = {r.emotion: r.labels for r in runs}
     new = frame.iloc[n:]
+    # ids that identify the rows stay unique: a new row's last id column is its own (frames.new_row_ids)
+    renumbered = bool(corpus.id_columns) and not original.duplicated(list(corpus.id_columns)).any()
+    inherited = [c for c in columns if not (renumbered and c == corpus.id_columns[-1])]
+    if renumbered:
+        assert not frame.duplicated(list(corpus.id_columns)).any()
     for (_, row), c_row in zip(new.iterrows(), cls.iloc[n:].itertuples(index=False)):
         src = int(row["source_row"])
-        assert all(_same(row[c], original.at[src, c]) for c in columns), (row, original.loc[src])
+        assert all(_same(row[c], original.at[src, c]) for c in inherited), (row, original.loc[src])
         # Its class for the emotion it was made for is its source's class.
         assert getattr(c_row, row["augmented_for"]) == labels[row["augmented_for"]].iloc[src]
     for r in runs:

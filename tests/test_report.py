@@ -9,17 +9,12 @@ import pandas as pd
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.rebalance import cap_rectangle, caps_summary
-from lic_gpu.report import (
-    atomic_write,
-    markdown_table,
-    plot_level_distributions,
-    plot_top_lic_words,
-    display_levels,
-    rows_per_subject,
-    write_report,
-    write_table_csv,
-)
+from lic_gpu.atomic_files import atomic_write
+from lic_gpu.caps import cap_rectangle
+from lic_gpu.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary
+from lic_gpu.sampler import ClassReport
+from lic_gpu.figures import display_levels, plot_level_distributions, plot_top_lic_words
+from lic_gpu.report import markdown_table, rows_per_subject, write_report, write_table_csv
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -138,26 +133,26 @@ def test_rows_per_subject_names_missing_column():
         rows_per_subject(frame, frame, subject_column="speaker")
 
 
-def _summary(cap_result) -> dict:
-    return {
-        "config": "emotion: arousal\ncaps:\n  kind: rectangle\n  cap_per_class: 12\n",
-        "device": "cpu",
-        "requested_device": "cuda",
-        "device_fallback_reason": "CUDA is not available",
-        "timings_s": {"load": 0.5, "lic": 1.25, "sample": 3.0},
-        "emotions": {
-            "arousal": {"quality": {"new_rows": 31, "variants_per_source": {"sources": 20, "mean": 1.5, "max": 4},
-                                    "part_of_speech": {"checked_swaps": 30, "pos_kept": 0.97, "tag_kept": 0.9},
-                                    "median_rank_ratio": 1.8, "replacements_new_to_corpus": 0.4},
-                        "classes": {
-                1: {"before": 5, "requested": 20, "generated": 20, "fill_rate": 1.0,
-                    "shortfall_reason": ""},
-                2: {"before": 3, "requested": 22, "generated": 11, "fill_rate": 0.5,
-                    "shortfall_reason": "too few sentences with | LIC words"},
-            }},
-        },
-        "caps": caps_summary("rectangle", cap_result),
-    }
+REGION = {"valence": [2, 5], "arousal": [3, 6]}
+QUALITY = {"new_rows": 31, "variants_per_source": {"sources": 20, "mean": 1.5, "max": 4},
+           "part_of_speech": {"checked_swaps": 30, "pos_kept": 0.97, "tag_kept": 0.9},
+           "median_rank_ratio": 1.8, "replacements_new_to_corpus": 0.4}
+
+
+def _summary(cap_result, kind="rectangle", **fields) -> RunSummary:
+    """Built as the run builds it: DeviceSummary.from_choice, CapsSummary.from_result, ClassReports."""
+    import torch
+
+    from lic_gpu.device import DeviceChoice
+
+    classes = {1: ClassReport(before=5, requested=20, generated=20),
+               2: ClassReport(before=3, requested=22, generated=11, shortfall_reason="too few sentences with | LIC words")}
+    return RunSummary(
+        emotions={"arousal": EmotionSummary(label_kind="ordinal", binning="integer", classes=classes, quality=QUALITY)},
+        device=DeviceSummary.from_choice(DeviceChoice(torch.device("cpu"), "cuda", "CUDA is not available")),
+        caps=CapsSummary.from_result(kind, cap_result, REGION, 12),
+        config="emotion: arousal\ncaps:\n  kind: rectangle\n  cap_per_class: 12\n",
+        timings_s={"load": 0.5, "lic": 1.25, "sample": 3.0}, **fields)
 
 
 def test_write_report_has_every_section(tmp_path, augmented, capped):
@@ -168,7 +163,7 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     table = rows_per_subject(frame, capped.frame)
     swaps = [{"emotion": "arousal", "class": 3, "source": "i am **happy**\ntoday", "new": "i am **glad**\ntoday"}]
 
-    path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": table}, swaps)
+    path = write_report(tmp_path, _summary(capped), [levels], {"Rows per subject": (table, "rows.csv")}, swaps)
 
     text = path.read_text(encoding="utf-8")
     assert path == tmp_path / "report.md"
@@ -177,7 +172,9 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
                     "## Rows per subject", "## Quality of the new rows", "## Sample of new rows", "## Figures"]:
         assert heading in text, heading
     assert "```yaml\nemotion: arousal" in text
-    assert "- requested: `cuda`" in text and "fallback: CUDA is not available" in text
+    assert text.index("## Config") > text.index("## Figures")  # the config comes last
+    assert "- requested: `cuda`" in text and "- fallback: CUDA is not available" in text
+    assert "- region: `valence` in [2, 5], `arousal` in [3, 6]" in text and "- cap per class: `12`" in text
     assert "| **total** | 4.75 |" in text
     assert "| 2 | 3 | 22 | 11 | 50% | too few sentences with \\| LIC words |" in text
     assert "![levels](figures/levels.png)" in text
@@ -190,28 +187,52 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     _no_temp_files(tmp_path)
 
 
-def test_write_report_reports_unmet_caps(tmp_path):
-    summary = {"caps": {"kind": "rectangle", "dropped": {}, "unmet": {"valence": {3: 7}}}}
+def test_long_tables_are_cut_in_report_md(tmp_path, capped):
+    table = pd.DataFrame({"original": range(200)}, index=pd.Index([f"s{i}" for i in range(199)] + ["total"], name="sub"))
+    text = write_report(tmp_path, _summary(capped), tables={"Rows per subject": (table, "rows_per_subject.csv")},
+                        max_table_rows=10).read_text()
+    assert "| s8 | 8 |" in text and "| s9 |" not in text and "| total | 199 |" in text
+    assert "First 9 of 199 rows and the last; the whole table is `rows_per_subject.csv`" in text
+
+
+def test_subject_column_option():
+    from lic_gpu.report import subject_column
+
+    assert subject_column("auto", ["sub", "text"], ()) == "sub"
+    assert subject_column("auto", ["id", "text"], ("id",)) is None  # one id column names sentences
+    assert subject_column("auto", ["doc", "line", "text"], ("doc", "line")) == "doc"
+    assert subject_column(None, ["sub"], ()) is None
+    assert subject_column("speaker", ["speaker", "text"], ()) == "speaker"
+    with pytest.raises(LicGpuError, match="report.subject_column 'nope' is not a column"):
+        subject_column("nope", ["sub", "text"], ())
+
+
+def test_summary_json_carries_what_the_report_shows(capped):
+    as_json = _summary(capped).as_dict()
+    assert as_json["device_fallback"] == "CUDA is not available" and as_json["requested_device"] == "cuda"
+    caps = as_json["caps"]
+    assert caps["region"] == REGION and caps["cap_per_class"] == 12 and caps["emotions"] == ["valence", "arousal"]
+    assert as_json["emotions"]["arousal"]["classes"]["2"]["generated"] == 11
+
+
+def test_write_report_reports_unmet_caps(tmp_path, capped):
+    import dataclasses
+
+    summary = _summary(capped)
+    summary.caps = dataclasses.replace(summary.caps, dropped={}, unmet={"valence": {3: 7}})
     text = write_report(tmp_path, summary).read_text()
     assert "### Caps not met" in text and "| valence | 3 | 7 |" in text
     assert "None dropped." in text
 
 
-def test_write_report_skips_missing_sections(tmp_path):
-    text = write_report(tmp_path, {}).read_text()
+def test_write_report_skips_empty_sections(tmp_path, capped):
+    summary = _summary(capped, kind="none")
+    summary.emotions["arousal"].quality = {}
+    summary.timings_s, summary.config = {}, ""
+    text = write_report(tmp_path, summary).read_text()
     assert text.startswith("# LIC augmentation report")
-    assert "##" not in text
-
-    text = write_report(tmp_path, {"caps": {"kind": "none"}, "emotions": {"joy": {}},
-                                   "timings_s": {}}).read_text()
-    assert "No caps" in text and "## Timings" not in text and "## Fill rates" in text
-
-
-def test_write_report_tolerates_odd_values(tmp_path):
-    summary = {"emotions": {"joy": {"classes": {1: {"fill_rate": None}, 2: {"fill_rate": float("nan")},
-                                                3: "not a dict"}}}}
-    text = write_report(tmp_path, summary, swap_samples=[{"source": "a"}]).read_text()
-    assert "### joy" in text and "| a |" in text
+    assert "No caps" in text and "## Timings" not in text and "## Config" not in text
+    assert "## Quality" not in text and "## Fill rates" in text and "region" not in text
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):

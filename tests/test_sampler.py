@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from lic_gpu import compute_lic
-from lic_gpu.data import build_word_dict, class_labels
+from lic_gpu.classes import build_word_dict, class_labels
 from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.sampler import LicAugmenter, check_sampling_strategy, match_case
 from lic_gpu.text import load_stopwords, whitespace_tokenise, words_tokenise
 
-from conftest import family_store, needs_shared
+from helpers import PLAIN_FILTERS, family_store, needs_shared
 
 STOP = load_stopwords("packaged")[0]
 
@@ -60,9 +60,9 @@ def test_match_case():
 def test_diverse_rows_are_new_consistent_and_reproducible():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    aug = LicAugmenter(toy_store(), STOP, mode="diverse", k=5, max_swaps=2, min_similarity=0.3, seed=3)
+    aug = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=2, min_similarity=0.3, seed=3)
     res = aug.fit_resample(wd, lic, tok)
-    again = LicAugmenter(toy_store(), STOP, mode="diverse", k=5, max_swaps=2, min_similarity=0.3,
+    again = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=2, min_similarity=0.3,
                          seed=3).fit_resample(wd, lic, tok)
     assert [r.text for r in res.rows] == [r.text for r in again.rows]
     originals = {tok[row].detokenise() for v in wd.values() for _, row in v}
@@ -87,7 +87,7 @@ def test_diverse_rows_are_new_consistent_and_reproducible():
 def test_shortfall_is_explained():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, mode="diverse", k=2, max_swaps=1, min_similarity=0.3,
+    res = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=2, max_swaps=1, min_similarity=0.3,
                        sampling_strategy={1: 500, 7: 2}, seed=0).fit_resample(wd, lic, tok)
     rep = res.classes[1]
     assert rep.generated < rep.requested
@@ -98,8 +98,8 @@ def test_shortfall_is_explained():
 def test_max_per_source():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, mode="diverse", k=5, min_similarity=0.3, max_per_source=2,
-                       seed=0).fit_resample(wd, lic, tok)
+    res = LicAugmenter(toy_store(), STOP, **{**PLAIN_FILTERS, "max_per_source": 2}, mode="diverse", k=5,
+                       max_swaps=2, min_similarity=0.3, seed=0).fit_resample(wd, lic, tok)
     per_source = Counter(r.source_row for r in res.rows)
     assert per_source and max(per_source.values()) <= 2
 
@@ -108,7 +108,7 @@ def test_inputs_untouched():
     tok, wd = toy_corpus()
     snapshot = json.dumps({c: v for c, v in wd.items()})
     lic = compute_lic(wd, method="log_odds")
-    LicAugmenter(toy_store(), STOP, k=5, min_similarity=0.3).fit_resample(wd, lic, tok)
+    LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, k=5, max_swaps=2, min_similarity=0.3).fit_resample(wd, lic, tok)
     assert json.dumps({c: v for c, v in wd.items()}) == snapshot
 
 
@@ -180,7 +180,7 @@ def test_seed_mode_follows_the_notebook_rule(reference, emobank_seed, glove):
 def test_lic_weighted_draw_is_numpys_choice():
     """The cached-cdf draw picks the same positions as ``rng.choice(..., replace=False, p=...)`` and
     leaves the generator in the same state, including draws that hit the same position twice."""
-    from lic_gpu.sampler import _LicWeights
+    from lic_gpu.weighted_draw import WeightedDraw
 
     retried = 0
     for t in range(3000):
@@ -195,7 +195,7 @@ def test_lic_weighted_draw_is_numpys_choice():
         cdf = np.cumsum(w / w.sum())
         first = np.searchsorted(cdf / cdf[-1], np.random.default_rng([t, 1]).random(size), side="right")
         retried += len(set(first.tolist())) < size
-        got = sorted(_LicWeights(list(w)).draw(b, size))
+        got = sorted(WeightedDraw(list(w)).draw(b, size))
         assert got == expected, (t, w, size)
         assert a.bit_generator.state == b.bit_generator.state, t
     assert retried > 50  # the redraw path was exercised

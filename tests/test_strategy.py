@@ -59,8 +59,8 @@ def test_bad_strategies_are_one_line(bad, pattern):
 def test_config_strings_reach_the_run(tmp_path):
     from hydra import compose, initialize_config_dir
 
-    from lic_gpu.pipeline import run_augment
-    from conftest import ROOT
+    from lic_gpu.augment_job import run_augment
+    from helpers import ROOT
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         c = compose(config_name="augment", overrides=["device=cpu", "report.enabled=false",

@@ -14,7 +14,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.text import (check_tokeniser, load_stopwords, packaged_stopwords, split_edge_punctuation,
                           whitespace_tokenise, words_tokenise)
 
-from conftest import SHARED
+from helpers import SHARED
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))

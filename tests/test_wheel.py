@@ -10,7 +10,7 @@ import venv
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 @pytest.fixture(scope="module")

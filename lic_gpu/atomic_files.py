@@ -1,4 +1,8 @@
-"""Atomic writes into the run folder: a reader sees the old file or the whole new one, never half."""
+"""Atomic file writes, the one home of them: a reader sees the old file or the whole new one, never half.
+
+Every file lic_gpu writes (run outputs, figures, the vector and neighbour caches, the evaluation)
+goes through :func:`atomic_path` (or :func:`atomic_write` on top of it).
+"""
 from __future__ import annotations
 
 import json
@@ -6,7 +10,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import pandas as pd
 
@@ -78,6 +82,21 @@ def atomic_path(path: str | Path, sync_folder: bool = True) -> Iterator[Path]:
             raise LicGpuError(f"could not write {path}: {err.strerror or err} (nothing was left behind); "
                               f"free space or {_ELSEWHERE}") from None
         raise
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temp file next to ``path``, then move it into place (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+def atomic_write_stream(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
+    """Call ``write(fh)`` on a binary file handle of a temp file next to ``path`` (``np.save``,
+    ``np.savez``), then move it into place."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        write(fh)
+    return Path(path)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -301,12 +301,3 @@ def apply_caps(
     _check_inputs(frame, classes)
     kind = checked.pop("kind")
     return _CAPPERS[kind](frame, classes, seed=seed, emotions=emotions, **checked)
-
-
-def caps_summary(kind: str, result: CapResult) -> dict:
-    """The caps entry of the run summary: ``{"kind", "dropped", "unmet"}`` with plain ints."""
-    return {
-        "kind": kind,
-        "dropped": {emo: {int(c): int(n) for c, n in d.items()} for emo, d in result.dropped.items()},
-        "unmet": {emo: {int(c): int(n) for c, n in d.items()} for emo, d in result.unmet.items()},
-    }

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.rebalance import CAP_KINDS, apply_caps, cap_rectangle, caps_summary, check_caps
+from lic_gpu.caps import CAP_KINDS, apply_caps, cap_rectangle, check_caps
+from lic_gpu.run_summary import CapsSummary
 
 CONF_CAPS = Path(__file__).resolve().parents[1] / "conf" / "caps"
 
@@ -185,7 +186,8 @@ def test_apply_caps_none_keeps_every_row():
     pd.testing.assert_frame_equal(result.frame, frame)
     assert result.frame is not frame
     assert result.dropped == {} and result.unmet == {}
-    assert caps_summary("none", result) == {"kind": "none", "dropped": {}, "unmet": {}}
+    assert CapsSummary.from_result("none", result).as_dict() == {"kind": "none", "region": None, "cap_per_class": None,
+                                                            "emotions": None, "dropped": {}, "unmet": {}}
 
 
 def test_apply_caps_rectangle_is_cap_rectangle():
@@ -196,7 +198,7 @@ def test_apply_caps_rectangle_is_cap_rectangle():
     direct = cap_rectangle(frame, classes, NOTEBOOK_REGION, 10, seed=4)
 
     pd.testing.assert_frame_equal(via_apply.frame, direct.frame)
-    summary = caps_summary("rectangle", via_apply)
+    summary = CapsSummary.from_result("rectangle", via_apply, NOTEBOOK_REGION, 10).as_dict()
     assert all(type(k) is int and type(v) is int for d in summary["dropped"].values() for k, v in d.items())
 
 

@@ -1,0 +1,212 @@
+"""The training set of every method: the train originals as they are, with class weights, randomly
+oversampled, LIC-augmented (seed, diverse, diverse + guard), and the random-position ablation."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.evaluation.settings import EvalSettings
+from lic_gpu.evaluation.split import Split
+from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
+from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
+from lic_gpu.text import Tokenised, split_edge_punctuation
+from lic_gpu.timing import StageTimer
+
+
+@dataclass
+class TrainingSet:
+    """Texts and classes to fit on, with the original row behind each, and optional sample weights."""
+
+    method: str
+    texts: list[str]
+    labels: np.ndarray
+    sources: np.ndarray
+    sample_weight: np.ndarray | None = None
+    n_added: int = 0
+    info: dict = field(default_factory=dict)
+
+
+def originals_set(method: str, corpus_texts: Sequence[str], rows: np.ndarray, labels: np.ndarray) -> TrainingSet:
+    """The train originals as they are."""
+    return TrainingSet(method, [corpus_texts[r] for r in rows], labels.copy(), rows.copy())
+
+
+def balanced_weights(labels: np.ndarray) -> np.ndarray:
+    """``n / (K * n_c)`` per row (scikit-learn's ``class_weight="balanced"``)."""
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return (len(labels) / (len(classes) * counts))[inverse]
+
+
+def with_new_rows(base: TrainingSet, method: str, new_rows: Sequence[NewRow], info: dict | None = None) -> TrainingSet:
+    """``base`` plus generated rows (their class and source row kept)."""
+    texts = base.texts + [r.text for r in new_rows]
+    labels = np.concatenate([base.labels, np.array([r.cls for r in new_rows], dtype=np.int64)])
+    sources = np.concatenate([base.sources, np.array([r.source_row for r in new_rows], dtype=np.int64)])
+    return TrainingSet(method, texts, labels, sources, n_added=len(new_rows), info=info or {})
+
+
+def oversample_rows(word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], corpus_texts: Sequence[str],
+                    strategy: Any, rng: np.random.Generator) -> list[NewRow]:
+    """Random oversampling: exact duplicates of train rows, drawn with replacement, up to the class targets."""
+    missing = check_sampling_strategy(strategy, {c: len(v) for c, v in word_dict.items()})
+    out = []
+    for cls, samples in word_dict.items():
+        if missing[cls] <= 0:
+            continue
+        rows = np.array([r for _, r in samples], dtype=np.int64)
+        for r in rng.choice(rows, size=missing[cls], replace=True).tolist():
+            out.append(NewRow(cls, int(r), corpus_texts[r], ()))
+    return out
+
+
+def augment_info(result: AugmentResult) -> dict:
+    """Per class requested/generated and the swaps per new row, for ``metrics.json``."""
+    swaps = Counter(len(r.swaps) for r in result.rows)
+    return {"classes": {str(c): {"before": rep.before, "requested": rep.requested, "generated": rep.generated}
+                        for c, rep in result.classes.items()},
+            "swaps_per_row": {str(k): v for k, v in sorted(swaps.items())},
+            "refusals": dict(result.refusals)}
+
+
+class RandomPositionAugmenter(LicAugmenter):
+    """The ablation "does LIC matter?": LIC diverse's swap budget, positions chosen at random.
+
+    :meth:`match_budget` copies, row by row, a diverse-mode result: the same class, the same source
+    sentence and the same number of swaps; only which tokens are swapped differs. A position is
+    eligible when its token is not a stopword and its word (edge punctuation stripped) has at least one
+    neighbour passing the same filters as diverse mode (``k``, ``min_similarity``, the junk filter,
+    the guards); LIC is never looked at. The replacement is drawn uniformly among those neighbours, as
+    diverse mode draws it. Every position LIC diverse can pick is eligible here too, so the budget can
+    always be met; only a run of duplicate sentences (``attempts_per_row`` of them) can lose a row.
+    """
+
+    def match_budget(self, template: AugmentResult, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]],
+                     tokenised: Sequence[Tokenised], lic: LicResult | None = None) -> AugmentResult:
+        """Rows with ``template``'s class, source and swap count, swapped at random eligible positions.
+
+        Parameters
+        ----------
+        template : a diverse-mode :class:`AugmentResult` of the same word dict
+        word_dict : class -> [(tokens, row_id), ...] (for the duplicate check)
+        tokenised : row_id -> Tokenised
+        lic : only to record the LIC of the replaced words in the swaps (0 without it)
+
+        Returns
+        -------
+        AugmentResult (inputs unchanged)
+        """
+        t0 = time.perf_counter()
+        requested = Counter(r.cls for r in template.rows)
+        reports = {c: ClassReport(before=len(v), requested=requested.get(c, 0)) for c, v in word_dict.items()}
+        result = AugmentResult(rows=[], classes=reports)
+        sources = sorted({r.source_row for r in template.rows})
+        words = {split_edge_punctuation(tok)[1] for row in sources for tok in tokenised[row].tokens
+                 if tok.lower() not in self.stopwords}
+        words = {w for w in words if self.is_source_word(w)}
+        table = self.neighbour_table(r for r in map(self.store.resolve, words) if r is not None)
+        tags = self.tag_sources({row: tokenised[row].tokens for row in sources})
+        result.timings_s["neighbours"] = time.perf_counter() - t0
+        rng = np.random.default_rng([self.seed, 7919])
+        existing = {dedup_key(" ".join(t.tokens)) for t in tokenised}
+        positions: dict[tuple[Any, int], list] = {}
+        choices: dict[Any, dict] = {}
+        for trow in template.rows:
+            cls, src, n_swaps = trow.cls, trow.source_row, sum(s.kind == "swap" for s in trow.swaps)
+            key = (cls, src)
+            if key not in positions:
+                positions[key] = self.candidate_positions(cls, tokenised[src].tokens, tags.get(src), table,
+                                                          result.refusals, choices.setdefault(cls, {}))
+            eligible = positions[key]
+            n_swaps = min(n_swaps, len(eligible))
+            if n_swaps == 0:
+                continue
+            tokens = tokenised[src].tokens
+            for _ in range(self.attempts_per_row):
+                reports[cls].attempts += 1
+                picked = sorted(int(i) for i in rng.choice(len(eligible), size=n_swaps, replace=False))
+                chosen = [eligible[i] for i in picked]
+                picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
+                new_tokens, swaps = self._variant(tokens, chosen, picks)
+                if lic is not None:
+                    swaps = tuple(Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind)
+                                  for s in swaps)
+                dedup = dedup_key(" ".join(new_tokens))
+                if dedup in existing:
+                    continue
+                existing.add(dedup)
+                result.rows.append(NewRow(cls, src, tokenised[src].detokenise(new_tokens), swaps))
+                reports[cls].generated += 1
+                break
+        for cls, rep in reports.items():
+            if rep.generated < rep.requested:
+                rep.shortfall_reason = f"{rep.requested - rep.generated} row(s) gave only duplicate sentences"
+        result.timings_s["generate"] = time.perf_counter() - t0 - result.timings_s["neighbours"]
+        return result
+
+
+def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,
+                   guards: Sequence = (), cls=LicAugmenter, grammar=None, thesaurus=None) -> LicAugmenter:
+    """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets."""
+    return cls.from_options(options, store, stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus,
+                            seed=seed, progress=False,
+                            sampling_strategy=strategy)
+
+
+def training_sets(methods, settings: EvalSettings, word_dict, split: Split, y_train, texts, tokenised, emotion,
+                  seed, store, stopwords, device, guards, timer: StageTimer, fluency) -> list[TrainingSet]:
+    """One training set per method, from the train part of ``split`` only (``word_dict`` holds train rows
+    only; the ablation copies ``lic_diverse``'s budget)."""
+    base = originals_set("none", texts, split.train, y_train)
+    lic = None
+    if any(m.startswith("lic_") or m == "random_positions" for m in methods):
+        t0 = time.perf_counter()
+        lic = compute_lic(word_dict, device=device, dtype=LIC_DTYPES[settings.lic_dtype], method=settings.lic_method)
+        timer.add("lic", t0)
+        if lic.n_defined == 0:
+            raise LicGpuError(f"emotion {emotion!r}, seed {seed}: LIC is undefined for every word of the train part "
+                              f"({len(word_dict)} classes); with two classes use lic.method=log_odds")
+    out, diverse = [], None
+    for method in methods:
+        t0 = time.perf_counter()
+        if method == "none":
+            ts = base
+        elif method == "class_weight":
+            ts = TrainingSet("class_weight", base.texts, base.labels, base.sources,
+                             sample_weight=balanced_weights(base.labels))
+        elif method == "oversample":
+            rows = oversample_rows(word_dict, texts, settings.sampling_strategy, np.random.default_rng([seed, 1]))
+            made = Counter(r.cls for r in rows)
+            info = {"classes": {str(c): {"before": len(v), "requested": made.get(c, 0), "generated": made.get(c, 0)}
+                                for c, v in word_dict.items()}}
+            ts = with_new_rows(base, method, rows, info)
+        elif method == "lic_seed":
+            aug = make_augmenter(settings.augment_seed, store, stopwords, settings.sampling_strategy, seed)
+            res = aug.fit_resample(word_dict, lic, tokenised)
+            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        elif method in ("lic_diverse", "lic_diverse_guard"):
+            use = list(guards) if method == "lic_diverse_guard" else []
+            for guard in use:
+                guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
+            aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed, use,
+                                 **fluency)
+            res = aug.fit_resample(word_dict, lic, tokenised)
+            if method == "lic_diverse":
+                diverse = res
+            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        else:  # random_positions
+            if diverse is None:
+                aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
+                                     **fluency)
+                diverse = aug.fit_resample(word_dict, lic, tokenised)
+            abl = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
+                                 cls=RandomPositionAugmenter, **fluency)
+            res = abl.match_budget(diverse, word_dict, tokenised, lic)
+            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        timer.add(f"train_set[{method}]", t0)
+        out.append(ts)
+    return out

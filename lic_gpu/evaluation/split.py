@@ -1,0 +1,136 @@
+"""Train/test splits by group, made before anything is learned, and the proof that no test row leaks."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lic_gpu.errors import LicGpuError
+
+
+def check_test_size(value: float) -> float:
+    """Validate ``test_size``: a share in (0, 0.5]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < float(value) <= 0.5:
+        raise LicGpuError(f"test_size must be a number in (0, 0.5]; got {value!r}")
+    return float(value)
+
+
+def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None = None) -> tuple[np.ndarray, str]:
+    """Group label of every row (rows of one group never straddle train and test).
+
+    Parameters
+    ----------
+    frame : one row per sentence
+    column : "auto" (``sub`` when present, else "row") | "row" (each sentence its own group) | a column
+    prefix_sep : keep the part of the value before the first ``prefix_sep`` (``None``: the whole value)
+
+    Returns
+    -------
+    (array of str, one per row; description such as ``"id before '_'"``)
+    """
+    if column == "auto":
+        column = "sub" if "sub" in frame.columns else "row"
+    if column == "row":
+        return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
+    if column not in frame.columns:
+        raise LicGpuError(f"group.column {column!r} is not a column; columns are {list(frame.columns)} "
+                          "(or use 'auto' / 'row')")
+    values = frame[column].astype(str)
+    desc = column
+    if prefix_sep:
+        values = values.str.split(prefix_sep, n=1).str[0]
+        desc = f"{column} before the first {prefix_sep!r}"
+    return values.to_numpy(dtype=object), desc
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row ids (``corpus.frame`` index) of the train and test originals of one seed."""
+
+    train: np.ndarray
+    test: np.ndarray
+    seed: int
+    fold: int
+    n_folds: int
+    stratified: bool
+
+
+def split_by_group(labels: pd.Series, groups: np.ndarray, test_size: float, seed: int) -> Split:
+    """Hold out whole groups, stratified by class where the groups allow it.
+
+    Seed ``s`` takes fold ``s % K`` of a ``StratifiedGroupKFold(K, shuffle=True, random_state=s // K)``
+    with ``K = round(1 / test_size)``; seeds ``0..K-1`` are therefore the K disjoint folds of one
+    partition. Falls back to ``GroupKFold`` (shuffled) when stratification is impossible.
+
+    Parameters
+    ----------
+    labels : class per row (nullable ints, NA rows take part in neither side)
+    groups : group per row, aligned with ``labels``
+
+    Returns
+    -------
+    Split
+    """
+    from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+
+    test_size = check_test_size(test_size)
+    lab = labels.to_numpy(dtype=float, na_value=np.nan)
+    rows = np.flatnonzero(~np.isnan(lab))
+    y, g = lab[rows].astype(np.int64), np.asarray(groups)[rows]
+    n_groups = len(set(g.tolist()))
+    if n_groups < 2:
+        raise LicGpuError(f"the labelled rows form {n_groups} group(s); a group split needs at least 2 "
+                          "(use group.column=row to split sentences)")
+    k = min(max(2, round(1 / test_size)), n_groups)
+    fold = seed % k
+    stratified = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "least populated class has only n members"
+            folds = list(StratifiedGroupKFold(k, shuffle=True, random_state=seed // k).split(rows, y, g))
+    except ValueError:
+        stratified = False
+        folds = list(GroupKFold(k, shuffle=True, random_state=seed // k).split(rows, y, g))
+    train_idx, test_idx = folds[fold]
+    return Split(np.sort(rows[train_idx]), np.sort(rows[test_idx]), seed, fold, k, stratified)
+
+
+class LeakageError(LicGpuError):
+    """A test row reached a training set (itself, its group, or as the source of a new row)."""
+
+
+def check_no_leakage(train_sources: np.ndarray, test_rows: np.ndarray, groups: np.ndarray,
+                     what: str = "training set") -> dict[str, int]:
+    """Prove that no test row is in a training set, neither itself nor as the source of a new row.
+
+    Parameters
+    ----------
+    train_sources : for every row of the training set, the original row it is (originals) or was made
+        from (augmented rows); duplicates allowed
+    test_rows : row ids of the test originals
+    groups : group of every original row (indexed by row id)
+
+    Returns
+    -------
+    {"train_rows": ..., "distinct_sources": ..., "test_rows": ..., "shared_groups": 0}
+
+    Raises
+    ------
+    LeakageError naming how many rows/groups leaked and a few of them.
+    """
+    train_sources = np.asarray(train_sources, dtype=np.int64)
+    test_rows = np.asarray(test_rows, dtype=np.int64)
+    sources = np.unique(train_sources)
+    leaked = np.intersect1d(sources, test_rows)
+    if leaked.size:
+        raise LeakageError(f"{what}: {leaked.size} test row(s) are in training or are the source of a new "
+                           f"training row, e.g. rows {leaked[:5].tolist()}")
+    groups = np.asarray(groups, dtype=object)
+    shared = sorted(set(groups[sources].tolist()) & set(groups[test_rows].tolist()))
+    if shared:
+        raise LeakageError(f"{what}: {len(shared)} group(s) have rows on both sides of the split, "
+                           f"e.g. {shared[:5]}")
+    return {"train_rows": int(train_sources.size), "distinct_sources": int(sources.size),
+            "test_rows": int(test_rows.size), "shared_groups": 0}

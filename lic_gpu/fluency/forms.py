@@ -1,0 +1,142 @@
+"""A word's parts of speech and inflected forms, from lemminflect (:class:`Inflector`)."""
+from __future__ import annotations
+
+# Nouns whose gender a swap must keep (a man is not swapped for a woman): Inflector.gender
+MALE_NOUNS = frozenset("""
+man boy father son brother husband uncle nephew king prince grandfather grandson dad daddy gentleman
+sir lord mister boyfriend groom bridegroom widower actor waiter host hero steward monk emperor duke
+count fiance lad guy male stepfather stepson fella
+""".split())
+FEMALE_NOUNS = frozenset("""
+woman girl mother daughter sister wife aunt niece queen princess grandmother granddaughter mum mom
+mummy mommy lady madam mistress girlfriend bride widow actress waitress hostess heroine stewardess nun
+empress duchess countess fiancee lass gal female stepmother stepdaughter
+""".split())
+
+# The commonest English antonym pairs of adjectives and nouns (by lemma): word vectors put them
+# next to each other (low -> high), and a swap to the opposite changes what the row means. The
+# lexicon and rating-lean guards catch the emotional ones; these are mostly neutral.
+ANTONYM_PAIRS = tuple(tuple(p.split("/")) for p in """
+high/low big/small large/small long/short tall/short wide/narrow thick/thin heavy/light fast/slow
+quick/slow early/late old/new old/young hot/cold warm/cool warm/cold hard/soft hard/easy difficult/easy
+strong/weak rich/poor full/empty open/closed first/last best/worst good/bad better/worse happy/sad
+light/dark bright/dark clean/dirty wet/dry loud/quiet noisy/quiet safe/dangerous cheap/expensive
+right/wrong right/left true/false real/fake same/different present/absent public/private
+positive/negative major/minor inner/outer upper/lower top/bottom front/back north/south east/west
+northern/southern eastern/western up/down in/out nice/nasty kind/cruel polite/rude friendly/hostile
+calm/excited calm/angry brave/afraid alive/dead living/dead win/loss victory/defeat success/failure
+friend/enemy love/hate joy/sorrow peace/war war/peace beginning/end start/end morning/evening day/night
+summer/winter spring/autumn birth/death male/female man/woman boy/girl husband/wife son/daughter
+increase/decrease rise/fall profit/loss gain/loss maximum/minimum more/less most/least many/few
+wise/foolish smart/stupid clever/stupid nice/mean deep/shallow near/far close/far sharp/dull
+""".split())
+ANTONYMS = frozenset(ANTONYM_PAIRS) | frozenset((b, a) for a, b in ANTONYM_PAIRS)
+
+
+# Penn tags of the words a swap may replace, with lemminflect's universal POS for each.
+SWAPPABLE_TAGS = {"NN": "NOUN", "NNS": "NOUN", "VB": "VERB", "VBD": "VERB", "VBG": "VERB", "VBN": "VERB",
+                  "VBP": "VERB", "VBZ": "VERB", "JJ": "ADJ", "JJR": "ADJ", "JJS": "ADJ", "RB": "ADV",
+                  "RBR": "ADV", "RBS": "ADV"}
+POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
+
+
+BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
+
+
+class Inflector:
+    """lemminflect's look-ups, memoised: which forms a word can be, and a word in a wanted form.
+
+    lemminflect (MIT) ships its English lemma and inflection tables in the wheel; a word it does not
+    know has no forms here, so it is never used as a replacement. Only a lemma's first (preferred)
+    spelling of a form counts: lemminflect also lists mass-noun plurals (``talk`` as a plural of
+    ``talk``) and rare variants, which read as errors in most sentences.
+    """
+
+    def __init__(self) -> None:
+        import lemminflect  # noqa: F401  (loads its tables on first use)
+
+        self._lm = lemminflect
+        self._forms: dict[str, frozenset[tuple[str, str]]] = {}
+        self._as: dict[tuple[str, str], str | None] = {}
+
+    def forms(self, word: str) -> frozenset[tuple[str, str]]:
+        """``{(upos, penn), ...}`` that the lowercase ``word`` is the preferred spelling of (empty when
+        lemminflect does not know it)."""
+        word = word.lower()
+        out = self._forms.get(word)
+        if out is None:
+            found = set()
+            plural_of_other = False
+            for upos, lemmas in self._lm.getAllLemmas(word).items():
+                if upos not in POS_NAMES:
+                    continue
+                for lemma in lemmas:
+                    infl = dict(self._lm.getAllInflections(lemma, upos))
+                    if "VBD" in infl and "VBN" not in infl:
+                        infl["VBN"] = infl["VBD"]  # lemminflect leaves out a participle equal to the past
+                    if upos == "NOUN" and infl.get("NNS", ())[:1] == infl.get("NN", ())[:1]:
+                        infl.pop("NNS", None)  # a mass noun (fun, advice) has no plural
+                    if upos == "NOUN" and lemma != word and infl.get("NNS", ())[:1] == (word,):
+                        plural_of_other = True
+                    for penn, forms in infl.items():
+                        if forms and forms[0] == word:
+                            found.add((upos, penn))
+                    if lemma == word and upos in ("ADJ", "ADV"):
+                        found.add((upos, "JJ" if upos == "ADJ" else "RB"))
+                    if lemma == word and upos == "NOUN" and "NN" not in infl:
+                        found.add((upos, "NN"))
+            if plural_of_other:
+                found.discard(("NOUN", "NN"))  # minutes, things: a plural, not lemminflect's plural-only lemma
+            out = self._forms[word] = frozenset(found)
+        return out
+
+    def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
+        """lemminflect's ``{upos: (lemma, ...)}`` for the lowercase ``word``."""
+        return self._lm.getAllLemmas(word.lower())
+
+    def gender(self, word: str) -> str | None:
+        """``"male"``, ``"female"`` or ``None`` for a noun (by its lemmas: ``daughters`` is female)."""
+        low = word.lower()
+        names = {low, *self._lm.getAllLemmas(low, "NOUN").get("NOUN", ())}
+        if names & MALE_NOUNS:
+            return "male"
+        if names & FEMALE_NOUNS:
+            return "female"
+        return None
+
+    def opposite(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` are (forms of) an antonym pair of :data:`ANTONYM_PAIRS`."""
+        la = {a.lower(), *(x for v in self._lm.getAllLemmas(a.lower()).values() for x in v)}
+        lb = {b.lower(), *(x for v in self._lm.getAllLemmas(b.lower()).values() for x in v)}
+        return any((x, y) in ANTONYMS for x in la for y in lb)
+
+    def as_form(self, word: str, penn: str) -> str | None:
+        """``word`` (lowercase) in the form Penn tag ``penn`` asks for, or ``None``.
+
+        The word itself when it is that form. Otherwise it is re-inflected from its lemma, but only
+        when the word is clearly of the wanted part of speech: it has no other, or it is itself an
+        inflected form of it (``laughing`` -> ``laughed``; not ``well`` -> ``welled``, not ``sitting``
+        as a noun).
+        """
+        key = (word.lower(), penn)
+        if key in self._as:
+            return self._as[key]
+        upos = SWAPPABLE_TAGS.get(penn)
+        out = None
+        forms = self.forms(key[0])
+        if upos is not None and forms:
+            own = {p for u, p in forms if u == upos}
+            other_inflected = any(u != upos and p not in BASE_TAGS for u, p in forms)
+            if penn in own and not (own <= BASE_TAGS and other_inflected):
+                out = key[0]
+            elif own and (not own <= BASE_TAGS or {u for u, _ in forms} == {upos}):
+                for lemma in self._lm.getAllLemmas(key[0], upos).get(upos, ()):
+                    infl = self._lm.getAllInflections(lemma, upos)
+                    wanted = infl.get(penn) or (infl.get("VBD") if penn == "VBN" else None)
+                    if penn == "NNS" and wanted and wanted[:1] == infl.get("NN", ())[:1]:
+                        continue  # a mass noun in a plural slot: "the fun were tired"
+                    if wanted:
+                        out = wanted[0]
+                        break
+        self._as[key] = out
+        return out

