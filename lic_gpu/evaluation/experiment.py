@@ -139,7 +139,8 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
                     label = budget_label(budget)
                     if none_scores is not None:
                         records += [dict(r, budget=label) for r in none_scores]
-                    per_source = settings.per_source if fraction == largest and bi == len(settings.budgets) - 1 else ()
+                    per_source = (settings.per_source if "lic_diverse" in methods and fraction == largest
+                                  and bi == len(settings.budgets) - 1 else ())
                     sets = training_sets([m for m in methods if m != "none"], settings, word_dict, train, y_train,
                                          texts, tokenised, emotion, seed, budget, store, stopwords, emotion_guards,
                                          timer, fluency or {}, lic=lic, per_source=per_source)

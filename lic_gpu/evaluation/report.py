@@ -239,7 +239,7 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     n_sets = sum(c["method"] != "(LIC word dict)" for c in result.leakage)
     lines += ["## Setup", "",
               f"- Emotions {s['emotions']}, classes by `{s['binning']}`; seeds {s['seeds']} "
-              f"({len(s['seeds'])} folds of a stratified group K-fold, K = {result.splits[0]['n_folds']}; "
+              f"({len(s['seeds'])} fold{'s' if len(s['seeds']) != 1 else ''} of a stratified group K-fold, K = {result.splits[0]['n_folds']}; "
               "test sets are disjoint).",
               f"- Split by group **{result.groups}** before anything is learned; LIC, the neighbours and every "
               "new row come from the (subsampled) train part only; the test part is originals only and the "
@@ -368,7 +368,7 @@ def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
             key = f"{f:g}"
             n = np.mean([sp["fractions"][key]["n_train"] for sp in g.to_dict("records")])
             grp = np.mean([sp["fractions"][key]["train_groups"] for sp in g.to_dict("records")])
-            sizes.append(f"{_pct(f)}: {n:.0f} ({grp:.0f} groups)")
+            sizes.append(f"{_pct(f)}: {n:.0f} ({grp:.0f} group{'s' if round(grp) != 1 else ''})")
         rows.append([emo, "; ".join(sizes), f"{g['n_test'].mean():.0f}", f"{g['test_groups'].mean():.1f}",
                      ", ".join(f"{k}: {_count(v / len(g))}" for k, v in sorted(test_cls.items())),
                      "yes" if g["stratified"].all() else "not always"])

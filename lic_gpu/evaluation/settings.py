@@ -79,7 +79,8 @@ class EvalSettings:
     budgets : class targets (``sampling_strategy`` values) shared by oversampling, class weights and
         every LIC method, one study point each, ``study.budgets``
     per_source : other ``augment.max_per_source`` values for LIC diverse, run at the largest fraction
-        and the last budget only (methods ``lic_diverse_per_source_<n>``), ``study.per_source``
+        and the last budget only, when ``lic_diverse`` is among the methods (methods
+        ``lic_diverse_per_source_<n>``), ``study.per_source``
     methods, classifiers, regressors : names from :data:`METHODS`, :data:`CLASSIFIERS`, :data:`REGRESSORS`
     cheap_baselines : the methods "best cheap baseline" is chosen from at each point
     lic_method, lic_dtype : LIC statistic and its float type
@@ -130,9 +131,6 @@ class EvalSettings:
         self.fractions = check_fractions(self.fractions)
         self.budgets = check_budgets(self.budgets)
         self.per_source = check_per_source(self.per_source)
-        if self.per_source and "lic_diverse" not in self.methods:
-            raise LicGpuError("study.per_source varies lic_diverse's max_per_source; list lic_diverse in methods "
-                              f"too (methods: {self.methods})")
         check_lic_method(self.lic_method)
         if self.lic_dtype not in LIC_DTYPES:
             raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {self.lic_dtype!r}")

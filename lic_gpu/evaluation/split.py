@@ -142,9 +142,10 @@ def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, f
     """Nested subsets of a train part, by whole groups, for a learning curve (the test part is not touched).
 
     The train groups are put in a random order (``seed``); from the largest fraction down, each subset
-    is taken from the one above it: first, for every class the larger subset has (rarest first), one
-    group holding it unless one is chosen already; then whole groups in that order while they fit;
-    last, the first rows of the next group to reach the size exactly. A smaller corpus thus has fewer
+    is taken from the one above it: first, for every class the larger subset has (rarest first), the
+    first group holding it that fits (else a block of a typical group's size around one of its rows)
+    unless one is chosen already; then whole groups in that order while they fit; last, the first rows
+    of the next group to reach the size exactly. A smaller corpus thus has fewer
     documents or speakers (not thinner ones), every class while the size allows it, and
     ``10 % ⊂ 25 % ⊂ 50 % ⊂ 100 %``.
 
@@ -179,25 +180,26 @@ def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, f
         queue = sorted(by_group, key=rank.get)
         chosen: list[int] = []
         taken: set = set()
+        typical = int(np.median([len(v) for v in by_group.values()]))
         counts = Counter(labels[current].tolist())
         for cls in sorted(counts, key=lambda c: (counts[c], str(c))):
-            if any(labels[r] == cls for r in chosen):
+            room = size - len(chosen)
+            if room <= 0 or any(labels[r] == cls for r in chosen):
                 continue
-            for g in queue:
-                if g in taken or not any(labels[r] == cls for r in by_group[g]):
-                    continue
-                room = size - len(chosen)
-                rows = by_group[g]
-                if len(rows) <= room:
-                    chosen.extend(rows)
-                    taken.add(g)
-                elif room > 0:
-                    # a block of the group around its first row of the class
-                    first = next(i for i, r in enumerate(rows) if labels[r] == cls)
-                    start = max(0, min(first - room // 2, len(rows) - room))
-                    chosen.extend(rows[start:start + room])
-                    taken.add(g)
-                break
+            holding = [g for g in queue if g not in taken and any(labels[r] == cls for r in by_group[g])]
+            whole = [g for g in holding if len(by_group[g]) <= room]
+            if whole:
+                chosen.extend(by_group[whole[0]])
+                taken.add(whole[0])
+            elif holding:
+                # no group holding the class fits: a block of a typical group's size from the first one,
+                # around its first row of the class (not the whole budget from one group)
+                rows = by_group[holding[0]]
+                block = max(1, min(room, typical))
+                first = next(i for i, r in enumerate(rows) if labels[r] == cls)
+                start = max(0, min(first - block // 2, len(rows) - block))
+                chosen.extend(rows[start:start + block])
+                taken.add(holding[0])
         for g in queue:
             if g not in taken and len(by_group[g]) <= size - len(chosen):
                 chosen.extend(by_group[g])
