@@ -213,7 +213,8 @@ def test_tiny_end_to_end_evaluation(tmp_path):
         assert added[(seed, "oversample")] >= added[(seed, "lic_diverse")] == added[(seed, "random_positions")] > 0
     payload = write_outputs(tmp_path, result, settings, {"corpus": "synthetic", "command": "", "device": "cpu",
                                                          "wall_s": 1.0, "when": "now"})
-    for name in ("metrics.json", "metrics.csv", "learning_curves.png", "gains.png", "evaluation.md"):
+    for name in ("metrics.json", "metrics.csv", "learning_curves_tfidf_logreg.png", "gains_mean_embedding_mlp.png",
+                 "evaluation.md"):
         assert (tmp_path / name).stat().st_size > 0
     data = json.loads((tmp_path / "metrics.json").read_text())
     assert {c["method"] for c in data["comparisons"] if c["baseline"] == "none"} == \
@@ -231,6 +232,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
 def test_config_composes_into_settings():
     from hydra import compose, initialize_config_dir
 
+    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names; alone, nothing else imports it)
     from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -294,6 +296,8 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
 
 def _compose(config, *overrides):
     from hydra import compose, initialize_config_dir
+
+    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names)
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         return compose(config, overrides=["device=cpu", *overrides])

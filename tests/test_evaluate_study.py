@@ -234,10 +234,11 @@ def test_tiny_study_end_to_end(tmp_path):
     assert (sizes[0.5] < sizes[1.0]).all()
     payload = write_outputs(tmp_path, result, settings, {"corpus": "synthetic", "command": "", "device": "cpu",
                                                          "wall_s": 1.0, "when": "now"})
-    for name in ("metrics.json", "metrics.csv", "evaluation.md", "learning_curves.png", "learning_curves_ridge.png",
-                 "gains.png"):
+    for name in ("metrics.json", "metrics.csv", "evaluation.md", "learning_curves_tfidf_logreg.png",
+                 "learning_curves_tfidf_ridge.png", "gains_tfidf_logreg.png", "gains_tfidf_ridge.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     comp = pd.DataFrame(payload["comparisons"])
+    assert set(comp["metric"]) == {"macro_f1", "balanced_accuracy", "mae", "pearson_r", "pearson_r_thin"}
     vs = comp[comp["baseline"] == BEST_CHEAP]
     assert set(vs["method"]) == {"lic_diverse", "random_positions", "lic_diverse_class_weight", "lic_diverse_oversample",
                                  "lic_diverse_per_source_4"}
@@ -264,4 +265,4 @@ def test_the_quick_study_runs_on_the_demo(tmp_path):
     assert data["settings"]["fractions"] == [0.5, 1.0] and data["settings"]["budgets"] == [0.5, 1.0]
     table = pd.read_csv(tmp_path / "out" / "metrics.csv")
     assert {"macro_f1", "mae", "pearson_r", "pearson_r_thin"} <= set(table["metric"])
-    assert (tmp_path / "out" / "learning_curves.png").is_file()
+    assert (tmp_path / "out" / "learning_curves_tfidf_logreg.png").is_file()

@@ -1,5 +1,5 @@
-"""The evaluation's files: ``metrics.json``, ``metrics.csv``, ``evaluation.md`` and the figures
-(``learning_curves.png``, ``learning_curves_ridge.png``, ``gains.png``)."""
+"""The evaluation's files: ``metrics.json``, ``metrics.csv``, ``evaluation.md`` and, per model, the
+figures ``learning_curves_<model>.png`` and ``gains_<model>.png``."""
 from __future__ import annotations
 
 import math
@@ -156,29 +156,17 @@ def _size_ticks(ax, summary: pd.DataFrame, emotion: str) -> None:
     ax.set_xticklabels([f"{n:.0f}\n{100 * f:g} %" for f, n in sizes.items()], fontsize=8)
 
 
-def figure_panels(summary: pd.DataFrame, kind: str) -> list[tuple[str, str, str]]:
-    """(emotion, model, metric) rows of a figure: every emotion x model of ``kind`` x its headline metrics."""
+def figure_panels(summary: pd.DataFrame, kind: str | None = None, model: str | None = None) -> list[tuple[str, str, str]]:
+    """(emotion, model, metric) rows of a figure or of the tables: every emotion x model (of ``kind``, or
+    just ``model``) x its headline metrics."""
     out = []
     for emo in dict.fromkeys(summary["emotion"]):
         sub = summary[summary["emotion"] == emo]
-        for model in [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(sub["classifier"]) and _kind(m) == kind]:
-            metrics = set(sub.loc[sub["classifier"] == model, "metric"])
-            out += [(emo, model, m) for m in HEADLINE[kind] if m in metrics]
-    return out
-
-
-def gain_panels(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """Rows of ``gains.png``: per emotion, the first classifier's macro-F1 and MAE and the first regressor's r."""
-    out = []
-    for emo in dict.fromkeys(summary["emotion"]):
-        sub = summary[summary["emotion"] == emo]
-        models = [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(sub["classifier"])]
-        clf = next((m for m in models if _kind(m) == "classifier"), None)
-        reg = next((m for m in models if _kind(m) == "regressor"), None)
-        for model, metrics in ((clf, HEADLINE["classifier"]), (reg, ("pearson_r",))):
-            if model is not None:
-                have = set(sub.loc[sub["classifier"] == model, "metric"])
-                out += [(emo, model, m) for m in metrics if m in have]
+        for m in [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(sub["classifier"])]:
+            if (kind is not None and _kind(m) != kind) or (model is not None and m != model):
+                continue
+            metrics = set(sub.loc[sub["classifier"] == m, "metric"])
+            out += [(emo, m, x) for x in HEADLINE[_kind(m)] if x in metrics]
     return out
 
 
@@ -330,12 +318,19 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
               "- The models are deliberately simple baselines; a stronger model may gain or lose differently.",
               "", "Files: `metrics.json` (settings, splits and their subsets, leakage checks, rows added, per-seed "
               "scores, comparisons, timings), `metrics.csv` (summary + comparisons with no augmentation and with "
-              "the best cheap baseline), `learning_curves.png`, `learning_curves_ridge.png`, `gains.png`.", ""]
+              "the best cheap baseline), `learning_curves_<model>.png` (each method against the training-set "
+              "size), `gains_<model>.png` (each LIC method minus the best cheap baseline).", ""]
     return "\n".join(lines)
 
 
 def _headline_panels(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
     return figure_panels(summary, "classifier") + figure_panels(summary, "regressor")
+
+
+def figure_names(summary: pd.DataFrame) -> list[str]:
+    """The figures :func:`write_outputs` draws for these results."""
+    models = [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(summary["classifier"])]
+    return [f"{kind}_{m}.png" for m in models for kind in ("learning_curves", "gains")]
 
 
 def _n_train(summary: pd.DataFrame, emo: str, fraction: float) -> float:
@@ -506,7 +501,9 @@ def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, met
     summary = summarise(result.records)
     ran = list(dict.fromkeys(result.records["method"])) if len(result.records) else []
     pairs = comparison_pairs(ran, settings.comparisons, settings.cheap_baselines)
-    comparisons = compare(result.records, pairs, cheap=settings.cheap_baselines)
+    # paired tests on the headline metrics (per-class recall: means and intervals only)
+    headline = result.records[result.records["metric"].isin((*METRICS, *REGRESSION_METRICS))]
+    comparisons = compare(headline, pairs, cheap=settings.cheap_baselines)
     table = results_table(summary, comparisons)
     meta = {**meta, "settings": _jsonable(asdict(settings))}
     payload = {**meta, "groups": result.groups, "classes": result.classes, "unavailable_methods": result.unavailable,
@@ -515,14 +512,12 @@ def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, met
                "per_seed": _records(result.records), "timings_s": result.timings_s}
     write_json(payload, out_dir / "metrics.json")
     write_csv(table, out_dir / "metrics.csv")
-    panels = figure_panels(summary, "classifier")
-    if panels:
-        plot_learning_curves(summary, out_dir / "learning_curves.png", panels)
-    panels = figure_panels(summary, "regressor")
-    if panels:
-        plot_learning_curves(summary, out_dir / "learning_curves_ridge.png", panels)
-    if len(comparisons) and (comparisons["baseline"] == BEST_CHEAP).any():
-        plot_gains(comparisons, summary, out_dir / "gains.png", gain_panels(summary))
+    has_gains = len(comparisons) and (comparisons["baseline"] == BEST_CHEAP).any()
+    for model in [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(summary["classifier"])]:
+        panels = figure_panels(summary, model=model)
+        plot_learning_curves(summary, out_dir / f"learning_curves_{model}.png", panels)
+        if has_gains:
+            plot_gains(comparisons, summary, out_dir / f"gains_{model}.png", panels)
     write_text(render_markdown(result, summary, comparisons, meta), out_dir / "evaluation.md")
     return payload
 
