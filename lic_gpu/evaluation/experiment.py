@@ -124,7 +124,8 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
                                 "method": "(LIC word dict)", **check})
                 lic = None
                 if any(is_lic_method(m) for m in methods):
-                    lic = train_lic(word_dict, settings, device, f"emotion {emotion!r}, seed {seed}, fraction {fraction:g}")
+                    lic = train_lic(word_dict, settings, device,
+                                    f"emotion {emotion!r}, seed {seed}, fraction {fraction:g}")
                 timer.add("split", t0)
                 context = dict(emotion=emotion, seed=seed, fraction=fraction, groups=groups, split=split,
                                test_texts=test_texts, test_keys=test_keys, y_test=y_test, thin=thin,

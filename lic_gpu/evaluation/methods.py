@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings
+from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings, is_lic_method
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
 from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
 from lic_gpu.text import Tokenised, split_edge_punctuation
@@ -205,10 +205,10 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
     base = originals_set("none", texts, train_rows, y_train)
     sizes = {c: len(v) for c, v in word_dict.items()}
     targets = class_targets(sizes, budget)
-    needs_diverse = {"lic_diverse", "random_positions", "lic_diverse_class_weight", "lic_diverse_oversample"}
     out, diverse = [], None
 
     def diverse_rows() -> AugmentResult:
+        """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
         nonlocal diverse
         if diverse is None:
             t0 = time.perf_counter()
@@ -219,7 +219,7 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
 
     names = list(methods) + [f"{PER_SOURCE_PREFIX}{n}" for n in per_source]
     for method in names:
-        if (method in needs_diverse or method.startswith("lic_")) and lic is None:
+        if is_lic_method(method) and lic is None:
             raise LicGpuError(f"method {method} needs the train part's LIC")
         t0 = time.perf_counter()
         if method == "none":
@@ -247,8 +247,8 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
             ts = with_new_rows(base, method, res.rows, augment_info(res))
         elif method == "lic_diverse":
             res = diverse_rows()
+            t0 = time.perf_counter()
             ts = with_new_rows(base, method, res.rows, augment_info(res))
-            t0 = time.perf_counter()  # the rows are timed under train_set[lic_diverse] once
         elif method == "random_positions":
             res = diverse_rows()
             t0 = time.perf_counter()
@@ -271,7 +271,7 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
             ts = with_new_rows(base, method, list(res.rows) + dups, info)
         else:
             raise LicGpuError(f"unknown method {method!r}")
-        if method != "lic_diverse":
+        if method != "lic_diverse":  # lic_diverse's rows are timed where they are made
             timer.add(f"train_set[{method}]", t0)
         out.append(ts)
     return out

@@ -126,7 +126,8 @@ def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
                     continue
                 x = np.array([sizes.loc[(emo, f)] for f in line["fraction"]]) * (1 + 0.04 * (j - len(methods) / 2))
                 y = line["mean_diff"].to_numpy(float)
-                err = np.vstack([y - line["ci_low_corrected"].to_numpy(float), line["ci_high_corrected"].to_numpy(float) - y])
+                err = np.vstack([y - line["ci_low_corrected"].to_numpy(float),
+                                 line["ci_high_corrected"].to_numpy(float) - y])
                 ax.errorbar(x, y, yerr=err, marker="o", markersize=3.5, capsize=3, linewidth=1.2,
                             color=colours(all_methods.index(method)), label=method_label(method))
             ax.axhline(0, color="grey", linewidth=1)
@@ -156,7 +157,8 @@ def _size_ticks(ax, summary: pd.DataFrame, emotion: str) -> None:
     ax.set_xticklabels([f"{n:.0f}\n{100 * f:g} %" for f, n in sizes.items()], fontsize=8)
 
 
-def figure_panels(summary: pd.DataFrame, kind: str | None = None, model: str | None = None) -> list[tuple[str, str, str]]:
+def figure_panels(summary: pd.DataFrame, kind: str | None = None,
+                  model: str | None = None) -> list[tuple[str, str, str]]:
     """(emotion, model, metric) rows of a figure or of the tables: every emotion x model (of ``kind``, or
     just ``model``) x its headline metrics."""
     out = []
@@ -227,7 +229,8 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     n_sets = sum(c["method"] != "(LIC word dict)" for c in result.leakage)
     lines += ["## Setup", "",
               f"- Emotions {s['emotions']}, classes by `{s['binning']}`; seeds {s['seeds']} "
-              f"({len(s['seeds'])} fold{'s' if len(s['seeds']) != 1 else ''} of a stratified group K-fold, K = {result.splits[0]['n_folds']}; "
+              f"({len(s['seeds'])} fold{'s' if len(s['seeds']) != 1 else ''} of a stratified group K-fold, "
+              f"K = {result.splits[0]['n_folds']}; "
               "test sets are disjoint).",
               f"- Split by group **{result.groups}** before anything is learned; LIC, the neighbours and every "
               "new row come from the (subsampled) train part only; the test part is originals only and the "
@@ -304,8 +307,9 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
         for fraction, budget in points:
             cells = [_pct(fraction), budget]
             for m in methods:
-                r = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) & (summary["metric"] == metric)
-                            & (summary["fraction"] == fraction) & (summary["budget"] == budget) & (summary["method"] == m)]
+                r = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) &
+                            (summary["metric"] == metric) & (summary["fraction"] == fraction) &
+                            (summary["budget"] == budget) & (summary["method"] == m)]
                 cells.append(_pm(float(r["mean"].iloc[0]), float(r["ci_low"].iloc[0])) if len(r) else "")
             rows.append(cells)
         lines += [markdown_table(rows, ["fraction", "budget", *[method_label(m) for m in methods]]), ""]
@@ -397,8 +401,9 @@ def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
         sub = aug[aug["emotion"] == emo]
         methods = sorted(set(sub["method"]), key=method_rank)
         rows = []
+        budget_order = list(dict.fromkeys(aug["budget"]))
         for (fraction, budget), g in sorted(sub.groupby(["fraction", "budget"], sort=False),
-                                            key=lambda kv: (kv[0][0], list(dict.fromkeys(aug["budget"])).index(kv[0][1]))):
+                                            key=lambda kv: (kv[0][0], budget_order.index(kv[0][1]))):
             cells = [_pct(fraction), budget]
             for m in methods:
                 r = g[g["method"] == m]
@@ -410,7 +415,8 @@ def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
                 else:
                     cells.append(f"{r['n_added'].mean():.0f}")
             rows.append(cells)
-        lines += [f"### {emo}", "", markdown_table(rows, ["fraction", "budget", *[method_label(m) for m in methods]]), ""]
+        lines += [f"### {emo}", "",
+                  markdown_table(rows, ["fraction", "budget", *[method_label(m) for m in methods]]), ""]
         # LIC diverse's fill per class at the largest fraction
         top = sub[(sub["method"] == "lic_diverse") & (sub["fraction"] == sub["fraction"].max())]
         made: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -444,7 +450,8 @@ def _per_source_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[
     if not variants or comparisons.empty:
         return []
     point = summary.loc[summary["method"] == variants[0], POINT].iloc[0]
-    comparisons = comparisons[(comparisons["fraction"] == point["fraction"]) & (comparisons["budget"] == point["budget"])]
+    comparisons = comparisons[(comparisons["fraction"] == point["fraction"]) &
+                              (comparisons["budget"] == point["budget"])]
     lines = ["## Per-source limits (LIC diverse)", "",
              f"At {_pct(float(point['fraction']))} of the train part and budget {point['budget']}: Δ [corrected "
              "95 % interval] against LIC diverse at its default limit and against the best cheap baseline; rows "

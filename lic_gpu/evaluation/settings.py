@@ -149,7 +149,8 @@ class EvalSettings:
         return [*self.classifiers, *self.regressors]
 
 
-def check_names(values: Sequence[str] | str, allowed: Sequence[str], option: str, allow_empty: bool = False) -> list[str]:
+def check_names(values: Sequence[str] | str, allowed: Sequence[str], option: str,
+                allow_empty: bool = False) -> list[str]:
     """Validate a list option (``methods``, ``classifiers``): known names, no repeats, at least one
     (unless ``allow_empty``)."""
     items = [values] if isinstance(values, str) else list(values or ())
@@ -200,7 +201,8 @@ def check_budgets(budgets: Any) -> list[Any]:
 def check_per_source(values: Any) -> list[int]:
     """Validate ``study.per_source``: positive integers, no repeats."""
     items = [values] if isinstance(values, int) and not isinstance(values, bool) else list(values or ())
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in items) or len(set(items)) != len(items):
+    positive = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in items)
+    if not positive or len(set(items)) != len(items):
         raise LicGpuError(f"study.per_source must be a list of distinct positive integers; got {values!r}")
     return items
 

@@ -138,7 +138,8 @@ def check_no_leakage(train_sources: np.ndarray, test_rows: np.ndarray, groups: n
             "test_rows": int(test_rows.size), "shared_groups": 0}
 
 
-def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, fractions, seed: int) -> dict[float, np.ndarray]:
+def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, fractions,
+                    seed: int) -> dict[float, np.ndarray]:
     """Nested subsets of a train part, by whole groups, for a learning curve (the test part is not touched).
 
     The train groups are put in a random order (``seed``); from the largest fraction down, each subset

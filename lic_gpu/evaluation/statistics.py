@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu.evaluation.classifiers import CLASSIFIERS, REGRESSORS
-from lic_gpu.evaluation.settings import is_lic_method, method_rank
+from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, is_lic_method, method_rank
 
 
 # Headline metrics; per-class recall is stored as recall_<class>.
@@ -100,7 +100,8 @@ def paired_comparison(values: Sequence[float], baseline: Sequence[float], test_t
         return out
     sd = float(d.std(ddof=1))
     if test_train_ratio is not None:
-        half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1)) * sd * math.sqrt(1.0 / d.size + float(test_train_ratio))
+        t_crit = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1))
+        half = t_crit * sd * math.sqrt(1.0 / d.size + float(test_train_ratio))
         out.update(ci_low_corrected=mean - half, ci_high_corrected=mean + half)
     if sd == 0.0:
         same = 1.0 if mean == 0.0 else 0.0
@@ -210,6 +211,7 @@ def comparison_pairs(methods: Sequence[str], extra: Sequence[tuple[str, str]],
     pairs = [(m, "none") for m in methods if m != "none"] if "none" in methods else []
     if cheap and any(c in methods for c in cheap):
         pairs += [(m, BEST_CHEAP) for m in methods if is_lic_method(m)]
-    pairs += [(m, "lic_diverse") for m in methods if m.startswith("lic_diverse_per_source_") and "lic_diverse" in methods]
+    if "lic_diverse" in methods:
+        pairs += [(m, "lic_diverse") for m in methods if m.startswith(PER_SOURCE_PREFIX)]
     pairs += [p for p in extra if p[0] in methods and p[1] in methods and p not in pairs]
     return pairs
