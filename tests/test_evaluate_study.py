@@ -266,3 +266,51 @@ def test_the_quick_study_runs_on_the_demo(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "metrics.csv")
     assert {"macro_f1", "mae", "pearson_r", "pearson_r_thin"} <= set(table["metric"])
     assert (tmp_path / "out" / "learning_curves_tfidf_logreg.png").is_file()
+
+
+# ---------------------------------------------------------------- the report's answer
+
+def _comparison_rows(metric: str, verdicts: dict[tuple[str, str, float], tuple[str, float]]) -> pd.DataFrame:
+    rows = []
+    for (method, baseline, fraction), (verdict, diff) in verdicts.items():
+        rows.append({"emotion": "arousal", "classifier": "tfidf_logreg", "fraction": fraction, "budget": "1.0",
+                     "metric": metric, "method": method, "baseline": baseline,
+                     "baseline_method": "class_weight" if baseline == BEST_CHEAP else baseline,
+                     "mean_diff": diff, "ci_low": diff - 0.01, "ci_high": diff + 0.01,
+                     "ci_low_corrected": diff - 0.02, "ci_high_corrected": diff + 0.02, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def test_in_short_and_verdicts_count_what_the_tests_found():
+    """The summary at the top of evaluation.md counts the ▲/▼ of the comparisons, names the best LIC point
+    in the metric's direction (lower MAE is a gain) and leaves the ablation out of 'every LIC method'."""
+    from lic_gpu.evaluation.report import _in_short_lines, _verdict_lines
+
+    methods = ["none", "class_weight", "lic_diverse", "random_positions", "lic_diverse_class_weight"]
+    summary = pd.DataFrame([{"emotion": "arousal", "classifier": "tfidf_logreg", "fraction": f, "budget": "1.0",
+                             "method": m, "metric": k, "mean": 0.5, "ci_low": 0.4, "ci_high": 0.6,
+                             "n_train_originals": 100 * f}
+                            for f in (0.5, 1.0) for m in methods for k in ("macro_f1", "mae")])
+    nd = "no clear difference"
+    comparisons = pd.concat([
+        _comparison_rows("macro_f1", {("lic_diverse", BEST_CHEAP, 0.5): ("worse", -0.05),
+                                      ("lic_diverse", BEST_CHEAP, 1.0): (nd, -0.01),
+                                      ("lic_diverse_class_weight", BEST_CHEAP, 0.5): ("better", 0.04),
+                                      ("lic_diverse_class_weight", BEST_CHEAP, 1.0): (nd, 0.01),
+                                      ("random_positions", BEST_CHEAP, 0.5): ("better", 0.09),
+                                      ("lic_diverse", "none", 0.5): ("better", 0.02),
+                                      ("lic_diverse", "none", 1.0): (nd, 0.0),
+                                      ("lic_diverse", "random_positions", 0.5): (nd, 0.0)}),
+        _comparison_rows("mae", {("lic_diverse", BEST_CHEAP, 0.5): (nd, 0.03),
+                                 ("lic_diverse_class_weight", BEST_CHEAP, 1.0): (nd, -0.02)})])
+    text = "\n".join(_in_short_lines(comparisons, summary))
+    f1 = next(line for line in text.splitlines() if "| macro-F1 |" in line)
+    mae = next(line for line in text.splitlines() if "| MAE |" in line)
+    # two LIC methods x two points; random positions (the ablation) is not one of them
+    assert "▲ 1 · ▼ 1 of 4" in f1 and "LIC diverse + class weights at 50 %·1.0: +0.040" in f1
+    assert "▲ 1 · ▼ 0 of 2 (50 %·1.0▲)" in f1 and "▲ 0 · ▼ 0 of 1" in f1
+    assert "LIC diverse + class weights at 100 %·1.0: -0.020" in mae
+    verdicts = "\n".join(_verdict_lines(comparisons, summary))
+    assert "| random positions (ablation) | ▲ 1 · ▼ 0 of 1 (50 %·1.0▲) |" in verdicts
+    assert "| LIC diverse | ▲ 0 · ▼ 1 of 2 (50 %·1.0▼) |" in verdicts
+    assert "no point with p < 0.05 either way" in verdicts

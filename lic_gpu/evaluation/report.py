@@ -226,6 +226,7 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     lines = [f"# Where does LIC augmentation help? — {meta['corpus']}", ""]
     lines += [f"Run: `{meta['command']}`" if meta.get("command") else "",
               f"Device: {meta['device']}; wall time {meta['wall_s']:.0f} s; {meta['when']}.", ""]
+    lines += _in_short_lines(comparisons, summary)
     n_sets = sum(c["method"] != "(LIC word dict)" for c in result.leakage)
     lines += ["## Setup", "",
               f"- Emotions {s['emotions']}, classes by `{s['binning']}`; seeds {s['seeds']} "
@@ -298,7 +299,7 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     lines += _per_source_lines(comparisons, summary)
     lines += ["## What the numbers say", ""]
     lines += _verdict_lines(comparisons, summary)
-    lines += ["", "## Means at every point", "",
+    lines += ["## Means at every point", "",
               "Mean ± half-width of the 95 % t-interval over seeds (every metric, with intervals and tests: "
               "`metrics.csv`).", ""]
     for emo, model, metric in _headline_panels(summary):
@@ -470,34 +471,88 @@ def _per_source_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[
     return lines
 
 
+def _panel(comparisons: pd.DataFrame, emo: str, model: str, metric: str) -> pd.DataFrame:
+    return comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == model) &
+                       (comparisons["metric"] == metric)]
+
+
+def _tally(g: pd.DataFrame) -> str:
+    """``▲ a · ▼ b of n`` and where (fraction·budget) for a set of comparisons."""
+    if g.empty:
+        return ""
+    where = [f"{_pct(f)}·{b}{MARKS[v].strip()}" for f, b, v in zip(g["fraction"], g["budget"], g["verdict"])
+             if v in MARKS]
+    text = f"▲ {(g['verdict'] == 'better').sum()} · ▼ {(g['verdict'] == 'worse').sum()} of {len(g)}"
+    return text + (f" ({', '.join(where)})" if where else "")
+
+
+def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """The answer first: per emotion x model x headline metric, how often the LIC methods beat or lose to
+    the best cheap baseline, their best point, and whether LIC's choice of words beats random positions."""
+    from lic_gpu.report import markdown_table
+
+    if comparisons.empty:
+        return []
+    lic = [m for m in _methods(summary, curve_only=False) if is_lic_method(m) and m != "random_positions"]
+    gains = comparisons[(comparisons["baseline"] == BEST_CHEAP) & comparisons["method"].isin(lic)]
+    if gains.empty:
+        return []
+    rows = []
+    for emo, model, metric in _headline_panels(summary):
+        g = _panel(gains, emo, model, metric)
+        if g.empty:
+            continue
+        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+        top = g.loc[(sign * g["mean_diff"]).idxmax()]
+        panel = _panel(comparisons, emo, model, metric)
+        alone = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "none")]
+        ablation = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "random_positions")]
+        better, worse = (g["verdict"] == "better").sum(), (g["verdict"] == "worse").sum()
+        rows.append([emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric),
+                     f"▲ {better} · ▼ {worse} of {len(g)}",
+                     f"{method_label(top['method'])} at {_pct(float(top['fraction']))}·{top['budget']}: {_delta(top)}",
+                     _tally(alone), _tally(ablation)])
+    return ["## In short", "",
+            f"Every LIC method ({', '.join(method_label(m) for m in lic)}) at every point (fraction of the "
+            "train part · budget) against the best cheap baseline there, corrected paired tests over the seeds "
+            "(▲ better, ▼ worse at p < 0.05); its best point (largest mean gain, corrected 95 % interval); and "
+            "LIC diverse alone against no augmentation and against the same number of swaps at random "
+            "positions (does choosing the words by LIC matter?). Details in the sections below.", "",
+            markdown_table(rows, ["emotion", "model", "metric", "LIC vs best cheap (points × methods)",
+                                  "best LIC point: Δ vs best cheap", "LIC diverse vs no augmentation",
+                                  "LIC diverse vs random positions"]), ""]
+
+
 def _verdict_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
-    """Per emotion x model x headline metric: at how many points each LIC method beats / loses to the
+    """Per emotion x model x headline metric and LIC method: at how many points it beats / loses to the
     best cheap baseline and to no augmentation, and where."""
     from lic_gpu.report import markdown_table
 
     if comparisons.empty:
         return ["No comparison was possible (only one method)."]
-    rows = []
-    for emo, model, metric in _headline_panels(summary):
-        sub = comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == model) &
-                          (comparisons["metric"] == metric)]
-        for method in [m for m in _methods(summary, curve_only=False) if is_lic_method(m)]:
-            cells = [emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric), method_label(method)]
-            for base in (BEST_CHEAP, "none"):
+    methods = [m for m in _methods(summary, curve_only=False) if is_lic_method(m)]
+    lines = ["Points where a method with new text is better (▲) or worse (▼) at corrected p < 0.05, listed as "
+             "fraction·budget; rows with neither are left out.", ""]
+    for base, title in ((BEST_CHEAP, "against the best cheap baseline"), ("none", "against no augmentation")):
+        rows, quiet = [], 0
+        for emo, model, metric in _headline_panels(summary):
+            sub = _panel(comparisons, emo, model, metric)
+            for method in methods:
                 g = sub[(sub["method"] == method) & (sub["baseline"] == base)]
                 if g.empty:
-                    cells.append("")
                     continue
-                better = g[g["verdict"] == "better"]
-                worse = g[g["verdict"] == "worse"]
-                text = f"{len(better)} ▲ / {len(worse)} ▼ of {len(g)}"
-                where = [f"{_pct(f)}·{b}{MARKS[v].strip()}" for f, b, v in
-                         zip(g["fraction"], g["budget"], g["verdict"]) if v in MARKS]
-                cells.append(text + (f" ({', '.join(where)})" if where else ""))
-            rows.append(cells)
-    return ["Points where a LIC method is better (▲) or worse (▼) at corrected p < 0.05 (fraction·budget):", "",
-            markdown_table(rows, ["emotion", "model", "metric", "method", "vs best cheap baseline",
-                                  "vs no augmentation"])]
+                if not g["verdict"].isin(list(MARKS)).any():
+                    quiet += 1
+                    continue
+                rows.append([emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric),
+                             method_label(method), _tally(g)])
+        lines += [f"### {title[0].upper()}{title[1:]}", ""]
+        if rows:
+            lines += [markdown_table(rows, ["emotion", "model", "metric", "method", "▲ / ▼ of points (where)"]), ""]
+        lines += [f"{quiet} other emotion × model × metric × method rows: no point with p < 0.05 either way."
+                  if rows else f"No point with p < 0.05 either way ({quiet} emotion × model × metric × method "
+                  "rows).", ""]
+    return lines
 
 
 def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, meta: dict) -> dict:
