@@ -246,7 +246,17 @@ def test_tiny_study_end_to_end(tmp_path):
     table = pd.read_csv(tmp_path / "metrics.csv")
     assert {"vs_none_p_corrected", "vs_best_cheap_baseline_method", "vs_best_cheap_ci_low_corrected"} <= set(table.columns)
     text = (tmp_path / "evaluation.md").read_text()
-    assert "## Where does it help?" in text and "Per-source limits" in text
+    assert "## Where does it help?" in text and "Per-source limits" in text and "## In short" in text
+    # the report drawn again from metrics.json alone: the same tables and numbers, and it says so
+    from lic_gpu.evaluation.rerender import main, render_again
+
+    csv_before = (tmp_path / "metrics.csv").read_bytes()
+    render_again(tmp_path)
+    again = (tmp_path / "evaluation.md").read_text().splitlines()
+    assert [line for line in again if not line.startswith("Report drawn again")] == text.splitlines()
+    assert sum(line.startswith("Report drawn again from `metrics.json`") for line in again) == 1
+    assert (tmp_path / "metrics.csv").read_bytes() == csv_before
+    assert main([str(tmp_path / "nowhere")]) == 2
 
 
 @pytest.mark.slow

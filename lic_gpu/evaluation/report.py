@@ -225,11 +225,16 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     points = _points(summary)
     lines = [f"# Where does LIC augmentation help? — {meta['corpus']}", ""]
     lines += [f"Run: `{meta['command']}`" if meta.get("command") else "",
-              f"Device: {meta['device']}; wall time {meta['wall_s']:.0f} s; {meta['when']}.", ""]
+              f"Device: {meta['device']}; {meta['when']}; wall time {meta['wall_s']:.0f} s"
+              f"{_time_split(result.timings_s)}.", ""]
+    if meta.get("rendered_again"):
+        lines[-1:-1] = [f"Report drawn again from `metrics.json` on {meta['rendered_again']} "
+                        "(`python -m lic_gpu.evaluation.rerender`); the scores are the run's."]
     lines += _in_short_lines(comparisons, summary)
     n_sets = sum(c["method"] != "(LIC word dict)" for c in result.leakage)
     lines += ["## Setup", "",
-              f"- Emotions {s['emotions']}, classes by `{s['binning']}`; seeds {s['seeds']} "
+              f"- Emotions {', '.join(s['emotions'])}, classes by `{s['binning']}`; seeds "
+              f"{', '.join(str(x) for x in s['seeds'])} "
               f"({len(s['seeds'])} fold{'s' if len(s['seeds']) != 1 else ''} of a stratified group K-fold, "
               f"K = {result.splits[0]['n_folds']}; "
               "test sets are disjoint).",
@@ -240,7 +245,7 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
               "subsampled by whole groups (plus the first rows of one more group to hit the size), nested, "
               "every class kept while the size allows.",
               f"- Budgets (class targets shared by oversampling, class weights and every LIC method): "
-              f"{[budget_label(b) for b in s['budgets']]} (a float f: every class up to f × the largest). "
+              f"{', '.join(budget_label(b) for b in s['budgets'])} (a float f: every class up to f × the largest). "
               "Class weights give each row of class c the weight target_c / n_c; no augmentation does not "
               "depend on the budget (fitted once per fraction, shown at every budget).",
               f"- Leakage check: {n_sets} training sets and the LIC word dict of every split and fraction "
@@ -328,8 +333,24 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
     return "\n".join(lines)
 
 
+def _time_split(timings: Mapping[str, float]) -> str:
+    """``: fitting and scoring the models 889 s (...); making the training sets 88 s`` from the stage timings."""
+    if not timings:
+        return ""
+    fit = {k[len("fit+predict["):-1]: v for k, v in timings.items() if k.startswith("fit+predict[")}
+    sets = sum(v for k, v in timings.items() if k.startswith("train_set["))
+    parts = []
+    if fit:
+        each = ", ".join(f"{CLASSIFIER_SHORT.get(m, m)} {v:.0f} s" for m, v in sorted(fit.items(), key=lambda kv: -kv[1]))
+        parts.append(f"fitting and scoring the models {sum(fit.values()):.0f} s ({each})")
+    if sets:
+        parts.append(f"making the training sets {sets:.0f} s")
+    return f": {'; '.join(parts)}" if parts else ""
+
+
 def _headline_panels(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
-    return figure_panels(summary, "classifier") + figure_panels(summary, "regressor")
+    """The tables' (emotion, model, metric) rows: emotion by emotion, classifiers then the regressor."""
+    return figure_panels(summary)
 
 
 def figure_names(summary: pd.DataFrame) -> list[str]:
@@ -396,10 +417,15 @@ def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
     if aug.empty:
         return []
     aug = aug[aug["budget"].notna()]
+    # methods that add no row (no augmentation; class weights reweigh instead) would be columns of zeros
+    adds = aug.groupby("method")["n_added"].max()
+    silent = sorted((m for m, n in adds.items() if n == 0), key=method_rank)
     lines = ["## Rows added to the train part", "",
-             "Mean over seeds; for LIC diverse + oversampling: new sentences + duplicates.", ""]
+             "Mean over seeds; for LIC diverse + oversampling: new sentences + duplicates."
+             + (f" {' and '.join(method_label(m) for m in silent).capitalize()} add no rows." if silent else ""),
+             ""]
     for emo in dict.fromkeys(aug["emotion"]):
-        sub = aug[aug["emotion"] == emo]
+        sub = aug[(aug["emotion"] == emo) & ~aug["method"].isin(silent)]
         methods = sorted(set(sub["method"]), key=method_rank)
         rows = []
         budget_order = list(dict.fromkeys(aug["budget"]))
