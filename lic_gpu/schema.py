@@ -251,6 +251,20 @@ class MlpConfig:
 
 
 @dataclass
+class RidgeConfig:
+    alpha: float = MISSING
+
+
+@dataclass
+class StudyConfig:
+    """``conf/study/*.yaml``: the points of the evaluation (learning curve x budgets)."""
+
+    fractions: List[float] = MISSING
+    budgets: Any = MISSING  # [sampling_strategy, ...]
+    per_source: List[int] = MISSING
+
+
+@dataclass
 class EvaluateApp:
     """``conf/evaluate.yaml``: the evaluation."""
 
@@ -258,18 +272,21 @@ class EvaluateApp:
     embeddings: Any = MISSING
     augment: Any = MISSING
     augment_seed: Any = MISSING
+    study: Any = MISSING
     emotion: Any = MISSING
     device: str = MISSING
     threads: Optional[int] = MISSING
     seeds: List[int] = MISSING
     test_size: float = MISSING
     group: GroupConfig = MISSING
-    sampling_strategy: Any = MISSING
     methods: List[str] = MISSING
+    cheap_baselines: List[str] = MISSING
     comparisons: Any = MISSING  # [[method, baseline], ...]
     classifiers: List[str] = MISSING
+    regressors: List[str] = MISSING
     tfidf: TfidfConfig = MISSING
     mlp: MlpConfig = MISSING
+    ridge: RidgeConfig = MISSING
     guard: Any = MISSING  # an augment.guard mapping or null
     lic: LicConfig = MISSING
     stopwords: StopwordsConfig = MISSING
@@ -289,6 +306,7 @@ SCHEMAS = (
     ("augment", "base_augment", Augment),
     ("caps", "base_none", NoCaps),
     ("caps", "base_rectangle", RectangleCaps),
+    ("study", "base_study", StudyConfig),
 )
 
 

@@ -197,9 +197,9 @@ def test_tiny_end_to_end_evaluation(tmp_path):
     corpus = toy_corpus()
     tok = [words_tokenise(t) for t in corpus.texts]
     settings = EvalSettings(
-        emotions=["arousal"], seeds=[0, 1, 2], test_size=1 / 3, sampling_strategy=0.5,
+        emotions=["arousal"], seeds=[0, 1, 2], test_size=1 / 3, fractions=[1.0], budgets=[0.5], per_source=[],
         methods=["none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
-                 "lic_diverse_guard"],
+                 "lic_diverse_guard"], classifiers=["tfidf_logreg", "mean_embedding_mlp"], regressors=[],
         augment_seed={"mode": "seed", "k": 5, "max_swaps": 1, "min_similarity": -1.0},
         augment_diverse={**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3},
         tfidf={"min_df": 1}, mlp={"epochs": 1, "hidden": 8})
@@ -213,7 +213,8 @@ def test_tiny_end_to_end_evaluation(tmp_path):
         assert added[(seed, "oversample")] >= added[(seed, "lic_diverse")] == added[(seed, "random_positions")] > 0
     payload = write_outputs(tmp_path, result, settings, {"corpus": "synthetic", "command": "", "device": "cpu",
                                                          "wall_s": 1.0, "when": "now"})
-    for name in ("metrics.json", "metrics.csv", "metrics.png", "evaluation.md"):
+    for name in ("metrics.json", "metrics.csv", "learning_curves_tfidf_logreg.png", "gains_mean_embedding_mlp.png",
+                 "evaluation.md"):
         assert (tmp_path / name).stat().st_size > 0
     data = json.loads((tmp_path / "metrics.json").read_text())
     assert {c["method"] for c in data["comparisons"] if c["baseline"] == "none"} == \
@@ -231,6 +232,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
 def test_config_composes_into_settings():
     from hydra import compose, initialize_config_dir
 
+    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names; alone, nothing else imports it)
     from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -239,7 +241,7 @@ def test_config_composes_into_settings():
     s = settings_from_config(cfg)
     assert s.augment_seed["mode"] == "seed" and s.augment_diverse["mode"] == "diverse"
     assert s.binning == "round_half_up" and s.group_column == "id" and s.group_prefix_sep == "_"
-    assert len(s.seeds) >= 5 and s.sampling_strategy == "auto"
+    assert len(s.seeds) >= 5 and s.fractions[-1] == 1.0 and len(s.budgets) >= 1
 
 
 def _mlp_predictions(device: str, seed: int) -> np.ndarray:
@@ -276,7 +278,7 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
                                f"hydra.run.dir={tmp_path / 'hydra'}", *args],
                               capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
 
-    ok = script("emotion=arousal", "seeds=[0,1]", "methods=[none,lic_diverse,random_positions]",
+    ok = script("emotion=arousal", "seeds=[0,1]", "study=quick", "methods=[none,lic_diverse,random_positions]",
                 "classifiers=[tfidf_logreg]", f"out_dir={tmp_path / 'out'}")
     assert ok.returncode == 0, ok.stderr
     data = json.loads((tmp_path / "out" / "metrics.json").read_text())
@@ -285,7 +287,8 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert [line for line in bad.stderr.splitlines() if line.startswith("error:")] == [
         "error: methods must be a non-empty list of ['none', 'oversample', 'class_weight', 'lic_seed', "
-        "'lic_diverse', 'random_positions', 'lic_diverse_guard']; got ['none', 'smote']"]
+        "'lic_diverse', 'random_positions', 'lic_diverse_guard', 'lic_diverse_class_weight', "
+        "'lic_diverse_oversample']; got ['none', 'smote']"]
     assert not (tmp_path / "bad").exists()
 
 
@@ -293,6 +296,8 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
 
 def _compose(config, *overrides):
     from hydra import compose, initialize_config_dir
+
+    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names)
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         return compose(config, overrides=["device=cpu", *overrides])

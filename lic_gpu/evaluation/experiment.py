@@ -1,5 +1,6 @@
-"""The evaluation loop: for every emotion x seed, split, build every method's training set, fit every
-classifier and score it on the untouched test originals."""
+"""The evaluation loop: for every emotion x seed, split by group; for every fraction of the train part
+(the learning curve) and every budget, build every method's training set, fit every model and score
+it on the untouched test originals of that seed."""
 from __future__ import annotations
 
 import logging
@@ -15,11 +16,11 @@ import torch
 from lic_gpu.classes import build_word_dict, class_labels
 from lic_gpu.data import Corpus
 from lic_gpu.errors import LicGpuError
-from lic_gpu.evaluation.classifiers import MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg
-from lic_gpu.evaluation.methods import training_sets
-from lic_gpu.evaluation.settings import EvalSettings
-from lic_gpu.evaluation.split import check_no_leakage, row_groups, split_by_group
-from lic_gpu.evaluation.statistics import score
+from lic_gpu.evaluation.classifiers import REGRESSORS, MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg, TfidfRidge
+from lic_gpu.evaluation.methods import TrainingSet, originals_set, train_lic, training_sets
+from lic_gpu.evaluation.settings import EvalSettings, budget_label, is_lic_method
+from lic_gpu.evaluation.split import check_no_leakage, row_groups, split_by_group, subsample_train
+from lic_gpu.evaluation.statistics import score, score_regression
 from lic_gpu.guard import RatingLeanGuard
 from lic_gpu.sampler import dedup_key
 from lic_gpu.text import Tokenised
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class EvalResult:
-    """Per-seed scores (long form) and what was done to get them."""
+    """Per-seed scores (long form: emotion, seed, fraction, budget, classifier, method, metric, value ...)
+    and what was done to get them."""
 
     records: pd.DataFrame
     splits: list[dict]
@@ -45,7 +47,8 @@ class EvalResult:
 def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSettings, store,
              stopwords: frozenset[str], device: torch.device, guards: Sequence = (),
              fluency: Mapping[str, Any] | None = None) -> EvalResult:
-    """Split, augment the train part, fit, score: every emotion x seed x method x classifier.
+    """Split, subsample the train part, augment it, fit, score: every emotion x seed x fraction x budget
+    x method x model.
 
     Parameters
     ----------
@@ -75,6 +78,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     if "random_positions" in methods and "lic_diverse" not in methods:
         raise LicGpuError("methods: random_positions copies lic_diverse's swap budget; list lic_diverse too")
     featurise = MeanEmbedding(store) if "mean_embedding_mlp" in settings.classifiers else None
+    largest = max(settings.fractions)
     records, splits, augmentation, leakage, class_sets = [], [], [], [], {}
     for emotion in settings.emotions:
         labels = class_labels(corpus.frame[emotion], emotion, settings.binning, kind=kinds[emotion]).labels
@@ -85,61 +89,123 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
             names = {i + 1: n for i, n in enumerate(sorted(labels.dropna().unique()))}
             labels = labels.map({n: i for i, n in names.items()}).astype("Int64")
         if not ordinal:
-            log.info("%s: categorical labels; no MAE (the classes are not ordered), no rating-lean guard", emotion)
+            log.info("%s: categorical labels; no MAE and no regression (the classes are not ordered), "
+                     "no rating-lean guard", emotion)
+        models = [*settings.classifiers, *(settings.regressors if ordinal else ())]
         emotion_guards = [g for g in guards if ordinal or not isinstance(g, RatingLeanGuard)]
         all_classes = sorted(int(c) for c in labels.dropna().unique())
         class_sets[emotion] = all_classes
         lab = labels.to_numpy(dtype=float, na_value=np.nan)
+        ratings = pd.to_numeric(corpus.frame[emotion], errors="coerce").to_numpy(dtype=float) if ordinal else None
         for seed in settings.seeds:
             t0 = time.perf_counter()
             split = split_by_group(labels, groups, settings.test_size, seed)
-            train_labels = labels.copy()
-            train_labels[~labels.index.isin(split.train)] = pd.NA
-            word_dict = build_word_dict(tokenised, train_labels)
-            y_train = lab[split.train].astype(np.int64)
+            subsets = subsample_train(split.train, groups, lab, settings.fractions, seed)
             y_test = lab[split.test].astype(np.int64)
-            splits.append({"emotion": emotion, "seed": seed, "fold": split.fold, "n_folds": split.n_folds,
-                           "stratified": split.stratified, "n_train": int(split.train.size),
-                           "n_test": int(split.test.size),
-                           "train_groups": len(set(groups[split.train].tolist())),
-                           "test_groups": len(set(groups[split.test].tolist())),
-                           "train_classes": {str(k): int(v) for k, v in sorted(Counter(y_train.tolist()).items())},
-                           "test_classes": {str(k): int(v) for k, v in sorted(Counter(y_test.tolist()).items())},
-                           "label_kind": kinds[emotion],
-                           **({"class_names": {str(k): v for k, v in names.items()}} if names else {})})
-            # LIC, the guard and every augmenter only ever see this word dict: it must hold train rows only.
-            lic_rows = np.array([r for v in word_dict.values() for _, r in v], dtype=np.int64)
-            check = check_no_leakage(lic_rows, split.test, groups, what=f"{emotion}/seed {seed}/LIC word dict")
-            leakage.append({"emotion": emotion, "seed": seed, "method": "(LIC word dict)", **check})
-            timer.add("split", t0)
-            sets = training_sets(methods, settings, word_dict, split, y_train, texts, tokenised, emotion, seed,
-                                  store, stopwords, device, emotion_guards, timer, fluency or {})
             test_texts = [texts[r] for r in split.test]
-            for ts in sets:
-                check = check_no_leakage(ts.sources, split.test, groups, what=f"{emotion}/seed {seed}/{ts.method}")
-                seen = {dedup_key(t) for t in ts.texts}
-                check["test_texts_also_in_train"] = sum(dedup_key(t) in seen for t in test_texts)
-                leakage.append({"emotion": emotion, "seed": seed, "method": ts.method, **check})
-                augmentation.append({"emotion": emotion, "seed": seed, "method": ts.method,
-                                     "n_train": len(ts.texts), "n_added": ts.n_added, **ts.info})
-                for clf_name in settings.classifiers:
-                    t0 = time.perf_counter()
-                    clf = _classifier(clf_name, settings, featurise, seed)
-                    clf.fit(ts.texts, ts.labels, ts.sample_weight)
-                    pred = clf.predict(test_texts)
-                    timer.add(f"fit+predict[{clf_name}]", t0)
-                    for metric, value in score(y_test, pred, all_classes, ordinal).items():
-                        records.append({"emotion": emotion, "seed": seed, "classifier": clf_name,
-                                        "method": ts.method, "metric": metric, "value": value,
-                                        "n_train": len(ts.texts), "n_train_originals": int(split.train.size),
-                                        "n_test": int(split.test.size)})
-            log.info("%s seed %d: %d train / %d test originals, %d methods done", emotion, seed,
-                     split.train.size, split.test.size, len(sets))
+            test_keys = [dedup_key(t) for t in test_texts]
+            # the thin levels: every class but the train part's largest (for Pearson r on their rows)
+            majority = Counter(lab[split.train].astype(np.int64).tolist()).most_common(1)[0][0]
+            thin = y_test != majority
+            splits.append(_split_record(emotion, seed, split, subsets, groups, lab, y_test, kinds[emotion], names))
+            timer.add("split", t0)
+            for fraction in settings.fractions:
+                t0 = time.perf_counter()
+                train = subsets[fraction]
+                train_labels = labels.copy()
+                train_labels[~labels.index.isin(train)] = pd.NA
+                word_dict = build_word_dict(tokenised, train_labels)
+                y_train = lab[train].astype(np.int64)
+                where = f"{emotion}/seed {seed}/fraction {fraction:g}"
+                # LIC, the guard and every augmenter only ever see this word dict: it must hold train rows only.
+                lic_rows = np.array([r for v in word_dict.values() for _, r in v], dtype=np.int64)
+                check = check_no_leakage(lic_rows, split.test, groups, what=f"{where}/LIC word dict")
+                leakage.append({"emotion": emotion, "seed": seed, "fraction": fraction, "budget": None,
+                                "method": "(LIC word dict)", **check})
+                lic = None
+                if any(is_lic_method(m) for m in methods):
+                    lic = train_lic(word_dict, settings, device,
+                                    f"emotion {emotion!r}, seed {seed}, fraction {fraction:g}")
+                timer.add("split", t0)
+                context = dict(emotion=emotion, seed=seed, fraction=fraction, groups=groups, split=split,
+                               test_texts=test_texts, test_keys=test_keys, y_test=y_test, thin=thin,
+                               ratings=ratings, models=models, classes=all_classes, ordinal=ordinal,
+                               n_train_originals=int(train.size))
+                none_scores = None
+                if "none" in methods:  # the originals do not depend on the budget: fitted once, shown at each
+                    none_set = originals_set("none", texts, train, y_train)
+                    none_scores = _fit_and_score(none_set, context, settings, featurise, timer, leakage, augmentation,
+                                                 budget=None)
+                for bi, budget in enumerate(settings.budgets):
+                    label = budget_label(budget)
+                    if none_scores is not None:
+                        records += [dict(r, budget=label) for r in none_scores]
+                    per_source = (settings.per_source if "lic_diverse" in methods and fraction == largest
+                                  and bi == len(settings.budgets) - 1 else ())
+                    sets = training_sets([m for m in methods if m != "none"], settings, word_dict, train, y_train,
+                                         texts, tokenised, emotion, seed, budget, store, stopwords, emotion_guards,
+                                         timer, fluency or {}, lic=lic, per_source=per_source)
+                    for ts in sets:
+                        records += _fit_and_score(ts, context, settings, featurise, timer, leakage, augmentation,
+                                                  budget=label)
+                log.info("%s seed %d fraction %g: %d train / %d test originals, %d budgets done", emotion, seed,
+                         fraction, train.size, split.test.size, len(settings.budgets))
     return EvalResult(pd.DataFrame.from_records(records), splits, augmentation, leakage, unavailable,
                       class_sets, timer.timings, group_desc)
 
 
-def _classifier(name: str, settings: EvalSettings, featurise: MeanEmbedding | None, seed: int):
+def _fit_and_score(ts: TrainingSet, ctx: dict, settings: EvalSettings, featurise, timer: StageTimer,
+                   leakage: list, augmentation: list, budget: str | None) -> list[dict]:
+    """Check one training set for leakage, fit every model on it, score on the test part: its records
+    (``budget`` None: the budget-free originals, labelled by the caller)."""
+    emotion, seed, fraction, split = ctx["emotion"], ctx["seed"], ctx["fraction"], ctx["split"]
+    where = f"{emotion}/seed {seed}/fraction {fraction:g}/budget {budget}/{ts.method}"
+    check = check_no_leakage(ts.sources, split.test, ctx["groups"], what=where)
+    seen = {dedup_key(t) for t in ts.texts}
+    check["test_texts_also_in_train"] = sum(k in seen for k in ctx["test_keys"])
+    point = {"emotion": emotion, "seed": seed, "fraction": fraction, "budget": budget, "method": ts.method}
+    leakage.append({**point, **check})
+    augmentation.append({**point, "n_train": len(ts.texts), "n_added": ts.n_added, "n_new_text": ts.n_new_text,
+                         **ts.info})
+    out = []
+    for name in ctx["models"]:
+        t0 = time.perf_counter()
+        model = _model(name, settings, featurise, seed)
+        if name in REGRESSORS:
+            model.fit(ts.texts, ctx["ratings"][ts.sources], ts.sample_weight)
+            scores = score_regression(ctx["ratings"][split.test], model.predict(ctx["test_texts"]), ctx["thin"])
+        else:
+            model.fit(ts.texts, ts.labels, ts.sample_weight)
+            scores = score(ctx["y_test"], model.predict(ctx["test_texts"]), ctx["classes"], ctx["ordinal"])
+        timer.add(f"fit+predict[{name}]", t0)
+        for metric, value in scores.items():
+            out.append({**point, "classifier": name, "metric": metric, "value": value, "n_train": len(ts.texts),
+                        "n_train_originals": ctx["n_train_originals"], "n_test": int(split.test.size)})
+    return out
+
+
+def _split_record(emotion, seed, split, subsets, groups, lab, y_test, kind, names) -> dict:
+    y_train = lab[split.train].astype(np.int64)
+    rec = {"emotion": emotion, "seed": seed, "fold": split.fold, "n_folds": split.n_folds,
+           "stratified": split.stratified, "n_train": int(split.train.size), "n_test": int(split.test.size),
+           "train_groups": len(set(groups[split.train].tolist())), "test_groups": len(set(groups[split.test].tolist())),
+           "train_classes": _counts(y_train), "test_classes": _counts(y_test), "label_kind": kind,
+           "fractions": {f"{f:g}": {"n_train": int(rows.size), "train_groups": len(set(groups[rows].tolist())),
+                                    "train_classes": _counts(lab[rows].astype(np.int64))}
+                         for f, rows in sorted(subsets.items())}}
+    if names:
+        rec["class_names"] = {str(k): v for k, v in names.items()}
+    return rec
+
+
+def _counts(values: np.ndarray) -> dict[str, int]:
+    return {str(k): int(v) for k, v in sorted(Counter(values.tolist()).items())}
+
+
+def _model(name: str, settings: EvalSettings, featurise: MeanEmbedding | None, seed: int):
     if name == "tfidf_logreg":
         return TfidfLogReg(seed=seed, **settings.tfidf)
+    if name == "tfidf_ridge":
+        tfidf = {k: settings.tfidf[k] for k in ("ngram_max", "min_df") if k in settings.tfidf}
+        return TfidfRidge(seed=seed, **tfidf, **settings.ridge)
     return MeanEmbeddingMLP(featurise, seed=seed, **settings.mlp)

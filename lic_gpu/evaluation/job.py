@@ -24,14 +24,17 @@ def settings_from_config(cfg) -> EvalSettings:
 
     values = plain_config(cfg) if OmegaConf.is_config(cfg) else cfg
     comparisons = values.get("comparisons")
+    study = values["study"]
     return EvalSettings(
         emotions=check_emotions(values.get("emotion")), seeds=values["seeds"], test_size=values["test_size"],
         group_column=values["group"]["column"], group_prefix_sep=values["group"]["prefix_sep"],
         binning=values["data"]["binning"], label_kind=values["data"]["label_kind"],
-        sampling_strategy=values["sampling_strategy"], methods=values["methods"], classifiers=values["classifiers"],
+        fractions=study["fractions"], budgets=study["budgets"], per_source=study["per_source"],
+        methods=values["methods"], classifiers=values["classifiers"], regressors=values["regressors"],
+        cheap_baselines=values["cheap_baselines"],
         lic_method=values["lic"]["method"], lic_dtype=values["lic"]["dtype"],
         augment_seed=values["augment_seed"], augment_diverse=values["augment"], guard_cfg=values.get("guard"),
-        tfidf=values.get("tfidf") or {}, mlp=values.get("mlp") or {},
+        tfidf=values.get("tfidf") or {}, mlp=values.get("mlp") or {}, ridge=values.get("ridge") or {},
         comparisons=comparisons if comparisons is not None else primary_default("evaluate", "comparisons"))
 
 

@@ -1,5 +1,12 @@
 """The training set of every method: the train originals as they are, with class weights, randomly
-oversampled, LIC-augmented (seed, diverse, diverse + guard), and the random-position ablation."""
+oversampled, LIC-augmented (seed, diverse, diverse + guard, diverse with another per-source limit),
+the random-position ablation, and LIC diverse combined with class weights or with oversampling.
+
+Every method but ``none`` works towards the same class targets, the point's budget (a
+``sampling_strategy``): oversampling adds duplicates up to them, class weights give each row of class
+``c`` the weight ``target_c / n_c`` (what oversampling gives in expectation), the LIC methods ask for
+the rows that are missing and get what the filters allow, and the combinations fill what LIC leaves
+of the gap with weights or duplicates."""
 from __future__ import annotations
 
 import time
@@ -10,8 +17,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.evaluation.settings import EvalSettings
-from lic_gpu.evaluation.split import Split
+from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings, is_lic_method
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
 from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
 from lic_gpu.text import Tokenised, split_edge_punctuation
@@ -29,6 +35,7 @@ class TrainingSet:
     sample_weight: np.ndarray | None = None
     n_added: int = 0
     info: dict = field(default_factory=dict)
+    n_new_text: int = 0  # added rows that are new sentences (not duplicates)
 
 
 def originals_set(method: str, corpus_texts: Sequence[str], rows: np.ndarray, labels: np.ndarray) -> TrainingSet:
@@ -36,10 +43,18 @@ def originals_set(method: str, corpus_texts: Sequence[str], rows: np.ndarray, la
     return TrainingSet(method, [corpus_texts[r] for r in rows], labels.copy(), rows.copy())
 
 
-def balanced_weights(labels: np.ndarray) -> np.ndarray:
-    """``n / (K * n_c)`` per row (scikit-learn's ``class_weight="balanced"``)."""
+def class_targets(sizes: Mapping[Any, int], budget: Any) -> dict[Any, int]:
+    """Target size per class for a budget (``sampling_strategy``): the size plus the rows it asks for."""
+    missing = check_sampling_strategy(budget, dict(sizes))
+    return {c: int(n) + int(missing[c]) for c, n in sizes.items()}
+
+
+def target_weights(labels: np.ndarray, targets: Mapping[Any, int]) -> np.ndarray:
+    """Per row ``max(target_c, n_c) / n_c``: each class weighs what it would after oversampling to its
+    target (1 for a class at or above it)."""
     classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    return (len(labels) / (len(classes) * counts))[inverse]
+    per_class = np.array([max(int(targets.get(int(c), 0)), int(n)) / int(n) for c, n in zip(classes, counts)])
+    return per_class[inverse]
 
 
 def with_new_rows(base: TrainingSet, method: str, new_rows: Sequence[NewRow], info: dict | None = None) -> TrainingSet:
@@ -47,19 +62,26 @@ def with_new_rows(base: TrainingSet, method: str, new_rows: Sequence[NewRow], in
     texts = base.texts + [r.text for r in new_rows]
     labels = np.concatenate([base.labels, np.array([r.cls for r in new_rows], dtype=np.int64)])
     sources = np.concatenate([base.sources, np.array([r.source_row for r in new_rows], dtype=np.int64)])
-    return TrainingSet(method, texts, labels, sources, n_added=len(new_rows), info=info or {})
+    return TrainingSet(method, texts, labels, sources, n_added=len(new_rows), info=info or {},
+                       n_new_text=sum(bool(r.swaps) for r in new_rows))
 
 
 def oversample_rows(word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], corpus_texts: Sequence[str],
-                    strategy: Any, rng: np.random.Generator) -> list[NewRow]:
-    """Random oversampling: exact duplicates of train rows, drawn with replacement, up to the class targets."""
-    missing = check_sampling_strategy(strategy, {c: len(v) for c, v in word_dict.items()})
+                    strategy: Any, rng: np.random.Generator, have: Mapping[Any, int] | None = None) -> list[NewRow]:
+    """Random oversampling: exact duplicates of train rows, drawn with replacement, up to the class targets.
+
+    ``have``: rows per class the training set holds already besides the originals (new LIC rows); only
+    the rest of the gap is duplicated.
+    """
+    sizes = {c: len(v) for c, v in word_dict.items()}
+    targets = class_targets(sizes, strategy)
     out = []
     for cls, samples in word_dict.items():
-        if missing[cls] <= 0:
+        need = targets[cls] - sizes[cls] - int((have or {}).get(cls, 0))
+        if need <= 0:
             continue
         rows = np.array([r for _, r in samples], dtype=np.int64)
-        for r in rng.choice(rows, size=missing[cls], replace=True).tolist():
+        for r in rng.choice(rows, size=need, replace=True).tolist():
             out.append(NewRow(cls, int(r), corpus_texts[r], ()))
     return out
 
@@ -150,63 +172,112 @@ class RandomPositionAugmenter(LicAugmenter):
 
 
 def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,
-                   guards: Sequence = (), cls=LicAugmenter, grammar=None, thesaurus=None) -> LicAugmenter:
-    """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets."""
+                   guards: Sequence = (), cls=LicAugmenter, grammar=None, thesaurus=None, **overrides) -> LicAugmenter:
+    """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets,
+    ``overrides`` any other option (``max_per_source``)."""
     return cls.from_options(options, store, stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus,
-                            seed=seed, progress=False,
-                            sampling_strategy=strategy)
+                            seed=seed, progress=False, sampling_strategy=strategy, **overrides)
 
 
-def training_sets(methods, settings: EvalSettings, word_dict, split: Split, y_train, texts, tokenised, emotion,
-                  seed, store, stopwords, device, guards, timer: StageTimer, fluency) -> list[TrainingSet]:
-    """One training set per method, from the train part of ``split`` only (``word_dict`` holds train rows
-    only; the ablation copies ``lic_diverse``'s budget)."""
-    base = originals_set("none", texts, split.train, y_train)
-    lic = None
-    if any(m.startswith("lic_") or m == "random_positions" for m in methods):
-        t0 = time.perf_counter()
-        lic = compute_lic(word_dict, device=device, dtype=LIC_DTYPES[settings.lic_dtype], method=settings.lic_method)
-        timer.add("lic", t0)
-        if lic.n_defined == 0:
-            raise LicGpuError(f"emotion {emotion!r}, seed {seed}: LIC is undefined for every word of the train part "
-                              f"({len(word_dict)} classes); with two classes use lic.method=log_odds")
+def train_lic(word_dict, settings: EvalSettings, device, where: str) -> LicResult:
+    """LIC of a train word dict (an error naming ``where`` when it is undefined for every word)."""
+    lic = compute_lic(word_dict, device=device, dtype=LIC_DTYPES[settings.lic_dtype], method=settings.lic_method)
+    if lic.n_defined == 0:
+        raise LicGpuError(f"{where}: LIC is undefined for every word of the train part ({len(word_dict)} "
+                          "classes); with two classes use lic.method=log_odds")
+    return lic
+
+
+def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.ndarray, y_train, texts, tokenised,
+                  emotion, seed, budget, store, stopwords, guards, timer: StageTimer, fluency,
+                  lic: LicResult | None = None, per_source: Sequence[int] = ()) -> list[TrainingSet]:
+    """One training set per method at one budget, from the train rows only (``word_dict`` holds them
+    only; the ablation copies ``lic_diverse``'s rows, the combinations add to them).
+
+    Parameters
+    ----------
+    methods : names from :data:`METHODS` (``none`` is budget-free: the caller may fit it once)
+    train_rows, y_train : the train originals and their classes
+    budget : the class targets (a ``sampling_strategy``)
+    lic : LIC of ``word_dict`` (needed by every LIC method)
+    per_source : other ``max_per_source`` values for LIC diverse (methods ``lic_diverse_per_source_<n>``)
+    """
+    base = originals_set("none", texts, train_rows, y_train)
+    sizes = {c: len(v) for c, v in word_dict.items()}
+    targets = class_targets(sizes, budget)
     out, diverse = [], None
-    for method in methods:
+
+    def diverse_rows() -> AugmentResult:
+        """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
+        nonlocal diverse
+        if diverse is None:
+            t0 = time.perf_counter()
+            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed, **fluency)
+            diverse = aug.fit_resample(word_dict, lic, tokenised)
+            timer.add("train_set[lic_diverse]", t0)
+        return diverse
+
+    names = list(methods) + [f"{PER_SOURCE_PREFIX}{n}" for n in per_source]
+    for method in names:
+        if is_lic_method(method) and lic is None:
+            raise LicGpuError(f"method {method} needs the train part's LIC")
         t0 = time.perf_counter()
         if method == "none":
             ts = base
         elif method == "class_weight":
             ts = TrainingSet("class_weight", base.texts, base.labels, base.sources,
-                             sample_weight=balanced_weights(base.labels))
+                             sample_weight=target_weights(base.labels, targets))
         elif method == "oversample":
-            rows = oversample_rows(word_dict, texts, settings.sampling_strategy, np.random.default_rng([seed, 1]))
-            made = Counter(r.cls for r in rows)
-            info = {"classes": {str(c): {"before": len(v), "requested": made.get(c, 0), "generated": made.get(c, 0)}
-                                for c, v in word_dict.items()}}
-            ts = with_new_rows(base, method, rows, info)
+            rows = oversample_rows(word_dict, texts, budget, np.random.default_rng([seed, 1]))
+            ts = with_new_rows(base, method, rows, _duplicates_info(word_dict, rows))
         elif method == "lic_seed":
-            aug = make_augmenter(settings.augment_seed, store, stopwords, settings.sampling_strategy, seed)
+            aug = make_augmenter(settings.augment_seed, store, stopwords, budget, seed)
             res = aug.fit_resample(word_dict, lic, tokenised)
             ts = with_new_rows(base, method, res.rows, augment_info(res))
-        elif method in ("lic_diverse", "lic_diverse_guard"):
-            use = list(guards) if method == "lic_diverse_guard" else []
-            for guard in use:
+        elif method == "lic_diverse_guard":
+            for guard in guards:
                 guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
-            aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed, use,
-                                 **fluency)
+            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed, guards, **fluency)
             res = aug.fit_resample(word_dict, lic, tokenised)
-            if method == "lic_diverse":
-                diverse = res
             ts = with_new_rows(base, method, res.rows, augment_info(res))
-        else:  # random_positions
-            if diverse is None:
-                aug = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
-                                     **fluency)
-                diverse = aug.fit_resample(word_dict, lic, tokenised)
-            abl = make_augmenter(settings.augment_diverse, store, stopwords, settings.sampling_strategy, seed,
+        elif method.startswith(PER_SOURCE_PREFIX):
+            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed,
+                                 max_per_source=int(method[len(PER_SOURCE_PREFIX):]), **fluency)
+            res = aug.fit_resample(word_dict, lic, tokenised)
+            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        elif method == "lic_diverse":
+            res = diverse_rows()
+            t0 = time.perf_counter()
+            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        elif method == "random_positions":
+            res = diverse_rows()
+            t0 = time.perf_counter()
+            abl = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed,
                                  cls=RandomPositionAugmenter, **fluency)
-            res = abl.match_budget(diverse, word_dict, tokenised, lic)
+            ablation = abl.match_budget(res, word_dict, tokenised, lic)
+            ts = with_new_rows(base, method, ablation.rows, augment_info(ablation))
+        elif method == "lic_diverse_class_weight":
+            res = diverse_rows()
+            t0 = time.perf_counter()
             ts = with_new_rows(base, method, res.rows, augment_info(res))
-        timer.add(f"train_set[{method}]", t0)
+            ts.sample_weight = target_weights(ts.labels, targets)
+        elif method == "lic_diverse_oversample":
+            res = diverse_rows()
+            t0 = time.perf_counter()
+            made = Counter(r.cls for r in res.rows)
+            dups = oversample_rows(word_dict, texts, budget, np.random.default_rng([seed, 2]), have=made)
+            info = augment_info(res)
+            info["duplicates"] = _duplicates_info(word_dict, dups)["classes"]
+            ts = with_new_rows(base, method, list(res.rows) + dups, info)
+        else:
+            raise LicGpuError(f"unknown method {method!r}")
+        if method != "lic_diverse":  # lic_diverse's rows are timed where they are made
+            timer.add(f"train_set[{method}]", t0)
         out.append(ts)
     return out
+
+
+def _duplicates_info(word_dict, rows: Sequence[NewRow]) -> dict:
+    made = Counter(r.cls for r in rows)
+    return {"classes": {str(c): {"before": len(v), "requested": made.get(c, 0), "generated": made.get(c, 0)}
+                        for c, v in word_dict.items()}}

@@ -1,4 +1,5 @@
-"""The evaluation's files: ``metrics.json``, ``metrics.csv``, ``metrics.png`` and ``evaluation.md``."""
+"""The evaluation's files: ``metrics.json``, ``metrics.csv``, ``evaluation.md`` and, per model, the
+figures ``learning_curves_<model>.png`` and ``gains_<model>.png``."""
 from __future__ import annotations
 
 import math
@@ -10,58 +11,168 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lic_gpu.evaluation.classifiers import CLASSIFIER_LABELS, CLASSIFIER_SHORT
+from lic_gpu.evaluation.classifiers import CLASSIFIER_LABELS, CLASSIFIER_SHORT, CLASSIFIERS, REGRESSORS
 from lic_gpu.evaluation.experiment import EvalResult
-from lic_gpu.evaluation.settings import METHOD_LABELS, METHODS, EvalSettings
-from lic_gpu.evaluation.statistics import LOWER_IS_BETTER, METRICS, compare, comparison_pairs, summarise
+from lic_gpu.evaluation.settings import EvalSettings, budget_label, is_lic_method, method_label, method_rank
+from lic_gpu.evaluation.statistics import (BEST_CHEAP, LOWER_IS_BETTER, METRICS, POINT, REGRESSION_METRICS, compare,
+                                           comparison_pairs, summarise)
+
+METRIC_LABELS = {"macro_f1": "macro-F1", "balanced_accuracy": "balanced accuracy", "mae": "MAE",
+                 "pearson_r": "Pearson r", "pearson_r_thin": "Pearson r, thin levels"}
+# The headline metrics of each kind of model, in the tables and figures
+HEADLINE = {"classifier": ("macro_f1", "mae"), "regressor": ("pearson_r", "pearson_r_thin")}
+MARKS = {"better": " ▲", "worse": " ▼"}
+
+
+def _kind(model: str) -> str:
+    return "regressor" if model in REGRESSORS else "classifier"
+
+
+def _metric_rank(metric: str) -> int:
+    order = (*METRICS, *REGRESSION_METRICS)
+    return order.index(metric) if metric in order else len(order)
 
 
 def results_table(summary: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFrame:
-    """``metrics.csv``: the summary, with the comparison against ``none`` joined on."""
-    vs_none = comparisons[comparisons["baseline"] == "none"].drop(columns="baseline")
-    vs_none = vs_none.rename(columns={c: f"vs_none_{c}" for c in vs_none.columns
-                                      if c not in ("emotion", "classifier", "metric", "method")})
-    table = summary.merge(vs_none, on=["emotion", "classifier", "method", "metric"], how="left")
-    order = {m: i for i, m in enumerate(METHODS)}
-    metric_rank = {m: i for i, m in enumerate(METRICS)}
-    table["_m"] = table["method"].map(order)
-    table["_k"] = table["metric"].map(lambda m: metric_rank.get(m, len(METRICS)))
-    table = table.sort_values(["emotion", "classifier", "_k", "metric", "_m"], kind="stable")
-    return table.drop(columns=["_m", "_k"]).reset_index(drop=True)
+    """``metrics.csv``: the summary, with the comparisons against ``none`` and against the best cheap
+    baseline joined on."""
+    keys = ["emotion", "classifier", *POINT, "method", "metric"]
+    table = summary
+    for base, prefix in (("none", "vs_none_"), (BEST_CHEAP, "vs_best_cheap_")):
+        part = comparisons[comparisons["baseline"] == base] if len(comparisons) else pd.DataFrame(columns=keys)
+        part = part.drop(columns=[c for c in ("baseline",) if c in part.columns])
+        if base == "none":
+            part = part.drop(columns=[c for c in ("baseline_method",) if c in part.columns])
+        part = part.rename(columns={c: f"{prefix}{c}" for c in part.columns if c not in keys})
+        table = table.merge(part, on=keys, how="left")
+    table = table.assign(_c=table["classifier"].map({c: i for i, c in enumerate((*CLASSIFIERS, *REGRESSORS))}),
+                         _k=table["metric"].map(_metric_rank), _m=table["method"].map(method_rank),
+                         _b=table["budget"].map({b: i for i, b in enumerate(dict.fromkeys(summary["budget"]))}))
+    table = table.sort_values(["emotion", "_c", "_k", "metric", "fraction", "_b", "_m"], kind="stable")
+    return table.drop(columns=["_c", "_k", "_m", "_b"]).reset_index(drop=True)
 
 
-def plot_metrics(summary: pd.DataFrame, path: Path, metrics: Sequence[str] = METRICS) -> Path:
-    """One panel per (emotion, classifier) x metric: methods with their mean and 95 % CI; dashed line = none."""
+# ---------------------------------------------------------------- figures
+
+def _methods(summary: pd.DataFrame, curve_only: bool = True) -> list[str]:
+    """Methods in canonical order; the per-source variants (one point only) left out of curves."""
+    methods = sorted(set(summary["method"]), key=method_rank)
+    return [m for m in methods if not (curve_only and m.startswith("lic_diverse_per_source_"))]
+
+
+def plot_learning_curves(summary: pd.DataFrame, path: Path, panels: Sequence[tuple[str, str, str]]) -> Path:
+    """One row per (emotion, model, metric), one column per budget: the metric against the number of
+    train originals (log scale), one line per method with its 95 % t-interval shaded."""
     from lic_gpu.figures import pyplot, save_figure
 
     plt = pyplot()
-    panels = summary[["emotion", "classifier"]].drop_duplicates().itertuples(index=False)
-    panels = list(panels)
-    methods = [m for m in METHODS if m in set(summary["method"])]
-    fig, axes = plt.subplots(len(panels), len(metrics), figsize=(4.6 * len(metrics), 0.42 * len(methods) * len(panels) + 1.6 * len(panels)),
-                             squeeze=False)
+    budgets = list(dict.fromkeys(summary["budget"]))
+    methods = _methods(summary)
+    fig, axes = plt.subplots(len(panels), len(budgets), figsize=(4.4 * len(budgets), 3.0 * len(panels) + 1.2),
+                             squeeze=False, sharex="row", sharey="row")
     colours = plt.get_cmap("tab10")
-    for r, (emo, clf) in enumerate(panels):
-        for c, metric in enumerate(metrics):
+    for r, (emo, model, metric) in enumerate(panels):
+        for c, budget in enumerate(budgets):
             ax = axes[r][c]
-            sub = summary[(summary["emotion"] == emo) & (summary["classifier"] == clf) & (summary["metric"] == metric)]
-            sub = sub.set_index("method").reindex(methods)
-            y = np.arange(len(methods))[::-1]
-            for i, m in enumerate(methods):
-                mean, low, high = sub.loc[m, ["mean", "ci_low", "ci_high"]].astype(float)
-                err = None if math.isnan(low) else [[mean - low], [high - mean]]
-                ax.errorbar(mean, y[i], xerr=err, fmt="o", color=colours(i), capsize=4, markersize=6)
-            if "none" in sub.index and not math.isnan(float(sub.loc["none", "mean"])):
-                ax.axvline(float(sub.loc["none", "mean"]), color="grey", linestyle="--", linewidth=1)
-            ax.set_yticks(y)
-            ax.set_yticklabels([METHOD_LABELS[m] for m in methods] if c == 0 else [])
+            sub = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) &
+                          (summary["metric"] == metric) & (summary["budget"] == budget)]
+            for i, method in enumerate(methods):
+                line = sub[sub["method"] == method].sort_values("fraction")
+                if line.empty:
+                    continue
+                x = line["n_train_originals"].to_numpy(float)
+                style = {"linestyle": "--"} if not is_lic_method(method) else {}
+                ax.plot(x, line["mean"], marker="o", markersize=3.5, color=colours(i), label=method_label(method),
+                        linewidth=1.4, **style)
+                ax.fill_between(x, line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float),
+                                color=colours(i), alpha=0.12, linewidth=0)
+            _size_ticks(ax, summary, emo)
             better = "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
-            ax.set_title(f"{emo} · {CLASSIFIER_LABELS.get(clf, clf).split(' (')[0]}\n{metric} ({better})", fontsize=10)
-            ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("Held-out originals: mean over seeds with 95 % t-interval (dashed: no augmentation)", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.985))
-    return save_figure(fig, Path(path), dpi=120)
+            ax.set_title(f"{emo} · {CLASSIFIER_SHORT.get(model, model)} · budget {budget}\n"
+                         f"{METRIC_LABELS.get(metric, metric)} ({better})", fontsize=9)
+            ax.grid(alpha=0.3)
+            if r == len(panels) - 1:
+                ax.set_xlabel("train originals (log scale)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9, frameon=False)
+    fig.suptitle("Held-out originals: mean over seeds with 95 % t-interval (dashed: cheap baselines)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 if len(panels) < 4 else 0.035, 1, 0.98))
+    return save_figure(fig, Path(path), dpi=110)
 
+
+def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
+               panels: Sequence[tuple[str, str, str]]) -> Path:
+    """Each LIC method minus the best cheap baseline at every point, with the corrected 95 % interval
+    (Nadeau-Bengio): above zero (below, for MAE) LIC augmentation pays."""
+    from lic_gpu.figures import pyplot, save_figure
+
+    plt = pyplot()
+    budgets = list(dict.fromkeys(summary["budget"]))
+    gains = comparisons[comparisons["baseline"] == BEST_CHEAP]
+    methods = [m for m in _methods(summary) if is_lic_method(m)]
+    all_methods = _methods(summary)
+    fig, axes = plt.subplots(len(panels), len(budgets), figsize=(4.4 * len(budgets), 2.8 * len(panels) + 1.2),
+                             squeeze=False, sharex="row", sharey="row")
+    colours = plt.get_cmap("tab10")
+    sizes = summary.groupby(["emotion", "fraction"])["n_train_originals"].mean()
+    for r, (emo, model, metric) in enumerate(panels):
+        for c, budget in enumerate(budgets):
+            ax = axes[r][c]
+            sub = gains[(gains["emotion"] == emo) & (gains["classifier"] == model) & (gains["metric"] == metric) &
+                        (gains["budget"] == budget)]
+            for j, method in enumerate(methods):
+                line = sub[sub["method"] == method].sort_values("fraction")
+                if line.empty:
+                    continue
+                x = np.array([sizes.loc[(emo, f)] for f in line["fraction"]]) * (1 + 0.04 * (j - len(methods) / 2))
+                y = line["mean_diff"].to_numpy(float)
+                err = np.vstack([y - line["ci_low_corrected"].to_numpy(float),
+                                 line["ci_high_corrected"].to_numpy(float) - y])
+                ax.errorbar(x, y, yerr=err, marker="o", markersize=3.5, capsize=3, linewidth=1.2,
+                            color=colours(all_methods.index(method)), label=method_label(method))
+            ax.axhline(0, color="grey", linewidth=1)
+            _size_ticks(ax, summary, emo)
+            better = "below 0 is better" if metric in LOWER_IS_BETTER else "above 0 is better"
+            ax.set_title(f"{emo} · {CLASSIFIER_SHORT.get(model, model)} · budget {budget}\n"
+                         f"Δ {METRIC_LABELS.get(metric, metric)} vs best cheap baseline ({better})", fontsize=9)
+            ax.grid(alpha=0.3)
+            if r == len(panels) - 1:
+                ax.set_xlabel("train originals (log scale)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)) or 1, fontsize=9, frameon=False)
+    fig.suptitle("LIC methods minus the best cheap baseline (no augmentation, oversampling or class weights)\n"
+                 "at each point, with the corrected 95 % interval", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05 if len(panels) < 4 else 0.03, 1, 0.98))
+    return save_figure(fig, Path(path), dpi=110)
+
+
+def _size_ticks(ax, summary: pd.DataFrame, emotion: str) -> None:
+    """Log x axis with one tick per fraction: its mean number of train originals and the share."""
+    from matplotlib.ticker import NullLocator
+
+    sizes = summary[summary["emotion"] == emotion].groupby("fraction")["n_train_originals"].mean()
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(sizes.to_numpy(float))
+    ax.set_xticklabels([f"{n:.0f}\n{100 * f:g} %" for f, n in sizes.items()], fontsize=8)
+
+
+def figure_panels(summary: pd.DataFrame, kind: str | None = None,
+                  model: str | None = None) -> list[tuple[str, str, str]]:
+    """(emotion, model, metric) rows of a figure or of the tables: every emotion x model (of ``kind``, or
+    just ``model``) x its headline metrics."""
+    out = []
+    for emo in dict.fromkeys(summary["emotion"]):
+        sub = summary[summary["emotion"] == emo]
+        for m in [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(sub["classifier"])]:
+            if (kind is not None and _kind(m) != kind) or (model is not None and m != model):
+                continue
+            metrics = set(sub.loc[sub["classifier"] == m, "metric"])
+            out += [(emo, m, x) for x in HEADLINE[_kind(m)] if x in metrics]
+    return out
+
+
+# ---------------------------------------------------------------- evaluation.md
 
 def _fmt(mean: float, low: float, high: float, digits: int = 3) -> str:
     if math.isnan(mean):
@@ -71,225 +182,416 @@ def _fmt(mean: float, low: float, high: float, digits: int = 3) -> str:
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def _pm(mean: float, low: float, digits: int = 3) -> str:
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:.{digits}f}" if math.isnan(low) else f"{mean:.{digits}f} ± {mean - low:.{digits}f}"
+
+
 def _fmt_p(p: float) -> str:
     return "–" if p is None or math.isnan(p) else (f"{p:.3f}" if p >= 0.001 else "< 0.001")
 
 
-def _p_phrase(p: float) -> str:
-    text = _fmt_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+def _delta(row: Mapping) -> str:
+    low, high = row["ci_low_corrected"], row["ci_high_corrected"]
+    if math.isnan(low):
+        low, high = row["ci_low"], row["ci_high"]
+    interval = "" if math.isnan(low) else f" [{low:+.3f}, {high:+.3f}]"
+    return f"{row['mean_diff']:+.3f}{interval}{MARKS.get(row['verdict'], '')}"
 
 
 def _count(x: float) -> str:
     return f"{x:.0f}" if x >= 10 else f"{x:.1f}"
 
 
+def _points(summary: pd.DataFrame) -> list[tuple[float, str]]:
+    budgets = list(dict.fromkeys(summary["budget"]))
+    pts = summary[POINT].drop_duplicates()
+    return sorted(((float(f), b) for f, b in pts.itertuples(index=False)), key=lambda p: (p[0], budgets.index(p[1])))
+
+
+def _pct(fraction: float) -> str:
+    return f"{100 * fraction:g} %"
+
+
 def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.DataFrame, meta: Mapping) -> str:
-    """``evaluation.md``: what was run, the results table, the paired comparisons, and plain verdicts."""
+    """``evaluation.md``: what was run, where LIC augmentation pays against the best cheap baseline,
+    the means at every point, the rows each method added, and plain verdicts."""
     from lic_gpu.report import markdown_table
 
     s = meta["settings"]
-    lines = [f"# Does LIC augmentation help? — {meta['corpus']}", ""]
+    methods = _methods(summary, curve_only=False)
+    lic_methods = [m for m in methods if is_lic_method(m)]
+    points = _points(summary)
+    lines = [f"# Where does LIC augmentation help? — {meta['corpus']}", ""]
     lines += [f"Run: `{meta['command']}`" if meta.get("command") else "",
-              f"Device: {meta['device']}; wall time {meta['wall_s']:.0f} s; {meta['when']}.", ""]
+              f"Device: {meta['device']}; {meta['when']}; wall time {meta['wall_s']:.0f} s"
+              f"{_time_split(result.timings_s)}.", ""]
+    if meta.get("rendered_again"):
+        lines[-1:-1] = [f"Report drawn again from `metrics.json` on {meta['rendered_again']} "
+                        "(`python -m lic_gpu.evaluation.rerender`); the scores are the run's."]
+    lines += _in_short_lines(comparisons, summary)
+    n_sets = sum(c["method"] != "(LIC word dict)" for c in result.leakage)
     lines += ["## Setup", "",
-              f"- Emotions {s['emotions']}, classes by `{s['binning']}`; seeds {s['seeds']} "
-              f"({len(s['seeds'])} folds of a stratified group K-fold, K = {result.splits[0]['n_folds']}; "
+              f"- Emotions {', '.join(s['emotions'])}, classes by `{s['binning']}`; seeds "
+              f"{', '.join(str(x) for x in s['seeds'])} "
+              f"({len(s['seeds'])} fold{'s' if len(s['seeds']) != 1 else ''} of a stratified group K-fold, "
+              f"K = {result.splits[0]['n_folds']}; "
               "test sets are disjoint).",
               f"- Split by group **{result.groups}** before anything is learned; LIC, the neighbours and every "
-              "new row come from the train part only; the test part is originals only.",
-              f"- Leakage check: {sum(c['method'] != '(LIC word dict)' for c in result.leakage)} training sets "
-              "and the LIC word dict of every split checked: no test row in any of them (neither as a row nor "
-              "as the source of a new row), no group on both sides.",
-              f"- Class targets for oversampling and every LIC method: `sampling_strategy={s['sampling_strategy']!r}`.",
-              f"- Classifiers: {', '.join(CLASSIFIER_LABELS[c] for c in s['classifiers'])}.",
-              f"- Methods: {', '.join(METHOD_LABELS[m] for m in s['methods'] if m not in result.unavailable)}."]
+              "new row come from the (subsampled) train part only; the test part is originals only and the "
+              "same at every point of a seed.",
+              f"- Learning curve: {', '.join(_pct(f) for f in s['fractions'])} of each seed's train part, "
+              "subsampled by whole groups (plus the first rows of one more group to hit the size), nested, "
+              "every class kept while the size allows.",
+              f"- Budgets (class targets shared by oversampling, class weights and every LIC method): "
+              f"{', '.join(budget_label(b) for b in s['budgets'])} (a float f: every class up to f × the largest). "
+              "Class weights give each row of class c the weight target_c / n_c; no augmentation does not "
+              "depend on the budget (fitted once per fraction, shown at every budget).",
+              f"- Leakage check: {n_sets} training sets and the LIC word dict of every split and fraction "
+              "checked: no test row in any of them (neither as a row nor as the source of a new row), no group "
+              "on both sides."]
+    if s.get("per_source"):
+        lines.append(f"- Per-source limits: LIC diverse also with `max_per_source` = {s['per_source']} "
+                     f"(default {s['augment_diverse'].get('max_per_source')}), at {_pct(max(s['fractions']))} of "
+                     f"the train part and budget {budget_label(s['budgets'][-1])}.")
+    lines += [f"- Models: {', '.join(CLASSIFIER_LABELS[c] for c in (*s['classifiers'], *s['regressors']))}. "
+              "The regressor is fitted on the raw ratings (a new row has its source's rating); Pearson r on the "
+              "whole test part and on its rows of the thin levels (every class but the train part's largest).",
+              f"- Methods: {', '.join(method_label(m) for m in methods)}."]
     for m, why in result.unavailable.items():
-        lines.append(f"- Not run: {METHOD_LABELS[m]} — {why}.")
-    guard = meta.get("guard") or {}
-    if guard.get("enabled") and "lic_diverse_guard" not in result.unavailable:
-        lines.append(f"- Guards of LIC diverse + guard: {', '.join(guard.get('guards', [])) or 'none'} "
-                     "(`augment.guard`; prepared on each split's train-only LIC; settings in `metrics.json`).")
+        lines.append(f"- Not run: {method_label(m)} — {why}.")
     categorical = sorted({sp["emotion"] for sp in result.splits if sp.get("label_kind") == "categorical"})
     if categorical:
         lines.append(f"- Categorical labels ({', '.join(categorical)}): classes are coded 1..K (names in "
-                     "`metrics.json`, `splits[].class_names`); no MAE and no rating-lean guard, which need "
-                     "ordered levels.")
-    dup = [c["test_texts_also_in_train"] for c in result.leakage if c["method"] == "none"]
+                     "`metrics.json`, `splits[].class_names`); no MAE, no regression and no rating-lean guard, "
+                     "which need ordered levels.")
+    dup = [c["test_texts_also_in_train"] for c in result.leakage
+           if c["method"] == "none" and c.get("fraction") == max(s["fractions"])]
     if dup and max(dup):
         lines.append(f"- {np.mean(dup):.1f} test sentences per split (mean) also occur verbatim in a train document "
                      "(the corpus repeats some short sentences across documents); they are kept, as in any "
                      "deployment, and are not leakage of rows.")
-    lines += ["- Verdicts use the corrected resampled t-test (Nadeau & Bengio 2003) at p < 0.05, which accounts for "
-              "overlapping training sets; the plain paired t-test is in `metrics.csv`. No correction for the "
-              "number of comparisons.", ""]
-    split_df = pd.DataFrame(result.splits)
-    lines += ["## Splits", ""]
-    rows = []
-    for emo, g in split_df.groupby("emotion", sort=False):
-        test_cls = Counter()
-        for d in g["test_classes"]:
-            test_cls.update({int(k): v for k, v in d.items()})
-        rows.append([emo, f"{g['n_train'].mean():.0f}", f"{g['n_test'].mean():.0f}",
-                     f"{g['test_groups'].mean():.1f}",
-                     ", ".join(f"{k}: {_count(v / len(g))}" for k, v in sorted(test_cls.items())),
-                     "yes" if g["stratified"].all() else "not always"])
-    lines += [markdown_table(rows, ["emotion", "train rows (mean)", "test rows (mean)", "test groups (mean)",
-                                    "test rows per class (mean)", "stratified"]), ""]
-    aug_df = pd.DataFrame(result.augmentation)
-    if not aug_df.empty:
-        added = aug_df.groupby(["emotion", "method"], sort=False)["n_added"].mean().unstack("method")
-        added = added[[m for m in METHODS if m in added.columns]]
-        lines += ["Rows added to the train part (mean over seeds):", "",
-                  markdown_table([[e, *[f"{v:.0f}" for v in r]] for e, r in added.iterrows()],
-                                 ["emotion", *[METHOD_LABELS[m] for m in added.columns]]), ""]
-        lines += _fill_lines(result.augmentation)
-    lines += ["## Results (held-out originals, mean [95 % CI] over seeds)", ""]
-    for (emo, clf), _ in summary.groupby(["emotion", "classifier"], sort=False):
-        lines += [f"### {emo} — {CLASSIFIER_LABELS.get(clf, clf)}", ""]
+    lines += ["- **Best cheap baseline** at a point = the best mean of "
+              f"{', '.join(method_label(m) for m in s['cheap_baselines'])} there, per metric. Picking it on the "
+              "same test folds favours the baseline slightly (the comparison is conservative for LIC).",
+              "- Intervals of differences and verdicts use the corrected resampled t-test (Nadeau & Bengio 2003), "
+              "which widens the variance by n_test / n_train because the seeds' training sets overlap "
+              "(at 10 % of the train part that factor is large: small-data points need large effects). "
+              "▲ better, ▼ worse at corrected p < 0.05; no correction for the number of comparisons.", ""]
+    lines += _split_lines(result, s)
+    lines += _added_lines(result, summary)
+    lines += ["## Where does it help? LIC methods minus the best cheap baseline", "",
+              "Δ (mean over seeds) [corrected 95 % interval]; ▲/▼ corrected p < 0.05. The baseline column is the "
+              "best cheap method at that point and its mean.", ""]
+    for emo, model, metric in _headline_panels(summary):
+        lines += [f"### {emo} — {CLASSIFIER_LABELS.get(model, model)} — {METRIC_LABELS.get(metric, metric)}"
+                  f" ({'lower' if metric in LOWER_IS_BETTER else 'higher'} is better)", ""]
         rows = []
-        for method in [m for m in METHODS if m in set(summary["method"])]:
-            cells = [METHOD_LABELS[method]]
-            for metric in METRICS:
-                r = summary[(summary["emotion"] == emo) & (summary["classifier"] == clf) &
-                            (summary["method"] == method) & (summary["metric"] == metric)]
-                cells.append(_fmt(*r[["mean", "ci_low", "ci_high"]].iloc[0].astype(float)) if len(r) else "–")
-            c = comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == clf) &
-                            (comparisons["method"] == method) & (comparisons["baseline"] == "none") &
-                            (comparisons["metric"] == "macro_f1")]
-            if len(c):
-                c = c.iloc[0]
-                cells += [f"{c['mean_diff']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]",
-                          _fmt_p(c["p_corrected"]), c["verdict"]]
-            else:
-                cells += ["", "", ""]
+        for fraction, budget in points:
+            base = comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == model) &
+                               (comparisons["metric"] == metric) & (comparisons["fraction"] == fraction) &
+                               (comparisons["budget"] == budget) & (comparisons["baseline"] == BEST_CHEAP)]
+            best = _best_cell(summary, emo, model, metric, fraction, budget, base)
+            cells = [_pct(fraction), budget, _count(_n_train(summary, emo, fraction)), best]
+            for m in [m for m in lic_methods if not m.startswith("lic_diverse_per_source_")]:
+                r = base[base["method"] == m]
+                cells.append(_delta(r.iloc[0]) if len(r) else "")
             rows.append(cells)
-        lines += [markdown_table(rows, ["method", "macro-F1", "balanced accuracy", "MAE", "Δ macro-F1 vs none",
-                                        "p (corrected)", "verdict (macro-F1)"]), ""]
-        recall = summary[(summary["emotion"] == emo) & (summary["classifier"] == clf) &
-                         summary["metric"].str.startswith("recall_")]
-        if len(recall):
-            pivot = recall.pivot_table(index="method", columns="metric", values="mean", aggfunc="first")
-            pivot = pivot.reindex([m for m in METHODS if m in pivot.index])
-            cols = sorted(pivot.columns, key=lambda m: int(m.split("_", 1)[1]))
-            lines += ["Recall per class (mean over the seeds whose test part has that class):", "",
-                      markdown_table([[METHOD_LABELS[m], *[f"{pivot.loc[m, c]:.3f}" if not math.isnan(pivot.loc[m, c])
-                                                            else "–" for c in cols]] for m in pivot.index],
-                                     ["method", *[f"class {c.split('_', 1)[1]}" for c in cols]]), ""]
+        lines += [markdown_table(rows, ["fraction", "budget", "train originals", "best cheap baseline",
+                                        *[method_label(m) for m in lic_methods
+                                          if not m.startswith("lic_diverse_per_source_")]]), ""]
+    lines += _per_source_lines(comparisons, summary)
     lines += ["## What the numbers say", ""]
-    lines += _verdict_lines(comparisons)
-    lines += ["", "## Caveats", "",
+    lines += _verdict_lines(comparisons, summary)
+    lines += ["## Means at every point", "",
+              "Mean ± half-width of the 95 % t-interval over seeds (every metric, with intervals and tests: "
+              "`metrics.csv`).", ""]
+    for emo, model, metric in _headline_panels(summary):
+        lines += [f"### {emo} — {CLASSIFIER_SHORT.get(model, model)} — {METRIC_LABELS.get(metric, metric)}", ""]
+        rows = []
+        for fraction, budget in points:
+            cells = [_pct(fraction), budget]
+            for m in methods:
+                r = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) &
+                            (summary["metric"] == metric) & (summary["fraction"] == fraction) &
+                            (summary["budget"] == budget) & (summary["method"] == m)]
+                cells.append(_pm(float(r["mean"].iloc[0]), float(r["ci_low"].iloc[0])) if len(r) else "")
+            rows.append(cells)
+        lines += [markdown_table(rows, ["fraction", "budget", *[method_label(m) for m in methods]]), ""]
+    lines += ["## Caveats", "",
               f"- {len(s['seeds'])} seeds: intervals are wide and the Wilcoxon test cannot reach p < 0.0625; a "
               "'no clear difference' is not evidence of no effect.",
               "- Classes with very few sentences (and whole groups of them) may be absent from a test fold or from "
               "its train part; their recall is averaged only over folds that contain them, and a class absent from "
               "train can never be predicted.",
-              "- The classifiers are deliberately simple baselines; a stronger model may gain or lose differently.",
-              "", "Files: `metrics.json` (settings, splits, leakage checks, per-seed scores, comparisons, timings), "
-              "`metrics.csv` (summary + comparison with no augmentation), `metrics.png`.", ""]
+              "- The models are deliberately simple baselines; a stronger model may gain or lose differently.",
+              "", "Files: `metrics.json` (settings, splits and their subsets, leakage checks, rows added, per-seed "
+              "scores, comparisons, timings), `metrics.csv` (summary + comparisons with no augmentation and with "
+              "the best cheap baseline), `learning_curves_<model>.png` (each method against the training-set "
+              "size), `gains_<model>.png` (each LIC method minus the best cheap baseline).", ""]
     return "\n".join(lines)
 
 
-def _fill_lines(augmentation: Sequence[Mapping]) -> list[str]:
-    """Per emotion: rows generated / requested per class and method (mean over seeds); shows where a
-    method could not reach the shared class targets (tiny classes give LIC few sentences to vary)."""
+def _time_split(timings: Mapping[str, float]) -> str:
+    """``: fitting and scoring the models 889 s (...); making the training sets 88 s`` from the stage timings."""
+    if not timings:
+        return ""
+    fit = {k[len("fit+predict["):-1]: v for k, v in timings.items() if k.startswith("fit+predict[")}
+    sets = sum(v for k, v in timings.items() if k.startswith("train_set["))
+    parts = []
+    if fit:
+        each = ", ".join(f"{CLASSIFIER_SHORT.get(m, m)} {v:.0f} s" for m, v in sorted(fit.items(), key=lambda kv: -kv[1]))
+        parts.append(f"fitting and scoring the models {sum(fit.values()):.0f} s ({each})")
+    if sets:
+        parts.append(f"making the training sets {sets:.0f} s")
+    return f": {'; '.join(parts)}" if parts else ""
+
+
+def _headline_panels(summary: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The tables' (emotion, model, metric) rows: emotion by emotion, classifiers then the regressor."""
+    return figure_panels(summary)
+
+
+def figure_names(summary: pd.DataFrame) -> list[str]:
+    """The figures :func:`write_outputs` draws for these results."""
+    models = [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(summary["classifier"])]
+    return [f"{kind}_{m}.png" for m in models for kind in ("learning_curves", "gains")]
+
+
+def _n_train(summary: pd.DataFrame, emo: str, fraction: float) -> float:
+    sub = summary[(summary["emotion"] == emo) & (summary["fraction"] == fraction)]
+    return float(sub["n_train_originals"].mean())
+
+
+def _best_cell(summary, emo, model, metric, fraction, budget, base) -> str:
+    if len(base):
+        best = base["baseline_method"].iloc[0]
+    else:
+        return ""
+    r = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) & (summary["metric"] == metric) &
+                (summary["fraction"] == fraction) & (summary["budget"] == budget) & (summary["method"] == best)]
+    return f"{method_label(best)}: {float(r['mean'].iloc[0]):.3f}" if len(r) else method_label(best)
+
+
+def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
     from lic_gpu.report import markdown_table
 
-    lines = []
-    for emo in dict.fromkeys(rec["emotion"] for rec in augmentation):
-        made: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        for rec in (r for r in augmentation if r["emotion"] == emo):
-            for cls, rep in (rec.get("classes") or {}).items():
-                if isinstance(rep, dict) and rep.get("requested", 0) > 0:
-                    made.setdefault((rec["method"], cls), []).append((rep["generated"], rep["requested"]))
-        if not made:
-            continue
-        classes = sorted({c for _, c in made}, key=int)
-        methods = [m for m in METHODS if any((m, c) in made for c in classes)]
-        rows = []
-        for m in methods:
-            cells = [METHOD_LABELS[m]]
-            for c in classes:
-                vals = made.get((m, c))
-                if not vals:
-                    cells.append("")
-                    continue
-                gen, req = np.mean([v[0] for v in vals]), np.mean([v[1] for v in vals])
-                cells.append(f"{gen:.0f} / {req:.0f} ({100 * gen / req:.0f} %)")
-            rows.append(cells)
-        lines += [f"{emo}: rows generated / requested per class (mean over seeds; the random-position "
-                  "ablation requests exactly the rows LIC diverse made):", "",
-                  markdown_table(rows, ["method", *[f"class {c}" for c in classes]]), ""]
+    split_df = pd.DataFrame(result.splits)
+    lines = ["## Splits", ""]
+    rows = []
+    for emo, g in split_df.groupby("emotion", sort=False):
+        test_cls = Counter()
+        for d in g["test_classes"]:
+            test_cls.update({int(k): v for k, v in d.items()})
+        sizes = []
+        for f in s["fractions"]:
+            key = f"{f:g}"
+            n = np.mean([sp["fractions"][key]["n_train"] for sp in g.to_dict("records")])
+            grp = np.mean([sp["fractions"][key]["train_groups"] for sp in g.to_dict("records")])
+            sizes.append(f"{_pct(f)}: {n:.0f} ({grp:.0f} group{'s' if round(grp) != 1 else ''})")
+        rows.append([emo, "; ".join(sizes), f"{g['n_test'].mean():.0f}", f"{g['test_groups'].mean():.1f}",
+                     ", ".join(f"{k}: {_count(v / len(g))}" for k, v in sorted(test_cls.items())),
+                     "yes" if g["stratified"].all() else "not always"])
+    lines += [markdown_table(rows, ["emotion", "train rows per fraction (mean; groups)", "test rows (mean)",
+                                    "test groups (mean)", "test rows per class (mean)", "stratified"]), ""]
+    # the thin classes in the smallest subsets
+    small = min(s["fractions"])
+    rows = []
+    for emo, g in split_df.groupby("emotion", sort=False):
+        counts = Counter()
+        for sp in g.to_dict("records"):
+            counts.update({int(k): v for k, v in sp["fractions"][f"{small:g}"]["train_classes"].items()})
+        rows.append([emo, ", ".join(f"{k}: {_count(v / len(g))}" for k, v in sorted(counts.items()))])
+    if small < 1:
+        lines += [f"Train rows per class at {_pct(small)} (mean over seeds):", "",
+                  markdown_table(rows, ["emotion", "rows per class"]), ""]
     return lines
 
 
-def _verdict_lines(comparisons: pd.DataFrame) -> list[str]:
-    """Headline sentences, then every comparison on macro-F1 as one table (rows: pairs; columns: panels)."""
+def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
+    """Rows added per method and point (mean over seeds), and LIC diverse's fill per class."""
+    from lic_gpu.report import markdown_table
+
+    aug = pd.DataFrame(result.augmentation)
+    if aug.empty:
+        return []
+    aug = aug[aug["budget"].notna()]
+    # methods that add no row (no augmentation; class weights reweigh instead) would be columns of zeros
+    adds = aug.groupby("method")["n_added"].max()
+    silent = sorted((m for m, n in adds.items() if n == 0), key=method_rank)
+    lines = ["## Rows added to the train part", "",
+             "Mean over seeds; for LIC diverse + oversampling: new sentences + duplicates."
+             + (f" {' and '.join(method_label(m) for m in silent).capitalize()} add no rows." if silent else ""),
+             ""]
+    for emo in dict.fromkeys(aug["emotion"]):
+        sub = aug[(aug["emotion"] == emo) & ~aug["method"].isin(silent)]
+        methods = sorted(set(sub["method"]), key=method_rank)
+        rows = []
+        budget_order = list(dict.fromkeys(aug["budget"]))
+        for (fraction, budget), g in sorted(sub.groupby(["fraction", "budget"], sort=False),
+                                            key=lambda kv: (kv[0][0], budget_order.index(kv[0][1]))):
+            cells = [_pct(fraction), budget]
+            for m in methods:
+                r = g[g["method"] == m]
+                if r.empty:
+                    cells.append("")
+                elif m == "lic_diverse_oversample":
+                    new = r["n_new_text"].mean()
+                    cells.append(f"{new:.0f} + {r['n_added'].mean() - new:.0f}")
+                else:
+                    cells.append(f"{r['n_added'].mean():.0f}")
+            rows.append(cells)
+        lines += [f"### {emo}", "",
+                  markdown_table(rows, ["fraction", "budget", *[method_label(m) for m in methods]]), ""]
+        # LIC diverse's fill per class at the largest fraction
+        top = sub[(sub["method"] == "lic_diverse") & (sub["fraction"] == sub["fraction"].max())]
+        made: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for rec in top.to_dict("records"):
+            for cls, rep in (rec.get("classes") or {}).items():
+                if isinstance(rep, dict) and rep.get("requested", 0) > 0:
+                    made.setdefault((rec["budget"], cls), []).append((rep["generated"], rep["requested"]))
+        if made:
+            classes = sorted({c for _, c in made}, key=int)
+            rows = []
+            for budget in dict.fromkeys(b for b, _ in made):
+                cells = [budget]
+                for c in classes:
+                    vals = made.get((budget, c))
+                    if not vals:
+                        cells.append("")
+                        continue
+                    gen, req = np.mean([v[0] for v in vals]), np.mean([v[1] for v in vals])
+                    cells.append(f"{gen:.0f} / {req:.0f} ({100 * gen / req:.0f} %)")
+                rows.append(cells)
+            lines += [f"LIC diverse, rows made / asked for per class at {_pct(float(sub['fraction'].max()))} of the "
+                      "train part (mean over seeds):", "",
+                      markdown_table(rows, ["budget", *[f"class {c}" for c in classes]]), ""]
+    return lines
+
+
+def _per_source_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    from lic_gpu.report import markdown_table
+
+    variants = [m for m in _methods(summary, curve_only=False) if m.startswith("lic_diverse_per_source_")]
+    if not variants or comparisons.empty:
+        return []
+    point = summary.loc[summary["method"] == variants[0], POINT].iloc[0]
+    comparisons = comparisons[(comparisons["fraction"] == point["fraction"]) &
+                              (comparisons["budget"] == point["budget"])]
+    lines = ["## Per-source limits (LIC diverse)", "",
+             f"At {_pct(float(point['fraction']))} of the train part and budget {point['budget']}: Δ [corrected "
+             "95 % interval] against LIC diverse at its default limit and against the best cheap baseline; rows "
+             "added in the tables above.", ""]
+    rows = []
+    for emo, model, metric in _headline_panels(summary):
+        for m in ["lic_diverse", *variants]:
+            cells = [emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric), method_label(m)]
+            for base in ("lic_diverse", BEST_CHEAP):
+                r = comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == model) &
+                                (comparisons["metric"] == metric) & (comparisons["method"] == m) &
+                                (comparisons["baseline"] == base)]
+                cells.append(_delta(r.iloc[0]) if len(r) else "")
+            rows.append(cells)
+    lines += [markdown_table(rows, ["emotion", "model", "metric", "method", "vs LIC diverse", "vs best cheap"]), ""]
+    return lines
+
+
+def _panel(comparisons: pd.DataFrame, emo: str, model: str, metric: str) -> pd.DataFrame:
+    return comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == model) &
+                       (comparisons["metric"] == metric)]
+
+
+def _tally(g: pd.DataFrame) -> str:
+    """``▲ a · ▼ b of n`` and where (fraction·budget) for a set of comparisons."""
+    if g.empty:
+        return ""
+    where = [f"{_pct(f)}·{b}{MARKS[v].strip()}" for f, b, v in zip(g["fraction"], g["budget"], g["verdict"])
+             if v in MARKS]
+    text = f"▲ {(g['verdict'] == 'better').sum()} · ▼ {(g['verdict'] == 'worse').sum()} of {len(g)}"
+    return text + (f" ({', '.join(where)})" if where else "")
+
+
+def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """The answer first: per emotion x model x headline metric, how often the LIC methods beat or lose to
+    the best cheap baseline, their best point, and whether LIC's choice of words beats random positions."""
+    from lic_gpu.report import markdown_table
+
+    if comparisons.empty:
+        return []
+    lic = [m for m in _methods(summary, curve_only=False) if is_lic_method(m) and m != "random_positions"]
+    gains = comparisons[(comparisons["baseline"] == BEST_CHEAP) & comparisons["method"].isin(lic)]
+    if gains.empty:
+        return []
+    rows = []
+    for emo, model, metric in _headline_panels(summary):
+        g = _panel(gains, emo, model, metric)
+        if g.empty:
+            continue
+        sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+        top = g.loc[(sign * g["mean_diff"]).idxmax()]
+        panel = _panel(comparisons, emo, model, metric)
+        alone = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "none")]
+        ablation = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "random_positions")]
+        better, worse = (g["verdict"] == "better").sum(), (g["verdict"] == "worse").sum()
+        rows.append([emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric),
+                     f"▲ {better} · ▼ {worse} of {len(g)}",
+                     f"{method_label(top['method'])} at {_pct(float(top['fraction']))}·{top['budget']}: {_delta(top)}",
+                     _tally(alone), _tally(ablation)])
+    return ["## In short", "",
+            f"Every LIC method ({', '.join(method_label(m) for m in lic)}) at every point (fraction of the "
+            "train part · budget) against the best cheap baseline there, corrected paired tests over the seeds "
+            "(▲ better, ▼ worse at p < 0.05); its best point (largest mean gain, corrected 95 % interval); and "
+            "LIC diverse alone against no augmentation and against the same number of swaps at random "
+            "positions (does choosing the words by LIC matter?). Details in the sections below.", "",
+            markdown_table(rows, ["emotion", "model", "metric", "LIC vs best cheap (points × methods)",
+                                  "best LIC point: Δ vs best cheap", "LIC diverse vs no augmentation",
+                                  "LIC diverse vs random positions"]), ""]
+
+
+def _verdict_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """Per emotion x model x headline metric and LIC method: at how many points it beats / loses to the
+    best cheap baseline and to no augmentation, and where."""
     from lic_gpu.report import markdown_table
 
     if comparisons.empty:
         return ["No comparison was possible (only one method)."]
-    f1 = comparisons[comparisons["metric"] == "macro_f1"]
-    panels = list(dict.fromkeys(zip(f1["emotion"], f1["classifier"])))
-    lines = []
-    for emo, clf in panels:
-        g = f1[(f1["emotion"] == emo) & (f1["classifier"] == clf) & (f1["baseline"] == "none")]
-        better = [METHOD_LABELS[m] for m in g.loc[g["verdict"] == "better", "method"]]
-        worse = [METHOD_LABELS[m] for m in g.loc[g["verdict"] == "worse", "method"]]
-        lic = g[g["method"].str.startswith("lic_")]
-        lic_better = lic[lic["verdict"] == "better"]
-        text = f"- **{emo}, {CLASSIFIER_LABELS.get(clf, clf)}**: "
-        text += (f"better than no augmentation on macro-F1: {', '.join(better)}" if better
-                 else "no method is clearly better than no augmentation on macro-F1")
-        text += f"; worse: {', '.join(worse)}." if worse else "."
-        mae = comparisons[(comparisons["emotion"] == emo) & (comparisons["classifier"] == clf) &
-                          (comparisons["baseline"] == "none") & (comparisons["metric"] == "mae")]
-        mae_worse = [METHOD_LABELS[m] for m in mae.loc[mae["verdict"] == "worse", "method"]]
-        mae_better = [METHOD_LABELS[m] for m in mae.loc[mae["verdict"] == "better", "method"]]
-        if mae_worse:
-            text += f" MAE is worse than without augmentation for: {', '.join(mae_worse)}."
-        if mae_better:
-            text += f" MAE is better for: {', '.join(mae_better)}."
-        if len(lic) and lic_better.empty:
-            text += " No LIC method clearly helps here."
-        for method, base in (("lic_diverse", "random_positions"), ("lic_diverse", "oversample")):
-            row = f1[(f1["emotion"] == emo) & (f1["classifier"] == clf) & (f1["method"] == method) &
-                     (f1["baseline"] == base)]
-            if len(row):
-                r = row.iloc[0]
-                text += (f" {METHOD_LABELS[method]} vs {METHOD_LABELS[base]}: {r['mean_diff']:+.3f} "
-                         f"({_p_phrase(r['p_corrected'])}, {r['verdict']}).")
-        lines.append(text)
-    lines += ["", "Every comparison on macro-F1: difference [95 % CI], corrected p, verdict "
-              "(balanced accuracy and MAE: `metrics.csv`, `metrics.json`).", ""]
-    pairs = list(dict.fromkeys(zip(f1["method"], f1["baseline"])))
-    rows = []
-    for method, base in pairs:
-        cells = [f"{METHOD_LABELS[method]} vs {METHOD_LABELS[base]}"]
-        for emo, clf in panels:
-            r = f1[(f1["emotion"] == emo) & (f1["classifier"] == clf) & (f1["method"] == method) &
-                   (f1["baseline"] == base)]
-            if not len(r):
-                cells.append("")
-                continue
-            r = r.iloc[0]
-            mark = {"better": " ▲", "worse": " ▼"}.get(r["verdict"], "")
-            cells.append(f"{r['mean_diff']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] "
-                         f"{_p_phrase(r['p_corrected'])}{mark}")
-        rows.append(cells)
-    header = ["comparison", *[f"{emo} · {CLASSIFIER_SHORT.get(clf, clf)}" for emo, clf in panels]]
-    lines += [markdown_table(rows, header), "", "▲ better, ▼ worse at corrected p < 0.05; blank: no clear difference."]
+    methods = [m for m in _methods(summary, curve_only=False) if is_lic_method(m)]
+    lines = ["Points where a method with new text is better (▲) or worse (▼) at corrected p < 0.05, listed as "
+             "fraction·budget; rows with neither are left out.", ""]
+    for base, title in ((BEST_CHEAP, "against the best cheap baseline"), ("none", "against no augmentation")):
+        rows, quiet = [], 0
+        for emo, model, metric in _headline_panels(summary):
+            sub = _panel(comparisons, emo, model, metric)
+            for method in methods:
+                g = sub[(sub["method"] == method) & (sub["baseline"] == base)]
+                if g.empty:
+                    continue
+                if not g["verdict"].isin(list(MARKS)).any():
+                    quiet += 1
+                    continue
+                rows.append([emo, CLASSIFIER_SHORT.get(model, model), METRIC_LABELS.get(metric, metric),
+                             method_label(method), _tally(g)])
+        lines += [f"### {title[0].upper()}{title[1:]}", ""]
+        if rows:
+            lines += [markdown_table(rows, ["emotion", "model", "metric", "method", "▲ / ▼ of points (where)"]), ""]
+        lines += [f"{quiet} other emotion × model × metric × method rows: no point with p < 0.05 either way."
+                  if rows else f"No point with p < 0.05 either way ({quiet} emotion × model × metric × method "
+                  "rows).", ""]
     return lines
 
 
 def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, meta: dict) -> dict:
-    """Write ``metrics.json``, ``metrics.csv``, ``metrics.png`` and ``evaluation.md`` into ``out_dir``."""
+    """Write ``metrics.json``, ``metrics.csv``, ``evaluation.md`` and the figures into ``out_dir``."""
     from lic_gpu.atomic_files import write_csv, write_json, write_text
 
     out_dir = Path(out_dir)
     summary = summarise(result.records)
-    pairs = comparison_pairs([m for m in settings.methods if m not in result.unavailable], settings.comparisons)
-    comparisons = compare(result.records, pairs)
+    ran = list(dict.fromkeys(result.records["method"])) if len(result.records) else []
+    pairs = comparison_pairs(ran, settings.comparisons, settings.cheap_baselines)
+    # paired tests on the headline metrics (per-class recall: means and intervals only)
+    headline = result.records[result.records["metric"].isin((*METRICS, *REGRESSION_METRICS))]
+    comparisons = compare(headline, pairs, cheap=settings.cheap_baselines)
     table = results_table(summary, comparisons)
     meta = {**meta, "settings": _jsonable(asdict(settings))}
     payload = {**meta, "groups": result.groups, "classes": result.classes, "unavailable_methods": result.unavailable,
@@ -298,7 +600,12 @@ def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, met
                "per_seed": _records(result.records), "timings_s": result.timings_s}
     write_json(payload, out_dir / "metrics.json")
     write_csv(table, out_dir / "metrics.csv")
-    plot_metrics(summary, out_dir / "metrics.png")
+    has_gains = len(comparisons) and (comparisons["baseline"] == BEST_CHEAP).any()
+    for model in [m for m in (*CLASSIFIERS, *REGRESSORS) if m in set(summary["classifier"])]:
+        panels = figure_panels(summary, model=model)
+        plot_learning_curves(summary, out_dir / f"learning_curves_{model}.png", panels)
+        if has_gains:
+            plot_gains(comparisons, summary, out_dir / f"gains_{model}.png", panels)
     write_text(render_markdown(result, summary, comparisons, meta), out_dir / "evaluation.md")
     return payload
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,3 +136,81 @@ def check_no_leakage(train_sources: np.ndarray, test_rows: np.ndarray, groups: n
                            f"e.g. {shared[:5]}")
     return {"train_rows": int(train_sources.size), "distinct_sources": int(sources.size),
             "test_rows": int(test_rows.size), "shared_groups": 0}
+
+
+def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, fractions,
+                    seed: int) -> dict[float, np.ndarray]:
+    """Nested subsets of a train part, by whole groups, for a learning curve (the test part is not touched).
+
+    The train groups are put in a random order (``seed``); from the largest fraction down, each subset
+    is taken from the one above it: first, for every class the larger subset has (rarest first), the
+    first group holding it that fits (else a block of a typical group's size around one of its rows)
+    unless one is chosen already; then whole groups in that order while they fit; last, the first rows
+    of the next group to reach the size exactly. A smaller corpus thus has fewer
+    documents or speakers (not thinner ones), every class while the size allows it, and
+    ``10 % ⊂ 25 % ⊂ 50 % ⊂ 100 %``.
+
+    Parameters
+    ----------
+    train : row ids of the train part (sorted)
+    groups : group of every row (indexed by row id)
+    labels : class of every row (indexed by row id; only ``labels[train]`` is read)
+    fractions : shares in (0, 1]
+    seed : the order of the groups
+
+    Returns
+    -------
+    {fraction: sorted row ids}, ``round(fraction * len(train))`` rows each (at least 1)
+    """
+    train = np.asarray(train, dtype=np.int64)
+    groups = np.asarray(groups, dtype=object)
+    labels = np.asarray(labels)
+    names = list(dict.fromkeys(groups[train].tolist()))
+    order = {g: i for i, g in enumerate(np.random.default_rng([seed, 40503]).permutation(len(names)).tolist())}
+    rank = {name: order[i] for i, name in enumerate(names)}
+    out: dict[float, np.ndarray] = {}
+    current = train
+    for fraction in sorted({float(f) for f in fractions}, reverse=True):
+        size = max(1, round(fraction * train.size))
+        if size >= current.size:
+            out[fraction] = current
+            continue
+        by_group: dict[Any, list[int]] = {}
+        for row in current.tolist():  # rows in corpus order within each group
+            by_group.setdefault(groups[row], []).append(row)
+        queue = sorted(by_group, key=rank.get)
+        chosen: list[int] = []
+        taken: set = set()
+        typical = int(np.median([len(v) for v in by_group.values()]))
+        counts = Counter(labels[current].tolist())
+        for cls in sorted(counts, key=lambda c: (counts[c], str(c))):
+            room = size - len(chosen)
+            if room <= 0 or any(labels[r] == cls for r in chosen):
+                continue
+            holding = [g for g in queue if g not in taken and any(labels[r] == cls for r in by_group[g])]
+            whole = [g for g in holding if len(by_group[g]) <= room]
+            if whole:
+                chosen.extend(by_group[whole[0]])
+                taken.add(whole[0])
+            elif holding:
+                # no group holding the class fits: a block of a typical group's size from the first one,
+                # around its first row of the class (not the whole budget from one group)
+                rows = by_group[holding[0]]
+                block = max(1, min(room, typical))
+                first = next(i for i, r in enumerate(rows) if labels[r] == cls)
+                start = max(0, min(first - block // 2, len(rows) - block))
+                chosen.extend(rows[start:start + block])
+                taken.add(holding[0])
+        for g in queue:
+            if g not in taken and len(by_group[g]) <= size - len(chosen):
+                chosen.extend(by_group[g])
+                taken.add(g)
+        for g in queue:
+            if len(chosen) >= size:
+                break
+            if g not in taken:
+                chosen.extend(by_group[g][:size - len(chosen)])
+                taken.add(g)
+        current = np.sort(np.array(chosen, dtype=np.int64))
+        out[fraction] = current
+    return out
