@@ -1,6 +1,6 @@
 """A blind, human-style audit of the new rows: read each against its source and label it.
 
-    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [-- extra overrides]
+    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [--seed N] [-- extra overrides]
     python benchmarks/quality_audit.py score
 
 ``sample`` runs the main job (``scripts/augment.py``, default settings) on EmoBank arousal, EmoBank
@@ -66,9 +66,9 @@ def run_job(overrides: list[str], out_dir: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, dtype=str)
 
 
-def sample(label: str, emobank: Path, extra: list[str]) -> None:
+def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     items, keys = [], []
     for name, spec in runs(emobank).items():
         with tempfile.TemporaryDirectory() as tmp:
@@ -128,11 +128,13 @@ def main() -> None:
     s = sub.add_parser("sample")
     s.add_argument("--label", required=True, help="name of this audit, e.g. before / after")
     s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
+    s.add_argument("--seed", type=int, default=SEED,
+                   help=f"which new rows are drawn (default {SEED}; another seed gives rows no earlier audit read)")
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     sub.add_parser("score")
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.label, args.emobank, args.extra)
+        sample(args.label, args.emobank, args.extra, args.seed)
     else:
         score()
 

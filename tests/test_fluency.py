@@ -59,6 +59,12 @@ def test_antonyms_and_gender(inflector):
     assert inflector.opposite("Summer", "winter") and not inflector.opposite("low", "small")
     assert inflector.gender("daughters") == "female" and inflector.gender("brother") == "male"
     assert inflector.gender("child") is None
+    # compounds carry the gender of their last part (an audit read "Susan Buchanan, a spokesman")
+    assert inflector.gender("spokeswoman") == "female" and inflector.gender("spokesmen") == "male"
+    assert inflector.gender("chairman") == "male" and inflector.gender("businesswomen") == "female"
+    assert all(inflector.gender(w) is None for w in ("human", "humans", "German", "shaman", "talisman", "omen",
+                                                     "specimen", "abdomen"))
+    assert inflector.opposite("cool", "hot")
 
 
 def test_indefinite_article():

@@ -12,6 +12,10 @@ woman girl mother daughter sister wife aunt niece queen princess grandmother gra
 mummy mommy lady madam mistress girlfriend bride widow actress waitress hostess heroine stewardess nun
 empress duchess countess fiancee lass gal female stepmother stepdaughter
 """.split())
+# Compounds on -man / -woman (spokesman, chairwoman) carry the gender too; these -man words do not.
+NOT_GENDERED_MAN = frozenset("human superhuman inhuman german roman shaman talisman ottoman caiman cayman "
+                             "doberman"
+                             .split())
 
 # The commonest English antonym pairs of adjectives and nouns (by lemma): word vectors put them
 # next to each other (low -> high), and a swap to the opposite changes what the row means. The
@@ -29,6 +33,7 @@ friend/enemy love/hate joy/sorrow peace/war war/peace beginning/end start/end mo
 summer/winter spring/autumn birth/death male/female man/woman boy/girl husband/wife son/daughter
 increase/decrease rise/fall profit/loss gain/loss maximum/minimum more/less most/least many/few
 wise/foolish smart/stupid clever/stupid nice/mean deep/shallow near/far close/far sharp/dull
+cool/hot
 """.split())
 ANTONYMS = frozenset(ANTONYM_PAIRS) | frozenset((b, a) for a, b in ANTONYM_PAIRS)
 
@@ -102,6 +107,12 @@ class Inflector:
             return "male"
         if names & FEMALE_NOUNS:
             return "female"
+        for name in names:  # spokeswoman -> spokesman would leave "Susan, a spokesman"
+            if name.endswith("woman"):  # the lemmas hold the singular of spokeswomen
+                return "female"
+            if name.endswith("man") and len(name) > 4 and name not in NOT_GENDERED_MAN \
+                    and not name.endswith("human"):
+                return "male"
         return None
 
     def opposite(self, a: str, b: str) -> bool:
