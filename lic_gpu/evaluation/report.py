@@ -63,7 +63,7 @@ def _methods(summary: pd.DataFrame, curve_only: bool = True) -> list[str]:
 def plot_learning_curves(summary: pd.DataFrame, path: Path, panels: Sequence[tuple[str, str, str]]) -> Path:
     """One row per (emotion, model, metric), one column per budget: the metric against the number of
     train originals (log scale), one line per method with its 95 % t-interval shaded."""
-    from lic_gpu.figures import pyplot, save_figure
+    from lic_gpu.figures import pyplot
 
     plt = pyplot()
     budgets = list(dict.fromkeys(summary["budget"]))
@@ -86,25 +86,18 @@ def plot_learning_curves(summary: pd.DataFrame, path: Path, panels: Sequence[tup
                         linewidth=1.4, **style)
                 ax.fill_between(x, line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float),
                                 color=colours(i), alpha=0.12, linewidth=0)
-            _size_ticks(ax, summary, emo)
             better = "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
-            ax.set_title(f"{emo} · {CLASSIFIER_SHORT.get(model, model)} · budget {budget}\n"
-                         f"{METRIC_LABELS.get(metric, metric)} ({better})", fontsize=9)
-            ax.grid(alpha=0.3)
-            if r == len(panels) - 1:
-                ax.set_xlabel("train originals (log scale)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9, frameon=False)
-    fig.suptitle("Held-out originals: mean over seeds with 95 % t-interval (dashed: cheap baselines)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06 if len(panels) < 4 else 0.035, 1, 0.98))
-    return save_figure(fig, Path(path), dpi=110)
+            _finish_panel(ax, summary, (emo, model, budget), f"{METRIC_LABELS.get(metric, metric)} ({better})",
+                          last_row=r == len(panels) - 1)
+    return _finish_figure(fig, axes, "Held-out originals: mean over seeds with 95 % t-interval (dashed: cheap "
+                          "baselines)", 0.06 if len(panels) < 4 else 0.035, path)
 
 
 def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
                panels: Sequence[tuple[str, str, str]]) -> Path:
     """Each LIC method minus the best cheap baseline at every point, with the corrected 95 % interval
     (Nadeau-Bengio): above zero (below, for MAE) LIC augmentation pays."""
-    from lic_gpu.figures import pyplot, save_figure
+    from lic_gpu.figures import pyplot
 
     plt = pyplot()
     budgets = list(dict.fromkeys(summary["budget"]))
@@ -131,18 +124,34 @@ def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
                 ax.errorbar(x, y, yerr=err, marker="o", markersize=3.5, capsize=3, linewidth=1.2,
                             color=colours(all_methods.index(method)), label=method_label(method))
             ax.axhline(0, color="grey", linewidth=1)
-            _size_ticks(ax, summary, emo)
             better = "below 0 is better" if metric in LOWER_IS_BETTER else "above 0 is better"
-            ax.set_title(f"{emo} · {CLASSIFIER_SHORT.get(model, model)} · budget {budget}\n"
-                         f"Δ {METRIC_LABELS.get(metric, metric)} vs best cheap baseline ({better})", fontsize=9)
-            ax.grid(alpha=0.3)
-            if r == len(panels) - 1:
-                ax.set_xlabel("train originals (log scale)")
+            _finish_panel(ax, summary, (emo, model, budget),
+                          f"Δ {METRIC_LABELS.get(metric, metric)} vs best cheap baseline ({better})",
+                          last_row=r == len(panels) - 1)
+    return _finish_figure(fig, axes, "LIC methods minus the best cheap baseline (no augmentation, oversampling or "
+                          "class weights)\nat each point, with the corrected 95 % interval",
+                          0.05 if len(panels) < 4 else 0.03, path)
+
+
+def _finish_panel(ax, summary: pd.DataFrame, where: tuple[str, str, str], what: str, last_row: bool) -> None:
+    """A figure panel's ticks (train originals and fraction), title (emotion · model · budget, then
+    ``what``), grid and, on the last row, x label."""
+    emo, model, budget = where
+    _size_ticks(ax, summary, emo)
+    ax.set_title(f"{emo} · {CLASSIFIER_SHORT.get(model, model)} · budget {budget}\n{what}", fontsize=9)
+    ax.grid(alpha=0.3)
+    if last_row:
+        ax.set_xlabel("train originals (log scale)")
+
+
+def _finish_figure(fig, axes, title: str, bottom: float, path) -> Path:
+    """One legend under the panels, the title and the layout; saved to ``path``."""
+    from lic_gpu.figures import save_figure
+
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)) or 1, fontsize=9, frameon=False)
-    fig.suptitle("LIC methods minus the best cheap baseline (no augmentation, oversampling or class weights)\n"
-                 "at each point, with the corrected 95 % interval", fontsize=11)
-    fig.tight_layout(rect=(0, 0.05 if len(panels) < 4 else 0.03, 1, 0.98))
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, bottom, 1, 0.98))
     return save_figure(fig, Path(path), dpi=110)
 
 
