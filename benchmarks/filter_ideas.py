@@ -2,16 +2,18 @@
 
     python benchmarks/filter_ideas.py        # writes benchmarks/results/filter_ideas.md
 
-Reads the blind audits of the current filters (``benchmarks/results/quality/``: labels_<audit>.csv,
-key_<audit>.csv, blind_<audit>.csv for the audits after, final and final2; one-swap rows labelled F or
-U by a reader who did not write the code) and asks, for ideas that need no model of the sentence:
+Reads the blind readings of the current filters (``benchmarks/results/quality/``: labels_<audit>.csv,
+key_<audit>.csv, blind_<audit>.csv for after, final, final2, final2r, final3 and final3b; one-swap rows
+labelled F or U by a reader who did not write the code) and asks, for ideas that need no model of the
+sentence:
 
 - **context fit**: does the replacement fit the sentence's other content words as well as the old word
   did (cosine of the packaged GloVe vectors to their mean; the drop, and the same on a +-3 word window)?
   Reported as the AUC for telling U from F (0.5 = no better than chance), next to the swap's cosine;
 - **bare singular nouns**: a singular noun with no determiner, possessive or number before it
   (``help with cooking``, ``back to town``) is swapped for a word that may need an article; how do
-  such rows fare against the rest, and what would refusing them keep?
+  such rows fare against the rest, in every reading, and what would refusing them keep? (They are
+  refused since; ``augment.grammar.bare_nouns=true`` swaps them again.)
 
 The labels come from readers; this script only counts. An idea that scored well here would still need
 a fresh blind audit (the labels were not drawn for it), so nothing here is a quality measurement of a
@@ -26,12 +28,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-AUDITS = ("after", "final", "final2")
+AUDITS = ("after", "final", "final2", "final2r", "final3", "final3b")
 QUALITY = ROOT / "benchmarks" / "results" / "quality"
 OUT = ROOT / "benchmarks" / "results" / "filter_ideas.md"
-DETERMINERS = {"DT", "PRP$", "POS", "CD", "WDT", "WP$", "PDT"}
-# tags that may stand between a noun and its determiner (a big heavy bar, the first-rate job)
-INSIDE_NP = {"JJ", "JJR", "JJS", "NN", "NNS", "NNP", "VBN", "VBG", "RB", "HYPH", "CC", ","}
 
 
 def labelled_rows() -> pd.DataFrame:
@@ -88,16 +87,10 @@ def context_fit(rows: pd.DataFrame, stopwords: frozenset[str]) -> pd.DataFrame:
 
 def bare_singular(rows: pd.DataFrame) -> pd.Series:
     """Whether the swapped word is a singular noun with no determiner in its noun phrase (spaCy tags)."""
-    from lic_gpu.fluency.taggers import SpacyTagger
+    from lic_gpu.fluency import SpacyTagger, bare_singular_noun
 
     tags = SpacyTagger().tag(rows["tokens"].tolist())
-    flags = []
-    for t, pos in zip(tags, rows["pos"]):
-        j = pos - 1
-        while j >= 0 and t[j] in INSIDE_NP:
-            j -= 1
-        flags.append(t[pos] == "NN" and (j < 0 or t[j] not in DETERMINERS))
-    return pd.Series(flags, index=rows.index)
+    return pd.Series([bare_singular_noun(t, pos) for t, pos in zip(tags, rows["pos"])], index=rows.index)
 
 
 def main() -> None:
@@ -119,7 +112,15 @@ def main() -> None:
         ok = score.notna().to_numpy()
         table.append([name, what, f"{auc(score.to_numpy()[ok], bad[ok]):.2f}", int(ok.sum())])
     lines += [markdown_table(table, ["score", "what", "AUC for U", "rows"]), ""]
-    lines += ["## Bare singular nouns", ""]
+    lines += ["## Bare singular nouns", "", "Fluent & label-preserving share, per reading:", ""]
+    per = []
+    for audit, part in rows.groupby("audit", sort=False):
+        bare, rest = part[part["bare_singular"]], part[~part["bare_singular"]]
+        per.append([audit, f"{100 * (bare['label'] == 'F').mean():.0f} % ({len(bare)})",
+                    f"{100 * (rest['label'] == 'F').mean():.0f} % ({len(rest)})",
+                    f"{100 * (part['label'] == 'F').mean():.0f} % -> {100 * (rest['label'] == 'F').mean():.0f} %"])
+    lines += [markdown_table(per, ["reading", "bare singular nouns", "every other swap",
+                                   "all -> without bare nouns"]), "", "All readings together:", ""]
     table = []
     for flag, part in rows.groupby("bare_singular"):
         table.append(["bare singular noun" if flag else "every other swap", len(part),

@@ -21,7 +21,8 @@ import torch
 
 from lic_gpu.conf_files import FROM_CONFIG, augment_defaults, primary_default, with_defaults
 from lic_gpu.errors import LicGpuError
-from lic_gpu.fluency import build_grammar, indefinite_article, load_thesaurus, protected_reason
+from lic_gpu.fluency import (bare_singular_noun, build_grammar, indefinite_article, load_thesaurus,
+                             protected_reason)
 from lic_gpu.guard import SwapGuard, build_guards
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
@@ -661,6 +662,11 @@ class LicAugmenter:
                     # have no substitutes of their own
                     if skipped is not None:
                         skipped["compound"] += 1
+                    continue
+                if tags is not None and not self.grammar.bare_nouns and bare_singular_noun(tags, pos):
+                    # back to town -> back to village: a bare mass use, its neighbours need an article
+                    if skipped is not None:
+                        skipped["bare_noun"] += 1
                     continue
             key = (core, slot)
             choices = cache.get(key)

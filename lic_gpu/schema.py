@@ -113,6 +113,7 @@ class Grammar:
     spacy_model: str = MISSING
     pos: List[str] = MISSING
     inflect: bool = MISSING
+    bare_nouns: bool = MISSING
     tag_cache: Any = MISSING  # true, false or a folder
 
 

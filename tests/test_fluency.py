@@ -213,3 +213,20 @@ def test_emobank_new_rows_are_unique_and_limited_per_source(emobank_run):
         for cls, rep in summary["emotions"][emotion]["classes"].items():
             if rep["generated"] < rep["requested"]:
                 assert rep["shortfall_reason"]  # every class that falls short says why
+
+
+def test_bare_singular_nouns_are_found_by_their_noun_phrase():
+    """A singular noun with no determiner, possessive or number in its noun phrase is bare."""
+    from lic_gpu.fluency import bare_singular_noun
+
+    # back to town . / after dinner , / help with cooking
+    assert bare_singular_noun(("RB", "IN", "NN", "."), 2)
+    assert bare_singular_noun(("IN", "NN", ","), 1)
+    # the town, my old town, two big heavy bars, the first-rate job: determined
+    assert not bare_singular_noun(("IN", "DT", "NN"), 2)
+    assert not bare_singular_noun(("PRP$", "JJ", "NN"), 2)
+    assert not bare_singular_noun(("DT", "JJ", "HYPH", "JJ", "NN"), 4)
+    # plural nouns and adjectives are never bare singular nouns
+    assert not bare_singular_noun(("IN", "NNS"), 1) and not bare_singular_noun(("IN", "JJ"), 1)
+    # a sentence that starts with the noun (Furniture .) has nothing before it
+    assert bare_singular_noun(("NN", "."), 0)

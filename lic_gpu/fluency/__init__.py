@@ -12,8 +12,9 @@ the rules that keep a swap grammatical; the sampler applies them (:mod:`lic_gpu.
   when an English model is installed); only nouns, verbs, adjectives and adverbs are swapped
   (Penn tags ``NN NNS VB* JJ* RB*``), and a neighbour is used only in the form the old token had in
   its sentence: as it is when it can be that form, else re-inflected from its lemma
-  (``laughed -> smiled``, not ``smile``; lemminflect), else refused. Without a tagger, the form is
-  taken from lemminflect alone, context-free (weaker; see :class:`LexiconTagger`).
+  (``laughed -> smiled``, not ``smile``; lemminflect), else refused. A singular noun without a
+  determiner (``back to town``) is not swapped (:func:`bare_singular_noun`). Without a tagger, the
+  form is taken from lemminflect alone, context-free (weaker; see :class:`LexiconTagger`).
 * **a / an** before a replaced word is made to agree with it (:func:`indefinite_article`).
 
 Modules: :mod:`~lic_gpu.fluency.protected`, :mod:`~lic_gpu.fluency.forms` (lemminflect),
@@ -21,11 +22,13 @@ Modules: :mod:`~lic_gpu.fluency.protected`, :mod:`~lic_gpu.fluency.forms` (lemmi
 :mod:`~lic_gpu.fluency.grammar`; the names below are what the rest of lic_gpu uses.
 """
 from lic_gpu.fluency.forms import POS_NAMES, Inflector
-from lic_gpu.fluency.grammar import Grammar, build_grammar, check_fluency_options, indefinite_article
+from lic_gpu.fluency.grammar import (Grammar, bare_singular_noun, build_grammar, check_fluency_options,
+                                    indefinite_article)
 from lic_gpu.fluency.protected import PROTECTED_CLASSES, protected_reason
 from lic_gpu.fluency.taggers import CachedTagger, LexiconTagger, SpacyTagger, TagCache, load_tagger, quality_tagger
 from lic_gpu.fluency.thesaurus import THESAURI, Thesaurus, load_thesaurus
 
 __all__ = ["POS_NAMES", "PROTECTED_CLASSES", "THESAURI", "CachedTagger", "Grammar", "Inflector", "LexiconTagger",
-           "SpacyTagger", "TagCache", "Thesaurus", "build_grammar", "check_fluency_options", "indefinite_article",
+           "SpacyTagger", "TagCache", "Thesaurus", "bare_singular_noun", "build_grammar", "check_fluency_options",
+           "indefinite_article",
            "load_tagger", "load_thesaurus", "protected_reason", "quality_tagger"]
