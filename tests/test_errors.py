@@ -74,7 +74,10 @@ def write_vectors(path: Path, dim: int = 16) -> Path:
 
 
 # Toy vectors have made-up neighbours: no thesaurus and no reciprocity check, every part of speech.
-TOY_FILTERS = ("augment.thesaurus=null", "augment.reciprocal=false", "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]")
+# the toy corpus is a few short sentences of mass nouns (with tea): the fluency filters that need real text
+# would leave nothing to swap
+TOY_FILTERS = ("augment.thesaurus=null", "augment.reciprocal=false", "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]",
+               "augment.grammar.bare_nouns=true")
 
 
 def csv_text(rows=ROWS, header=("id", "text", "arousal", "valence")) -> str:
@@ -306,6 +309,18 @@ def test_class_with_one_sentence(tmp_path, data_csv, vectors):
     one = s["classes"]["1"]
     assert one["before"] == 1 and 0 < one["generated"] <= one["requested"]
     assert one["generated"] == one["requested"] or one["shortfall_reason"]
+
+
+def test_a_bare_singular_noun_is_not_swapped_by_default(tmp_path, data_csv, vectors):
+    """'with tea' has no determiner: by default (augment.grammar.bare_nouns=false) it is not swapped, and
+    the summary counts the skipped token; the toy tests above switch the rule off."""
+    rows = [r for r in ROWS if r[1] != 1] + [("We sat calm and quiet with tea", 1, 6)]
+    data_csv.write_text(csv_text(rows), encoding="utf-8")
+    s = succeeds(csv_cfg(data_csv, vectors, "augment.grammar.bare_nouns=false", "augment.grammar.pos=[NOUN]"),
+                 tmp_path / "ok", inputs=[data_csv])
+    on_disk = json.loads((tmp_path / "ok" / "summary.json").read_text())
+    assert s["classes"]["1"]["generated"] == 0
+    assert on_disk["filters"]["source_tokens_skipped"].get("bare_noun", 0) >= 1
 
 
 def test_sentences_with_no_eligible_token(tmp_path, data_csv, vectors):
