@@ -560,7 +560,8 @@ class LicAugmenter:
 
         Every (word, neighbour) pair is checked once and its outcome counted in ``refusals``:
         similarity, junk (not a plain word, the same word inflected, a stopword), protected tokens,
-        the rare-word floor, the thesaurus (``not_in_thesaurus``), a change of gender (``gender``), an
+        the rare-word floor, the thesaurus (``not_in_thesaurus``), a change of gender (``gender``), a
+        sibling body part or a person for an animal (``kind``), an
         antonym (``antonym``),
         the grammar (no form of the neighbour fits ``slot``: ``wrong_form``), then the guards. Returns ``[(replacement, cosine), ...]``, best first, cased like ``core``.
         """
@@ -588,6 +589,8 @@ class LicAugmenter:
             if reason is None and self.grammar is not None and \
                     self.grammar.inflector.gender(core) != self.grammar.inflector.gender(new):
                 reason = "gender"  # daughter -> brother would leave a "she" behind
+            if reason is None and self.grammar is not None and self.grammar.inflector.not_a_substitute(core, new):
+                reason = "kind"  # heart -> stomach (pounding), baby -> pet (cried)
             if reason is None and self.grammar is not None and self.grammar.inflector.opposite(core, new):
                 reason = "antonym"  # lower -> higher earnings: the opposite meaning
             if reason is None and self.reciprocal:

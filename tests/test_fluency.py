@@ -65,6 +65,11 @@ def test_antonyms_and_gender(inflector):
     assert all(inflector.gender(w) is None for w in ("human", "humans", "German", "shaman", "talisman", "omen",
                                                      "specimen", "abdomen"))
     assert inflector.opposite("cool", "hot")
+    # closed classes: a body part is not a substitute for another, nor an animal for a person
+    assert inflector.not_a_substitute("heart", "stomach") and inflector.not_a_substitute("hands", "fingers")
+    assert inflector.not_a_substitute("baby", "pet") and inflector.not_a_substitute("dogs", "children")
+    assert not inflector.not_a_substitute("baby", "toddler") and not inflector.not_a_substitute("shop", "store")
+    assert inflector.kind("Elbows") == "body" and inflector.kind("idea") is None
 
 
 def test_indefinite_article():

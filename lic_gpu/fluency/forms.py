@@ -17,6 +17,26 @@ NOT_GENDERED_MAN = frozenset("human superhuman inhuman german roman shaman talis
                              "doberman"
                              .split())
 
+# Closed classes of nouns whose members are neighbours in any word-vector space but not substitutes.
+# Body parts sit in idioms and fixed scenes (my heart was pounding -> my stomach was pounding, clasped
+# hands -> clasped fingers): in the blind readings one such swap in four was fluent, against three in five
+# of the others. A person swapped for an animal (the baby cried -> the pet cried) changes what the story
+# is about. Inflector.kind names the class; the sampler refuses body part -> body part and person <-> animal.
+BODY_PARTS = frozenset("""
+head face eye ear nose mouth lip tongue tooth teeth throat neck shoulder arm elbow wrist hand finger thumb
+fist palm chest breast heart lung stomach belly tummy back spine hip leg knee ankle foot feet toe skin
+brain liver kidney bone muscle cheek chin forehead jaw tail paw wing
+""".split())
+PEOPLE = frozenset("""
+person people man woman child kid baby infant toddler newborn boy girl teenager teen adult mother father
+parent daughter son brother sister grandmother grandfather grandparent aunt uncle niece nephew cousin
+husband wife friend neighbour neighbor colleague
+""".split())
+ANIMALS = frozenset("""
+animal pet dog puppy cat kitten horse pony cow bull pig sheep lamb goat chicken hen duck goose bird rabbit
+mouse rat wolf fox bear lion tiger elephant deer monkey ape camel donkey fish whale dolphin shark snake frog
+""".split())
+
 # The commonest English antonym pairs of adjectives and nouns (by lemma): word vectors put them
 # next to each other (low -> high), and a swap to the opposite changes what the row means. The
 # lexicon and rating-lean guards catch the emotional ones; these are mostly neutral.
@@ -114,6 +134,20 @@ class Inflector:
                     and not name.endswith("human"):
                 return "male"
         return None
+
+    def kind(self, word: str) -> str | None:
+        """``"body"``, ``"person"`` or ``"animal"`` for a noun of those closed classes (by its lemmas),
+        else ``None``."""
+        names = {word.lower(), *self._lm.getAllLemmas(word.lower(), "NOUN").get("NOUN", ())}
+        for kind, members in (("body", BODY_PARTS), ("person", PEOPLE), ("animal", ANIMALS)):
+            if names & members:
+                return kind
+        return None
+
+    def not_a_substitute(self, old: str, new: str) -> bool:
+        """Whether ``new`` is a sibling body part of ``old`` or crosses between people and animals."""
+        kinds = {self.kind(old), self.kind(new)}
+        return kinds == {"body"} or kinds == {"person", "animal"}
 
     def opposite(self, a: str, b: str) -> bool:
         """Whether ``a`` and ``b`` are (forms of) an antonym pair of :data:`ANTONYM_PAIRS`."""
