@@ -44,3 +44,23 @@ def family_store(families, loose_words, dim: int = 16):
 # limit): tests on toy vectors switch them off, {**PLAIN_FILTERS, **options}.
 PLAIN_FILTERS = dict(guards=(), grammar=None, thesaurus=None, reciprocal=False, max_rank_ratio=None,
                      max_per_source=None)
+
+
+def vectors_never_fit_on_a_gpu(monkeypatch) -> None:
+    """Pretend a GPU was found (the ``meta`` device stands in for it) on which the word vectors never
+    fit: ``EmbeddingStore.load`` raises CUDA's out-of-memory error on any device but the CPU."""
+    import torch
+
+    import lic_gpu.run_setup as run_setup
+    from lic_gpu.device import DeviceChoice
+    from lic_gpu.embeddings import EmbeddingStore
+
+    real_load = EmbeddingStore.load.__func__
+
+    def load(cls, *args, device="cpu", **kwargs):
+        if str(device) != "cpu":
+            raise torch.OutOfMemoryError("simulated")
+        return real_load(cls, *args, device=device, **kwargs)
+
+    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
+    monkeypatch.setattr(run_setup, "resolve_device", lambda requested: DeviceChoice(torch.device("meta"), "cuda"))

@@ -646,26 +646,12 @@ def test_a_search_that_falls_back_to_the_cpu_is_in_the_device_record(tmp_path, m
 
 def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
     """An out-of-memory while putting the vectors on the GPU ends in a CPU run, recorded in the summary."""
-    import torch
-
-    import lic_gpu.run_setup as run_setup
-    from lic_gpu.augment_job import run_augment
-    from lic_gpu.device import DeviceChoice
-    from lic_gpu.embeddings import EmbeddingStore
-
-    real_load = EmbeddingStore.load.__func__
-
-    def load(cls, *args, device="cpu", **kwargs):
-        if str(device) != "cpu":
-            raise torch.OutOfMemoryError("simulated")
-        return real_load(cls, *args, device=device, **kwargs)
-
-    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
-    monkeypatch.setattr(run_setup, "resolve_device",
-                        lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
     from hydra import compose, initialize_config_dir
 
-    from helpers import ROOT
+    from helpers import ROOT, vectors_never_fit_on_a_gpu
+    from lic_gpu.augment_job import run_augment
+
+    vectors_never_fit_on_a_gpu(monkeypatch)
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cfg = compose(config_name="augment", overrides=["device=cuda", "report.enabled=false"])

@@ -326,21 +326,10 @@ def _message(run, *overrides):
 
 def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_path, monkeypatch):
     """The vectors' out-of-memory fallback is the main job's (lic_gpu.run_setup.load_store), recorded."""
-    import torch
-
-    import lic_gpu.run_setup as run_setup
-    from lic_gpu.device import DeviceChoice
+    from helpers import vectors_never_fit_on_a_gpu
     from lic_gpu.evaluation.job import run_evaluate
 
-    real_load = EmbeddingStore.load.__func__
-
-    def load(cls, *args, device="cpu", **kwargs):
-        if str(device) != "cpu":
-            raise torch.OutOfMemoryError("simulated")
-        return real_load(cls, *args, device=device, **kwargs)
-
-    monkeypatch.setattr(EmbeddingStore, "load", classmethod(load))
-    monkeypatch.setattr(run_setup, "resolve_device", lambda requested: DeviceChoice(torch.device("meta"), "cuda"))
+    vectors_never_fit_on_a_gpu(monkeypatch)
     payload = run_evaluate(_compose("evaluate", "seeds=[0]", "methods=[none,oversample]", "classifiers=[tfidf_logreg]",
                                     "emotion=arousal", f"out_dir={tmp_path}"))
     assert payload["device"].startswith("cpu (asked cuda: the word vectors do not fit in meta memory")
