@@ -23,7 +23,7 @@ from lic_gpu.scoring.ngram import TrigramLM, lm_words, load_lm
 log = logging.getLogger(__name__)
 
 LM_FEATURES = ("lm_delta", "lm_slor_delta", "lm_own_delta", "lm_right_delta", "lm_min_new", "lm_min_delta",
-               "lm_slor_new", "lm_unknown_new", "lm_pmi_old", "lm_pmi_new", "lm_pmi_drop")
+               "lm_slor_new", "lm_unknown_new", "lm_fit_old", "lm_fit_new", "lm_fit_delta", "lm_pmi_old", "lm_pmi_new", "lm_pmi_drop")
 WORD_FEATURES = ("cosine", "glove_unknown", "log_rank_old", "log_rank_new", "log_rank_ratio",
                  "pos_noun", "pos_adj", "pos_verb", "pos_adv", "pos_propn", "pos_kept",
                  "same_lemma", "thesaurus", "thesaurus_breadth", "title_old", "title_near",
@@ -94,6 +94,10 @@ def _lm_features(lm: TrigramLM, src: Sequence[str], new: Sequence[str], swaps: l
                                                          (n_words[i] for i in window if i < end))) / len(window),
              "lm_unknown_new": float(sum(not lm.known(n_words[j]) for j in changed))}
     if j is not None:
+        # how much the left context raises each word above its own frequency (old high: a fixed phrase)
+        feats["lm_fit_old"] = old_t[j] - lm.logp(o_words[j])
+        feats["lm_fit_new"] = new_t[j] - lm.logp(n_words[j])
+        feats["lm_fit_delta"] = feats["lm_fit_new"] - feats["lm_fit_old"]
         feats["lm_pmi_old"] = _pmi(lm, o_words, j)
         feats["lm_pmi_new"] = _pmi(lm, n_words, j)
         feats["lm_pmi_drop"] = feats["lm_pmi_old"] - feats["lm_pmi_new"]
