@@ -214,6 +214,13 @@ class CachedTagger:
         return [known[k] for k in keys]
 
 
+def model_load_seconds(*taggers) -> float:
+    """Seconds the spaCy models behind ``taggers`` (plain or :class:`CachedTagger`, or ``None``) took
+    to import and load; 0 when every tag came from the cache and no model was loaded."""
+    models = {id(t): t for t in (getattr(t, "tagger", t) for t in taggers) if isinstance(t, SpacyTagger)}
+    return sum(t.load_s for t in models.values())
+
+
 def quality_tagger(grammar, sample: int):
     """The tagger :mod:`lic_gpu.quality` reads new rows with: the grammar's, else (seed mode, or the
     grammar off) a spaCy model when one is installed, else ``None`` (the measure is left out)."""
