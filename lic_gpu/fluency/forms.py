@@ -213,7 +213,7 @@ class _NoSpacy:
     checks)."""
 
     @staticmethod
-    def find_spec(name, path=None, target=None):  # noqa: ARG004
+    def find_spec(name, path=None, target=None):
         if name == "spacy" or name.startswith("spacy."):
             raise ModuleNotFoundError(f"{name} is not imported by lic_gpu here", name=name)
         return None
