@@ -20,6 +20,7 @@ from lic_gpu.splits import SourceRows, source_rows
 from lic_gpu.device import DeviceChoice
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
+from lic_gpu.fluency.taggers import model_load_seconds
 from lic_gpu.frames import assemble
 from lic_gpu.guard import RatingLeanGuard, build_guards
 from lic_gpu.lic import LicResult, compute_lic
@@ -215,6 +216,9 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
                                           tagger=q_tagger, rank_of=store.resolve, corpus_words=corpus_words,
                                           sample=q_sample, seed=settings.seed)
         runs.append(run)
+    loaded = model_load_seconds(grammar.tagger if grammar else None, q_tagger)
+    if loaded:  # inside the generate/quality stages: said apart, as the wall-clock benchmark reads it
+        timer.timings["load_tagger"] = round(loaded, 4)
     choice = with_search_fallback(choice, store)
     with timer("assemble"):
         log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))

@@ -25,8 +25,10 @@ class SpacyTagger:
     def __init__(self, model: str = "auto"):
         import importlib.util
 
-        import spacy  # noqa: F401  (ImportError: spaCy is not installed)
-
+        # found, not imported: importing spaCy costs ~0.6 s, which a run whose tags are all cached
+        # should not pay (it is imported with the model, in :attr:`nlp`)
+        if importlib.util.find_spec("spacy") is None:
+            raise ImportError("spaCy is not installed")
         names = self.MODELS if model == "auto" else (model,)
         found = [n for n in names if importlib.util.find_spec(n) is not None or Path(n).is_dir()]
         if not found:
@@ -36,6 +38,7 @@ class SpacyTagger:
                 "or set augment.grammar.tagger=lexicon")
         self.model = found[0]
         self._nlp = None
+        self.load_s = 0.0  # seconds spent importing spaCy and loading the model (0: never loaded)
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -47,6 +50,9 @@ class SpacyTagger:
     @property
     def nlp(self):
         if self._nlp is None:
+            import time
+
+            t0 = time.perf_counter()
             import spacy
 
             try:
@@ -54,6 +60,7 @@ class SpacyTagger:
             except (OSError, ImportError, ValueError) as err:
                 raise LicGpuError(f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
                                   "or set augment.grammar.tagger=lexicon") from None
+            self.load_s = time.perf_counter() - t0
         return self._nlp
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
@@ -205,6 +212,13 @@ class CachedTagger:
         self.tagged_now += len(todo)
         self.tagged_from_cache += len(set(keys)) - len(todo)
         return [known[k] for k in keys]
+
+
+def model_load_seconds(*taggers) -> float:
+    """Seconds the spaCy models behind ``taggers`` (plain or :class:`CachedTagger`, or ``None``) took
+    to import and load; 0 when every tag came from the cache and no model was loaded."""
+    models = {id(t): t for t in (getattr(t, "tagger", t) for t in taggers) if isinstance(t, SpacyTagger)}
+    return sum(t.load_s for t in models.values())
 
 
 def quality_tagger(grammar, sample: int):
