@@ -123,3 +123,22 @@ def test_resampler_takes_random_state_and_seed_is_a_deprecated_alias():
     assert cfg.seed == 5
     with pytest.warns(FutureWarning), pytest.raises(ValueError, match="random_state=1 and .* seed=2 differ"):
         LicResampler(random_state=1, seed=2)._options()
+
+
+@pytest.mark.parametrize("mode", ["seed", "diverse"])
+def test_a_stopword_is_never_a_replacement(mode):
+    """calm's nearest neighbour is the stopword "the": both modes take quiet instead (issue 25)."""
+    import numpy as np
+
+    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.lic import compute_lic
+
+    store = EmbeddingStore.from_array(["calm", "the", "quiet", "tea", "x"],
+                                      np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]]))
+    word_dict = {1: [(["calm", "x"], 0)], 2: [(["tea", "x"], 1), (["tea"], 2), (["x"], 3)]}
+    lic = compute_lic(word_dict, method="log_odds")
+    aug = LicAugmenter(store, frozenset({"the"}), mode=mode, k=3, min_similarity=-1.0,
+                       sampling_strategy={1: 2}, **PLAIN_FILTERS)
+    assert aug.neighbour_table([store.index["calm"]])[store.index["calm"]][0][0] == "the"
+    rows = aug.fit_resample(word_dict, lic).rows
+    assert [s.new for r in rows for s in r.swaps] == ["quiet"]

@@ -31,10 +31,11 @@ class SeedGenerator:
         return ranked
 
     def _replacement(self, word: str, row, table):
-        """The top-1 neighbour; with ``protect``, the first one that is a plain, unprotected word."""
-        protect = self.parts.settings.protect
-        return next(((n, c) for n, c in table.get(row, []) if n != word and not (protect and protected_reason(n))),
-                    None)
+        """The top-1 neighbour that is not a stopword (in no mode is a stopword a replacement) and,
+        with ``protect``, not a protected token."""
+        protect, stopwords = self.parts.settings.protect, self.parts.stopwords
+        return next(((n, c) for n, c in table.get(row, []) if n != word and n.lower() not in stopwords
+                     and not (protect and protected_reason(n))), None)
 
     def generate(self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport,
                  tokenised) -> list[NewRow]:
