@@ -15,6 +15,7 @@ default is the command line's; keyword options and Hydra ``overrides`` change it
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ OPTION_PATHS = {
     "lic_method": "lic.method",
     "device": "device",
     "seed": "seed",
+    "random_state": "seed",  # scikit-learn's name for the random seed (augment.mode=seed is another thing)
 }
 # ``mode`` chooses the augment config file (augment/seed.yaml, augment/diverse.yaml), as ``augment=seed`` does.
 GROUP_OPTIONS = {"mode": "augment"}
@@ -195,7 +197,8 @@ class LicResampler(BaseEstimator):
     binning : how numeric labels become classes (``data.binning``)
     embeddings : word vectors (``embeddings.source``): ``glove-6b-50d``, a gensim-data name or a path
     device : ``auto``, ``cpu``, ``cuda`` ...
-    seed : the one source of randomness
+    random_state : int, the one source of randomness (scikit-learn's name; the config's ``seed``)
+    seed : deprecated alias of ``random_state`` (a FutureWarning when set); not ``mode="seed"``
     overrides : further Hydra overrides, e.g. ``("augment.guard.lexicon.enabled=false",)``
 
     Attributes
@@ -213,7 +216,8 @@ class LicResampler(BaseEstimator):
                  k: int | None = None, max_swaps: int | None = None, min_similarity: float | None = None,
                  max_per_source: int | None = None, attempts_per_row: int | None = None, guard: bool | None = None,
                  label_kind: str | None = None, binning: Any = None, embeddings: str | None = None,
-                 device: str | None = None, seed: int | None = None, overrides: Sequence[str] = ()):
+                 device: str | None = None, random_state: int | None = None, seed: int | None = None,
+                 overrides: Sequence[str] = ()):
         self.text_column = text_column
         self.mode = mode
         self.sampling_strategy = sampling_strategy
@@ -227,13 +231,29 @@ class LicResampler(BaseEstimator):
         self.binning = binning
         self.embeddings = embeddings
         self.device = device
+        self.random_state = random_state
         self.seed = seed
         self.overrides = overrides
 
     def _options(self) -> dict[str, Any]:
         names = ("mode", "sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source",
-                 "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device", "seed")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+                 "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device")
+        out = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        random_state = self._random_state()
+        if random_state is not None:
+            out["seed"] = random_state
+        return out
+
+    def _random_state(self) -> int | None:
+        """``random_state``, or the deprecated ``seed`` (with a FutureWarning); both given must agree."""
+        if self.seed is None:
+            return self.random_state
+        warnings.warn("LicResampler(seed=...) is deprecated and will be removed; use random_state=... "
+                      "(scikit-learn's name)", FutureWarning, stacklevel=3)
+        if self.random_state is not None and self.random_state != self.seed:
+            raise ValueError(f"LicResampler: random_state={self.random_state!r} and its deprecated alias "
+                             f"seed={self.seed!r} differ; give random_state only")
+        return self.seed
 
     def fit(self, X, y):
         """Validate ``X, y`` and return ``self`` (use :meth:`fit_resample`; a Pipeline does)."""

@@ -27,7 +27,7 @@ from lic_gpu.lic import LicResult, compute_lic
 from lic_gpu.quality import check_quality_sample
 from lic_gpu.quality import measure as measure_quality
 from lic_gpu.run_setup import RunSettings, load_store, with_search_fallback
-from lic_gpu.sampler import AugmentResult, LicAugmenter, originals_keys
+from lic_gpu.augment import AugmentResult, LicAugmenter, originals_keys
 from lic_gpu.timing import StageTimer
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,8 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
         guard.prepare(emotion, lic, others)
     sizes = {c: len(v) for c, v in word_dict.items()}
     log.info("%s: %d classes %s; searching neighbours and generating rows", emotion, len(sizes), sizes)
-    augmenter.guards = active
-    try:
-        with timer(f"generate[{emotion}]"):
-            result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid)
-    finally:
-        augmenter.guards = all_guards
+    with timer(f"generate[{emotion}]"):
+        result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid, guards=active)
     log.info("%s: %d new rows (%d candidate words: %d searched, %d from the neighbour cache)", emotion,
              len(result.rows), result.n_candidate_words, result.neighbours_searched, result.neighbours_from_cache)
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:

@@ -19,7 +19,8 @@ import numpy as np
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings, is_lic_method
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
-from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
+from lic_gpu.augment import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, apply_swaps, dedup_key
+from lic_gpu.strategy import check_sampling_strategy
 from lic_gpu.text import Tokenised, split_edge_punctuation
 from lic_gpu.timing import StageTimer
 
@@ -153,7 +154,7 @@ class RandomPositionAugmenter(LicAugmenter):
                 picked = sorted(int(i) for i in rng.choice(len(eligible), size=n_swaps, replace=False))
                 chosen = [eligible[i] for i in picked]
                 picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
-                new_tokens, swaps = self._variant(tokens, chosen, picks)
+                new_tokens, swaps = apply_swaps(tokens, chosen, picks)
                 if lic is not None:
                     swaps = tuple(Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind)
                                   for s in swaps)
