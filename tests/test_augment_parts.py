@@ -142,3 +142,20 @@ def test_a_stopword_is_never_a_replacement(mode):
     assert aug.neighbour_table([store.index["calm"]])[store.index["calm"]][0][0] == "the"
     rows = aug.fit_resample(word_dict, lic).rows
     assert [s.new for r in rows for s in r.swaps] == ["quiet"]
+
+
+def test_protect_false_keeps_the_notebooks_top_neighbour_even_a_stopword():
+    """``augment.protect=false`` is the notebook's rule exactly: its top-1 may be a stopword."""
+    import numpy as np
+
+    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.lic import compute_lic
+
+    store = EmbeddingStore.from_array(["calm", "the", "quiet", "tea", "x"],
+                                      np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]]))
+    word_dict = {1: [(["calm", "x"], 0)], 2: [(["tea", "x"], 1), (["tea"], 2), (["x"], 3)]}
+    lic = compute_lic(word_dict, method="log_odds")
+    aug = LicAugmenter(store, frozenset({"the"}), mode="seed", k=3, min_similarity=-1.0, protect=False,
+                       sampling_strategy={1: 2}, **PLAIN_FILTERS)
+    rows = aug.fit_resample(word_dict, lic).rows
+    assert [s.new for r in rows for s in r.swaps] == ["the"]

@@ -31,11 +31,12 @@ class SeedGenerator:
         return ranked
 
     def _replacement(self, word: str, row, table):
-        """The top-1 neighbour that is not a stopword (in no mode is a stopword a replacement) and,
-        with ``protect``, not a protected token."""
+        """The top-1 neighbour; with ``protect`` (the default) the first one that is neither a stopword
+        nor a protected token. ``protect=false`` keeps the notebook's rule exactly (its top-1 may be
+        a stopword: degenerate vectors then swap in "the")."""
         protect, stopwords = self.parts.settings.protect, self.parts.stopwords
-        return next(((n, c) for n, c in table.get(row, []) if n != word and n.lower() not in stopwords
-                     and not (protect and protected_reason(n))), None)
+        return next(((n, c) for n, c in table.get(row, []) if n != word
+                     and not (protect and (n.lower() in stopwords or protected_reason(n)))), None)
 
     def generate(self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport,
                  tokenised) -> list[NewRow]:
