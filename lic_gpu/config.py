@@ -189,6 +189,12 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
     source = emb["source"]
+    if isinstance(source, str) and source.strip():
+        from lic_gpu.vector_names import resolve_source
+
+        # a gensim-data name is a file in $GENSIM_DATA_DIR (or one error naming that folder)
+        resolved = resolve_source(source)
+        source = source if resolved == source else str(resolved)
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
