@@ -193,15 +193,17 @@ def _target_of(targets: Mapping[object, int], level) -> int | None:
 
 
 def sentence_counts(texts: Sequence[str], tokenise=None) -> "Counter[str]":
-    """How many sentences each lower-cased word occurs in (once per sentence), for
-    ``report.min_word_sentences``."""
+    """How many sentences each token occurs in (once per sentence; as written, as LIC's vocabulary
+    has it), for ``report.min_word_sentences``."""
     from collections import Counter
 
     if tokenise is None:
         from lic_gpu.text import words_tokenise as tokenise
     seen: Counter = Counter()
     for text in texts:
-        seen.update({tok.lower() for tok in tokenise(text).tokens})
+        if not isinstance(text, str):  # a missing sentence has no words
+            continue
+        seen.update(set(tokenise(text).tokens))
     return seen
 
 

@@ -158,7 +158,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 # the words the sampler may swap: stopwords and punctuation are never candidates
                 top = {c: [(w, v) for w, v in r.lic.top_words(c, len(r.lic.vocab))
                            if w.lower() not in stopwords and any(ch.isalpha() for ch in w)
-                           and (seen is None or seen[w.lower()] >= min_sentences)][:n_top]
+                           and (seen is None or seen[w] >= min_sentences)][:n_top]
                        for c in r.lic.classes if c in panels}
                 images.append(figures.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
                                                         k=n_top, min_sentences=min_sentences))
