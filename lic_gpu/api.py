@@ -155,7 +155,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         (None: the config's ``emotion``)
     overrides : Hydra overrides, e.g. ``["augment.guard.lexicon.enabled=false", "caps=rectangle"]``
     **options : ``mode`` (``diverse``/``seed``) and the keys of :data:`OPTION_PATHS`: ``ids`` (id
-        columns; when they identify rows, new rows get unique ids), ``ratings`` (rating columns; None:
+        columns; when they identify rows, new rows get unique ids; none given: a column called ``id`` or
+        ``..._id`` that identifies every row is taken), ``ratings`` (rating columns; None:
         every numeric column), ``k``, ``max_swaps``, ``sampling_strategy`` (also a callable), ``device``,
         ``seed``, ``split_column``, ``label_kind`` ...; anything not given is the command line's default
 
@@ -163,7 +164,12 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
     -------
     DataFrame: the input rows (RangeIndex) then the new rows, with ``is_augmented, row_id, source_row,
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
-    per-class report (requested, generated, shortfall reasons) and the label kinds.
+    per-class report (requested, generated, shortfall reasons), the label kinds and ``shortfalls``.
+
+    Every class that got fewer new rows than asked is a :class:`~lic_gpu.errors.LicGpuWarning` (and
+    a log warning) naming the class, the rows asked and made and why. Input columns named like the
+    provenance columns are kept as ``previous_<name>`` (with a warning), as the command line does.
+    Values are taken literally: a ``${...}`` in a keyword value is text, never an interpolation.
     """
     from lic_gpu.pipeline import augment_corpus
     from lic_gpu.run_setup import settings_from_config
@@ -230,7 +236,8 @@ class LicResampler(BaseEstimator):
     ----------
     sample_indices_ : for every output row, the position in ``X`` of its row (originals) or source (new rows)
     provenance_ : DataFrame, one row per output row: ``is_augmented, source_index, label, swaps``
-    report_ : {class: {before, requested, generated, fill_rate, shortfall_reason ...}}
+    report_ : {class: {before, requested, generated, fill_rate, shortfall_reason ...}}; a short class also
+        has ``shortfall``, the text of the :class:`~lic_gpu.errors.LicGpuWarning` it raised
     label_kind_ : ``ordinal`` or ``categorical``
     classes_ : the classes seen
     """
