@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator
 from lic_gpu.api_inputs import (check_numeric_labels, check_overrides_literal, check_text_values, literal,
                                 set_aside_output_columns, shortfalls, user_names, warn_shortfalls)
 from lic_gpu.errors import LicGpuError
+from lic_gpu.resource_cache import reusing
 
 # A DataFrame is a table: the API composes the command line's config for one table, ``data=csv``.
 TABLE_DATA = "data=csv"
@@ -186,7 +187,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
                                    id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
                                    non_rating_columns=data.get("non_rating_columns") or ())
-        done = augment_corpus(corpus, settings)
+        with reusing():  # vectors, thesaurus and tagger loaded once per process (lic_gpu.resource_cache)
+            done = augment_corpus(corpus, settings)
         out = _caps(done, settings).copy()
     except LicGpuError as err:  # in the caller's terms: text=, binning=, not data.text_column
         raise LicGpuError(user_names(str(err), OPTION_PATHS)) from None
@@ -308,7 +310,8 @@ class LicResampler(BaseEstimator):
             work = frame.assign(**{self._LABEL: labels.to_numpy(dtype=float) if numeric
                                    else labels.astype(str).to_numpy()})
             corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
-            done = augment_corpus(corpus, settings)
+            with reusing():  # one load per process across cross_validate's folds (lic_gpu.resource_cache)
+                done = augment_corpus(corpus, settings)
         except LicGpuError as err:  # in the caller's terms: y, binning=, never the internal label column
             raise LicGpuError(f"LicResampler: {user_names(str(err), _RESAMPLER_PATHS, label=self._LABEL)}") from None
         run = done.runs[0]

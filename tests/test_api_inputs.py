@@ -136,6 +136,21 @@ def test_cross_validate_loads_the_vectors_once(demo, monkeypatch):
     assert len(calls) == 1 and LOADS["vectors"] - before == 1
 
 
+def test_only_the_api_keeps_loaded_resources():
+    """A command-line run reads its files (and their on-disk caches) every time; the API reuses."""
+    from lic_gpu.resource_cache import cached, reusing
+
+    loads = []
+    for _ in range(2):
+        cached("test-kind", "key", lambda: loads.append(1) or object())
+    assert len(loads) == 2
+    with reusing():
+        first = cached("test-kind", "key", lambda: loads.append(1) or object())
+        assert cached("test-kind", "key", lambda: loads.append(1) or object()) is first
+        cached("test-kind", "other", lambda: loads.append(1) or object())
+    assert len(loads) == 4
+
+
 def test_a_changed_option_loads_again(demo):
     from lic_gpu.resource_cache import LOADS
 
