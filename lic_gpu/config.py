@@ -190,6 +190,12 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
     source = emb["source"]
+    if isinstance(source, str) and source.strip():
+        from lic_gpu.vector_names import resolve_source
+
+        # a gensim-data name is a file in $GENSIM_DATA_DIR (or one error naming that folder)
+        resolved = resolve_source(source)
+        source = source if resolved == source else str(resolved)
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
@@ -261,6 +267,7 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     report["top_words"] = _int(report["top_words"], "report.top_words", 1)
     report["swap_samples"] = _int(report["swap_samples"], "report.swap_samples", 0)
     report["max_panels"] = _int(report["max_panels"], "report.max_panels", 1)
+    report["min_word_sentences"] = _int(report["min_word_sentences"], "report.min_word_sentences", 1)
     report["quality_sample"] = check_quality_sample(report["quality_sample"])
     report["max_table_rows"] = _int(report["max_table_rows"], "report.max_table_rows", 1)
     subject = report["subject_column"]

@@ -21,6 +21,7 @@ from lic_gpu.device import DeviceChoice
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.fluency.taggers import model_load_seconds
+from lic_gpu.cross_emotion import note_rows_made_earlier
 from lic_gpu.frames import assemble
 from lic_gpu.guard import RatingLeanGuard, build_guards
 from lic_gpu.lic import LicResult, compute_lic
@@ -206,6 +207,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
                               binning=settings.data["binning"], lic_method=settings.lic_method,
                               lic_dtype=settings.lic_dtype, timer=timer, kind=kinds[emo], sources=splits.mask,
                               avoid=avoid)
+        note_rows_made_earlier(run, runs)  # the cross-emotion dedup, named where a class falls short
         log.info("%s", fill_line(run))
         with timer(f"quality[{emo}]"):
             run.quality = measure_quality(run.result.rows, tokenised=tokenised, tokenise=settings.tokenise,

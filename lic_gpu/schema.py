@@ -201,6 +201,7 @@ class ReportConfig:
     swap_samples: int = MISSING
     quality_sample: int = MISSING
     max_panels: int = MISSING
+    min_word_sentences: int = MISSING
     subject_column: Optional[str] = MISSING
     max_table_rows: int = MISSING
 

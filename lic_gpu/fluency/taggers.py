@@ -89,6 +89,14 @@ class LexiconTagger:
 TAGGERS = ("auto", "spacy", "lexicon")
 
 
+def _spacy_tagger(model: str) -> SpacyTagger:
+    """One :class:`SpacyTagger` per model and process: its spaCy pipeline is loaded once, not per run
+    (:mod:`lic_gpu.resource_cache`)."""
+    from lic_gpu.resource_cache import cached
+
+    return cached("tagger", ("spacy", model), lambda: SpacyTagger(model))
+
+
 def load_tagger(kind: str = "auto", model: str = "auto"):
     """``auto``: a spaCy English model when one is installed, else :class:`LexiconTagger` (logged)."""
     if kind not in TAGGERS:
@@ -96,7 +104,7 @@ def load_tagger(kind: str = "auto", model: str = "auto"):
     if kind == "lexicon":
         return LexiconTagger()
     try:
-        return SpacyTagger(model)
+        return _spacy_tagger(model)
     except ImportError:
         if kind == "spacy":
             raise LicGpuError("augment.grammar.tagger=spacy but spaCy is not installed; pip install spacy "
@@ -229,7 +237,7 @@ def quality_tagger(grammar, sample: int):
     if grammar is not None:
         return grammar.tagger if grammar.in_context else None
     try:
-        tagger = SpacyTagger("auto")
+        tagger = _spacy_tagger("auto")
     except (ImportError, LicGpuError):
         return None
     from lic_gpu.vector_files import default_cache_dir
