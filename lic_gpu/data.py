@@ -30,7 +30,7 @@ MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"
 # Ratings beyond this are typing errors (and would not fit the integer classes exactly).
 MAX_RATING = 1e15
 # Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
-PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
+PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps", "fluency")
 
 
 @dataclass(frozen=True)

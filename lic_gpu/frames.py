@@ -32,7 +32,7 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
     base = corpus.frame
     n = len(base)
     parts = [base.assign(is_augmented=False, row_id=np.arange(n), source_row=np.arange(n),
-                         augmented_for=ORIGINAL_MARK, swaps="[]")]
+                         augmented_for=ORIGINAL_MARK, swaps="[]", fluency=np.nan)]
     class_parts = [pd.DataFrame({r.emotion: r.labels.reset_index(drop=True) for r in runs}, index=pd.RangeIndex(n))]
     next_id = n
     # Ids that identify a row stay unique; ids that do not (a subject column alone) are copied.
@@ -50,7 +50,8 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
             last = id_columns[-1]
             new[last] = new_row_ids(base[last], src, ids)
         new = new.assign(is_augmented=True, row_id=ids, source_row=src, augmented_for=r.emotion,
-                         swaps=[row.swaps_json() for row in rows])
+                         swaps=[row.swaps_json() for row in rows],
+                         fluency=np.fromiter((row.fluency for row in rows), dtype=np.float64, count=len(rows)))
         parts.append(new)
         cls = pd.DataFrame({e.emotion: e.labels.iloc[src].reset_index(drop=True) for e in runs},
                            index=pd.RangeIndex(len(rows)))

@@ -19,6 +19,7 @@ from lic_gpu.file_names import inside
 from lic_gpu.formats import write_table
 from lic_gpu.frames import class_export, emotion_frame
 from lic_gpu.run_folder import output_files, staged_run
+from lic_gpu.scoring.summary import fluency_summary
 from lic_gpu.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary, filter_outcomes
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         rows={"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
               "after_caps": int(len(capped.frame))},
         guard=guard_info,
-        filters=filter_outcomes(runs),
+        filters={**filter_outcomes(runs),
+                 "fluency": fluency_summary(runs, lambda i: corpus.frame.at[int(i), corpus.text_column])},
         config=cfg_yaml,
     )
     files: list[Path] = []

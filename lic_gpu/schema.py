@@ -159,6 +159,7 @@ class Augment:
     reciprocal: bool = MISSING
     grammar: Grammar = MISSING
     guard: Guard = MISSING
+    min_fluency: Optional[float] = MISSING
 
 
 # ---------------------------------------------------------------- caps/

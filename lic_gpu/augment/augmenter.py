@@ -19,6 +19,7 @@ from lic_gpu.augment.neighbours import candidate_words, plausible_replacements, 
 from lic_gpu.augment.parts import SwapParts
 from lic_gpu.augment.positions import Position
 from lic_gpu.augment.results import AugmentResult, ClassReport, originals_keys
+from lic_gpu.augment.scored import SlotScorer, with_fluency
 from lic_gpu.augment.seed import SeedGenerator
 from lic_gpu.augment.settings import OPTION_KEYS, AugmentSettings
 from lic_gpu.conf_files import FROM_CONFIG, augment_defaults
@@ -72,6 +73,9 @@ class LicAugmenter:
         so a word's row is its frequency rank; a replacement ranked beyond
         ``max(free_rank, max_rank_ratio x rank of the old word)`` is refused. ``None`` switches it off.
     seed : int, the one source of randomness (default: the command line's ``seed``)
+    min_fluency : the learned swap score (:mod:`lic_gpu.augment.scored`) a new row must reach (diverse;
+        None: none refused). Diverse mode also ranks each slot's replacements by it and, with a
+        threshold, lets every swappable word be a slot (LIC still weights them).
     """
 
     OPTION_KEYS = OPTION_KEYS
@@ -82,10 +86,11 @@ class LicAugmenter:
                  guards: Sequence[SwapGuard] = FROM_CONFIG, grammar=FROM_CONFIG, thesaurus=FROM_CONFIG,
                  reciprocal: bool = FROM_CONFIG, protect: bool = FROM_CONFIG,
                  max_rank_ratio: float | None = FROM_CONFIG, free_rank: int = FROM_CONFIG,
-                 seed: int = FROM_CONFIG, progress: bool | None = None):
+                 seed: int = FROM_CONFIG, progress: bool | None = None, min_fluency: float | None = FROM_CONFIG):
         given = {"mode": mode, "sampling_strategy": sampling_strategy, "k": k, "max_swaps": max_swaps,
                  "min_similarity": min_similarity, "max_per_source": max_per_source,
                  "attempts_per_row": attempts_per_row, "reciprocal": reciprocal, "protect": protect,
+                 "min_fluency": min_fluency,
                  "rare_words": {"max_rank_ratio": max_rank_ratio, "free_rank": free_rank}}
         given["rare_words"] = {n: v for n, v in given["rare_words"].items() if v is not FROM_CONFIG}
         settings = AugmentSettings.from_options({n: v for n, v in given.items() if v is not FROM_CONFIG}, seed)
@@ -252,7 +257,7 @@ class LicAugmenter:
             tags = self._prefetch(word_dict, lic, requested, table, guards, result)
             if avoid is None:
                 avoid = originals_keys(word_dict, tokenised)
-            generator = DiverseGenerator(self.parts, self.candidate_filter(guards))
+            generator = DiverseGenerator(self.parts, self.candidate_filter(guards), SlotScorer())
         t0 = time.perf_counter()
         for ci, (cls, samples) in enumerate(word_dict.items()):
             if requested[cls] <= 0:
@@ -267,12 +272,22 @@ class LicAugmenter:
             reports[cls].generated = len(rows)
             result.rows.extend(rows)
         result.timings_s["generate"] = time.perf_counter() - t0
+        if self.settings.mode == "seed" and result.rows:
+            t0 = time.perf_counter()
+            result.rows = with_fluency(result.rows, word_dict, tokenised)
+            result.timings_s["fluency"] = time.perf_counter() - t0
         return result
+
+    @property
+    def _any_lic(self) -> bool:
+        """Whether every swappable word is a slot (diverse mode with a min_fluency: the score guards them)."""
+        return self.settings.mode == "diverse" and self.settings.min_fluency is not None
 
     def _candidate_table(self, word_dict, lic: LicResult, requested, result: AugmentResult):
         """Vocabulary row -> [(neighbour, cosine), ...] for every candidate word, from one search."""
         parts = self.parts
-        candidates = candidate_words(word_dict, lic, requested, parts.stopwords, parts.core_of, parts.is_source_word)
+        candidates = candidate_words(word_dict, lic, requested, parts.stopwords, parts.core_of, parts.is_source_word,
+                                     any_lic=self._any_lic)
         ids = {w: parts.lookup(w) for w in sorted(candidates)}
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
@@ -298,7 +313,7 @@ class LicAugmenter:
             t0 = time.perf_counter()
             tags = parts.tag_sources({row: tokens for cls, samples in word_dict.items() if requested[cls] > 0
                                       for tokens, row in samples})
-            only = slot_words(word_dict, requested, lic, tags, parts.grammar, parts.is_source_word)
+            only = slot_words(word_dict, requested, lic, tags, parts.grammar, parts.is_source_word, self._any_lic)
             plausible = plausible_replacements(table, parts.store.words, cheap, only)
             parts.grammar.prefetch(plausible)
             result.timings_s["tag"] = time.perf_counter() - t0

@@ -28,6 +28,14 @@ def guard_note(checked: Counter) -> str:
     return f"; the swap guards refused {refused} of {total} neighbours ({parts}; see augment.guard)"
 
 
+def slot_weights(positions) -> list[float]:
+    """Each slot's draw weight: its LIC; a slot without positive LIC (scored slots only) a tenth of the
+    smallest positive one, so the class's own words are still drawn first."""
+    positive = [p.lic for p in positions if p.lic > 0]
+    floor = 0.1 * min(positive) if positive else 1.0
+    return [p.lic if p.lic > 0 else floor for p in positions]
+
+
 @dataclass
 class _Draws:
     """One class's drawing state: the rows made, attempts, duplicates and which sources are spent."""
@@ -37,14 +45,20 @@ class _Draws:
     duplicates: int = 0
     open_sources: list[int] = field(default_factory=list)
     spent: set[int] = field(default_factory=set)
+    low_fluency: int = 0  # rows of several swaps refused by their own score
+    source_tokens: dict = field(default_factory=dict)
+    source_tags: dict = field(default_factory=dict)
 
 
 class DiverseGenerator:
     """New rows for one class at a time, over the shared :class:`SwapParts` and a candidate filter."""
 
-    def __init__(self, parts: SwapParts, candidates: CandidateFilter):
+    def __init__(self, parts: SwapParts, candidates: CandidateFilter, scorer=None):
         self.parts = parts
         self.candidates = candidates
+        # lic_gpu.augment.scored.SlotScorer: replacements ranked by the learned score (None: cosine order)
+        self.scorer = scorer
+        self.min_fluency = parts.settings.min_fluency if scorer is not None else None
 
     def sources(self, cls, samples, lic: LicResult, table, tags, result: AugmentResult,
                 checked: Counter) -> list[tuple[list[str], int, list[Position]]]:
@@ -53,9 +67,15 @@ class DiverseGenerator:
         cache: dict = {}
         for tokens, row_id in samples:
             positions = self.parts.candidate_positions(cls, tokens, tags.get(row_id), table, checked, cache,
-                                                       self.candidates, lic=lic, skipped=result.skipped_positions)
+                                                       self.candidates, lic=lic, skipped=result.skipped_positions,
+                                                       any_lic=self.min_fluency is not None)
             if positions:
                 out.append((tokens, row_id, positions))
+        if self.scorer is not None and out:
+            ranked = self.scorer.rank_sources([(t, tags.get(r), p) for t, r, p in out], self.min_fluency)
+            before = sum(len(c.choices) for _, _, p in out for c in p)
+            out = [(t, r, p) for (t, r, _), p in zip(out, ranked) if p]
+            checked["low_fluency"] += before - sum(len(c.choices) for _, _, p in out for c in p)
         return out
 
     def generate(self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport,
@@ -76,6 +96,8 @@ class DiverseGenerator:
         combos = [count_variants(p, settings.max_swaps) for _, _, p in sources]
         capacity = sum(min(c, settings.per_source_limit) for c in combos)
         state = _Draws(open_sources=list(range(len(sources))))
+        state.source_tokens = {r: t for t, r, _ in sources}
+        state.source_tags = {r: tags.get(r) for _, r, _ in sources}
         budget = missing * settings.attempts_per_row
         if capacity <= missing:
             # Every distinct swap is needed: list them all instead of drawing at random, which
@@ -83,18 +105,37 @@ class DiverseGenerator:
             self._every_variant(cls, sources, rng, tokenised, existing, state)
         self._draw(cls, sources, combos, capacity <= budget, missing, budget, rng, tokenised, existing, state)
         report.attempts = state.attempts
+        result.refusals["low_fluency_row"] += state.low_fluency
         if len(state.rows) < missing:
             report.shortfall_reason = self._shortfall(sources, len(samples), capacity, missing, budget, state, note)
         return state.rows
 
-    def _keep(self, cls, row_id, new_tokens, swaps, key: str, tokenised, existing: set[str], state: _Draws) -> bool:
+    def _keep(self, cls, row_id, new_tokens, swaps, key: str, tokenised, existing: set[str], state: _Draws,
+              picks=()) -> bool:
         """Add the row of ``new_tokens`` (dedup key ``key``); False when its sentence exists already."""
         if key in existing:
             state.duplicates += 1
             return False
+        fluency = float("nan")
+        if self.scorer is not None:
+            fluency = self._fluency(row_id, new_tokens, swaps, picks, state)
+            if fluency is None:
+                return False
         existing.add(key)
-        state.rows.append(NewRow(cls, row_id, rebuild_text(tokenised, row_id, new_tokens), swaps))
+        state.rows.append(NewRow(cls, row_id, rebuild_text(tokenised, row_id, new_tokens), swaps, fluency))
         return True
+
+    def _fluency(self, row_id, new_tokens, swaps, picks, state: _Draws) -> float | None:
+        """The row's score: its one swap's (scored with its slot), or the row's own with several swaps,
+        which must reach min_fluency too (None: refused): two swaps that each read well may not together."""
+        if len(picks) == 1:
+            return picks[0][2]
+        score = float(self.scorer.score_tokens([state.source_tokens[row_id]], [new_tokens],
+                                               [state.source_tags.get(row_id)])[0])
+        if self.min_fluency is not None and not score >= self.min_fluency:
+            state.low_fluency += 1
+            return None
+        return score
 
     def _every_variant(self, cls, sources, rng, tokenised, existing: set[str], state: _Draws) -> None:
         max_per_source = self.parts.settings.max_per_source
@@ -108,7 +149,7 @@ class DiverseGenerator:
                 chosen, picks = variants[int(vi)]
                 new_tokens, swaps = apply_swaps(tokens, chosen, picks)
                 key = dedup_key(" ".join(new_tokens))
-                taken += self._keep(cls, row_id, new_tokens, swaps, key, tokenised, existing, state)
+                taken += self._keep(cls, row_id, new_tokens, swaps, key, tokenised, existing, state, picks)
         state.open_sources = []
 
     def _draw(self, cls, sources, combos, track: bool, missing: int, budget: int, rng, tokenised,
@@ -120,7 +161,8 @@ class DiverseGenerator:
         and the loop stops (the draws, and so the rows, are unchanged).
         """
         max_swaps, max_per_source = self.parts.settings.max_swaps, self.parts.settings.max_per_source
-        weights = [WeightedDraw([p.lic for p in positions]) for _, _, positions in sources]
+        weights = [WeightedDraw(slot_weights(positions)) for _, _, positions in sources]
+        used: Counter = Counter()  # (source, position) -> times taken: the next-best choice is taken next
         drawn: set[tuple[int, str]] = set()
         n_drawn = [0] * len(sources)
         made_from: Counter = Counter()
@@ -134,7 +176,13 @@ class DiverseGenerator:
             tokens, row_id, positions = sources[si]
             n_swaps = int(rng.integers(1, min(max_swaps, len(positions)) + 1))
             chosen = [positions[i] for i in sorted(int(i) for i in weights[si].draw(rng, n_swaps))]
-            picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
+            if self.scorer is not None:
+                # the best-scored replacement first; drawn again, the slot gives its next-best
+                picks = [p.choices[used[si, p.pos] % len(p.choices)] for p in chosen]
+                for p in chosen:
+                    used[si, p.pos] += 1
+            else:
+                picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
             new_tokens, swaps = apply_swaps(tokens, chosen, picks)
             key = dedup_key(" ".join(new_tokens))
             if track and (si, key) not in drawn:
@@ -142,7 +190,7 @@ class DiverseGenerator:
                 n_drawn[si] += 1
                 if n_drawn[si] >= combos[si]:
                     spent.add(si)
-            if not self._keep(cls, row_id, new_tokens, swaps, key, tokenised, existing, state):
+            if not self._keep(cls, row_id, new_tokens, swaps, key, tokenised, existing, state, picks):
                 continue
             made_from[si] += 1
             if max_per_source and made_from[si] >= max_per_source:

@@ -73,8 +73,10 @@ class NeighbourTables:
 
 
 def candidate_words(word_dict, lic: LicResult, requested, stopwords: frozenset[str],
-                    core_of: Callable[[str], str], is_source_word: Callable[[str], bool]) -> set[str]:
-    """The words whose neighbours are needed: positive-LIC source words of the classes that need rows."""
+                    core_of: Callable[[str], str], is_source_word: Callable[[str], bool],
+                    any_lic: bool = False) -> set[str]:
+    """The words whose neighbours are needed: positive-LIC source words of the classes that need rows
+    (``any_lic``: every source word; the learned score then decides which slots read well)."""
     candidates: set[str] = set()
     for cls, samples in word_dict.items():
         if requested[cls] <= 0 or cls not in lic.class_index:
@@ -83,14 +85,14 @@ def candidate_words(word_dict, lic: LicResult, requested, stopwords: frozenset[s
         positive = {w for w, j in lic.word_index.items() if row[j] > 0}
         for tokens, _ in samples:
             for tok in tokens:
-                if tok in positive and tok.lower() not in stopwords:
+                if (any_lic or tok in positive) and tok.lower() not in stopwords:
                     core = core_of(tok)
                     if is_source_word(core):
                         candidates.add(core)
     return candidates
 
 
-def slot_words(word_dict, requested, lic: LicResult, tags, grammar, is_source_word) -> set[str]:
+def slot_words(word_dict, requested, lic: LicResult, tags, grammar, is_source_word, any_lic: bool = False) -> set[str]:
     """The candidate words that stand, somewhere, in a slot the grammar lets a swap take."""
     out: set[str] = set()
     for cls, samples in word_dict.items():
@@ -100,7 +102,7 @@ def slot_words(word_dict, requested, lic: LicResult, tags, grammar, is_source_wo
             row_tags = tags.get(row)
             for pos, tok in enumerate(tokens):
                 core = split_edge_punctuation(tok)[1]
-                if core.lower() in out or lic.get(cls, tok, 0.0) <= 0 or not is_source_word(core):
+                if core.lower() in out or (not any_lic and lic.get(cls, tok, 0.0) <= 0) or not is_source_word(core):
                     continue
                 if grammar.slot(core, row_tags[pos] if row_tags is not None else None) is not None:
                     out.add(core.lower())

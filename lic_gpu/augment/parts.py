@@ -79,11 +79,11 @@ class SwapParts:
 
     def candidate_positions(self, cls, tokens, tags, table, refusals: Counter, cache: dict,
                             candidates: CandidateFilter, lic: LicResult | None = None,
-                            skipped: Counter | None = None) -> list[Position]:
+                            skipped: Counter | None = None, any_lic: bool = False) -> list[Position]:
         """The positions of ``tokens`` a swap may take in class ``cls``, each with its replacements.
 
         With ``lic``, only positive-LIC tokens (diverse mode); without, any token (the evaluation's
-        random-position ablation). Stopwords are skipped, and the tokens :func:`skip_reason` names
+        random-position ablation; ``any_lic``: any token, LIC kept as its weight). Stopwords are skipped, and the tokens :func:`skip_reason` names
         (counted in ``skipped``); a replacement already in the sentence is left out for it
         (``tags``: its Penn tags, or ``None``). ``cache`` keeps each (word, form) pair's replacements
         across sentences of the class.
@@ -91,7 +91,7 @@ class SwapParts:
         out = []
         for pos, tok in enumerate(tokens):
             score = lic.get(cls, tok, 0.0) if lic is not None else 0.0
-            if (lic is not None and score <= 0) or tok.lower() in self.stopwords:
+            if (lic is not None and score <= 0 and not any_lic) or tok.lower() in self.stopwords:
                 continue
             pre, core, post = split_edge_punctuation(tok)
             if not core:

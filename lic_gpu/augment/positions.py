@@ -19,7 +19,9 @@ class Position:
     core: str
     post: str
     lic: float
-    choices: list[tuple[str, float]]  # (replacement in the form this position needs, cosine), best first
+    # (replacement in the form this position needs, cosine), best first; with the learned score,
+    # (replacement, cosine, score) ordered by score (lic_gpu.augment.scored)
+    choices: list[tuple]
 
 
 def _noun_next_to_noun(tokens, tags, pos: int) -> bool:
@@ -27,16 +29,32 @@ def _noun_next_to_noun(tokens, tags, pos: int) -> bool:
         (pos + 1 < len(tokens) and tags[pos + 1].startswith("NN")) or (pos > 0 and tags[pos - 1].startswith("NN")))
 
 
+_SENTENCE_END = frozenset(".!?:;\"'()\u201c\u201d")
+
+
+def in_name(tokens: Sequence[str], tags, pos: int, core: str) -> bool:
+    """Whether the token is (part of) a name: tagged a proper noun, or title-case mid-sentence
+    ("Black Monday", "New Year"); a swap there gives a name that does not exist."""
+    if tags is not None and tags[pos] in ("NNP", "NNPS"):
+        return True
+    if not (core[:1].isupper() and core[1:].islower()) or core == "I":
+        return False
+    prev = tokens[pos - 1] if pos else ""
+    return bool(prev) and not all(c in _SENTENCE_END for c in prev)
+
+
 def skip_reason(tokens: Sequence[str], tags, pos: int, core: str, protect: bool, grammar) -> tuple[str | None, object]:
     """Why the token at ``pos`` (its core ``core``) takes no swap (None: it may), and its grammar slot.
 
-    ``protected``; ``compound``: part of a hyphenated compound (first-rate, same-day: its parts are not
+    ``protected``; ``name``: a proper noun or title-case word mid-sentence (:func:`in_name`); ``compound``: part of a hyphenated compound (first-rate, same-day: its parts are not
     free words) or a noun next to another (country music, smoke alarm: a fixed term whose parts have
     no substitutes of their own); ``part_of_speech``: the grammar has no slot for it; ``bare_noun``:
     back to town -> back to village, a bare mass use whose neighbours need an article.
     """
     if protect and protected_reason(core):
         return "protected", None
+    if protect and in_name(tokens, tags, pos, core):
+        return "name", None
     if "-" in (tokens[pos - 1] if pos else "", tokens[pos + 1] if pos + 1 < len(tokens) else ""):
         return "compound", None
     if grammar is None:
@@ -56,7 +74,8 @@ def apply_swaps(tokens: Sequence[str], positions: Sequence[Position], picks) -> 
     with ``a``/``an`` before a replaced word made to agree with it."""
     new_tokens = list(tokens)
     swaps = []
-    for p, (new, cos) in zip(positions, picks):
+    for p, pick in zip(positions, picks):
+        new, cos = pick[0], pick[1]  # a scored choice is (word, cosine, score)
         new_tokens[p.pos] = p.pre + new + p.post
         swaps.append(Swap(p.pos, tokens[p.pos], new_tokens[p.pos], cos, p.lic))
         if p.pos > 0 and not p.pre and tokens[p.pos - 1].lower() in ("a", "an"):

@@ -37,6 +37,7 @@ class NewRow:
     source_row: int
     text: str
     swaps: tuple[Swap, ...]
+    fluency: float = float("nan")  # the learned score of the swap in its sentence (lic_gpu.scoring)
 
     def swaps_json(self) -> str:
         return _JSON.encode([s.as_dict() for s in self.swaps])

@@ -47,6 +47,14 @@ def check_min_similarity(value: Any) -> float:
     return float(value)
 
 
+def check_min_fluency(value: Any) -> float | None:
+    """``augment.min_fluency``: a probability in [0, 1] or null (no row refused by its score)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0.0 <= float(value) <= 1.0):
+        raise LicGpuError(f"augment.min_fluency must be a number in [0, 1] or null; got {value!r}")
+    return None if value is None else float(value)
+
+
 def check_max_per_source(value: Any) -> int | None:
     """``augment.max_per_source``: a positive integer or null (no limit)."""
     if value is not None and not _positive_int(value):
@@ -116,6 +124,7 @@ class AugmentSettings:
     rare_words: RareWords
     thesaurus: Any  # the option's value (moby, a file, null); the object is built by the augmenter
     seed: int
+    min_fluency: float | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], seed: Any = FROM_CONFIG) -> "AugmentSettings":
@@ -133,11 +142,12 @@ class AugmentSettings:
                    k=merged["k"], max_swaps=merged["max_swaps"], min_similarity=float(merged["min_similarity"]),
                    max_per_source=merged["max_per_source"], attempts_per_row=merged["attempts_per_row"],
                    protect=protect, reciprocal=reciprocal, rare_words=rare_words, thesaurus=merged.get("thesaurus"),
-                   seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed))
+                   seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed),
+                   min_fluency=check_min_fluency(merged.get("min_fluency")))
 
     def as_options(self) -> dict[str, Any]:
         """The settings in the ``augment`` group's shape (``seed`` left out: it is not in the group)."""
-        out = {k: getattr(self, k) for k in ("mode", "thesaurus") + OPTION_KEYS}
+        out = {k: getattr(self, k) for k in ("mode", "thesaurus", "min_fluency") + OPTION_KEYS}
         out["rare_words"] = {"max_rank_ratio": self.rare_words.max_rank_ratio, "free_rank": self.rare_words.free_rank}
         return out
 

@@ -149,7 +149,6 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
         raise LicGpuError(f"score_swaps needs as many new sentences as sources; got {len(sources)} and {len(news)}")
     if lm is True:
         lm = load_lm()
-    index, emb = _glove()
     inflector, thesaurus, tagger = _lexicon()
     src_toks = [tokens_of(s) for s in sources]
     new_toks = [tokens_of(s) for s in news]
@@ -161,6 +160,19 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
         tagged = tagger.tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
         src_tags = dict(zip(need, tagged[:len(need)]))
         new_tags = dict(zip(need, tagged[len(need):]))
+    return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm, all_swaps)
+
+
+def token_pair_features(src_toks: Sequence[Sequence[str]], new_toks: Sequence[Sequence[str]],
+                        src_tags: dict[int, Sequence[str]], new_tags: dict[int, Sequence[str]],
+                        lm: "TrigramLM | None", all_swaps: Sequence[list[Swap]] | None = None) -> pd.DataFrame:
+    """:func:`pair_features` of token lists whose Penn tags are already known (pair index -> tags; a pair
+    left out has no tags). The sampler passes its source's tags for both sentences: the replacement is
+    put in the form the source's tag asks for, so spaCy need not tag either sentence again."""
+    index, emb = _glove()
+    inflector, thesaurus, _ = _lexicon()
+    if all_swaps is None:
+        all_swaps = [align_swaps(tuple(a), tuple(b)) for a, b in zip(src_toks, new_toks)]
     rows = []
     for i, (src, new, swaps) in enumerate(zip(src_toks, new_toks, all_swaps)):
         rec: dict = {name: np.nan for name in FEATURES}
