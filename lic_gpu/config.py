@@ -43,6 +43,7 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
 
     from lic_gpu.config_check import check_overrides
 
+    lic_gpu.schema.register()  # idempotent; composition must never depend on import order
     overrides = list(overrides)
     folder = config_dir()
     check_overrides(overrides, config_name, folder)
@@ -189,6 +190,12 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
     source = emb["source"]
+    if isinstance(source, str):
+        from lic_gpu.vector_names import resolve_source
+
+        # gensim-data names (glove-wiki-gigaword-50 is the packaged set) are no file names
+        source = resolve_source(source)
+        source = source if isinstance(source, str) else str(source)
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
@@ -196,7 +203,7 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
     check_format(emb["format"])
     check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
-    for key in ("lowercase_fallback", "allow_tf32"):
+    for key in ("lowercase_fallback", "allow_tf32", "allow_pickle"):
         if key in emb:
             _bool(emb[key], f"embeddings.{key}")
     for key in ("cache_dir", "neighbour_cache"):
