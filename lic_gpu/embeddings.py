@@ -314,6 +314,10 @@ class EmbeddingStore:
         ids : LongTensor (Q, k), CPU
             Neighbour rows; ``-1`` (score ``-inf``) when fewer than k other rows exist.
         """
+        from lic_gpu.memory_budget import check_neighbour_table
+
+        if isinstance(k, int) and not isinstance(k, bool) and k > 0:  # topk_ids validates k itself
+            check_neighbour_table(len(torch.as_tensor(query_ids).reshape(-1)), k, len(self))
         return topk.topk_ids(self.vectors, query_ids, k, chunk_size=chunk_size, progress=progress,
                              query_chunk_size=query_chunk_size, allow_tf32=self.allow_tf32,
                              notes=self.search_notes)

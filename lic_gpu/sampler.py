@@ -438,6 +438,9 @@ class LicAugmenter:
         if not wanted or k < 1:
             return {}
         todo = [q for q in wanted if q not in self._neighbours]
+        from lic_gpu.memory_budget import check_neighbour_table
+
+        check_neighbour_table(len(todo), k, len(self.store), asked=self.k)  # before the cache or the search fills memory
         cache = self.neighbour_cache if self.neighbour_cache is not None and self.neighbour_cache.k == k else None
         if todo and cache is not None:
             found, nbr, scores = cache.lookup(todo)
