@@ -119,7 +119,7 @@ def commands() -> list[Command]:
                 continue
             for part in (p.strip() for p in line.split("&&")):
                 reason = next((r for t, r in block.not_run if t in part), None)
-                fast = next((a for t, a in block.fast if t in part), None)
+                fast = None if reason else next((a for t, a in block.fast if t in part), None)
                 out.append(Command(block, part, reason, fast))
     return out
 
@@ -154,8 +154,8 @@ def workspace(tmp_path_factory):
     folds = (["train"] * 6 + ["extra"] * 2 + ["test"] * 2) * (len(demo) // 10 + 1)
     demo.rename(columns={"label": "text"}).assign(fold=folds[: len(demo)]).to_csv(
         where / "my.tsv", sep="\t", index=False)
-    pd.read_csv(words_path).to_csv(where / "words.csv", index=False, encoding="latin1")
-    pd.read_csv(ratings_path).to_csv(where / "ratings.csv", index=False, encoding="latin1")
+    pd.read_csv(words_path).to_csv(where / "words.csv", index=False, encoding="latin1", errors="replace")
+    pd.read_csv(ratings_path).to_csv(where / "ratings.csv", index=False, encoding="latin1", errors="replace")
     return where
 
 
