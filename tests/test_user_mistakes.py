@@ -82,3 +82,18 @@ def test_k_400000_is_one_error_line_from_the_command(tmp_path):
 def test_gensim_data_name_of_the_packaged_vectors_is_accepted(tmp_path):
     s = run_augment(cfg("embeddings.source=glove-wiki-gigaword-50", "report.enabled=false"), tmp_path)
     assert "glove-6b-50d" in s["vectors"]["source"]
+
+
+@pytest.mark.parametrize("entry", [["scripts/evaluate.py"], ["scripts/augment.py"],
+                                   ["-c", "from lic_gpu.cli import evaluate; evaluate()"],
+                                   ["-c", "from lic_gpu.cli import augment; augment()"]])
+def test_every_entry_point_composes_with_no_overrides(entry, tmp_path):
+    """``--cfg job`` composes and prints the config without running it, with no key override: the
+    schemas must be registered by the entry point itself (scripts/evaluate.py said "Could not load
+    'study/base_study'" unless some other key was overridden)."""
+    argv = [sys.executable, *([str(ROOT / entry[0])] if entry[0].endswith(".py") else entry), "--cfg", "job"]
+    env = {k: v for k, v in __import__("os").environ.items() if k != "HYDRA_FULL_ERROR"}
+    env["PYTHONPATH"] = str(ROOT)
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "embeddings:" in run.stdout and "allow_pickle: false" in run.stdout
