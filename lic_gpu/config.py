@@ -44,6 +44,7 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
 
     from lic_gpu.config_check import check_overrides
 
+    lic_gpu.schema.register()  # idempotent; composition must never depend on import order
     overrides = list(overrides)
     folder = config_dir()
     check_overrides(overrides, config_name, folder)
@@ -203,7 +204,7 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
     check_format(emb["format"])
     check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
-    for key in ("lowercase_fallback", "allow_tf32"):
+    for key in ("lowercase_fallback", "allow_tf32", "allow_pickle"):
         if key in emb:
             _bool(emb[key], f"embeddings.{key}")
     for key in ("cache_dir", "neighbour_cache"):

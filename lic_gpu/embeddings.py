@@ -131,6 +131,7 @@ class EmbeddingStore:
         lowercase_fallback: bool = True,
         allow_tf32: bool = False,
         neighbour_cache: bool | str | os.PathLike = False,
+        allow_pickle: bool = False,
     ) -> "EmbeddingStore":
         """Read word vectors, normalise rows once and place them on ``device``.
 
@@ -159,6 +160,9 @@ class EmbeddingStore:
         neighbour_cache : bool or path
             Keep searched neighbours on disk for later runs (:mod:`lic_gpu.neighbour_cache`):
             ``True`` in ``neighbours/`` of :func:`default_cache_dir`, a path there, ``False`` never.
+        allow_pickle : bool
+            Read a gensim ``.kv``/``.model`` pickle (``format="gensim_kv"`` only). Unpickling runs any
+            code the file holds, so this is off and ``format="auto"`` never picks a pickle.
 
         Returns
         -------
@@ -171,7 +175,7 @@ class EmbeddingStore:
         if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
         source = resolve_source(source)  # gensim-data names, lic_gpu.vector_names
-        words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir)
+        words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir, allow_pickle)
         vectors = _to_device(array, dev, torch_dtype)
         desc = f"{desc}, {len(words)}x{array.shape[1]} {str(torch_dtype).removeprefix('torch.')} on {dev}"
         store = cls(words, vectors, desc, lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
@@ -310,6 +314,10 @@ class EmbeddingStore:
         ids : LongTensor (Q, k), CPU
             Neighbour rows; ``-1`` (score ``-inf``) when fewer than k other rows exist.
         """
+        from lic_gpu.memory_budget import check_neighbour_table
+
+        if isinstance(k, int) and not isinstance(k, bool) and k > 0:  # topk_ids validates k itself
+            check_neighbour_table(len(torch.as_tensor(query_ids).reshape(-1)), k, len(self))
         return topk.topk_ids(self.vectors, query_ids, k, chunk_size=chunk_size, progress=progress,
                              query_chunk_size=query_chunk_size, allow_tf32=self.allow_tf32,
                              notes=self.search_notes)

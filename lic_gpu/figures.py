@@ -76,12 +76,20 @@ def display_levels(values: pd.Series) -> pd.Series:
 
 def _levels(frame: pd.DataFrame, classes: pd.DataFrame | None, column: str) -> pd.Series:
     if classes is not None and column in classes.columns:
-        return classes[column].astype("Int64")
+        try:
+            return classes[column].astype("Int64")
+        except (TypeError, ValueError):  # categorical class names (joy, anger): one bar per name
+            return classes[column].astype(object)
     return display_levels(frame[column])
 
 
+def _numeric(levels: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(levels.dtype)
+
+
 def _level_counts(levels: pd.Series, mask: np.ndarray, index: np.ndarray) -> np.ndarray:
-    counts = levels[mask].dropna().astype("int64").value_counts()
+    present = levels[mask].dropna()
+    counts = (present.astype("int64") if _numeric(levels) else present).value_counts()
     return counts.reindex(index, fill_value=0).to_numpy()
 
 
@@ -134,8 +142,12 @@ def plot_level_distributions(
             ax.set_title(column)
             ax.set_axis_off()
             continue
-        index = np.arange(int(present.min()), int(present.max()) + 1)
-        x = index.astype(float)
+        if _numeric(present):
+            index = np.arange(int(present.min()), int(present.max()) + 1)
+            x = index.astype(float)
+        else:  # names have no order between them: sorted, one bar each
+            index = np.array(sorted(present.unique(), key=str), dtype=object)
+            x = np.arange(len(index), dtype=float)
         shift = -0.2 if capped is not None else 0.0
         originals = _level_counts(before, ~before_added, index)
         added = _level_counts(before, before_added, index)

@@ -9,6 +9,7 @@ import torch
 from lic_gpu.lic import LicResult
 from lic_gpu.neighbour_cache import NeighbourCache
 from lic_gpu.text import split_edge_punctuation
+from lic_gpu.memory_budget import check_neighbour_table
 
 Table = dict[int, list[tuple[str, float]]]
 
@@ -36,6 +37,8 @@ class NeighbourTables:
         if not wanted or k < 1:
             return {}
         todo = [q for q in wanted if q not in self._neighbours]
+        # before the cache or the search fills memory: one line naming the size asked and what fits
+        check_neighbour_table(len(todo), k, len(self.store), asked=self.k)
         cache = self.cache if self.cache is not None and self.cache.k == k else None
         if todo and cache is not None:
             found, nbr, scores = cache.lookup(todo)
