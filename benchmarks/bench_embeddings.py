@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lic_gpu.embeddings import EmbeddingStore  # noqa: E402
+from lic_gpu.vectors.store import EmbeddingStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

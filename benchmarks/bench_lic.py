@@ -21,7 +21,7 @@ from machine import describe  # noqa: E402
 
 from lic_gpu import compute_lic  # noqa: E402
 from lic_gpu.classes import build_word_dict, class_labels  # noqa: E402
-from lic_gpu.data import load_seed_csv  # noqa: E402
+from lic_gpu.io.data import load_seed_csv  # noqa: E402
 from lic_gpu.text import whitespace_tokenise  # noqa: E402
 
 

@@ -94,7 +94,7 @@ def bare_singular(rows: pd.DataFrame) -> pd.Series:
 
 
 def main() -> None:
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
     from lic_gpu.text import load_stopwords
 
     rows = labelled_rows()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check for lic_gpu.embeddings (issue 3): the CUDA tests, then the GPU benchmark
+# GPU check for lic_gpu.vectors.store (issue 3): the CUDA tests, then the GPU benchmark
 # (3M x 300, 10k queries, fp32 / TF32 / bf16, achieved TFLOP/s against a plain matmul).
 #
 #   bash benchmarks/gpu_check.sh      # output in $OUT if set, else benchmarks/results/gpu/

@@ -104,7 +104,7 @@ def held_out_gbm(x: pd.DataFrame, y: np.ndarray, features, splits) -> np.ndarray
 def main() -> None:
     from sklearn.model_selection import GroupKFold
 
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
     from lic_gpu.scoring import FEATURES, LM_FEATURES, WORD_FEATURES, pair_features
 
     rows = labelled_rows()

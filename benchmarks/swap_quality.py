@@ -10,7 +10,7 @@ max_swaps=2, min_similarity=0.5, seed 0):
 
 (a) ``mode=seed`` (the notebook's rule), (b) ``mode=diverse`` with no guard, (c) diverse with the
 corpus-derived rating-lean guard only (the default), (d) diverse with corpus + VADER lexicon guard,
-and a sweep of the corpus guard's margin. The flip metric is :func:`lic_gpu.quality.swap_quality`:
+and a sweep of the corpus guard's margin. The flip metric is :func:`lic_gpu.report.quality.swap_quality`:
 among swaps whose two words are both in VADER's lexicon, the share whose valences have opposite
 signs. Note that (d) uses the same lexicon it is scored with; (c) is the honest test.
 
@@ -37,12 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_gpu.classes import build_word_dict, class_labels  # noqa: E402
-from lic_gpu.data import load_emobank  # noqa: E402
-from lic_gpu.conf_files import augment_defaults  # noqa: E402
-from lic_gpu.guard import build_guards  # noqa: E402
+from lic_gpu.io.data import load_emobank  # noqa: E402
+from lic_gpu.io.conf_files import augment_defaults  # noqa: E402
+from lic_gpu.augment.guard import build_guards  # noqa: E402
 from lic_gpu.lic import compute_lic  # noqa: E402
-from lic_gpu.quality import swap_quality  # noqa: E402
-from lic_gpu.sampler import LicAugmenter  # noqa: E402
+from lic_gpu.report.quality import swap_quality  # noqa: E402
+from lic_gpu.augment import LicAugmenter  # noqa: E402
 from lic_gpu.text import load_stopwords, words_tokenise  # noqa: E402
 
 DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
                          "'regression'; the markdown is then written only with --out given explicitly")
     args = ap.parse_args(argv)
 
-    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.vectors.store import EmbeddingStore
 
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     t_all = time.perf_counter()
@@ -312,7 +312,7 @@ def write_markdown(path: Path, results, main_variants, sweep, seconds: float, wi
         f"Machine: {machine()}. Whole script: {seconds:.0f} s (the neighbour search is shared by all variants).",
         "",
         "**Flips (VADER)** = among swaps whose two words are both in VADER's lexicon (`covered`), the share whose",
-        "valences have opposite signs (dead zone 0), `lic_gpu.quality.swap_quality`. The lexicon guard uses the same",
+        "valences have opposite signs (dead zone 0), `lic_gpu.report.quality.swap_quality`. The lexicon guard uses the same",
         "lexicon, so its 0 % is by construction; **flips (AFINN)** scores the same swaps with AFINN-165, a lexicon",
         "no guard sees (`pip install afinn`; blank when not installed). **Junk** = replacements the sampler's junk",
         "filter refuses (punctuation, numbers, dotted abbreviations, same word up to case/punctuation/inflection).",

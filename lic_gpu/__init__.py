@@ -9,9 +9,9 @@ __all__ = ["augment_frame", "LicResampler", "compute_lic", "LicResult", "Embeddi
 # import torch with the garbage collector paused), and gensim and the sampler are not needed to
 # compute LIC.
 _LAZY = {"compute_lic": "lic_gpu.lic", "LicResult": "lic_gpu.lic", "resolve_device": "lic_gpu.device",
-         "EmbeddingStore": "lic_gpu.embeddings", "LicAugmenter": "lic_gpu.sampler",
+         "EmbeddingStore": "lic_gpu.vectors.store", "LicAugmenter": "lic_gpu.augment",
          "augment_frame": "lic_gpu.api", "LicResampler": "lic_gpu.api",
-         "clear_resource_cache": "lic_gpu.resource_cache"}
+         "clear_resource_cache": "lic_gpu.io.resource_cache"}
 
 
 def __getattr__(name):

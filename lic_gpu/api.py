@@ -1,9 +1,9 @@
 """The Python API: :func:`augment_frame` for notebooks, :class:`LicResampler` for imbalanced-learn pipelines.
 
-Both compose the command line's config (``conf/``, via :func:`lic_gpu.config.compose_config`), so every
+Both compose the command line's config (``conf/``, via :func:`lic_gpu.app.config.compose_config`), so every
 default is the command line's; keyword options and Hydra ``overrides`` change it the same way
 ``key=value`` does on the command line. Both run the command line's own code
-(:func:`lic_gpu.pipeline.augment_corpus`); nothing is written to disk except the caches.
+(:func:`lic_gpu.app.pipeline.augment_corpus`); nothing is written to disk except the caches.
 
     from lic_gpu import augment_frame
     out = augment_frame(df, text="sentence", emotion="arousal")           # originals + new rows
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from lic_gpu.api_inputs import (check_numeric_labels, check_overrides_literal, check_text_values, literal,
+from lic_gpu.app.api_inputs import (check_numeric_labels, check_overrides_literal, check_text_values, literal,
                                 set_aside_output_columns, shortfalls, user_names, warn_shortfalls)
 from lic_gpu.errors import LicGpuError
-from lic_gpu.resource_cache import reusing
+from lic_gpu.io.resource_cache import reusing
 
 # A DataFrame is a table: the API composes the command line's config for one table, ``data=csv``.
 TABLE_DATA = "data=csv"
@@ -68,7 +68,7 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
-    from lic_gpu.config import compose_config, config_error_message
+    from lic_gpu.app.config import compose_config, config_error_message
 
     unknown = [k for k in options if k not in OPTION_PATHS and k not in GROUP_OPTIONS]
     if unknown:
@@ -101,13 +101,13 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
 def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_columns: Sequence[str] = (),
                       rating_columns: Sequence[str] | None = None, non_rating_columns: Sequence[str] = (),
                       source: str = "DataFrame"):
-    """A :class:`~lic_gpu.data.Corpus` over a user's frame, as :func:`lic_gpu.data.load_csv` reads a file;
+    """A :class:`~lic_gpu.io.data.Corpus` over a user's frame, as :func:`lic_gpu.io.data.load_csv` reads a file;
     the frame itself is not changed.
 
     Rating columns (None: every numeric column but the text, the ids and ``non_rating_columns``)
     become floats; every other column keeps its dtype.
     """
-    from lic_gpu.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
+    from lic_gpu.io.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
 
     if not isinstance(df, pd.DataFrame):
         raise LicGpuError(f"expected a pandas DataFrame; got {type(df).__name__}")
@@ -174,8 +174,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
     provenance columns are kept as ``previous_<name>`` (with a warning), as the command line does.
     Values are taken literally: a ``${...}`` in a keyword value is text, never an interpolation.
     """
-    from lic_gpu.pipeline import augment_corpus
-    from lic_gpu.run_setup import settings_from_config
+    from lic_gpu.app.pipeline import augment_corpus
+    from lic_gpu.app.run_setup import settings_from_config
 
     given = {"text": text, "emotion": emotion}
     check_overrides_literal(overrides)
@@ -189,7 +189,7 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
                                    id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
                                    non_rating_columns=data.get("non_rating_columns") or ())
-        with reusing():  # vectors, thesaurus and tagger loaded once per process (lic_gpu.resource_cache)
+        with reusing():  # vectors, thesaurus and tagger loaded once per process (lic_gpu.io.resource_cache)
             done = augment_corpus(corpus, settings)
         out = _caps(done, settings).copy()
     except LicGpuError as err:  # in the caller's terms: text=, binning=, not data.text_column
@@ -310,8 +310,8 @@ class LicResampler(BaseEstimator):
         X_res, y_res : the inputs' rows followed by the new rows, in the inputs' container types
         (a list stays a list, an array an array, a Series/DataFrame gets a new RangeIndex).
         """
-        from lic_gpu.pipeline import augment_corpus
-        from lic_gpu.run_setup import settings_from_config
+        from lic_gpu.app.pipeline import augment_corpus
+        from lic_gpu.app.run_setup import settings_from_config
 
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone
@@ -325,12 +325,12 @@ class LicResampler(BaseEstimator):
                 check_numeric_labels(labels.to_numpy(dtype=float))
             if strategy is not None:
                 settings.augment["sampling_strategy"] = strategy
-            from lic_gpu.data import Corpus
+            from lic_gpu.io.data import Corpus
 
             work = frame.assign(**{self._LABEL: labels.to_numpy(dtype=float) if numeric
                                    else labels.astype(str).to_numpy()})
             corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
-            with reusing():  # one load per process across cross_validate's folds (lic_gpu.resource_cache)
+            with reusing():  # one load per process across cross_validate's folds (lic_gpu.io.resource_cache)
                 done = augment_corpus(corpus, settings)
         except LicGpuError as err:  # in the caller's terms: y, binning=, never the internal label column
             raise LicGpuError(f"LicResampler: {user_names(str(err), _RESAMPLER_PATHS, label=self._LABEL)}") from None
@@ -392,7 +392,7 @@ class LicResampler(BaseEstimator):
             new = original.iloc[sources].reset_index(drop=True)
             text_label = X.columns[[str(c) for c in X.columns].index(text)]
             new[text_label] = new_texts
-            from lic_gpu.frames import detect_id_columns, new_row_ids
+            from lic_gpu.io.frames import detect_id_columns, new_row_ids
 
             for c in detect_id_columns(original, [text_label]):  # an id column stays unique, as augment_frame's
                 n = len(original)

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from lic_gpu.data import MISSING_MARKERS
+from lic_gpu.io.data import MISSING_MARKERS
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import Tokenised
 

@@ -1,23 +1,23 @@
 """The installed commands: ``lic-augment`` and ``lic-evaluate`` (``[project.scripts]`` in pyproject.toml).
 
 They are ``scripts/augment.py`` and ``scripts/evaluate.py`` for an installed package: the same
-Hydra apps, composed from :func:`lic_gpu.config.config_dir` (the configs shipped in the wheel, or
+Hydra apps, composed from :func:`lic_gpu.app.config.config_dir` (the configs shipped in the wheel, or
 ``conf/`` of a checkout), so they work in any folder::
 
     lic-augment emotion=arousal device=cuda
     lic-augment data=csv data.path=my.parquet data.text_column=sentence emotion=category
 """
-from lic_gpu.entry import quiet_interrupts, run_hydra_app
+from lic_gpu.app.entry import quiet_interrupts, run_hydra_app
 from lic_gpu.gc_pause import paused_gc
 
 with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see lic_gpu.gc_pause
     import hydra
     from omegaconf import DictConfig
-    from lic_gpu.config import config_dir
-    from lic_gpu.config_check import check_command_line
-    from lic_gpu.job_help import check_job_command_line
-    from lic_gpu.augment_job import run_augment
-    from lic_gpu.entry import exit_after_single_run, main_guarded
+    from lic_gpu.app.config import config_dir
+    from lic_gpu.app.config_check import check_command_line
+    from lic_gpu.app.job_help import check_job_command_line
+    from lic_gpu.app.augment_job import run_augment
+    from lic_gpu.app.entry import exit_after_single_run, main_guarded
 
 _CONF = str(config_dir())
 

@@ -12,7 +12,7 @@ class LicGpuError(ValueError):
 
 class Refused(BaseException):
     """A :class:`LicGpuError` from a Hydra callback, carried past Hydra (which turns an ``Exception``
-    from a callback into a warning and goes on) to :func:`lic_gpu.entry.run_hydra_app`."""
+    from a callback into a warning and goes on) to :func:`lic_gpu.app.entry.run_hydra_app`."""
 
     def __init__(self, error: LicGpuError):
         super().__init__(str(error))

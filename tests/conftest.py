@@ -33,7 +33,7 @@ def emobank_seed():
     """EmoBank in the notebook's two-CSV layout, loaded by lic_gpu."""
     if not EMOBANK.exists():
         pytest.skip("EmoBank is not present in ../shared")
-    from lic_gpu.data import load_seed_csv
+    from lic_gpu.io.data import load_seed_csv
 
     return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
                          rating_columns=["valence", "arousal", "dominance"])
@@ -41,9 +41,9 @@ def emobank_seed():
 
 @pytest.fixture(autouse=True)
 def _fresh_resource_cache():
-    """Each test loads its own vectors, thesaurus and tagger (lic_gpu.resource_cache keeps them for a
+    """Each test loads its own vectors, thesaurus and tagger (lic_gpu.io.resource_cache keeps them for a
     process): a test that replaces EmbeddingStore.load sees its replacement called."""
-    from lic_gpu.resource_cache import clear_resource_cache
+    from lic_gpu.io.resource_cache import clear_resource_cache
 
     clear_resource_cache()
     yield

@@ -24,7 +24,7 @@ def family_store(families, loose_words, dim: int = 16):
     words are random. Deterministic (seed 0), shared by the sampler and evaluation tests."""
     import numpy as np
 
-    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.vectors.store import EmbeddingStore
 
     rng = np.random.default_rng(0)
     words, vecs = [], []
@@ -51,9 +51,9 @@ def vectors_never_fit_on_a_gpu(monkeypatch) -> None:
     fit: ``EmbeddingStore.load`` raises CUDA's out-of-memory error on any device but the CPU."""
     import torch
 
-    import lic_gpu.run_setup as run_setup
+    import lic_gpu.app.run_setup as run_setup
     from lic_gpu.device import DeviceChoice
-    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.vectors.store import EmbeddingStore
 
     real_load = EmbeddingStore.load.__func__
 

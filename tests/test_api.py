@@ -13,10 +13,10 @@ from omegaconf import OmegaConf
 
 from lic_gpu import LicResampler, augment_frame
 from lic_gpu.api import compose_options
-from lic_gpu.config import compose_config
-from lic_gpu.data import load_demo
+from lic_gpu.app.config import compose_config
+from lic_gpu.io.data import load_demo
 from lic_gpu.errors import LicGpuError
-from lic_gpu.augment_job import run_augment
+from lic_gpu.app.augment_job import run_augment
 
 from helpers import ROOT
 

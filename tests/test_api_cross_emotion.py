@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from lic_gpu import LicGpuWarning, augment_frame
-from lic_gpu.data import load_demo
+from lic_gpu.io.data import load_demo
 
 IDS = ["sub", "episode", "segment"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lic_gpu import LicGpuWarning, LicResampler, augment_frame
-from lic_gpu.data import load_demo
+from lic_gpu.io.data import load_demo
 from lic_gpu.errors import LicGpuError
 
 from helpers import EMOBANK
@@ -64,8 +64,8 @@ def test_augment_frame_warns_on_a_shortfall(demo):
 
 
 def test_a_full_yield_does_not_warn():
-    from lic_gpu.api_inputs import shortfalls
-    from lic_gpu.sampler import AugmentResult, ClassReport
+    from lic_gpu.app.api_inputs import shortfalls
+    from lic_gpu.augment import AugmentResult, ClassReport
 
     class Run:
         emotion = "arousal"
@@ -94,7 +94,7 @@ def test_augment_frame_on_emobank_gives_unique_ids():
 
 
 def test_detected_id_column_rules():
-    from lic_gpu.frames import detect_id_columns
+    from lic_gpu.io.frames import detect_id_columns
 
     frame = pd.DataFrame({"row_id": [1, 2], "text": ["a", "b"], "Sentence_ID": ["s1", "s2"], "id": ["x", "x"]})
     assert detect_id_columns(frame, ["text"]) == ["Sentence_ID"]  # row_id is provenance; 'id' repeats
@@ -115,8 +115,8 @@ def test_cross_validate_loads_the_vectors_once(demo, monkeypatch):
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
-    from lic_gpu.embeddings import EmbeddingStore
-    from lic_gpu.resource_cache import LOADS
+    from lic_gpu.vectors.store import EmbeddingStore
+    from lic_gpu.io.resource_cache import LOADS
 
     real = EmbeddingStore.load.__func__
     calls = []
@@ -138,7 +138,7 @@ def test_cross_validate_loads_the_vectors_once(demo, monkeypatch):
 
 def test_only_the_api_keeps_loaded_resources():
     """A command-line run reads its files (and their on-disk caches) every time; the API reuses."""
-    from lic_gpu.resource_cache import cached, reusing
+    from lic_gpu.io.resource_cache import cached, reusing
 
     loads = []
     for _ in range(2):
@@ -152,7 +152,7 @@ def test_only_the_api_keeps_loaded_resources():
 
 
 def test_a_changed_option_loads_again(demo):
-    from lic_gpu.resource_cache import LOADS
+    from lic_gpu.io.resource_cache import LOADS
 
     X, y = demo["label"].tolist(), demo["category"].to_numpy()
     before = LOADS["vectors"]
@@ -206,7 +206,7 @@ def test_values_from_python_are_never_interpolated(demo, monkeypatch):
 def test_literal_round_trips_through_the_config():
     from omegaconf import OmegaConf
 
-    from lic_gpu.api_inputs import literal
+    from lic_gpu.app.api_inputs import literal
 
     for value in ["${oc.env:HOME}", "a\\${x}", "a\\\\${x}", "plain", ["${a}", "b"], {"k": "${b}"}]:
         cfg = OmegaConf.create({})

@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.augment_job import run_augment
+from lic_gpu.app.augment_job import run_augment
 
 from helpers import ROOT
 
@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory):
     """Two emotions with caps, asked for CUDA on a machine without it (CUDA is hidden on one that has it)."""
     import torch
 
-    from lic_gpu import figures
+    from lic_gpu.report import figures
 
     out = tmp_path_factory.mktemp("demo")
     drawn = {}
@@ -220,7 +220,7 @@ def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
 
 
 def test_report_without_caps_draws_one_bar_per_level(tmp_path, monkeypatch):
-    from lic_gpu import figures
+    from lic_gpu.report import figures
 
     calls = []
     real = figures.plot_level_distributions
@@ -234,7 +234,7 @@ def test_report_without_caps_draws_one_bar_per_level(tmp_path, monkeypatch):
 
 
 def test_unknown_subject_column_is_one_line_before_any_work(tmp_path, monkeypatch):
-    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.vectors.store import EmbeddingStore
 
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
     with pytest.raises(LicGpuError, match="report.subject_column 'speaker' is not a column"):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.caps import CAP_KINDS, apply_caps, cap_rectangle, check_caps
-from lic_gpu.run_summary import CapsSummary
+from lic_gpu.report.run_summary import CapsSummary
 
 CONF_CAPS = Path(__file__).resolve().parents[1] / "conf" / "caps"
 

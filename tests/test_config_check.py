@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from lic_gpu.config import compose_config, config_dir
-from lic_gpu.config_check import check_overrides
+from lic_gpu.app.config import compose_config, config_dir
+from lic_gpu.app.config_check import check_overrides
 from lic_gpu.errors import LicGpuError
 
 from helpers import ROOT

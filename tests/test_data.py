@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from lic_gpu.classes import build_word_dict, class_labels
-from lic_gpu.data import load_csv, load_demo, load_emobank, load_seed_csv, read_table
+from lic_gpu.io.data import load_csv, load_demo, load_emobank, load_seed_csv, read_table
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import whitespace_tokenise
 

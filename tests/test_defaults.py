@@ -7,13 +7,13 @@ import inspect
 import pytest
 from omegaconf import OmegaConf
 
-from lic_gpu.conf_files import augment_defaults, primary_default
-from lic_gpu.config import compose_config
+from lic_gpu.io.conf_files import augment_defaults, primary_default
+from lic_gpu.app.config import compose_config
 from lic_gpu.evaluation import EvalSettings
 from lic_gpu.evaluation.classifiers import MeanEmbeddingMLP, TfidfLogReg
 from lic_gpu.evaluation.job import settings_from_config
-from lic_gpu.guard import LexiconGuard, RatingLeanGuard, build_guards
-from lic_gpu.sampler import LicAugmenter
+from lic_gpu.augment.guard import LexiconGuard, RatingLeanGuard, build_guards
+from lic_gpu.augment import LicAugmenter
 from lic_gpu.text import load_stopwords
 
 from helpers import family_store

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-import lic_gpu.embeddings as emb
-import lic_gpu.topk as topk
-import lic_gpu.vector_files as vector_io
-from lic_gpu.embeddings import EmbeddingStore, NeighbourTable
+import lic_gpu.vectors.store as emb
+import lic_gpu.vectors.topk as topk
+import lic_gpu.vectors.files as vector_io
+from lic_gpu.vectors.store import EmbeddingStore, NeighbourTable
 from lic_gpu.errors import LicGpuError
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

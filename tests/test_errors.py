@@ -21,10 +21,10 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.augment_job import run_augment
-from lic_gpu.entry import main_guarded
+from lic_gpu.app.augment_job import run_augment
+from lic_gpu.app.entry import main_guarded
 from lic_gpu.augment import DiverseGenerator, LicAugmenter
 
 from helpers import PLAIN_FILTERS, ROOT
@@ -424,7 +424,7 @@ def test_oom_in_search_retries_with_smaller_chunks(monkeypatch, caplog):
     expected = store.topk_ids(queries, 5, chunk_size=1024)
     fake = _OomAfter(torch.mm, lambda i: i <= 2)  # the first two matmuls run out of memory
     monkeypatch.setattr(torch, "mm", fake)
-    with caplog.at_level("WARNING", logger="lic_gpu.embeddings"):
+    with caplog.at_level("WARNING", logger="lic_gpu.vectors.store"):
         got = store.topk_ids(queries, 5, chunk_size=1024)
     assert fake.widths[:3] == [1024, 512, 256]  # halved after each OOM
     assert "out of memory" in caplog.text
@@ -588,8 +588,8 @@ def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
     import numpy as np
     import torch
 
-    import lic_gpu.topk as topk
-    from lic_gpu.embeddings import EmbeddingStore
+    import lic_gpu.vectors.topk as topk
+    from lic_gpu.vectors.store import EmbeddingStore
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(300)]
@@ -612,10 +612,10 @@ def test_gpu_oom_that_never_ends_falls_back_to_cpu(monkeypatch):
 
 
 def test_a_search_that_falls_back_to_the_cpu_is_in_the_device_record(tmp_path, monkeypatch):
-    """The search's out-of-memory fallback (lic_gpu.topk) reaches summary.json's device_fallback and report.md."""
+    """The search's out-of-memory fallback (lic_gpu.vectors.topk) reaches summary.json's device_fallback and report.md."""
     import torch
 
-    import lic_gpu.topk as topk
+    import lic_gpu.vectors.topk as topk
     from helpers import ROOT
 
     search = topk.search_block
@@ -649,7 +649,7 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
     from hydra import compose, initialize_config_dir
 
     from helpers import ROOT, vectors_never_fit_on_a_gpu
-    from lic_gpu.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment
 
     vectors_never_fit_on_a_gpu(monkeypatch)
 
@@ -669,7 +669,7 @@ def tree(root: Path) -> dict:
 
 
 def test_safe_file_name_rule():
-    from lic_gpu.file_names import safe_file_name, safe_file_names
+    from lic_gpu.io.file_names import safe_file_name, safe_file_names
 
     assert safe_file_name("arousal") == "arousal"
     assert safe_file_name("Émotion-2.v") == "Émotion-2.v"  # letters of any script are kept
@@ -764,7 +764,7 @@ def test_a_folder_with_an_earlier_runs_outputs_is_refused(tmp_path, data_csv, ve
 def test_moving_into_place_is_all_or_nothing(tmp_path, data_csv, vectors, monkeypatch):
     """A folder where summary.json should go (made while the run computes): every file already moved
     is taken back, one line names the file."""
-    from lic_gpu import outputs
+    from lic_gpu.app import outputs
 
     real = outputs._write_run
 
@@ -800,7 +800,7 @@ def test_outputs_and_caches_follow_the_umask(tmp_path, data_csv, vectors):
 
 
 def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
-    from lic_gpu.atomic_files import write_text
+    from lic_gpu.io.atomic_files import write_text
 
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -834,7 +834,7 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
 ])
 def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
-    monkeypatch.setattr("lic_gpu.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
+    monkeypatch.setattr("lic_gpu.app.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
     fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
 
 
@@ -846,8 +846,8 @@ def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vector
     ("data.augment_splits=train", ["data.augment_splits"]),
 ])
 def test_values_of_the_wrong_type_fail_when_composed(tmp_path, override, patterns):
-    """The typed schemas (lic_gpu/schema.py) refuse them before the job starts, in one line."""
-    from lic_gpu.config import compose_config
+    """The typed schemas (lic_gpu/app/schema.py) refuse them before the job starts, in one line."""
+    from lic_gpu.app.config import compose_config
 
     with pytest.raises(LicGpuError) as info:
         compose_config(["data=csv", f"data.path={tmp_path / 'x.csv'}", override])

@@ -13,8 +13,8 @@ from scipy import stats
 
 from lic_gpu import compute_lic
 from lic_gpu.classes import build_word_dict, class_labels
-from lic_gpu.data import Corpus
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.io.data import Corpus
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation import (
     EvalSettings,
@@ -232,7 +232,7 @@ def test_tiny_end_to_end_evaluation(tmp_path):
 def test_config_composes_into_settings():
     from hydra import compose, initialize_config_dir
 
-    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names; alone, nothing else imports it)
+    import lic_gpu.app.schema  # noqa: F401  (registers the schemas the YAML names; alone, nothing else imports it)
     from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -297,14 +297,14 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
 def _compose(config, *overrides):
     from hydra import compose, initialize_config_dir
 
-    import lic_gpu.schema  # noqa: F401  (registers the schemas the YAML names)
+    import lic_gpu.app.schema  # noqa: F401  (registers the schemas the YAML names)
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         return compose(config, overrides=["device=cpu", *overrides])
 
 
 def test_both_jobs_say_the_same_about_the_same_mistake(tmp_path):
-    from lic_gpu.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment
     from lic_gpu.evaluation.job import run_evaluate
 
     for overrides in (["data=emobank"], ["data=csv", f"data.path={tmp_path / 'nope.csv'}"],
@@ -325,7 +325,7 @@ def _message(run, *overrides):
 
 
 def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_path, monkeypatch):
-    """The vectors' out-of-memory fallback is the main job's (lic_gpu.run_setup.load_store), recorded."""
+    """The vectors' out-of-memory fallback is the main job's (lic_gpu.app.run_setup.load_store), recorded."""
     from helpers import vectors_never_fit_on_a_gpu
     from lic_gpu.evaluation.job import run_evaluate
 

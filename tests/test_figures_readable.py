@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic_gpu import figures
+from lic_gpu.report import figures
 
 
 @pytest.fixture
@@ -78,9 +78,9 @@ def test_top_word_chart_says_which_words_it_shows(drawn, tmp_path):
 
 
 def test_min_word_sentences_is_a_checked_option():
-    from lic_gpu.config import compose_config
+    from lic_gpu.app.config import compose_config
     from lic_gpu.errors import LicGpuError
-    from lic_gpu.run_setup import settings_from_config
+    from lic_gpu.app.run_setup import settings_from_config
 
     assert settings_from_config(compose_config([])).report["min_word_sentences"] >= 1
     with pytest.raises(LicGpuError, match="report.min_word_sentences"):
@@ -89,8 +89,8 @@ def test_min_word_sentences_is_a_checked_option():
 
 def test_run_chart_leaves_out_words_of_fewer_sentences(tmp_path):
     """Through the command line's writer: no word in the chart is seen in fewer sentences than asked."""
-    from lic_gpu.augment_job import run_augment
-    from lic_gpu.config import compose_config
+    from lic_gpu.app.augment_job import run_augment
+    from lic_gpu.app.config import compose_config
 
     captured = {}
     real = figures.plot_top_lic_words
@@ -99,7 +99,7 @@ def test_run_chart_leaves_out_words_of_fewer_sentences(tmp_path):
         captured[emotion] = (top, min_sentences)
         return real(top, emotion, path, k=k, min_sentences=min_sentences)
 
-    import lic_gpu.outputs as outputs
+    import lic_gpu.app.outputs as outputs
 
     mp = pytest.MonkeyPatch()
     mp.setattr(outputs.figures, "plot_top_lic_words", spy)
@@ -107,7 +107,7 @@ def test_run_chart_leaves_out_words_of_fewer_sentences(tmp_path):
         run_augment(compose_config(["device=cpu", "report.min_word_sentences=4", "augment=seed"]), tmp_path / "out")
     finally:
         mp.undo()
-    from lic_gpu.data import load_demo
+    from lic_gpu.io.data import load_demo
     from lic_gpu.text import check_tokeniser
 
     # counted as the run tokenises (seed mode: the notebook's whitespace split)

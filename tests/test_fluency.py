@@ -162,7 +162,7 @@ def emobank_run(tmp_path_factory):
     if not EMOBANK.exists():
         pytest.skip("EmoBank is not present in ../shared")
     from test_app import cfg as compose_cfg
-    from lic_gpu.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment
 
     out = tmp_path_factory.mktemp("emobank")
     cfg = compose_cfg(*["data=emobank", f"data.path={EMOBANK / 'emobank.csv'}", "emotion=[arousal,valence]",

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from lic_gpu.data import load_csv, read_table, table_format
+from lic_gpu.io.data import load_csv, read_table, table_format
 from lic_gpu.errors import LicGpuError
-from lic_gpu.augment_job import run_augment
+from lic_gpu.app.augment_job import run_augment
 
 from helpers import EMOBANK, ROOT
 from test_errors import ROWS, TOY_FILTERS, write_vectors

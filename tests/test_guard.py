@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.guard import LexiconGuard, RatingLeanGuard, SwapGuard, build_guards, is_flip, load_valence_lexicon
-from lic_gpu.lean import class_levels, merge_case, word_leans
-from lic_gpu.quality import swap_quality
+from lic_gpu.augment.guard import LexiconGuard, RatingLeanGuard, SwapGuard, build_guards, is_flip, load_valence_lexicon
+from lic_gpu.augment.lean import class_levels, merge_case, word_leans
+from lic_gpu.report.quality import swap_quality
 from lic_gpu.lic import compute_lic
 
 
@@ -311,7 +311,7 @@ def test_words_seen_once_are_not_fallback_neighbours():
 # ---------------------------------------------------------------- model=regression, emotions=all
 
 def test_fit_lean_regression_recovers_a_linear_lean():
-    from lic_gpu.lean import fit_lean_regression
+    from lic_gpu.augment.lean import fit_lean_regression
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(200, 4, generator=g, dtype=torch.float64)

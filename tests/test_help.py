@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from lic_gpu.job_help import command_line_problem, group_choices, job_help
+from lic_gpu.app.job_help import command_line_problem, group_choices, job_help
 
 from helpers import ROOT
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from lic_gpu.embeddings import EmbeddingStore
-from lic_gpu.neighbour_cache import NeighbourCache
-from lic_gpu.augment_job import run_augment
+from lic_gpu.vectors.store import EmbeddingStore
+from lic_gpu.vectors.neighbour_cache import NeighbourCache
+from lic_gpu.app.augment_job import run_augment
 
 from helpers import PLAIN_FILTERS, ROOT
 
@@ -198,7 +198,7 @@ NEIGHBOUR_DAMAGE = {
 
 @pytest.mark.parametrize("damage", sorted(NEIGHBOUR_DAMAGE))
 def test_a_damaged_neighbour_cache_is_rebuilt(tmp_path, caplog, damage):
-    from lic_gpu.sampler import LicAugmenter
+    from lic_gpu.augment import LicAugmenter
 
     vec = write_text_vectors(tmp_path / "v.txt")
     rows = [3, 50, 7, 399]

@@ -1,4 +1,4 @@
-"""lic_gpu.porter stems exactly like nltk's PorterStemmer (NLTK_EXTENSIONS) and never imports nltk."""
+"""lic_gpu.fluency.porter stems exactly like nltk's PorterStemmer (NLTK_EXTENSIONS) and never imports nltk."""
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lic_gpu.porter import porter_stem
+from lic_gpu.fluency.porter import porter_stem
 
 TRICKY = [
     # nltk's irregular forms, and words next to them
@@ -76,7 +76,7 @@ def test_glove_vocabulary_sample_matches_nltk(nltk_stem):
 
 
 def test_import_does_not_import_nltk():
-    code = "import sys, lic_gpu.porter; assert 'nltk' not in sys.modules, 'nltk was imported'"
+    code = "import sys, lic_gpu.fluency.porter; assert 'nltk' not in sys.modules, 'nltk was imported'"
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 
 from lic_gpu import compute_lic
 from lic_gpu.classes import build_word_dict, class_labels
-from lic_gpu.data import Corpus
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.io.data import Corpus
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.guard import build_guards
-from lic_gpu.frames import assemble, emotion_frame
-from lic_gpu.pipeline import augment_emotion
-from lic_gpu.sampler import LicAugmenter, check_sampling_strategy
+from lic_gpu.augment.guard import build_guards
+from lic_gpu.io.frames import assemble, emotion_frame
+from lic_gpu.app.pipeline import augment_emotion
+from lic_gpu.augment import LicAugmenter
+from lic_gpu.augment.strategy import check_sampling_strategy
 from lic_gpu.text import load_stopwords, words_tokenise
 
 from helpers import PLAIN_FILTERS

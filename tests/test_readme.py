@@ -142,7 +142,7 @@ def not_run_table() -> str:
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     """A scratch folder holding the demo corpus under the names the documentation uses."""
-    from lic_gpu.data import demo_paths
+    from lic_gpu.io.data import demo_paths
 
     words_path, ratings_path = demo_paths()
     where = tmp_path_factory.mktemp("readme")

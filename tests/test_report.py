@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.atomic_files import atomic_write
+from lic_gpu.io.atomic_files import atomic_write
 from lic_gpu.caps import cap_rectangle
-from lic_gpu.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary
-from lic_gpu.sampler import ClassReport
-from lic_gpu.figures import display_levels, plot_level_distributions, plot_top_lic_words
-from lic_gpu.report import markdown_table, rows_per_subject, write_report, write_table_csv
+from lic_gpu.report.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary
+from lic_gpu.augment import ClassReport
+from lic_gpu.report.figures import display_levels, plot_level_distributions, plot_top_lic_words
+from lic_gpu.report.markdown import markdown_table, rows_per_subject, write_report, write_table_csv
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -196,7 +196,7 @@ def test_long_tables_are_cut_in_report_md(tmp_path, capped):
 
 
 def test_subject_column_option():
-    from lic_gpu.report import subject_column
+    from lic_gpu.report.markdown import subject_column
 
     assert subject_column("auto", ["sub", "text"], ()) == "sub"
     assert subject_column("auto", ["id", "text"], ("id",)) is None  # one id column names sentences

@@ -9,9 +9,10 @@ import pytest
 
 from lic_gpu import compute_lic
 from lic_gpu.classes import build_word_dict, class_labels
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.sampler import LicAugmenter, check_sampling_strategy, match_case
+from lic_gpu.augment import LicAugmenter, match_case
+from lic_gpu.augment.strategy import check_sampling_strategy
 from lic_gpu.text import load_stopwords, whitespace_tokenise, words_tokenise
 
 from helpers import PLAIN_FILTERS, family_store, needs_shared
@@ -180,7 +181,7 @@ def test_seed_mode_follows_the_notebook_rule(reference, emobank_seed, glove):
 def test_lic_weighted_draw_is_numpys_choice():
     """The cached-cdf draw picks the same positions as ``rng.choice(..., replace=False, p=...)`` and
     leaves the generator in the same state, including draws that hit the same position twice."""
-    from lic_gpu.weighted_draw import WeightedDraw
+    from lic_gpu.augment.weighted_draw import WeightedDraw
 
     retried = 0
     for t in range(3000):

@@ -14,7 +14,7 @@ from lic_gpu.augment.settings import AugmentSettings
 from lic_gpu.errors import LicGpuError
 from lic_gpu.scoring import pair_features, score_swaps
 from lic_gpu.scoring.align import tokens_of
-from lic_gpu.sampler import LicAugmenter
+from lic_gpu.augment import LicAugmenter
 from lic_gpu.text import load_stopwords, words_tokenise
 
 from helpers import PLAIN_FILTERS

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 
 
@@ -93,7 +93,7 @@ def test_pickled_caches_are_misses_and_run_no_code(tmp_path, monkeypatch):
 
 def test_config_key_allow_pickle_reaches_the_loader(tmp_path):
     """``embeddings.allow_pickle`` is a config key (default false) and the job passes it on."""
-    from lic_gpu.config import compose_config
+    from lic_gpu.app.config import compose_config
 
     cfg = compose_config(["embeddings=file", f"embeddings.source={tmp_path / 'v.kv'}"])
     assert cfg.embeddings.allow_pickle is False

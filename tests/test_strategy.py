@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.strategy import check_sampling_strategy
+from lic_gpu.augment.strategy import check_sampling_strategy
 
 SIZES = [{1: 5, 2: 40, 3: 12, 4: 3}, {"joy": 10, "anger": 10, "fear": 2}, {0: 7, 1: 7}]
 
@@ -59,7 +59,7 @@ def test_bad_strategies_are_one_line(bad, pattern):
 def test_config_strings_reach_the_run(tmp_path):
     from hydra import compose, initialize_config_dir
 
-    from lic_gpu.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment
     from helpers import ROOT
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):

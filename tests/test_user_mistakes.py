@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from lic_gpu.augment_job import run_augment
+from lic_gpu.app.augment_job import run_augment
 from lic_gpu.errors import LicGpuError
-from lic_gpu.memory_budget import check_neighbour_table
+from lic_gpu.vectors.memory_budget import check_neighbour_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "lic_gpu" / "resources" / "demo"

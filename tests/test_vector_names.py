@@ -6,9 +6,9 @@ import gzip
 import numpy as np
 import pytest
 
-from lic_gpu.embeddings import EmbeddingStore
+from lic_gpu.vectors.store import EmbeddingStore
 from lic_gpu.errors import LicGpuError
-from lic_gpu.vector_names import gensim_data_dir, resolve_source
+from lic_gpu.vectors.names import gensim_data_dir, resolve_source
 
 
 def test_glove_wiki_gigaword_50_is_the_packaged_set():
@@ -50,8 +50,8 @@ def test_a_misspelt_name_gets_a_suggestion(tmp_path, monkeypatch):
 def test_gensim_data_names_pass_the_early_input_check(tmp_path, monkeypatch):
     """The command line's check that input files exist (before any work) resolves gensim-data names in
     $GENSIM_DATA_DIR as the loader does (issue 24)."""
-    from lic_gpu.config import compose_config
-    from lic_gpu.run_setup import settings_from_config
+    from lic_gpu.app.config import compose_config
+    from lic_gpu.app.run_setup import settings_from_config
 
     monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
     name = "glove-twitter-25"

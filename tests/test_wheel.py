@@ -73,7 +73,7 @@ def test_installed_command_runs_from_an_empty_folder(installed, tmp_path):
     out, = where.glob("outputs/*/*")
     frame = pd.read_csv(out / "augmented_category.csv", keep_default_na=False)
     assert frame["is_augmented"].any() and (out / "summary.json").is_file() and (out / "augment.log").is_file()
-    probe = subprocess.run([str(installed / "python"), "-c", "import lic_gpu.config as c; print(c.config_dir())"],
+    probe = subprocess.run([str(installed / "python"), "-c", "import lic_gpu.app.config as c; print(c.config_dir())"],
                            capture_output=True, text=True, cwd=where, env=_env(), timeout=120)
     assert "site-packages" in probe.stdout and str(ROOT) not in probe.stdout, probe.stdout + probe.stderr
     bad = subprocess.run([str(installed / "lic-augment"), "augment.maxswaps=3"],

@@ -22,11 +22,11 @@ from lic_gpu.augment.results import AugmentResult, ClassReport, originals_keys
 from lic_gpu.augment.scored import SlotScorer, with_fluency
 from lic_gpu.augment.seed import SeedGenerator
 from lic_gpu.augment.settings import OPTION_KEYS, AugmentSettings
-from lic_gpu.conf_files import FROM_CONFIG, augment_defaults
+from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults
 from lic_gpu.fluency import build_grammar, load_thesaurus
-from lic_gpu.guard import SwapGuard, build_guards
+from lic_gpu.augment.guard import SwapGuard, build_guards
 from lic_gpu.lic import LicResult
-from lic_gpu.strategy import check_sampling_strategy
+from lic_gpu.augment.strategy import check_sampling_strategy
 from lic_gpu.text import Tokenised
 
 
@@ -45,20 +45,20 @@ class LicAugmenter:
     Parameters
     ----------
     store : EmbeddingStore
-        Word vectors on their device (see :mod:`lic_gpu.embeddings`).
+        Word vectors on their device (see :mod:`lic_gpu.vectors.store`).
     stopwords : frozenset of str
         Tokens whose lowercase form is here are never replaced.
     mode : "seed" | "diverse" (default: the command line's, ``augment: diverse`` in ``conf/augment.yaml``)
         ``seed``: the notebook's rule (:class:`lic_gpu.augment.SeedGenerator`). ``diverse``: up to
         ``max_swaps`` swaps, replacements drawn from the filtered top-``k`` neighbours in the form the
         position needs, no duplicate sentences (:class:`lic_gpu.augment.DiverseGenerator`).
-    sampling_strategy : str | float | dict | callable, see :func:`lic_gpu.strategy.check_sampling_strategy`
+    sampling_strategy : str | float | dict | callable, see :func:`lic_gpu.augment.strategy.check_sampling_strategy`
     k : neighbours fetched per candidate word
     max_swaps : most tokens replaced in one new sentence (diverse)
     min_similarity : a replacement's cosine must be at least this (diverse)
     max_per_source : most new rows made from one source sentence (diverse; None = no limit)
     attempts_per_row : attempt budget = this x rows requested (the notebook used 10)
-    guards : :class:`lic_gpu.guard.SwapGuard` objects refusing swaps that would change the rating
+    guards : :class:`lic_gpu.augment.guard.SwapGuard` objects refusing swaps that would change the rating
         (diverse). Guards given here are the caller's to prepare (``guard.prepare(emotion, lic)``);
         the default ones (``augment.guard``) are built here and prepared by :meth:`fit_resample`.
     grammar : :class:`lic_gpu.fluency.Grammar`, an ``augment.grammar`` mapping, or None

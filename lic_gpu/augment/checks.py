@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 
 from lic_gpu.augment.settings import RareWords
 from lic_gpu.fluency import protected_reason
-from lic_gpu.porter import porter_stem
+from lic_gpu.fluency.porter import porter_stem
 
 # A replacement must be one plain word: letters only. An inner hyphen or apostrophe (well-known,
 # o'clock) would be split into several tokens when the new sentence is read again.
@@ -145,7 +145,7 @@ def reciprocal_check(tables, words: Sequence[str]) -> CandidateCheck:
 
 
 def guard_check(guard) -> CandidateCheck:
-    """A swap guard (:class:`lic_gpu.guard.SwapGuard`) as a check of the fitted form."""
+    """A swap guard (:class:`lic_gpu.augment.guard.SwapGuard`) as a check of the fitted form."""
     return CandidateCheck(type(guard).__name__, lambda c: guard(c.cls, c.old, c.new))
 
 

@@ -11,7 +11,7 @@ from lic_gpu.augment.parts import SwapParts
 from lic_gpu.augment.positions import Position, all_variants, apply_swaps, count_variants
 from lic_gpu.augment.results import AugmentResult, ClassReport, NewRow, dedup_key, rebuild_text, row_bar
 from lic_gpu.lic import LicResult
-from lic_gpu.weighted_draw import WeightedDraw
+from lic_gpu.augment.weighted_draw import WeightedDraw
 
 log = logging.getLogger(__name__)
 

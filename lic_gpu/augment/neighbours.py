@@ -7,9 +7,9 @@ from typing import Callable, Iterable
 import torch
 
 from lic_gpu.lic import LicResult
-from lic_gpu.neighbour_cache import NeighbourCache
+from lic_gpu.vectors.neighbour_cache import NeighbourCache
 from lic_gpu.text import split_edge_punctuation
-from lic_gpu.memory_budget import check_neighbour_table
+from lic_gpu.vectors.memory_budget import check_neighbour_table
 
 Table = dict[int, list[tuple[str, float]]]
 

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from lic_gpu.conf_files import FROM_CONFIG, primary_default
+from lic_gpu.io.conf_files import FROM_CONFIG, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import words_tokenise
 

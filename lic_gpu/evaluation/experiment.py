@@ -14,14 +14,14 @@ import pandas as pd
 import torch
 
 from lic_gpu.classes import build_word_dict, class_labels
-from lic_gpu.data import Corpus
+from lic_gpu.io.data import Corpus
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.classifiers import REGRESSORS, MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg, TfidfRidge
 from lic_gpu.evaluation.methods import TrainingSet, originals_set, train_lic, training_sets
 from lic_gpu.evaluation.settings import EvalSettings, budget_label, is_lic_method
 from lic_gpu.evaluation.split import check_no_leakage, row_groups, split_by_group, subsample_train
 from lic_gpu.evaluation.statistics import score, score_regression
-from lic_gpu.guard import RatingLeanGuard
+from lic_gpu.augment.guard import RatingLeanGuard
 from lic_gpu.augment import dedup_key
 from lic_gpu.text import Tokenised
 from lic_gpu.timing import StageTimer
@@ -73,7 +73,7 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     unavailable = {}
     if "lic_diverse_guard" in methods and not guards:
         unavailable["lic_diverse_guard"] = ("no rating-consistency guard is configured or available "
-                                            "(lic_gpu.guard.build_guards returned none)")
+                                            "(lic_gpu.augment.guard.build_guards returned none)")
         methods.remove("lic_diverse_guard")
     if "random_positions" in methods and "lic_diverse" not in methods:
         raise LicGpuError("methods: random_positions copies lic_diverse's swap budget; list lic_diverse too")

@@ -10,17 +10,17 @@ import torch
 
 from lic_gpu.evaluation.experiment import evaluate
 from lic_gpu.evaluation.report import write_outputs
-from lic_gpu.conf_files import primary_default
+from lic_gpu.io.conf_files import primary_default
 from lic_gpu.evaluation.settings import EvalSettings
 
 log = logging.getLogger(__name__)
 
 
 def settings_from_config(cfg) -> EvalSettings:
-    """Plain :class:`EvalSettings` from a composed ``evaluate`` config (or its :func:`lic_gpu.config.plain_config`)."""
+    """Plain :class:`EvalSettings` from a composed ``evaluate`` config (or its :func:`lic_gpu.app.config.plain_config`)."""
     from omegaconf import OmegaConf
 
-    from lic_gpu.config import check_emotions, plain_config
+    from lic_gpu.app.config import check_emotions, plain_config
 
     values = plain_config(cfg) if OmegaConf.is_config(cfg) else cfg
     comparisons = values.get("comparisons")
@@ -47,11 +47,11 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
 
     from omegaconf import OmegaConf
 
-    from lic_gpu.config import check_augment, check_common, plain_config
+    from lic_gpu.app.config import check_augment, check_common, plain_config
     from lic_gpu.classes import tokenise_all
     from lic_gpu.fluency import build_grammar, load_thesaurus
-    from lic_gpu.guard import build_guards
-    from lic_gpu.run_setup import job_setup, load_corpus, load_store, with_search_fallback
+    from lic_gpu.augment.guard import build_guards
+    from lic_gpu.app.run_setup import job_setup, load_corpus, load_store, with_search_fallback
     from lic_gpu.threads import set_torch_threads
 
     t_start = time.perf_counter()

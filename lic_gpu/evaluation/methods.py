@@ -20,7 +20,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings, is_lic_method
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
 from lic_gpu.augment import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, apply_swaps, dedup_key
-from lic_gpu.strategy import check_sampling_strategy
+from lic_gpu.augment.strategy import check_sampling_strategy
 from lic_gpu.text import Tokenised, split_edge_punctuation
 from lic_gpu.timing import StageTimer
 

@@ -63,7 +63,7 @@ def _methods(summary: pd.DataFrame, curve_only: bool = True) -> list[str]:
 def plot_learning_curves(summary: pd.DataFrame, path: Path, panels: Sequence[tuple[str, str, str]]) -> Path:
     """One row per (emotion, model, metric), one column per budget: the metric against the number of
     train originals (log scale), one line per method with its 95 % t-interval shaded."""
-    from lic_gpu.figures import pyplot
+    from lic_gpu.report.figures import pyplot
 
     plt = pyplot()
     budgets = list(dict.fromkeys(summary["budget"]))
@@ -97,7 +97,7 @@ def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
                panels: Sequence[tuple[str, str, str]]) -> Path:
     """Each LIC method minus the best cheap baseline at every point, with the corrected 95 % interval
     (Nadeau-Bengio): above zero (below, for MAE) LIC augmentation pays."""
-    from lic_gpu.figures import pyplot
+    from lic_gpu.report.figures import pyplot
 
     plt = pyplot()
     budgets = list(dict.fromkeys(summary["budget"]))
@@ -150,7 +150,7 @@ MIN_FIGURE_WIDTH = 7.5
 
 def _finish_figure(fig, axes, title: str, bottom: float, path) -> Path:
     """One legend under the panels, the title and the layout; saved to ``path``."""
-    from lic_gpu.figures import save_figure
+    from lic_gpu.report.figures import save_figure
 
     import textwrap
 
@@ -244,7 +244,7 @@ def _pct(fraction: float) -> str:
 def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.DataFrame, meta: Mapping) -> str:
     """``evaluation.md``: what was run, where LIC augmentation pays against the best cheap baseline,
     the means at every point, the rows each method added, and plain verdicts."""
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     s = meta["settings"]
     methods = _methods(summary, curve_only=False)
@@ -402,7 +402,7 @@ def _best_cell(summary, emo, model, metric, fraction, budget, base) -> str:
 
 
 def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     split_df = pd.DataFrame(result.splits)
     lines = ["## Splits", ""]
@@ -438,7 +438,7 @@ def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
 
 def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
     """Rows added per method and point (mean over seeds), and LIC diverse's fill per class."""
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     aug = pd.DataFrame(result.augmentation)
     if aug.empty:
@@ -498,7 +498,7 @@ def _added_lines(result: EvalResult, summary: pd.DataFrame) -> list[str]:
 
 
 def _per_source_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     variants = [m for m in _methods(summary, curve_only=False) if m.startswith("lic_diverse_per_source_")]
     if not variants or comparisons.empty:
@@ -542,7 +542,7 @@ def _tally(g: pd.DataFrame) -> str:
 def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
     """The answer first: per emotion x model x headline metric, how often the LIC methods beat or lose to
     the best cheap baseline, their best point, and whether LIC's choice of words beats random positions."""
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     if comparisons.empty:
         return []
@@ -579,7 +579,7 @@ def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[st
 def _verdict_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
     """Per emotion x model x headline metric and LIC method: at how many points it beats / loses to the
     best cheap baseline and to no augmentation, and where."""
-    from lic_gpu.report import markdown_table
+    from lic_gpu.report.markdown import markdown_table
 
     if comparisons.empty:
         return ["No comparison was possible (only one method)."]
@@ -610,7 +610,7 @@ def _verdict_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str
 
 def write_outputs(out_dir: Path, result: EvalResult, settings: EvalSettings, meta: dict) -> dict:
     """Write ``metrics.json``, ``metrics.csv``, ``evaluation.md`` and the figures into ``out_dir``."""
-    from lic_gpu.atomic_files import write_csv, write_json, write_text
+    from lic_gpu.io.atomic_files import write_csv, write_json, write_text
 
     out_dir = Path(out_dir)
     summary = summarise(result.records)

@@ -5,12 +5,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from lic_gpu.conf_files import augment_defaults, default_option, group_defaults, primary_default
+from lic_gpu.io.conf_files import augment_defaults, default_option, group_defaults, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.classifiers import CLASSIFIERS, REGRESSORS
 from lic_gpu.evaluation.split import check_test_size
 from lic_gpu.lic import LIC_DTYPES, check_lic_method
-from lic_gpu.strategy import check_sampling_strategy
+from lic_gpu.augment.strategy import check_sampling_strategy
 
 
 METHODS = ("none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
@@ -85,7 +85,7 @@ class EvalSettings:
     cheap_baselines : the methods "best cheap baseline" is chosen from at each point
     lic_method, lic_dtype : LIC statistic and its float type
     augment_seed, augment_diverse : LicAugmenter keyword arguments for ``mode=seed`` / ``mode=diverse``
-    guard_cfg : ``augment`` mapping handed to :func:`lic_gpu.guard.build_guards` for the guarded method
+    guard_cfg : ``augment`` mapping handed to :func:`lic_gpu.augment.guard.build_guards` for the guarded method
     tfidf, mlp, ridge : model options (see :class:`TfidfLogReg`, :class:`MeanEmbeddingMLP`, :class:`TfidfRidge`)
     comparisons : extra (method, baseline) pairs compared besides every method vs ``none`` and every
         LIC method vs the best cheap baseline

@@ -3,7 +3,7 @@
 A new row is only worth training on when it reads as a sentence. Word vectors put a word's
 neighbours in any part of speech and form (``job -> getting``, ``laughed -> smile``), put names,
 numbers and negations next to ordinary words, and reach deep into rare vocabulary. This module holds
-the rules that keep a swap grammatical; the sampler applies them (:mod:`lic_gpu.sampler`).
+the rules that keep a swap grammatical; the sampler applies them (:mod:`lic_gpu.augment`).
 
 * **Protected tokens** (:func:`protected_reason`) are never replaced and never used as replacements:
   negations and polarity shifters, pronouns, numbers and number words, times and dates, URLs,

@@ -131,7 +131,7 @@ def indefinite_article(word: str, template: str = "a") -> str:
 def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[Grammar | None, dict]:
     """The :class:`Grammar` the ``augment.grammar`` section asks for (``None`` in seed mode or when
     disabled) and what it is, for the run summary."""
-    from lic_gpu.conf_files import augment_defaults, default_option, with_defaults
+    from lic_gpu.io.conf_files import augment_defaults, default_option, with_defaults
 
     mode = aug_cfg.get("mode") or default_option("augment", "augment")
     if mode != "diverse":
@@ -152,7 +152,7 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     cache = None
     if use_cache and not isinstance(tagger, LexiconTagger):
         if cache_dir is None:
-            from lic_gpu.vector_files import default_cache_dir
+            from lic_gpu.vectors.files import default_cache_dir
 
             cache_dir = default_cache_dir()
         cache = TagCache(Path(cache_dir) / "tags.sqlite")

@@ -91,8 +91,8 @@ TAGGERS = ("auto", "spacy", "lexicon")
 
 def _spacy_tagger(model: str) -> SpacyTagger:
     """One :class:`SpacyTagger` per model and process: its spaCy pipeline is loaded once, not per run
-    (:mod:`lic_gpu.resource_cache`)."""
-    from lic_gpu.resource_cache import cached
+    (:mod:`lic_gpu.io.resource_cache`)."""
+    from lic_gpu.io.resource_cache import cached
 
     return cached("tagger", ("spacy", model), lambda: SpacyTagger(model))
 
@@ -230,7 +230,7 @@ def model_load_seconds(*taggers) -> float:
 
 
 def quality_tagger(grammar, sample: int):
-    """The tagger :mod:`lic_gpu.quality` reads new rows with: the grammar's, else (seed mode, or the
+    """The tagger :mod:`lic_gpu.report.quality` reads new rows with: the grammar's, else (seed mode, or the
     grammar off) a spaCy model when one is installed, else ``None`` (the measure is left out)."""
     if sample <= 0:
         return None
@@ -240,6 +240,6 @@ def quality_tagger(grammar, sample: int):
         tagger = _spacy_tagger("auto")
     except (ImportError, LicGpuError):
         return None
-    from lic_gpu.vector_files import default_cache_dir
+    from lic_gpu.vectors.files import default_cache_dir
 
     return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))

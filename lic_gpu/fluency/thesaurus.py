@@ -106,7 +106,7 @@ def load_thesaurus(value, inflector: "Inflector | None" = None) -> "Thesaurus | 
     """``augment.thesaurus``: ``moby``, a path to a ``headword,related,...`` file, or null/false (off)."""
     if value in (None, False, "none", "null"):
         return None
-    from lic_gpu.resource_cache import cached, file_key
+    from lic_gpu.io.resource_cache import cached, file_key
 
     # read once per process (cross_validate fits one clone per fold); any Inflector gives the same lemmas
     if value == "moby":

@@ -1,0 +1,208 @@
+"""What the entry scripts share around ``@hydra.main``: every mistake a user can fix ends in one line
+on stderr, ``error: <message>``, and exit code 2; Ctrl-C in ``interrupted: ...`` and exit code 130.
+
+Three layers, from the outside in:
+
+- :func:`quiet_interrupts` covers the imports at the top of a script (torch, pandas and Hydra take
+  about a second, and nothing has been written yet);
+- :func:`run_hydra_app` calls the ``@hydra.main`` function with Hydra told to raise instead of
+  printing its own traceback, and turns what Hydra raises (an override it cannot parse or merge, an
+  interpolation it cannot resolve, a run folder or log file it cannot create) into the one line;
+- :func:`main_guarded` runs the job itself.
+
+:class:`lic_gpu.app.config.RunFolderCheck`, a Hydra callback named in ``conf/augment.yaml``, validates
+the whole config and the run folder after composition but before Hydra creates the folder, its log
+and ``.hydra/``.
+
+Imports nothing heavy at module level: the scripts import it before torch.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from lic_gpu.errors import LicGpuError, Refused
+
+INTERRUPTED = "interrupted: no output file was left half-written"
+_ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
+
+_finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
+
+
+@contextmanager
+def quiet_interrupts() -> Iterator[None]:
+    """Within the block, Ctrl-C prints :data:`INTERRUPTED` and ends the process with 130 at once
+    (meant for the imports at the top of an entry script, before anything is written)."""
+    def stop(signum, frame):  # noqa: ARG001
+        _say(INTERRUPTED)
+        os._exit(130)
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: leave Ctrl-C alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_hydra_app(main: Callable[[], Any]) -> None:
+    """Call a ``@hydra.main`` function; Hydra's own failures become one ``error:`` line and exit 2.
+
+    ``verbose=true`` on the command line (or ``HYDRA_FULL_ERROR=1``) shows the traceback instead.
+    """
+    verbose = os.environ.get("HYDRA_FULL_ERROR") == "1" or any(
+        arg.replace(" ", "").lower() in ("verbose=true", "verbose=yes", "verbose=1") for arg in sys.argv[1:])
+    # Hydra then raises (to us) instead of printing its stack trace and exiting with 1.
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    # the YAML names schemas from Hydra's ConfigStore: register them before Hydra composes, whatever
+    # else the entry point happened to import (scripts/evaluate.py imported nothing that did)
+    from lic_gpu.app.schema import register
+
+    register()
+    try:
+        main()
+    except Refused as refused:
+        if verbose:
+            raise refused.error from None
+        _say(f"error: {refused.error}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _say(INTERRUPTED)
+        sys.exit(130)
+    except Exception as err:  # noqa: BLE001  sorted below: what is not a user's mistake is re-raised
+        message = hydra_error_message(err)
+        if message is None or verbose:
+            raise
+        _say(f"error: {message}")
+        sys.exit(2)
+
+
+def hydra_error_message(err: BaseException) -> str | None:
+    """One line for a failure before the job ran (composition, interpolation, the run folder or its
+    log), or None for anything else (a bug: its traceback is worth seeing)."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from lic_gpu.app.config import config_error_message
+
+    if isinstance(err, LicGpuError):
+        return str(err)
+    if _started:
+        return None  # the job ran: main_guarded has said all a user can act on
+    if isinstance(err, OmegaConfBaseException):
+        return config_error_message(err)
+    if isinstance(err, HydraException):
+        first = _first_line(err)
+        cause = err.__cause__
+        if isinstance(cause, OmegaConfBaseException):
+            first += f": {config_error_message(cause)}"
+        if any(any(0xDC80 <= ord(ch) <= 0xDCFF for ch in arg) for arg in sys.argv[1:]):
+            # Hydra's override grammar takes bytes that are not UTF-8 (a file name) only when quoted
+            first += "; a value with bytes that are not UTF-8 must be quoted: key='\"value\"'"
+        return first
+    os_error = err if isinstance(err, OSError) else _os_cause(err)
+    if os_error is not None:
+        where = os_error.filename or "the run folder"
+        if isinstance(os_error, (FileExistsError, NotADirectoryError)):
+            return f"output folder is not writable: {where} is a file; {_ELSEWHERE}"
+        return f"output folder is not writable: {where} ({os_error.strerror or os_error}); {_ELSEWHERE}"
+    return None
+
+
+_started = False  # main_guarded has been entered: the job's own errors are its business
+
+
+def main_guarded(fn: Callable[[Any], Any], cfg) -> None:
+    """Run ``fn(cfg)``; a :class:`LicGpuError`, a config value that cannot be resolved, running out of
+    memory or Ctrl-C becomes one line on stderr and exit code 2 (130), unless ``verbose=true``
+    asks for the traceback."""
+    global _finished_single_run, _started
+    from omegaconf.errors import OmegaConfBaseException
+
+    from lic_gpu.app.config import config_error_message
+
+    _started = True
+    try:
+        fn(cfg)
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.RUN:
+            _finished_single_run = True
+    except (LicGpuError, OmegaConfBaseException) as err:
+        if _verbose(cfg):
+            raise
+        _say(f"error: {err if isinstance(err, LicGpuError) else config_error_message(err)}")
+        sys.exit(2)
+    except MemoryError as err:
+        # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
+        if _verbose(cfg):
+            raise
+        _say(f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N "
+             "or device=cpu")
+        sys.exit(2)
+    except RuntimeError as err:
+        if type(err).__name__ != "OutOfMemoryError" or _verbose(cfg):  # torch's OutOfMemoryError
+            raise
+        _say(f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N "
+             "or device=cpu")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _say(INTERRUPTED)
+        sys.exit(130)
+
+
+def exit_after_single_run() -> None:
+    """End the process now (exit status 0) if it has just finished one single, non-sweep run.
+
+    Every output is written and closed by then, but the interpreter's teardown would still take
+    about 0.5 s, mostly torch's destructors, on every run. Logs and the standard streams are
+    flushed first. Sweeps (``-m``) and library use return normally: a launcher may still own
+    worker processes, and a caller's process is not ours to end.
+    """
+    if not _finished_single_run:
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
+            pass
+    os._exit(0)
+
+
+def _verbose(cfg) -> bool:
+    try:
+        return bool(cfg.get("verbose", False))
+    except Exception:  # noqa: BLE001  the config's own value may be what is broken
+        return False
+
+
+def _os_cause(err: BaseException) -> OSError | None:
+    """The OSError behind an error (logging wraps a log file it cannot open in a ValueError)."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError):
+            return err
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return " ".join(text.splitlines()[0].split()).rstrip(".") if text else type(err).__name__
+
+
+def _say(line: str) -> None:
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # a closed stderr: the exit code still says it
+        pass

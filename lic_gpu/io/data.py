@@ -1,0 +1,528 @@
+"""Read the user's table(s) into one frame, one row per sentence (:class:`Corpus`).
+
+Classes (binning, the word dict) are :mod:`lic_gpu.classes`; which rows are augmented, :mod:`lic_gpu.io.splits`.
+
+Inputs are only read, never written. Every problem a user can cause ends in a
+:class:`~lic_gpu.errors.LicGpuError` whose one line names the file, column or value.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
+
+SEED_ID_COLUMNS = ("sub", "episode", "segment")
+EMOBANK_RENAME = {"V": "valence", "A": "arousal", "D": "dominance"}
+# Columns of a ratings file that hold numbers but are not ratings (the notebook's data had these).
+DEFAULT_NON_RATING = ("start", "end", "ep_inds", "id", "split")
+# What counts as a missing rating (texts are never turned into NaN).
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
+# Ratings beyond this are typing errors (and would not fit the integer classes exactly).
+MAX_RATING = 1e15
+# Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
+PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps", "fluency")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """One row per sentence, in input order; ``frame.index`` is the 0-based ``row_id``.
+
+    Attributes
+    ----------
+    frame : DataFrame with the id columns, the text column, every other input column; rating
+        columns are numeric (NaN where missing), the rest are kept as read (strings).
+    text_column, id_columns, rating_columns : the roles of the columns
+    source : a description of where the rows came from (for the run summary)
+    """
+
+    frame: pd.DataFrame
+    text_column: str
+    id_columns: tuple[str, ...]
+    rating_columns: tuple[str, ...]
+    source: str
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def texts(self) -> list[str]:
+        return self.frame[self.text_column].tolist()
+
+    def require_emotions(self, emotions: Iterable[str], label_kind: str = "ordinal") -> dict[str, str]:
+        """Each emotion's label kind (``ordinal`` or ``categorical``); a one-line error for an emotion
+        that is not a label column or has no label.
+
+        ``label_kind`` (``data.label_kind``): ``ordinal`` needs numeric ratings; ``categorical`` takes
+        any column's values as classes; ``auto`` takes rating columns as ordinal and a column whose
+        every value is a non-number (``joy``, ``anger`` ...) as categorical.
+        """
+        label_kind = check_label_kind(label_kind)
+        kinds: dict[str, str] = {}
+        for emo in emotions:
+            if emo in self.rating_columns:
+                if self.frame[emo].isna().all():
+                    with_values = [c for c in self.rating_columns if self.frame[c].notna().any()]
+                    raise LicGpuError(
+                        f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
+                        f"or choose another emotion (rating columns with values: {with_values})"
+                    )
+                kinds[emo] = "categorical" if label_kind == "categorical" else "ordinal"
+                continue
+            if emo in self.frame.columns and emo not in (self.text_column, *self.id_columns):
+                # The column exists but was not taken as ratings: a category column, or say why not.
+                values = self.frame[emo].astype(str).str.strip()
+                present = ~values.str.lower().isin(MISSING_MARKERS)
+                if not present.any():
+                    raise LicGpuError(
+                        f"{self.source}: every rating in column {emo!r} is missing (blank or NA); fill it in "
+                        f"or choose another emotion (rating columns: {list(self.rating_columns)})"
+                    )
+                numbers = pd.to_numeric(values[present], errors="coerce")
+                if label_kind == "auto" and numbers.isna().all() and present.sum() >= 2 and (
+                        values[present].nunique() == present.sum()):
+                    # every row its own class: an id column (EmoBank's id), nothing to balance
+                    raise LicGpuError(
+                        f"column {emo!r} of {self.source} has a different value in every row (an id, not a "
+                        f"label; e.g. {values[present].iloc[0]!r}); set emotion= a rating column "
+                        f"{list(self.rating_columns)} or a column of category names, or "
+                        "data.label_kind=categorical to take it as classes anyway")
+                if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
+                    kinds[emo] = "categorical"
+                    continue
+                to_ratings(self.frame[emo], emo, self.source)  # raises, naming the first non-number
+                raise LicGpuError(
+                    f"column {emo!r} of {self.source} is numeric but listed as not a rating "
+                    f"(data.non_rating_columns); set data.rating_columns=[{emo}] to use it"
+                )
+            raise LicGpuError(
+                f"emotion {emo!r} is not a rating column of {self.source}; "
+                f"rating columns are {list(self.rating_columns)}: set emotion= one of them"
+            )
+        return kinds
+
+
+LABEL_KINDS = ("auto", "ordinal", "categorical")
+
+
+def check_label_kind(value: str) -> str:
+    """Validate ``data.label_kind``."""
+    if value not in LABEL_KINDS:
+        raise LicGpuError(f"data.label_kind must be one of {list(LABEL_KINDS)}; got {value!r}")
+    return value
+
+
+TABLE_FORMATS = ("csv", "tsv", "parquet", "jsonl")
+# Suffix -> format; a compression suffix (.gz, .bz2, .xz, .zip, .zst) before it is allowed for text formats.
+_SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
+                   ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+def table_format(path: str | Path) -> str:
+    """``csv``, ``tsv``, ``parquet`` or ``jsonl``, from the file's suffix (``csv`` when unknown).
+
+    A parquet file is recognised by its first bytes whatever its name.
+    """
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"PAR1":
+                return "parquet"
+    except OSError:
+        pass
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes = suffixes[:-1]
+    return _SUFFIX_FORMATS.get(suffixes[-1], "csv") if suffixes else "csv"
+
+
+def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None) -> pd.DataFrame:
+    """Read a CSV, TSV, parquet or JSON-lines file (by suffix, see :func:`table_format`) as strings.
+
+    No value becomes NaN: a missing value is ``""``. ``sep`` overrides the delimiter of a CSV/TSV
+    (``","`` / tab by default). ``utf-8`` also accepts a byte-order mark; CRLF and quoted fields with
+    commas/newlines are handled by the csv parser. Errors name the file.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise LicGpuError(f"{what} file not found: {p}; check the path (a relative path starts from "
+                          "the folder the command was run in)")
+    if p.is_dir():
+        raise LicGpuError(f"{what} path is a folder, not a file: {p}")
+    if sep is not None and (not isinstance(sep, str) or len(sep) == 0):
+        raise LicGpuError(f"data.sep must be a delimiter such as ',' ';' or '\\t', or null; got {sep!r}")
+    fmt = table_format(p)
+    if fmt in ("parquet", "jsonl"):
+        return _read_typed_table(p, fmt, encoding, what)
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        "".encode(enc)
+    except LookupError:
+        raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
+    delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
+    compressed = p.suffix.lower() in _COMPRESSION_SUFFIXES  # the byte-level checks read the file as it is
+    if not compressed:
+        _check_wide_encoding(p, enc, encoding)
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=delimiter)
+    except UnicodeDecodeError as err:
+        import codecs
+
+        wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+        other = "latin1" if enc.startswith("utf") and not wide else "utf-8"
+        raise LicGpuError(
+            f"cannot decode {p} as {encoding} (byte {err.object[err.start:err.start + 1]!r} at "
+            f"offset {err.start}); set the encoding option, e.g. data.encoding={other}"
+        ) from None
+    except UnicodeError as err:  # e.g. "UTF-16 stream does not start with BOM" (a compressed file)
+        raise LicGpuError(f"cannot decode {p} as {encoding} ({_first_line(err)}); set the encoding option, "
+                          "e.g. data.encoding=utf-8") from None
+    except pd.errors.EmptyDataError:
+        raise LicGpuError(f"{what} file is empty: {p}") from None
+    except (pd.errors.ParserError, csv.Error) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise LicGpuError(f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
+                          "set data.sep if the file uses another delimiter") from None
+    except PermissionError:
+        raise LicGpuError(f"no permission to read {p}") from None
+    if not compressed and _single_byte(enc) and _is_utf8_with_non_ascii(p):
+        raise LicGpuError(
+            f"{p} is UTF-8 (it has multi-byte UTF-8 characters) but was to be read as {encoding}, "
+            "which would garble them; set data.encoding=utf-8"
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
+        raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
+    if not compressed:
+        _check_unique_header(p, enc)
+    return df
+
+
+def _read_typed_table(p: Path, fmt: str, encoding: str, what: str) -> pd.DataFrame:
+    """A parquet or JSON-lines file, every value turned into a string like the CSV reader's."""
+    try:
+        if fmt == "parquet":
+            df = pd.read_parquet(p)
+        else:
+            with open(p, "rb") as fh:
+                head = fh.read(64).lstrip()
+            if not head:
+                raise LicGpuError(f"{what} file is empty: {p}")
+            # ``.json`` may hold one array of records instead of one record per line
+            df = pd.read_json(p, lines=not head.startswith(b"["), dtype=False, encoding=encoding)
+    except LicGpuError:
+        raise
+    except PermissionError:
+        raise LicGpuError(f"no permission to read {p}") from None
+    except Exception as err:  # pyarrow / json raise many types; each means "not this format"
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        kind = "parquet" if fmt == "parquet" else "JSON lines (one object per line)"
+        raise LicGpuError(f"cannot read {p} as {kind}: {first}") from None
+    if len(df.columns) == 0:
+        raise LicGpuError(f"{what} file is empty: {p}")
+    return frame_as_strings(df)
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+
+
+def frame_as_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a string (missing -> ``""``; integral floats such as ``3.0`` keep their text)."""
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        missing = col.isna().to_numpy()
+        text = col.astype(object).where(~missing, "").map(str)
+        out[str(c).strip()] = text.to_numpy(dtype=object)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _check_wide_encoding(path: Path, enc: str, encoding: str) -> None:
+    """Refuse a UTF-16/32 file read with a byte encoding (or the reverse) with the encoding to use:
+    every byte encoding "works" on it and garbles it (latin1 would turn it into NUL-filled text)."""
+    import codecs
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return  # pandas reports it below, with the file's name
+    wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        guess = "utf-32"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        guess = "utf-16"
+    elif b"\x00" in head:
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        guess = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else ""
+    else:
+        guess = ""
+    if not head:
+        return
+    if wide:
+        if not guess and b"\x00" not in head:
+            # no byte-order mark and no NUL byte: this is a byte encoding, not UTF-16/32
+            try:
+                head.decode("utf-8")
+                other = "utf-8"
+            except UnicodeDecodeError as err:
+                other = "utf-8" if err.start >= len(head) - 4 else "latin1"
+            raise LicGpuError(f"{path} is not {encoding}-encoded text (no byte-order mark, no NUL bytes); "
+                              f"set data.encoding={other}")
+        return
+    if guess:
+        raise LicGpuError(f"{path} is {guess.upper()}-encoded text (not {encoding}); set data.encoding={guess}")
+    if b"\x00" in head:
+        raise LicGpuError(f"{path} holds NUL bytes: not a text CSV in {encoding}; check the file or its encoding")
+
+
+def _check_unique_header(path: Path, enc: str) -> None:
+    """pandas would silently rename a repeated column to ``name.1`` (and take it as a rating)."""
+    with open(path, encoding=enc, newline="") as fh:
+        header = [name.strip() for name in next(csv.reader(fh), [])]
+    seen: dict[str, int] = {}
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+    repeated = [name for name, n in seen.items() if n > 1]
+    if repeated:
+        raise LicGpuError(f"{path}: the header names column {repeated[0]!r} {seen[repeated[0]]} times; "
+                          "give every column its own name")
+
+
+def _single_byte(encoding: str) -> bool:
+    import codecs
+
+    return codecs.lookup(encoding).name in {"latin-1", "iso8859-1", "cp1252", "iso8859-15"}
+
+
+def _is_utf8_with_non_ascii(path: Path) -> bool:
+    """True when the file decodes as UTF-8 and has non-ASCII bytes: reading it as latin1 garbles it."""
+    data = path.read_bytes()
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str, role: str) -> None:
+    """One-line error listing what exists when a needed column is missing."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise LicGpuError(f"{path}: missing {role} column(s) {missing}; columns present: {list(df.columns)}")
+
+
+def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
+    """Strings -> float ratings; missing markers become NaN; anything else non-numeric is an error."""
+    text = values.astype(str).str.strip()
+    missing = text.str.lower().isin(MISSING_MARKERS)
+    nums = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = nums.isna() & ~missing
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise LicGpuError(
+            f"{path}: column {column!r} has a value that is not a number: {text.iloc[i]!r} "
+            f"(data row {i + 1}); ratings must be numbers or blank (for category labels such as "
+            "joy/anger set data.label_kind=categorical)"
+        )
+    too_big = ~(nums.abs() <= MAX_RATING) & nums.notna()
+    if too_big.any():
+        i = int(np.flatnonzero(too_big.to_numpy())[0])
+        raise LicGpuError(
+            f"{path}: column {column!r} has a value too large for a rating: {text.iloc[i]!r} "
+            f"(data row {i + 1}); ratings must lie within +-{MAX_RATING:.0e}"
+        )
+    return nums.astype(float)
+
+
+def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
+    """Columns whose every non-missing value parses as a number (and that have at least one)."""
+    out = []
+    skip = set(exclude)
+    for c in df.columns:
+        if c in skip:
+            continue
+        text = df[c].astype(str).str.strip()
+        present = ~text.str.lower().isin(MISSING_MARKERS)
+        if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
+            out.append(c)
+    return out
+
+
+def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[str],
+            rating_columns: Sequence[str] | None, non_rating: Sequence[str], source: str,
+            files: tuple[str, ...]) -> Corpus:
+    df, renamed = _set_aside_provenance(df, path)
+    text_column = renamed.get(text_column, text_column)
+    id_columns = [renamed.get(c, c) for c in id_columns]
+    if rating_columns is None:
+        rating_columns = _numeric_columns(df, [*id_columns, text_column, *non_rating, *renamed.values()])
+    else:
+        rating_columns = [renamed.get(c, c) for c in rating_columns]
+        require_columns(df, rating_columns, path, "rating")
+        if text_column in rating_columns:
+            raise LicGpuError(f"{path}: column {text_column!r} is both the text column (data.text_column) "
+                              "and a rating column (data.rating_columns); the text column holds the sentences")
+    _check_text_column(df, text_column, path)
+    ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
+    # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
+    df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
+    return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files)
+
+
+def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """An earlier run's output fed back in: its provenance columns become ``previous_<name>`` (kept,
+    never ratings) because this run writes its own."""
+    present = [c for c in PROVENANCE_COLUMNS if c in df.columns]
+    if not present:
+        return df, {}
+    renamed = {}
+    for c in present:
+        new = f"previous_{c}"
+        while new in df.columns or new in renamed.values():
+            new = f"previous_{new}"
+        renamed[c] = new
+    log.warning("%s has the provenance columns of an earlier run (%s); kept as %s and not used as ratings",
+                path, ", ".join(present), ", ".join(renamed.values()))
+    return df.rename(columns=renamed), renamed
+
+
+def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
+    """Refuse a text column that holds only numbers: it is a rating or id column chosen by mistake
+    (every sentence would be a number, and no word could be swapped)."""
+    def present(values: pd.Series) -> pd.Series:
+        text = values.astype(str).str.strip()
+        return text[~text.str.lower().isin(MISSING_MARKERS)]
+
+    def is_text(values: pd.Series) -> bool:
+        return bool(pd.to_numeric(values, errors="coerce").isna().any())
+
+    # a text cell among the first rows settles it: a million rows need not be parsed
+    if is_text(present(df[text_column].head(1000))):
+        return
+    values = present(df[text_column])
+    if len(values) and not is_text(values):
+        raise LicGpuError(
+            f"{path}: the text column {text_column!r} holds only numbers (e.g. {values.iloc[0]!r}); set "
+            f"data.text_column= the column with the sentences; columns present: {list(df.columns)}"
+        )
+
+
+def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
+                  id_columns: Sequence[str] = SEED_ID_COLUMNS, text_column: str = "label",
+                  rating_columns: Sequence[str] | None = None, encoding: str = "utf-8",
+                  ratings_encoding: str | None = None,
+                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
+    """The notebook's layout: a sentences CSV and a ratings CSV merged left on the id columns.
+
+    Parameters
+    ----------
+    words_csv : path with ``id_columns`` + ``text_column``
+    ratings_csv : path with ``id_columns`` + one column per emotion
+    rating_columns : which columns are ratings; default every numeric column of the ratings
+        file except the ids and ``non_rating_columns``
+    encoding, ratings_encoding : the files' encodings (ratings default to ``encoding``)
+    sep : delimiter of both files when they are CSV/TSV (default by suffix, see :func:`read_table`)
+
+    Returns
+    -------
+    Corpus, one row per sentence of ``words_csv`` in its order.
+    """
+    id_columns = list(id_columns)
+    words = read_table(words_csv, encoding, "sentences", sep)
+    ratings = read_table(ratings_csv, ratings_encoding or encoding, "ratings", sep)
+    require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
+    require_columns(ratings, id_columns, str(ratings_csv), "id")
+    dup = ratings.duplicated(subset=id_columns, keep=False)
+    if dup.any():
+        ids = ratings.loc[dup, id_columns].drop_duplicates().head(5)
+        shown = ["/".join(map(str, r)) for r in ids.itertuples(index=False)]
+        raise LicGpuError(
+            f"{ratings_csv}: {int(dup.sum())} rows share ids ({'/'.join(id_columns)}), e.g. {shown}; "
+            "each sentence needs exactly one ratings row"
+        )
+    if rating_columns is None:
+        rating_columns = _numeric_columns(ratings, [*id_columns, *non_rating_columns])
+    else:
+        require_columns(ratings, rating_columns, str(ratings_csv), "rating")
+    clash = [c for c in ratings.columns if c in words.columns and c not in id_columns]
+    ratings = ratings.drop(columns=[c for c in clash if c not in rating_columns])
+    words = words.drop(columns=[c for c in clash if c in rating_columns])
+    merged = words.merge(ratings, on=id_columns, how="left", sort=False, indicator=True)
+    unmatched = int((merged.pop("_merge") == "left_only").sum())
+    if unmatched == len(merged) and len(merged):
+        raise LicGpuError(
+            f"no sentence of {words_csv} has a ratings row in {ratings_csv} (ids {id_columns}); "
+            "check that the id columns hold the same values in both files"
+        )
+    if unmatched:
+        log.warning("%d sentence(s) of %s have no ratings row; their ratings are missing", unmatched, words_csv)
+    for c in ratings.columns:
+        if c not in id_columns and c in merged:
+            merged[c] = merged[c].fillna("")
+    src = f"{Path(words_csv).name} + {Path(ratings_csv).name}"
+    return _finish(merged, str(ratings_csv), text_column, id_columns, rating_columns,
+                   non_rating_columns, src, (str(words_csv), str(ratings_csv)))
+
+
+def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequence[str] | None = None,
+             id_columns: Sequence[str] = (), encoding: str = "utf-8",
+             rename: Mapping[str, str] | None = None,
+             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
+    """One table (CSV, TSV, parquet or JSON lines) with a text column and rating columns
+    (``rename`` maps input -> used names)."""
+    df = read_table(path, encoding, "data", sep)
+    if rename:
+        df = df.rename(columns=check_rename(rename, list(df.columns), path))
+    require_columns(df, [text_column, *id_columns], str(path), "text/id")
+    return _finish(df, str(path), text_column, id_columns, rating_columns, non_rating_columns,
+                   Path(path).name, (str(path),))
+
+
+def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | Path) -> dict[str, str]:
+    """Validate ``data.rename`` against the file's columns: every renamed column exists and no two
+    columns end up with the same name."""
+    if not isinstance(rename, Mapping):
+        raise LicGpuError(f"data.rename must map column names to new names; got {rename!r}")
+    rename = {str(k): str(v) for k, v in rename.items()}
+    missing = [k for k in rename if k not in columns]
+    if missing:
+        raise LicGpuError(f"data.rename names column(s) {missing} that {path} does not have; "
+                          f"columns present: {list(columns)}")
+    after = [rename.get(c, c) for c in columns]
+    clash = sorted({c for c in after if after.count(c) > 1})
+    if clash:
+        raise LicGpuError(f"data.rename gives two columns of {path} the name {clash[0]!r}; "
+                          "rename into a name no other column has")
+    return rename
+
+
+def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None) -> Corpus:
+    """EmoBank's ``emobank.csv`` (``id, split, V, A, D, text``; V/A/D -> valence/arousal/dominance)."""
+    return load_csv(path, text_column="text", rating_columns=list(EMOBANK_RENAME.values()),
+                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME, sep=sep)
+
+
+def demo_paths() -> tuple[Path, Path]:
+    """The packaged demo corpus (sentences CSV, ratings CSV)."""
+    root = resources.files("lic_gpu").joinpath("resources/demo")
+    return Path(str(root.joinpath("words.csv"))), Path(str(root.joinpath("ratings.csv")))
+
+
+def load_demo() -> Corpus:
+    """The project's own demo corpus, in the notebook's two-CSV layout."""
+    words, ratings = demo_paths()
+    corpus = load_seed_csv(words, ratings)
+    return Corpus(corpus.frame, corpus.text_column, corpus.id_columns, corpus.rating_columns,
+                  "demo corpus (packaged)", corpus.files)

@@ -1,0 +1,1 @@
+"""vectors: see docs/architecture.md."""
