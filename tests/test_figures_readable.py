@@ -3,7 +3,6 @@ above the bars said rather than drawn, LIC word charts without one-off words, an
 with a single budget that keep their title and legend."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

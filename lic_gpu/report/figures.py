@@ -222,7 +222,7 @@ def _target_of(targets: Mapping[object, int], level) -> int | None:
     return None
 
 
-def sentence_counts(texts: Sequence[str], tokenise=None) -> "Counter[str]":
+def sentence_counts(texts: Sequence[str], tokenise=None) -> dict[str, int]:
     """How many sentences each token occurs in (once per sentence; as written, as LIC's vocabulary
     has it), for ``report.min_word_sentences``."""
     from collections import Counter
