@@ -38,7 +38,9 @@ from helpers import ROOT, family_store
 
 STOP = load_stopwords("packaged")[0]
 # diverse-mode checks toy words cannot pass at their command-line defaults (see helpers.PLAIN_FILTERS)
-PLAIN_DIVERSE = {"mode": "diverse", "reciprocal": False, "max_per_source": None,
+# made-up words: no language model has seen them, so the swap score is off (min_fluency: None), and with it
+# the score's extra slots: LIC diverse swaps positive-LIC words only, which the ablation test relies on
+PLAIN_DIVERSE = {"mode": "diverse", "reciprocal": False, "max_per_source": None, "min_fluency": None,
                  "rare_words": {"max_rank_ratio": None, "free_rank": 20000}}
 FAMILIES = {
     1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
