@@ -17,6 +17,8 @@ import pandas as pd
 from lic_gpu.errors import LicGpuError
 
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
+# what a cache that cannot be written advises (the run folder is not where caches live)
+CACHE_ADVICE = "point the cache elsewhere with $LIC_GPU_CACHE or embeddings.cache_dir"
 
 
 def file_mode() -> int:
@@ -49,23 +51,26 @@ def fsync_folder(folder: str | Path) -> None:
 
 
 @contextmanager
-def atomic_path(path: str | Path, sync_folder: bool = True) -> Iterator[Path]:
+def atomic_path(path: str | Path, sync_folder: bool = True, advice: str = _ELSEWHERE) -> Iterator[Path]:
     """Yield a temp path in the same folder; on success it replaces ``path``, on any error it is removed.
 
     The temp file is flushed to disk (``fsync``) before the rename and given the umask's mode, so
-    after a power cut ``path`` holds the old or the whole new content, never a truncated file.
+    after a power cut ``path`` holds the old or the whole new content, never a truncated file. The
+    temp file is created exclusively and renamed over ``path``, so a symbolic link at ``path`` is
+    replaced, never written through. ``advice`` ends an error's line (caches do not advise moving
+    the run folder: :data:`CACHE_ADVICE`).
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except PermissionError:
-        raise LicGpuError(f"output folder is not writable: {path.parent}; {_ELSEWHERE}") from None
+        raise LicGpuError(f"output folder is not writable: {path.parent}; {advice}") from None
     except OSError as err:
-        raise LicGpuError(f"cannot write into {path.parent}: {err.strerror or err}; {_ELSEWHERE}") from None
-    os.close(fd)
+        raise LicGpuError(f"cannot write into {path.parent}: {err.strerror or err}; {advice}") from None
     tmp_path = Path(tmp)
-    try:
+    try:  # from here on the temp file is removed whatever happens (SIGTERM included, lic_gpu.entry)
+        os.close(fd)
         yield tmp_path
         fd = os.open(tmp_path, os.O_RDONLY)
         try:
@@ -80,7 +85,7 @@ def atomic_path(path: str | Path, sync_folder: bool = True) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
         if isinstance(err, OSError) and not isinstance(err, LicGpuError):
             raise LicGpuError(f"could not write {path}: {err.strerror or err} (nothing was left behind); "
-                              f"free space or {_ELSEWHERE}") from None
+                              f"free space or {advice}") from None
         raise
 
 
@@ -91,10 +96,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     return Path(path)
 
 
-def atomic_write_stream(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
+def atomic_write_stream(path: str | Path, write: Callable[[BinaryIO], Any], advice: str = _ELSEWHERE) -> Path:
     """Call ``write(fh)`` on a binary file handle of a temp file next to ``path`` (``np.save``,
     ``np.savez``), then move it into place."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_path(path, advice=advice) as tmp, open(tmp, "wb") as fh:
         write(fh)
     return Path(path)
 

@@ -96,6 +96,7 @@ class Embeddings:
     lowercase_fallback: bool = MISSING
     allow_tf32: bool = MISSING
     neighbour_cache: Any = MISSING  # true, false or a folder
+    trust_shared_cache: bool = MISSING
 
 
 # ---------------------------------------------------------------- augment/
