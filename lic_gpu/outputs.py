@@ -52,10 +52,25 @@ def _marked(text: str, swaps, side: str, tokenise) -> str:
         from lic_gpu.text import words_tokenise as tokenise
     t = tokenise(text)
     tokens = list(t.tokens)
-    for s in swaps:
-        if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]:
-            tokens[s["pos"]] = f"**{tokens[s['pos']]}**"
+    bold = {s["pos"] for s in swaps if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]}
+    # sentence text is data, not markup: escaped before the bold marks are added (report.md)
+    tokens = [f"**{report.markdown_text(tok)}**" if i in bold else report.markdown_text(tok)
+              for i, tok in enumerate(tokens)]
     return t.detokenise(tokens)
+
+
+def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
+    """The SHA-256 of the bytes the run parsed (taken while reading); an input that has changed on
+    disk since is refused: the outputs would name content the run never read."""
+    now = file_checksums(corpus.files)
+    read = {**now, **corpus.checksums}
+    changed = [f for f in corpus.checksums if now.get(f) != corpus.checksums[f]]
+    if changed:
+        from lic_gpu.errors import LicGpuError
+
+        raise LicGpuError(f"{changed[0]} changed during the run (its SHA-256 is no longer that of the bytes read); "
+                          "nothing was written: run again once nothing writes to it")
+    return read
 
 
 def write_run(*, out_dir: Path, **kwargs) -> dict:
@@ -89,7 +104,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         mode=aug_cfg.get("mode"),
         seed=seed,
         data={"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
-              "sha256": file_checksums(corpus.files),
+              "sha256": _checksums_of_what_was_read(corpus, file_checksums),
               "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
               "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
               "tokenizer": tokenizer, "stopwords": stopwords_origin},
