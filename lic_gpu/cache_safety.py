@@ -29,10 +29,8 @@ def folder_problem(folder: str | os.PathLike) -> str:
     """Why ``folder`` may not hold a cache ('' when it may, or when it does not exist yet)."""
     try:
         st = os.lstat(folder)
-    except FileNotFoundError:
-        return ""
-    except OSError as err:
-        return f"cannot inspect it: {err.strerror or err}"
+    except OSError:
+        return ""  # missing or unreachable: the writer makes it or reports why it cannot
     if stat.S_ISLNK(st.st_mode):
         return "it is a symbolic link"
     if not stat.S_ISDIR(st.st_mode):
@@ -47,16 +45,10 @@ def folder_problem(folder: str | os.PathLike) -> str:
 
 
 def usable_folder(folder: str | os.PathLike, what: str) -> bool:
-    """True when ``folder`` may hold the ``what`` cache (created when missing); else one warning
-    (once per folder) and False: the run goes on without that cache."""
+    """True when ``folder`` may hold the ``what`` cache (or does not exist yet: the writer makes it);
+    else one warning (once per folder) and False: the run goes on without that cache."""
     folder = Path(folder)
     problem = folder_problem(folder)
-    if not problem:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return True  # the writer reports a folder it cannot create, as before
-        problem = folder_problem(folder)  # a link planted meanwhile
     if not problem:
         return True
     key = os.path.abspath(folder)

@@ -59,6 +59,16 @@ def _marked(text: str, swaps, side: str, tokenise) -> str:
     return t.detokenise(tokens)
 
 
+MAX_LEVELS_DRAWN = 1000
+
+
+def _level_span(frame: pd.DataFrame, column: str) -> float:
+    """How many display levels the column's ratings span (0 for a column that is not numeric)."""
+    values = pd.to_numeric(frame[column], errors="coerce") if column in frame.columns else pd.Series(dtype=float)
+    values = values.dropna()
+    return float(values.max() - values.min()) if len(values) else 0.0
+
+
 def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
     """The SHA-256 of the bytes the run parsed (taken while reading); an input that has changed on
     disk since is refused: the outputs would name content the run never read."""
@@ -146,9 +156,17 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         with timer("report"):
             # the augmented emotions first, then the other rating columns, up to max_panels panels
             columns = list(dict.fromkeys([*emotions, *corpus.rating_columns]))
+            # one bar per level from the lowest to the highest: ratings 1 and 1e7 would be ten
+            # million bars (the drawing never ends); such a column is left out of the figure
+            too_wide = [c for c in columns if _level_span(frame, c) > MAX_LEVELS_DRAWN]
+            if too_wide:
+                log.warning("distributions.png leaves out %s: its ratings span more than %d levels",
+                            ", ".join(map(str, too_wide)), MAX_LEVELS_DRAWN)
+            columns = [c for c in columns if c not in too_wide]
             shown = columns[:max_panels]
             summary.figures = {"max_panels": max_panels, "distribution_columns": shown,
-                               "distribution_columns_left_out": len(columns) - len(shown)}
+                               "distribution_columns_left_out": len(columns) - len(shown),
+                               "distribution_columns_too_wide": too_wide}
             if len(shown) < len(columns):
                 log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
                          len(shown), len(columns), max_panels)
@@ -156,10 +174,11 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             caps = summary.caps
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             # without caps the after-caps bars would repeat the before bars: one bar per level
-            images.append(figures.plot_level_distributions(
-                frame, capped.frame if caps_kind != "none" else None, classes,
-                capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
-                cap_per_class=cap_lines))
+            if shown:
+                images.append(figures.plot_level_distributions(
+                    frame, capped.frame if caps_kind != "none" else None, classes,
+                    capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
+                    cap_per_class=cap_lines))
             for r in runs:
                 n_top = report_cfg["top_words"]
                 # the classes that got the most new rows, when there are more than max_panels
