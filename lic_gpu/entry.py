@@ -213,6 +213,8 @@ def exit_after_single_run() -> None:
         return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (``>&-``): Python sets it to None
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
@@ -244,6 +246,8 @@ def _first_line(err: BaseException) -> str:
 
 
 def _say(line: str) -> None:
+    if sys.stderr is None:  # started with stderr closed: the exit code still says it
+        return
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):  # a closed stderr: the exit code still says it
