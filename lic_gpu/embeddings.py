@@ -19,7 +19,7 @@ import torch
 from lic_gpu import topk
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
-from lic_gpu.cache_safety import trust
+from lic_gpu.atomic_files import trust
 from lic_gpu.vector_files import (PACKAGED_GLOVE, check_format, check_limit, check_not_degenerate, default_cache_dir,
                                   normalise_rows_, read_vectors)
 from lic_gpu.vector_names import resolve_source
@@ -163,7 +163,7 @@ class EmbeddingStore:
             ``True`` in ``neighbours/`` of :func:`default_cache_dir`, a path there, ``False`` never.
         trust_shared_cache : bool
             Use cache folders that another user owns or every user may write into
-            (:mod:`lic_gpu.cache_safety`); by default they are skipped with a warning.
+            (:func:`lic_gpu.atomic_files.usable_folder`); by default they are skipped with a warning.
 
         Returns
         -------

@@ -32,8 +32,7 @@ import numpy as np
 import torch
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.atomic_files import CACHE_ADVICE, atomic_write_stream
-from lic_gpu.cache_safety import read_bounded, usable_folder
+from lic_gpu.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from lic_gpu.atomic_files import CACHE_ADVICE, atomic_write_stream
-from lic_gpu.cache_safety import read_bounded, usable_folder
+from lic_gpu.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
 from lic_gpu.errors import LicGpuError
 from lic_gpu.vector_names import PACKAGED as PACKAGED_GLOVE
 
@@ -344,7 +343,7 @@ def _through_cache(folder: Path | None, key: str, parse: Callable[[], tuple[list
     whole, valid one, else ``parse()``, cached for next time (a damaged copy is overwritten; no cache
     at all when ``folder`` is None)."""
     if folder is not None and not usable_folder(folder, "embedding"):
-        folder = None  # a link, or a folder others may write into (lic_gpu.cache_safety)
+        folder = None  # a link, or a folder others may write into (lic_gpu.atomic_files.usable_folder)
     if folder is not None:
         cached = _read_cache(folder, key)
         if cached is not None:

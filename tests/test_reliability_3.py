@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic_gpu import cache_safety
+from lic_gpu import atomic_files as cache_safety
 from lic_gpu.augment_job import run_augment
 from lic_gpu.data import load_csv, read_table
 from lic_gpu.embeddings import EmbeddingStore

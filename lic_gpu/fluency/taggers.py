@@ -140,7 +140,7 @@ class TagCache:
             self._open()
 
     def _open(self, healing: bool = False) -> None:
-        from lic_gpu.cache_safety import remove_link, usable_folder
+        from lic_gpu.atomic_files import remove_link, usable_folder
 
         if not usable_folder(self.path.parent, "tag"):  # a link, or shared without trust_shared_cache
             return
