@@ -37,6 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "quality"
 DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
+HANDMADE = ROOT / "benchmarks" / "data" / "handmade_social.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -52,6 +53,13 @@ def runs(emobank: Path) -> dict[str, dict]:
                             "emotion": "valence", "scale": "1-5 (1 = negative, 5 = positive)"},
         "demo-arousal": {"overrides": ["emotion=arousal"], "corpus": "demo (spoken personal stories)",
                          "emotion": "arousal", "scale": "1-7 (1 = calm, 7 = excited)"},
+        # written by hand for issue 22 (benchmarks/data/README.md); no filter was tuned on it
+        "handmade-arousal": {"overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=arousal"],
+                             "corpus": "social-media-like posts", "emotion": "arousal",
+                             "scale": "1-5 (1 = calm, 5 = excited)"},
+        "handmade-valence": {"overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=valence"],
+                             "corpus": "social-media-like posts", "emotion": "valence",
+                             "scale": "1-5 (1 = negative, 5 = positive)"},
     }
 
 

@@ -15,6 +15,7 @@ default is the command line's; keyword options and Hydra ``overrides`` change it
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from lic_gpu.api_inputs import (check_numeric_labels, check_overrides_literal, check_text_values, literal,
+                                set_aside_output_columns, shortfalls, user_names, warn_shortfalls)
 from lic_gpu.errors import LicGpuError
+from lic_gpu.resource_cache import reusing
 
 # A DataFrame is a table: the API composes the command line's config for one table, ``data=csv``.
 TABLE_DATA = "data=csv"
@@ -48,6 +52,7 @@ OPTION_PATHS = {
     "lic_method": "lic.method",
     "device": "device",
     "seed": "seed",
+    "random_state": "seed",  # scikit-learn's name for the random seed (augment.mode=seed is another thing)
 }
 # ``mode`` chooses the augment config file (augment/seed.yaml, augment/diverse.yaml), as ``augment=seed`` does.
 GROUP_OPTIONS = {"mode": "augment"}
@@ -70,6 +75,10 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
         close = difflib.get_close_matches(unknown[0], [*OPTION_PATHS, *GROUP_OPTIONS], n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; options are {sorted([*OPTION_PATHS, *GROUP_OPTIONS])}"
         raise LicGpuError(f"unknown option {unknown[0]!r}{hint} (other config keys: overrides=['group.key=value'])")
+    check_overrides_literal(overrides)
+    for k in GROUP_OPTIONS:
+        if options.get(k) is not None and (not isinstance(options[k], str) or not options[k].isidentifier()):
+            raise LicGpuError(f"{k} must be the name of a config file such as 'diverse' or 'seed'; got {options[k]!r}")
     groups = [f"{GROUP_OPTIONS[k]}={v}" for k, v in options.items() if k in GROUP_OPTIONS and v is not None]
     cfg = compose_config([TABLE_DATA, *groups, *overrides])
     strategy = None
@@ -81,10 +90,9 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
             if name == "sampling_strategy" and callable(value) and not isinstance(value, Mapping):
                 strategy = value
                 continue
-            if isinstance(value, tuple):
-                value = list(value)
             try:
-                OmegaConf.update(cfg, OPTION_PATHS[name], value, merge=False)
+                # taken literally: a '${...}' in a value from Python is text, never an interpolation
+                OmegaConf.update(cfg, OPTION_PATHS[name], literal(value), merge=False)
             except OmegaConfBaseException as err:  # a value of the wrong type for the typed config
                 raise LicGpuError(f"{name}={value!r}: {config_error_message(err)}") from None
     return cfg, strategy
@@ -107,8 +115,18 @@ def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_col
     missing = [c for c in labels if c not in df.columns]
     if missing:
         raise LicGpuError(f"{source}: no label column {missing[0]!r}; columns present: {list(df.columns)}")
+    for c in [text, *id_columns]:
+        check_text_values(df[c], c, "text column" if c == text else "id column")
     frame = df.reset_index(drop=True).copy()
     frame.columns = [str(c) for c in frame.columns]
+    # the command line's rule: a column named like a provenance column is kept as previous_<name>
+    frame, renamed = set_aside_output_columns(frame, source)
+    if renamed:
+        text = renamed.get(text, text)
+        id_columns = [renamed.get(c, c) for c in id_columns]
+        non_rating_columns = [*non_rating_columns, *renamed.values()]
+        if rating_columns is not None:
+            rating_columns = [renamed.get(c, c) for c in rating_columns]
     as_text = frame_as_strings(frame)
     if rating_columns is None:
         rating_columns = _numeric_columns(as_text, [text, *id_columns, *non_rating_columns])
@@ -140,7 +158,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         (None: the config's ``emotion``)
     overrides : Hydra overrides, e.g. ``["augment.guard.lexicon.enabled=false", "caps=rectangle"]``
     **options : ``mode`` (``diverse``/``seed``) and the keys of :data:`OPTION_PATHS`: ``ids`` (id
-        columns; when they identify rows, new rows get unique ids), ``ratings`` (rating columns; None:
+        columns; when they identify rows, new rows get unique ids; none given: a column called ``id`` or
+        ``..._id`` that identifies every row is taken), ``ratings`` (rating columns; None:
         every numeric column), ``k``, ``max_swaps``, ``sampling_strategy`` (also a callable), ``device``,
         ``seed``, ``split_column``, ``label_kind`` ...; anything not given is the command line's default
 
@@ -148,23 +167,35 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
     -------
     DataFrame: the input rows (RangeIndex) then the new rows, with ``is_augmented, row_id, source_row,
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
-    per-class report (requested, generated, shortfall reasons) and the label kinds.
+    per-class report (requested, generated, shortfall reasons), the label kinds and ``shortfalls``.
+
+    Every class that got fewer new rows than asked is a :class:`~lic_gpu.errors.LicGpuWarning` (and
+    a log warning) naming the class, the rows asked and made and why. Input columns named like the
+    provenance columns are kept as ``previous_<name>`` (with a warning), as the command line does.
+    Values are taken literally: a ``${...}`` in a keyword value is text, never an interpolation.
     """
     from lic_gpu.pipeline import augment_corpus
     from lic_gpu.run_setup import settings_from_config
 
     given = {"text": text, "emotion": emotion}
-    cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
-    settings = settings_from_config(cfg, data_in_memory=True)
-    if strategy is not None:
-        settings.augment["sampling_strategy"] = strategy
-    data = settings.data
-    frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
-    corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
-                               id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
-                               non_rating_columns=data.get("non_rating_columns") or ())
-    done = augment_corpus(corpus, settings)
-    out = _caps(done, settings).copy()
+    check_overrides_literal(overrides)
+    try:
+        cfg, strategy = compose_options({**{k: v for k, v in given.items() if v is not None}, **options}, overrides)
+        settings = settings_from_config(cfg, data_in_memory=True)
+        if strategy is not None:
+            settings.augment["sampling_strategy"] = strategy
+        data = settings.data
+        frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
+        corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
+                                   id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
+                                   non_rating_columns=data.get("non_rating_columns") or ())
+        with reusing():  # vectors, thesaurus and tagger loaded once per process (lic_gpu.resource_cache)
+            done = augment_corpus(corpus, settings)
+        out = _caps(done, settings).copy()
+    except LicGpuError as err:  # in the caller's terms: text=, binning=, not data.text_column
+        raise LicGpuError(user_names(str(err), OPTION_PATHS)) from None
+    short = shortfalls(done.runs)
+    warn_shortfalls(short, "augment_frame")
     for c in corpus.rating_columns:  # the caller's dtype back where it holds every value
         if c in frame.columns and out[c].notna().all() and isinstance(frame[c].dtype, np.dtype):
             out[c] = out[c].astype(frame[c].dtype)
@@ -172,8 +203,15 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         "label_kinds": dict(done.kinds), "splits": done.splits.as_dict(),
         "classes": {r.emotion: {c: rep.as_dict() for c, rep in r.result.classes.items()} for r in done.runs},
         "notes": {r.emotion: list(r.notes) for r in done.runs},
+        "shortfalls": short,
     }
     return out
+
+
+# LicResampler's parameters -> config paths (its errors name the parameters; the label is ``y``).
+_RESAMPLER_PATHS = {k: v for k, v in OPTION_PATHS.items()
+                    if k in ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source",
+                             "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device", "seed")}
 
 
 class LicResampler(BaseEstimator):
@@ -195,14 +233,16 @@ class LicResampler(BaseEstimator):
     binning : how numeric labels become classes (``data.binning``)
     embeddings : word vectors (``embeddings.source``): ``glove-6b-50d``, a gensim-data name or a path
     device : ``auto``, ``cpu``, ``cuda`` ...
-    seed : the one source of randomness
+    random_state : int, the one source of randomness (scikit-learn's name; the config's ``seed``)
+    seed : deprecated alias of ``random_state`` (a FutureWarning when set); not ``mode="seed"``
     overrides : further Hydra overrides, e.g. ``("augment.guard.lexicon.enabled=false",)``
 
     Attributes
     ----------
     sample_indices_ : for every output row, the position in ``X`` of its row (originals) or source (new rows)
     provenance_ : DataFrame, one row per output row: ``is_augmented, source_index, label, swaps``
-    report_ : {class: {before, requested, generated, fill_rate, shortfall_reason ...}}
+    report_ : {class: {before, requested, generated, fill_rate, shortfall_reason ...}}; a short class also
+        has ``shortfall``, the text of the :class:`~lic_gpu.errors.LicGpuWarning` it raised
     label_kind_ : ``ordinal`` or ``categorical``
     classes_ : the classes seen
     """
@@ -213,7 +253,8 @@ class LicResampler(BaseEstimator):
                  k: int | None = None, max_swaps: int | None = None, min_similarity: float | None = None,
                  max_per_source: int | None = None, attempts_per_row: int | None = None, guard: bool | None = None,
                  label_kind: str | None = None, binning: Any = None, embeddings: str | None = None,
-                 device: str | None = None, seed: int | None = None, overrides: Sequence[str] = ()):
+                 device: str | None = None, random_state: int | None = None, seed: int | None = None,
+                 overrides: Sequence[str] = ()):
         self.text_column = text_column
         self.mode = mode
         self.sampling_strategy = sampling_strategy
@@ -227,13 +268,29 @@ class LicResampler(BaseEstimator):
         self.binning = binning
         self.embeddings = embeddings
         self.device = device
+        self.random_state = random_state
         self.seed = seed
         self.overrides = overrides
 
     def _options(self) -> dict[str, Any]:
         names = ("mode", "sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source",
-                 "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device", "seed")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+                 "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device")
+        out = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        random_state = self._random_state()
+        if random_state is not None:
+            out["seed"] = random_state
+        return out
+
+    def _random_state(self) -> int | None:
+        """``random_state``, or the deprecated ``seed`` (with a FutureWarning); both given must agree."""
+        if self.seed is None:
+            return self.random_state
+        warnings.warn("LicResampler(seed=...) is deprecated and will be removed; use random_state=... "
+                      "(scikit-learn's name)", FutureWarning, stacklevel=3)
+        if self.random_state is not None and self.random_state != self.seed:
+            raise ValueError(f"LicResampler: random_state={self.random_state!r} and its deprecated alias "
+                             f"seed={self.seed!r} differ; give random_state only")
+        return self.seed
 
     def fit(self, X, y):
         """Validate ``X, y`` and return ``self`` (use :meth:`fit_resample`; a Pipeline does)."""
@@ -258,24 +315,36 @@ class LicResampler(BaseEstimator):
 
         options = self._options()
         options["split_column"] = None  # the pipeline hands over the training fold alone
-        cfg, strategy = compose_options(options, self.overrides)
-        settings = settings_from_config(cfg, emotion=self._LABEL, data_in_memory=True)
-        frame, text, labels = self._check_inputs(X, y, settings.data["text_column"])
-        numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
-        if strategy is not None:
-            settings.augment["sampling_strategy"] = strategy
-        from lic_gpu.data import Corpus
+        check_overrides_literal(self.overrides)
+        try:
+            cfg, strategy = compose_options(options, self.overrides)
+            settings = settings_from_config(cfg, emotion=self._LABEL, data_in_memory=True)
+            frame, text, labels = self._check_inputs(X, y, settings.data["text_column"])
+            numeric = pd.api.types.is_numeric_dtype(labels.dtype) and not pd.api.types.is_bool_dtype(labels.dtype)
+            if numeric:
+                check_numeric_labels(labels.to_numpy(dtype=float))
+            if strategy is not None:
+                settings.augment["sampling_strategy"] = strategy
+            from lic_gpu.data import Corpus
 
-        work = frame.assign(**{self._LABEL: labels.to_numpy(dtype=float) if numeric else labels.astype(str).to_numpy()})
-        corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
-        done = augment_corpus(corpus, settings)
+            work = frame.assign(**{self._LABEL: labels.to_numpy(dtype=float) if numeric
+                                   else labels.astype(str).to_numpy()})
+            corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
+            with reusing():  # one load per process across cross_validate's folds (lic_gpu.resource_cache)
+                done = augment_corpus(corpus, settings)
+        except LicGpuError as err:  # in the caller's terms: y, binning=, never the internal label column
+            raise LicGpuError(f"LicResampler: {user_names(str(err), _RESAMPLER_PATHS, label=self._LABEL)}") from None
         run = done.runs[0]
         out = done.frame
         n = len(frame)
         new = out.iloc[n:]
         self.label_kind_ = run.kind
         self.sample_indices_ = out["source_row"].to_numpy(dtype=np.int64)
+        short = shortfalls(done.runs)
         self.report_ = {c: rep.as_dict() for c, rep in run.result.classes.items()}
+        for s in short:  # the warning's text, where a caller reads the report
+            self.report_[s["class"]]["shortfall"] = s["message"]
+        warn_shortfalls(short, "LicResampler", what="y")
         self.classes_ = np.array(sorted(run.result.classes), dtype=object)
         back = {} if numeric else {str(v): v for v in pd.unique(labels)}  # names back to the caller's values
         new_labels = [back.get(row.cls, row.cls) if back else row.cls for row in run.result.rows]
@@ -321,7 +390,13 @@ class LicResampler(BaseEstimator):
         if isinstance(X, pd.DataFrame):
             original = X.reset_index(drop=True)
             new = original.iloc[sources].reset_index(drop=True)
-            new[X.columns[[str(c) for c in X.columns].index(text)]] = new_texts
+            text_label = X.columns[[str(c) for c in X.columns].index(text)]
+            new[text_label] = new_texts
+            from lic_gpu.frames import detect_id_columns, new_row_ids
+
+            for c in detect_id_columns(original, [text_label]):  # an id column stays unique, as augment_frame's
+                n = len(original)
+                new[c] = new_row_ids(original[c], sources, np.arange(n, n + len(new), dtype=np.int64))
             return pd.concat([original, new], ignore_index=True)
         texts = frame[text].tolist() + new_texts
         if isinstance(X, pd.Series):

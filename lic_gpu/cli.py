@@ -15,6 +15,7 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     from omegaconf import DictConfig
     from lic_gpu.config import config_dir
     from lic_gpu.config_check import check_command_line
+    from lic_gpu.job_help import check_job_command_line
     from lic_gpu.augment_job import run_augment
     from lic_gpu.entry import exit_after_single_run, main_guarded
 
@@ -35,6 +36,7 @@ def _evaluate(cfg: DictConfig) -> None:
 
 def augment() -> None:
     """``lic-augment [overrides]``: balance an emotion's classes (see README, *Using it*)."""
+    check_job_command_line("augment")
     check_command_line("augment")
     run_hydra_app(_augment)
     exit_after_single_run()
@@ -42,6 +44,7 @@ def augment() -> None:
 
 def evaluate() -> None:
     """``lic-evaluate [overrides]``: does the augmentation help (see README, *Evaluation*)."""
+    check_job_command_line("evaluate")
     check_command_line("evaluate")
     run_hydra_app(_evaluate)
     exit_after_single_run()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import math
 import os
 import re
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from omegaconf import OmegaConf
 import lic_gpu.schema  # noqa: F401  (registers the schemas and resolvers)
 from lic_gpu.conf_files import config_dir, group_options  # noqa: F401  (config_dir: part of this module's API)
 from lic_gpu.errors import LicGpuError, Refused
+from lic_gpu.strategy import check_strategy_shape  # noqa: F401  (part of this module's API)
+from lic_gpu.validators import check_bool
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
@@ -43,6 +44,7 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "augment"):
 
     from lic_gpu.config_check import check_overrides
 
+    lic_gpu.schema.register()  # idempotent; composition must never depend on import order
     overrides = list(overrides)
     folder = config_dir()
     check_overrides(overrides, config_name, folder)
@@ -189,6 +191,12 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
     source = emb["source"]
+    if isinstance(source, str) and source.strip():
+        from lic_gpu.vector_names import resolve_source
+
+        # a gensim-data name is a file in $GENSIM_DATA_DIR (or one error naming that folder)
+        resolved = resolve_source(source)
+        source = source if resolved == source else str(resolved)
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
             source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
@@ -196,7 +204,7 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
     check_format(emb["format"])
     check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
-    for key in ("lowercase_fallback", "allow_tf32"):
+    for key in ("lowercase_fallback", "allow_tf32", "allow_pickle"):
         if key in emb:
             _bool(emb[key], f"embeddings.{key}")
     for key in ("cache_dir", "neighbour_cache"):
@@ -220,16 +228,13 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
 def check_augment(value: Any, inputs: dict[str, Path] | None = None, name: str = "augment") -> dict:
     """Validate an ``augment`` group (``name``: where it sits, ``augment_seed`` in the evaluation); a
     lexicon file it names is added to ``inputs``."""
+    from lic_gpu.augment.settings import AugmentSettings
     from lic_gpu.fluency import check_fluency_options
     from lic_gpu.guard import build_guards
-    from lic_gpu.sampler import check_mode
-    from lic_gpu.sampler import check_options as check_augment_options
 
     inputs = {} if inputs is None else inputs
     aug = _section(value, name, group_options("augment"))
-    check_mode(aug["mode"])
-    check_augment_options(**{k: aug[k] for k in ("k", "max_swaps", "min_similarity", "max_per_source",
-                                                  "attempts_per_row") if k in aug})
+    AugmentSettings.from_options(aug)  # mode, the numbers, protect, reciprocal, rare_words: each validated once
     check_strategy_shape(aug["sampling_strategy"])
     build_guards(aug)  # validates every guard option and reads the lexicon file, if one is named
     check_fluency_options(aug)
@@ -263,6 +268,7 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     report["top_words"] = _int(report["top_words"], "report.top_words", 1)
     report["swap_samples"] = _int(report["swap_samples"], "report.swap_samples", 0)
     report["max_panels"] = _int(report["max_panels"], "report.max_panels", 1)
+    report["min_word_sentences"] = _int(report["min_word_sentences"], "report.min_word_sentences", 1)
     report["quality_sample"] = check_quality_sample(report["quality_sample"])
     report["max_table_rows"] = _int(report["max_table_rows"], "report.max_table_rows", 1)
     subject = report["subject_column"]
@@ -312,27 +318,6 @@ def check_seed(value: Any) -> int:
     return value
 
 
-def check_strategy_shape(value: Any) -> None:
-    """``augment.sampling_strategy`` before the classes are known: 'auto', a number in (0, 1] or a
-    mapping of class to an integer size (checked against the classes once the data is read)."""
-    from lic_gpu.strategy import STRATEGIES as STRATEGY_STRINGS
-
-    if (isinstance(value, str) and value in STRATEGY_STRINGS) or callable(value):
-        return
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not 0 < float(value) <= 1 or math.isnan(value):
-            raise LicGpuError(f"augment.sampling_strategy as a number must be in (0, 1]; got {value!r}")
-        return
-    if isinstance(value, Mapping) and value:
-        for key, size in value.items():
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise LicGpuError(f"augment.sampling_strategy[{key!r}] must be a class size (an integer >= 0); "
-                                  f"got {size!r}")
-        return
-    raise LicGpuError(f"augment.sampling_strategy must be one of {list(STRATEGY_STRINGS)}, a number in (0, 1] or "
-                      f"{{class: size}}; got {value!r}")
-
-
 def _section(value: Any, name: str, options: frozenset[str] | None = None) -> dict:
     if value is None:
         return {}
@@ -349,10 +334,7 @@ def _section(value: Any, name: str, options: frozenset[str] | None = None) -> di
     return dict(value)
 
 
-def _bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise LicGpuError(f"{name} must be true or false; got {value!r}")
-    return value
+_bool = check_bool  # the one "must be true or false" (lic_gpu/validators.py)
 
 
 def _int(value: Any, name: str, lowest: int) -> int:

@@ -33,7 +33,7 @@ MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"
 # Ratings beyond this are typing errors (and would not fit the integer classes exactly).
 MAX_RATING = 1e15
 # Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
-PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps")
+PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps", "fluency")
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,14 @@ class Corpus:
                         f"or choose another emotion (rating columns: {list(self.rating_columns)})"
                     )
                 numbers = pd.to_numeric(values[present], errors="coerce")
+                if label_kind == "auto" and numbers.isna().all() and present.sum() >= 2 and (
+                        values[present].nunique() == present.sum()):
+                    # every row its own class: an id column (EmoBank's id), nothing to balance
+                    raise LicGpuError(
+                        f"column {emo!r} of {self.source} has a different value in every row (an id, not a "
+                        f"label; e.g. {values[present].iloc[0]!r}); set emotion= a rating column "
+                        f"{list(self.rating_columns)} or a column of category names, or "
+                        "data.label_kind=categorical to take it as classes anyway")
                 if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
                     kinds[emo] = "categorical"
                     continue
@@ -214,6 +222,9 @@ def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "
             f"cannot decode {p} as {encoding} (byte {err.object[err.start:err.start + 1]!r} at "
             f"offset {err.start}); set the encoding option, e.g. data.encoding={other}"
         ) from None
+    except UnicodeError as err:  # e.g. "UTF-16 stream does not start with BOM" (a compressed file)
+        raise LicGpuError(f"cannot decode {p} as {encoding} ({_first_line(err)}); set the encoding option, "
+                          "e.g. data.encoding=utf-8") from None
     except pd.errors.EmptyDataError:
         raise LicGpuError(f"{what} file is empty: {p}") from None
     except (pd.errors.ParserError, csv.Error) as err:
@@ -348,6 +359,10 @@ def _read_typed_table(p: Path, data: bytes, fmt: str, encoding: str, what: str, 
     return frame_as_strings(df)
 
 
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+
+
 def frame_as_strings(df: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a string (missing -> ``""``; integral floats such as ``3.0`` keep their text)."""
     out = {}
@@ -377,7 +392,18 @@ def _check_wide_encoding(path: Path, head: bytes, enc: str, encoding: str) -> No
         guess = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else ""
     else:
         guess = ""
-    if wide or not head:
+    if not head:
+        return
+    if wide:
+        if not guess and b"\x00" not in head:
+            # no byte-order mark and no NUL byte: this is a byte encoding, not UTF-16/32
+            try:
+                head.decode("utf-8")
+                other = "utf-8"
+            except UnicodeDecodeError as err:
+                other = "utf-8" if err.start >= len(head) - 4 else "latin1"
+            raise LicGpuError(f"{path} is not {encoding}-encoded text (no byte-order mark, no NUL bytes); "
+                              f"set data.encoding={other}")
         return
     if guess:
         raise LicGpuError(f"{path} is {guess.upper()}-encoded text (not {encoding}); set data.encoding={guess}")

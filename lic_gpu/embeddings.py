@@ -133,6 +133,7 @@ class EmbeddingStore:
         allow_tf32: bool = False,
         neighbour_cache: bool | str | os.PathLike = False,
         trust_shared_cache: bool = False,
+        allow_pickle: bool = False,
     ) -> "EmbeddingStore":
         """Read word vectors, normalise rows once and place them on ``device``.
 
@@ -164,6 +165,9 @@ class EmbeddingStore:
         trust_shared_cache : bool
             Use cache folders that another user owns or every user may write into
             (:func:`lic_gpu.atomic_files.usable_folder`); by default they are skipped with a warning.
+        allow_pickle : bool
+            Read a gensim ``.kv``/``.model`` pickle (``format="gensim_kv"`` only). Unpickling runs any
+            code the file holds, so this is off and ``format="auto"`` never picks a pickle.
 
         Returns
         -------
@@ -183,7 +187,7 @@ class EmbeddingStore:
                            *([neighbour_cache] if isinstance(neighbour_cache, (str, os.PathLike)) else [])):
                 trust(Path(folder).expanduser())
         source = resolve_source(source)  # gensim-data names, lic_gpu.vector_names
-        words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir)
+        words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir, allow_pickle)
         check_not_degenerate(array, str(source))
         vectors = _to_device(array, dev, torch_dtype)
         desc = f"{desc}, {len(words)}x{array.shape[1]} {str(torch_dtype).removeprefix('torch.')} on {dev}"
@@ -324,6 +328,10 @@ class EmbeddingStore:
         ids : LongTensor (Q, k), CPU
             Neighbour rows; ``-1`` (score ``-inf``) when fewer than k other rows exist.
         """
+        from lic_gpu.memory_budget import check_neighbour_table
+
+        if isinstance(k, int) and not isinstance(k, bool) and k > 0:  # topk_ids validates k itself
+            check_neighbour_table(len(torch.as_tensor(query_ids).reshape(-1)), k, len(self))
         return topk.topk_ids(self.vectors, query_ids, k, chunk_size=chunk_size, progress=progress,
                              query_chunk_size=query_chunk_size, allow_tf32=self.allow_tf32,
                              notes=self.search_notes)

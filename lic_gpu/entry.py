@@ -108,6 +108,11 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
         arg.replace(" ", "").lower() in ("verbose=true", "verbose=yes", "verbose=1") for arg in sys.argv[1:])
     # Hydra then raises (to us) instead of printing its stack trace and exiting with 1.
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    # the YAML names schemas from Hydra's ConfigStore: register them before Hydra composes, whatever
+    # else the entry point happened to import (scripts/evaluate.py imported nothing that did)
+    from lic_gpu.schema import register
+
+    register()
     try:
         main()
     except Refused as refused:

@@ -17,3 +17,8 @@ class Refused(BaseException):
     def __init__(self, error: LicGpuError):
         super().__init__(str(error))
         self.error = error
+
+
+class LicGpuWarning(UserWarning):
+    """Something a user should know that is not an error: a class that got fewer new rows than asked,
+    an input column set aside. Filter it with ``warnings.simplefilter("ignore", LicGpuWarning)``."""

@@ -6,6 +6,7 @@ place matplotlib is loaded (also for the evaluation's figure).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +23,14 @@ ADDED_COLOUR = "#a6cee3"
 KEPT_COLOUR = "#1f78b4"
 # A panel whose tallest bar is this many times its lowest non-empty one gets a log axis (log_scale=None).
 LOG_SCALE_RATIO = 20
+# Room above the tallest bar (a share of it; on a log axis, a factor): bars that touch the frame look clipped.
+HEADROOM = 0.12
+LOG_HEADROOM = 1.8
+# A cap line this many times above the tallest bar is written in the panel instead of drawn: the axis
+# stretched to a cap nobody reaches flattened every bar.
+CAP_LINE_REACH = 1.5
+TARGET_COLOUR = "#333333"
+CAP_COLOUR = "#d95f02"
 
 
 def pyplot():
@@ -35,12 +44,29 @@ def pyplot():
     return plt
 
 
+def subplots(nrows: int, ncols: int, **kwargs):
+    """``pyplot.subplots`` without pyplot: a :class:`matplotlib.figure.Figure` on an Agg canvas.
+
+    The run's figures are only ever written to files, and pyplot's import and figure manager cost
+    ~0.3 s of every run with a report; the pixels are the same.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    layout = kwargs.pop("layout", None)
+    fig = Figure(figsize=kwargs.pop("figsize", None), layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def save_figure(fig, path: Path, dpi: int = DPI) -> Path:
     """Write ``fig`` as a PNG, atomically, and close it."""
     try:
         return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
     finally:
-        pyplot().close(fig)
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:  # a figure of pyplot's (the evaluation's) is closed there; ours need nothing
+            plt.close(fig)
 
 
 def display_levels(values: pd.Series) -> pd.Series:
@@ -50,12 +76,20 @@ def display_levels(values: pd.Series) -> pd.Series:
 
 def _levels(frame: pd.DataFrame, classes: pd.DataFrame | None, column: str) -> pd.Series:
     if classes is not None and column in classes.columns:
-        return classes[column].astype("Int64")
+        try:
+            return classes[column].astype("Int64")
+        except (TypeError, ValueError):  # categorical class names (joy, anger): one bar per name
+            return classes[column].astype(object)
     return display_levels(frame[column])
 
 
+def _numeric(levels: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(levels.dtype)
+
+
 def _level_counts(levels: pd.Series, mask: np.ndarray, index: np.ndarray) -> np.ndarray:
-    counts = levels[mask].dropna().astype("int64").value_counts()
+    present = levels[mask].dropna()
+    counts = (present.astype("int64") if _numeric(levels) else present).value_counts()
     return counts.reindex(index, fill_value=0).to_numpy()
 
 
@@ -68,13 +102,16 @@ def plot_level_distributions(
     path: Path,
     cap_per_class: Mapping[str, int] | None = None,
     log_scale: bool | None = None,
+    targets: Mapping[str, Mapping[object, int]] | None = None,
 ) -> Path:
     """Stacked bars per level for every rating column: originals vs added, before and after caps.
 
     Each level gets two bars: before caps (left) and after caps (right), originals at the bottom.
     Levels come from ``classes`` where the column has classes, else from rounding the ratings
     half up. ``capped=None`` draws the before bars only. ``cap_per_class`` (``{column: cap}``)
-    draws the cap as a dashed line on those columns' panels. ``log_scale`` (None: when a panel's
+    draws the cap as a dashed line on those columns' panels (or, when it is far above every bar, says it in
+    the panel rather than flatten the bars). ``targets`` (``{column: {level: rows}}``) marks each
+    level's target (the rows asked for: sources + requested) with a short black line. ``log_scale`` (None: when a panel's
     tallest bar is at least :data:`LOG_SCALE_RATIO` times its lowest non-empty one) draws the rows on a
     symmetric-log axis, so a class of a handful of rows stays visible next to one of thousands.
 
@@ -90,7 +127,7 @@ def plot_level_distributions(
         )
     ncols = min(3, len(columns))
     nrows = math.ceil(len(columns) / ncols)
-    fig, axes = pyplot().subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
+    fig, axes = subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
                              squeeze=False, layout="constrained")
     width = 0.38 if capped is not None else 0.7
     before_added = frame["is_augmented"].to_numpy(dtype=bool)
@@ -105,8 +142,12 @@ def plot_level_distributions(
             ax.set_title(column)
             ax.set_axis_off()
             continue
-        index = np.arange(int(present.min()), int(present.max()) + 1)
-        x = index.astype(float)
+        if _numeric(present):
+            index = np.arange(int(present.min()), int(present.max()) + 1)
+            x = index.astype(float)
+        else:  # names have no order between them: sorted, one bar each
+            index = np.array(sorted(present.unique(), key=str), dtype=object)
+            x = np.arange(len(index), dtype=float)
         shift = -0.2 if capped is not None else 0.0
         originals = _level_counts(before, ~before_added, index)
         added = _level_counts(before, before_added, index)
@@ -119,17 +160,31 @@ def plot_level_distributions(
             ax.bar(x + 0.2, kept_originals, width, color=ORIGINAL_COLOUR)
             ax.bar(x + 0.2, kept, width, bottom=kept_originals, color=KEPT_COLOUR,
                    label="added (after caps)")
-        if cap_per_class and column in cap_per_class:
-            ax.axhline(cap_per_class[column], color="#d95f02", linestyle="--", linewidth=1.2,
-                       label="cap per class")
         heights = originals + added
         if after is not None:
             heights = np.concatenate([heights, kept_originals + kept])
+        goal = (targets or {}).get(column) or {}
+        goal_x = [level for level in index if _target_of(goal, level) is not None]
+        if goal_x:
+            goal_y = [_target_of(goal, level) for level in goal_x]
+            ax.hlines(goal_y, np.array(goal_x, float) - 0.45, np.array(goal_x, float) + 0.45, colors=TARGET_COLOUR,
+                      linewidth=1.6, label="target (sources + requested)", zorder=3)
+            heights = np.concatenate([heights, goal_y])
         nonzero = heights[heights > 0]
         log = log_scale if log_scale is not None else (
             nonzero.size > 0 and nonzero.max() >= LOG_SCALE_RATIO * nonzero.min())
         if log:
             ax.set_yscale("symlog", linthresh=1)
+        top = float(heights.max()) if heights.size else 1.0
+        if cap_per_class and column in cap_per_class:
+            cap = float(cap_per_class[column])
+            if cap <= CAP_LINE_REACH * top:
+                ax.axhline(cap, color=CAP_COLOUR, linestyle="--", linewidth=1.2, label="cap per class")
+                top = max(top, cap)
+            else:
+                ax.text(0.99, 0.97, f"cap {cap:,.0f} per class: above every bar", transform=ax.transAxes,
+                        ha="right", va="top", fontsize=8, color=CAP_COLOUR)
+        ax.set_ylim(0, max(top, 1.0) * (LOG_HEADROOM if log else 1 + HEADROOM))
         ax.set_xticks(x)
         ax.set_xticklabels([str(level) for level in index])
         ax.set_title(column)
@@ -159,6 +214,29 @@ def plot_level_distributions(
     return save_figure(fig, Path(path))
 
 
+def _target_of(targets: Mapping[object, int], level) -> int | None:
+    """A level's target, whether the mapping's keys are ints, floats or strings."""
+    for key in (int(level), float(level), str(int(level))):
+        if key in targets:
+            return int(targets[key])
+    return None
+
+
+def sentence_counts(texts: Sequence[str], tokenise=None) -> "Counter[str]":
+    """How many sentences each token occurs in (once per sentence; as written, as LIC's vocabulary
+    has it), for ``report.min_word_sentences``."""
+    from collections import Counter
+
+    if tokenise is None:
+        from lic_gpu.text import words_tokenise as tokenise
+    seen: Counter = Counter()
+    for text in texts:
+        if not isinstance(text, str):  # a missing sentence has no words
+            continue
+        seen.update(set(tokenise(text).tokens))
+    return seen
+
+
 def _class_order(cls: object) -> tuple[int, float, str]:
     """Numeric classes first, in numeric order; anything else after, by name."""
     try:
@@ -168,7 +246,8 @@ def _class_order(cls: object) -> tuple[int, float, str]:
 
 
 def plot_top_lic_words(
-    top: Mapping[object, Sequence[tuple[str, float]]], emotion: str, path: Path, k: int = 10
+    top: Mapping[object, Sequence[tuple[str, float]]], emotion: str, path: Path, k: int = 10,
+    min_sentences: int = 1,
 ) -> Path:
     """Horizontal bars of the top ``k`` LIC words of each class, one panel per class.
 
@@ -180,6 +259,8 @@ def plot_top_lic_words(
         For the title.
     path : Path
         PNG to write.
+    min_sentences : int
+        The words were chosen among those seen in at least this many sentences (said in the title).
 
     Returns
     -------
@@ -190,7 +271,7 @@ def plot_top_lic_words(
         raise LicGpuError(f"plot_top_lic_words: no classes to draw for emotion {emotion!r}")
     ncols = min(4, len(keys))
     nrows = math.ceil(len(keys) / ncols)
-    fig, axes = pyplot().subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
+    fig, axes = subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
                              squeeze=False, layout="constrained")
     for ax, cls in zip(axes.flat, keys):
         pairs = sorted(top[cls], key=lambda pair: pair[1], reverse=True)[:k]
@@ -205,10 +286,13 @@ def plot_top_lic_words(
         ax.set_yticks(np.arange(len(words)))
         ax.set_yticklabels(words)
         ax.set_ylim(-0.6, k - 0.4)
+        if max(scores) > 0:  # room right of the longest bar
+            ax.set_xlim(min(0.0, min(scores)), max(scores) * (1 + HEADROOM))
         ax.set_xlabel("LIC")
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_axis_off()
-    fig.suptitle(f"Top {k} LIC words per {emotion} class", x=0.01, ha="left")
+    seen = f", words seen in at least {min_sentences} sentences" if min_sentences > 1 else ""
+    fig.suptitle(f"Top {k} LIC words per {emotion} class{seen}", x=0.01, ha="left")
     return save_figure(fig, Path(path))

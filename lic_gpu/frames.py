@@ -16,6 +16,8 @@ from lic_gpu.data import Corpus
 ORIGINAL_MARK = "-"
 # A new row's last id column: the source's id + this + its row_id (text ids), see new_row_ids.
 NEW_ID_SUFFIX = "_aug"
+# The columns a run adds (and their set-aside copies, ``previous_row_id``): never taken for ids.
+PROVENANCE_NAMES = frozenset({"row_id", "source_row", "previous_row_id", "previous_source_row"})
 
 
 def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -30,11 +32,12 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
     base = corpus.frame
     n = len(base)
     parts = [base.assign(is_augmented=False, row_id=np.arange(n), source_row=np.arange(n),
-                         augmented_for=ORIGINAL_MARK, swaps="[]")]
+                         augmented_for=ORIGINAL_MARK, swaps="[]", fluency=np.nan)]
     class_parts = [pd.DataFrame({r.emotion: r.labels.reset_index(drop=True) for r in runs}, index=pd.RangeIndex(n))]
     next_id = n
     # Ids that identify a row stay unique; ids that do not (a subject column alone) are copied.
-    renumber = bool(corpus.id_columns) and not base.duplicated(list(corpus.id_columns)).any()
+    id_columns = list(corpus.id_columns) or detect_id_columns(base, [corpus.text_column, *corpus.rating_columns])
+    renumber = bool(id_columns) and not base.duplicated(id_columns).any()
     for r in runs:
         rows = r.result.rows
         src = np.fromiter((row.source_row for row in rows), dtype=np.int64, count=len(rows))
@@ -44,10 +47,11 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
         new = base.iloc[src].reset_index(drop=True)
         new[corpus.text_column] = [row.text for row in rows]
         if renumber and len(rows):
-            last = corpus.id_columns[-1]
+            last = id_columns[-1]
             new[last] = new_row_ids(base[last], src, ids)
         new = new.assign(is_augmented=True, row_id=ids, source_row=src, augmented_for=r.emotion,
-                         swaps=[row.swaps_json() for row in rows])
+                         swaps=[row.swaps_json() for row in rows],
+                         fluency=np.fromiter((row.fluency for row in rows), dtype=np.float64, count=len(rows)))
         parts.append(new)
         cls = pd.DataFrame({e.emotion: e.labels.iloc[src].reset_index(drop=True) for e in runs},
                            index=pd.RangeIndex(len(rows)))
@@ -63,6 +67,21 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
         if vals.notna().any() and (vals.dropna() == np.floor(vals.dropna())).all():
             frame[c] = vals.astype("Int64")
     return frame, classes
+
+
+def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
+    """The id column of a table whose id columns were not named (``data.id_columns``, ``ids=``): the
+    first column called ``id`` or ``..._id`` (any case) that identifies every row (no blank, no
+    repeat), e.g. EmoBank's ``id``; ``[]`` when there is none. Copied as they were, such ids would
+    repeat in every new row."""
+    for c in frame.columns:
+        name = str(c).strip().lower()
+        if c in exclude or c in PROVENANCE_NAMES or not (name == "id" or name.endswith(("_id", " id"))):
+            continue
+        values = frame[c]
+        if len(values) and values.notna().all() and not values.duplicated().any():
+            return [c]
+    return []
 
 
 def new_row_ids(originals: pd.Series, sources: np.ndarray, row_ids: np.ndarray) -> np.ndarray:

@@ -71,6 +71,7 @@ import torch
 
 from lic_gpu.conf_files import FROM_CONFIG, augment_defaults, default_option, with_defaults
 from lic_gpu.errors import LicGpuError
+from lic_gpu.validators import check_bool
 from lic_gpu.lean import (ALPHA_BOUNDS, class_levels, fit_lean_regression, merge_case, neighbour_leans,  # noqa: F401
                           word_leans)
 
@@ -412,10 +413,7 @@ def _section(cfg: Any, name: str, keys: Sequence[str]) -> dict:
     return dict(cfg)
 
 
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise LicGpuError(f"{name} must be true or false; got {value!r}")
-    return value
+_check_bool = check_bool  # the one "must be true or false" (lic_gpu/validators.py)
 
 
 def _check_number(value: Any, name: str, lo: float, hi: float = math.inf, lo_open: bool = False) -> float:

@@ -19,6 +19,7 @@ from lic_gpu.file_names import inside
 from lic_gpu.formats import write_table
 from lic_gpu.frames import class_export, emotion_frame
 from lic_gpu.run_folder import output_files, staged_run
+from lic_gpu.scoring.summary import fluency_summary
 from lic_gpu.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary, filter_outcomes
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         rows={"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
               "after_caps": int(len(capped.frame))},
         guard=guard_info,
-        filters=filter_outcomes(runs),
+        filters={**filter_outcomes(runs),
+                 "fluency": fluency_summary(runs, lambda i: corpus.frame.at[int(i), corpus.text_column])},
         config=cfg_yaml,
     )
     files: list[Path] = []
@@ -178,18 +180,24 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
                 images.append(figures.plot_level_distributions(
                     frame, capped.frame if caps_kind != "none" else None, classes,
                     capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
-                    cap_per_class=cap_lines))
+                    cap_per_class=cap_lines,
+                    targets={r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
+                             for r in runs}))
+            min_sentences = report_cfg.get("min_word_sentences", 1)
+            # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
+            seen = figures.sentence_counts(corpus.texts, tokenise) if min_sentences > 1 else None
             for r in runs:
                 n_top = report_cfg["top_words"]
                 # the classes that got the most new rows, when there are more than max_panels
                 panels = sorted(r.lic.classes, key=lambda c: -r.result.classes[c].generated
                                 if c in r.result.classes else 0)[:max_panels]
                 # the words the sampler may swap: stopwords and punctuation are never candidates
-                top = {c: [(w, v) for w, v in r.lic.top_words(c, 50 * n_top)
-                           if w.lower() not in stopwords and any(ch.isalpha() for ch in w)][:n_top]
+                top = {c: [(w, v) for w, v in r.lic.top_words(c, len(r.lic.vocab))
+                           if w.lower() not in stopwords and any(ch.isalpha() for ch in w)
+                           and (seen is None or seen[w] >= min_sentences)][:n_top]
                        for c in r.lic.classes if c in panels}
                 images.append(figures.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
-                                                        k=n_top))
+                                                        k=n_top, min_sentences=min_sentences))
     summary.timings_s = dict(timer.timings)
     summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
     summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)

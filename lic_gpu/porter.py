@@ -184,7 +184,11 @@ def porter_stem(word: str) -> str:
     if len(word) <= 2:  # nltk measures the word as given, before lower-casing
         return w
 
-    # Step 1a: plurals.
+    return _step5(_step4(_step3(_step2(_step1(w)))))
+
+
+def _step1(w: str) -> str:
+    """Steps 1a (plurals), 1b (-eed, -ed, -ing) and 1c (y -> i)."""
     if w.endswith("s"):
         if w.endswith("ies"):
             w = w[:-1] if len(w) == 4 else w[:-2]
@@ -193,7 +197,7 @@ def porter_stem(word: str) -> str:
         elif not w.endswith("ss"):
             w = w[:-1]
 
-    # Step 1b: -eed, -ed, -ing (nltk: -ied -> -ie on four letters, else -i).
+    # nltk: -ied -> -ie on four letters, else -i.
     if w.endswith("ied"):
         w = w[:-1] if len(w) == 4 else w[:-2]
     elif w.endswith("eed"):
@@ -208,19 +212,17 @@ def porter_stem(word: str) -> str:
     # Step 1c (nltk): y -> i after a consonant that is not the first letter.
     if w.endswith("y") and len(w) > 2 and _ends_consonant(w[:-1]):
         w = w[:-1] + "i"
+    return w
 
-    w = _step4(_step3(_step2(w)))
 
-    # Step 5a: drop a final e when m > 1, or m = 1 and not *o.
+def _step5(w: str) -> str:
+    """Step 5a: drop a final e when m > 1, or m = 1 and not *o; step 5b: -ll -> -l when m > 1."""
     if w.endswith("e"):
         stem = w[:-1]
         cv = _cv(stem)
         m = cv.count("vc")
         if m > 1 or (m == 1 and not _ends_cvc(stem, cv)):
             w = stem
-
-    # Step 5b: -ll -> -l when m > 1.
     if w.endswith("ll") and _measure(w[:-1]) > 1:
         w = w[:-1]
     return w
-

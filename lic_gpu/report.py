@@ -223,6 +223,24 @@ def _filters_section(summary: RunSummary) -> list[str]:
     return lines
 
 
+def _fluency_section(summary: RunSummary) -> list[str]:
+    """The learned swap score of the new rows (summary.json's filters.fluency)."""
+    per_emotion = (summary.filters or {}).get("fluency") if isinstance(summary.filters, Mapping) else None
+    if not per_emotion:
+        return []
+    lines = ["## Fluency score of the new rows", "",
+             "The learned swap score (`fluency` column; lic_gpu.scoring): quantiles per class, then the "
+             "lowest- and highest-scored rows."]
+    for emotion, f in per_emotion.items():
+        rows = [[c, v["n"], v["mean"], *v["quantiles"].values()] for c, v in f["per_class"].items()]
+        qs = list(next(iter(f["per_class"].values()))["quantiles"])
+        lines += ["", f"### {emotion}", "", markdown_table(rows, ["class", "rows", "mean", *[f"q{q}" for q in qs]]), ""]
+        for name in ("lowest", "highest"):
+            lines += [markdown_table([[x["class"], x["score"], x["source"], x["new"]] for x in f[name]],
+                                     ["class", f"{name} score", "source", "new"]), ""]
+    return lines
+
+
 def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
     if not swap_samples:
         return []
@@ -284,6 +302,7 @@ def write_report(
         _quality_section(summary),
         _swaps_section(swap_samples),
         _filters_section(summary),
+        _fluency_section(summary),
         _images_section(out_dir, images),
         _config_section(summary),
     ]

@@ -129,23 +129,32 @@ def load_store(emb_cfg: dict, choice: DeviceChoice, timer: StageTimer | None = N
     """The word vectors of ``emb_cfg`` (the ``embeddings`` group) on the chosen device; when they do
     not fit there, on the CPU, and the returned :class:`DeviceChoice` says so (the one place this
     fallback happens, for both jobs)."""
-    from lic_gpu.embeddings import EmbeddingStore
+    from lic_gpu.resource_cache import cached, file_key, frozen
 
     timer = timer or StageTimer()
-    log.info("loading word vectors %s", emb_cfg.get("source"))
+    # the same vectors on the same device are read once per process (cross_validate fits one clone per fold)
+    key = (frozen({k: v for k, v in emb_cfg.items() if k != "source"}), file_key(emb_cfg.get("source")),
+           str(choice.device), choice.requested, choice.fallback_reason)
     with timer("load_vectors"):
-        try:
-            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
-        except torch.OutOfMemoryError:
-            if choice.device.type == "cpu":
-                raise
-            reason = (f"the word vectors do not fit in {choice.device} memory; using cpu "
-                      "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)")
-            log.warning(reason)
-            choice = DeviceChoice(torch.device("cpu"), choice.requested, reason)
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+        return cached("vectors", key, lambda: _read_store(emb_cfg, choice))
+
+
+def _read_store(emb_cfg: dict, choice: DeviceChoice) -> tuple[Any, DeviceChoice]:
+    from lic_gpu.embeddings import EmbeddingStore
+
+    log.info("loading word vectors %s", emb_cfg.get("source"))
+    try:
+        store = EmbeddingStore.load(device=choice.device, **emb_cfg)
+    except torch.OutOfMemoryError:
+        if choice.device.type == "cpu":
+            raise
+        reason = (f"the word vectors do not fit in {choice.device} memory; using cpu "
+                  "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)")
+        log.warning(reason)
+        choice = DeviceChoice(torch.device("cpu"), choice.requested, reason)
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        store = EmbeddingStore.load(device=choice.device, **emb_cfg)
     log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
     return store, choice
 

@@ -103,6 +103,7 @@ class Embeddings:
     allow_tf32: bool = MISSING
     neighbour_cache: Any = MISSING  # true, false or a folder
     trust_shared_cache: bool = MISSING
+    allow_pickle: bool = MISSING  # format=gensim_kv only: a pickle can run code
 
 
 # ---------------------------------------------------------------- augment/
@@ -166,6 +167,7 @@ class Augment:
     reciprocal: bool = MISSING
     grammar: Grammar = MISSING
     guard: Guard = MISSING
+    min_fluency: Optional[float] = MISSING
 
 
 # ---------------------------------------------------------------- caps/
@@ -208,6 +210,7 @@ class ReportConfig:
     swap_samples: int = MISSING
     quality_sample: int = MISSING
     max_panels: int = MISSING
+    min_word_sentences: int = MISSING
     subject_column: Optional[str] = MISSING
     max_table_rows: int = MISSING
 

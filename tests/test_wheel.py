@@ -31,10 +31,31 @@ def installed(tmp_path_factory):
     env_dir = tmp / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    _see_this_interpreters_packages(bindir / "python")
     install = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stdout + install.stderr
     return bindir
+
+
+def _see_this_interpreters_packages(python) -> None:
+    """Let the new venv import what the interpreter running the tests has (hydra, torch ...).
+
+    ``system_site_packages`` reaches the *base* interpreter's packages only: run from a venv (or a
+    conda env built on another Python), the test interpreter's own site-packages were missing and the
+    wheel could not import hydra. Listed in a ``.pth`` after the venv's own site-packages, they come
+    after the installed wheel; their ``.pth`` files are not processed, so an editable install of the
+    checkout there cannot shadow the wheel.
+    """
+    import site
+
+    own = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                         capture_output=True, text=True, timeout=120)
+    assert own.returncode == 0, own.stderr
+    paths = [*site.getsitepackages(), site.getusersitepackages()]
+    lines = [p for p in dict.fromkeys(paths) if os.path.isdir(p)]
+    with open(os.path.join(own.stdout.strip(), "_test_interpreter_site_packages.pth"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 def _env():

@@ -22,7 +22,7 @@ from lic_gpu.evaluation.settings import EvalSettings, budget_label, is_lic_metho
 from lic_gpu.evaluation.split import check_no_leakage, row_groups, split_by_group, subsample_train
 from lic_gpu.evaluation.statistics import score, score_regression
 from lic_gpu.guard import RatingLeanGuard
-from lic_gpu.sampler import dedup_key
+from lic_gpu.augment import dedup_key
 from lic_gpu.text import Tokenised
 from lic_gpu.timing import StageTimer
 

@@ -19,7 +19,8 @@ import numpy as np
 from lic_gpu.errors import LicGpuError
 from lic_gpu.evaluation.settings import PER_SOURCE_PREFIX, EvalSettings, is_lic_method
 from lic_gpu.lic import LIC_DTYPES, LicResult, compute_lic
-from lic_gpu.sampler import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, check_sampling_strategy, dedup_key
+from lic_gpu.augment import AugmentResult, ClassReport, LicAugmenter, NewRow, Swap, apply_swaps, dedup_key
+from lic_gpu.strategy import check_sampling_strategy
 from lic_gpu.text import Tokenised, split_edge_punctuation
 from lic_gpu.timing import StageTimer
 
@@ -153,7 +154,7 @@ class RandomPositionAugmenter(LicAugmenter):
                 picked = sorted(int(i) for i in rng.choice(len(eligible), size=n_swaps, replace=False))
                 chosen = [eligible[i] for i in picked]
                 picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
-                new_tokens, swaps = self._variant(tokens, chosen, picks)
+                new_tokens, swaps = apply_swaps(tokens, chosen, picks)
                 if lic is not None:
                     swaps = tuple(Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind)
                                   for s in swaps)
@@ -202,79 +203,130 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
     lic : LIC of ``word_dict`` (needed by every LIC method)
     per_source : other ``max_per_source`` values for LIC diverse (methods ``lic_diverse_per_source_<n>``)
     """
-    base = originals_set("none", texts, train_rows, y_train)
-    sizes = {c: len(v) for c, v in word_dict.items()}
-    targets = class_targets(sizes, budget)
-    out, diverse = [], None
-
-    def diverse_rows() -> AugmentResult:
-        """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
-        nonlocal diverse
-        if diverse is None:
-            t0 = time.perf_counter()
-            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed, **fluency)
-            diverse = aug.fit_resample(word_dict, lic, tokenised)
-            timer.add("train_set[lic_diverse]", t0)
-        return diverse
-
+    ctx = _SetInputs(settings, word_dict, texts, tokenised, emotion, seed, budget, store, stopwords, guards,
+                     timer, fluency, lic, originals_set("none", texts, train_rows, y_train),
+                     class_targets({c: len(v) for c, v in word_dict.items()}, budget))
+    out = []
     names = list(methods) + [f"{PER_SOURCE_PREFIX}{n}" for n in per_source]
     for method in names:
         if is_lic_method(method) and lic is None:
             raise LicGpuError(f"method {method} needs the train part's LIC")
         t0 = time.perf_counter()
-        if method == "none":
-            ts = base
-        elif method == "class_weight":
-            ts = TrainingSet("class_weight", base.texts, base.labels, base.sources,
-                             sample_weight=target_weights(base.labels, targets))
-        elif method == "oversample":
-            rows = oversample_rows(word_dict, texts, budget, np.random.default_rng([seed, 1]))
-            ts = with_new_rows(base, method, rows, _duplicates_info(word_dict, rows))
-        elif method == "lic_seed":
-            aug = make_augmenter(settings.augment_seed, store, stopwords, budget, seed)
-            res = aug.fit_resample(word_dict, lic, tokenised)
-            ts = with_new_rows(base, method, res.rows, augment_info(res))
-        elif method == "lic_diverse_guard":
-            for guard in guards:
-                guard.prepare(emotion, lic)  # train-only LIC: the guard learns nothing from the test part
-            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed, guards, **fluency)
-            res = aug.fit_resample(word_dict, lic, tokenised)
-            ts = with_new_rows(base, method, res.rows, augment_info(res))
+        if method in _FROM_DIVERSE:
+            res = ctx.diverse_rows()
+            t0 = time.perf_counter()
+            ts = _FROM_DIVERSE[method](ctx, method, res)
         elif method.startswith(PER_SOURCE_PREFIX):
-            aug = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed,
-                                 max_per_source=int(method[len(PER_SOURCE_PREFIX):]), **fluency)
-            res = aug.fit_resample(word_dict, lic, tokenised)
-            ts = with_new_rows(base, method, res.rows, augment_info(res))
-        elif method == "lic_diverse":
-            res = diverse_rows()
-            t0 = time.perf_counter()
-            ts = with_new_rows(base, method, res.rows, augment_info(res))
-        elif method == "random_positions":
-            res = diverse_rows()
-            t0 = time.perf_counter()
-            abl = make_augmenter(settings.augment_diverse, store, stopwords, budget, seed,
-                                 cls=RandomPositionAugmenter, **fluency)
-            ablation = abl.match_budget(res, word_dict, tokenised, lic)
-            ts = with_new_rows(base, method, ablation.rows, augment_info(ablation))
-        elif method == "lic_diverse_class_weight":
-            res = diverse_rows()
-            t0 = time.perf_counter()
-            ts = with_new_rows(base, method, res.rows, augment_info(res))
-            ts.sample_weight = target_weights(ts.labels, targets)
-        elif method == "lic_diverse_oversample":
-            res = diverse_rows()
-            t0 = time.perf_counter()
-            made = Counter(r.cls for r in res.rows)
-            dups = oversample_rows(word_dict, texts, budget, np.random.default_rng([seed, 2]), have=made)
-            info = augment_info(res)
-            info["duplicates"] = _duplicates_info(word_dict, dups)["classes"]
-            ts = with_new_rows(base, method, list(res.rows) + dups, info)
+            ts = ctx.augmented(method, settings.augment_diverse, max_per_source=int(method[len(PER_SOURCE_PREFIX):]),
+                               **fluency)
+        elif method in _FRESH:
+            ts = _FRESH[method](ctx, method)
         else:
             raise LicGpuError(f"unknown method {method!r}")
         if method != "lic_diverse":  # lic_diverse's rows are timed where they are made
             timer.add(f"train_set[{method}]", t0)
         out.append(ts)
     return out
+
+
+@dataclass
+class _SetInputs:
+    """What every method's training set is built from, at one budget (``training_sets``' arguments)."""
+
+    settings: EvalSettings
+    word_dict: Any
+    texts: Any
+    tokenised: Any
+    emotion: Any
+    seed: Any
+    budget: Any
+    store: Any
+    stopwords: Any
+    guards: Any
+    timer: StageTimer
+    fluency: Any
+    lic: LicResult | None
+    base: TrainingSet
+    targets: Any
+    _diverse: AugmentResult | None = None
+
+    def diverse_rows(self) -> AugmentResult:
+        """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
+        if self._diverse is None:
+            t0 = time.perf_counter()
+            aug = make_augmenter(self.settings.augment_diverse, self.store, self.stopwords, self.budget, self.seed,
+                                 **self.fluency)
+            self._diverse = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
+            self.timer.add("train_set[lic_diverse]", t0)
+        return self._diverse
+
+    def augmented(self, method: str, augment_settings, *guards, **options) -> TrainingSet:
+        """The originals plus the rows of one augmenter made for ``method``."""
+        aug = make_augmenter(augment_settings, self.store, self.stopwords, self.budget, self.seed, *guards,
+                             **options)
+        res = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
+        return with_new_rows(self.base, method, res.rows, augment_info(res))
+
+
+def _class_weight_set(ctx: _SetInputs, method: str) -> TrainingSet:
+    base = ctx.base
+    return TrainingSet("class_weight", base.texts, base.labels, base.sources,
+                       sample_weight=target_weights(base.labels, ctx.targets))
+
+
+def _oversample_set(ctx: _SetInputs, method: str) -> TrainingSet:
+    rows = oversample_rows(ctx.word_dict, ctx.texts, ctx.budget, np.random.default_rng([ctx.seed, 1]))
+    return with_new_rows(ctx.base, method, rows, _duplicates_info(ctx.word_dict, rows))
+
+
+def _guarded_set(ctx: _SetInputs, method: str) -> TrainingSet:
+    for guard in ctx.guards:
+        guard.prepare(ctx.emotion, ctx.lic)  # train-only LIC: the guard learns nothing from the test part
+    return ctx.augmented(method, ctx.settings.augment_diverse, ctx.guards, **ctx.fluency)
+
+
+# methods whose set is made on its own
+_FRESH = {
+    "none": lambda ctx, method: ctx.base,
+    "class_weight": _class_weight_set,
+    "oversample": _oversample_set,
+    "lic_seed": lambda ctx, method: ctx.augmented(method, ctx.settings.augment_seed),
+    "lic_diverse_guard": _guarded_set,
+}
+
+
+def _diverse_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
+    return with_new_rows(ctx.base, method, res.rows, augment_info(res))
+
+
+def _random_positions_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
+    abl = make_augmenter(ctx.settings.augment_diverse, ctx.store, ctx.stopwords, ctx.budget, ctx.seed,
+                         cls=RandomPositionAugmenter, **ctx.fluency)
+    ablation = abl.match_budget(res, ctx.word_dict, ctx.tokenised, ctx.lic)
+    return with_new_rows(ctx.base, method, ablation.rows, augment_info(ablation))
+
+
+def _diverse_class_weight_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
+    ts = with_new_rows(ctx.base, method, res.rows, augment_info(res))
+    ts.sample_weight = target_weights(ts.labels, ctx.targets)
+    return ts
+
+
+def _diverse_oversample_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
+    made = Counter(r.cls for r in res.rows)
+    dups = oversample_rows(ctx.word_dict, ctx.texts, ctx.budget, np.random.default_rng([ctx.seed, 2]), have=made)
+    info = augment_info(res)
+    info["duplicates"] = _duplicates_info(ctx.word_dict, dups)["classes"]
+    return with_new_rows(ctx.base, method, list(res.rows) + dups, info)
+
+
+# methods built on LIC diverse's rows at the same budget (made once, shared)
+_FROM_DIVERSE = {
+    "lic_diverse": _diverse_set,
+    "random_positions": _random_positions_set,
+    "lic_diverse_class_weight": _diverse_class_weight_set,
+    "lic_diverse_oversample": _diverse_oversample_set,
+}
 
 
 def _duplicates_info(word_dict, rows: Sequence[NewRow]) -> dict:

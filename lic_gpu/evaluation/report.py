@@ -144,14 +144,32 @@ def _finish_panel(ax, summary: pd.DataFrame, where: tuple[str, str, str], what: 
         ax.set_xlabel("train originals (log scale)")
 
 
+# Narrower figures (a single budget: one column of panels) cut off the title and the legend.
+MIN_FIGURE_WIDTH = 7.5
+
+
 def _finish_figure(fig, axes, title: str, bottom: float, path) -> Path:
     """One legend under the panels, the title and the layout; saved to ``path``."""
     from lic_gpu.figures import save_figure
 
+    import textwrap
+
+    # one budget makes a narrow figure: keep the title and the legend inside it (wrapped, fewer columns)
+    if fig.get_figwidth() < MIN_FIGURE_WIDTH:
+        fig.set_figwidth(MIN_FIGURE_WIDTH)
+    width = fig.get_figwidth()
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)) or 1, fontsize=9, frameon=False)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, bottom, 1, 0.98))
+    ncol = max(1, min(4, len(labels), int(width // 2.3)))
+    legend_rows = -(-len(labels) // ncol) if labels else 0
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
+    chars = int(width * 11)  # about 11 characters of 11-point text per inch
+    wrapped = "\n".join(textwrap.fill(line, chars) for line in title.split("\n"))
+    fig.suptitle(wrapped, fontsize=11)
+    extra_title = wrapped.count("\n") - title.count("\n")
+    extra_legend = max(0, legend_rows - 2) if len(labels) > 4 else max(0, legend_rows - 1)
+    height = fig.get_figheight()
+    bottom = bottom + extra_legend * 0.22 / height
+    fig.tight_layout(rect=(0, bottom, 1, 0.98 - extra_title * 0.2 / height))
     return save_figure(fig, Path(path), dpi=110)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.validators import check_bool
 from lic_gpu.fluency.forms import POS_NAMES, SWAPPABLE_TAGS, Inflector
 from lic_gpu.fluency.taggers import TAGGERS, CachedTagger, LexiconTagger, TagCache, load_tagger
 
@@ -140,11 +141,9 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     if not section["enabled"]:
         return None, {"enabled": False}
     enabled = section["enabled"]
-    if not isinstance(enabled, bool):
-        raise LicGpuError(f"augment.grammar.enabled must be true or false; got {enabled!r}")
+    check_bool(enabled, "augment.grammar.enabled")
     inflect = section["inflect"]
-    if not isinstance(inflect, bool):
-        raise LicGpuError(f"augment.grammar.inflect must be true or false; got {inflect!r}")
+    check_bool(inflect, "augment.grammar.inflect")
     pos = section["pos"]
     if isinstance(pos, str) or not isinstance(pos, (list, tuple)):
         raise LicGpuError(f"augment.grammar.pos must be a list such as [NOUN, VERB, ADJ, ADV]; got {pos!r}")
@@ -158,34 +157,24 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
             cache_dir = default_cache_dir()
         cache = TagCache(Path(cache_dir) / "tags.sqlite")
     bare = section["bare_nouns"]
-    if not isinstance(bare, bool):
-        raise LicGpuError(f"augment.grammar.bare_nouns must be true or false; got {bare!r}")
+    check_bool(bare, "augment.grammar.bare_nouns")
     grammar = Grammar(tagger, pos=[str(p).upper() for p in pos], inflect=inflect, cache=cache, bare_nouns=bare)
     return grammar, {"enabled": True, "tagger": tagger.name, "pos": sorted(grammar.pos), "inflect": inflect,
                      "bare_nouns": bare, "tag_cache": str(cache.path) if cache and cache.path else None}
 
 
 def check_fluency_options(aug_cfg: dict) -> None:
-    """Validate ``augment.protect``, ``rare_words``, ``thesaurus``, ``reciprocal`` and ``grammar``
-    without loading anything (the command line checks the whole config before any work)."""
-    for key in ("protect", "reciprocal"):
-        if key in aug_cfg and not isinstance(aug_cfg[key], bool):
-            raise LicGpuError(f"augment.{key} must be true or false; got {aug_cfg[key]!r}")
-    rare = aug_cfg.get("rare_words") or {}
-    ratio = rare.get("max_rank_ratio")
-    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not ratio >= 1):
-        raise LicGpuError(f"augment.rare_words.max_rank_ratio must be a number >= 1 or null; got {ratio!r}")
-    free = rare.get("free_rank", 0)
-    if isinstance(free, bool) or not isinstance(free, int) or free < 0:
-        raise LicGpuError(f"augment.rare_words.free_rank must be a non-negative integer; got {free!r}")
+    """Validate ``augment.thesaurus`` and ``grammar`` without loading anything (the command line
+    checks the whole config before any work; ``protect``, ``reciprocal`` and ``rare_words`` are
+    :class:`lic_gpu.augment.AugmentSettings`'s)."""
     thesaurus = aug_cfg.get("thesaurus")
     if thesaurus not in (None, False, "moby", "none", "null") and not (
             isinstance(thesaurus, str) and Path(thesaurus).expanduser().is_file()):
         raise LicGpuError(f"augment.thesaurus must be moby, null or a thesaurus file; got {thesaurus!r}")
     section = aug_cfg.get("grammar") or {}
     for key in ("enabled", "inflect", "tag_cache", "bare_nouns"):
-        if key in section and not isinstance(section[key], bool):
-            raise LicGpuError(f"augment.grammar.{key} must be true or false; got {section[key]!r}")
+        if key in section:
+            check_bool(section[key], f"augment.grammar.{key}")
     if section.get("tagger", "auto") not in TAGGERS:
         raise LicGpuError(f"augment.grammar.tagger must be one of {list(TAGGERS)}; got {section.get('tagger')!r}")
     pos = section.get("pos", list(POS_NAMES))

@@ -27,8 +27,10 @@ class SpacyTagger:
     def __init__(self, model: str = "auto"):
         import importlib.util
 
-        import spacy  # noqa: F401  (ImportError: spaCy is not installed)
-
+        # found, not imported: importing spaCy costs ~0.6 s, which a run whose tags are all cached
+        # should not pay (it is imported with the model, in :attr:`nlp`)
+        if importlib.util.find_spec("spacy") is None:
+            raise ImportError("spaCy is not installed")
         names = self.MODELS if model == "auto" else (model,)
         found = [n for n in names if _is_spacy_model(n)]
         if not found:
@@ -38,6 +40,7 @@ class SpacyTagger:
                 "or set augment.grammar.tagger=lexicon")
         self.model = found[0]
         self._nlp = None
+        self.load_s = 0.0  # seconds spent importing spaCy and loading the model (0: never loaded)
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -49,6 +52,9 @@ class SpacyTagger:
     @property
     def nlp(self):
         if self._nlp is None:
+            import time
+
+            t0 = time.perf_counter()
             import spacy
 
             try:
@@ -56,6 +62,7 @@ class SpacyTagger:
             except (OSError, ImportError, ValueError) as err:
                 raise LicGpuError(f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
                                   "or set augment.grammar.tagger=lexicon") from None
+            self.load_s = time.perf_counter() - t0
         return self._nlp
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
@@ -84,6 +91,14 @@ class LexiconTagger:
 TAGGERS = ("auto", "spacy", "lexicon")
 
 
+def _spacy_tagger(model: str) -> SpacyTagger:
+    """One :class:`SpacyTagger` per model and process: its spaCy pipeline is loaded once, not per run
+    (:mod:`lic_gpu.resource_cache`)."""
+    from lic_gpu.resource_cache import cached
+
+    return cached("tagger", ("spacy", model), lambda: SpacyTagger(model))
+
+
 def load_tagger(kind: str = "auto", model: str = "auto"):
     """``auto``: a spaCy English model when one is installed, else :class:`LexiconTagger` (logged)."""
     if kind not in TAGGERS:
@@ -91,7 +106,7 @@ def load_tagger(kind: str = "auto", model: str = "auto"):
     if kind == "lexicon":
         return LexiconTagger()
     try:
-        return SpacyTagger(model)
+        return _spacy_tagger(model)
     except ImportError:
         if kind == "spacy":
             raise LicGpuError("augment.grammar.tagger=spacy but spaCy is not installed; pip install spacy "
@@ -247,6 +262,13 @@ class CachedTagger:
         return [known[k] for k in keys]
 
 
+def model_load_seconds(*taggers) -> float:
+    """Seconds the spaCy models behind ``taggers`` (plain or :class:`CachedTagger`, or ``None``) took
+    to import and load; 0 when every tag came from the cache and no model was loaded."""
+    models = {id(t): t for t in (getattr(t, "tagger", t) for t in taggers) if isinstance(t, SpacyTagger)}
+    return sum(t.load_s for t in models.values())
+
+
 def quality_tagger(grammar, sample: int):
     """The tagger :mod:`lic_gpu.quality` reads new rows with: the grammar's, else (seed mode, or the
     grammar off) a spaCy model when one is installed, else ``None`` (the measure is left out)."""
@@ -255,7 +277,7 @@ def quality_tagger(grammar, sample: int):
     if grammar is not None:
         return grammar.tagger if grammar.in_context else None
     try:
-        tagger = SpacyTagger("auto")
+        tagger = _spacy_tagger("auto")
     except (ImportError, LicGpuError):
         return None
     from lic_gpu.vector_files import default_cache_dir

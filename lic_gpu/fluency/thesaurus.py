@@ -106,10 +106,14 @@ def load_thesaurus(value, inflector: "Inflector | None" = None) -> "Thesaurus | 
     """``augment.thesaurus``: ``moby``, a path to a ``headword,related,...`` file, or null/false (off)."""
     if value in (None, False, "none", "null"):
         return None
+    from lic_gpu.resource_cache import cached, file_key
+
+    # read once per process (cross_validate fits one clone per fold); any Inflector gives the same lemmas
     if value == "moby":
-        return Thesaurus(None, inflector)
+        return cached("thesaurus", "moby", lambda: Thesaurus(None, inflector))
     if isinstance(value, str) and value:
         if not Path(value).expanduser().is_file():
             raise LicGpuError(f"augment.thesaurus must be moby, null or a thesaurus file; {value!r} is not a file")
-        return Thesaurus(Path(value).expanduser(), inflector)
+        path = Path(value).expanduser()
+        return cached("thesaurus", file_key(path), lambda: Thesaurus(path, inflector))
     raise LicGpuError(f"augment.thesaurus must be moby, null or a thesaurus file; got {value!r}")

@@ -1,0 +1,223 @@
+"""The candidate checks: a chain of small named tests a (word, neighbour) pair must pass to be a swap.
+
+Each :class:`CandidateCheck` returns its refusal reason, or ``None`` to let the pair on; the first
+reason counts (``summary.json``'s ``filters.share_by_outcome``). The order is the chain's:
+
+======================  =======================================================================
+check                   refusal reason(s)
+======================  =======================================================================
+similarity              ``below_min_similarity``: cosine below ``augment.min_similarity``
+junk                    ``not_a_word``, ``same_word``, ``stopword`` (:class:`JunkFilter`)
+protected               ``protected``: negations, pronouns, numbers ... (``augment.protect``)
+rare_word               ``rare_word``: beyond the rare-word floor (``augment.rare_words``)
+thesaurus               ``not_in_thesaurus``: not listed as related (``augment.thesaurus``)
+gender                  ``gender``: daughter -> brother would leave a "she" behind
+kind                    ``kind``: a sibling body part, a person for an animal
+antonym                 ``antonym``: lower -> higher earnings
+reciprocal              ``not_reciprocal``: the old word is not among the new one's top-k
+form (:class:`FormFit`) ``wrong_form``, ``same_form``, and the junk/protected reasons of the form
+guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``) on the fitted form
+======================  =======================================================================
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence
+
+from lic_gpu.augment.settings import RareWords
+from lic_gpu.fluency import protected_reason
+from lic_gpu.porter import porter_stem
+
+# A replacement must be one plain word: letters only. An inner hyphen or apostrophe (well-known,
+# o'clock) would be split into several tokens when the new sentence is read again.
+_PLAIN_WORD_RE = re.compile(r"^[^\W\d_]+$", re.UNICODE)
+_NON_WORD_RE = re.compile(r"\W")
+
+
+def match_case(template: str, word: str) -> str:
+    """Give ``word`` the capitalisation of ``template`` (Title, UPPER or as the vectors have it)."""
+    if len(template) > 1 and template.isupper():
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+class JunkFilter:
+    """Refuses replacements that are not a different plain word.
+
+    Reasons: ``not_a_word`` (anything but letters: punctuation, numbers, dotted abbreviations, URLs,
+    hyphenated words, phrase tokens with ``_``), ``same_word`` (only case, punctuation or inflection differ, by Porter stem), ``stopword``.
+    """
+
+    def __init__(self, stopwords: frozenset[str]):
+        self.stopwords = stopwords
+
+    def reason(self, old_core: str, new: str) -> str | None:
+        if not _PLAIN_WORD_RE.match(new):
+            return "not_a_word"
+        low_new, low_old = new.lower(), old_core.lower()
+        if low_new == low_old or _NON_WORD_RE.sub("", low_new) == _NON_WORD_RE.sub("", low_old):
+            return "same_word"
+        # A Porter stem never changes a word's first letter, so most pairs need no stemming.
+        if low_new[:1] == low_old[:1] and porter_stem(low_new) == porter_stem(low_old):
+            return "same_word"
+        if low_new in self.stopwords:
+            return "stopword"
+        return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (word, neighbour) pair: the class, the old word (edge punctuation stripped), its
+    vocabulary row, the neighbour and their cosine."""
+
+    cls: Any
+    old: str
+    row: int
+    new: str
+    cosine: float
+
+
+@dataclass(frozen=True)
+class CandidateCheck:
+    """A named test: ``test(candidate)`` is the refusal reason, or None when the pair may go on."""
+
+    name: str
+    test: Callable[[Candidate], str | None]
+
+    def __call__(self, candidate: Candidate) -> str | None:
+        return self.test(candidate)
+
+
+def first_refusal(checks: Sequence[CandidateCheck], candidate: Candidate) -> str | None:
+    """The reason of the first check that refuses ``candidate`` (None: all let it on)."""
+    for check in checks:
+        reason = check(candidate)
+        if reason:
+            return reason
+    return None
+
+
+def similarity_check(min_similarity: float) -> CandidateCheck:
+    return CandidateCheck("similarity", lambda c: "below_min_similarity" if c.cosine < min_similarity else None)
+
+
+def junk_check(junk: JunkFilter) -> CandidateCheck:
+    return CandidateCheck("junk", lambda c: junk.reason(c.old, c.new))
+
+
+def protected_check() -> CandidateCheck:
+    return CandidateCheck("protected", lambda c: "protected" if protected_reason(c.new) else None)
+
+
+def rare_word_check(index: dict[str, int], rare: RareWords) -> CandidateCheck:
+    def test(c: Candidate) -> str | None:
+        rank = index.get(c.new)
+        limit = rare.limit(c.row)
+        return "rare_word" if rank is not None and rank + 1 > limit else None
+
+    return CandidateCheck("rare_word", test)
+
+
+def thesaurus_check(thesaurus) -> CandidateCheck:
+    return CandidateCheck("thesaurus", lambda c: None if thesaurus.substitute(c.old, c.new) else "not_in_thesaurus")
+
+
+def gender_check(inflector) -> CandidateCheck:
+    return CandidateCheck("gender", lambda c: "gender" if inflector.gender(c.old) != inflector.gender(c.new) else None)
+
+
+def kind_check(inflector) -> CandidateCheck:
+    return CandidateCheck("kind", lambda c: "kind" if inflector.not_a_substitute(c.old, c.new) else None)
+
+
+def antonym_check(inflector) -> CandidateCheck:
+    return CandidateCheck("antonym", lambda c: "antonym" if inflector.opposite(c.old, c.new) else None)
+
+
+def reciprocal_check(tables, words: Sequence[str]) -> CandidateCheck:
+    """``tables``: :class:`lic_gpu.augment.neighbours.NeighbourTables`; ``words``: the vocabulary."""
+    return CandidateCheck("reciprocal",
+                          lambda c: None if words[c.row] in tables.reverse_of(c.new) else "not_reciprocal")
+
+
+def guard_check(guard) -> CandidateCheck:
+    """A swap guard (:class:`lic_gpu.guard.SwapGuard`) as a check of the fitted form."""
+    return CandidateCheck(type(guard).__name__, lambda c: guard(c.cls, c.old, c.new))
+
+
+def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -> list[CandidateCheck]:
+    """The checks that need no part of speech nor a second search: similarity, junk, protected
+    tokens, the rare-word floor and the thesaurus (those switched on)."""
+    checks = [similarity_check(settings.min_similarity), junk_check(junk)]
+    if settings.protect:
+        checks.append(protected_check())
+    if settings.rare_words.max_rank_ratio is not None:
+        checks.append(rare_word_check(index, settings.rare_words))
+    if thesaurus is not None:
+        checks.append(thesaurus_check(thesaurus))
+    return checks
+
+
+def word_checks(settings, junk: JunkFilter, store, thesaurus, grammar, tables) -> list[CandidateCheck]:
+    """Every check of the neighbour itself, in the chain's order (those switched on)."""
+    checks = cheap_checks(settings, junk, store.index, thesaurus)
+    if grammar is not None:
+        checks += [gender_check(grammar.inflector), kind_check(grammar.inflector), antonym_check(grammar.inflector)]
+    if settings.reciprocal:
+        checks.append(reciprocal_check(tables, store.words))
+    return checks
+
+
+class FormFit:
+    """The neighbour in the form the slot needs (``grammar.fit``): ``wrong_form`` when none fits,
+    the junk and protected reasons for a re-inflected form, ``same_form`` when two neighbours
+    inflect to one word (the closer one is kept)."""
+
+    def __init__(self, grammar, junk: JunkFilter, protect: bool):
+        self.grammar, self.junk, self.protect = grammar, junk, protect
+
+    def __call__(self, candidate: Candidate, slot, seen: set[str]) -> tuple[str, str | None]:
+        form = self.grammar.fit(candidate.new, slot)
+        if form is None:
+            return candidate.new, "wrong_form"
+        reason = None
+        if form != candidate.new.lower():
+            reason = self.junk.reason(candidate.old, form) or (
+                "protected" if self.protect and protected_reason(form) else None)
+        if reason is None and form.lower() in seen:
+            reason = "same_form"
+        return form, reason
+
+
+class CandidateFilter:
+    """The whole chain: the word checks, the form the slot needs, then the guards on that form."""
+
+    def __init__(self, checks: Sequence[CandidateCheck], form_fit: FormFit | None, guards: Sequence = ()):
+        self.checks = list(checks)
+        self.form_fit = form_fit
+        self.guard_checks = [guard_check(g) for g in guards]
+
+    def options(self, cls, core: str, row: int, slot, table, refusals: Counter) -> list[tuple[str, float]]:
+        """Acceptable replacements of ``core`` (vocabulary row ``row``) in ``cls``, in the form ``slot``
+        asks for; every pair's outcome counted in ``refusals``. ``[(replacement, cosine), ...]``, best
+        first, cased like ``core``."""
+        choices, seen = [], set()
+        for new, cos in table.get(row, []):
+            candidate = Candidate(cls, core, row, new, cos)
+            reason = first_refusal(self.checks, candidate)
+            form = new
+            if reason is None and self.form_fit is not None and slot is not None:
+                form, reason = self.form_fit(candidate, slot, seen)
+            if reason is None and self.guard_checks:
+                reason = first_refusal(self.guard_checks, replace(candidate, new=form))
+            if reason:
+                refusals[reason] += 1
+                continue
+            seen.add(form.lower())
+            choices.append((match_case(core, form), cos))
+        refusals["accepted"] += len(choices)
+        return choices

@@ -1,0 +1,114 @@
+"""What both generators share: the vectors, the source-word rule, the neighbour tables and the chain
+of candidate checks, put together once from the settings."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+from lic_gpu.augment.checks import CandidateFilter, FormFit, JunkFilter, word_checks
+from lic_gpu.augment.neighbours import NeighbourTables
+from lic_gpu.augment.positions import Position, skip_reason
+from lic_gpu.augment.settings import AugmentSettings
+from lic_gpu.fluency import protected_reason
+from lic_gpu.lic import LicResult
+from lic_gpu.text import split_edge_punctuation
+
+
+class SwapParts:
+    """The parts a generator works with.
+
+    Parameters
+    ----------
+    store : EmbeddingStore
+    stopwords : tokens whose lowercase form is here are never replaced
+    settings : the checked options
+    grammar, thesaurus : :class:`lic_gpu.fluency.Grammar` / ``Thesaurus`` objects, or None
+    progress : show the neighbour search's progress bar (None: when it is long)
+    """
+
+    def __init__(self, store, stopwords: frozenset[str], settings: AugmentSettings, grammar, thesaurus,
+                 progress: bool | None = None):
+        self.store = store
+        self.stopwords = stopwords
+        self.settings = settings
+        self.grammar = grammar
+        self.thesaurus = thesaurus
+        self.junk = JunkFilter(stopwords)
+        self.tables = NeighbourTables(store, settings.k, progress)
+
+    # -- source words
+
+    def lookup(self, word: str) -> int | None:
+        """The vocabulary row of ``word``: the exact token in seed mode (gensim's look-up), else the
+        store's resolution (lowercase fallback)."""
+        if self.settings.mode == "seed":
+            return self.store.index.get(word)
+        return self.store.resolve(word)
+
+    def core_of(self, token: str) -> str:
+        """The part of ``token`` a swap replaces (seed mode: the whole token)."""
+        if self.settings.mode == "seed":
+            return token
+        return split_edge_punctuation(token)[1]
+
+    def is_source_word(self, core: str) -> bool:
+        """Whether ``core`` (a token without its edge punctuation) may ever be replaced: not a
+        stopword, and not protected (when ``protect``)."""
+        return bool(core) and core.lower() not in self.stopwords and not (
+            self.settings.protect and protected_reason(core))
+
+    # -- the chain of candidate checks
+
+    def candidate_filter(self, guards: Sequence = ()) -> CandidateFilter:
+        """Every check of the settings, with ``guards`` last."""
+        checks = word_checks(self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables)
+        form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
+        return CandidateFilter(checks, form_fit, guards)
+
+    def swap_options(self, cls, core: str, slot, table, refusals: Counter,
+                     candidates: CandidateFilter) -> list[tuple[str, float]]:
+        """Acceptable replacements of ``core`` in ``cls`` (see :meth:`CandidateFilter.options`)."""
+        row = self.store.resolve(core) if core else None
+        if row is None:
+            return []
+        return candidates.options(cls, core, row, slot, table, refusals)
+
+    def tag_sources(self, rows: Mapping[int, Sequence[str]]) -> dict[int, Any]:
+        """Row id -> Penn tags of its tokens (empty without a grammar; see :meth:`Grammar.tag_rows`)."""
+        return self.grammar.tag_rows(dict(rows)) if self.grammar is not None else {}
+
+    def candidate_positions(self, cls, tokens, tags, table, refusals: Counter, cache: dict,
+                            candidates: CandidateFilter, lic: LicResult | None = None,
+                            skipped: Counter | None = None, any_lic: bool = False) -> list[Position]:
+        """The positions of ``tokens`` a swap may take in class ``cls``, each with its replacements.
+
+        With ``lic``, only positive-LIC tokens (diverse mode); without, any token (the evaluation's
+        random-position ablation; ``any_lic``: any token, LIC kept as its weight). Stopwords are skipped, and the tokens :func:`skip_reason` names
+        (counted in ``skipped``); a replacement already in the sentence is left out for it
+        (``tags``: its Penn tags, or ``None``). ``cache`` keeps each (word, form) pair's replacements
+        across sentences of the class.
+        """
+        out = []
+        for pos, tok in enumerate(tokens):
+            score = lic.get(cls, tok, 0.0) if lic is not None else 0.0
+            if (lic is not None and score <= 0 and not any_lic) or tok.lower() in self.stopwords:
+                continue
+            pre, core, post = split_edge_punctuation(tok)
+            if not core:
+                continue
+            reason, slot = skip_reason(tokens, tags, pos, core, self.settings.protect, self.grammar)
+            if reason is not None:
+                if skipped is not None:
+                    skipped[reason] += 1
+                continue
+            key = (core, slot)
+            choices = cache.get(key)
+            if choices is None:
+                choices = cache[key] = self.swap_options(cls, core, slot, table, refusals, candidates)
+            if choices:
+                # a word already in the sentence would repeat it (women and women)
+                here = {t.lower() for t in tokens}
+                choices = [c for c in choices if c[0].lower() not in here]
+            if choices:
+                out.append(Position(pos, pre, core, post, score, choices))
+        return out

@@ -1,0 +1,79 @@
+"""The learned swap score inside the sampler: each slot's replacements ranked in their sentence.
+
+:class:`SlotScorer` scores a candidate swap with the same features and model as
+:func:`lic_gpu.scoring.score_swaps`, but from what the sampler already has: the source's tokens and its
+Penn tags in context. The replacement is put in the form the source's tag asks for, so the new sentence
+is given the source's tags too and spaCy tags neither sentence again. The exact relationship:
+``SlotScorer`` equals ``score_swaps(source, new)`` wherever spaCy, tagging the new sentence, gives the
+swapped token the source's tag (``pos_kept`` = 1), which the grammar check is there to make true
+(``tests/test_scoring_sampler.py`` checks both).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import numpy as np
+
+from lic_gpu.augment.positions import Position, apply_swaps
+
+log = logging.getLogger(__name__)
+
+
+class SlotScorer:
+    """Calibrated fluency of candidate swaps, from the source's tokens and tags (no tagging)."""
+
+    def __init__(self):
+        from lic_gpu.scoring.ngram import load_lm
+
+        self.lm = load_lm()  # None, with one warning, without pocketsphinx: the no_lm model is used
+
+    def score_tokens(self, sources: Sequence[Sequence[str]], news: Sequence[Sequence[str]],
+                     tags: Sequence[Sequence[str] | None]) -> np.ndarray:
+        """The score of each (source tokens, new tokens) pair, ``tags``: the source's Penn tags (or None),
+        used for both sentences. One batch: LM look-ups are cached across the pairs."""
+        from lic_gpu.scoring.features import token_pair_features
+        from lic_gpu.scoring.model import score_frame
+
+        if not len(sources):
+            return np.zeros(0)
+        known = {i: t for i, t in enumerate(tags) if t is not None}
+        frame = token_pair_features([tuple(s) for s in sources], [tuple(n) for n in news], known, known, self.lm)
+        return score_frame(frame)
+
+    def rank_sources(self, sources: Sequence[tuple[Sequence[str], object, list[Position]]],
+                     min_fluency: float | None) -> list[list[Position]]:
+        """For each ``(tokens, tags, positions)``: the positions with their choices ordered by their score in
+        that sentence, best first, those below ``min_fluency`` dropped (None: none dropped), positions
+        left with no choice dropped. Choices become ``(word, cosine, score)``. One batch for all."""
+        pairs = [(si, p, c) for si, (_, _, positions) in enumerate(sources) for p in positions for c in p.choices]
+        news = [apply_swaps(sources[si][0], [p], [c])[0] for si, p, c in pairs]
+        scores = self.score_tokens([sources[si][0] for si, _, _ in pairs], news, [sources[si][1] for si, _, _ in pairs])
+        kept: dict[tuple[int, int], list] = {}
+        for (si, p, c), s in zip(pairs, scores):
+            s = float(np.nan_to_num(s, nan=0.0))  # NaN: no swap found in the pair, nothing to keep
+            if min_fluency is None or s >= min_fluency:
+                kept.setdefault((si, p.pos), []).append((c[0], c[1], s))
+        out = []
+        for si, (_, _, positions) in enumerate(sources):
+            ranked = []
+            for p in positions:
+                choices = sorted(kept.get((si, p.pos), ()), key=lambda c: (-c[2], -c[1], c[0]))
+                if choices:
+                    ranked.append(Position(p.pos, p.pre, p.core, p.post, p.lic, choices))
+            out.append(ranked)
+        return out
+
+
+def with_fluency(rows, word_dict, tokenised) -> list:
+    """``rows`` with their ``fluency`` filled in by :func:`lic_gpu.scoring.score_swaps` on (source, new)
+    text pairs (seed mode: the column only, no row refused; one batch)."""
+    from dataclasses import replace
+
+    from lic_gpu.augment.results import rebuild_text
+    from lic_gpu.scoring import score_swaps
+
+    tokens = {row: t for samples in word_dict.values() for t, row in samples}
+    sources = [rebuild_text(tokenised, r.source_row, tokens[r.source_row]) for r in rows]
+    scores = score_swaps(sources, [r.text for r in rows])
+    return [replace(r, fluency=float(s)) for r, s in zip(rows, scores)]

@@ -1,0 +1,86 @@
+"""A job-specific --help (the groups a user chooses, never Hydra's base_* schemas), base_* choices
+refused, and a SLURM launcher without SLURM as one line (issue 24)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lic_gpu.job_help import command_line_problem, group_choices, job_help
+
+from helpers import ROOT
+
+CONF = ROOT / "conf"
+
+
+def _run(args, env=None):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def _command(job: str) -> list[str]:
+    """The installed command (lic-augment, lic-evaluate) as its entry point runs it."""
+    return ["-c", f"import sys; sys.argv[0] = 'lic-{job}'; from lic_gpu.cli import {job}; {job}()"]
+
+
+@pytest.mark.parametrize("job", ["augment", "evaluate"])
+@pytest.mark.parametrize("how", ["script", "command"])
+def test_help_lists_the_groups_users_choose(job, how):
+    args = [str(ROOT / "scripts" / f"{job}.py")] if how == "script" else _command(job)
+    res = _run([*args, "--help"])
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "base_" not in out and "powered by Hydra" not in out
+    for group, options in group_choices(CONF).items():
+        if group in ("study",) and job == "augment" or group == "caps" and job == "evaluate":
+            continue
+        for option in options:
+            lines = [ln for ln in out.splitlines() if ln.strip().startswith(f"{group}={option} ")]
+            assert len(lines) == 1, (group, option)  # one line each
+    assert "data=demo" in out and "emotion=" in out
+    assert max(len(ln) for ln in out.splitlines()) <= 110
+
+
+def test_help_marks_the_defaults():
+    text = job_help("augment", CONF)
+    assert any(ln.strip().startswith("data=demo") and " * " in ln for ln in text.splitlines())
+    assert not any(ln.strip().startswith("data=csv") and " * " in ln for ln in text.splitlines())
+
+
+@pytest.mark.parametrize("arg", ["data=base_csv", "caps=base_rectangle", "embeddings=base_embeddings"])
+def test_a_base_schema_as_a_choice_is_one_line(arg):
+    res = _run([str(ROOT / "scripts" / "augment.py"), arg])
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: '{arg}'") and "not a choice" in lines[0]
+    group = arg.split("=")[0]
+    assert ", ".join(group_choices(CONF)[group]) in lines[0]
+
+
+@pytest.mark.parametrize("how", ["script", "command"])
+def test_slurm_launcher_without_slurm_is_one_line(tmp_path, how):
+    # a PATH without sbatch or srun (the interpreter is called by its full path)
+    args = [str(ROOT / "scripts" / "augment.py")] if how == "script" else _command("augment")
+    res = _run([*args, "-m", "hydra/launcher=cluster_slurm", "emotion=arousal", f"hydra.sweep.dir={tmp_path / 's'}"],
+               env={"PATH": str(tmp_path)})
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: hydra/launcher=cluster_slurm needs"), res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "s").exists()
+
+
+def test_slurm_launcher_with_slurm_passes(tmp_path, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is None:
+        assert "pip install" in command_line_problem(["hydra/launcher=cluster_slurm"], CONF)
+        return
+    for tool in ("sbatch", "srun"):
+        (tmp_path / tool).write_text("#!/bin/sh\n")
+        (tmp_path / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert command_line_problem(["-m", "hydra/launcher=cluster_slurm", "emotion=arousal"], CONF) is None
+    (tmp_path / "srun").unlink()
+    assert "srun is not on PATH" in command_line_problem(["hydra/launcher=cluster_slurm"], CONF)
