@@ -292,7 +292,7 @@ class RunFolderCheck(Callback):
         try:
             opts = check_options(plain_config(config))
             run_dir = OmegaConf.select(config, "hydra.run.dir")
-            prepare_run_folder(os.path.abspath(str(run_dir)), opts.emotions, opts.inputs)
+            prepare_run_folder(os.path.abspath(str(run_dir)), opts.emotions, opts.inputs, before_hydra=True)
         except OmegaConfBaseException as err:  # hydra.run.dir itself
             raise Refused(LicGpuError(config_error_message(err))) from None
         except LicGpuError as err:

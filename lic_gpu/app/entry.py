@@ -28,6 +28,50 @@ from typing import Any, Callable, Iterator
 from lic_gpu.errors import LicGpuError, Refused
 
 INTERRUPTED = "interrupted: no output file was left half-written"
+# One interrupt path for Ctrl-C, ``kill``/``timeout``/SLURM (SIGTERM) and a closed terminal (SIGHUP):
+# each becomes :class:`Interrupted` (a KeyboardInterrupt), so every ``finally`` and rollback runs,
+# then one line and the shell's exit status for that signal (128 + its number).
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+_WHAT = {"SIGINT": "interrupted", "SIGTERM": "terminated (SIGTERM)", "SIGHUP": "hung up (SIGHUP)"}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that ends the run (SIGINT, SIGTERM, SIGHUP), raised where the program was."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interrupt_line(err: BaseException | None = None) -> str:
+    """The one line a signal ends with (:data:`INTERRUPTED` for Ctrl-C)."""
+    signum = getattr(err, "signum", signal.SIGINT)
+    return INTERRUPTED.replace("interrupted", _WHAT.get(signal.Signals(signum).name, "interrupted"), 1)
+
+
+def interrupt_status(err: BaseException | None = None) -> int:
+    """128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
+    return 128 + int(getattr(err, "signum", signal.SIGINT))
+
+
+def _raise_interrupted(signum, frame) -> None:  # noqa: ARG001
+    # a second signal must not cut short the cleanup the first one started
+    for sig in _SIGNALS:
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except (ValueError, OSError):
+            pass
+    raise Interrupted(signum)
+
+
+def install_interrupt_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread (entry scripts only:
+    a library caller's signals are its own)."""
+    for sig in _SIGNALS:
+        try:
+            signal.signal(sig, _raise_interrupted)
+        except (ValueError, OSError):  # not the main thread
+            return
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
 
 _finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
@@ -35,21 +79,24 @@ _finished_single_run = False  # set by main_guarded when a non-sweep Hydra run s
 
 @contextmanager
 def quiet_interrupts() -> Iterator[None]:
-    """Within the block, Ctrl-C prints :data:`INTERRUPTED` and ends the process with 130 at once
-    (meant for the imports at the top of an entry script, before anything is written)."""
+    """Within the block, SIGINT, SIGTERM or SIGHUP prints its line and ends the process at once
+    (meant for the imports at the top of an entry script, before anything is written); after it,
+    they raise :class:`Interrupted` (:func:`install_interrupt_handlers`)."""
     def stop(signum, frame):  # noqa: ARG001
-        _say(INTERRUPTED)
-        os._exit(130)
+        err = Interrupted(signum)
+        _say(interrupt_line(err))
+        os._exit(interrupt_status(err))
 
     try:
-        previous = signal.signal(signal.SIGINT, stop)
-    except ValueError:  # not the main thread: leave Ctrl-C alone
+        for sig in _SIGNALS:
+            signal.signal(sig, stop)
+    except ValueError:  # not the main thread: leave the signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        install_interrupt_handlers()
 
 
 def run_hydra_app(main: Callable[[], Any]) -> None:
@@ -73,9 +120,9 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
             raise refused.error from None
         _say(f"error: {refused.error}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        _say(INTERRUPTED)
-        sys.exit(130)
+    except KeyboardInterrupt as err:
+        _say(interrupt_line(err))
+        sys.exit(interrupt_status(err))
     except Exception as err:  # noqa: BLE001  sorted below: what is not a user's mistake is re-raised
         message = hydra_error_message(err)
         if message is None or verbose:
@@ -154,9 +201,9 @@ def main_guarded(fn: Callable[[Any], Any], cfg) -> None:
         _say(f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N "
              "or device=cpu")
         sys.exit(2)
-    except KeyboardInterrupt:
-        _say(INTERRUPTED)
-        sys.exit(130)
+    except KeyboardInterrupt as err:
+        _say(interrupt_line(err))
+        sys.exit(interrupt_status(err))
 
 
 def exit_after_single_run() -> None:
@@ -171,6 +218,8 @@ def exit_after_single_run() -> None:
         return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (``>&-``): Python sets it to None
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing left to say
@@ -202,6 +251,8 @@ def _first_line(err: BaseException) -> str:
 
 
 def _say(line: str) -> None:
+    if sys.stderr is None:  # started with stderr closed: the exit code still says it
+        return
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):  # a closed stderr: the exit code still says it

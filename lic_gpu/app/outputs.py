@@ -55,10 +55,35 @@ def _marked(text: str, swaps, side: str, tokenise) -> str:
         from lic_gpu.text import words_tokenise as tokenise
     t = tokenise(text)
     tokens = list(t.tokens)
-    for s in swaps:
-        if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]:
-            tokens[s["pos"]] = f"**{tokens[s['pos']]}**"
+    bold = {s["pos"] for s in swaps if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]}
+    # sentence text is data, not markup: escaped before the bold marks are added (report.md)
+    tokens = [f"**{report.markdown_text(tok)}**" if i in bold else report.markdown_text(tok)
+              for i, tok in enumerate(tokens)]
     return t.detokenise(tokens)
+
+
+MAX_LEVELS_DRAWN = 1000
+
+
+def _level_span(frame: pd.DataFrame, column: str) -> float:
+    """How many display levels the column's ratings span (0 for a column that is not numeric)."""
+    values = pd.to_numeric(frame[column], errors="coerce") if column in frame.columns else pd.Series(dtype=float)
+    values = values.dropna()
+    return float(values.max() - values.min()) if len(values) else 0.0
+
+
+def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
+    """The SHA-256 of the bytes the run parsed (taken while reading); an input that has changed on
+    disk since is refused: the outputs would name content the run never read."""
+    now = file_checksums(corpus.files)
+    read = {**now, **corpus.checksums}
+    changed = [f for f in corpus.checksums if now.get(f) != corpus.checksums[f]]
+    if changed:
+        from lic_gpu.errors import LicGpuError
+
+        raise LicGpuError(f"{changed[0]} changed during the run (its SHA-256 is no longer that of the bytes read); "
+                          "nothing was written: run again once nothing writes to it")
+    return read
 
 
 def write_run(*, out_dir: Path, **kwargs) -> dict:
@@ -92,7 +117,7 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         mode=aug_cfg.get("mode"),
         seed=seed,
         data={"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
-              "sha256": file_checksums(corpus.files),
+              "sha256": _checksums_of_what_was_read(corpus, file_checksums),
               "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
               "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
               "tokenizer": tokenizer, "stopwords": stopwords_origin},
@@ -135,9 +160,17 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
         with timer("report"):
             # the augmented emotions first, then the other rating columns, up to max_panels panels
             columns = list(dict.fromkeys([*emotions, *corpus.rating_columns]))
+            # one bar per level from the lowest to the highest: ratings 1 and 1e7 would be ten
+            # million bars (the drawing never ends); such a column is left out of the figure
+            too_wide = [c for c in columns if _level_span(frame, c) > MAX_LEVELS_DRAWN]
+            if too_wide:
+                log.warning("distributions.png leaves out %s: its ratings span more than %d levels",
+                            ", ".join(map(str, too_wide)), MAX_LEVELS_DRAWN)
+            columns = [c for c in columns if c not in too_wide]
             shown = columns[:max_panels]
             summary.figures = {"max_panels": max_panels, "distribution_columns": shown,
-                               "distribution_columns_left_out": len(columns) - len(shown)}
+                               "distribution_columns_left_out": len(columns) - len(shown),
+                               "distribution_columns_too_wide": too_wide}
             if len(shown) < len(columns):
                 log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
                          len(shown), len(columns), max_panels)
@@ -145,12 +178,13 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             caps = summary.caps
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             # without caps the after-caps bars would repeat the before bars: one bar per level
-            images.append(figures.plot_level_distributions(
-                frame, capped.frame if caps_kind != "none" else None, classes,
-                capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
-                cap_per_class=cap_lines,
-                targets={r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
-                         for r in runs}))
+            if shown:
+                images.append(figures.plot_level_distributions(
+                    frame, capped.frame if caps_kind != "none" else None, classes,
+                    capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
+                    cap_per_class=cap_lines,
+                    targets={r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
+                             for r in runs}))
             min_sentences = report_cfg.get("min_word_sentences", 1)
             # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
             seen = figures.sentence_counts(corpus.texts, tokenise) if min_sentences > 1 else None

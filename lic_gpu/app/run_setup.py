@@ -30,7 +30,8 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
     if kind == "demo":
         return load_demo()
     if kind == "emobank":
-        return load_emobank(options["path"], encoding=options["encoding"], sep=options.get("sep"))
+        return load_emobank(options["path"], encoding=options["encoding"], sep=options.get("sep"),
+                            max_rows=options.get("max_rows"), max_bytes=options.get("max_bytes"))
     if kind == "seed_csv":
         return load_seed_csv(options["words_csv"], options["ratings_csv"],
                              id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
@@ -39,11 +40,13 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
                              encoding=options["encoding"],
                              ratings_encoding=options.get("ratings_encoding"),
                              non_rating_columns=options.get("non_rating_columns") or (),
-                             sep=options.get("sep"))
+                             sep=options.get("sep"), max_rows=options.get("max_rows"),
+                             max_bytes=options.get("max_bytes"))
     return load_csv(options["path"], text_column=options["text_column"],
                     rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
                     encoding=options["encoding"], rename=options.get("rename") or None,
-                    non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"))
+                    non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"),
+                    max_rows=options.get("max_rows"), max_bytes=options.get("max_bytes"))
 
 
 @dataclass

@@ -49,6 +49,8 @@ class CsvData:
     label_kind: str = MISSING
     split_column: Optional[str] = MISSING
     augment_splits: List[str] = MISSING
+    max_rows: int = MISSING
+    max_bytes: int = MISSING
 
 
 @dataclass
@@ -63,6 +65,8 @@ class EmobankData:
     label_kind: str = MISSING
     split_column: Optional[str] = MISSING
     augment_splits: List[str] = MISSING
+    max_rows: int = MISSING
+    max_bytes: int = MISSING
 
 
 @dataclass
@@ -82,6 +86,8 @@ class SeedCsvData:
     label_kind: str = MISSING
     split_column: Optional[str] = MISSING
     augment_splits: List[str] = MISSING
+    max_rows: int = MISSING
+    max_bytes: int = MISSING
 
 
 # ---------------------------------------------------------------- embeddings/
@@ -96,6 +102,7 @@ class Embeddings:
     lowercase_fallback: bool = MISSING
     allow_tf32: bool = MISSING
     neighbour_cache: Any = MISSING  # true, false or a folder
+    trust_shared_cache: bool = MISSING
     allow_pickle: bool = MISSING  # format=gensim_kv only: a pickle can run code
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -30,7 +32,7 @@ class SpacyTagger:
         if importlib.util.find_spec("spacy") is None:
             raise ImportError("spaCy is not installed")
         names = self.MODELS if model == "auto" else (model,)
-        found = [n for n in names if importlib.util.find_spec(n) is not None or Path(n).is_dir()]
+        found = [n for n in names if _is_spacy_model(n)]
         if not found:
             raise LicGpuError(
                 f"no spaCy English model is installed (looked for {', '.join(names)}); install one with "
@@ -117,6 +119,26 @@ def load_tagger(kind: str = "auto", model: str = "auto"):
     return LexiconTagger()
 
 
+def _is_spacy_model(name: str) -> bool:
+    """A spaCy model folder, or an installed package that is one (a language-code name such as
+    ``en_core_web_sm`` whose folder holds spaCy's ``meta.json``), found without importing anything:
+    ``spacy_model=numpy`` must not import numpy and call its ``load()``."""
+    import importlib.util
+    import re
+
+    folder = Path(name)
+    if folder.is_dir():
+        return (folder / "meta.json").is_file() or (folder / "config.cfg").is_file()
+    if not re.fullmatch(r"[a-z]{2,3}_[A-Za-z0-9_]+", name):
+        return False
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return any((Path(loc) / "meta.json").is_file() for loc in locations)
+
+
 class TagCache:
     """Tags of sentences seen before, in one SQLite file (keyed by tagger name and the tokens).
 
@@ -133,6 +155,24 @@ class TagCache:
             self._open()
 
     def _open(self, healing: bool = False) -> None:
+        from lic_gpu.io.atomic_files import remove_link, usable_folder
+
+        if not usable_folder(self.path.parent, "tag"):  # a link, or shared without trust_shared_cache
+            return
+        # sqlite follows links: a link planted at the database or its journals is removed (never what
+        # it points to) and the cache made anew; a hard link or a special file is not used
+        for extra in ("", "-journal", "-wal", "-shm"):
+            if remove_link(f"{self.path}{extra}"):
+                log.warning("tag cache %s%s was a symbolic link; removed it (its target is untouched)", self.path, extra)
+        try:
+            st = os.lstat(self.path)
+        except OSError:
+            st = None
+        if st is not None and (not stat.S_ISREG(st.st_mode) or st.st_nlink > 1
+                               or (hasattr(os, "geteuid") and st.st_uid != os.geteuid())):
+            log.warning("tag cache %s is not a file of its own (a special file, a hard link or another user's); "
+                        "tagging without it", self.path)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10)

@@ -8,7 +8,10 @@ Inputs are only read, never written. Every problem a user can cause ends in a
 from __future__ import annotations
 
 import csv
+import io
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,6 +54,8 @@ class Corpus:
     rating_columns: tuple[str, ...]
     source: str
     files: tuple[str, ...] = field(default=())
+    # {file: SHA-256 of the bytes that were parsed} (read_table_snapshot), for summary.json
+    checksums: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def texts(self) -> list[str]:
@@ -144,35 +149,70 @@ def table_format(path: str | Path) -> str:
     return _SUFFIX_FORMATS.get(suffixes[-1], "csv") if suffixes else "csv"
 
 
-def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None,
+               max_rows: int | None = None, max_bytes: int | None = None) -> pd.DataFrame:
     """Read a CSV, TSV, parquet or JSON-lines file (by suffix, see :func:`table_format`) as strings.
 
     No value becomes NaN: a missing value is ``""``. ``sep`` overrides the delimiter of a CSV/TSV
     (``","`` / tab by default). ``utf-8`` also accepts a byte-order mark; CRLF and quoted fields with
-    commas/newlines are handled by the csv parser. Errors name the file.
+    commas/newlines are handled by the csv parser. Errors name the file. ``max_rows`` and
+    ``max_bytes`` (decompressed) bound what is read (default: ``data.max_rows`` / ``data.max_bytes``
+    of ``conf/data/csv.yaml``); see :func:`read_table_snapshot`.
     """
+    return read_table_snapshot(path, encoding, what, sep, max_rows, max_bytes)[0]
+
+
+def input_limits(max_rows: int | None = None, max_bytes: int | None = None) -> tuple[int, int]:
+    """``(max_rows, max_bytes)``, each from ``conf/data/csv.yaml`` when not given; validated."""
+    from lic_gpu.io.conf_files import group_defaults
+
+    defaults = group_defaults("data", "csv")
+    out = []
+    for key, value in (("max_rows", max_rows), ("max_bytes", max_bytes)):
+        value = defaults[key] if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise LicGpuError(f"data.{key} must be an integer >= 1; got {value!r}")
+        out.append(int(value))
+    return out[0], out[1]
+
+
+def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None,
+                        max_rows: int | None = None, max_bytes: int | None = None) -> tuple[pd.DataFrame, str]:
+    """:func:`read_table`, and the SHA-256 of the bytes it read.
+
+    The file is read once, whole, into memory (at most ``max_bytes``) and parsed from that copy, so
+    the checksum describes exactly what was parsed; a file that changes while it is read is refused.
+    Compressed files are inflated here, at most ``max_bytes`` of them (a small ``.gz`` cannot grow
+    into gigabytes), and go through the same byte-level checks as plain ones. A FIFO, device or
+    socket is refused (reading one would block or never end).
+    """
+    max_rows, max_bytes = input_limits(max_rows, max_bytes)
     p = Path(path).expanduser()
     if not p.exists():
         raise LicGpuError(f"{what} file not found: {p}; check the path (a relative path starts from "
                           "the folder the command was run in)")
     if p.is_dir():
         raise LicGpuError(f"{what} path is a folder, not a file: {p}")
+    if not stat.S_ISREG(p.stat().st_mode):
+        raise LicGpuError(f"{what} path {p} is not a regular file (a FIFO, device or socket); pass a file")
     if sep is not None and (not isinstance(sep, str) or len(sep) == 0):
         raise LicGpuError(f"data.sep must be a delimiter such as ',' ';' or '\\t', or null; got {sep!r}")
-    fmt = table_format(p)
+    limits = f"(data.max_rows={max_rows}, data.max_bytes={max_bytes})"
+    raw, digest = _snapshot(p, max_bytes, limits)
+    data = _decompress(raw, p, max_bytes, limits)
+    fmt = "parquet" if data[:4] == b"PAR1" else table_format(p)
     if fmt in ("parquet", "jsonl"):
-        return _read_typed_table(p, fmt, encoding, what)
+        return _read_typed_table(p, data, fmt, encoding, what, max_rows, limits), digest
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
         "".encode(enc)
     except LookupError:
         raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
     delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    compressed = p.suffix.lower() in _COMPRESSION_SUFFIXES  # the byte-level checks read the file as it is
-    if not compressed:
-        _check_wide_encoding(p, enc, encoding)
+    _check_wide_encoding(p, data[:1 << 16], enc, encoding)
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False, encoding=enc, sep=delimiter)
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding=enc,
+                         sep=delimiter, nrows=max_rows + 1)
     except UnicodeDecodeError as err:
         import codecs
 
@@ -191,9 +231,8 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise LicGpuError(f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
                           "set data.sep if the file uses another delimiter") from None
-    except PermissionError:
-        raise LicGpuError(f"no permission to read {p}") from None
-    if not compressed and _single_byte(enc) and _is_utf8_with_non_ascii(p):
+    _check_rows(len(df), p, max_rows, limits)
+    if _single_byte(enc) and _is_utf8_with_non_ascii(data):
         raise LicGpuError(
             f"{p} is UTF-8 (it has multi-byte UTF-8 characters) but was to be read as {encoding}, "
             "which would garble them; set data.encoding=utf-8"
@@ -201,33 +240,122 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep
     df.columns = [str(c).strip() for c in df.columns]
     if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
         raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
-    if not compressed:
-        _check_unique_header(p, enc)
-    return df
+    _check_unique_header(p, data, enc, delimiter)
+    return df, digest
 
 
-def _read_typed_table(p: Path, fmt: str, encoding: str, what: str) -> pd.DataFrame:
-    """A parquet or JSON-lines file, every value turned into a string like the CSV reader's."""
+def _snapshot(p: Path, max_bytes: int, limits: str) -> tuple[bytes, str]:
+    """The file's bytes and their SHA-256, read once; refused when larger than ``max_bytes`` or when
+    it changed while it was read (its size, modification or change time moved)."""
+    import hashlib
+
     try:
-        if fmt == "parquet":
-            df = pd.read_parquet(p)
-        else:
-            with open(p, "rb") as fh:
-                head = fh.read(64).lstrip()
-            if not head:
-                raise LicGpuError(f"{what} file is empty: {p}")
-            # ``.json`` may hold one array of records instead of one record per line
-            df = pd.read_json(p, lines=not head.startswith(b"["), dtype=False, encoding=encoding)
-    except LicGpuError:
-        raise
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except PermissionError:
         raise LicGpuError(f"no permission to read {p}") from None
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise LicGpuError(f"{p} is not a regular file (a FIFO, device or socket); pass a file")
+        if before.st_size > max_bytes:
+            raise LicGpuError(f"{p}: {before.st_size} bytes, more than data.max_bytes allows {limits}; "
+                              "raise data.max_bytes if the file is meant to be this large")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, 1 << 22)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    moved = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (after.st_size, after.st_mtime_ns,
+                                                                         after.st_ctime_ns)
+    if moved or len(data) != after.st_size:
+        raise LicGpuError(f"{p} changed while it was read (another program writing it?); run again once it "
+                          "is complete")
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _decompress(raw: bytes, p: Path, max_bytes: int, limits: str) -> bytes:
+    """``raw`` inflated by the file's compression suffix, at most ``max_bytes`` of it."""
+    suffix = p.suffix.lower()
+    if suffix not in _COMPRESSION_SUFFIXES:
+        return raw
+    try:
+        if suffix == ".gz":
+            import gzip
+            stream = gzip.GzipFile(fileobj=io.BytesIO(raw))
+        elif suffix == ".bz2":
+            import bz2
+            stream = bz2.BZ2File(io.BytesIO(raw))
+        elif suffix == ".xz":
+            import lzma
+            stream = lzma.LZMAFile(io.BytesIO(raw))
+        elif suffix == ".zip":
+            import zipfile
+            archive = zipfile.ZipFile(io.BytesIO(raw))
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+            if len(names) != 1:
+                raise LicGpuError(f"{p}: a .zip input must hold exactly one file; it holds {len(names)}")
+            stream = archive.open(names[0])
+        else:  # .zst
+            try:
+                import zstandard
+            except ImportError:
+                raise LicGpuError(f"{p}: reading .zst needs the zstandard package (pip install zstandard)") from None
+            stream = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
+        chunks, size = [], 0
+        while size <= max_bytes:  # read() of these streams may return less than asked: loop
+            chunk = stream.read(min(1 << 22, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except LicGpuError:
+        raise
+    except Exception as err:  # noqa: BLE001  each codec raises its own types for a damaged file
+        raise LicGpuError(f"cannot decompress {p}: {' '.join(str(err).split())[:200] or type(err).__name__}") from None
+    if size > max_bytes:
+        raise LicGpuError(f"{p}: more than {max_bytes} bytes once decompressed {limits}; raise data.max_bytes "
+                          "if the file is meant to be this large")
+    return b"".join(chunks)
+
+
+def _check_rows(n: int, p: Path, max_rows: int, limits: str) -> None:
+    if n > max_rows:
+        raise LicGpuError(f"{p}: more than {max_rows} rows {limits}; raise data.max_rows if the file is meant to "
+                          "be this large")
+
+
+def _read_typed_table(p: Path, data: bytes, fmt: str, encoding: str, what: str, max_rows: int,
+                      limits: str) -> pd.DataFrame:
+    """A parquet or JSON-lines file (its bytes), every value turned into a string like the CSV reader's."""
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            # the row count is in the file's footer: a huge table is refused before it is inflated
+            _check_rows(pq.ParquetFile(io.BytesIO(data)).metadata.num_rows, p, max_rows, limits)
+            df = pd.read_parquet(io.BytesIO(data))
+        else:
+            head = data[:64].lstrip()
+            if not head:
+                raise LicGpuError(f"{what} file is empty: {p}")
+            _check_rows(data.count(b"\n") - 1, p, max_rows, limits)
+            # ``.json`` may hold one array of records instead of one record per line
+            df = pd.read_json(io.BytesIO(data), lines=not head.startswith(b"["), dtype=False, encoding=encoding)
+    except LicGpuError:
+        raise
     except Exception as err:  # pyarrow / json raise many types; each means "not this format"
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         kind = "parquet" if fmt == "parquet" else "JSON lines (one object per line)"
         raise LicGpuError(f"cannot read {p} as {kind}: {first}") from None
     if len(df.columns) == 0:
         raise LicGpuError(f"{what} file is empty: {p}")
+    _check_rows(len(df), p, max_rows, limits)
     return frame_as_strings(df)
 
 
@@ -246,22 +374,20 @@ def frame_as_strings(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
-def _check_wide_encoding(path: Path, enc: str, encoding: str) -> None:
+def _check_wide_encoding(path: Path, head: bytes, enc: str, encoding: str) -> None:
     """Refuse a UTF-16/32 file read with a byte encoding (or the reverse) with the encoding to use:
-    every byte encoding "works" on it and garbles it (latin1 would turn it into NUL-filled text)."""
+    every byte encoding "works" on it and garbles it (latin1 would turn it into NUL-filled text).
+    ``head``: the file's first (decompressed) bytes."""
     import codecs
 
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return  # pandas reports it below, with the file's name
     wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         guess = "utf-32"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         guess = "utf-16"
-    elif b"\x00" in head:
+    elif head.count(0) * 8 >= len(head):
+        # text in UTF-16 without a byte-order mark is about half NULs (ASCII); a stray NUL byte in a
+        # UTF-8 file is not that, and is reported as NUL bytes below, not as another encoding
         odd, even = head[1::2].count(0), head[0::2].count(0)
         guess = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else ""
     else:
@@ -282,13 +408,14 @@ def _check_wide_encoding(path: Path, enc: str, encoding: str) -> None:
     if guess:
         raise LicGpuError(f"{path} is {guess.upper()}-encoded text (not {encoding}); set data.encoding={guess}")
     if b"\x00" in head:
-        raise LicGpuError(f"{path} holds NUL bytes: not a text CSV in {encoding}; check the file or its encoding")
+        raise LicGpuError(f"{path} holds NUL bytes (the first at byte {head.index(0)}): not a text CSV in "
+                          f"{encoding}; check the file or its encoding")
 
 
-def _check_unique_header(path: Path, enc: str) -> None:
+def _check_unique_header(path: Path, data: bytes, enc: str, delimiter: str) -> None:
     """pandas would silently rename a repeated column to ``name.1`` (and take it as a rating)."""
-    with open(path, encoding=enc, newline="") as fh:
-        header = [name.strip() for name in next(csv.reader(fh), [])]
+    text = io.TextIOWrapper(io.BytesIO(data[:1 << 20]), encoding=enc, errors="replace", newline="")
+    header = [name.strip() for name in next(csv.reader(text, delimiter=delimiter), [])]
     seen: dict[str, int] = {}
     for name in header:
         seen[name] = seen.get(name, 0) + 1
@@ -304,9 +431,8 @@ def _single_byte(encoding: str) -> bool:
     return codecs.lookup(encoding).name in {"latin-1", "iso8859-1", "cp1252", "iso8859-15"}
 
 
-def _is_utf8_with_non_ascii(path: Path) -> bool:
-    """True when the file decodes as UTF-8 and has non-ASCII bytes: reading it as latin1 garbles it."""
-    data = path.read_bytes()
+def _is_utf8_with_non_ascii(data: bytes) -> bool:
+    """True when the bytes decode as UTF-8 and have non-ASCII bytes: reading them as latin1 garbles them."""
     if data.isascii():
         return False
     try:
@@ -362,7 +488,7 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
 
 def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[str],
             rating_columns: Sequence[str] | None, non_rating: Sequence[str], source: str,
-            files: tuple[str, ...]) -> Corpus:
+            files: tuple[str, ...], checksums: Mapping[str, str] | None = None) -> Corpus:
     df, renamed = _set_aside_provenance(df, path)
     text_column = renamed.get(text_column, text_column)
     id_columns = [renamed.get(c, c) for c in id_columns]
@@ -378,7 +504,7 @@ def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[
     ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
     # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
     df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
-    return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files)
+    return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files, dict(checksums or {}))
 
 
 def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -423,7 +549,8 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
                   id_columns: Sequence[str] = SEED_ID_COLUMNS, text_column: str = "label",
                   rating_columns: Sequence[str] | None = None, encoding: str = "utf-8",
                   ratings_encoding: str | None = None,
-                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
+                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None,
+                  max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
     """The notebook's layout: a sentences CSV and a ratings CSV merged left on the id columns.
 
     Parameters
@@ -434,14 +561,16 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
         file except the ids and ``non_rating_columns``
     encoding, ratings_encoding : the files' encodings (ratings default to ``encoding``)
     sep : delimiter of both files when they are CSV/TSV (default by suffix, see :func:`read_table`)
+    max_rows, max_bytes : bounds of each file (``data.max_rows``/``data.max_bytes``, see :func:`read_table`)
 
     Returns
     -------
     Corpus, one row per sentence of ``words_csv`` in its order.
     """
     id_columns = list(id_columns)
-    words = read_table(words_csv, encoding, "sentences", sep)
-    ratings = read_table(ratings_csv, ratings_encoding or encoding, "ratings", sep)
+    words, words_sha = read_table_snapshot(words_csv, encoding, "sentences", sep, max_rows, max_bytes)
+    ratings, ratings_sha = read_table_snapshot(ratings_csv, ratings_encoding or encoding, "ratings", sep,
+                                               max_rows, max_bytes)
     require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
     require_columns(ratings, id_columns, str(ratings_csv), "id")
     dup = ratings.duplicated(subset=id_columns, keep=False)
@@ -473,21 +602,23 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
             merged[c] = merged[c].fillna("")
     src = f"{Path(words_csv).name} + {Path(ratings_csv).name}"
     return _finish(merged, str(ratings_csv), text_column, id_columns, rating_columns,
-                   non_rating_columns, src, (str(words_csv), str(ratings_csv)))
+                   non_rating_columns, src, (str(words_csv), str(ratings_csv)),
+                   {str(words_csv): words_sha, str(ratings_csv): ratings_sha})
 
 
 def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequence[str] | None = None,
              id_columns: Sequence[str] = (), encoding: str = "utf-8",
              rename: Mapping[str, str] | None = None,
-             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None) -> Corpus:
+             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None,
+             max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
     """One table (CSV, TSV, parquet or JSON lines) with a text column and rating columns
-    (``rename`` maps input -> used names)."""
-    df = read_table(path, encoding, "data", sep)
+    (``rename`` maps input -> used names; ``max_rows``/``max_bytes`` bound it, see :func:`read_table`)."""
+    df, digest = read_table_snapshot(path, encoding, "data", sep, max_rows, max_bytes)
     if rename:
         df = df.rename(columns=check_rename(rename, list(df.columns), path))
     require_columns(df, [text_column, *id_columns], str(path), "text/id")
     return _finish(df, str(path), text_column, id_columns, rating_columns, non_rating_columns,
-                   Path(path).name, (str(path),))
+                   Path(path).name, (str(path),), {str(path): digest})
 
 
 def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | Path) -> dict[str, str]:
@@ -508,10 +639,12 @@ def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | 
     return rename
 
 
-def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None) -> Corpus:
+def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None,
+                 max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
     """EmoBank's ``emobank.csv`` (``id, split, V, A, D, text``; V/A/D -> valence/arousal/dominance)."""
     return load_csv(path, text_column="text", rating_columns=list(EMOBANK_RENAME.values()),
-                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME, sep=sep)
+                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME, sep=sep,
+                    max_rows=max_rows, max_bytes=max_bytes)
 
 
 def demo_paths() -> tuple[Path, Path]:
@@ -525,4 +658,4 @@ def load_demo() -> Corpus:
     words, ratings = demo_paths()
     corpus = load_seed_csv(words, ratings)
     return Corpus(corpus.frame, corpus.text_column, corpus.id_columns, corpus.rating_columns,
-                  "demo corpus (packaged)", corpus.files)
+                  "demo corpus (packaged)", corpus.files, corpus.checksums)

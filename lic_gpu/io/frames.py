@@ -97,7 +97,9 @@ def new_row_ids(originals: pd.Series, sources: np.ndarray, row_ids: np.ndarray) 
         return pd.array(int(originals.max()) + 1 + (row_ids - n), dtype=originals.dtype)
     text = originals.astype(object).where(originals.notna(), "").map(str).str.strip()
     if n and text.str.fullmatch(r"[+-]?\d+").all():
-        return np.array([str(v) for v in int(text.astype(np.int64).max()) + 1 + (row_ids - n)], dtype=object)
+        # Python ints: ids beyond int64 (20-digit numbers) continue as exactly as small ones
+        top = max(int(v) for v in text)
+        return np.array([str(top + 1 + int(r) - n) for r in row_ids], dtype=object)
     return np.array([f"{s}{NEW_ID_SUFFIX}{i}" for s, i in zip(text.to_numpy(dtype=object)[sources], row_ids)],
                     dtype=object)
 

@@ -49,14 +49,19 @@ def earlier_outputs(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Mapping[str, Path]) -> Path:
+def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Mapping[str, Path],
+                       before_hydra: bool = False) -> Path:
     """Check the run folder before any work (without creating it); returns it.
 
     Refused, each with one line: an input file that is one of the run's output paths (it would be
-    overwritten), a folder that cannot be created or written (or is a file), and a folder that
-    already holds another run's outputs (the two sets would mix).
+    overwritten), a folder that cannot be created or written (or is a file), a folder that already
+    holds another run's outputs (the two sets would mix), and a run folder, ``.hydra/`` or log file
+    that is a symbolic link (Hydra writes its own files through links). ``before_hydra``: called
+    before Hydra writes ``.hydra/`` (the config callback), when an existing ``.hydra/`` is another
+    run's, which this run's would overwrite.
     """
     final = Path(out_dir)
+    _refuse_links(final)
     for option, path in inputs.items():
         for rel in planned_outputs(emotions):
             if _same_file(path, final / rel):
@@ -76,11 +81,26 @@ def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Map
     if existing != final:
         return final  # created when the outputs are written
     earlier = earlier_outputs(final)
+    if before_hydra and os.path.lexists(final / ".hydra"):
+        earlier = [".hydra/", *earlier]
     if earlier:
         shown = ", ".join(earlier[:3]) + (f" and {len(earlier) - 3} more" if len(earlier) > 3 else "")
         raise LicGpuError(f"run folder {final} already holds another run's outputs ({shown}); the two would "
                           f"mix: {_ELSEWHERE} (by default every run gets a folder of its own) or remove them")
     return final
+
+
+def _refuse_links(final: Path) -> None:
+    """Hydra opens the run folder's log and ``.hydra/*.yaml`` following symbolic links (a planted
+    link would lead its writes elsewhere); the run's own files are renamed into place, never written
+    through a link, but a linked run folder is refused too: the outputs would land where it points."""
+    names = [final, final / ".hydra", *(final.glob("*.log") if final.is_dir() and not final.is_symlink() else ()),
+             *((final / ".hydra").glob("*.yaml") if (final / ".hydra").is_dir() else ())]
+    for path in names:
+        if os.path.islink(path):
+            what = "run folder" if path == final else str(path.relative_to(final))
+            raise LicGpuError(f"the {what} {path} is a symbolic link; a run writes only into a folder of its own "
+                              f"(links would lead Hydra's writes elsewhere): {_ELSEWHERE}")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -135,7 +155,7 @@ def publish(stage: Path, final: Path) -> int:
             placed.append(target)
         for folder in {final, *made}:
             fsync_folder(folder)
-    except (OSError, LicGpuError) as err:
+    except BaseException as err:  # Ctrl-C and SIGTERM too: rollback is complete for any exception
         for target in reversed(placed):
             try:
                 target.unlink()
@@ -146,7 +166,7 @@ def publish(stage: Path, final: Path) -> int:
                 folder.rmdir()
             except OSError:
                 pass
-        if isinstance(err, LicGpuError):
+        if isinstance(err, LicGpuError) or not isinstance(err, OSError):
             raise
         if isinstance(err, FileExistsError):
             raise LicGpuError(f"run folder {final} already holds {current} (another run writing into the same "

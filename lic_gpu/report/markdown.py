@@ -71,6 +71,19 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
+# Markdown and HTML syntax in text from the data: escaped, so a sentence is shown as written, never
+# turned into HTML, a link or an image. ``|`` and newlines are the table's (``_cell``); ``:`` and
+# ``@`` stop GitHub's autolinks (``https://…``, ``javascript:…``, e-mail addresses).
+_MARKDOWN_SPECIAL = set("\\`*_[]<>()!~&:@#{}")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as literal Markdown: every character Markdown or HTML could act on backslash-escaped
+    (CommonMark lets any ASCII punctuation be escaped, and shows it as it is)."""
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return out.replace("www.", "www\\.")
+
+
 def markdown_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     """A GitHub-style Markdown table; pipes and newlines in cells are escaped."""
     lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
@@ -231,7 +244,12 @@ def _fluency_section(summary: RunSummary) -> list[str]:
 def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
     if not swap_samples:
         return []
-    rows = [[sample.get("emotion", ""), sample.get("class", ""), sample.get("source", ""), sample.get("new", "")]
+    # source and new are escaped already (their bold marks are the report's): lic_gpu.app.outputs.swap_samples
+    def text(value):  # names from the data; numbers and None keep the table's formatting
+        return markdown_text(value) if isinstance(value, str) else value
+
+    rows = [[text(sample.get("emotion", "")), text(sample.get("class", "")),
+             sample.get("source", ""), sample.get("new", "")]
             for sample in swap_samples]
     return ["## Sample of new rows", "", "Swapped words in bold.", "",
             markdown_table(rows, ["emotion", "class", "source sentence", "new sentence"])]

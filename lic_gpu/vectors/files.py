@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import stat
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -20,7 +21,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from lic_gpu.io.atomic_files import atomic_write_stream
+from lic_gpu.io.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
 from lic_gpu.errors import LicGpuError
 from lic_gpu.vectors.names import PACKAGED as PACKAGED_GLOVE
 
@@ -288,6 +289,36 @@ def normalise_rows_(matrix: np.ndarray, where: str, step: int = 1 << 16) -> None
         rows.div_(norms.clamp_min(torch.finfo(torch.float32).tiny))
 
 
+def check_not_degenerate(matrix: np.ndarray, where: str, sample: int = 4096) -> None:
+    """Refuse normalised vectors whose cosines say nothing: fewer than 2 dimensions (every cosine is
+    +-1), no row that is not zero, or every non-zero row the same direction (constant vectors).
+    Each would make one word the nearest neighbour of all (seed mode swapped in "the" everywhere)."""
+    n, dim = matrix.shape
+    if dim < 2:
+        raise LicGpuError(f"{where}: the vectors have {dim} dimension(s); word vectors need at least 2 "
+                          "(with 1 every cosine is +1 or -1)")
+    rng = np.random.default_rng(0)
+    rows = np.asarray(matrix[np.sort(rng.choice(n, size=min(n, sample), replace=False))] if n else matrix)
+    nonzero = rows[rows.any(axis=1)]
+    if len(nonzero) > 1 and not np.allclose(nonzero, nonzero[0], atol=1e-4):
+        return  # the sample already differs: the usual case, decided without a full pass
+    step = 1 << 16
+    first = None
+    for start in range(0, n, step):
+        block = np.asarray(matrix[start:start + step])
+        block = block[block.any(axis=1)]
+        if not len(block):
+            continue
+        if first is None:
+            first = block[0]
+        if not np.allclose(block, first, atol=1e-4):
+            return
+    if first is None:
+        raise LicGpuError(f"{where}: every vector is zero; pass word vectors with values")
+    raise LicGpuError(f"{where}: every vector points the same way (constant vectors), so every word is "
+                      "equally near every other; pass real word vectors")
+
+
 # ---------------------------------------------------------------------------------------- cache
 def _cache_folder(cache_dir, size: int) -> Path | None:
     if cache_dir is False:
@@ -327,6 +358,8 @@ def _through_cache(folder: Path | None, key: str, parse: Callable[[], tuple[list
     """``(words, matrix, from_cache)``: the cached copy under ``key`` in ``folder`` if there is a
     whole, valid one, else ``parse()``, cached for next time (a damaged copy is overwritten; no cache
     at all when ``folder`` is None)."""
+    if folder is not None and not usable_folder(folder, "embedding"):
+        folder = None  # a link, or a folder others may write into (lic_gpu.io.atomic_files.usable_folder)
     if folder is not None:
         cached = _read_cache(folder, key)
         if cached is not None:
@@ -341,7 +374,7 @@ def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
     """The cached words and matrix, or None (a miss) when absent or when anything about them is
     wrong: a warning names the file and the problem, and the caller rebuilds the cache."""
     meta_path = folder / f"{key}.json"
-    if not meta_path.exists():
+    if not os.path.lexists(meta_path):
         return None
     try:
         found = _load_cache(folder, key)
@@ -355,17 +388,22 @@ def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
 
 def _load_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | str:
     """Words and matrix from the cache files, or a description of what is wrong with them."""
-    meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    # every file opened without following a link, and its size bounded before it is read
+    meta = json.loads(read_bounded(folder / f"{key}.json", 1 << 20).decode("utf-8"))
     if not isinstance(meta, dict) or meta.get("version") != _CACHE_VERSION:
         return "not a cache description of this version"
     n, dim, zero_rows = meta.get("n"), meta.get("dim"), meta.get("zero_rows")
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (n, dim, zero_rows)):
         return "the description lacks its sizes"
+    npy = folder / f"{key}.npy"
+    st = os.lstat(npy)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > n * dim * 4 + (1 << 16):
+        return "the vectors' file is a link, not a file, or larger than the description says"
     # Copy-on-write mapping: pages load lazily and the tensor is writable without a copy.
-    matrix = np.load(folder / f"{key}.npy", mmap_mode="c", allow_pickle=False)
+    matrix = np.load(npy, mmap_mode="c", allow_pickle=False)
     if matrix.dtype != np.float32 or matrix.shape != (n, dim) or dim < 1:
         return f"vectors of {matrix.dtype} {matrix.shape} where float32 ({n}, {dim}) were written"
-    words = (folder / f"{key}.words.txt").read_bytes().decode("utf-8").split("\n")
+    words = read_bounded(folder / f"{key}.words.txt", n * 1024 + (1 << 20)).decode("utf-8").split("\n")
     if len(words) != n:
         return f"{len(words)} words for {n} vectors"
     problem = _check_unit_rows(matrix, zero_rows)
@@ -401,11 +439,14 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_stream(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False))
-        atomic_write_stream(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")))
+        atomic_write_stream(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False),
+                            advice=CACHE_ADVICE)
+        atomic_write_stream(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")),
+                            advice=CACHE_ADVICE)
         zero_rows = int((~np.asarray(matrix).any(axis=1)).sum())
         meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "zero_rows": zero_rows,
                 "version": _CACHE_VERSION}
-        atomic_write_stream(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")))
+        atomic_write_stream(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")),
+                            advice=CACHE_ADVICE)
     except (OSError, LicGpuError) as err:
         log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))

@@ -21,20 +21,26 @@ other's additions, never corrupt the file. An unwritable cache is skipped with a
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
+import zipfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.io.atomic_files import atomic_write_stream
+from lic_gpu.io.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
 
 log = logging.getLogger(__name__)
 
 # Bump when the search's answers (ordering, ties, scores) could change.
 FORMAT_VERSION = 1
+# Cached answers re-searched on first use: a planted file that passes every structural check
+# still has to agree with the vectors on these (a few rows cost one pass over the vocabulary).
+SPOT_CHECKS = 4
 
 
 class NeighbourCache:
@@ -46,13 +52,19 @@ class NeighbourCache:
         Query rows searched and added (over the object's life).
     """
 
-    def __init__(self, path: str | os.PathLike, k: int, n_words: int | None = None):
+    def __init__(self, path: str | os.PathLike, k: int, n_words: int | None = None,
+                 search: Callable[[list[int]], tuple] | None = None):
         self.path = Path(path)
         self.k = int(k)
         # the vocabulary size: rows and ids must lie in it, and every answer has min(k, n - 1) ids
         self.n_words = n_words
+        # ``search(rows) -> (scores, ids)``: re-searches a random sample of the answers read from disk
+        self.search = search
         self.added = 0
         self._warned = False
+        self._distrusted = False  # the file failed the spot check: neither read nor merged again
+        self._checked = search is None
+        self._from_disk: set[int] = set()
         self._answers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # row -> (ids, scores)
         self._read()
 
@@ -63,15 +75,21 @@ class NeighbourCache:
         identity, folder = getattr(store, "identity", None), getattr(store, "neighbour_cache_dir", None)
         if identity is None or folder is None:
             return None
+        if not usable_folder(folder, "neighbour"):  # a link, or shared without trust_shared_cache
+            return None
         key = f"{FORMAT_VERSION}|{identity}|{store.device.type}|k={int(k)}"
         name = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] + ".npz"
-        return cls(Path(folder) / name, k, n_words=len(store))
+        return cls(Path(folder) / name, k, n_words=len(store),
+                   search=lambda rows: store.topk_ids(torch.tensor(rows, dtype=torch.long), int(k)))
 
     def __len__(self) -> int:
         return len(self._answers)
 
     def lookup(self, rows) -> tuple[list[int], np.ndarray, np.ndarray]:
         """``(found_rows, ids (F, k), scores (F, k))`` for the rows the cache has, in the order asked."""
+        rows = list(rows)
+        if not self._checked and any(r in self._from_disk for r in rows):
+            self._spot_check([r for r in rows if r in self._from_disk])
         found = [r for r in rows if r in self._answers]
         if not found:
             return [], np.empty((0, self.k), dtype=np.int64), np.empty((0, self.k), dtype=np.float32)
@@ -100,11 +118,49 @@ class NeighbourCache:
         self.added += len(new)
         self._write()
 
+    def _spot_check(self, candidates: list[int]) -> None:
+        """Re-search a few random answers read from disk; any disagreement distrusts the whole file
+        (a planted cache whose every array is well formed but whose neighbours are made up)."""
+        self._checked = True
+        rng = np.random.default_rng()  # unpredictable on purpose: a planted file cannot know which
+        sample = sorted(rng.choice(candidates, size=min(SPOT_CHECKS, len(candidates)), replace=False).tolist())
+        try:
+            scores, ids = self.search(sample)
+        except Exception as err:  # noqa: BLE001  the check is best effort; the real search reports
+            log.warning("could not check the neighbour cache %s (%s); not using it", self.path, err)
+            ok = False
+        else:
+            ids = np.asarray(torch.as_tensor(ids).cpu(), dtype=np.int64)
+            scores = np.asarray(torch.as_tensor(scores).cpu(), dtype=np.float32)
+            ok = all(np.array_equal(self._answers[r][0], ids[i])
+                     and np.allclose(self._answers[r][1], scores[i], atol=1e-3, equal_nan=False)
+                     for i, r in enumerate(sample))
+            if not ok:
+                log.warning("ignoring the neighbour cache %s (its answers differ from a new search of the same "
+                            "words); it is rebuilt by this run's search", self.path)
+        if not ok:
+            self._distrusted = True
+            for r in self._from_disk:
+                self._answers.pop(r, None)
+            self._from_disk.clear()
+
+    def _max_bytes(self) -> int:
+        """The largest file this cache's answers can fill: every word once (rows, ids, scores)."""
+        n = self.n_words if self.n_words is not None else 1 << 22
+        return n * (8 + 12 * self.k) + (1 << 16)
+
     def _read(self) -> None:
-        if not self.path.exists():
+        if self._distrusted or not os.path.lexists(self.path):
             return
         try:
-            with np.load(self.path, allow_pickle=False) as data:
+            if os.path.islink(self.path):
+                raise ValueError("a symbolic link, not the cache's own file (replaced by the next write)")
+            # bounded before anything is inflated: a small compressed file must not become gigabytes
+            raw = read_bounded(self.path, self._max_bytes())
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                if any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist()):
+                    raise ValueError("compressed members (this cache writes none)")
+            with np.load(io.BytesIO(raw), allow_pickle=False) as data:
                 rows, ids, scores = data["rows"], data["ids"], data["scores"]
             problem = self._problem(rows, ids, scores)
         except Exception as err:  # noqa: BLE001  zip, npy and OS errors of every kind: never fatal
@@ -116,7 +172,9 @@ class NeighbourCache:
                 self._warned = True
             return
         for r, i, s in zip(rows.tolist(), ids, scores):
-            self._answers.setdefault(r, (i, s))
+            if r not in self._answers:
+                self._answers[r] = (i, s)
+                self._from_disk.add(r)
 
     def _problem(self, rows: np.ndarray, ids: np.ndarray, scores: np.ndarray) -> str:
         """Why these arrays are not answers of this cache's search ('' when they are)."""
@@ -148,6 +206,6 @@ class NeighbourCache:
         try:
             atomic_write_stream(self.path, lambda fh: np.savez(  # flushed, then renamed
                 fh, rows=np.array(rows, dtype=np.int64), ids=np.stack([self._answers[r][0] for r in rows]),
-                scores=np.stack([self._answers[r][1] for r in rows])))
+                scores=np.stack([self._answers[r][1] for r in rows])), advice=CACHE_ADVICE)
         except (OSError, LicGpuError) as err:
             log.warning("could not write the neighbour cache %s (%s); continuing without it", self.path, err)

@@ -19,8 +19,9 @@ import torch
 from lic_gpu.vectors import topk
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
-from lic_gpu.vectors.files import (PACKAGED_GLOVE, check_format, check_limit, default_cache_dir, normalise_rows_,
-                                  read_vectors)
+from lic_gpu.io.atomic_files import trust
+from lic_gpu.vectors.files import (PACKAGED_GLOVE, check_format, check_limit, check_not_degenerate, default_cache_dir,
+                                  normalise_rows_, read_vectors)
 from lic_gpu.vectors.names import resolve_source
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class EmbeddingStore:
         lowercase_fallback: bool = True,
         allow_tf32: bool = False,
         neighbour_cache: bool | str | os.PathLike = False,
+        trust_shared_cache: bool = False,
         allow_pickle: bool = False,
     ) -> "EmbeddingStore":
         """Read word vectors, normalise rows once and place them on ``device``.
@@ -160,6 +162,9 @@ class EmbeddingStore:
         neighbour_cache : bool or path
             Keep searched neighbours on disk for later runs (:mod:`lic_gpu.vectors.neighbour_cache`):
             ``True`` in ``neighbours/`` of :func:`default_cache_dir`, a path there, ``False`` never.
+        trust_shared_cache : bool
+            Use cache folders that another user owns or every user may write into
+            (:func:`lic_gpu.io.atomic_files.usable_folder`); by default they are skipped with a warning.
         allow_pickle : bool
             Read a gensim ``.kv``/``.model`` pickle (``format="gensim_kv"`` only). Unpickling runs any
             code the file holds, so this is off and ``format="auto"`` never picks a pickle.
@@ -174,8 +179,16 @@ class EmbeddingStore:
         fmt = check_format(format)
         if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
+        if not isinstance(trust_shared_cache, bool):
+            raise LicGpuError(f"embeddings.trust_shared_cache must be true or false; got {trust_shared_cache!r}")
+        if trust_shared_cache:
+            for folder in (default_cache_dir(), default_cache_dir() / "neighbours",
+                           *([cache_dir] if isinstance(cache_dir, (str, os.PathLike)) else []),
+                           *([neighbour_cache] if isinstance(neighbour_cache, (str, os.PathLike)) else [])):
+                trust(Path(folder).expanduser())
         source = resolve_source(source)  # gensim-data names, lic_gpu.vectors.names
         words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir, allow_pickle)
+        check_not_degenerate(array, str(source))
         vectors = _to_device(array, dev, torch_dtype)
         desc = f"{desc}, {len(words)}x{array.shape[1]} {str(torch_dtype).removeprefix('torch.')} on {dev}"
         store = cls(words, vectors, desc, lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
@@ -206,6 +219,7 @@ class EmbeddingStore:
                 f"{source}: need a (len(words), dim) matrix; got shape {matrix.shape} for {len(words)} words"
             )
         normalise_rows_(matrix, source)
+        check_not_degenerate(matrix, source)
         dev = as_device(device)
         torch_dtype = check_dtype(dtype)
         return cls(list(words), _to_device(matrix, dev, torch_dtype), source,
