@@ -293,11 +293,11 @@ from pathlib import Path
 sys.path.insert(0, {tests!r})
 from lic_gpu.app.entry import install_interrupt_handlers, main_guarded
 from test_errors import csv_cfg
-import lic_gpu.io.data, lic_gpu.vectors.store, lic_gpu.app.outputs, lic_gpu.io.run_folder, lic_gpu.io.atomic_files
+import lic_gpu.io.data, lic_gpu.io.tables, lic_gpu.vectors.store, lic_gpu.app.outputs, lic_gpu.io.run_folder, lic_gpu.io.atomic_files
 
 moment = {moment!r}
 module, name, nth = {{
-    "reading": (lic_gpu.io.data, "_decompress", 1),
+    "reading": (lic_gpu.io.tables, "_decompress", 1),
     "searching": (lic_gpu.vectors.store.EmbeddingStore, "topk_ids", 1),
     "writing": (lic_gpu.app.outputs, "write_table", 2),
     "moving": (lic_gpu.io.run_folder, "_place", 3),
