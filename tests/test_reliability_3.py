@@ -427,7 +427,7 @@ def test_summary_checksum_is_of_the_bytes_read_and_a_change_during_the_run_is_re
 
 
 def test_a_file_changing_while_it_is_read_is_refused(tmp_path, data_csv, monkeypatch):
-    import lic_gpu.io.data as data
+    import lic_gpu.io.tables as data  # the reading of one table file
 
     real, touched = os.read, []
 

@@ -151,17 +151,34 @@ class CommonOptions:
 
 def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> CommonOptions:
     """Validate the options both jobs share (see :func:`check_options`)."""
-    from lic_gpu.classes import check_binning
     from lic_gpu.device import check_device
-    from lic_gpu.vectors.store import check_dtype
-    from lic_gpu.vectors.files import PACKAGED_GLOVE, check_format, check_limit
     from lic_gpu.lic import LIC_DTYPES, check_lic_method
-    from lic_gpu.text import check_tokeniser, load_stopwords, resolve_tokenizer
+    from lic_gpu.text import load_stopwords
 
     emotions = check_emotions(plain.get("emotion"))
     device = check_device(plain["device"])
     verbose = _bool(plain["verbose"], "verbose")
     inputs: dict[str, Path] = {}
+    data = _check_data(plain, data_in_memory, inputs)
+    emb = _check_embeddings(plain, inputs)
+
+    lic = _section(plain.get("lic"), "lic")
+    check_lic_method(lic["method"])
+    if lic["dtype"] not in LIC_DTYPES:
+        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic.get('dtype')!r}")
+
+    sw = _section(plain.get("stopwords"), "stopwords")
+    for key in ("extra", "remove"):
+        sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
+    load_stopwords(sw["source"], sw["extra"], sw["remove"])
+
+    return CommonOptions(emotions, device, verbose, data, emb, lic, sw, inputs)
+
+
+def _check_data(plain: Mapping[str, Any], data_in_memory: bool, inputs: dict[str, Path]) -> dict:
+    """The ``data`` section, checked; its input files are added to ``inputs``."""
+    from lic_gpu.classes import check_binning
+    from lic_gpu.text import check_tokeniser, resolve_tokenizer
 
     data = _section(plain.get("data"), "data")
     kind = data.get("kind")
@@ -188,12 +205,18 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
         data["rename"] = {_name(k, "data.rename"): _name(v, f"data.rename.{k}") for k, v in data["rename"].items()}
     check_tokeniser(resolve_tokenizer(data["tokenizer"], "diverse"))
     check_binning(data["binning"])
+    return data
+
+
+def _check_embeddings(plain: Mapping[str, Any], inputs: dict[str, Path]) -> dict:
+    """The ``embeddings`` section, checked; a vector file is added to ``inputs``."""
+    from lic_gpu.vectors.files import PACKAGED_GLOVE, check_format, check_limit
+    from lic_gpu.vectors.names import resolve_source
+    from lic_gpu.vectors.store import check_dtype
 
     emb = _section(plain.get("embeddings"), "embeddings", group_options("embeddings"))
     source = emb["source"]
     if isinstance(source, str) and source.strip():
-        from lic_gpu.vectors.names import resolve_source
-
         # a gensim-data name is a file in $GENSIM_DATA_DIR (or one error naming that folder)
         resolved = resolve_source(source)
         source = source if resolved == source else str(resolved)
@@ -204,25 +227,14 @@ def check_common(plain: Mapping[str, Any], data_in_memory: bool = False) -> Comm
     check_format(emb["format"])
     check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
-    for key in ("lowercase_fallback", "allow_tf32", "allow_pickle"):
+    for key in ("lowercase_fallback", "allow_tf32", "allow_pickle", "trust_shared_cache"):
         if key in emb:
             _bool(emb[key], f"embeddings.{key}")
     for key in ("cache_dir", "neighbour_cache"):
         value = emb.get(key)
         if value is not None and not isinstance(value, (bool, str)):
             raise LicGpuError(f"embeddings.{key} must be true, false or a folder; got {value!r}")
-
-    lic = _section(plain.get("lic"), "lic")
-    check_lic_method(lic["method"])
-    if lic["dtype"] not in LIC_DTYPES:
-        raise LicGpuError(f"lic.dtype must be one of {sorted(LIC_DTYPES)}; got {lic.get('dtype')!r}")
-
-    sw = _section(plain.get("stopwords"), "stopwords")
-    for key in ("extra", "remove"):
-        sw[key] = _names(sw.get(key) or [], f"stopwords.{key}")
-    load_stopwords(sw["source"], sw["extra"], sw["remove"])
-
-    return CommonOptions(emotions, device, verbose, data, emb, lic, sw, inputs)
+    return emb
 
 
 def check_augment(value: Any, inputs: dict[str, Path] | None = None, name: str = "augment") -> dict:

@@ -19,6 +19,7 @@ import torch
 from lic_gpu.vectors import topk
 from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
+from lic_gpu.validators import check_bool
 from lic_gpu.io.atomic_files import trust
 from lic_gpu.vectors.files import (PACKAGED_GLOVE, check_format, check_limit, check_not_degenerate, default_cache_dir,
                                   normalise_rows_, read_vectors)
@@ -179,8 +180,7 @@ class EmbeddingStore:
         fmt = check_format(format)
         if not isinstance(neighbour_cache, (bool, str, os.PathLike)):
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
-        if not isinstance(trust_shared_cache, bool):
-            raise LicGpuError(f"embeddings.trust_shared_cache must be true or false; got {trust_shared_cache!r}")
+        check_bool(trust_shared_cache, "embeddings.trust_shared_cache")
         if trust_shared_cache:
             for folder in (default_cache_dir(), default_cache_dir() / "neighbours",
                            *([cache_dir] if isinstance(cache_dir, (str, os.PathLike)) else []),
