@@ -163,13 +163,8 @@ def plot_level_distributions(
         heights = originals + added
         if after is not None:
             heights = np.concatenate([heights, kept_originals + kept])
-        goal = (targets or {}).get(column) or {}
-        goal_x = [level for level in index if _target_of(goal, level) is not None]
-        if goal_x:
-            goal_y = [_target_of(goal, level) for level in goal_x]
-            ax.hlines(goal_y, np.array(goal_x, float) - 0.45, np.array(goal_x, float) + 0.45, colors=TARGET_COLOUR,
-                      linewidth=1.6, label="target (sources + requested)", zorder=3)
-            heights = np.concatenate([heights, goal_y])
+        goal_y = _draw_targets(ax, (targets or {}).get(column) or {}, index, x)
+        heights = np.concatenate([heights, goal_y])
         nonzero = heights[heights > 0]
         log = log_scale if log_scale is not None else (
             nonzero.size > 0 and nonzero.max() >= LOG_SCALE_RATIO * nonzero.min())
@@ -214,9 +209,25 @@ def plot_level_distributions(
     return save_figure(fig, Path(path))
 
 
+def _draw_targets(ax, goal: Mapping[object, int], index: np.ndarray, x: np.ndarray) -> list[int]:
+    """A short line at each level's target, at the level's bar (a category's bar is its position)."""
+    at = [(pos, _target_of(goal, level)) for pos, level in zip(x, index)]
+    at = [(pos, y) for pos, y in at if y is not None]
+    if at:
+        goal_x = np.array([pos for pos, _ in at], float)
+        ax.hlines([y for _, y in at], goal_x - 0.45, goal_x + 0.45, colors=TARGET_COLOUR,
+                  linewidth=1.6, label="target (sources + requested)", zorder=3)
+    return [y for _, y in at]
+
+
 def _target_of(targets: Mapping[object, int], level) -> int | None:
-    """A level's target, whether the mapping's keys are ints, floats or strings."""
-    for key in (int(level), float(level), str(int(level))):
+    """A level's target, whether the mapping's keys are ints, floats or strings (category names too)."""
+    keys: list[object] = [level, str(level)]
+    try:
+        keys += [int(level), float(level), str(int(level))]
+    except (TypeError, ValueError):  # a category name ('anger', '1st') is only itself
+        pass
+    for key in keys:
         if key in targets:
             return int(targets[key])
     return None
