@@ -11,6 +11,7 @@ GPU (run by benchmarks/gpu_check.sh)::
 Every speed is a ratio against a baseline measured in the same run. The synthetic 3M x 300
 word2vec binary is written once under ``--work-dir`` (default /tmp/lic_gpu_bench), never the repo.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -119,7 +120,7 @@ def dense_topk(store: EmbeddingStore, queries: torch.Tensor, k: int, block: int 
     """Plain reference: full score rows, own row masked, ``torch.topk``."""
     out = []
     for s in range(0, len(queries), block):
-        q = queries[s:s + block].to(store.device)
+        q = queries[s : s + block].to(store.device)
         scores = store.vectors[q] @ store.vectors.T
         scores[torch.arange(len(q), device=store.device), q] = float("-inf")
         out.append(torch.topk(scores, k, dim=1).indices)
@@ -163,11 +164,25 @@ def bench_glove(args, device: torch.device, rows: list, notes: list) -> None:
     gensim_q, theirs = gensim_queries(kv, [store.words[i] for i in queries[:n_gensim].tolist()], args.k)
     agree = parity(store, ids[:n_gensim], scores[:n_gensim], theirs)
     label = f"GloVe 400k x 50, {len(queries)} queries, k={args.k}, {device}"
-    rows.append((label, f"gensim most_similar ({n_gensim} queries, one call each)", f"{gensim_q * 1e3:.3f} ms/query", "1.0x"))
-    rows.append((label, "dense matmul + torch.topk (same device)", f"{dense_s / len(queries) * 1e3:.3f} ms/query",
-                 f"{gensim_q / (dense_s / len(queries)):.1f}x"))
-    rows.append((label, "EmbeddingStore.topk_ids (one batched call)", f"{ours_q * 1e3:.3f} ms/query",
-                 f"**{gensim_q / ours_q:.1f}x**"))
+    rows.append(
+        (label, f"gensim most_similar ({n_gensim} queries, one call each)", f"{gensim_q * 1e3:.3f} ms/query", "1.0x")
+    )
+    rows.append(
+        (
+            label,
+            "dense matmul + torch.topk (same device)",
+            f"{dense_s / len(queries) * 1e3:.3f} ms/query",
+            f"{gensim_q / (dense_s / len(queries)):.1f}x",
+        )
+    )
+    rows.append(
+        (
+            label,
+            "EmbeddingStore.topk_ids (one batched call)",
+            f"{ours_q * 1e3:.3f} ms/query",
+            f"**{gensim_q / ours_q:.1f}x**",
+        )
+    )
     notes.append(
         f"GloVe parity with gensim on {agree['n']} random words: top-1 identical {agree['top1']:.2%} "
         f"(+{agree['top1_ties']} float32 ties), top-10 sets identical {agree['top10']:.2%} "
@@ -206,7 +221,9 @@ def bench_big_cpu(args, device: torch.device, rows: list, notes: list) -> None:
     cache = work / "cache"
     if not path.exists():
         secs = write_synthetic_word2vec(path, args.big_rows, args.big_dim, args.seed)
-        notes.append(f"Wrote the synthetic word2vec binary {path} ({path.stat().st_size / 2**30:.2f} GiB) in {secs:.0f} s.")
+        notes.append(
+            f"Wrote the synthetic word2vec binary {path} ({path.stat().st_size / 2**30:.2f} GiB) in {secs:.0f} s."
+        )
     label = f"synthetic {args.big_rows:,} x {args.big_dim} word2vec binary"
     gib = args.big_rows * args.big_dim * 4 / 2**30
     if args.fresh_cache and cache.exists():
@@ -222,7 +239,9 @@ def bench_big_cpu(args, device: torch.device, rows: list, notes: list) -> None:
     assert "from cache" in store.source, store.source
     touch_s, _ = timed(lambda: float(store.vectors.sum()))
     index_s, _ = timed(lambda: store.index)
-    rows.append((label, "reload from cache (memory-mapped) to a ready tensor", f"**{reload_s:.2f} s**", "target <= 2 s"))
+    rows.append(
+        (label, "reload from cache (memory-mapped) to a ready tensor", f"**{reload_s:.2f} s**", "target <= 2 s")
+    )
     rows.append((label, f"... then first read of all {gib:.1f} GiB (page cache)", f"{touch_s:.2f} s", ""))
     rows.append((label, "... word -> row dict (built on first lookup)", f"{index_s:.2f} s", ""))
 
@@ -237,16 +256,27 @@ def bench_big_cpu(args, device: torch.device, rows: list, notes: list) -> None:
     agree = parity(store, ids[:n_gensim], scores[:n_gensim], theirs)
     qlabel = f"{label}, k={args.k}, {device}"
     rows.append((qlabel, f"gensim most_similar ({n_gensim} queries)", f"{gensim_q * 1e3:.1f} ms/query", "1.0x"))
-    rows.append((qlabel, f"EmbeddingStore.topk_ids ({len(queries)} queries, one call)", f"{ours_q * 1e3:.1f} ms/query",
-                 f"**{gensim_q / ours_q:.1f}x**"))
+    rows.append(
+        (
+            qlabel,
+            f"EmbeddingStore.topk_ids ({len(queries)} queries, one call)",
+            f"{ours_q * 1e3:.1f} ms/query",
+            f"**{gensim_q / ours_q:.1f}x**",
+        )
+    )
     if args.cpu_bf16:
         half = EmbeddingStore(store.words, store.vectors.to(torch.bfloat16), store.source + " as bfloat16")
         half.topk_ids(queries[:16], args.k, progress=False)
         half_s, (_, half_ids) = best_of(1, lambda: half.topk_ids(queries, args.k, progress=False), device)
         same = (half_ids == ids).all(dim=1).float().mean().item()
-        rows.append((qlabel, f"EmbeddingStore.topk_ids, dtype=bfloat16 ({len(queries)} queries)",
-                     f"{half_s / len(queries) * 1e3:.1f} ms/query",
-                     f"**{gensim_q / (half_s / len(queries)):.1f}x**; top-10 ids = float32 for {same:.0%}"))
+        rows.append(
+            (
+                qlabel,
+                f"EmbeddingStore.topk_ids, dtype=bfloat16 ({len(queries)} queries)",
+                f"{half_s / len(queries) * 1e3:.1f} ms/query",
+                f"**{gensim_q / (half_s / len(queries)):.1f}x**; top-10 ids = float32 for {same:.0%}",
+            )
+        )
         del half
     notes.append(
         f"{args.big_rows:,} x {args.big_dim} parity with gensim on {agree['n']} queries: top-1 {agree['top1']:.0%}, "
@@ -261,9 +291,14 @@ def bench_big_cuda(args, device: torch.device, rows: list, notes: list) -> None:
     """3M x 300 on the GPU: fp32, TF32, bf16 against a plain matmul of the same shapes."""
     n, dim, n_q = args.big_rows, args.big_dim, args.gpu_queries
     gen = torch.Generator().manual_seed(args.seed)
-    build_s, fp32 = timed(lambda: EmbeddingStore.from_array(
-        [f"w{i}" for i in range(n)], torch.randn(n, dim, generator=gen), device=device))
-    notes.append(f"Built the synthetic {n:,} x {dim} store (random normal rows, normalised on the CPU) in {build_s:.1f} s.")
+    build_s, fp32 = timed(
+        lambda: EmbeddingStore.from_array(
+            [f"w{i}" for i in range(n)], torch.randn(n, dim, generator=gen), device=device
+        )
+    )
+    notes.append(
+        f"Built the synthetic {n:,} x {dim} store (random normal rows, normalised on the CPU) in {build_s:.1f} s."
+    )
     queries = torch.randperm(n, generator=gen)[:n_q]
     reference = None
     for name in ("fp32", "tf32", "bf16"):
@@ -282,15 +317,22 @@ def bench_big_cuda(args, device: torch.device, rows: list, notes: list) -> None:
             reference = ids
         same = (ids == reference).all(dim=1).float().mean().item()
         achieved = flops / ours_s / 1e12
-        rows.append((f"synthetic {n:,} x {dim}, {n_q} queries, k={args.k}, {device}", f"topk_ids {name}",
-                     f"{ours_s:.3f} s ({ours_s / n_q * 1e3:.4f} ms/query)",
-                     f"{achieved:.2f} TFLOP/s = {achieved / plain:.0%} of plain matmul ({plain:.2f} TFLOP/s); "
-                     f"top-10 ids = fp32 for {same:.2%}"))
+        rows.append(
+            (
+                f"synthetic {n:,} x {dim}, {n_q} queries, k={args.k}, {device}",
+                f"topk_ids {name}",
+                f"{ours_s:.3f} s ({ours_s / n_q * 1e3:.4f} ms/query)",
+                f"{achieved:.2f} TFLOP/s = {achieved / plain:.0%} of plain matmul ({plain:.2f} TFLOP/s); "
+                f"top-10 ids = fp32 for {same:.2%}",
+            )
+        )
     del store
     gc.collect()
     torch.cuda.empty_cache()
-    notes.append("GPU TFLOP/s count 2*Q*n*dim for the scores only; the plain matmul is torch.mm of up to 16 384 "
-                 "queries against 65 536 rows in the same dtype/TF32 setting, timed in the same run.")
+    notes.append(
+        "GPU TFLOP/s count 2*Q*n*dim for the scores only; the plain matmul is torch.mm of up to 16 384 "
+        "queries against 65 536 rows in the same dtype/TF32 setting, timed in the same run."
+    )
 
 
 def plain_matmul_tflops(store: EmbeddingStore, n_q: int, tf32: bool, device: torch.device) -> float:
@@ -324,8 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu-queries", type=int, default=10_000)
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--fresh-cache", action="store_true", help="drop the big file's cache to time a first load")
-    parser.add_argument("--cpu-bf16", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time the big CPU search with bfloat16 vectors")
+    parser.add_argument(
+        "--cpu-bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the big CPU search with bfloat16 vectors",
+    )
     parser.add_argument("--work-dir", default=os.environ.get("LIC_GPU_BENCH_DIR", "/tmp/lic_gpu_bench"))
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "embeddings.md"))
     args = parser.parse_args(argv)

@@ -1,7 +1,8 @@
 """LIC time: lic_gpu.compute_lic against the notebook's pandas version, on EmoBank, same run.
 
-    python benchmarks/bench_lic.py [--repeat 7] [--out benchmarks/results/lic.md]
+python benchmarks/bench_lic.py [--repeat 7] [--out benchmarks/results/lic.md]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,10 @@ def main() -> None:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for emo, dev, c, v, n, tr, to, td, err in rows:
-        lines.append(f"| {emo} | {dev} | {c} | {v} | {n} | {tr:.4f} | {to:.4f} | {td:.4f} | "
-                     f"{tr / to:.1f}x | {tr / td:.1f}x | {err:.1e} |")
+        lines.append(
+            f"| {emo} | {dev} | {c} | {v} | {n} | {tr:.4f} | {to:.4f} | {td:.4f} | "
+            f"{tr / to:.1f}x | {tr / td:.1f}x | {err:.1e} |"
+        )
     lines.append("")
     lines.append("Reproduce: `python benchmarks/bench_lic.py`.")
     text = "\n".join(lines) + "\n"

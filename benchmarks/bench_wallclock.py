@@ -15,6 +15,7 @@ imports of one warm default run are broken down with ``python -X importtime``.
 
     python benchmarks/bench_wallclock.py [--repeat 3] [--out benchmarks/results/wallclock.md]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,23 @@ TARGETS = {"default (diverse), warm": 5.0, "default (diverse), cold": 2.5, "seed
 
 # A tiny parent per run: the wall clock from start to exit of the command, and its peak RSS (the
 # children's rusage of this parent is that one command's; ours would be the max over every run).
-_WRAPPER = ("import resource,subprocess,sys,time;t=time.perf_counter();p=subprocess.Popen(sys.argv[1:]);"
-            "p.wait();w=time.perf_counter()-t;r=resource.getrusage(resource.RUSAGE_CHILDREN);"
-            "sys.stderr.write(f'\\nwallclock {w:.4f} {r.ru_maxrss/1024:.1f}\\n');sys.exit(p.returncode)")
+_WRAPPER = (
+    "import resource,subprocess,sys,time;t=time.perf_counter();p=subprocess.Popen(sys.argv[1:]);"
+    "p.wait();w=time.perf_counter()-t;r=resource.getrusage(resource.RUSAGE_CHILDREN);"
+    "sys.stderr.write(f'\\nwallclock {w:.4f} {r.ru_maxrss/1024:.1f}\\n');sys.exit(p.returncode)"
+)
 
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of one process; stops on a failure."""
-    res = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=False,
-                         env={**os.environ, **(env or {})}, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *cmd],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
     if res.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{res.stderr[-2000:]}")
     wall, rss = re.findall(r"wallclock ([0-9.]+) ([0-9.]+)", res.stderr)[-1]
@@ -57,20 +66,50 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
 
 
 def reference_cmd(out: Path) -> list[str]:
-    return [sys.executable, str(REFERENCE), "--csv", str(EMOBANK), "--text", "text", "--emotion", "A", "--round",
-            "--cache", "--seed", "0", "--stopwords", str(ROOT / "lic_gpu" / "resources" / "stopwords_english.txt"),
-            "--out", str(out)]
+    return [
+        sys.executable,
+        str(REFERENCE),
+        "--csv",
+        str(EMOBANK),
+        "--text",
+        "text",
+        "--emotion",
+        "A",
+        "--round",
+        "--cache",
+        "--seed",
+        "0",
+        "--stopwords",
+        str(ROOT / "lic_gpu" / "resources" / "stopwords_english.txt"),
+        "--out",
+        str(out),
+    ]
 
 
 def ours_cmd(out_dir: Path, extra: list[str], python_flags: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, *python_flags, str(ROOT / "scripts" / "augment.py"), "data=emobank",
-            f"data.path={EMOBANK}", "emotion=arousal", "device=cpu", f"hydra.run.dir={out_dir}", *extra]
+    return [
+        sys.executable,
+        *python_flags,
+        str(ROOT / "scripts" / "augment.py"),
+        "data=emobank",
+        f"data.path={EMOBANK}",
+        "emotion=arousal",
+        "device=cpu",
+        f"hydra.run.dir={out_dir}",
+        *extra,
+    ]
 
 
 def import_breakdown(out_dir: Path, extra: list[str], cache: Path, top: int = 8) -> list[tuple[str, float]]:
     """The slowest top-level imports of one run (``-X importtime``, cumulative seconds)."""
-    res = subprocess.run(ours_cmd(out_dir, extra, ("-X", "importtime")), capture_output=True, text=True, check=False,
-                         env={**os.environ, "LIC_GPU_CACHE": str(cache)}, cwd=ROOT)
+    res = subprocess.run(
+        ours_cmd(out_dir, extra, ("-X", "importtime")),
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LIC_GPU_CACHE": str(cache)},
+        cwd=ROOT,
+    )
     first: dict[str, float] = {}
     total = 0.0
     for line in res.stderr.splitlines():
@@ -88,8 +127,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "wallclock.md")
     ap.add_argument("--extra", nargs="*", default=[], help="overrides added to every run of ours")
     a = ap.parse_args()
-    variants = {"default (diverse), cold": ([], "cold"), "default (diverse), warm": ([], "warm"),
-                "seed mode, cold": (["augment=seed"], "cold"), "seed mode, warm": (["augment=seed"], "warm")}
+    variants = {
+        "default (diverse), cold": ([], "cold"),
+        "default (diverse), warm": ([], "warm"),
+        "seed mode, cold": (["augment=seed"], "cold"),
+        "seed mode, warm": (["augment=seed"], "warm"),
+    }
     walls: dict[str, list[float]] = {"reference --cache": [], **{k: [] for k in variants}}
     rss: dict[str, list[float]] = {k: [] for k in walls}
     stages: dict[str, list[dict[str, float]]] = {k: [] for k in variants}
@@ -120,21 +163,24 @@ def main() -> None:
                 rss[k].append(m)
                 stages[k].append(stage_seconds(summary, w))
                 rows[k] = summary["rows"]["generated"]
-            print(f"round {r + 1}/{a.repeat}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in walls.items()),
-                  flush=True)
-        imports = {k: import_breakdown(fresh("imp"), variants[k][0] + a.extra, warm_cache[k])
-                   for k in ("default (diverse), warm", "seed mode, warm")}
+            print(f"round {r + 1}/{a.repeat}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in walls.items()), flush=True)
+        imports = {
+            k: import_breakdown(fresh("imp"), variants[k][0] + a.extra, warm_cache[k])
+            for k in ("default (diverse), warm", "seed mode, warm")
+        }
     ref = statistics.median(walls["reference --cache"])
     med = {k: statistics.median(v) for k, v in walls.items()}
     lines = [
-        "# Wall clock, whole processes: scripts/augment.py vs the notebook's algorithm (reference --cache)", "",
+        "# Wall clock, whole processes: scripts/augment.py vs the notebook's algorithm (reference --cache)",
+        "",
         f"Machine: {describe()}; CPU only (device=cpu).",
         f"EmoBank arousal (`data=emobank`, its defaults: the training split is augmented; the reference "
         f"augments every row), packaged GloVe 6B-50d, seed 0. Median of {a.repeat} fresh processes per variant, "
         "interleaved (reference, default cold, default warm, seed cold, seed warm, again ...); ratios are "
         "the reference's median over the variant's, from this same run. Cold: an empty cache folder per "
         "process; warm: a cache filled by one untimed run first. Peak memory: the process's maximum RSS."
-        + (f" Extra overrides: `{' '.join(a.extra)}`." if a.extra else ""), "",
+        + (f" Extra overrides: `{' '.join(a.extra)}`." if a.extra else ""),
+        "",
         "| variant | runs (s) | median s | speed-up vs reference | target | new rows | peak RSS MiB |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -142,25 +188,45 @@ def main() -> None:
         ratio = ref / med[k]
         target = TARGETS.get(k)
         verdict = "" if target is None else f">= {target:g}x {'met' if ratio >= target else 'NOT met'}"
-        lines.append(f"| {k} | {', '.join(f'{x:.2f}' for x in w)} | {med[k]:.2f} | {ratio:.2f}x | {verdict} | "
-                     f"{rows.get(k, '')} | {statistics.median(rss[k]):.0f} |")
-    lines += ["", ("Where the wall clock goes (median seconds per stage, from each run's summary.json; "
-                   "share of the variant's median wall time in brackets):"), "",
-              "| stage | " + " | ".join(variants) + " |", "| --- |" + " ---: |" * len(variants)]
+        lines.append(
+            f"| {k} | {', '.join(f'{x:.2f}' for x in w)} | {med[k]:.2f} | {ratio:.2f}x | {verdict} | "
+            f"{rows.get(k, '')} | {statistics.median(rss[k]):.0f} |"
+        )
+    lines += [
+        "",
+        (
+            "Where the wall clock goes (median seconds per stage, from each run's summary.json; "
+            "share of the variant's median wall time in brackets):"
+        ),
+        "",
+        "| stage | " + " | ".join(variants) + " |",
+        "| --- |" + " ---: |" * len(variants),
+    ]
     for s in STAGES:
         cells = []
         for k in variants:
             sec = statistics.median(st[s] for st in stages[k])
             cells.append(f"{sec:.2f} ({100 * sec / med[k]:.0f} %)")
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
-    lines += ["", ("`start-up & exit` is the wall time outside summary.json's `total`: interpreter start-up, "
-                   "imports, Hydra's composition, the last writes (summary.json, report.md, the run folder's "
-                   "commit) and exit. Its imports, from one more warm run each with `python -X importtime` "
-                   "(cumulative seconds of the slowest top-level imports; importtime itself adds a little):"), ""]
+    lines += [
+        "",
+        (
+            "`start-up & exit` is the wall time outside summary.json's `total`: interpreter start-up, "
+            "imports, Hydra's composition, the last writes (summary.json, report.md, the run folder's "
+            "commit) and exit. Its imports, from one more warm run each with `python -X importtime` "
+            "(cumulative seconds of the slowest top-level imports; importtime itself adds a little):"
+        ),
+        "",
+    ]
     for k, items in imports.items():
         lines.append(f"- {k}: " + ", ".join(f"{name} {sec:.2f}" for name, sec in items))
-    lines += ["", ("Reproduce: `python benchmarks/bench_wallclock.py` (needs ../shared). On a shared, busy "
-                   "machine the absolute seconds are noisy; the ratios, from interleaved runs, much less so.")]
+    lines += [
+        "",
+        (
+            "Reproduce: `python benchmarks/bench_wallclock.py` (needs ../shared). On a shared, busy "
+            "machine the absolute seconds are noisy; the ratios, from interleaved runs, much less so."
+        ),
+    ]
     text = "\n".join(lines) + "\n"
     a.out.write_text(text)
     print(text)

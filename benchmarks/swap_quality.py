@@ -21,6 +21,7 @@ strings (the neighbour search stays shared); ``--emotions arousal`` one emotion.
 
 This is a benchmark, not a test: it takes about two minutes per emotion on 2 CPU cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,21 @@ from lic_gpu.text import load_stopwords, words_tokenise  # noqa: E402
 DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
 # The sampler as this benchmark was written for: LicAugmenter's defaults are the YAML's now (thesaurus,
 # reciprocity, grammar, rare-word floor, per-source limit), so what the guards alone do is pinned here.
-SAMPLER = dict(k=20, max_swaps=2, min_similarity=0.5, seed=0, max_per_source=None, reciprocal=False,
-               thesaurus=None, grammar=None, protect=True, max_rank_ratio=None, free_rank=20000, attempts_per_row=10,
-               sampling_strategy="auto")
+SAMPLER = dict(
+    k=20,
+    max_swaps=2,
+    min_similarity=0.5,
+    seed=0,
+    max_per_source=None,
+    reciprocal=False,
+    thesaurus=None,
+    grammar=None,
+    protect=True,
+    max_rank_ratio=None,
+    free_rank=20000,
+    attempts_per_row=10,
+    sampling_strategy="auto",
+)
 SAMPLER_QUIET = dict(SAMPLER, progress=False)
 
 
@@ -100,31 +113,65 @@ def variants(margins, lexicon_margins, regression_margins=()):
     off, on = {"enabled": False}, {"enabled": True}
     m = augment_defaults("diverse")["guard"]["corpus"]["margin"]
     reg = {"model": "regression"}
-    out = [("(a) seed: notebook rule", "seed", {"enabled": False}),
-           ("(b) diverse, no guard", "diverse", {"enabled": False}),
-           (f"(c) diverse, corpus guard only (margin {m:g})", "diverse",
-            {"corpus": {"margin": m, "model": "neighbours"}, "lexicon": off}),
-           (f"(d) diverse, default: corpus (margin {m:g}) + lexicon", "diverse", {}),
-           ("(e) diverse, lexicon guard only", "diverse", {"corpus": off, "lexicon": on}),
-           (f"(f) diverse, corpus guard on V+A+D leans (margin {m:g}), no lexicon", "diverse",
-            {"corpus": {"margin": m, "model": "neighbours", "emotions": "all"}, "lexicon": off}),
-           (f"(g) diverse, regression corpus guard only (margin {m:g})", "diverse",
-            {"corpus": {"margin": m} | reg, "lexicon": off}),
-           (f"(h) diverse, regression corpus guard on V+A+D leans (margin {m:g}), no lexicon", "diverse",
-            {"corpus": {"margin": m, "emotions": "all"} | reg, "lexicon": off}),
-           (f"(i) diverse, regression corpus (margin {m:g}) + lexicon", "diverse",
-            {"corpus": {"margin": m} | reg, "lexicon": on})]
-    sweep = [(f"corpus only, margin {x:g}", "diverse", {"corpus": {"margin": x, "model": "neighbours"},
-                                                        "lexicon": off}) for x in margins]
-    sweep += [(f"corpus + lexicon, margin {x:g}", "diverse",
-               {"corpus": {"margin": x, "model": "neighbours"}, "lexicon": on}) for x in lexicon_margins]
-    sweep += [(f"regression only, margin {x:g}", "diverse", {"corpus": {"margin": x} | reg, "lexicon": off})
-              for x in regression_margins]
-    sweep += [(f"corpus on V+A+D, margin {x:g}", "diverse",
-               {"corpus": {"margin": x, "model": "neighbours", "emotions": "all"}, "lexicon": off})
-              for x in regression_margins]
-    sweep += [(f"regression on V+A+D, margin {x:g}", "diverse",
-               {"corpus": {"margin": x, "emotions": "all"} | reg, "lexicon": off}) for x in regression_margins]
+    out = [
+        ("(a) seed: notebook rule", "seed", {"enabled": False}),
+        ("(b) diverse, no guard", "diverse", {"enabled": False}),
+        (
+            f"(c) diverse, corpus guard only (margin {m:g})",
+            "diverse",
+            {"corpus": {"margin": m, "model": "neighbours"}, "lexicon": off},
+        ),
+        (f"(d) diverse, default: corpus (margin {m:g}) + lexicon", "diverse", {}),
+        ("(e) diverse, lexicon guard only", "diverse", {"corpus": off, "lexicon": on}),
+        (
+            f"(f) diverse, corpus guard on V+A+D leans (margin {m:g}), no lexicon",
+            "diverse",
+            {"corpus": {"margin": m, "model": "neighbours", "emotions": "all"}, "lexicon": off},
+        ),
+        (
+            f"(g) diverse, regression corpus guard only (margin {m:g})",
+            "diverse",
+            {"corpus": {"margin": m} | reg, "lexicon": off},
+        ),
+        (
+            f"(h) diverse, regression corpus guard on V+A+D leans (margin {m:g}), no lexicon",
+            "diverse",
+            {"corpus": {"margin": m, "emotions": "all"} | reg, "lexicon": off},
+        ),
+        (
+            f"(i) diverse, regression corpus (margin {m:g}) + lexicon",
+            "diverse",
+            {"corpus": {"margin": m} | reg, "lexicon": on},
+        ),
+    ]
+    sweep = [
+        (f"corpus only, margin {x:g}", "diverse", {"corpus": {"margin": x, "model": "neighbours"}, "lexicon": off})
+        for x in margins
+    ]
+    sweep += [
+        (f"corpus + lexicon, margin {x:g}", "diverse", {"corpus": {"margin": x, "model": "neighbours"}, "lexicon": on})
+        for x in lexicon_margins
+    ]
+    sweep += [
+        (f"regression only, margin {x:g}", "diverse", {"corpus": {"margin": x} | reg, "lexicon": off})
+        for x in regression_margins
+    ]
+    sweep += [
+        (
+            f"corpus on V+A+D, margin {x:g}",
+            "diverse",
+            {"corpus": {"margin": x, "model": "neighbours", "emotions": "all"}, "lexicon": off},
+        )
+        for x in regression_margins
+    ]
+    sweep += [
+        (
+            f"regression on V+A+D, margin {x:g}",
+            "diverse",
+            {"corpus": {"margin": x, "emotions": "all"} | reg, "lexicon": off},
+        )
+        for x in regression_margins
+    ]
     return out, sweep
 
 
@@ -160,11 +207,18 @@ def run_one(store, stopwords, word_dict, lic, tokenised, emotion, mode, guard_cf
     req = sum(r.requested for r in res.classes.values())
     gen = sum(r.generated for r in res.classes.values())
     return {
-        "quality": q, "afinn": q_afinn, "fill": gen / req if req else 1.0, "generated": gen, "requested": req,
+        "quality": q,
+        "afinn": q_afinn,
+        "fill": gen / req if req else 1.0,
+        "generated": gen,
+        "requested": req,
         "fill_by_class": {c: (r.generated, r.requested) for c, r in res.classes.items() if r.requested},
         "shortfall": {c: r.shortfall_reason for c, r in res.classes.items() if r.shortfall_reason},
-        "refusals": Counter(res.refusals), "t_prepare": t_prepare, "t_run": t_run,
-        "guard_calls": sum(g.calls for g in timed), "t_guard": sum(g.seconds for g in timed),
+        "refusals": Counter(res.refusals),
+        "t_prepare": t_prepare,
+        "t_run": t_run,
+        "guard_calls": sum(g.calls for g in timed),
+        "t_guard": sum(g.seconds for g in timed),
         "guard_stats": info.get("corpus", {}).get("emotions", {}).get(emotion),
     }
 
@@ -189,8 +243,10 @@ def machine() -> str:
             cpu = names[0]
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores visible, torch {torch.__version__} (CPU), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores visible, torch {torch.__version__} (CPU), "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def main(argv=None) -> int:
@@ -201,9 +257,13 @@ def main(argv=None) -> int:
     ap.add_argument("--margins", nargs="+", type=float, default=[0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
     ap.add_argument("--lexicon-margins", nargs="+", type=float, default=[0.5, 1.0, 2.0])
     ap.add_argument("--regression-margins", nargs="+", type=float, default=[0.5, 0.75, 1.5, 2.0])
-    ap.add_argument("--only", nargs="+", default=None,
-                    help="run only variants whose name contains one of these strings, e.g. '(b)' '(g)' "
-                         "'regression'; the markdown is then written only with --out given explicitly")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        help="run only variants whose name contains one of these strings, e.g. '(b)' '(g)' "
+        "'regression'; the markdown is then written only with --out given explicitly",
+    )
     args = ap.parse_args(argv)
 
     from lic_gpu.vectors.store import EmbeddingStore
@@ -231,12 +291,14 @@ def main(argv=None) -> int:
             r = run_one(store, stopwords, word_dict, lic, tokenised, emo, mode, gcfg, extra=extra, afinn=afinn)
             results[emo]["rows"][name] = r
             q = r["quality"]
-            print(f"{emo:8s} {name:62s} swaps={q['swaps']:6d} covered={q['lexicon_covered']:5d} "
-                  f"flips={pct(q['polarity_flip_rate']):>8s} "
-                  f"afinn={pct(r['afinn']['polarity_flip_rate']) if r['afinn'] else '-':>8s} "
-                  f"junk={q['junk']:4d} fill={pct(r['fill']):>8s} t={r['t_prepare']:.2f}+{r['t_run']:.1f}s "
-                  f"refused={refusal_text(r['refusals'])} fit={ {k: v for k, v in (r['guard_stats'] or {}).items() if k in ('regression_r2', 'residual_spread', 'alpha', 'alpha_regression')} }",
-                  flush=True)
+            print(
+                f"{emo:8s} {name:62s} swaps={q['swaps']:6d} covered={q['lexicon_covered']:5d} "
+                f"flips={pct(q['polarity_flip_rate']):>8s} "
+                f"afinn={pct(r['afinn']['polarity_flip_rate']) if r['afinn'] else '-':>8s} "
+                f"junk={q['junk']:4d} fill={pct(r['fill']):>8s} t={r['t_prepare']:.2f}+{r['t_run']:.1f}s "
+                f"refused={refusal_text(r['refusals'])} fit={ {k: v for k, v in (r['guard_stats'] or {}).items() if k in ('regression_r2', 'residual_spread', 'alpha', 'alpha_regression')} }",
+                flush=True,
+            )
     if args.only and "--out" not in " ".join(argv if argv is not None else sys.argv):
         print("--only without --out: markdown not written")
         return 0
@@ -255,17 +317,22 @@ def notes(results, main_variants, sweep) -> list[str]:
 
     out = ["## Reading", ""]
     for emo in results:
-        out.append(f"- **{emo}**: no guard {rate(emo, none)} flips (AFINN {rate(emo, none, 'afinn')}); "
-                   f"corpus guard alone {rate(emo, corpus)} (AFINN {rate(emo, corpus, 'afinn')}); "
-                   f"default {rate(emo, default)} (AFINN {rate(emo, default, 'afinn')}); "
-                   f"corpus guard on V+A+D leans {rate(emo, every)} (AFINN {rate(emo, every, 'afinn')}); "
-                   f"regression model alone {rate(emo, reg)} (AFINN {rate(emo, reg, 'afinn')}); "
-                   f"regression on V+A+D {rate(emo, reg_every)} (AFINN {rate(emo, reg_every, 'afinn')}); "
-                   f"notebook rule {rate(emo, seed)}.")
+        out.append(
+            f"- **{emo}**: no guard {rate(emo, none)} flips (AFINN {rate(emo, none, 'afinn')}); "
+            f"corpus guard alone {rate(emo, corpus)} (AFINN {rate(emo, corpus, 'afinn')}); "
+            f"default {rate(emo, default)} (AFINN {rate(emo, default, 'afinn')}); "
+            f"corpus guard on V+A+D leans {rate(emo, every)} (AFINN {rate(emo, every, 'afinn')}); "
+            f"regression model alone {rate(emo, reg)} (AFINN {rate(emo, reg, 'afinn')}); "
+            f"regression on V+A+D {rate(emo, reg_every)} (AFINN {rate(emo, reg_every, 'afinn')}); "
+            f"notebook rule {rate(emo, seed)}."
+        )
     fits = {e: results[e]["rows"][reg]["guard_stats"] for e in results}
     r2 = ", ".join(f"{e} {f['regression_r2']:.2f}" for e, f in fits.items() if f and "regression_r2" in f)
-    alone = [results[e]["rows"][n]["quality"]["polarity_flip_rate"] or 0.0
-             for e in results for n in (corpus, reg, every, reg_every)]
+    alone = [
+        results[e]["rows"][n]["quality"]["polarity_flip_rate"] or 0.0
+        for e in results
+        for n in (corpus, reg, every, reg_every)
+    ]
     verdict = "none reaches" if max(alone) > 0.01 else "all reach"
     out += [
         f"- Corpus-only (neighbours or regression, one or all rating columns): {verdict} 1 % on EmoBank. Its lean",
@@ -320,9 +387,12 @@ def write_markdown(path: Path, results, main_variants, sweep, seconds: float, wi
         "",
     ]
     default, corpus_only = main_variants[3][0], main_variants[2][0]
-    lines += ["## Verdict", "",
-              "| emotion | variant | flips (VADER) <= 1 % | flips (AFINN) | junk = 0 | fill | guard time |",
-              "|---|---|---|---:|---|---:|---|"]
+    lines += [
+        "## Verdict",
+        "",
+        "| emotion | variant | flips (VADER) <= 1 % | flips (AFINN) | junk = 0 | fill | guard time |",
+        "|---|---|---|---:|---|---:|---|",
+    ]
     for emo, res in results.items():
         for name in (default, corpus_only, main_variants[6][0], main_variants[7][0]):
             r = res["rows"][name]
@@ -334,19 +404,27 @@ def write_markdown(path: Path, results, main_variants, sweep, seconds: float, wi
                 f"| {emo} | {name} | {pct(rate)}: {met} | {pct(qa['polarity_flip_rate']) if qa else ''} | "
                 f"{q['junk']}: {'met' if q['junk'] == 0 else '**not met**'} | {pct(r['fill'])} | "
                 f"prepare {r['t_prepare']:.2f} s; {r['t_guard']:.2f} s in {r['guard_calls']} calls "
-                f"({per_call:.0f} us/call, first-sight neighbour look-ups included) |")
+                f"({per_call:.0f} us/call, first-sight neighbour look-ups included) |"
+            )
     lines += [""] + notes(results, main_variants, sweep) + [""]
     for emo, res in results.items():
-        lines += [f"## {emo}", "", f"Class sizes: {res['sizes']}", "",
-                  "| variant | swaps | covered | flips | flips (VADER) | flips (AFINN) | junk | fill | made/asked per class |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            f"## {emo}",
+            "",
+            f"Class sizes: {res['sizes']}",
+            "",
+            "| variant | swaps | covered | flips | flips (VADER) | flips (AFINN) | junk | fill | made/asked per class |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for name, *_ in main_variants + sweep:
             r = res["rows"][name]
             q, qa = r["quality"], r["afinn"]
             per = ", ".join(f"{c}: {g}/{n}" for c, (g, n) in r["fill_by_class"].items())
             af = f"{pct(qa['polarity_flip_rate'])} of {qa['lexicon_covered']}" if qa else ""
-            lines.append(f"| {name} | {q['swaps']} | {q['lexicon_covered']} | {q['polarity_flips']} | "
-                         f"{pct(q['polarity_flip_rate'])} | {af} | {q['junk']} | {pct(r['fill'])} | {per} |")
+            lines.append(
+                f"| {name} | {q['swaps']} | {q['lexicon_covered']} | {q['polarity_flips']} | "
+                f"{pct(q['polarity_flip_rate'])} | {af} | {q['junk']} | {pct(r['fill'])} | {per} |"
+            )
         lines += ["", "Refusals per reason (share of neighbours checked):", ""]
         for name, *_ in main_variants + sweep:
             lines.append(f"- {name}: {refusal_text(res['rows'][name]['refusals'])}")

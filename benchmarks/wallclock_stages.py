@@ -5,19 +5,33 @@ Shared by :mod:`bench_wallclock` and ``tests/test_wallclock_smoke.py``; imports 
 ``summary.json``, ``report.md`` and the run folder's commit, so ``wall - total`` is the start-up
 (interpreter, imports, config) and the end (last writes, exit) of the process.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-STAGES = ("start-up & exit", "read data", "vectors", "grammar & thesaurus", "tagger load", "tagging",
-          "search", "generation", "quality measure", "write", "figures & report", "other")
+STAGES = (
+    "start-up & exit",
+    "read data",
+    "vectors",
+    "grammar & thesaurus",
+    "tagger load",
+    "tagging",
+    "search",
+    "generation",
+    "quality measure",
+    "write",
+    "figures & report",
+    "other",
+)
 
 
 def stage_seconds(summary: Mapping, wall: float) -> dict[str, float]:
     """Seconds per stage of :data:`STAGES` (they add up to ``wall``) for one run's summary."""
     t = dict(summary.get("timings_s") or {})
-    per_emotion = [dict(e.get("timings_s") or {}) for e in (summary.get("emotions") or {}).values()
-                   if isinstance(e, Mapping)]
+    per_emotion = [
+        dict(e.get("timings_s") or {}) for e in (summary.get("emotions") or {}).values() if isinstance(e, Mapping)
+    ]
 
     def emo(key: str) -> float:
         return sum(float(e.get(key, 0.0)) for e in per_emotion)

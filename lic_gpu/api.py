@@ -12,6 +12,7 @@ default is the command line's; keyword options and Hydra ``overrides`` change it
     pipe = make_pipeline(LicResampler(), TfidfVectorizer(), LogisticRegression(max_iter=1000))
     cross_validate(pipe, texts, labels, cv=5)                             # augments each training fold only
 """
+
 from __future__ import annotations
 
 import difflib
@@ -23,8 +24,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from lic_gpu.app.api_inputs import (check_numeric_labels, check_overrides_literal, check_text_values, literal,
-                                set_aside_output_columns, shortfalls, user_names, warn_shortfalls)
+from lic_gpu.app.api_inputs import (
+    check_numeric_labels,
+    corpus_from_frame,
+    check_overrides_literal,
+    literal,
+    shortfalls,
+    user_names,
+    warn_shortfalls,
+)
 from lic_gpu.errors import LicGpuError
 from lic_gpu.io.resource_cache import reusing
 
@@ -98,56 +106,31 @@ def compose_options(options: Mapping[str, Any], overrides: Sequence[str] = ()):
     return cfg, strategy
 
 
-def corpus_from_frame(df: pd.DataFrame, text: str, labels: Sequence[str], id_columns: Sequence[str] = (),
-                      rating_columns: Sequence[str] | None = None, non_rating_columns: Sequence[str] = (),
-                      source: str = "DataFrame"):
-    """A :class:`~lic_gpu.io.data.Corpus` over a user's frame, as :func:`lic_gpu.io.data.load_csv` reads a file;
-    the frame itself is not changed.
-
-    Rating columns (None: every numeric column but the text, the ids and ``non_rating_columns``)
-    become floats; every other column keeps its dtype.
-    """
-    from lic_gpu.io.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
-
-    if not isinstance(df, pd.DataFrame):
-        raise LicGpuError(f"expected a pandas DataFrame; got {type(df).__name__}")
-    require_columns(df, [text, *id_columns], source, "text/id")
-    missing = [c for c in labels if c not in df.columns]
-    if missing:
-        raise LicGpuError(f"{source}: no label column {missing[0]!r}; columns present: {list(df.columns)}")
-    for c in [text, *id_columns]:
-        check_text_values(df[c], c, "text column" if c == text else "id column")
-    frame = df.reset_index(drop=True).copy()
-    frame.columns = [str(c) for c in frame.columns]
-    # the command line's rule: a column named like a provenance column is kept as previous_<name>
-    frame, renamed = set_aside_output_columns(frame, source)
-    if renamed:
-        text = renamed.get(text, text)
-        id_columns = [renamed.get(c, c) for c in id_columns]
-        non_rating_columns = [*non_rating_columns, *renamed.values()]
-        if rating_columns is not None:
-            rating_columns = [renamed.get(c, c) for c in rating_columns]
-    as_text = frame_as_strings(frame)
-    if rating_columns is None:
-        rating_columns = _numeric_columns(as_text, [text, *id_columns, *non_rating_columns])
-    for c in rating_columns:
-        frame[c] = to_ratings(as_text[c], c, source)
-    frame[text] = as_text[text]
-    return Corpus(frame, text, tuple(id_columns), tuple(rating_columns), source)
-
-
 def _caps(done, settings) -> pd.DataFrame:
     from lic_gpu.caps import apply_caps
 
     caps = settings.caps
     if caps["kind"] == "none":
         return done.frame
-    return apply_caps(done.frame, done.classes, kind=caps["kind"], region=caps.get("region"),
-                      cap_per_class=caps.get("cap_per_class"), seed=settings.seed, emotions=caps.get("emotions")).frame
+    return apply_caps(
+        done.frame,
+        done.classes,
+        kind=caps["kind"],
+        region=caps.get("region"),
+        cap_per_class=caps.get("cap_per_class"),
+        seed=settings.seed,
+        emotions=caps.get("emotions"),
+    ).frame
 
 
-def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequence[str] | None = None, *,
-                  overrides: Sequence[str] = (), **options) -> pd.DataFrame:
+def augment_frame(
+    df: pd.DataFrame,
+    text: str | None = None,
+    emotion: str | Sequence[str] | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    **options,
+) -> pd.DataFrame:
     """Augment a DataFrame as the command line augments a table (``data=csv``); returns originals + new rows.
 
     Parameters
@@ -186,9 +169,14 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
             settings.augment["sampling_strategy"] = strategy
         data = settings.data
         frame = df.rename(columns=dict(data["rename"])) if data.get("rename") else df
-        corpus = corpus_from_frame(frame, data["text_column"], settings.emotions,
-                                   id_columns=data.get("id_columns") or (), rating_columns=data.get("rating_columns"),
-                                   non_rating_columns=data.get("non_rating_columns") or ())
+        corpus = corpus_from_frame(
+            frame,
+            data["text_column"],
+            settings.emotions,
+            id_columns=data.get("id_columns") or (),
+            rating_columns=data.get("rating_columns"),
+            non_rating_columns=data.get("non_rating_columns") or (),
+        )
         with reusing():  # vectors, thesaurus and tagger loaded once per process (lic_gpu.io.resource_cache)
             done = augment_corpus(corpus, settings)
         out = _caps(done, settings).copy()
@@ -200,7 +188,8 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
         if c in frame.columns and out[c].notna().all() and isinstance(frame[c].dtype, np.dtype):
             out[c] = out[c].astype(frame[c].dtype)
     out.attrs["lic_gpu"] = {
-        "label_kinds": dict(done.kinds), "splits": done.splits.as_dict(),
+        "label_kinds": dict(done.kinds),
+        "splits": done.splits.as_dict(),
         "classes": {r.emotion: {c: rep.as_dict() for c, rep in r.result.classes.items()} for r in done.runs},
         "notes": {r.emotion: list(r.notes) for r in done.runs},
         "shortfalls": short,
@@ -209,9 +198,25 @@ def augment_frame(df: pd.DataFrame, text: str | None = None, emotion: str | Sequ
 
 
 # LicResampler's parameters -> config paths (its errors name the parameters; the label is ``y``).
-_RESAMPLER_PATHS = {k: v for k, v in OPTION_PATHS.items()
-                    if k in ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source",
-                             "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device", "seed")}
+_RESAMPLER_PATHS = {
+    k: v
+    for k, v in OPTION_PATHS.items()
+    if k
+    in (
+        "sampling_strategy",
+        "k",
+        "max_swaps",
+        "min_similarity",
+        "max_per_source",
+        "attempts_per_row",
+        "guard",
+        "label_kind",
+        "binning",
+        "embeddings",
+        "device",
+        "seed",
+    )
+}
 
 
 class LicResampler(BaseEstimator):
@@ -249,12 +254,26 @@ class LicResampler(BaseEstimator):
 
     _LABEL = "__lic_label__"
 
-    def __init__(self, *, text_column: str | None = None, mode: str | None = None, sampling_strategy: Any = None,
-                 k: int | None = None, max_swaps: int | None = None, min_similarity: float | None = None,
-                 max_per_source: int | None = None, attempts_per_row: int | None = None, guard: bool | None = None,
-                 label_kind: str | None = None, binning: Any = None, embeddings: str | None = None,
-                 device: str | None = None, random_state: int | None = None, seed: int | None = None,
-                 overrides: Sequence[str] = ()):
+    def __init__(
+        self,
+        *,
+        text_column: str | None = None,
+        mode: str | None = None,
+        sampling_strategy: Any = None,
+        k: int | None = None,
+        max_swaps: int | None = None,
+        min_similarity: float | None = None,
+        max_per_source: int | None = None,
+        attempts_per_row: int | None = None,
+        guard: bool | None = None,
+        label_kind: str | None = None,
+        binning: Any = None,
+        embeddings: str | None = None,
+        device: str | None = None,
+        random_state: int | None = None,
+        seed: int | None = None,
+        overrides: Sequence[str] = (),
+    ):
         self.text_column = text_column
         self.mode = mode
         self.sampling_strategy = sampling_strategy
@@ -273,8 +292,20 @@ class LicResampler(BaseEstimator):
         self.overrides = overrides
 
     def _options(self) -> dict[str, Any]:
-        names = ("mode", "sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source",
-                 "attempts_per_row", "guard", "label_kind", "binning", "embeddings", "device")
+        names = (
+            "mode",
+            "sampling_strategy",
+            "k",
+            "max_swaps",
+            "min_similarity",
+            "max_per_source",
+            "attempts_per_row",
+            "guard",
+            "label_kind",
+            "binning",
+            "embeddings",
+            "device",
+        )
         out = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
         random_state = self._random_state()
         if random_state is not None:
@@ -285,11 +316,16 @@ class LicResampler(BaseEstimator):
         """``random_state``, or the deprecated ``seed`` (with a FutureWarning); both given must agree."""
         if self.seed is None:
             return self.random_state
-        warnings.warn("LicResampler(seed=...) is deprecated and will be removed; use random_state=... "
-                      "(scikit-learn's name)", FutureWarning, stacklevel=3)
+        warnings.warn(
+            "LicResampler(seed=...) is deprecated and will be removed; use random_state=... (scikit-learn's name)",
+            FutureWarning,
+            stacklevel=3,
+        )
         if self.random_state is not None and self.random_state != self.seed:
-            raise ValueError(f"LicResampler: random_state={self.random_state!r} and its deprecated alias "
-                             f"seed={self.seed!r} differ; give random_state only")
+            raise ValueError(
+                f"LicResampler: random_state={self.random_state!r} and its deprecated alias "
+                f"seed={self.seed!r} differ; give random_state only"
+            )
         return self.seed
 
     def fit(self, X, y):
@@ -327,8 +363,9 @@ class LicResampler(BaseEstimator):
                 settings.augment["sampling_strategy"] = strategy
             from lic_gpu.io.data import Corpus
 
-            work = frame.assign(**{self._LABEL: labels.to_numpy(dtype=float) if numeric
-                                   else labels.astype(str).to_numpy()})
+            work = frame.assign(
+                **{self._LABEL: labels.to_numpy(dtype=float) if numeric else labels.astype(str).to_numpy()}
+            )
             corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
             with reusing():  # one load per process across cross_validate's folds (lic_gpu.io.resource_cache)
                 done = augment_corpus(corpus, settings)
@@ -348,9 +385,14 @@ class LicResampler(BaseEstimator):
         self.classes_ = np.array(sorted(run.result.classes), dtype=object)
         back = {} if numeric else {str(v): v for v in pd.unique(labels)}  # names back to the caller's values
         new_labels = [back.get(row.cls, row.cls) if back else row.cls for row in run.result.rows]
-        self.provenance_ = pd.DataFrame({
-            "is_augmented": out["is_augmented"].to_numpy(), "source_index": self.sample_indices_,
-            "label": list(labels) + new_labels, "swaps": out["swaps"].to_numpy()})
+        self.provenance_ = pd.DataFrame(
+            {
+                "is_augmented": out["is_augmented"].to_numpy(),
+                "source_index": self.sample_indices_,
+                "label": list(labels) + new_labels,
+                "swaps": out["swaps"].to_numpy(),
+            }
+        )
         sources = self.sample_indices_[n:]
         return self._pack_X(X, frame, text, new[text].tolist(), sources), self._pack_y(y, labels, new_labels)
 
@@ -362,8 +404,9 @@ class LicResampler(BaseEstimator):
             if text is None:
                 text = X.columns[0] if X.shape[1] == 1 else default_text
             if text not in X.columns:
-                raise ValueError(f"LicResampler: X has no text column {text!r}; columns are {list(X.columns)} "
-                                 "(set text_column=)")
+                raise ValueError(
+                    f"LicResampler: X has no text column {text!r}; columns are {list(X.columns)} (set text_column=)"
+                )
             frame = X.reset_index(drop=True).copy()
             frame.columns = [str(c) for c in frame.columns]
             text = str(text)
@@ -372,7 +415,9 @@ class LicResampler(BaseEstimator):
             if values.ndim == 2 and values.shape[1] == 1:
                 values = values[:, 0]
             if values.ndim != 1:
-                raise ValueError(f"LicResampler: X must be a sequence of texts or a DataFrame; got shape {values.shape}")
+                raise ValueError(
+                    f"LicResampler: X must be a sequence of texts or a DataFrame; got shape {values.shape}"
+                )
             text = "text"
             frame = pd.DataFrame({text: values})
         bad = [i for i, t in enumerate(frame[text].tolist()) if not isinstance(t, str)]
@@ -413,4 +458,3 @@ class LicResampler(BaseEstimator):
         if isinstance(y, pd.Series):
             return pd.Series(values, name=y.name, dtype=dtype)
         return np.asarray(values, dtype=dtype)
-

@@ -4,6 +4,7 @@ Generalises the notebook's ``cap_augmented_in_3to5_rectangle`` to any region and
 emotions. Originals are never dropped; a cap that dropping generated rows cannot meet is reported
 in :attr:`CapResult.unmet`, not hidden.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,21 +70,16 @@ def _check_bounds(emotion: str, bounds: object) -> tuple[float, float]:
     return (lo, hi)
 
 
-def _check_region(
-    region: object, emotions_with_classes: Iterable[str] | None
-) -> dict[str, tuple[float, float]]:
+def _check_region(region: object, emotions_with_classes: Iterable[str] | None) -> dict[str, tuple[float, float]]:
     if not isinstance(region, Mapping) or len(region) == 0:
         raise LicGpuError(
-            "caps.region must map each emotion to [lo, hi], e.g. {valence: [2, 5], arousal: [3, 6]}; "
-            f"got {region!r}"
+            f"caps.region must map each emotion to [lo, hi], e.g. {{valence: [2, 5], arousal: [3, 6]}}; got {region!r}"
         )
     known = None if emotions_with_classes is None else list(emotions_with_classes)
     checked: dict[str, tuple[float, float]] = {}
     for emotion, bounds in region.items():
         if known is not None and emotion not in known:
-            raise LicGpuError(
-                f"caps.region names {emotion!r}, which has no classes; use one of {sorted(known)}"
-            )
+            raise LicGpuError(f"caps.region names {emotion!r}, which has no classes; use one of {sorted(known)}")
         checked[str(emotion)] = _check_bounds(str(emotion), bounds)
     return checked
 
@@ -99,9 +95,7 @@ def _check_none(region: object, cap_per_class: object, emotions_with_classes: ob
     return {}
 
 
-def _check_rectangle(
-    region: object, cap_per_class: object, emotions_with_classes: Iterable[str] | None
-) -> dict:
+def _check_rectangle(region: object, cap_per_class: object, emotions_with_classes: Iterable[str] | None) -> dict:
     return {
         "region": _check_region(region, emotions_with_classes),
         "cap_per_class": _check_cap(cap_per_class),
@@ -152,9 +146,7 @@ def _check_inputs(frame: pd.DataFrame, classes: pd.DataFrame) -> None:
         raise LicGpuError("caps: the classes frame must have the same index as the augmented frame")
 
 
-def check_cap_emotions(
-    emotions: Sequence[str] | None, region: Mapping[str, tuple[float, float]]
-) -> list[str]:
+def check_cap_emotions(emotions: Sequence[str] | None, region: Mapping[str, tuple[float, float]]) -> list[str]:
     if emotions is None:
         return list(region)
     if isinstance(emotions, str):

@@ -2,6 +2,7 @@
 
 Every problem a user can cause ends in a :class:`~lic_gpu.errors.LicGpuError` naming the column or value.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,9 @@ class ClassLabels:
     kind: str = "ordinal"
 
 
-def class_labels(values: pd.Series, column: str, binning: str | Sequence[float] = "auto",
-                 kind: str = "ordinal") -> ClassLabels:
+def class_labels(
+    values: pd.Series, column: str, binning: str | Sequence[float] = "auto", kind: str = "ordinal"
+) -> ClassLabels:
     """Turn one emotion's ratings (or category names) into classes.
 
     ``auto``: the ratings as-is when every one is integral, else rounded half up; ``integer``:
@@ -119,10 +121,17 @@ def tokenise_all(texts: Sequence[str], tokenise) -> list:
 
     if len(texts) >= _PROGRESS_ROWS:
         log.info("tokenising %d sentences", len(texts))
-    return [tokenise(t) for t in tqdm(texts, desc="tokenising", unit=" sentences", leave=False,
-                                      disable=len(texts) < _PROGRESS_ROWS, mininterval=1.0)]
-
-
+    return [
+        tokenise(t)
+        for t in tqdm(
+            texts,
+            desc="tokenising",
+            unit=" sentences",
+            leave=False,
+            disable=len(texts) < _PROGRESS_ROWS,
+            mininterval=1.0,
+        )
+    ]
 
 
 def build_word_dict(tokenised: Sequence[Tokenised], labels: pd.Series) -> dict[Any, list[tuple[list[str], int]]]:

@@ -7,6 +7,7 @@ Hydra apps, composed from :func:`lic_gpu.app.config.config_dir` (the configs shi
     lic-augment emotion=arousal device=cuda
     lic-augment data=csv data.path=my.parquet data.text_column=sentence emotion=category
 """
+
 from lic_gpu.app.entry import quiet_interrupts, run_hydra_app
 from lic_gpu.gc_pause import paused_gc
 

@@ -1,4 +1,5 @@
 """One place decides the device; everything downstream receives a ``torch.device``."""
+
 from __future__ import annotations
 
 import logging
@@ -27,10 +28,15 @@ def check_device(requested: str | torch.device) -> str:
     lower-cased. Whether CUDA is there is :func:`resolve_device`'s business."""
     text = str(requested).strip().lower()
     kind, _, index = text.partition(":")
-    if isinstance(requested, bool) or not isinstance(requested, (str, torch.device)) or kind not in DEVICE_CHOICES \
-            or (":" in text and (kind != "cuda" or not index.isascii() or not index.isdigit())):
-        raise LicGpuError(f"device must be one of {list(DEVICE_CHOICES)} or cuda:N with N = 0, 1, ...; "
-                          f"got {requested!r}")
+    if (
+        isinstance(requested, bool)
+        or not isinstance(requested, (str, torch.device))
+        or kind not in DEVICE_CHOICES
+        or (":" in text and (kind != "cuda" or not index.isascii() or not index.isdigit()))
+    ):
+        raise LicGpuError(
+            f"device must be one of {list(DEVICE_CHOICES)} or cuda:N with N = 0, 1, ...; got {requested!r}"
+        )
     return text
 
 
@@ -59,9 +65,7 @@ def resolve_device(requested: str | torch.device = "auto") -> DeviceChoice:
         return DeviceChoice(torch.device("cpu"), text, reason)
     device = torch.device(text)
     if device.index is not None and device.index >= torch.cuda.device_count():
-        raise LicGpuError(
-            f"device={text!r}: only {torch.cuda.device_count()} CUDA device(s) present (cuda:0..)"
-        )
+        raise LicGpuError(f"device={text!r}: only {torch.cuda.device_count()} CUDA device(s) present (cuda:0..)")
     return DeviceChoice(device, text)
 
 

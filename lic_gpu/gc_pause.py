@@ -3,6 +3,7 @@
 Kept free of torch and pandas so the entry scripts can import it before those. A speed trick kept in
 this module alone (``gc.freeze`` at start-up included); outputs do not depend on it.
 """
+
 from __future__ import annotations
 
 import gc

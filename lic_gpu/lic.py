@@ -11,6 +11,7 @@ With two classes the leave-one-class-out std has one value and is always undefin
 ``log_odds`` method (Monroe et al. 2008, log-odds ratio with an informative Dirichlet prior,
 class vs rest, as a z-score) is defined for any number of classes >= 2.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,8 +47,9 @@ def check_lic_method(method: str) -> str:
 _SINGLE_THREAD_CELLS = 4_000_000
 
 
-def count_matrix(token_ids: torch.Tensor, token_class: torch.Tensor, n_classes: int, n_words: int,
-                 dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def count_matrix(
+    token_ids: torch.Tensor, token_class: torch.Tensor, n_classes: int, n_words: int, dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
     """Class x vocabulary counts in one ``bincount`` over flattened (class, word) ids.
 
     Parameters
@@ -100,7 +102,7 @@ def lic_from_counts(counts: torch.Tensor, n_classes_total: int | None = None) ->
     n_other = k - 1
     lic = torch.empty_like(tf)
     for c in range(k):
-        others = torch.cat([tf[:c], tf[c + 1:]])
+        others = torch.cat([tf[:c], tf[c + 1 :]])
         mean = _sequential_sum(others) / n_other
         if n_other > 1:
             var = _sequential_sum((mean - others) ** 2) / (n_other - 1)
@@ -207,8 +209,12 @@ def _sentences(samples: Sequence) -> list:
     return list(samples)
 
 
-def compute_lic(word_dict: Mapping[Any, Sequence], device: str | torch.device = "cpu",
-                dtype: torch.dtype = torch.float64, method: str = "seed") -> LicResult:
+def compute_lic(
+    word_dict: Mapping[Any, Sequence],
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float64,
+    method: str = "seed",
+) -> LicResult:
     """LIC for a word dict shaped like the notebook's.
 
     Parameters
@@ -237,8 +243,13 @@ def compute_lic(word_dict: Mapping[Any, Sequence], device: str | torch.device = 
     sent_class = np.repeat(np.arange(len(classes)), per_class)
     token_class = np.repeat(sent_class, lengths)
     with one_cpu_thread(dev, enabled=len(classes) * len(uniques) <= _SINGLE_THREAD_CELLS):
-        counts = count_matrix(torch.from_numpy(codes.astype(np.int64)).to(dev),
-                              torch.from_numpy(token_class).to(dev), len(classes), len(uniques), dtype)
+        counts = count_matrix(
+            torch.from_numpy(codes.astype(np.int64)).to(dev),
+            torch.from_numpy(token_class).to(dev),
+            len(classes),
+            len(uniques),
+            dtype,
+        )
         return lic_for_counts(counts, classes, list(uniques), method)
 
 
@@ -249,9 +260,11 @@ def lic_for_counts(counts: torch.Tensor, classes: list, vocab: list[str], method
         values = lic_from_counts(counts, n_classes_total=len(classes))
         n_with_tokens = int((counts.sum(dim=1) > 0).sum())
         if n_with_tokens == 2:
-            warnings.warn("LIC is undefined with two classes (the leave-one-class-out std has one "
-                          "value); every z-score is NaN. Use method='log_odds' for two classes.",
-                          stacklevel=2)
+            warnings.warn(
+                "LIC is undefined with two classes (the leave-one-class-out std has one "
+                "value); every z-score is NaN. Use method='log_odds' for two classes.",
+                stacklevel=2,
+            )
     else:
         values = log_odds_from_counts(counts)
     return LicResult(values=values, counts=counts, classes=list(classes), vocab=list(vocab), method=method)

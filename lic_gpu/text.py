@@ -1,4 +1,5 @@
 """Tokenisers that can put a sentence back together exactly, and the stopword list."""
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,8 @@ _WORD_RE = re.compile(
     r"|\d+(?:[.,:/-]\d+)*[^\W\d_]*"
     r"|[^\W_]+?(?=n[\'\u2019]t\b)|n[\'\u2019]t\b|[\'\u2019](?:s|re|ve|d|ll|m)\b"
     r"|[^\W_]+(?:[\'\u2019](?!(?:s|re|ve|d|ll|m|t)\b)[^\W_]+)*|_+|[^\w\s]",
-    re.UNICODE | re.IGNORECASE)
+    re.UNICODE | re.IGNORECASE,
+)
 _WS_RE = re.compile(r"\S+")
 
 
@@ -55,7 +57,7 @@ class Tokenised:
 def _split(pattern: re.Pattern, text: str) -> Tokenised:
     tokens, gaps, last = [], [], 0
     for m in pattern.finditer(text):
-        gaps.append(text[last:m.start()])
+        gaps.append(text[last : m.start()])
         tokens.append(m.group())
         last = m.end()
     gaps.append(text[last:])
@@ -117,21 +119,30 @@ def _nltk_data_dirs() -> list[str]:
         return list(nltk.data.path)  # already imported: take its path, with any user additions
     dirs = [os.path.expanduser(d) for d in os.environ.get("NLTK_DATA", "").split(os.pathsep) if d]
     dirs.append(os.path.expanduser("~/nltk_data"))
-    dirs += [os.path.join(sys.prefix, "nltk_data"), os.path.join(sys.prefix, "share", "nltk_data"),
-             os.path.join(sys.prefix, "lib", "nltk_data")]
+    dirs += [
+        os.path.join(sys.prefix, "nltk_data"),
+        os.path.join(sys.prefix, "share", "nltk_data"),
+        os.path.join(sys.prefix, "lib", "nltk_data"),
+    ]
     if os.name == "nt":
-        dirs += [os.path.join(os.environ.get("APPDATA", "C:\\"), "nltk_data"), r"C:\nltk_data", r"D:\nltk_data",
-                 r"E:\nltk_data"]
+        dirs += [
+            os.path.join(os.environ.get("APPDATA", "C:\\"), "nltk_data"),
+            r"C:\nltk_data",
+            r"D:\nltk_data",
+            r"E:\nltk_data",
+        ]
     else:
-        dirs += ["/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data",
-                 "/usr/local/lib/nltk_data"]
+        dirs += ["/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data", "/usr/local/lib/nltk_data"]
     return dirs
 
 
 def nltk_stopwords_installed() -> bool:
     """Whether nltk's stopwords corpus is in one of nltk's data folders."""
-    return any(os.path.exists(os.path.join(d, "corpora", name))
-               for d in _nltk_data_dirs() for name in ("stopwords", "stopwords.zip"))
+    return any(
+        os.path.exists(os.path.join(d, "corpora", name))
+        for d in _nltk_data_dirs()
+        for name in ("stopwords", "stopwords.zip")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -151,7 +162,9 @@ def nltk_stopwords() -> frozenset[str] | None:
 STOPWORD_SOURCES = ("auto", "nltk", "packaged", "none")
 
 
-def load_stopwords(source: str = "auto", extra: Iterable[str] = (), remove: Iterable[str] = ()) -> tuple[frozenset[str], str]:
+def load_stopwords(
+    source: str = "auto", extra: Iterable[str] = (), remove: Iterable[str] = ()
+) -> tuple[frozenset[str], str]:
     """Build the stopword set.
 
     Parameters

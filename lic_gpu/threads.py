@@ -1,4 +1,5 @@
 """Torch CPU thread counts, the one place they are changed."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

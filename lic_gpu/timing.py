@@ -1,4 +1,5 @@
 """Seconds per named stage of a job, for ``summary.json`` and ``metrics.json``."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Validators shared by every layer's options: one function per kind of value, so one message."""
+
 from __future__ import annotations
 
 from typing import Any

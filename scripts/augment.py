@@ -1,9 +1,10 @@
 """Balance an emotion's rating classes with LIC-guided word swaps.
 
-    python scripts/augment.py                         # demo corpus, packaged GloVe, emotion=arousal
-    python scripts/augment.py emotion=valence device=cuda
-    python scripts/augment.py -m emotion=arousal,valence
+python scripts/augment.py                         # demo corpus, packaged GloVe, emotion=arousal
+python scripts/augment.py emotion=valence device=cuda
+python scripts/augment.py -m emotion=arousal,valence
 """
+
 from pathlib import Path
 
 from lic_gpu.app.entry import quiet_interrupts, run_hydra_app

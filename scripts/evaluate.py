@@ -4,6 +4,7 @@
     python scripts/evaluate.py data=emobank data.path=../shared/data/emobank/emobank.csv \
         group.column=id group.prefix_sep=_ out_dir=evaluation/emobank
 """
+
 from pathlib import Path
 
 from lic_gpu.app.entry import quiet_interrupts, run_hydra_app

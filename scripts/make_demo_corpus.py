@@ -21,6 +21,7 @@ Usage::
     python scripts/make_demo_corpus.py --out DIR  # writes somewhere else
     python scripts/make_demo_corpus.py --check    # regenerate in memory, compare with the files
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,22 @@ EMOTIONS = ("arousal", "valence", "joy", "sadness", "fear", "anger", "surprise")
 WORDS_COLUMNS = ("sub", "episode", "segment", "label")
 # The categorical label (issue 14): one emotion category per sentence, from its mood (no random draw,
 # so adding it changed no rating); heavily imbalanced, as category-labelled corpora are.
-CATEGORY = {"N": "neutral", "MP": "joy", "MU": "anger", "CP": "neutral", "CU": "sadness", "EP": "joy",
-            "EF": "fear", "EA": "anger", "SU": "surprise", "XC": "neutral", "XS": "sadness", "XP": "joy",
-            "XA": "anger", "XF": "fear"}
+CATEGORY = {
+    "N": "neutral",
+    "MP": "joy",
+    "MU": "anger",
+    "CP": "neutral",
+    "CU": "sadness",
+    "EP": "joy",
+    "EF": "fear",
+    "EA": "anger",
+    "SU": "surprise",
+    "XC": "neutral",
+    "XS": "sadness",
+    "XP": "joy",
+    "XA": "anger",
+    "XF": "fear",
+}
 RATINGS_COLUMNS = ("sub", "episode", "segment", "start", "end") + EMOTIONS + ("category",)
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "lic_gpu" / "resources" / "demo"
 
@@ -86,7 +100,10 @@ STORIES["S01", "ep1"] = [
     ("N", "On Saturday we walked into town to get groceries and look around the market."),
     ("MP", "There was a little café on the corner that did the best croissants, so that became our breakfast spot."),
     ("N", "My partner wanted to rent bikes, so we cycled along the old railway path for a couple of hours."),
-    ("EP", "Then on Tuesday we went out on a little fishing boat, and a whole group of dolphins started jumping right next to us, maybe ten of them!"),
+    (
+        "EP",
+        "Then on Tuesday we went out on a little fishing boat, and a whole group of dolphins started jumping right next to us, maybe ten of them!",
+    ),
     ("EP", "I was screaming like a kid, it was absolutely amazing."),
     ("SU", "I honestly didn't expect to see anything, so it was a total shock."),
     ("MU", "Wednesday it rained all day and we were stuck inside playing cards."),
@@ -208,7 +225,10 @@ STORIES["S02", "ep2"] = [
     ("CU", "It was a grey, rainy day and everyone was very quiet and sad."),
     ("MP", "My cousin read a poem he loved, and it was beautiful."),
     ("MP", "Afterwards we went to the pub and told stories about him, and people were laughing."),
-    ("N", "He was a carpenter his whole life, and he made half the furniture in my parents' house, including the big oak table we still eat at every day."),
+    (
+        "N",
+        "He was a carpenter his whole life, and he made half the furniture in my parents' house, including the big oak table we still eat at every day.",
+    ),
     ("CP", "I remember sitting in his workshop as a kid while he sanded chairs really slowly."),
     ("CP", "He always smelled of wood and pipe smoke, I loved that."),
     ("MU", "Sorting out his things was awful, there was so much stuff."),
@@ -222,7 +242,10 @@ STORIES["S02", "ep2"] = [
 STORIES["S02", "ep3"] = [
     ("N", "We moved house in October, from a flat in town to a small terraced house."),
     ("N", "We'd been looking for nearly a year before we found it."),
-    ("EP", "When our offer was accepted we were so thrilled, we opened a bottle of champagne right there in the kitchen."),
+    (
+        "EP",
+        "When our offer was accepted we were so thrilled, we opened a bottle of champagne right there in the kitchen.",
+    ),
     ("MU", "Then came the paperwork, which went on for months and was very tedious."),
     ("EA", "The sellers kept delaying and at one point I was ready to scream at the estate agent."),
     ("N", "We finally got the keys on a Thursday afternoon."),
@@ -251,7 +274,10 @@ STORIES["S02", "ep4"] = [
     ("N", "On the second day we set off early to cross the pass before noon."),
     ("MU", "The path was steeper than we thought and one of my friends twisted her ankle."),
     ("EF", "Then the clouds came in really fast, and within minutes we couldn't see the path."),
-    ("XF", "There was thunder right above us and lightning hitting the ridge, and I was more terrified than I've ever been in my whole life."),
+    (
+        "XF",
+        "There was thunder right above us and lightning hitting the ridge, and I was more terrified than I've ever been in my whole life.",
+    ),
     ("EF", "We were scared and soaked and we'd lost the trail markers."),
     ("EA", "My friend and I started shouting at each other about which way to go."),
     ("N", "In the end we checked the map, used the compass and went back down the way we came."),
@@ -274,7 +300,10 @@ STORIES["S03", "ep1"] = [
     ("N", "At work I mostly answer phones and update the booking system."),
     ("N", "On Monday we had a team meeting about the new software."),
     ("MU", "It was long and boring, and nobody really knew what was going on."),
-    ("N", "Tuesday I went to the supermarket after work and did the big shop, which always takes longer than I think because I forget half the list."),
+    (
+        "N",
+        "Tuesday I went to the supermarket after work and did the big shop, which always takes longer than I think because I forget half the list.",
+    ),
     ("MP", "I tried a new recipe on Tuesday night, a Thai curry, and it turned out really nice."),
     ("N", "Wednesday I had a dentist appointment at half four."),
     ("MU", "He said I need a filling, which I'm not looking forward to."),
@@ -397,7 +426,10 @@ STORIES["S04", "ep2"] = [
     ("EA", "I went to his office and we had a massive argument, I was shouting at him."),
     ("MU", "Afterwards I felt embarrassed about losing my temper."),
     ("CU", "I sat in my car in the car park for an hour and just cried."),
-    ("CU", "The first few weeks at home were really miserable, I barely left the house and I didn't want to see anyone, not even my friends."),
+    (
+        "CU",
+        "The first few weeks at home were really miserable, I barely left the house and I didn't want to see anyone, not even my friends.",
+    ),
     ("N", "I got a small redundancy payment, about three months' salary."),
     ("N", "I rewrote my résumé and started applying for jobs every day."),
     ("MU", "Most companies didn't even reply, which was so demoralising."),
@@ -418,7 +450,10 @@ STORIES["S04", "ep3"] = [
     ("MU", "I was a bit annoyed, because it was raining and the shop was busy."),
     ("N", "When I got back all the lights in the house were off."),
     ("EF", "For a second I thought something was wrong, maybe a power cut or a break-in."),
-    ("XP", "Then the lights came on and about thirty people jumped out shouting \"Surprise!\", and I was absolutely overjoyed."),
+    (
+        "XP",
+        'Then the lights came on and about thirty people jumped out shouting "Surprise!", and I was absolutely overjoyed.',
+    ),
     ("SU", "My best friend from school had flown in from Canada, I had no idea."),
     ("EP", "I was laughing and hugging everyone, it was amazing."),
     ("N", "She'd been planning it for three months and everyone had kept it secret."),
@@ -439,7 +474,10 @@ STORIES["S04", "ep4"] = [
     ("N", "In December we flew to Spain to spend Christmas with my in-laws."),
     ("N", "Our flight was at six in the morning, so we got up at three."),
     ("MU", "At the airport we found out the flight was delayed by five hours."),
-    ("EA", "Then they cancelled it completely, and everyone in the queue was yelling at the staff, and one man even threw his bag on the floor."),
+    (
+        "EA",
+        "Then they cancelled it completely, and everyone in the queue was yelling at the staff, and one man even threw his bag on the floor.",
+    ),
     ("EA", "I was so angry, we'd paid a fortune for those tickets."),
     ("MU", "We spent the whole day in the terminal trying to get another flight."),
     ("MU", "The kids were tired and bored and kept fighting with each other."),
@@ -470,7 +508,7 @@ STORIES["S05", "ep1"] = [
     ("MP", "Then one day I managed to play a whole piece without stopping, and I was so pleased."),
     ("N", "This year my teacher asked if I'd play in the student concert in June."),
     ("EF", "I said yes, then panicked for weeks, I was terrified of making a fool of myself."),
-    ("N", "I chose a short piece by Satie, \"Gymnopédie No. 1\"."),
+    ("N", 'I chose a short piece by Satie, "Gymnopédie No. 1".'),
     ("N", "I practised it every day, sometimes twice a day."),
     ("EF", "On the night my heart was racing and my hands were shaking as I walked on stage."),
     ("MU", "I made a mistake in the second line, but I kept going."),
@@ -539,7 +577,10 @@ STORIES["S05", "ep4"] = [
     ("MP", "She's tiny, with lots of dark hair, and she looks just like my daughter did."),
     ("N", "I stayed for ten days to help with cooking and washing."),
     ("MU", "The nights were hard, the baby cried a lot and nobody was getting much sleep."),
-    ("CP", "But in the early mornings I'd rock her slowly by the window while everyone else slept, watching the light come up over the gardens."),
+    (
+        "CP",
+        "But in the early mornings I'd rock her slowly by the window while everyone else slept, watching the light come up over the gardens.",
+    ),
     ("XC", "Those quiet, sleepy mornings with her on my chest were so peaceful and gentle."),
     ("N", "My son-in-law went back to work after two weeks."),
     ("MU", "My daughter found it difficult at first, she was worried about everything."),
@@ -559,66 +600,137 @@ STORIES["S05", "ep4"] = [
 # filled from SLOTS. Templated sentences are mixed into the narratives at random positions.
 # --------------------------------------------------------------------------------------------
 SLOTS: dict[str, list[str]] = {
-    "when": ["That evening", "On Sunday afternoon", "Later that night", "The next morning", "After dinner",
-             "Most evenings", "On the Saturday", "By the weekend"],
-    "calm_act": ["made a pot of tea", "sat in the garden", "read quietly by the window", "went for a slow walk",
-                 "had a long warm bath", "lay on the sofa under a blanket", "listened to some gentle music"],
+    "when": [
+        "That evening",
+        "On Sunday afternoon",
+        "Later that night",
+        "The next morning",
+        "After dinner",
+        "Most evenings",
+        "On the Saturday",
+        "By the weekend",
+    ],
+    "calm_act": [
+        "made a pot of tea",
+        "sat in the garden",
+        "read quietly by the window",
+        "went for a slow walk",
+        "had a long warm bath",
+        "lay on the sofa under a blanket",
+        "listened to some gentle music",
+    ],
     "calm_adj": ["relaxed", "peaceful", "calm", "content", "rested", "happy and sleepy"],
-    "drowsy": ["dozed off in my chair", "nearly fell asleep", "felt completely at peace", "just drifted off",
-               "could barely keep my eyes open"],
+    "drowsy": [
+        "dozed off in my chair",
+        "nearly fell asleep",
+        "felt completely at peace",
+        "just drifted off",
+        "could barely keep my eyes open",
+    ],
     "still": ["quiet and still", "calm and quiet", "peaceful and slow", "soft and sleepy"],
-    "sad_act": ["sat alone in the kitchen", "stared out at the rain", "lay awake for hours", "walked home slowly",
-                "looked through old photos", "sat in the dark for a while"],
+    "sad_act": [
+        "sat alone in the kitchen",
+        "stared out at the rain",
+        "lay awake for hours",
+        "walked home slowly",
+        "looked through old photos",
+        "sat in the dark for a while",
+    ],
     "sad_adj": ["tired and low", "lonely", "sad and flat", "empty", "gloomy", "really down"],
     "exc_adj": ["thrilled", "so excited", "over the moon", "buzzing", "absolutely delighted", "overjoyed"],
-    "good_event": ["I heard the news", "they told me it was all sorted", "my friends turned up",
-                   "we finally got there", "I saw the results", "the letter arrived", "they said yes"],
+    "good_event": [
+        "I heard the news",
+        "they told me it was all sorted",
+        "my friends turned up",
+        "we finally got there",
+        "I saw the results",
+        "the letter arrived",
+        "they said yes",
+    ],
     "racing": ["pounding", "racing", "thumping", "going like mad"],
     "fear_adj": ["terrified", "scared", "frightened", "in a total panic"],
-    "bad_thing": ["something awful had happened", "it would all go wrong", "someone was hurt",
-                  "we'd be stuck there all night", "I'd never see them again"],
+    "bad_thing": [
+        "something awful had happened",
+        "it would all go wrong",
+        "someone was hurt",
+        "we'd be stuck there all night",
+        "I'd never see them again",
+    ],
     "anger_adj": ["furious", "so angry", "livid", "really fed up"],
-    "annoying": ["nobody had told me", "they'd lied to us", "it had happened again", "they didn't even apologise",
-                 "they ignored us"],
-    "anger_act": ["shouted at them", "slammed the door", "told them exactly what I thought", "stormed out",
-                  "hung up on them"],
+    "annoying": [
+        "nobody had told me",
+        "they'd lied to us",
+        "it had happened again",
+        "they didn't even apologise",
+        "they ignored us",
+    ],
+    "anger_act": [
+        "shouted at them",
+        "slammed the door",
+        "told them exactly what I thought",
+        "stormed out",
+        "hung up on them",
+    ],
     "overjoyed": ["overjoyed", "ecstatic", "bursting with joy", "wildly happy"],
     "joyful_act": ["laughing and dancing", "jumping around", "singing and cheering", "grinning and hugging everyone"],
     "filler": ["Then", "After that", "Anyway,", "So", "And then"],
-    "neutral_act": ["went back to the car", "checked the time", "talked about the plan", "looked at the map",
-                    "sorted out the bills", "had a sandwich", "picked up a few things from the shop",
-                    "made a couple of phone calls", "filled in the forms"],
-    "time_rel": ["around two o'clock", "on the way home", "before the weekend", "at about half past six",
-                 "later on", "after lunch", "on Monday"],
+    "neutral_act": [
+        "went back to the car",
+        "checked the time",
+        "talked about the plan",
+        "looked at the map",
+        "sorted out the bills",
+        "had a sandwich",
+        "picked up a few things from the shop",
+        "made a couple of phone calls",
+        "filled in the forms",
+    ],
+    "time_rel": [
+        "around two o'clock",
+        "on the way home",
+        "before the weekend",
+        "at about half past six",
+        "later on",
+        "after lunch",
+        "on Monday",
+    ],
     "nice": ["nice", "lovely", "really pleasant", "good fun", "a nice change"],
-    "nice_thing": ["lunch with my cousin", "the walk by the river", "the dinner on Friday", "the visit",
-                   "the afternoon at the park", "the film we saw"],
+    "nice_thing": [
+        "lunch with my cousin",
+        "the walk by the river",
+        "the dinner on Friday",
+        "the visit",
+        "the afternoon at the park",
+        "the film we saw",
+    ],
     "meh_thing": ["the weather", "the traffic", "the queue", "the food there", "the noise", "the wait"],
     "meh_adj": ["a bit annoying", "pretty disappointing", "not great", "rather irritating", "a real pain"],
 }
 
 TEMPLATES: dict[str, list[str]] = {
-    "N": ["{filler} we {neutral_act} {time_rel}.",
-          "I think we {neutral_act} {time_rel}, but I'm not sure.",
-          "{when}, I {neutral_act}, nothing special."],
-    "MP": ["To be honest, {nice_thing} was {nice}.",
-           "{when}, we had {nice_thing}, which was {nice}."],
-    "MU": ["To be honest, {meh_thing} was {meh_adj}.",
-           "I remember {meh_thing} being {meh_adj} that day."],
-    "CP": ["{when}, I {calm_act} and felt {calm_adj}.",
-           "I {calm_act}, and it was so {calm_adj}."],
-    "XC": ["{when}, everything was so {still} that I {drowsy}.",
-           "It was all so {still}, I {drowsy}."],
-    "CU": ["{when}, I {sad_act} and felt {sad_adj}.",
-           "I just {sad_act}, feeling {sad_adj}."],
-    "EP": ["I was {exc_adj} when {good_event}!",
-           "When {good_event}, I was {exc_adj}, I just couldn't stop smiling."],
-    "EF": ["My heart was {racing}, and I was {fear_adj} that {bad_thing}.",
-           "I was {fear_adj}, I really thought {bad_thing}."],
-    "XP": ["It was honestly the happiest day of my life, I was {overjoyed}!",
-           "I was absolutely {overjoyed}, I was {joyful_act} like a child."],
-    "EA": ["I was {anger_adj} that {annoying}, so I {anger_act}.",
-           "Honestly, I was {anger_adj}, {annoying} and I {anger_act}."],
+    "N": [
+        "{filler} we {neutral_act} {time_rel}.",
+        "I think we {neutral_act} {time_rel}, but I'm not sure.",
+        "{when}, I {neutral_act}, nothing special.",
+    ],
+    "MP": ["To be honest, {nice_thing} was {nice}.", "{when}, we had {nice_thing}, which was {nice}."],
+    "MU": ["To be honest, {meh_thing} was {meh_adj}.", "I remember {meh_thing} being {meh_adj} that day."],
+    "CP": ["{when}, I {calm_act} and felt {calm_adj}.", "I {calm_act}, and it was so {calm_adj}."],
+    "XC": ["{when}, everything was so {still} that I {drowsy}.", "It was all so {still}, I {drowsy}."],
+    "CU": ["{when}, I {sad_act} and felt {sad_adj}.", "I just {sad_act}, feeling {sad_adj}."],
+    "EP": ["I was {exc_adj} when {good_event}!", "When {good_event}, I was {exc_adj}, I just couldn't stop smiling."],
+    "EF": [
+        "My heart was {racing}, and I was {fear_adj} that {bad_thing}.",
+        "I was {fear_adj}, I really thought {bad_thing}.",
+    ],
+    "XP": [
+        "It was honestly the happiest day of my life, I was {overjoyed}!",
+        "I was absolutely {overjoyed}, I was {joyful_act} like a child.",
+    ],
+    "EA": [
+        "I was {anger_adj} that {annoying}, so I {anger_act}.",
+        "Honestly, I was {anger_adj}, {annoying} and I {anger_act}.",
+    ],
 }
 
 # How many templated sentences of each mood (80 in all, 4 per narrative).
@@ -668,7 +780,7 @@ def build(seed: int = SEED) -> tuple[list[dict], list[dict]]:
         sub, episode = key
         story = list(STORIES[key])
         # Templated lines go anywhere but first, so each narrative opens with its own sentence.
-        for mood, text in extra[k * per:(k + 1) * per]:
+        for mood, text in extra[k * per : (k + 1) * per]:
             story.insert(int(rng.integers(1, len(story) + 1)), (mood, text))
         t = float(rng.uniform(3.0, 25.0))
         for seg, (mood, text) in enumerate(story):
@@ -679,8 +791,17 @@ def build(seed: int = SEED) -> tuple[list[dict], list[dict]]:
             end = round(t + 0.33 * n_words + float(rng.uniform(0.4, 1.6)), 2)
             t = end + float(rng.uniform(0.3, 3.5))
             words.append({"sub": sub, "episode": episode, "segment": seg, "label": text})
-            ratings.append({"sub": sub, "episode": episode, "segment": seg, "start": start, "end": end,
-                            **dict(zip(EMOTIONS, _rate(rng, mood))), "category": CATEGORY[mood]})
+            ratings.append(
+                {
+                    "sub": sub,
+                    "episode": episode,
+                    "segment": seg,
+                    "start": start,
+                    "end": end,
+                    **dict(zip(EMOTIONS, _rate(rng, mood))),
+                    "category": CATEGORY[mood],
+                }
+            )
     return words, ratings
 
 
@@ -705,8 +826,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     files = render()
     if args.check:
-        bad = [n for n, text in files.items()
-               if not (args.out / n).is_file() or (args.out / n).read_text(encoding="utf-8") != text]
+        bad = [
+            n
+            for n, text in files.items()
+            if not (args.out / n).is_file() or (args.out / n).read_text(encoding="utf-8") != text
+        ]
         if bad:
             print(f"out of date: {', '.join(bad)} (run scripts/make_demo_corpus.py)", file=sys.stderr)
             return 1

@@ -1,4 +1,5 @@
 """Shared fixtures (the reference module, EmoBank, a fresh cache folder); plain helpers live in helpers.py."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -35,8 +36,11 @@ def emobank_seed():
         pytest.skip("EmoBank is not present in ../shared")
     from lic_gpu.io.data import load_seed_csv
 
-    return load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv",
-                         rating_columns=["valence", "arousal", "dominance"])
+    return load_seed_csv(
+        EMOBANK / "seed_format" / "words.csv",
+        EMOBANK / "seed_format" / "ratings.csv",
+        rating_columns=["valence", "arousal", "dominance"],
+    )
 
 
 @pytest.fixture(autouse=True)

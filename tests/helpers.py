@@ -3,6 +3,7 @@
 Imported as ``from helpers import ...`` (pytest puts ``tests/`` on ``sys.path``); fixtures stay in
 ``conftest.py``.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ SHARED = Path(os.environ.get("LIC_GPU_SHARED", ROOT.parent / "shared"))
 EMOBANK = SHARED / "data" / "emobank"
 REFERENCE = SHARED / "reference" / "seed_reference.py"
 
-needs_shared = pytest.mark.skipif(not REFERENCE.exists() or not EMOBANK.exists(),
-                                  reason="../shared (EmoBank, the reference) is not present")
+needs_shared = pytest.mark.skipif(
+    not REFERENCE.exists() or not EMOBANK.exists(), reason="../shared (EmoBank, the reference) is not present"
+)
 
 
 def family_store(families, loose_words, dim: int = 16):
@@ -42,8 +44,9 @@ def family_store(families, loose_words, dim: int = 16):
 # LicAugmenter's checks that made-up words cannot pass at their command-line defaults (conf/augment/
 # diverse.yaml: a thesaurus, reciprocity, the grammar, the rare-word floor, the guards, a per-source
 # limit): tests on toy vectors switch them off, {**PLAIN_FILTERS, **options}.
-PLAIN_FILTERS = dict(guards=(), grammar=None, thesaurus=None, reciprocal=False, max_rank_ratio=None,
-                     max_per_source=None)
+PLAIN_FILTERS = dict(
+    guards=(), grammar=None, thesaurus=None, reciprocal=False, max_rank_ratio=None, max_per_source=None
+)
 
 
 def vectors_never_fit_on_a_gpu(monkeypatch) -> None:

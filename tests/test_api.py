@@ -1,5 +1,6 @@
 """The Python API (issue 14): augment_frame and LicResampler share the command line's defaults and code;
 LicResampler works inside imbalanced-learn pipelines and cross_validate without seeing a test fold."""
+
 from __future__ import annotations
 
 import inspect
@@ -30,6 +31,7 @@ def demo():
 
 # ---------------------------------------------------------------- one source of defaults
 
+
 def test_api_defaults_are_the_command_lines():
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cli = compose(config_name="augment")
@@ -40,7 +42,9 @@ def test_api_defaults_are_the_command_lines():
     # the evaluation composes the same augment group
     evaluation = compose_config(config_name="evaluate")
     for key in ("augment", "data", "embeddings", "lic", "stopwords", "device"):
-        assert OmegaConf.to_container(evaluation, resolve=True)[key] == OmegaConf.to_container(cli, resolve=True)[key], key
+        assert (
+            OmegaConf.to_container(evaluation, resolve=True)[key] == OmegaConf.to_container(cli, resolve=True)[key]
+        ), key
     # no default lives in the API's signatures: every option is None = "the config's value"
     params = inspect.signature(LicResampler).parameters
     assert all(p.default is None for n, p in params.items() if n != "overrides")
@@ -48,8 +52,9 @@ def test_api_defaults_are_the_command_lines():
 
 
 def test_options_reach_the_config():
-    cfg, strategy = compose_options({"mode": "seed", "max_swaps": 1, "device": "cpu", "augment_splits": ("dev",),
-                                     "sampling_strategy": len})
+    cfg, strategy = compose_options(
+        {"mode": "seed", "max_swaps": 1, "device": "cpu", "augment_splits": ("dev",), "sampling_strategy": len}
+    )
     assert cfg.augment.mode == "seed" and cfg.augment.k == 10  # augment/seed.yaml's own k
     assert cfg.device == "cpu" and list(cfg.data.augment_splits) == ["dev"] and strategy is len
     with pytest.raises(LicGpuError, match="unknown option 'max_swap'; did you mean 'max_swaps'"):
@@ -105,6 +110,7 @@ def test_augment_frame_respects_splits(demo):
 
 # ---------------------------------------------------------------- LicResampler
 
+
 def test_resampler_follows_sklearn_conventions(demo):
     r = LicResampler(k=5, device="cpu", overrides=("augment.guard.lexicon.enabled=false",))
     c = sklearn.clone(r)
@@ -128,14 +134,14 @@ def test_resampler_containers(demo):
     r = LicResampler(device="cpu", sampling_strategy="minority")
     Xr, yr = r.fit_resample(texts, cats)
     assert isinstance(Xr, list) and isinstance(yr, np.ndarray) and r.label_kind_ == "categorical"
-    assert set(yr[len(cats):]) == {"surprise"}  # the smallest class only
+    assert set(yr[len(cats) :]) == {"surprise"}  # the smallest class only
     frame = demo[["label", "sub", "valence"]]
     rf = LicResampler(device="cpu", text_column="label")
     Xf, _ = rf.fit_resample(frame, np.array(cats))
-    new = Xf.iloc[len(frame):]
+    new = Xf.iloc[len(frame) :]
     assert list(Xf.columns) == list(frame.columns) and len(new)
-    assert (new["sub"].to_numpy() == frame["sub"].to_numpy()[rf.sample_indices_[len(frame):]]).all()
-    assert (new["label"].to_numpy() != frame["label"].to_numpy()[rf.sample_indices_[len(frame):]]).all()
+    assert (new["sub"].to_numpy() == frame["sub"].to_numpy()[rf.sample_indices_[len(frame) :]]).all()
+    assert (new["label"].to_numpy() != frame["label"].to_numpy()[rf.sample_indices_[len(frame) :]]).all()
     with pytest.raises(ValueError, match="X has 3 rows but y has 2"):
         LicResampler().fit_resample(["a", "b", "c"], [1, 2])
     with pytest.raises(ValueError, match="missing label at position 1"):
@@ -156,8 +162,14 @@ def test_cross_validate_on_an_imblearn_pipeline(demo, label):
 
     X = demo["label"].to_numpy(dtype=object)
     y = demo[label].to_numpy() if label == "category" else demo[label].astype(int).to_numpy()
-    res = cross_validate(_pipeline(LicResampler(device="cpu")), X, y, scoring="f1_macro",
-                         cv=StratifiedKFold(3, shuffle=True, random_state=0), error_score="raise")
+    res = cross_validate(
+        _pipeline(LicResampler(device="cpu")),
+        X,
+        y,
+        scoring="f1_macro",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        error_score="raise",
+    )
     assert len(res["test_score"]) == 3 and np.isfinite(res["test_score"]).all()
 
 

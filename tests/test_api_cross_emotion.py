@@ -1,6 +1,7 @@
 """Why a second emotion gets fewer rows in a joint run (issue 24): no new row repeats another across
 emotions, so sentences already used for the first emotion give the second fewer distinct rows; the
 shortfall reasons and notes say how many, and the count is checked against the rows themselves."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,10 @@ def test_joint_run_says_why_valence_gets_fewer_rows(demo):
         # the number is the arousal rows whose source is one of this valence class's sentences
         assert int(m.group(1)) == int(arousal_new["source_row"].isin(members).sum()) > 0
         # and alone the class made at least as many
-        assert info["classes"]["valence"][cls]["generated"] <= alone.attrs["lic_gpu"]["classes"]["valence"][cls]["generated"]
+        assert (
+            info["classes"]["valence"][cls]["generated"]
+            <= alone.attrs["lic_gpu"]["classes"]["valence"][cls]["generated"]
+        )
     assert explained
     assert any("no new row repeats another" in n or "never repeats another" in n for n in info["notes"]["valence"])
     assert not info["notes"]["arousal"] or all("fewer rows than" not in n for n in info["notes"]["arousal"])

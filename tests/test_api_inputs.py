@@ -1,6 +1,7 @@
 """The Python API says what the command line says (issues 24 and 25): short yields warn, ids stay
 unique, vectors load once per process, values from Python are literal, inputs are checked like the
 command line's, and errors use the caller's names."""
+
 from __future__ import annotations
 
 import warnings
@@ -27,6 +28,7 @@ def _short(caught) -> list[str]:
 
 # ---------------------------------------------------------------- yields
 
+
 def test_resampler_warns_when_it_makes_no_row(demo):
     r = LicResampler(sampling_strategy="minority", k=10, device="cpu")
     with warnings.catch_warnings(record=True) as caught:
@@ -49,8 +51,15 @@ def test_resampler_warns_when_it_makes_no_row(demo):
 def test_augment_frame_warns_on_a_shortfall(demo):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = augment_frame(demo, text="label", emotion="arousal", sampling_strategy="minority", k=10, device="cpu",
-                            ids=["sub", "episode", "segment"])
+        out = augment_frame(
+            demo,
+            text="label",
+            emotion="arousal",
+            sampling_strategy="minority",
+            k=10,
+            device="cpu",
+            ids=["sub", "episode", "segment"],
+        )
     classes = out.attrs["lic_gpu"]["classes"]["arousal"]
     short = [c for c, rep in classes.items() if rep["generated"] < rep["requested"]]
     assert short
@@ -78,6 +87,7 @@ def test_a_full_yield_does_not_warn():
 
 
 # ---------------------------------------------------------------- ids
+
 
 @pytest.mark.skipif(not (EMOBANK / "emobank.csv").exists(), reason="EmoBank is not present in ../shared")
 def test_augment_frame_on_emobank_gives_unique_ids():
@@ -109,6 +119,7 @@ def test_resampler_keeps_a_frames_id_column_unique(demo):
 
 # ---------------------------------------------------------------- one load per process
 
+
 def test_cross_validate_loads_the_vectors_once(demo, monkeypatch):
     from imblearn.pipeline import make_pipeline
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -127,8 +138,7 @@ def test_cross_validate_loads_the_vectors_once(demo, monkeypatch):
 
     monkeypatch.setattr(EmbeddingStore, "load", classmethod(counting))
     before = LOADS["vectors"]
-    pipe = make_pipeline(LicResampler(device="cpu", mode="seed"), TfidfVectorizer(),
-                         LogisticRegression(max_iter=1000))
+    pipe = make_pipeline(LicResampler(device="cpu", mode="seed"), TfidfVectorizer(), LogisticRegression(max_iter=1000))
     X = demo["label"].to_numpy(dtype=object)
     y = demo["category"].to_numpy()
     res = cross_validate(pipe, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0), error_score="raise")
@@ -164,6 +174,7 @@ def test_a_changed_option_loads_again(demo):
 
 
 # ---------------------------------------------------------------- issue 25: API inputs
+
 
 def test_provenance_named_columns_are_kept_not_overwritten(demo):
     df = demo.assign(swaps="mine", row_id=np.arange(len(demo)) + 1000)

@@ -1,4 +1,5 @@
 """The Hydra app: configs compose, the main job writes what it promises, errors are one line."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,10 @@ def demo_run(tmp_path_factory):
         mp.setattr(torch.cuda, "is_available", lambda: False)
         mp.setattr(figures, "plot_level_distributions", spy)
         with initialize_config_dir(version_base="1.3", config_dir=CONF):
-            config = compose(config_name="augment", overrides=["device=cuda", "emotion=[arousal,valence]",
-                                                               "caps=rectangle", "caps.cap_per_class=150"])
+            config = compose(
+                config_name="augment",
+                overrides=["device=cuda", "emotion=[arousal,valence]", "caps=rectangle", "caps.cap_per_class=150"],
+            )
         summary = run_augment(config, out)
     summary["_drawn"] = drawn
     return out, summary
@@ -66,9 +69,19 @@ def test_report_shows_the_device_fallback_and_the_caps(demo_run):
 
 def test_demo_outputs(demo_run):
     out, summary = demo_run
-    for name in ("augmented_arousal.csv", "augmented_valence.csv", "balanced.csv", "capped.csv",
-                 "exports/arousal.csv", "exports/valence.csv", "summary.json", "report.md",
-                 "distributions.png", "top_lic_arousal.png", "rows_per_subject.csv"):
+    for name in (
+        "augmented_arousal.csv",
+        "augmented_valence.csv",
+        "balanced.csv",
+        "capped.csv",
+        "exports/arousal.csv",
+        "exports/valence.csv",
+        "summary.json",
+        "report.md",
+        "distributions.png",
+        "top_lic_arousal.png",
+        "rows_per_subject.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert not list(out.rglob("*.tmp"))
     on_disk = json.loads((out / "summary.json").read_text())
@@ -151,8 +164,14 @@ def test_data_choices_compose():
 
 def _script(*args, cwd):
     env = {k: v for k, v in os.environ.items()}
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -171,11 +190,19 @@ def test_script_runs_and_errors_are_one_line(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]],
-                         ids=["basic", "joblib"])
+@pytest.mark.parametrize(
+    "launcher", [[], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]], ids=["basic", "joblib"]
+)
 def test_multirun_sweep(tmp_path, launcher):
-    res = _script("-m", "emotion=arousal,valence", "device=cpu", "report.enabled=false", *launcher,
-                  f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    res = _script(
+        "-m",
+        "emotion=arousal,valence",
+        "device=cpu",
+        "report.enabled=false",
+        *launcher,
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     assert len(list((tmp_path / "sweep").rglob("summary.json"))) == 2
 
@@ -197,8 +224,7 @@ def test_guard_can_check_every_rating_column(tmp_path):
     assert s["guard"]["corpus"]["emotions_checked"] == "all"
     assert {"arousal", "valence", "joy"} <= set(s["guard"]["corpus"]["emotions"])
     default = run_augment(cfg("report.enabled=false"), tmp_path / "default")
-    assert (s["filters"]["share_by_outcome"]["rating_lean"]
-            > default["filters"]["share_by_outcome"]["rating_lean"])
+    assert s["filters"]["share_by_outcome"]["rating_lean"] > default["filters"]["share_by_outcome"]["rating_lean"]
 
 
 def test_a_run_pauses_the_garbage_collector_and_restores_it(tmp_path):
@@ -224,8 +250,11 @@ def test_report_without_caps_draws_one_bar_per_level(tmp_path, monkeypatch):
 
     calls = []
     real = figures.plot_level_distributions
-    monkeypatch.setattr(figures, "plot_level_distributions",
-                        lambda frame, capped, *a, **k: (calls.append(capped), real(frame, capped, *a, **k))[1])
+    monkeypatch.setattr(
+        figures,
+        "plot_level_distributions",
+        lambda frame, capped, *a, **k: (calls.append(capped), real(frame, capped, *a, **k))[1],
+    )
     run_augment(cfg("report.subject_column=episode", "report.max_table_rows=2"), tmp_path)
     assert calls == [None]  # no after-caps bars repeating the before bars
     text = (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """lic_gpu.augment (issue 21): the options checked once into AugmentSettings, the chain of named
 candidate checks, the generators over shared parts, LicResampler's random_state."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from lic_gpu.augment import (AugmentSettings, CandidateFilter, JunkFilter, LicAugmenter, check_options,
-                             cheap_checks, word_checks)
+from lic_gpu.augment import (
+    AugmentSettings,
+    CandidateFilter,
+    JunkFilter,
+    LicAugmenter,
+    check_options,
+    cheap_checks,
+    word_checks,
+)
 from lic_gpu.augment.neighbours import NeighbourTables
 from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, primary_default
 from lic_gpu.errors import LicGpuError
@@ -45,14 +53,17 @@ def test_check_options_carries_no_default_of_its_own():
         check_options(max_swaps=0)
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("protect", "yes", "augment.protect must be true or false"),
-    ("reciprocal", 1, "augment.reciprocal must be true or false"),
-    ("k", 0, "augment.k must be a positive integer"),
-    ("min_similarity", 2, r"augment.min_similarity must be a number in \[-1, 1\]"),
-    ("rare_words", {"free_rank": -1}, "augment.rare_words.free_rank"),
-    ("mode", "fast", "augment.mode must be one of"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("protect", "yes", "augment.protect must be true or false"),
+        ("reciprocal", 1, "augment.reciprocal must be true or false"),
+        ("k", 0, "augment.k must be a positive integer"),
+        ("min_similarity", 2, r"augment.min_similarity must be a number in \[-1, 1\]"),
+        ("rare_words", {"free_rank": -1}, "augment.rare_words.free_rank"),
+        ("mode", "fast", "augment.mode must be one of"),
+    ],
+)
 def test_each_option_has_one_validator(key, value, message):
     with pytest.raises(LicGpuError, match=message):
         AugmentSettings.from_options({key: value})
@@ -65,14 +76,19 @@ def test_the_chain_names_each_check_and_its_order(store):
     assert [c.name for c in cheap] == ["similarity", "junk", "protected", "rare_word"]
     chain = word_checks(settings, junk, store, None, None, NeighbourTables(store, 3))
     assert [c.name for c in chain] == ["similarity", "junk", "protected", "rare_word", "reciprocal"]
-    off = dataclasses.replace(settings, protect=False, reciprocal=False,
-                              rare_words=dataclasses.replace(settings.rare_words, max_rank_ratio=None))
+    off = dataclasses.replace(
+        settings,
+        protect=False,
+        reciprocal=False,
+        rare_words=dataclasses.replace(settings.rare_words, max_rank_ratio=None),
+    )
     assert [c.name for c in word_checks(off, junk, store, None, None, None)] == ["similarity", "junk"]
 
 
 def test_the_filter_counts_the_first_refusal_of_every_pair(store):
-    settings = AugmentSettings.from_options({"mode": "diverse", "min_similarity": 0.5, "rare_words":
-                                             {"max_rank_ratio": None}, "reciprocal": False})
+    settings = AugmentSettings.from_options(
+        {"mode": "diverse", "min_similarity": 0.5, "rare_words": {"max_rank_ratio": None}, "reciprocal": False}
+    )
     junk = JunkFilter(frozenset({"the"}))
     row = store.index["calm"]
     table = {row: [("quiet", 0.9), ("Calm", 0.9), ("the", 0.8), ("3", 0.7), ("tea", 0.1)]}
@@ -83,11 +99,13 @@ def test_the_filter_counts_the_first_refusal_of_every_pair(store):
     refusals: Counter = Counter()
     chain = CandidateFilter(cheap_checks(settings, junk, store.index, None), None, [refuse_quiet])
     assert chain.options(1, "calm", row, None, table, refusals) == []
-    assert refusals == Counter({"guard_says_no": 1, "same_word": 1, "stopword": 1, "not_a_word": 1,
-                                "below_min_similarity": 1, "accepted": 0})
+    assert refusals == Counter(
+        {"guard_says_no": 1, "same_word": 1, "stopword": 1, "not_a_word": 1, "below_min_similarity": 1, "accepted": 0}
+    )
     refusals.clear()
     assert CandidateFilter(cheap_checks(settings, junk, store.index, None), None).options(
-        1, "Calm", row, None, table, refusals) == [("Quiet", 0.9)]  # cased like the old word
+        1, "Calm", row, None, table, refusals
+    ) == [("Quiet", 0.9)]  # cased like the old word
 
 
 def test_generators_share_one_set_of_parts(store):
@@ -107,8 +125,11 @@ def test_the_evaluation_uses_public_parts_only():
             if isinstance(node, ast.ImportFrom) and node.module in ("lic_gpu.augment",):
                 assert {a.name for a in node.names} <= set(augment.__all__) | {"check_sampling_strategy"}, path
             if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-                assert not (isinstance(node.value, ast.Name) and node.value.id in ("self", "aug", "augmenter")
-                            and node.attr in {"_variant", "_generate_diverse", "_generate_seed", "_reverse"}), path
+                assert not (
+                    isinstance(node.value, ast.Name)
+                    and node.value.id in ("self", "aug", "augmenter")
+                    and node.attr in {"_variant", "_generate_diverse", "_generate_seed", "_reverse"}
+                ), path
 
 
 def test_resampler_takes_random_state_and_seed_is_a_deprecated_alias():
@@ -133,12 +154,14 @@ def test_a_stopword_is_never_a_replacement(mode):
     from lic_gpu.vectors.store import EmbeddingStore
     from lic_gpu.lic import compute_lic
 
-    store = EmbeddingStore.from_array(["calm", "the", "quiet", "tea", "x"],
-                                      np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]]))
+    store = EmbeddingStore.from_array(
+        ["calm", "the", "quiet", "tea", "x"], np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]])
+    )
     word_dict = {1: [(["calm", "x"], 0)], 2: [(["tea", "x"], 1), (["tea"], 2), (["x"], 3)]}
     lic = compute_lic(word_dict, method="log_odds")
-    aug = LicAugmenter(store, frozenset({"the"}), mode=mode, k=3, min_similarity=-1.0,
-                       sampling_strategy={1: 2}, **PLAIN_FILTERS)
+    aug = LicAugmenter(
+        store, frozenset({"the"}), mode=mode, k=3, min_similarity=-1.0, sampling_strategy={1: 2}, **PLAIN_FILTERS
+    )
     assert aug.neighbour_table([store.index["calm"]])[store.index["calm"]][0][0] == "the"
     rows = aug.fit_resample(word_dict, lic).rows
     assert [s.new for r in rows for s in r.swaps] == ["quiet"]
@@ -151,11 +174,20 @@ def test_protect_false_keeps_the_notebooks_top_neighbour_even_a_stopword():
     from lic_gpu.vectors.store import EmbeddingStore
     from lic_gpu.lic import compute_lic
 
-    store = EmbeddingStore.from_array(["calm", "the", "quiet", "tea", "x"],
-                                      np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]]))
+    store = EmbeddingStore.from_array(
+        ["calm", "the", "quiet", "tea", "x"], np.array([[1, 0, 0], [1, 0.05, 0], [1, 0.3, 0], [0, 1, 0], [0, 0, 1.0]])
+    )
     word_dict = {1: [(["calm", "x"], 0)], 2: [(["tea", "x"], 1), (["tea"], 2), (["x"], 3)]}
     lic = compute_lic(word_dict, method="log_odds")
-    aug = LicAugmenter(store, frozenset({"the"}), mode="seed", k=3, min_similarity=-1.0, protect=False,
-                       sampling_strategy={1: 2}, **PLAIN_FILTERS)
+    aug = LicAugmenter(
+        store,
+        frozenset({"the"}),
+        mode="seed",
+        k=3,
+        min_similarity=-1.0,
+        protect=False,
+        sampling_strategy={1: 2},
+        **PLAIN_FILTERS,
+    )
     rows = aug.fit_resample(word_dict, lic).rows
     assert [s.new for r in rows for s in r.swaps] == ["the"]

@@ -1,4 +1,5 @@
 """Caps: never drop originals, meet the cap where possible, report the rest, match the notebook."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,34 +22,30 @@ def notebook_cap(df, cap_per_class=2000, seed=42):
     rng = np.random.RandomState(seed)
     df = df.copy()
 
-    df['valence'] = pd.to_numeric(df['valence'], errors='coerce')
-    df['arousal'] = pd.to_numeric(df['arousal'], errors='coerce')
-    df = df.dropna(subset=['valence', 'arousal'])
-    df['valence'] = df['valence'].astype(int)
-    df['arousal'] = df['arousal'].astype(int)
+    df["valence"] = pd.to_numeric(df["valence"], errors="coerce")
+    df["arousal"] = pd.to_numeric(df["arousal"], errors="coerce")
+    df = df.dropna(subset=["valence", "arousal"])
+    df["valence"] = df["valence"].astype(int)
+    df["arousal"] = df["arousal"].astype(int)
 
     def rect_mask(d):
-        return (
-            d['is_augmented'].astype(bool) &
-            d['valence'].between(2, 5) &
-            d['arousal'].between(3, 6)
-        )
+        return d["is_augmented"].astype(bool) & d["valence"].between(2, 5) & d["arousal"].between(3, 6)
 
     for v in (2, 3, 4, 5):
-        total_v = (df['valence'] == v).sum()
+        total_v = (df["valence"] == v).sum()
         excess = max(0, total_v - cap_per_class)
         if excess > 0:
-            candidates = df.index[rect_mask(df) & (df['valence'] == v)]
+            candidates = df.index[rect_mask(df) & (df["valence"] == v)]
             if len(candidates) > 0:
                 n_remove = min(excess, len(candidates))
                 drop_idx = rng.choice(candidates, size=n_remove, replace=False)
                 df = df.drop(drop_idx)
 
     for a in (3, 4, 5, 6):
-        total_a = (df['arousal'] == a).sum()
+        total_a = (df["arousal"] == a).sum()
         excess = max(0, total_a - cap_per_class)
         if excess > 0:
-            candidates = df.index[rect_mask(df) & (df['arousal'] == a)]
+            candidates = df.index[rect_mask(df) & (df["arousal"] == a)]
             if len(candidates) > 0:
                 n_remove = min(excess, len(candidates))
                 drop_idx = rng.choice(candidates, size=n_remove, replace=False)
@@ -65,12 +62,14 @@ def make_frame(n_orig: int, n_new: int, seed: int, emotions=("valence", "arousal
     rng = np.random.default_rng(seed)
     n = n_orig + n_new
     source = np.concatenate([np.arange(n_orig), rng.integers(0, max(n_orig, 1), n_new)])
-    frame = pd.DataFrame({
-        "sub": rng.choice(["s01", "s02", "s03"], n),
-        "episode": rng.integers(1, 4, n),
-        "segment": np.arange(n),
-        "label": [f"sentence {i}" for i in range(n)],
-    })
+    frame = pd.DataFrame(
+        {
+            "sub": rng.choice(["s01", "s02", "s03"], n),
+            "episode": rng.integers(1, 4, n),
+            "segment": np.arange(n),
+            "label": [f"sentence {i}" for i in range(n)],
+        }
+    )
     # Generated rows inherit their source's ratings, so skew them towards the middle levels.
     for emotion in emotions:
         ratings = rng.integers(1, 8, n_orig)
@@ -120,10 +119,12 @@ def test_originals_never_dropped_and_caps_met_where_possible():
 
 
 def test_unmet_cap_is_reported_with_the_excess():
-    frame = pd.DataFrame({
-        "valence": [3, 3, 3, 3, 3, 4, 4],
-        "is_augmented": [False, False, False, True, True, True, True],
-    })
+    frame = pd.DataFrame(
+        {
+            "valence": [3, 3, 3, 3, 3, 4, 4],
+            "is_augmented": [False, False, False, True, True, True, True],
+        }
+    )
     result = cap_rectangle(frame, classes_of(frame, ["valence"]), {"valence": [3, 4]}, 2, seed=0)
 
     # Class 3 has 3 originals: both generated rows go and it is still one over the cap.
@@ -158,8 +159,9 @@ def test_capped_classes_align_with_capped_frame():
 
 
 def test_missing_ratings_are_not_candidates_and_count_nowhere():
-    frame = pd.DataFrame({"valence": [3, 3, 3, 3], "arousal": [4, None, 4, None],
-                          "is_augmented": [False, True, True, True]})
+    frame = pd.DataFrame(
+        {"valence": [3, 3, 3, 3], "arousal": [4, None, 4, None], "is_augmented": [False, True, True, True]}
+    )
     classes = frame[["valence", "arousal"]].astype("Int64")
 
     result = cap_rectangle(frame, classes, NOTEBOOK_REGION, 1, seed=0)
@@ -186,15 +188,20 @@ def test_apply_caps_none_keeps_every_row():
     pd.testing.assert_frame_equal(result.frame, frame)
     assert result.frame is not frame
     assert result.dropped == {} and result.unmet == {}
-    assert CapsSummary.from_result("none", result).as_dict() == {"kind": "none", "region": None, "cap_per_class": None,
-                                                            "emotions": None, "dropped": {}, "unmet": {}}
+    assert CapsSummary.from_result("none", result).as_dict() == {
+        "kind": "none",
+        "region": None,
+        "cap_per_class": None,
+        "emotions": None,
+        "dropped": {},
+        "unmet": {},
+    }
 
 
 def test_apply_caps_rectangle_is_cap_rectangle():
     frame = make_frame(n_orig=40, n_new=200, seed=6)
     classes = classes_of(frame)
-    via_apply = apply_caps(frame, classes, kind="rectangle", region=NOTEBOOK_REGION,
-                           cap_per_class=10, seed=4)
+    via_apply = apply_caps(frame, classes, kind="rectangle", region=NOTEBOOK_REGION, cap_per_class=10, seed=4)
     direct = cap_rectangle(frame, classes, NOTEBOOK_REGION, 10, seed=4)
 
     pd.testing.assert_frame_equal(via_apply.frame, direct.frame)
@@ -209,16 +216,22 @@ def test_apply_caps_rectangle_is_cap_rectangle():
         ({"kind": None}, "got None"),
         ({"kind": "rectangle", "region": None, "cap_per_class": 5}, "caps.region"),
         ({"kind": "rectangle", "region": {}, "cap_per_class": 5}, "caps.region"),
-        ({"kind": "rectangle", "region": {"valence": [5, 2]}, "cap_per_class": 5},
-         "caps.region.valence must be [lo, hi]"),
+        (
+            {"kind": "rectangle", "region": {"valence": [5, 2]}, "cap_per_class": 5},
+            "caps.region.valence must be [lo, hi]",
+        ),
         ({"kind": "rectangle", "region": {"valence": [1, 2, 3]}, "cap_per_class": 5}, "[1, 2, 3]"),
         ({"kind": "rectangle", "region": {"valence": ["a", 3]}, "cap_per_class": 5}, "['a', 3]"),
         ({"kind": "rectangle", "region": {"valence": "2-5"}, "cap_per_class": 5}, "'2-5'"),
         ({"kind": "rectangle", "region": {"valence": [2, float("nan")]}, "cap_per_class": 5}, "nan"),
-        ({"kind": "rectangle", "region": {"joy": [2, 5]}, "cap_per_class": 5},
-         "caps.region names 'joy', which has no classes"),
-        ({"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": 0},
-         "caps.cap_per_class must be a positive integer; got 0"),
+        (
+            {"kind": "rectangle", "region": {"joy": [2, 5]}, "cap_per_class": 5},
+            "caps.region names 'joy', which has no classes",
+        ),
+        (
+            {"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": 0},
+            "caps.cap_per_class must be a positive integer; got 0",
+        ),
         ({"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": 2.5}, "got 2.5"),
         ({"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": True}, "got True"),
         ({"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": None}, "got None"),
@@ -254,8 +267,9 @@ def test_frame_without_is_augmented_rejected():
 def test_config_files_validate(name):
     omegaconf = pytest.importorskip("omegaconf")
     cfg = omegaconf.OmegaConf.to_container(omegaconf.OmegaConf.load(CONF_CAPS / f"{name}.yaml"))
-    checked = check_caps(cfg["kind"], cfg.get("region"), cfg.get("cap_per_class"),
-                         emotions_with_classes=["valence", "arousal"])
+    checked = check_caps(
+        cfg["kind"], cfg.get("region"), cfg.get("cap_per_class"), emotions_with_classes=["valence", "arousal"]
+    )
     assert checked["kind"] == name
     if name == "rectangle":
         assert checked["region"] == {"valence": (2, 5), "arousal": (3, 6)}
@@ -301,11 +315,13 @@ def capped_cases(draw):
     n_new = draw(st.integers(0, 60))
     n = n_orig + n_new
     levels = st.one_of(st.none(), st.integers(1, 5))
-    frame = pd.DataFrame({
-        "joy": draw(st.lists(levels, min_size=n, max_size=n)),
-        "fear": draw(st.lists(levels, min_size=n, max_size=n)),
-        "is_augmented": [i >= n_orig for i in range(n)],
-    })
+    frame = pd.DataFrame(
+        {
+            "joy": draw(st.lists(levels, min_size=n, max_size=n)),
+            "fear": draw(st.lists(levels, min_size=n, max_size=n)),
+            "is_augmented": [i >= n_orig for i in range(n)],
+        }
+    )
     frame["row_id"] = np.arange(n)
     classes = frame[["joy", "fear"]].astype("Int64")
     region = {}

@@ -1,4 +1,5 @@
 """The data layer: merging the notebook's two CSVs, single CSVs, EmoBank, encodings and classes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,10 +21,15 @@ def write(path, text, encoding="utf-8"):
 
 @pytest.fixture
 def two_csvs(tmp_path):
-    words = write(tmp_path / "words.csv", "sub,episode,segment,label\n"
-                  "s1,e1,0,I was calm today\ns1,e1,1,\"We ran, screaming\"\ns2,e1,0,NA\ns2,e1,1,null\n")
-    ratings = write(tmp_path / "ratings.csv", "sub,episode,segment,start,end,arousal,valence\n"
-                    "s1,e1,0,0.0,1.5,2,5\ns1,e1,1,1.5,3.0,6,\ns2,e1,0,0,1,4,4\ns2,e1,1,1,2,4.5,3\n")
+    words = write(
+        tmp_path / "words.csv",
+        'sub,episode,segment,label\ns1,e1,0,I was calm today\ns1,e1,1,"We ran, screaming"\ns2,e1,0,NA\ns2,e1,1,null\n',
+    )
+    ratings = write(
+        tmp_path / "ratings.csv",
+        "sub,episode,segment,start,end,arousal,valence\n"
+        "s1,e1,0,0.0,1.5,2,5\ns1,e1,1,1.5,3.0,6,\ns2,e1,0,0,1,4,4\ns2,e1,1,1,2,4.5,3\n",
+    )
     return words, ratings
 
 
@@ -72,7 +78,7 @@ def test_latin1_file_read_as_utf8_suggests_option(tmp_path):
 
 def test_bom_and_crlf(tmp_path):
     p = tmp_path / "bom.csv"
-    p.write_bytes("\ufefftext,arousal\r\n\"multi\r\nline, text\",3\r\n".encode("utf-8"))
+    p.write_bytes('\ufefftext,arousal\r\n"multi\r\nline, text",3\r\n'.encode("utf-8"))
     c = load_csv(p)
     assert c.frame.columns[0] == "text" and c.frame.loc[0, "arousal"] == 3
 

@@ -1,5 +1,6 @@
 """One source of defaults: LicAugmenter(), augment_frame / LicResampler, the command line and the
 evaluation all start from conf/ (issue 15: augment.k was 20 in the YAML, 10 in LicAugmenter)."""
+
 from __future__ import annotations
 
 import inspect
@@ -37,27 +38,44 @@ def store():
 
 def augmenter_options(aug: LicAugmenter) -> dict:
     """The options a LicAugmenter ended up with, in the config's shape."""
-    return {"mode": aug.mode, "sampling_strategy": aug.sampling_strategy, "k": aug.k, "max_swaps": aug.max_swaps,
-            "min_similarity": aug.min_similarity, "max_per_source": aug.max_per_source,
-            "attempts_per_row": aug.attempts_per_row, "protect": aug.protect, "reciprocal": aug.reciprocal,
-            "rare_words": {"max_rank_ratio": aug.max_rank_ratio, "free_rank": aug.free_rank},
-            "thesaurus": aug.thesaurus.name if aug.thesaurus else None,
-            "grammar": sorted(aug.grammar.pos) if aug.grammar else None,
-            "guards": [type(g).__name__ for g in aug.guards], "seed": aug.seed}
+    return {
+        "mode": aug.mode,
+        "sampling_strategy": aug.sampling_strategy,
+        "k": aug.k,
+        "max_swaps": aug.max_swaps,
+        "min_similarity": aug.min_similarity,
+        "max_per_source": aug.max_per_source,
+        "attempts_per_row": aug.attempts_per_row,
+        "protect": aug.protect,
+        "reciprocal": aug.reciprocal,
+        "rare_words": {"max_rank_ratio": aug.max_rank_ratio, "free_rank": aug.free_rank},
+        "thesaurus": aug.thesaurus.name if aug.thesaurus else None,
+        "grammar": sorted(aug.grammar.pos) if aug.grammar else None,
+        "guards": [type(g).__name__ for g in aug.guards],
+        "seed": aug.seed,
+    }
 
 
 def config_options(cfg: dict) -> dict:
     """The same view of a composed config (the ``augment`` group and the top-level ``seed``)."""
     aug = cfg["augment"]
     guards, _ = build_guards(aug)
-    return {"mode": aug["mode"], "sampling_strategy": aug["sampling_strategy"], "k": aug["k"],
-            "max_swaps": aug["max_swaps"], "min_similarity": aug["min_similarity"],
-            "max_per_source": aug["max_per_source"], "attempts_per_row": aug["attempts_per_row"],
-            "protect": aug["protect"], "reciprocal": aug["reciprocal"], "rare_words": aug["rare_words"],
-            "thesaurus": aug["thesaurus"] if aug["mode"] == "diverse" else None,
-            "grammar": (sorted(aug["grammar"]["pos"]) if aug["mode"] == "diverse" and aug["grammar"]["enabled"]
-                        else None),
-            "guards": [type(g).__name__ for g in guards], "seed": cfg["seed"]}
+    return {
+        "mode": aug["mode"],
+        "sampling_strategy": aug["sampling_strategy"],
+        "k": aug["k"],
+        "max_swaps": aug["max_swaps"],
+        "min_similarity": aug["min_similarity"],
+        "max_per_source": aug["max_per_source"],
+        "attempts_per_row": aug["attempts_per_row"],
+        "protect": aug["protect"],
+        "reciprocal": aug["reciprocal"],
+        "rare_words": aug["rare_words"],
+        "thesaurus": aug["thesaurus"] if aug["mode"] == "diverse" else None,
+        "grammar": (sorted(aug["grammar"]["pos"]) if aug["mode"] == "diverse" and aug["grammar"]["enabled"] else None),
+        "guards": [type(g).__name__ for g in guards],
+        "seed": cfg["seed"],
+    }
 
 
 def test_the_yaml_defaults_are_the_composed_ones():
@@ -77,8 +95,12 @@ def test_lic_augmenter_defaults_are_the_command_lines(store, mode):
     if mode is None:
         lean = next(g for g in aug.guards if isinstance(g, RatingLeanGuard))
         corpus = cli["augment"]["guard"]["corpus"]
-        assert (lean.margin, lean.neighbours, lean.model, lean.scope) == \
-               (corpus["margin"], corpus["neighbours"], corpus["model"], corpus["emotions"])
+        assert (lean.margin, lean.neighbours, lean.model, lean.scope) == (
+            corpus["margin"],
+            corpus["neighbours"],
+            corpus["model"],
+            corpus["emotions"],
+        )
         lexicon = next(g for g in aug.guards if isinstance(g, LexiconGuard))
         assert lexicon.dead_zone == cli["augment"]["guard"]["lexicon"]["dead_zone"]
 
@@ -118,8 +140,13 @@ def test_classifier_options_come_from_evaluate_yaml(cls, key):
     assert set(yaml) <= set(params)
     mlp = cls(None) if cls is MeanEmbeddingMLP else cls()
     if cls is MeanEmbeddingMLP:
-        assert (mlp.hidden, mlp.epochs, mlp.batch_size, mlp.lr, mlp.weight_decay) == \
-               (yaml["hidden"], yaml["epochs"], yaml["batch_size"], yaml["lr"], yaml["weight_decay"])
+        assert (mlp.hidden, mlp.epochs, mlp.batch_size, mlp.lr, mlp.weight_decay) == (
+            yaml["hidden"],
+            yaml["epochs"],
+            yaml["batch_size"],
+            yaml["lr"],
+            yaml["weight_decay"],
+        )
     else:
         assert mlp.vectoriser.ngram_range == (1, yaml["ngram_max"]) and mlp.vectoriser.min_df == yaml["min_df"]
         assert (mlp.model.C, mlp.model.max_iter) == (yaml["C"], yaml["max_iter"])

@@ -1,4 +1,5 @@
 """EmbeddingStore: loading every format, the cache, lookup policy and the exact batched top-k."""
+
 from __future__ import annotations
 
 import math
@@ -258,13 +259,13 @@ def test_each_format_loads(vector_files, tmp_path, fmt, explicit):
             EmbeddingStore.load(paths[fmt], cache_dir=False)
         return
     pickle_ok = fmt == "gensim_kv"  # the user names the format and allows it
-    store = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", cache_dir=False,
-                                allow_pickle=pickle_ok)
+    store = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", cache_dir=False, allow_pickle=pickle_ok)
     assert store.words == words
     np.testing.assert_allclose(store.vectors.numpy(), unit_rows(matrix), atol=1e-6)
     assert f"[{fmt}" in store.source
-    limited = EmbeddingStore.load(paths[fmt], format=fmt if explicit else "auto", limit=3, cache_dir=False,
-                                  allow_pickle=pickle_ok)
+    limited = EmbeddingStore.load(
+        paths[fmt], format=fmt if explicit else "auto", limit=3, cache_dir=False, allow_pickle=pickle_ok
+    )
     assert limited.words == words[:3] and limited.vectors.shape == (3, 6)
 
 
@@ -426,7 +427,9 @@ def test_parity_with_gensim_most_similar(glove):
 # -------------------------------------------------------------------------------------- CUDA
 @pytest.mark.cuda
 @needs_cuda
-@pytest.mark.parametrize("dtype, allow_tf32", [("float32", False), ("float32", True), ("bfloat16", False), ("float16", False)])
+@pytest.mark.parametrize(
+    "dtype, allow_tf32", [("float32", False), ("float32", True), ("bfloat16", False), ("float16", False)]
+)
 def test_cuda_matches_cpu(dtype, allow_tf32):
     rng = np.random.default_rng(5)
     matrix = rng.standard_normal((20_011, 64)).astype(np.float32)

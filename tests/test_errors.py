@@ -4,6 +4,7 @@ Every case runs the main job through ``run_augment`` on small files in ``tmp_pat
 GloVe-format vector file (fast: no 400k-word search), checks the message names what is wrong and
 what to do, that the run folder holds no CSV or temp file, and that the inputs keep their bytes.
 """
+
 from __future__ import annotations
 
 import errno
@@ -58,6 +59,7 @@ ROWS = [
 
 # ---------------------------------------------------------------- helpers
 
+
 def write_vectors(path: Path, dim: int = 16) -> Path:
     rng = np.random.default_rng(0)
     lines = []
@@ -76,8 +78,12 @@ def write_vectors(path: Path, dim: int = 16) -> Path:
 # Toy vectors have made-up neighbours: no thesaurus and no reciprocity check, every part of speech.
 # the toy corpus is a few short sentences of mass nouns (with tea): the fluency filters that need real text
 # would leave nothing to swap
-TOY_FILTERS = ("augment.thesaurus=null", "augment.reciprocal=false", "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]",
-               "augment.grammar.bare_nouns=true")
+TOY_FILTERS = (
+    "augment.thesaurus=null",
+    "augment.reciprocal=false",
+    "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]",
+    "augment.grammar.bare_nouns=true",
+)
 
 
 def csv_text(rows=ROWS, header=("id", "text", "arousal", "valence")) -> str:
@@ -104,8 +110,16 @@ def cfg(*overrides):
 
 
 def csv_cfg(path, vectors, *overrides, text_column="text"):
-    return cfg("data=csv", f"data.path={path}", f"data.text_column={text_column}", "embeddings=file",
-               f"embeddings.source={vectors}", "augment.k=5", *TOY_FILTERS, *overrides)
+    return cfg(
+        "data=csv",
+        f"data.path={path}",
+        f"data.text_column={text_column}",
+        "embeddings=file",
+        f"embeddings.source={vectors}",
+        "augment.k=5",
+        *TOY_FILTERS,
+        *overrides,
+    )
 
 
 @contextmanager
@@ -150,6 +164,7 @@ def read_out(out: Path, emotion="arousal") -> pd.DataFrame:
 
 # ---------------------------------------------------------------- files and columns
 
+
 def test_missing_file(tmp_path, vectors):
     fails(csv_cfg(tmp_path / "nope.csv", vectors), tmp_path / "out", "not found", "nope.csv")
 
@@ -157,8 +172,13 @@ def test_missing_file(tmp_path, vectors):
 def test_missing_ratings_file_of_seed_layout(tmp_path, data_csv, vectors):
     words = data_csv.with_name("words.csv")
     words.write_text("sub,episode,segment,label\ns1,e1,0,hi\n", encoding="utf-8")
-    fails(cfg("data=seed_csv", f"data.words_csv={words}", f"data.ratings_csv={tmp_path / 'r.csv'}"),
-          tmp_path / "out", "ratings file not found", "r.csv", inputs=[words])
+    fails(
+        cfg("data=seed_csv", f"data.words_csv={words}", f"data.ratings_csv={tmp_path / 'r.csv'}"),
+        tmp_path / "out",
+        "ratings file not found",
+        "r.csv",
+        inputs=[words],
+    )
 
 
 def seed_files(data_csv, words_text: str, ratings_text: str):
@@ -174,39 +194,77 @@ def seed_cfg(words, ratings, *overrides):
 
 
 def test_missing_text_column_lists_columns(tmp_path, data_csv, vectors):
-    fails(csv_cfg(data_csv, vectors, text_column="sentence"), tmp_path / "out",
-          "data.csv", "'sentence'", "columns present", "'text'", "'arousal'", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, text_column="sentence"),
+        tmp_path / "out",
+        "data.csv",
+        "'sentence'",
+        "columns present",
+        "'text'",
+        "'arousal'",
+        inputs=[data_csv],
+    )
 
 
 def test_missing_id_column_lists_columns(tmp_path, data_csv, vectors):
-    words, ratings = seed_files(data_csv, "sub,episode,seg,label\ns1,e1,0,hi\n",
-                                "sub,episode,segment,arousal\ns1,e1,0,3\n")
-    fails(seed_cfg(words, ratings), tmp_path / "out",
-          "words.csv", "['segment']", "columns present", "'seg'", inputs=[words, ratings])
+    words, ratings = seed_files(
+        data_csv, "sub,episode,seg,label\ns1,e1,0,hi\n", "sub,episode,segment,arousal\ns1,e1,0,3\n"
+    )
+    fails(
+        seed_cfg(words, ratings),
+        tmp_path / "out",
+        "words.csv",
+        "['segment']",
+        "columns present",
+        "'seg'",
+        inputs=[words, ratings],
+    )
 
 
 def test_missing_emotion_column_lists_rating_columns(tmp_path, data_csv, vectors):
-    fails(csv_cfg(data_csv, vectors, "emotion=dominance"), tmp_path / "out",
-          "'dominance'", "arousal", "valence", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "emotion=dominance"),
+        tmp_path / "out",
+        "'dominance'",
+        "arousal",
+        "valence",
+        inputs=[data_csv],
+    )
 
 
 def test_numeric_column_set_aside_as_not_a_rating(tmp_path, data_csv, vectors):
     df = pd.read_csv(data_csv, dtype=str).assign(start=[str(i) for i in range(len(ROWS))])
     data_csv.write_text(df.to_csv(index=False), encoding="utf-8")
-    fails(csv_cfg(data_csv, vectors, "emotion=start"), tmp_path / "out", "'start'", "data.non_rating_columns",
-          "data.rating_columns=[start]", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "emotion=start"),
+        tmp_path / "out",
+        "'start'",
+        "data.non_rating_columns",
+        "data.rating_columns=[start]",
+        inputs=[data_csv],
+    )
 
 
 def test_unknown_emotion_in_a_list(tmp_path, data_csv, vectors):
-    fails(csv_cfg(data_csv, vectors, "emotion=[arousal,rage]"), tmp_path / "out", "'rage'", "arousal",
-          inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "emotion=[arousal,rage]"), tmp_path / "out", "'rage'", "arousal", inputs=[data_csv]
+    )
 
 
 def test_duplicate_rating_ids(tmp_path, data_csv, vectors):
-    words, ratings = seed_files(data_csv, "sub,episode,segment,label\ns1,e1,0,calm tea\ns1,e1,1,panic\n",
-                                "sub,episode,segment,arousal\ns1,e1,0,1\ns1,e1,1,7\ns1,e1,1,6\n")
-    fails(seed_cfg(words, ratings), tmp_path / "out",
-          "ratings.csv", "s1/e1/1", "exactly one ratings row", inputs=[words, ratings])
+    words, ratings = seed_files(
+        data_csv,
+        "sub,episode,segment,label\ns1,e1,0,calm tea\ns1,e1,1,panic\n",
+        "sub,episode,segment,arousal\ns1,e1,0,1\ns1,e1,1,7\ns1,e1,1,6\n",
+    )
+    fails(
+        seed_cfg(words, ratings),
+        tmp_path / "out",
+        "ratings.csv",
+        "s1/e1/1",
+        "exactly one ratings row",
+        inputs=[words, ratings],
+    )
 
 
 def test_ratings_that_are_not_numbers(tmp_path, data_csv, vectors):
@@ -214,8 +272,15 @@ def test_ratings_that_are_not_numbers(tmp_path, data_csv, vectors):
     rows[3] = ("They had juice and milk", "high", 5)
     data_csv.write_text(csv_text(rows), encoding="utf-8")
     # Named as a rating column: the value is quoted with its row.
-    fails(csv_cfg(data_csv, vectors, "data.rating_columns=[arousal,valence]"), tmp_path / "out",
-          "data.csv", "'arousal'", "'high'", "row 4", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "data.rating_columns=[arousal,valence]"),
+        tmp_path / "out",
+        "data.csv",
+        "'arousal'",
+        "'high'",
+        "row 4",
+        inputs=[data_csv],
+    )
     # Found automatically: the column is not numeric, so the message says why it is not a rating column.
     fails(csv_cfg(data_csv, vectors), tmp_path / "out2", "data.csv", "'arousal'", "'high'", inputs=[data_csv])
 
@@ -223,8 +288,13 @@ def test_ratings_that_are_not_numbers(tmp_path, data_csv, vectors):
 def test_all_ratings_missing_for_an_emotion(tmp_path, data_csv, vectors):
     rows = [(t, "", v) for t, _, v in ROWS]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    fails(csv_cfg(data_csv, vectors, "data.rating_columns=[arousal,valence]"), tmp_path / "out",
-          "'arousal'", "missing", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "data.rating_columns=[arousal,valence]"),
+        tmp_path / "out",
+        "'arousal'",
+        "missing",
+        inputs=[data_csv],
+    )
     fails(csv_cfg(data_csv, vectors), tmp_path / "out2", "'arousal'", "missing", inputs=[data_csv])
 
 
@@ -233,6 +303,7 @@ def test_unset_required_path_is_named(tmp_path, vectors):
 
 
 # ---------------------------------------------------------------- encodings and CSV dialects
+
 
 def test_latin1_file_read_as_utf8(tmp_path, data_csv, vectors):
     rows = [(t.replace("kitchen", "caf\u00e9"), a, v) for t, a, v in ROWS]
@@ -245,8 +316,13 @@ def test_latin1_file_read_as_utf8(tmp_path, data_csv, vectors):
 def test_utf8_file_read_as_latin1(tmp_path, data_csv, vectors):
     rows = [(t.replace("kitchen", "caf\u00e9 \u2014 \u00fcber"), a, v) for t, a, v in ROWS]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    fails(csv_cfg(data_csv, vectors, "data.encoding=latin1"), tmp_path / "out", "data.csv",
-          "data.encoding=utf-8", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "data.encoding=latin1"),
+        tmp_path / "out",
+        "data.csv",
+        "data.encoding=utf-8",
+        inputs=[data_csv],
+    )
 
 
 def test_bom(tmp_path, data_csv, vectors):
@@ -254,8 +330,13 @@ def test_bom(tmp_path, data_csv, vectors):
     s = succeeds(csv_cfg(data_csv, vectors), tmp_path / "ok", inputs=[data_csv])
     assert s["data"]["text_column"] == "text"
     assert list(read_out(tmp_path / "ok").columns[:2]) == ["id", "text"]
-    fails(csv_cfg(data_csv, vectors, "data.encoding=latin1"), tmp_path / "out", "data.csv",
-          "data.encoding=utf-8", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "data.encoding=latin1"),
+        tmp_path / "out",
+        "data.csv",
+        "data.encoding=utf-8",
+        inputs=[data_csv],
+    )
 
 
 def test_crlf_quoted_commas_and_newlines(tmp_path, data_csv, vectors):
@@ -282,6 +363,7 @@ def test_texts_pandas_would_make_nan_are_kept(tmp_path, data_csv, vectors):
 
 # ---------------------------------------------------------------- classes and vocabulary
 
+
 def test_only_one_class(tmp_path, data_csv, vectors):
     rows = [(t, 4, v) for t, _, v in ROWS]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
@@ -295,8 +377,7 @@ def test_two_classes_suggest_log_odds_which_then_works(tmp_path, data_csv, vecto
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # the error says it all; no extra warning
-        fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "lic.method=log_odds",
-              inputs=[data_csv])
+        fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "lic.method=log_odds", inputs=[data_csv])
     s = succeeds(csv_cfg(data_csv, vectors, "lic.method=log_odds"), tmp_path / "ok", inputs=[data_csv])
     classes = s["classes"]
     assert set(classes) == {"1", "7"} and classes["1"]["generated"] > 0
@@ -316,8 +397,11 @@ def test_a_bare_singular_noun_is_not_swapped_by_default(tmp_path, data_csv, vect
     the summary counts the skipped token; the toy tests above switch the rule off."""
     rows = [r for r in ROWS if r[1] != 1] + [("We sat calm and quiet with tea", 1, 6)]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    s = succeeds(csv_cfg(data_csv, vectors, "augment.grammar.bare_nouns=false", "augment.grammar.pos=[NOUN]"),
-                 tmp_path / "ok", inputs=[data_csv])
+    s = succeeds(
+        csv_cfg(data_csv, vectors, "augment.grammar.bare_nouns=false", "augment.grammar.pos=[NOUN]"),
+        tmp_path / "ok",
+        inputs=[data_csv],
+    )
     on_disk = json.loads((tmp_path / "ok" / "summary.json").read_text())
     assert s["classes"]["1"]["generated"] == 0
     assert on_disk["filters"]["source_tokens_skipped"].get("bare_noun", 0) >= 1
@@ -340,16 +424,18 @@ def test_no_candidate_word_in_the_vectors(tmp_path, data_csv, vectors):
     rng = np.random.default_rng(1)
     pool = ["".join(rng.choice(list("qxzvkj"), 6)) for _ in range(12)]
     start = {1: 0, 4: 3, 7: 6}
-    rows = [(" ".join(rng.choice(pool[start[a]:start[a] + 6], 4)), a, v) for _, a, v in ROWS]
+    rows = [(" ".join(rng.choice(pool[start[a] : start[a] + 6], 4)), a, v) for _, a, v in ROWS]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    msg = fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "candidate words",
-                "vocabulary", inputs=[data_csv])
+    msg = fails(
+        csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "candidate words", "vocabulary", inputs=[data_csv]
+    )
     assert any(ch.isdigit() for ch in msg.split("candidate words")[0])
     # The same in the notebook's rule.
     fails(csv_cfg(data_csv, vectors, "augment=seed"), tmp_path / "out2", "candidate words", inputs=[data_csv])
 
 
 # ---------------------------------------------------------------- vector files
+
 
 def test_truncated_vector_file(tmp_path, data_csv, vectors):
     data = vectors.read_text(encoding="utf-8")
@@ -362,8 +448,9 @@ def test_truncated_vector_file(tmp_path, data_csv, vectors):
 def test_truncated_binary_vector_file(tmp_path, data_csv, vectors):
     store_words = [w for m in FAMILIES.values() for w in m]
     rng = np.random.default_rng(0)
-    body = b"".join(w.encode() + b" " + rng.standard_normal(16).astype(np.float32).tobytes() + b"\n"
-                    for w in store_words)
+    body = b"".join(
+        w.encode() + b" " + rng.standard_normal(16).astype(np.float32).tobytes() + b"\n" for w in store_words
+    )
     bad = tmp_path / "cut.bin"
     bad.write_bytes(f"{len(store_words)} 16\n".encode() + body[: len(body) // 2])
     fails(csv_cfg(data_csv, bad), tmp_path / "out", "cut.bin", inputs=[data_csv, bad])
@@ -377,8 +464,7 @@ def test_vector_file_with_wrong_dimension_on_some_lines(tmp_path, data_csv, vect
     fails(csv_cfg(data_csv, bad), tmp_path / "out", "ragged.txt", inputs=[data_csv, bad])
 
 
-@pytest.mark.parametrize("content", [b"just some prose, not vectors at all\nsecond line\n",
-                                     bytes(range(256)) * 4, b""])
+@pytest.mark.parametrize("content", [b"just some prose, not vectors at all\nsecond line\n", bytes(range(256)) * 4, b""])
 def test_not_a_vector_file(tmp_path, data_csv, content):
     bad = tmp_path / "notes.txt"
     bad.write_bytes(content)
@@ -390,6 +476,7 @@ def test_missing_vector_file(tmp_path, data_csv):
 
 
 # ---------------------------------------------------------------- devices and memory
+
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_gpu_falls_back_and_is_recorded(tmp_path, data_csv, vectors):
@@ -448,25 +535,32 @@ def test_oom_during_a_run_is_retried(tmp_path, data_csv, vectors, monkeypatch):
 
 # ---------------------------------------------------------------- writing and interruption
 
+
 def test_output_folder_not_writable(tmp_path, data_csv, vectors, monkeypatch):
     # Tests may run as root, where chmod does not stop writes: make mkstemp refuse instead.
     def refuse(*a, **k):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "not writable", str(tmp_path / "out"),
-          inputs=[data_csv])
+    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "not writable", str(tmp_path / "out"), inputs=[data_csv])
 
 
-@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
-                                   OSError(errno.ENOSPC, "No space left on device")])
+@pytest.mark.parametrize(
+    "error", [PermissionError(errno.EACCES, "Permission denied"), OSError(errno.ENOSPC, "No space left on device")]
+)
 def test_rename_refused_removes_the_temp_file(tmp_path, data_csv, vectors, monkeypatch, error):
     def refuse(src, dst):
         raise error
 
     monkeypatch.setattr(os, "replace", refuse)
-    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "augmented_arousal.csv", error.strerror,
-          "nothing was left behind", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors),
+        tmp_path / "out",
+        "augmented_arousal.csv",
+        error.strerror,
+        "nothing was left behind",
+        inputs=[data_csv],
+    )
 
 
 def test_disk_full_while_writing(tmp_path, data_csv, vectors, monkeypatch):
@@ -475,8 +569,13 @@ def test_disk_full_while_writing(tmp_path, data_csv, vectors, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_full)
-    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "No space left on device", "augmented_arousal.csv",
-          inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors),
+        tmp_path / "out",
+        "No space left on device",
+        "augmented_arousal.csv",
+        inputs=[data_csv],
+    )
 
 
 def _interrupt_midway(monkeypatch):
@@ -541,17 +640,30 @@ def test_main_guarded_prints_one_line_and_exits_2(tmp_path, vectors, capsys):
 
 # ---------------------------------------------------------------- the script, end to end
 
+
 def _script(*args, cwd):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
 def test_script_user_errors_are_one_line_exit_2(tmp_path, data_csv, vectors):
     data_csv.write_bytes(csv_text().replace("kitchen", "caf\u00e9").encode("latin1"))
     with untouched(data_csv):
-        res = _script(f"hydra.run.dir={tmp_path / 'run'}", "device=cpu", "data=csv", f"data.path={data_csv}",
-                      "embeddings=file", f"embeddings.source={vectors}", cwd=tmp_path)
+        res = _script(
+            f"hydra.run.dir={tmp_path / 'run'}",
+            "device=cpu",
+            "data=csv",
+            f"data.path={data_csv}",
+            "embeddings=file",
+            f"embeddings.source={vectors}",
+            cwd=tmp_path,
+        )
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
@@ -564,19 +676,34 @@ def test_script_user_errors_are_one_line_exit_2(tmp_path, data_csv, vectors):
 
     # Two classes: the one error line and nothing else (no UserWarning from LIC on top).
     data_csv.write_text(csv_text([(t, 1 if a < 4 else 7, v) for t, a, v in ROWS]), encoding="utf-8")
-    two = _script(f"hydra.run.dir={tmp_path / 'run3'}", "device=cpu", "data=csv", f"data.path={data_csv}",
-                  "embeddings=file", f"embeddings.source={vectors}", cwd=tmp_path)
+    two = _script(
+        f"hydra.run.dir={tmp_path / 'run3'}",
+        "device=cpu",
+        "data=csv",
+        f"data.path={data_csv}",
+        "embeddings=file",
+        f"embeddings.source={vectors}",
+        cwd=tmp_path,
+    )
     assert two.returncode == 2, two.stderr
     assert [ln for ln in two.stderr.splitlines() if not ln.startswith("INFO ")] == [
-        ln for ln in two.stderr.splitlines() if ln.startswith("error:")]
+        ln for ln in two.stderr.splitlines() if ln.startswith("error:")
+    ]
     assert "lic.method=log_odds" in two.stderr
 
 
 @pytest.mark.slow
 def test_script_verbose_shows_the_traceback(tmp_path, vectors):
-    res = _script(f"hydra.run.dir={tmp_path / 'run'}", "device=cpu", "verbose=true", "data=csv",
-                  f"data.path={tmp_path / 'nope.csv'}", "embeddings=file", f"embeddings.source={vectors}",
-                  cwd=tmp_path)
+    res = _script(
+        f"hydra.run.dir={tmp_path / 'run'}",
+        "device=cpu",
+        "verbose=true",
+        "data=csv",
+        f"data.path={tmp_path / 'nope.csv'}",
+        "embeddings=file",
+        f"embeddings.source={vectors}",
+        cwd=tmp_path,
+    )
     assert res.returncode != 0
     assert "LicGpuError" in res.stderr and "nope.csv" in res.stderr
 
@@ -663,6 +790,7 @@ def test_vectors_too_big_for_the_gpu_fall_back_to_cpu(monkeypatch, tmp_path):
 # caches and folders. Every case: one line (exit 2 through the script), or the documented fallback;
 # inputs byte-identical; nothing outside the run folder; no partial output set.
 
+
 def tree(root: Path) -> dict:
     """Every file under ``root`` with its bytes (to prove nothing else was written or changed)."""
     return {p: p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}
@@ -673,8 +801,22 @@ def test_safe_file_name_rule():
 
     assert safe_file_name("arousal") == "arousal"
     assert safe_file_name("Émotion-2.v") == "Émotion-2.v"  # letters of any script are kept
-    for hostile in ("/some/dir/victim", "../../../../escaped", "..", ".", "", "a\\b", "C:x", "a\nb",
-                    "caf\udce9", "x" * 300, "CON", "nul.txt", " lead", "trail."):
+    for hostile in (
+        "/some/dir/victim",
+        "../../../../escaped",
+        "..",
+        ".",
+        "",
+        "a\\b",
+        "C:x",
+        "a\nb",
+        "caf\udce9",
+        "x" * 300,
+        "CON",
+        "nul.txt",
+        " lead",
+        "trail.",
+    ):
         name = safe_file_name(hostile)
         assert name and "/" not in name and "\\" not in name and not name.startswith(".")
         assert not name.endswith(".") and len(name) <= 80 and name.split(".")[0].lower() not in ("con", "nul")
@@ -682,8 +824,14 @@ def test_safe_file_name_rule():
     assert safe_file_name("pos/neg") == "pos_neg"
     # collisions, also case-insensitive ones, are resolved; names already safe keep theirs
     names = safe_file_names(["pos/neg", "pos_neg", "Arousal", "arousal", "a:b", "a?b"])
-    assert names == {"pos/neg": "pos_neg-2", "pos_neg": "pos_neg", "Arousal": "Arousal", "arousal": "arousal-2",
-                     "a:b": "a_b", "a?b": "a_b-2"}
+    assert names == {
+        "pos/neg": "pos_neg-2",
+        "pos_neg": "pos_neg",
+        "Arousal": "Arousal",
+        "arousal": "arousal-2",
+        "a:b": "a_b",
+        "a?b": "a_b-2",
+    }
     assert len({n.casefold() for n in names.values()}) == len(names)
 
 
@@ -707,11 +855,20 @@ def test_emotion_names_from_the_data_never_become_paths(tmp_path, vectors):
     after = tree(tmp_path)
     assert {p: b for p, b in after.items() if out not in p.parents} == before  # nothing else changed
     written = sorted(str(p.relative_to(out)) for p in after if out in p.parents)
-    assert written == sorted([
-        "augmented__._.._.._.._escaped.csv", "augmented_pos_neg-2.csv", "augmented_pos_neg.csv",
-        f"augmented_{str(tmp_path / 'victim').replace('/', '_')}.csv", "balanced.csv",
-        "exports/_._.._.._.._escaped.csv", "exports/pos_neg-2.csv", "exports/pos_neg.csv",
-        f"exports/{str(tmp_path / 'victim').replace('/', '_')}.csv", "summary.json"])
+    assert written == sorted(
+        [
+            "augmented__._.._.._.._escaped.csv",
+            "augmented_pos_neg-2.csv",
+            "augmented_pos_neg.csv",
+            f"augmented_{str(tmp_path / 'victim').replace('/', '_')}.csv",
+            "balanced.csv",
+            "exports/_._.._.._.._escaped.csv",
+            "exports/pos_neg-2.csv",
+            "exports/pos_neg.csv",
+            f"exports/{str(tmp_path / 'victim').replace('/', '_')}.csv",
+            "summary.json",
+        ]
+    )
     assert s["emotions"]["pos/neg"]["files"]["augmented"] == "augmented_pos_neg-2.csv"
     assert s["emotions"]["pos_neg"]["files"]["export"] == "exports/pos_neg.csv"
 
@@ -774,8 +931,13 @@ def test_moving_into_place_is_all_or_nothing(tmp_path, data_csv, vectors, monkey
         return summary
 
     monkeypatch.setattr(outputs, "_write_run", then_block)
-    fails(csv_cfg(data_csv, vectors, "emotion=[arousal,valence]"), tmp_path / "out", "summary.json",
-          "none of this run's files", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "emotion=[arousal,valence]"),
+        tmp_path / "out",
+        "summary.json",
+        "none of this run's files",
+        inputs=[data_csv],
+    )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["summary.json"]  # the blocking folder only
 
 
@@ -785,10 +947,19 @@ def test_outputs_and_caches_follow_the_umask(tmp_path, data_csv, vectors):
     old = os.umask(0o027)
     try:
         out = tmp_path / "out"
-        succeeds(csv_cfg(data_csv, vectors, f"embeddings.cache_dir={tmp_path / 'cache'}",
-                         f"embeddings.neighbour_cache={tmp_path / 'nc'}"), out, inputs=[data_csv])
-        files = [p for p in [*out.rglob("*"), *(tmp_path / "cache").rglob("*"), *(tmp_path / "nc").rglob("*")]
-                 if p.is_file()]
+        succeeds(
+            csv_cfg(
+                data_csv,
+                vectors,
+                f"embeddings.cache_dir={tmp_path / 'cache'}",
+                f"embeddings.neighbour_cache={tmp_path / 'nc'}",
+            ),
+            out,
+            inputs=[data_csv],
+        )
+        files = [
+            p for p in [*out.rglob("*"), *(tmp_path / "cache").rglob("*"), *(tmp_path / "nc").rglob("*")] if p.is_file()
+        ]
         assert len(files) >= 6
         assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o640}
         os.umask(0o002)
@@ -812,39 +983,48 @@ def test_atomic_writes_are_flushed_before_the_rename(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- issue 13: config and inputs, one line
 
-@pytest.mark.parametrize("override, patterns", [
-    ("emotion=null", ["emotion must be", "None"]),
-    ("emotion=[]", ["emotion must be"]),
-    ("emotion=true", ["emotion must be"]),
-    ("seed=-1", ["seed must be", "-1"]),
-    ("augment.min_similarity=2", ["augment.min_similarity", "2"]),
-    ("augment.k=0", ["augment.k", "0"]),
-    ("augment.sampling_strategy=abc", ["sampling_strategy", "'abc'"]),
-    ("device=cuda:abc", ["device", "'cuda:abc'"]),
-    ("device=cuda:-1", ["device", "'cuda:-1'"]),
-    ("report.top_words=-1", ["report.top_words", "-1"]),
-    ("report.swap_samples=-3", ["report.swap_samples", "-3"]),
-    ("report.max_panels=0", ["report.max_panels", "0"]),
-    ("data.encoding=klingon", ["data.encoding", "'klingon'"]),
-    ("data.path=${oc.env:LIC_GPU_SURELY_UNSET}", ["data.path", "LIC_GPU_SURELY_UNSET"]),
-    ("+data.bogus=1", ["data (data=csv) has no option 'bogus'"]),
-    ("caps=rectangle caps.cap_per_class=-5 emotion=[arousal,valence]", ["caps.cap_per_class", "-5"]),
-    ("augment.guard.corpus.margin=-1", ["augment.guard.corpus.margin", "-1"]),
-    ("lic.method=magic", ["lic.method", "'magic'"]),
-])
+
+@pytest.mark.parametrize(
+    "override, patterns",
+    [
+        ("emotion=null", ["emotion must be", "None"]),
+        ("emotion=[]", ["emotion must be"]),
+        ("emotion=true", ["emotion must be"]),
+        ("seed=-1", ["seed must be", "-1"]),
+        ("augment.min_similarity=2", ["augment.min_similarity", "2"]),
+        ("augment.k=0", ["augment.k", "0"]),
+        ("augment.sampling_strategy=abc", ["sampling_strategy", "'abc'"]),
+        ("device=cuda:abc", ["device", "'cuda:abc'"]),
+        ("device=cuda:-1", ["device", "'cuda:-1'"]),
+        ("report.top_words=-1", ["report.top_words", "-1"]),
+        ("report.swap_samples=-3", ["report.swap_samples", "-3"]),
+        ("report.max_panels=0", ["report.max_panels", "0"]),
+        ("data.encoding=klingon", ["data.encoding", "'klingon'"]),
+        ("data.path=${oc.env:LIC_GPU_SURELY_UNSET}", ["data.path", "LIC_GPU_SURELY_UNSET"]),
+        ("+data.bogus=1", ["data (data=csv) has no option 'bogus'"]),
+        ("caps=rectangle caps.cap_per_class=-5 emotion=[arousal,valence]", ["caps.cap_per_class", "-5"]),
+        ("augment.guard.corpus.margin=-1", ["augment.guard.corpus.margin", "-1"]),
+        ("lic.method=magic", ["lic.method", "'magic'"]),
+    ],
+)
 def test_config_mistakes_are_one_line_before_any_work(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
-    monkeypatch.setattr("lic_gpu.app.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check"))
+    monkeypatch.setattr(
+        "lic_gpu.app.augment_job.load_corpus", lambda *a, **k: pytest.fail("data read before the check")
+    )
     fails(csv_cfg(data_csv, vectors, *override.split()), tmp_path / "out", *patterns, inputs=[data_csv])
 
 
-@pytest.mark.parametrize("override, patterns", [
-    ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'", "Float"]),
-    ("augment.min_similarity=null", ["augment.min_similarity", "not Optional"]),
-    ("augment.guard.corpus.neighbours=many", ["augment.guard.corpus.neighbours", "'many'"]),
-    ("report.enabled=maybe", ["report.enabled", "'maybe'"]),
-    ("data.augment_splits=train", ["data.augment_splits"]),
-])
+@pytest.mark.parametrize(
+    "override, patterns",
+    [
+        ("augment.min_similarity=abc", ["augment.min_similarity", "'abc'", "Float"]),
+        ("augment.min_similarity=null", ["augment.min_similarity", "not Optional"]),
+        ("augment.guard.corpus.neighbours=many", ["augment.guard.corpus.neighbours", "'many'"]),
+        ("report.enabled=maybe", ["report.enabled", "'maybe'"]),
+        ("data.augment_splits=train", ["data.augment_splits"]),
+    ],
+)
 def test_values_of_the_wrong_type_fail_when_composed(tmp_path, override, patterns):
     """The typed schemas (lic_gpu/app/schema.py) refuse them before the job starts, in one line."""
     from lic_gpu.app.config import compose_config
@@ -857,10 +1037,13 @@ def test_values_of_the_wrong_type_fail_when_composed(tmp_path, override, pattern
         assert pat in msg, (pat, msg)
 
 
-@pytest.mark.parametrize("override, patterns", [
-    ("+data.rename.valence=arousal", ["data.rename", "'arousal'"]),
-    ("+data.rename.nope=x", ["data.rename", "'nope'", "columns present"]),
-])
+@pytest.mark.parametrize(
+    "override, patterns",
+    [
+        ("+data.rename.valence=arousal", ["data.rename", "'arousal'"]),
+        ("+data.rename.nope=x", ["data.rename", "'nope'", "columns present"]),
+    ],
+)
 def test_rename_mistakes_are_one_line_before_the_vectors(tmp_path, data_csv, vectors, monkeypatch, override, patterns):
     monkeypatch.setattr(EmbeddingStore, "load", lambda *a, **k: pytest.fail("vectors read before the check"))
     fails(csv_cfg(data_csv, vectors, override), tmp_path / "out", *patterns, inputs=[data_csv])
@@ -890,15 +1073,25 @@ def test_huge_rating_is_refused_when_read(tmp_path, data_csv, vectors):
     rows = list(ROWS)
     rows[4] = ("I made soup for the night", "1e20", 4)
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "'1e20'", "row 5", "too large",
-          inputs=[data_csv])
+    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "'1e20'", "row 5", "too large", inputs=[data_csv])
 
 
 def test_text_column_that_is_a_rating_column(tmp_path, data_csv, vectors):
-    fails(csv_cfg(data_csv, vectors, "emotion=valence", text_column="arousal"), tmp_path / "out",
-          "'arousal'", "only numbers", "data.text_column", inputs=[data_csv])
-    fails(csv_cfg(data_csv, vectors, "data.rating_columns=[text,valence]", "emotion=valence"), tmp_path / "out2",
-          "'text'", "both the text column", inputs=[data_csv])
+    fails(
+        csv_cfg(data_csv, vectors, "emotion=valence", text_column="arousal"),
+        tmp_path / "out",
+        "'arousal'",
+        "only numbers",
+        "data.text_column",
+        inputs=[data_csv],
+    )
+    fails(
+        csv_cfg(data_csv, vectors, "data.rating_columns=[text,valence]", "emotion=valence"),
+        tmp_path / "out2",
+        "'text'",
+        "both the text column",
+        inputs=[data_csv],
+    )
 
 
 def test_duplicate_header_names(tmp_path, data_csv, vectors):
@@ -908,14 +1101,20 @@ def test_duplicate_header_names(tmp_path, data_csv, vectors):
     fails(csv_cfg(data_csv, vectors), tmp_path / "out2", "'arousal' 2 times", inputs=[data_csv])
 
 
-@pytest.mark.parametrize("encoding, advice", [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"),
-                                              ("utf-16-be", "utf-16-be"), ("utf-32", "utf-32")])
+@pytest.mark.parametrize(
+    "encoding, advice",
+    [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be"), ("utf-32", "utf-32")],
+)
 def test_utf16_file_gets_the_right_advice_which_then_works(tmp_path, data_csv, vectors, encoding, advice):
     rows = [(t.replace("kitchen", "caf\u00e9"), a, v) for t, a, v in ROWS]
     data_csv.write_bytes(csv_text(rows).encode(encoding))
     for given in ("utf-8", "latin1"):
-        msg = fails(csv_cfg(data_csv, vectors, f"data.encoding={given}"), tmp_path / f"out-{given}",
-                    f"data.encoding={advice}", inputs=[data_csv])
+        msg = fails(
+            csv_cfg(data_csv, vectors, f"data.encoding={given}"),
+            tmp_path / f"out-{given}",
+            f"data.encoding={advice}",
+            inputs=[data_csv],
+        )
         assert "latin1" not in msg.split("data.encoding=")[-1]
     succeeds(csv_cfg(data_csv, vectors, f"data.encoding={advice}"), tmp_path / "ok", inputs=[data_csv])
     assert "We drank coffee in the caf\u00e9" in set(read_out(tmp_path / "ok")["text"])
@@ -948,8 +1147,11 @@ def test_file_name_that_is_not_utf8(tmp_path, data_csv, vectors):
 def test_seed_mode_stops_when_no_position_is_left(tmp_path, data_csv, vectors):
     """sampling_strategy asks 10^8 rows: the loop ends when every usable position is taken, not after
     10^9 attempts, and says so."""
-    s = succeeds(csv_cfg(data_csv, vectors, "augment=seed", "augment.k=5",
-                         "augment.sampling_strategy={1:100000000}"), tmp_path / "ok", inputs=[data_csv])
+    s = succeeds(
+        csv_cfg(data_csv, vectors, "augment=seed", "augment.k=5", "augment.sampling_strategy={1:100000000}"),
+        tmp_path / "ok",
+        inputs=[data_csv],
+    )
     one = s["classes"]["1"]
     assert one["requested"] == 100000000 - 2 and 0 < one["generated"] < 20
     assert one["attempts"] < 10_000
@@ -962,16 +1164,36 @@ def test_diverse_mode_stops_when_every_swap_was_drawn():
 
     store = EmbeddingStore.from_array(
         ["calm", "quiet", "tea", "panic", "fear", "x", "y"],
-        np.array([[1, 0.1, 0, 0], [1, -0.1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0.05, 0, 0, 1], [0, 1, 0, 0],
-                  [0, 1, 0.1, 0]], dtype=float))
-    word_dict = {1: [(["calm", "tea"], 0), (["quiet", "tea"], 1)],
-                 4: [(["calm", "x"], 2), (["x", "y"], 3), (["y"], 4), (["x"], 5)],
-                 7: [(["quiet", "panic"], 6), (["panic", "fear"], 7), (["fear"], 8), (["y"], 9)]}
+        np.array(
+            [
+                [1, 0.1, 0, 0],
+                [1, -0.1, 0, 0],
+                [0, 0, 1, 0],
+                [0, 0, 0, 1],
+                [0.05, 0, 0, 1],
+                [0, 1, 0, 0],
+                [0, 1, 0.1, 0],
+            ],
+            dtype=float,
+        ),
+    )
+    word_dict = {
+        1: [(["calm", "tea"], 0), (["quiet", "tea"], 1)],
+        4: [(["calm", "x"], 2), (["x", "y"], 3), (["y"], 4), (["x"], 5)],
+        7: [(["quiet", "panic"], 6), (["panic", "fear"], 7), (["fear"], 8), (["y"], 9)],
+    }
     lic = compute_lic(word_dict)
     # calm and quiet are each other's only neighbour: both swaps give a sentence that exists
-    aug = LicAugmenter(store, frozenset({"tea"}), **PLAIN_FILTERS, k=1, max_swaps=1, min_similarity=0.5,
-                       attempts_per_row=10**7,
-                       sampling_strategy={1: 3})
+    aug = LicAugmenter(
+        store,
+        frozenset({"tea"}),
+        **PLAIN_FILTERS,
+        k=1,
+        max_swaps=1,
+        min_similarity=0.5,
+        attempts_per_row=10**7,
+        sampling_strategy={1: 3},
+    )
     result = aug.fit_resample(word_dict, lic)
     report = result.classes[1]
     assert report.generated == 0 and report.attempts < 100
@@ -985,8 +1207,7 @@ def test_report_figures_are_bounded(tmp_path, vectors):
     rng = np.random.default_rng(0)
     frame = pd.concat([frame, pd.DataFrame({f"r{i}": rng.integers(1, 8, len(ROWS)) for i in range(40)})], axis=1)
     wide.write_text(frame.to_csv(index=False), encoding="utf-8")
-    s = succeeds(csv_cfg(wide, vectors, "report.enabled=true", "report.max_panels=5"), tmp_path / "ok",
-                 inputs=[wide])
+    s = succeeds(csv_cfg(wide, vectors, "report.enabled=true", "report.max_panels=5"), tmp_path / "ok", inputs=[wide])
     assert s["report"]["distribution_columns"] == ["arousal", "r0", "r1", "r2", "r3"]
     assert s["report"]["distribution_columns_left_out"] == 36
 
@@ -1002,12 +1223,19 @@ def test_large_inputs_show_progress(caplog):
 
 # ---------------------------------------------------------------- issue 13: through the script
 
+
 def _scripts(cases, cwd, parallel=4):
     """Run scripts/augment.py once per argument list, a few at a time; the CompletedProcess of each."""
     results, running = [None] * len(cases), []
     for i, args in enumerate(cases):
-        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), *args], cwd=cwd,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "augment.py"), *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
         running.append((i, proc))
         if len(running) >= parallel or i == len(cases) - 1:
             for j, p in running:
@@ -1035,8 +1263,12 @@ def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vec
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
     earlier = tmp_path / "earlier"  # what an earlier run left
-    for name, text in (("augmented_arousal.csv", "id,text\n"), ("summary.json", "{}"), (".hydra/config.yaml", "seed: 7\n"),
-                       ("augment.log", "earlier\n")):
+    for name, text in (
+        ("augmented_arousal.csv", "id,text\n"),
+        ("summary.json", "{}"),
+        (".hydra/config.yaml", "seed: 7\n"),
+        ("augment.log", "earlier\n"),
+    ):
         (earlier / name).parent.mkdir(parents=True, exist_ok=True)
         (earlier / name).write_text(text)
     earlier_files = tree(earlier)
@@ -1052,12 +1284,22 @@ def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vec
         (["data=csv", "data.path=${oc.env:LIC_GPU_SURELY_UNSET}"], "data.path"),
         ([f"hydra.run.dir={a_file}"], "output folder is not writable"),
         ([f"hydra.run.dir={earlier}", *csv], "already holds another run's outputs"),
-        ([f"hydra.run.dir={run_in}", "data=csv", f"data.path={in_the_way}", "embeddings=file",
-          f"embeddings.source={vectors}"], "also an output"),
+        (
+            [
+                f"hydra.run.dir={run_in}",
+                "data=csv",
+                f"data.path={in_the_way}",
+                "embeddings=file",
+                f"embeddings.source={vectors}",
+            ],
+            "also an output",
+        ),
     ]
     if blocked.is_dir() and _refuses_writes(blocked):  # even root cannot write there
-        cases += [([f"hydra.run.dir={blocked}"], "output folder is not writable"),
-                  ([f"hydra.run.dir={blocked / 'lic_gpu_run'}"], "output folder is not writable")]
+        cases += [
+            ([f"hydra.run.dir={blocked}"], "output folder is not writable"),
+            ([f"hydra.run.dir={blocked / 'lic_gpu_run'}"], "output folder is not writable"),
+        ]
     fresh = [tmp_path / f"fresh{i}" for i in range(len(cases))]
     runs = _scripts([[f"hydra.run.dir={d}", *base, *args] for d, (args, _) in zip(fresh, cases)], cwd=tmp_path)
     for (args, pattern), res in zip(cases, runs):
@@ -1073,8 +1315,11 @@ def test_script_hydra_level_mistakes_are_one_line_exit_2(tmp_path, data_csv, vec
 @pytest.mark.slow
 def test_script_runs_started_together_get_their_own_folders(tmp_path):
     """The default run folder: two runs started in the same second never share it."""
-    runs = _scripts([["device=cpu", "report.enabled=false", "seed=1"],
-                     ["device=cpu", "report.enabled=false", "seed=2"]], cwd=tmp_path, parallel=2)
+    runs = _scripts(
+        [["device=cpu", "report.enabled=false", "seed=1"], ["device=cpu", "report.enabled=false", "seed=2"]],
+        cwd=tmp_path,
+        parallel=2,
+    )
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     import re
 
@@ -1087,8 +1332,14 @@ def test_script_runs_started_together_get_their_own_folders(tmp_path):
         summary = json.loads((folder / "summary.json").read_text())
         seeds.add(summary["seed"])
         written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
-        assert written == {*summary["outputs"], "summary.json", "augment.log", ".hydra/config.yaml",
-                           ".hydra/hydra.yaml", ".hydra/overrides.yaml"}
+        assert written == {
+            *summary["outputs"],
+            "summary.json",
+            "augment.log",
+            ".hydra/config.yaml",
+            ".hydra/hydra.yaml",
+            ".hydra/overrides.yaml",
+        }
     assert seeds == {1, 2}
 
 
@@ -1097,8 +1348,13 @@ def test_script_ctrl_c_while_starting_is_one_line_exit_130(tmp_path):
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={tmp_path / 'run'}"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(0.4)  # importing torch, pandas and Hydra
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)

@@ -1,5 +1,6 @@
 """The evaluation: group split before augmentation, the leakage check, the ablation's budget, the statistics,
 and a tiny end-to-end run on a synthetic corpus (all on CPU, a few seconds)."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,13 @@ STOP = load_stopwords("packaged")[0]
 # diverse-mode checks toy words cannot pass at their command-line defaults (see helpers.PLAIN_FILTERS)
 # made-up words: no language model has seen them, so the swap score is off (min_fluency: None), and with it
 # the score's extra slots: LIC diverse swaps positive-LIC words only, which the ablation test relies on
-PLAIN_DIVERSE = {"mode": "diverse", "reciprocal": False, "max_per_source": None, "min_fluency": None,
-                 "rare_words": {"max_rank_ratio": None, "free_rank": 20000}}
+PLAIN_DIVERSE = {
+    "mode": "diverse",
+    "reciprocal": False,
+    "max_per_source": None,
+    "min_fluency": None,
+    "rare_words": {"max_rank_ratio": None, "free_rank": 20000},
+}
 FAMILIES = {
     1: ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
     2: ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
@@ -73,6 +79,7 @@ def toy_corpus(n_subjects: int = 6, per_subject: int = 14) -> Corpus:
 
 # ---------------------------------------------------------------- split and leakage
 
+
 def test_groups_auto_row_and_prefix():
     frame = pd.DataFrame({"sub": ["a", "a", "b"], "id": ["doc1_0_5", "doc1_5_9", "doc2_0_3"]})
     assert row_groups(frame)[0].tolist() == ["a", "a", "b"]
@@ -96,7 +103,7 @@ def test_split_is_deterministic_grouped_and_folds_are_disjoint():
         assert 3 not in sp.train and 3 not in sp.test
         assert sp.stratified and sp.fold == seed
         tests.append(set(sp.test.tolist()))
-    assert all(not (x & y) for i, x in enumerate(tests) for y in tests[i + 1:])
+    assert all(not (x & y) for i, x in enumerate(tests) for y in tests[i + 1 :])
     assert set().union(*tests) == set(range(len(labels))) - {3}
     with pytest.raises(LicGpuError, match="group"):
         split_by_group(labels, np.array(["one"] * len(labels), dtype=object), 0.2, 0)
@@ -117,6 +124,7 @@ def test_leakage_check_passes_clean_sets_and_catches_each_leak():
 
 # ---------------------------------------------------------------- the ablation
 
+
 def test_random_positions_keep_lic_diverse_budget():
     corpus = toy_corpus()
     tok = [words_tokenise(t) for t in corpus.texts]
@@ -129,11 +137,14 @@ def test_random_positions_keep_lic_diverse_budget():
     assert diverse.rows
     ablation = make_augmenter(opts, store, STOP, 0.5, seed=4, cls=RandomPositionAugmenter)
     rand = ablation.match_budget(diverse, wd, tok, lic)
-    again = make_augmenter(opts, store, STOP, 0.5, seed=4, cls=RandomPositionAugmenter).match_budget(diverse, wd, tok, lic)
+    again = make_augmenter(opts, store, STOP, 0.5, seed=4, cls=RandomPositionAugmenter).match_budget(
+        diverse, wd, tok, lic
+    )
     assert [r.text for r in rand.rows] == [r.text for r in again.rows]
     assert len(rand.rows) == len(diverse.rows)
-    assert [(r.cls, r.source_row, len(r.swaps)) for r in rand.rows] == \
-           [(r.cls, r.source_row, len(r.swaps)) for r in diverse.rows]
+    assert [(r.cls, r.source_row, len(r.swaps)) for r in rand.rows] == [
+        (r.cls, r.source_row, len(r.swaps)) for r in diverse.rows
+    ]
     assert Counter(r.cls for r in rand.rows) == Counter(r.cls for r in diverse.rows)
     for row in rand.rows:
         for s in row.swaps:
@@ -146,6 +157,7 @@ def test_random_positions_keep_lic_diverse_budget():
 
 
 # ---------------------------------------------------------------- statistics
+
 
 def test_t_interval_on_known_numbers():
     mean, low, high = t_interval([1, 2, 3, 4, 5])
@@ -195,16 +207,33 @@ def test_settings_validate_their_options():
 
 # ---------------------------------------------------------------- end to end
 
+
 def test_tiny_end_to_end_evaluation(tmp_path):
     corpus = toy_corpus()
     tok = [words_tokenise(t) for t in corpus.texts]
     settings = EvalSettings(
-        emotions=["arousal"], seeds=[0, 1, 2], test_size=1 / 3, fractions=[1.0], budgets=[0.5], per_source=[],
-        methods=["none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
-                 "lic_diverse_guard"], classifiers=["tfidf_logreg", "mean_embedding_mlp"], regressors=[],
+        emotions=["arousal"],
+        seeds=[0, 1, 2],
+        test_size=1 / 3,
+        fractions=[1.0],
+        budgets=[0.5],
+        per_source=[],
+        methods=[
+            "none",
+            "oversample",
+            "class_weight",
+            "lic_seed",
+            "lic_diverse",
+            "random_positions",
+            "lic_diverse_guard",
+        ],
+        classifiers=["tfidf_logreg", "mean_embedding_mlp"],
+        regressors=[],
         augment_seed={"mode": "seed", "k": 5, "max_swaps": 1, "min_similarity": -1.0},
         augment_diverse={**PLAIN_DIVERSE, "k": 5, "max_swaps": 2, "min_similarity": 0.3},
-        tfidf={"min_df": 1}, mlp={"epochs": 1, "hidden": 8})
+        tfidf={"min_df": 1},
+        mlp={"epochs": 1, "hidden": 8},
+    )
     import torch
 
     result = evaluate(corpus, tok, settings, toy_store(), STOP, torch.device("cpu"))
@@ -213,14 +242,28 @@ def test_tiny_end_to_end_evaluation(tmp_path):
     added = {(a["seed"], a["method"]): a["n_added"] for a in result.augmentation}
     for seed in range(3):
         assert added[(seed, "oversample")] >= added[(seed, "lic_diverse")] == added[(seed, "random_positions")] > 0
-    payload = write_outputs(tmp_path, result, settings, {"corpus": "synthetic", "command": "", "device": "cpu",
-                                                         "wall_s": 1.0, "when": "now"})
-    for name in ("metrics.json", "metrics.csv", "learning_curves_tfidf_logreg.png", "gains_mean_embedding_mlp.png",
-                 "evaluation.md"):
+    payload = write_outputs(
+        tmp_path,
+        result,
+        settings,
+        {"corpus": "synthetic", "command": "", "device": "cpu", "wall_s": 1.0, "when": "now"},
+    )
+    for name in (
+        "metrics.json",
+        "metrics.csv",
+        "learning_curves_tfidf_logreg.png",
+        "gains_mean_embedding_mlp.png",
+        "evaluation.md",
+    ):
         assert (tmp_path / name).stat().st_size > 0
     data = json.loads((tmp_path / "metrics.json").read_text())
-    assert {c["method"] for c in data["comparisons"] if c["baseline"] == "none"} == \
-           {"oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions"}
+    assert {c["method"] for c in data["comparisons"] if c["baseline"] == "none"} == {
+        "oversample",
+        "class_weight",
+        "lic_seed",
+        "lic_diverse",
+        "random_positions",
+    }
     table = pd.read_csv(tmp_path / "metrics.csv")
     row = table[(table["classifier"] == "tfidf_logreg") & (table["method"] == "none") & (table["metric"] == "macro_f1")]
     assert row["n"].item() == 3 and row["ci_low"].item() <= row["mean"].item() <= row["ci_high"].item()
@@ -238,8 +281,10 @@ def test_config_composes_into_settings():
     from lic_gpu.evaluation.job import settings_from_config
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("evaluate", overrides=["device=cpu", "data=emobank", "data.path=x.csv",
-                                             "group.column=id", "group.prefix_sep=_"])
+        cfg = compose(
+            "evaluate",
+            overrides=["device=cpu", "data=emobank", "data.path=x.csv", "group.column=id", "group.prefix_sep=_"],
+        )
     s = settings_from_config(cfg)
     assert s.augment_seed["mode"] == "seed" and s.augment_diverse["mode"] == "diverse"
     assert s.binning == "round_half_up" and s.group_column == "id" and s.group_prefix_sep == "_"
@@ -276,12 +321,29 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def script(*args):
-        return subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"), "device=cpu",
-                               f"hydra.run.dir={tmp_path / 'hydra'}", *args],
-                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+        return subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "evaluate.py"),
+                "device=cpu",
+                f"hydra.run.dir={tmp_path / 'hydra'}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=600,
+        )
 
-    ok = script("emotion=arousal", "seeds=[0,1]", "study=quick", "methods=[none,lic_diverse,random_positions]",
-                "classifiers=[tfidf_logreg]", f"out_dir={tmp_path / 'out'}")
+    ok = script(
+        "emotion=arousal",
+        "seeds=[0,1]",
+        "study=quick",
+        "methods=[none,lic_diverse,random_positions]",
+        "classifiers=[tfidf_logreg]",
+        f"out_dir={tmp_path / 'out'}",
+    )
     assert ok.returncode == 0, ok.stderr
     data = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert data["settings"]["seeds"] == [0, 1] and data["per_seed"]
@@ -290,11 +352,13 @@ def test_entry_script_on_the_demo_and_one_line_errors(tmp_path):
     assert [line for line in bad.stderr.splitlines() if line.startswith("error:")] == [
         "error: methods must be a non-empty list of ['none', 'oversample', 'class_weight', 'lic_seed', "
         "'lic_diverse', 'random_positions', 'lic_diverse_guard', 'lic_diverse_class_weight', "
-        "'lic_diverse_oversample']; got ['none', 'smote']"]
+        "'lic_diverse_oversample']; got ['none', 'smote']"
+    ]
     assert not (tmp_path / "bad").exists()
 
 
 # ---------------------------------------------------------------- the set-up both jobs share
+
 
 def _compose(config, *overrides):
     from hydra import compose, initialize_config_dir
@@ -309,8 +373,12 @@ def test_both_jobs_say_the_same_about_the_same_mistake(tmp_path):
     from lic_gpu.app.augment_job import run_augment
     from lic_gpu.evaluation.job import run_evaluate
 
-    for overrides in (["data=emobank"], ["data=csv", f"data.path={tmp_path / 'nope.csv'}"],
-                      ["embeddings=file", f"embeddings.source={tmp_path / 'nope.vec'}"], ["device=gpu"]):
+    for overrides in (
+        ["data=emobank"],
+        ["data=csv", f"data.path={tmp_path / 'nope.csv'}"],
+        ["embeddings=file", f"embeddings.source={tmp_path / 'nope.vec'}"],
+        ["device=gpu"],
+    ):
         messages = []
         for run, config in ((run_augment, "augment"), (run_evaluate, "evaluate")):
             with pytest.raises(LicGpuError) as info:
@@ -332,7 +400,15 @@ def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_pa
     from lic_gpu.evaluation.job import run_evaluate
 
     vectors_never_fit_on_a_gpu(monkeypatch)
-    payload = run_evaluate(_compose("evaluate", "seeds=[0]", "methods=[none,oversample]", "classifiers=[tfidf_logreg]",
-                                    "emotion=arousal", f"out_dir={tmp_path}"))
+    payload = run_evaluate(
+        _compose(
+            "evaluate",
+            "seeds=[0]",
+            "methods=[none,oversample]",
+            "classifiers=[tfidf_logreg]",
+            "emotion=arousal",
+            f"out_dir={tmp_path}",
+        )
+    )
     assert payload["device"].startswith("cpu (asked cuda: the word vectors do not fit in meta memory")
     assert (tmp_path / "metrics.json").is_file()

@@ -1,6 +1,7 @@
 """Figures a researcher can put in a paper (issue 24): headroom above the bars, a target line, a cap far
 above the bars said rather than drawn, LIC word charts without one-off words, and evaluation figures
 with a single budget that keep their title and legend."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,8 +28,7 @@ def drawn(monkeypatch):
 def _frame():
     levels = [1] * 5 + [2] * 20 + [3] * 12
     added = [1] * 10 + [3] * 6
-    return pd.DataFrame({"arousal": levels + added,
-                         "is_augmented": [False] * len(levels) + [True] * len(added)})
+    return pd.DataFrame({"arousal": levels + added, "is_augmented": [False] * len(levels) + [True] * len(added)})
 
 
 def _bar_tops(ax) -> float:
@@ -37,8 +37,9 @@ def _bar_tops(ax) -> float:
 
 def test_bars_have_headroom_and_a_target_line(drawn, tmp_path):
     frame = _frame()
-    figures.plot_level_distributions(frame, None, None, None, ["arousal"], tmp_path / "d.png",
-                                     targets={"arousal": {1: 20, 2: 20, 3: 20}})
+    figures.plot_level_distributions(
+        frame, None, None, None, ["arousal"], tmp_path / "d.png", targets={"arousal": {1: 20, 2: 20, 3: 20}}
+    )
     ax = drawn[0].axes[0]
     assert ax.get_ylim()[1] > _bar_tops(ax) * 1.05  # not touching the frame
     targets = [c for c in ax.collections if c.get_label().startswith("target")]
@@ -50,13 +51,15 @@ def test_bars_have_headroom_and_a_target_line(drawn, tmp_path):
 
 def test_a_cap_far_above_the_bars_is_said_not_drawn(drawn, tmp_path):
     frame = _frame()
-    figures.plot_level_distributions(frame, None, None, None, ["arousal"], tmp_path / "d.png",
-                                     cap_per_class={"arousal": 2000})
+    figures.plot_level_distributions(
+        frame, None, None, None, ["arousal"], tmp_path / "d.png", cap_per_class={"arousal": 2000}
+    )
     ax = drawn[0].axes[0]
     assert ax.get_ylim()[1] < 100  # the bars are not flattened by the cap
     assert any("cap 2,000" in t.get_text() for t in ax.texts)
-    figures.plot_level_distributions(frame, None, None, None, ["arousal"], tmp_path / "d.png",
-                                     cap_per_class={"arousal": 25})
+    figures.plot_level_distributions(
+        frame, None, None, None, ["arousal"], tmp_path / "d.png", cap_per_class={"arousal": 25}
+    )
     ax = drawn[1].axes[0]
     assert any(line.get_label() == "cap per class" for line in ax.lines)
     assert ax.get_ylim()[1] > 25
@@ -125,9 +128,20 @@ def test_single_budget_evaluation_figure_keeps_title_and_legend(tmp_path, monkey
     rows = []
     for method in ("none", "oversample", "class_weight", "lic_diverse", "random_positions"):
         for fraction, n in ((0.5, 190), (1.0, 384)):
-            rows.append({"emotion": "arousal", "classifier": "tfidf_logreg", "metric": "f1_macro", "budget": "auto",
-                         "method": method, "fraction": fraction, "n_train_originals": n,
-                         "mean": 0.3 + 0.01 * len(rows), "ci_low": 0.25, "ci_high": 0.35})
+            rows.append(
+                {
+                    "emotion": "arousal",
+                    "classifier": "tfidf_logreg",
+                    "metric": "f1_macro",
+                    "budget": "auto",
+                    "method": method,
+                    "fraction": fraction,
+                    "n_train_originals": n,
+                    "mean": 0.3 + 0.01 * len(rows),
+                    "ci_low": 0.25,
+                    "ci_high": 0.35,
+                }
+            )
     summary = pd.DataFrame(rows)
     eval_report.plot_learning_curves(summary, tmp_path / "c.png", [("arousal", "tfidf_logreg", "f1_macro")])
     fig = kept[0]

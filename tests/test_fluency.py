@@ -1,4 +1,5 @@
 """Fluent new rows: protected tokens, forms, thesaurus, tag cache, and the promises on EmoBank output."""
+
 from __future__ import annotations
 
 import json
@@ -8,19 +9,49 @@ import pandas as pd
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.fluency import (Grammar, Inflector, LexiconTagger, TagCache, Thesaurus, indefinite_article,
-                             load_thesaurus, protected_reason)
+from lic_gpu.fluency import (
+    Grammar,
+    Inflector,
+    LexiconTagger,
+    TagCache,
+    Thesaurus,
+    indefinite_article,
+    load_thesaurus,
+    protected_reason,
+)
 
 from helpers import EMOBANK, needs_shared
 
 
-@pytest.mark.parametrize("token, reason", [
-    ("not", "negation"), ("n't", "negation"), ("n\u2019t", "negation"), ("Never", "negation"), ("without", "negation"),
-    ("cannot", "negation"), ("hardly", "negation"), ("I", "pronoun"), ("themselves", "pronoun"),
-    ("everything", "pronoun"), ("3", "number"), ("1,400", "number"), ("01:39", "number"), ("twelve", "number"),
-    ("Tuesday", "time"), ("tonight", "time"), ("https://x.org/a", "url"), ("www.x.com", "url"),
-    ("a@b.com", "email"), ("@bob", "mention"), ("#joy", "hashtag"), (",", "punctuation"), ("...", "punctuation"),
-    ("'s", "punctuation")])
+@pytest.mark.parametrize(
+    "token, reason",
+    [
+        ("not", "negation"),
+        ("n't", "negation"),
+        ("n\u2019t", "negation"),
+        ("Never", "negation"),
+        ("without", "negation"),
+        ("cannot", "negation"),
+        ("hardly", "negation"),
+        ("I", "pronoun"),
+        ("themselves", "pronoun"),
+        ("everything", "pronoun"),
+        ("3", "number"),
+        ("1,400", "number"),
+        ("01:39", "number"),
+        ("twelve", "number"),
+        ("Tuesday", "time"),
+        ("tonight", "time"),
+        ("https://x.org/a", "url"),
+        ("www.x.com", "url"),
+        ("a@b.com", "email"),
+        ("@bob", "mention"),
+        ("#joy", "hashtag"),
+        (",", "punctuation"),
+        ("...", "punctuation"),
+        ("'s", "punctuation"),
+    ],
+)
 def test_protected_tokens(token, reason):
     assert protected_reason(token) == reason
 
@@ -35,20 +66,23 @@ def inflector():
     return Inflector()
 
 
-@pytest.mark.parametrize("word, tag, expected", [
-    ("smiled", "VBD", "smiled"),      # already the wanted form
-    ("laughing", "VBD", "laughed"),   # an inflected verb, re-inflected
-    ("wrote", "VBN", "written"),
-    ("smiled", "VBN", "smiled"),      # lemminflect leaves out a participle equal to the past
-    ("happy", "JJR", "happier"),
-    ("thing", "NNS", "things"),
-    ("minutes", "NN", "minute"),
-    ("well", "VBD", None),            # a base form of several parts of speech: not turned into a verb
-    ("sitting", "NN", None),          # an inflected verb is not taken as a noun
-    ("talk", "NNS", None),            # noun/verb base form: no re-inflection
-    ("fun", "NNS", None),             # a mass noun in a plural slot
-    ("leukotriene", "NN", None),      # unknown to lemminflect
-])
+@pytest.mark.parametrize(
+    "word, tag, expected",
+    [
+        ("smiled", "VBD", "smiled"),  # already the wanted form
+        ("laughing", "VBD", "laughed"),  # an inflected verb, re-inflected
+        ("wrote", "VBN", "written"),
+        ("smiled", "VBN", "smiled"),  # lemminflect leaves out a participle equal to the past
+        ("happy", "JJR", "happier"),
+        ("thing", "NNS", "things"),
+        ("minutes", "NN", "minute"),
+        ("well", "VBD", None),  # a base form of several parts of speech: not turned into a verb
+        ("sitting", "NN", None),  # an inflected verb is not taken as a noun
+        ("talk", "NNS", None),  # noun/verb base form: no re-inflection
+        ("fun", "NNS", None),  # a mass noun in a plural slot
+        ("leukotriene", "NN", None),  # unknown to lemminflect
+    ],
+)
 def test_forms(inflector, word, tag, expected):
     assert inflector.as_form(word, tag) == expected
 
@@ -61,8 +95,10 @@ def test_antonyms_and_gender(inflector):
     # compounds carry the gender of their last part (an audit read "Susan Buchanan, a spokesman")
     assert inflector.gender("spokeswoman") == "female" and inflector.gender("spokesmen") == "male"
     assert inflector.gender("chairman") == "male" and inflector.gender("businesswomen") == "female"
-    assert all(inflector.gender(w) is None for w in ("human", "humans", "German", "shaman", "talisman", "omen",
-                                                     "specimen", "abdomen"))
+    assert all(
+        inflector.gender(w) is None
+        for w in ("human", "humans", "German", "shaman", "talisman", "omen", "specimen", "abdomen")
+    )
     assert inflector.opposite("cool", "hot")
     # closed classes: a body part is not a substitute for another, nor an animal for a person
     assert inflector.not_a_substitute("heart", "stomach") and inflector.not_a_substitute("hands", "fingers")
@@ -109,8 +145,8 @@ def test_grammar_uses_the_slot_and_the_usual_part_of_speech(tmp_path):
     tagger = FixedTagger({"sell": "VB", "necessary": "JJ", "laughing": "VBG", "smiled": "VBD", "happy": "JJ"})
     g = Grammar(tagger, pos=["NOUN", "VERB", "ADJ"], cache=TagCache(tmp_path / "t.sqlite"))
     assert g.slot("offer", "NN") == ("NN",) and g.slot("was", "AUX") is None and g.slot("Bob", "NNP") is None
-    assert g.fit("sell", ("NN",)) is None            # usually a verb
-    assert g.fit("necessary", ("NN",)) is None       # usually an adjective
+    assert g.fit("sell", ("NN",)) is None  # usually a verb
+    assert g.fit("necessary", ("NN",)) is None  # usually an adjective
     assert g.fit("laughing", ("VBD",)) == "laughed"
     assert Grammar(tagger, pos=["NOUN"]).slot("laughed", "VBD") is None  # verbs not asked for
     with pytest.raises(LicGpuError, match="augment.grammar.pos"):
@@ -164,8 +200,15 @@ def emobank_run(tmp_path_factory):
     from lic_gpu.app.augment_job import run_augment
 
     out = tmp_path_factory.mktemp("emobank")
-    cfg = compose_cfg(*["data=emobank", f"data.path={EMOBANK / 'emobank.csv'}", "emotion=[arousal,valence]",
-                       "report.enabled=false", "report.quality_sample=200"])
+    cfg = compose_cfg(
+        *[
+            "data=emobank",
+            f"data.path={EMOBANK / 'emobank.csv'}",
+            "emotion=[arousal,valence]",
+            "report.enabled=false",
+            "report.quality_sample=200",
+        ]
+    )
     summary = run_augment(cfg, out_dir=out)
     return out, summary
 
@@ -206,8 +249,8 @@ def test_emobank_new_rows_are_unique_and_limited_per_source(emobank_run):
     frame = pd.read_csv(out / "balanced.csv", keep_default_na=False, dtype=str)
     key = frame["text"].str.casefold().str.split().str.join(" ")
     is_new = frame["is_augmented"] == "True"
-    assert not set(key[is_new]) & set(key[~is_new])      # no new row equals any original, of any class
-    assert not key[is_new].duplicated().any()             # nor another new row (also across emotions)
+    assert not set(key[is_new]) & set(key[~is_new])  # no new row equals any original, of any class
+    assert not key[is_new].duplicated().any()  # nor another new row (also across emotions)
     per_source = frame[is_new].groupby(["augmented_for", "source_row"]).size()
     assert per_source.max() <= 10
     for emotion in ("arousal", "valence"):

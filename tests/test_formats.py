@@ -1,4 +1,5 @@
 """Input and output formats, type-stable CSVs, splits and provenance in summary.json (issue 14)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,17 @@ def _write(frame: pd.DataFrame, path, fmt: str):
     return path
 
 
-@pytest.mark.parametrize("name, fmt", [("d.csv", "csv"), ("d.tsv", "tsv"), ("d.parquet", "parquet"),
-                                       ("d.jsonl", "jsonl"), ("d.csv.gz", "csv"), ("d.ndjson", "jsonl")])
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("d.csv", "csv"),
+        ("d.tsv", "tsv"),
+        ("d.parquet", "parquet"),
+        ("d.jsonl", "jsonl"),
+        ("d.csv.gz", "csv"),
+        ("d.ndjson", "jsonl"),
+    ],
+)
 def test_every_format_reads_the_same(tmp_path, name, fmt):
     path = _write(FRAME, tmp_path / name, fmt)
     assert table_format(path) == fmt
@@ -67,8 +77,18 @@ def test_sep_and_a_parquet_file_named_csv(tmp_path):
 def test_run_on_tsv_with_parquet_output(tmp_path):
     data = _write(FRAME, tmp_path / "in.tsv", "tsv")
     vectors = write_vectors(tmp_path / "v.txt")
-    s = run_augment(cfg("data=csv", f"data.path={data}", "embeddings=file", f"embeddings.source={vectors}", *TOY_FILTERS,
-                        "augment.k=5", "output.format=parquet"), tmp_path / "out")
+    s = run_augment(
+        cfg(
+            "data=csv",
+            f"data.path={data}",
+            "embeddings=file",
+            f"embeddings.source={vectors}",
+            *TOY_FILTERS,
+            "augment.k=5",
+            "output.format=parquet",
+        ),
+        tmp_path / "out",
+    )
     assert s["output_format"] == "parquet"
     out = pd.read_parquet(tmp_path / "out" / "augmented_arousal.parquet")
     assert out["is_augmented"].dtype == bool and out["is_augmented"].any()
@@ -79,8 +99,17 @@ def test_run_on_tsv_with_parquet_output(tmp_path):
 def test_summary_records_versions_and_checksums(tmp_path):
     data = _write(FRAME, tmp_path / "in.csv", "csv")
     vectors = write_vectors(tmp_path / "v.txt")
-    s = run_augment(cfg("data=csv", f"data.path={data}", "embeddings=file", f"embeddings.source={vectors}", *TOY_FILTERS,
-                        "augment.k=5"), tmp_path / "out")
+    s = run_augment(
+        cfg(
+            "data=csv",
+            f"data.path={data}",
+            "embeddings=file",
+            f"embeddings.source={vectors}",
+            *TOY_FILTERS,
+            "augment.k=5",
+        ),
+        tmp_path / "out",
+    )
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk["data"]["sha256"] == {str(data): hashlib.sha256(data.read_bytes()).hexdigest()}
     packages = on_disk["environment"]["packages"]
@@ -108,12 +137,14 @@ def test_hugging_face_datasets_loads_the_outputs(tmp_path):
     datasets = pytest.importorskip("datasets")
     run_augment(cfg(), tmp_path)
     for name in ("augmented_arousal.csv", "exports/arousal.csv"):
-        ds = datasets.load_dataset("csv", data_files=str(tmp_path / name), split="train",
-                                   cache_dir=str(tmp_path / "hf"))
+        ds = datasets.load_dataset(
+            "csv", data_files=str(tmp_path / name), split="train", cache_dir=str(tmp_path / "hf")
+        )
         assert ds.num_rows == len(pd.read_csv(tmp_path / name))
 
 
 # ---------------------------------------------------------------- categorical labels
+
 
 def test_app_runs_on_the_demo_category_column(tmp_path):
     s = run_augment(cfg("emotion=[category,arousal]"), tmp_path)
@@ -131,12 +162,15 @@ def test_app_runs_on_the_demo_category_column(tmp_path):
 
 def test_caps_say_they_are_for_ordinal_ratings(tmp_path):
     with pytest.raises(LicGpuError, match="'category', whose labels are categorical; caps keep a"):
-        run_augment(cfg("emotion=[category,arousal,valence]", "caps=rectangle", "+caps.region.category=[1,3]"), tmp_path)
+        run_augment(
+            cfg("emotion=[category,arousal,valence]", "caps=rectangle", "+caps.region.category=[1,3]"), tmp_path
+        )
     with pytest.raises(LicGpuError, match="not a number: 'neutral'.*data.label_kind=categorical"):
         run_augment(cfg("emotion=category", "data.label_kind=ordinal"), tmp_path / "b")
 
 
 # ---------------------------------------------------------------- splits on EmoBank
+
 
 @pytest.mark.skipif(not EMOBANK.exists(), reason="EmoBank is not present in ../shared")
 def test_emobank_default_augments_the_training_split_only(tmp_path):
@@ -160,9 +194,18 @@ def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
     from lic_gpu.evaluation.job import run_evaluate
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        c = compose(config_name="evaluate", overrides=[
-            "device=cpu", "emotion=category", "seeds=[0]", "methods=[none,lic_diverse_guard]",
-            "classifiers=[tfidf_logreg]", "comparisons=[]", f"out_dir={tmp_path}"])
+        c = compose(
+            config_name="evaluate",
+            overrides=[
+                "device=cpu",
+                "emotion=category",
+                "seeds=[0]",
+                "methods=[none,lic_diverse_guard]",
+                "classifiers=[tfidf_logreg]",
+                "comparisons=[]",
+                f"out_dir={tmp_path}",
+            ],
+        )
     payload = run_evaluate(c)
     records = pd.read_csv(tmp_path / "metrics.csv")
     assert "mae" not in set(records["metric"]) and "macro_f1" in set(records["metric"])

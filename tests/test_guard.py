@@ -1,4 +1,5 @@
 """Swap guards (issue 8): the corpus lean, its neighbour fallback, the lexicon, config, swap quality."""
+
 from __future__ import annotations
 
 import math
@@ -15,6 +16,7 @@ from lic_gpu.lic import compute_lic
 
 
 # ---------------------------------------------------------------- a tiny corpus and vectors
+
 
 def tiny_word_dict():
     """Three levels; 'calm'/'quiet' only low, 'excited'/'thrilled' only high, 'day' everywhere."""
@@ -41,12 +43,21 @@ class TinyStore:
 
 
 def tiny_store():
-    return TinyStore({
-        "calm": [1.0, 0.1, 0.0], "quiet": [0.9, 0.2, 0.0], "serene": [0.95, 0.15, 0.05],
-        "excited": [0.0, 0.1, 1.0], "thrilled": [0.1, 0.0, 0.9], "ecstatic": [0.05, 0.05, 1.0],
-        "day": [0.0, 1.0, 0.0], "evening": [0.1, 0.9, 0.1], "news": [0.2, 0.8, 0.2], "the": [0.3, 0.3, 0.3],
-        "faraway": [-1.0, -1.0, -1.0],
-    })
+    return TinyStore(
+        {
+            "calm": [1.0, 0.1, 0.0],
+            "quiet": [0.9, 0.2, 0.0],
+            "serene": [0.95, 0.15, 0.05],
+            "excited": [0.0, 0.1, 1.0],
+            "thrilled": [0.1, 0.0, 0.9],
+            "ecstatic": [0.05, 0.05, 1.0],
+            "day": [0.0, 1.0, 0.0],
+            "evening": [0.1, 0.9, 0.1],
+            "news": [0.2, 0.8, 0.2],
+            "the": [0.3, 0.3, 0.3],
+            "faraway": [-1.0, -1.0, -1.0],
+        }
+    )
 
 
 @pytest.fixture
@@ -62,6 +73,7 @@ def guard(tiny_lic):
 
 
 # ---------------------------------------------------------------- the lean
+
 
 def test_calm_leans_low_excited_high_day_neutral(guard):
     assert guard.lean("calm") < -1 < 1 < guard.lean("excited")
@@ -121,6 +133,7 @@ def test_merge_case_sums_columns():
 
 # ---------------------------------------------------------------- words not in the corpus
 
+
 def test_absent_word_takes_the_lean_of_its_corpus_neighbours(guard):
     # 'serene' and 'ecstatic' are in the vectors only; their nearest corpus words decide.
     assert guard.lean("serene") < -1
@@ -155,8 +168,11 @@ def test_without_a_store_absent_words_lean_zero(tiny_lic):
 
 def test_prepare_many_refuses_a_swap_that_moves_any_emotion(tiny_lic):
     # Second emotion: 'quiet' high, 'calm' low -> calm->quiet moves it even though arousal agrees.
-    other = {1: [["calm", "day"]] * 6 + [["day"]] * 3, 2: [["day", "evening"]] * 12,
-             3: [["quiet", "day"]] * 6 + [["day"]] * 3}
+    other = {
+        1: [["calm", "day"]] * 6 + [["day"]] * 3,
+        2: [["day", "evening"]] * 12,
+        3: [["quiet", "day"]] * 6 + [["day"]] * 3,
+    }
     g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0)
     g.prepare_many({"arousal": tiny_lic, "valence": compute_lic(other)})
     assert g.emotions == ["arousal", "valence"]
@@ -171,6 +187,7 @@ def test_guard_before_prepare_says_so():
 
 
 # ---------------------------------------------------------------- the lexicon
+
 
 def test_vader_lexicon_loads():
     lex = load_valence_lexicon()
@@ -207,6 +224,7 @@ def test_lexicon_from_a_file(tmp_path):
 
 # ---------------------------------------------------------------- build_guards
 
+
 def test_defaults_in_diverse_and_none_in_seed(tiny_lic):
     guards, info = build_guards({"mode": "diverse"}, store=tiny_store())
     assert [g.reason for g in guards] == ["rating_lean", "lexicon_flip"]
@@ -219,33 +237,42 @@ def test_defaults_in_diverse_and_none_in_seed(tiny_lic):
 
 
 def test_options_reach_the_guards():
-    guards, info = build_guards({"mode": "diverse", "guard": {
-        "corpus": {"margin": 2.5, "prior_strength": 7, "neighbours": 3, "min_neighbour_similarity": 0.2},
-        "lexicon": {"enabled": True, "dead_zone": 0.4}}})
+    guards, info = build_guards(
+        {
+            "mode": "diverse",
+            "guard": {
+                "corpus": {"margin": 2.5, "prior_strength": 7, "neighbours": 3, "min_neighbour_similarity": 0.2},
+                "lexicon": {"enabled": True, "dead_zone": 0.4},
+            },
+        }
+    )
     lean, lex = guards
     assert (lean.margin, lean.prior_strength, lean.neighbours, lean.min_neighbour_similarity) == (2.5, 7.0, 3, 0.2)
     assert lex.dead_zone == 0.4 and info["lexicon"]["dead_zone"] == 0.4
 
 
-@pytest.mark.parametrize("guard_cfg, option, shown", [
-    ({"corpus": {"margin": -1}}, "augment.guard.corpus.margin", "-1"),
-    ({"corpus": {"margin": 0}}, "augment.guard.corpus.margin", "0"),
-    ({"corpus": {"margin": "wide"}}, "augment.guard.corpus.margin", "'wide'"),
-    ({"corpus": {"margin": float("nan")}}, "augment.guard.corpus.margin", "nan"),
-    ({"corpus": {"prior_strength": "strong"}}, "augment.guard.corpus.prior_strength", "'strong'"),
-    ({"corpus": {"prior_strength": -3}}, "augment.guard.corpus.prior_strength", "-3"),
-    ({"corpus": {"neighbours": 0}}, "augment.guard.corpus.neighbours", "0"),
-    ({"corpus": {"neighbours": 2.5}}, "augment.guard.corpus.neighbours", "2.5"),
-    ({"corpus": {"min_neighbour_similarity": 1.5}}, "augment.guard.corpus.min_neighbour_similarity", "1.5"),
-    ({"corpus": {"enabled": "yes"}}, "augment.guard.corpus.enabled", "'yes'"),
-    ({"enabled": 1}, "augment.guard.enabled", "1"),
-    ({"lexicon": {"dead_zone": -0.1}}, "augment.guard.lexicon.dead_zone", "-0.1"),
-    ({"lexicon": {"path": 3}}, "augment.guard.lexicon.path", "3"),
-    ({"lexicon": {"path": "/no/such/lexicon.txt"}}, "augment.guard.lexicon.path", "'/no/such/lexicon.txt'"),
-    ({"margin": 1.0}, "augment.guard", "'margin'"),
-    ({"corpus": {"margn": 1.0}}, "augment.guard.corpus", "'margn'"),
-    ({"corpus": [1, 2]}, "augment.guard.corpus", "[1, 2]"),
-])
+@pytest.mark.parametrize(
+    "guard_cfg, option, shown",
+    [
+        ({"corpus": {"margin": -1}}, "augment.guard.corpus.margin", "-1"),
+        ({"corpus": {"margin": 0}}, "augment.guard.corpus.margin", "0"),
+        ({"corpus": {"margin": "wide"}}, "augment.guard.corpus.margin", "'wide'"),
+        ({"corpus": {"margin": float("nan")}}, "augment.guard.corpus.margin", "nan"),
+        ({"corpus": {"prior_strength": "strong"}}, "augment.guard.corpus.prior_strength", "'strong'"),
+        ({"corpus": {"prior_strength": -3}}, "augment.guard.corpus.prior_strength", "-3"),
+        ({"corpus": {"neighbours": 0}}, "augment.guard.corpus.neighbours", "0"),
+        ({"corpus": {"neighbours": 2.5}}, "augment.guard.corpus.neighbours", "2.5"),
+        ({"corpus": {"min_neighbour_similarity": 1.5}}, "augment.guard.corpus.min_neighbour_similarity", "1.5"),
+        ({"corpus": {"enabled": "yes"}}, "augment.guard.corpus.enabled", "'yes'"),
+        ({"enabled": 1}, "augment.guard.enabled", "1"),
+        ({"lexicon": {"dead_zone": -0.1}}, "augment.guard.lexicon.dead_zone", "-0.1"),
+        ({"lexicon": {"path": 3}}, "augment.guard.lexicon.path", "3"),
+        ({"lexicon": {"path": "/no/such/lexicon.txt"}}, "augment.guard.lexicon.path", "'/no/such/lexicon.txt'"),
+        ({"margin": 1.0}, "augment.guard", "'margin'"),
+        ({"corpus": {"margn": 1.0}}, "augment.guard.corpus", "'margn'"),
+        ({"corpus": [1, 2]}, "augment.guard.corpus", "[1, 2]"),
+    ],
+)
 def test_config_errors_name_the_option_and_quote_the_value(guard_cfg, option, shown):
     with pytest.raises(LicGpuError) as err:
         build_guards({"mode": "diverse", "guard": guard_cfg})
@@ -272,10 +299,20 @@ def test_the_shipped_augment_configs_build():
 
 # ---------------------------------------------------------------- swap quality
 
+
 def test_swap_quality_on_a_hand_made_list():
     lex = {"joy": 2.8, "sadness": -1.9, "happiness": 2.6, "good": 1.9, "bad": -2.5, "nice": 1.8}
-    pairs = [("joy", "sadness"), ("Joy,", "Sadness,"), ("joy", "happiness"), ("good", "nice"),
-             ("bad", "good"), ("table", "chair"), ("us", "u.s."), ("--", "-"), ("runs", "running")]
+    pairs = [
+        ("joy", "sadness"),
+        ("Joy,", "Sadness,"),
+        ("joy", "happiness"),
+        ("good", "nice"),
+        ("bad", "good"),
+        ("table", "chair"),
+        ("us", "u.s."),
+        ("--", "-"),
+        ("runs", "running"),
+    ]
     q = swap_quality(pairs, lexicon=lex)
     assert q["swaps"] == 9
     assert q["lexicon_covered"] == 5
@@ -309,6 +346,7 @@ def test_words_seen_once_are_not_fallback_neighbours():
 
 
 # ---------------------------------------------------------------- model=regression, emotions=all
+
 
 def test_fit_lean_regression_recovers_a_linear_lean():
     from lic_gpu.augment.lean import fit_lean_regression
@@ -346,6 +384,7 @@ def test_regression_model_predicts_absent_words_from_their_vector(tiny_lic):
     g.prefetch(["serene", "Serene", "calm"])
     assert stats["arousal"]["fallback_words"] == n
 
+
 def test_guards_follow_the_swap_guard_protocol(tiny_lic):
     guards, _ = build_guards({"mode": "diverse"}, store=tiny_store())
     assert [type(g) for g in guards] == [RatingLeanGuard, LexiconGuard]
@@ -358,8 +397,11 @@ def test_guards_follow_the_swap_guard_protocol(tiny_lic):
 
 
 def test_prepare_checks_other_columns_only_with_emotions_all(tiny_lic):
-    other = {1: [["calm", "day"]] * 6 + [["day"]] * 3, 2: [["day", "evening"]] * 12,
-             3: [["quiet", "day"]] * 6 + [["day"]] * 3}
+    other = {
+        1: [["calm", "day"]] * 6 + [["day"]] * 3,
+        2: [["day", "evening"]] * 12,
+        3: [["quiet", "day"]] * 6 + [["day"]] * 3,
+    }
     extra = {"valence": compute_lic(other), "arousal": tiny_lic}  # the augmented one is skipped
     g = RatingLeanGuard(tiny_store(), margin=1.0, prior_strength=2.0, emotions="all")
     assert g.needs_other_ratings
@@ -371,13 +413,19 @@ def test_prepare_checks_other_columns_only_with_emotions_all(tiny_lic):
 
 
 def test_model_and_emotions_options_reach_the_guard_and_are_validated():
-    guards, info = build_guards({"mode": "diverse", "guard": {
-        "corpus": {"model": "regression", "ridge": 0.5, "emotions": "all"}, "lexicon": False}})
+    guards, info = build_guards(
+        {
+            "mode": "diverse",
+            "guard": {"corpus": {"model": "regression", "ridge": 0.5, "emotions": "all"}, "lexicon": False},
+        }
+    )
     (g,) = guards
     assert (g.model, g.ridge, g.scope) == ("regression", 0.5, "all")
     assert info["corpus"]["model"] == "regression" and info["corpus"]["emotions_checked"] == "all"
-    for cfg, option in (({"model": "knn"}, "augment.guard.corpus.model"),
-                        ({"ridge": -1}, "augment.guard.corpus.ridge"),
-                        ({"emotions": "some"}, "augment.guard.corpus.emotions")):
+    for cfg, option in (
+        ({"model": "knn"}, "augment.guard.corpus.model"),
+        ({"ridge": -1}, "augment.guard.corpus.ridge"),
+        ({"emotions": "some"}, "augment.guard.corpus.emotions"),
+    ):
         with pytest.raises(LicGpuError, match=option.replace(".", r"\.")):
             build_guards({"mode": "diverse", "guard": {"corpus": cfg}})

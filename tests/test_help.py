@@ -1,5 +1,6 @@
 """A job-specific --help (the groups a user chooses, never Hydra's base_* schemas), base_* choices
 refused, and a SLURM launcher without SLURM as one line (issue 24)."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ CONF = ROOT / "conf"
 
 
 def _run(args, env=None):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _command(job: str) -> list[str]:
@@ -63,8 +70,10 @@ def test_a_base_schema_as_a_choice_is_one_line(arg):
 def test_slurm_launcher_without_slurm_is_one_line(tmp_path, how):
     # a PATH without sbatch or srun (the interpreter is called by its full path)
     args = [str(ROOT / "scripts" / "augment.py")] if how == "script" else _command("augment")
-    res = _run([*args, "-m", "hydra/launcher=cluster_slurm", "emotion=arousal", f"hydra.sweep.dir={tmp_path / 's'}"],
-               env={"PATH": str(tmp_path)})
+    res = _run(
+        [*args, "-m", "hydra/launcher=cluster_slurm", "emotion=arousal", f"hydra.sweep.dir={tmp_path / 's'}"],
+        env={"PATH": str(tmp_path)},
+    )
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: hydra/launcher=cluster_slurm needs"), res.stderr

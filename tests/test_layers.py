@@ -3,6 +3,7 @@
 Every import is counted, also those inside functions, so a lazy import cannot hide a dependency that
 runs back up the layers.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,14 +16,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lic_gpu"
 # lowest first; a module's layer is that of the longest prefix that names it
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "threads", "timing", "gc_pause", "validators"),  # no lic_gpu imports but errors
-    ("device", "text", "lic", "caps"),                       # pure maths and text
-    ("io", "vectors", "classes"),                            # files in and out; word vectors and search
-    ("fluency", "scoring"),                                  # what a swap may replace, and how well it fits
-    ("augment",),                                            # making rows: checks, generators, guards
-    ("report",),                                             # quality measures, summary, figures, report.md
-    ("app",),                                                # configs, settings and the main job
-    ("evaluation",),                                         # the study, built on the job's parts
-    ("api", "cli", "__init__"),                              # the faces users call
+    ("device", "text", "lic", "caps"),  # pure maths and text
+    ("io", "vectors", "classes"),  # files in and out; word vectors and search
+    ("fluency", "scoring"),  # what a swap may replace, and how well it fits
+    ("augment",),  # making rows: checks, generators, guards
+    ("report",),  # quality measures, summary, figures, report.md
+    ("app",),  # configs, settings and the main job
+    ("evaluation",),  # the study, built on the job's parts
+    ("api", "cli", "__init__"),  # the faces users call
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 
@@ -90,6 +91,9 @@ def test_few_modules_left_flat():
 
 @pytest.mark.parametrize("limit", [500])
 def test_no_module_over_the_size_limit(limit):
-    big = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
-           if (n := len(p.read_text("utf-8").splitlines())) > limit}
+    big = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text("utf-8").splitlines())) > limit
+    }
     assert not big, big

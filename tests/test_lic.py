@@ -1,4 +1,5 @@
 """LIC parity with the notebook's pandas version (the reference), on EmoBank and random word dicts."""
+
 from __future__ import annotations
 
 import math
@@ -62,8 +63,9 @@ def test_random_word_dicts_match_reference(reference, wd, with_rows):
 
 def test_hand_computed_value():
     wd = {1: [["a", "b"]], 2: [["a", "a", "c"]], 3: [["b", "c", "c", "c"]]}
-    tf = pd.DataFrame({1: {"a": .5, "b": .5, "c": 0}, 2: {"a": 2 / 3, "b": 0, "c": 1 / 3},
-                       3: {"a": 0, "b": .25, "c": .75}})
+    tf = pd.DataFrame(
+        {1: {"a": 0.5, "b": 0.5, "c": 0}, 2: {"a": 2 / 3, "b": 0, "c": 1 / 3}, 3: {"a": 0, "b": 0.25, "c": 0.75}}
+    )
     # class 1, word "a": others 2/3 and 0
     others = np.array([2 / 3, 0.0])
     z = (0.5 - others.mean()) / others.std(ddof=1)

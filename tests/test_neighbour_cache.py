@@ -1,4 +1,5 @@
 """The on-disk neighbour cache: a cached answer is the searched answer, and the keys keep stores apart."""
+
 from __future__ import annotations
 
 import logging
@@ -81,9 +82,15 @@ def test_broken_or_unwritable_cache_is_skipped_with_a_warning(tmp_path, caplog):
 def test_second_run_reads_the_cache_and_writes_the_same_rows(tmp_path):
     cache = tmp_path / "cache"
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        cfg = compose(config_name="augment", overrides=[
-            "device=cpu", "report.enabled=false", "emotion=[arousal,valence]",
-            f"embeddings.neighbour_cache={cache}"])
+        cfg = compose(
+            config_name="augment",
+            overrides=[
+                "device=cpu",
+                "report.enabled=false",
+                "emotion=[arousal,valence]",
+                f"embeddings.neighbour_cache={cache}",
+            ],
+        )
     first = run_augment(cfg, tmp_path / "one")
     second = run_augment(cfg, tmp_path / "two")
     for emo in ("arousal", "valence"):
@@ -91,7 +98,9 @@ def test_second_run_reads_the_cache_and_writes_the_same_rows(tmp_path):
         assert b["neighbours_searched"] == 0
         assert b["neighbours_from_cache"] == a["neighbours_searched"] + a["neighbours_from_cache"] > 0
     # valence reuses what arousal searched within the first run
-    assert first["emotions"]["valence"]["neighbours_searched"] < first["emotions"]["valence"]["candidate_words_in_vectors"]
+    assert (
+        first["emotions"]["valence"]["neighbours_searched"] < first["emotions"]["valence"]["candidate_words_in_vectors"]
+    )
     assert second["vectors"]["neighbour_cache"] == str(cache)
     for name in ("augmented_arousal.csv", "augmented_valence.csv", "balanced.csv"):
         assert pd.read_csv(tmp_path / "one" / name).equals(pd.read_csv(tmp_path / "two" / name))
@@ -116,9 +125,13 @@ def test_packaged_glove_from_the_embedding_cache_equals_the_parsed_one(tmp_path)
 
 # ---------------------------------------------------------------- issue 13: damaged caches heal
 
+
 def _vector_cache_files(folder):
-    files = {p.suffix if not p.name.endswith(".words.txt") else ".words.txt": p for p in folder.iterdir()
-             if not p.name.startswith(".")}
+    files = {
+        p.suffix if not p.name.endswith(".words.txt") else ".words.txt": p
+        for p in folder.iterdir()
+        if not p.name.startswith(".")
+    }
     assert set(files) == {".npy", ".json", ".words.txt"}, files
     return files
 
@@ -126,7 +139,7 @@ def _vector_cache_files(folder):
 def _nan_inside(path):
     """A NaN over one stored float, the file's size kept."""
     data = bytearray(path.read_bytes())
-    data[-4 * 7:-4 * 6] = np.array([np.nan], dtype=np.float32).tobytes()
+    data[-4 * 7 : -4 * 6] = np.array([np.nan], dtype=np.float32).tobytes()
     path.write_bytes(bytes(data))
 
 
@@ -187,11 +200,13 @@ NEIGHBOUR_DAMAGE = {
     "NaN scores": lambda p, a: _npz(p, rows=a["rows"], ids=a["ids"], scores=a["scores"] * np.nan),
     "ids out of range": lambda p, a: _npz(p, rows=a["rows"], ids=a["ids"] + 10_000, scores=a["scores"]),
     "rows out of range": lambda p, a: _npz(p, rows=a["rows"] - 10_000, ids=a["ids"], scores=a["scores"]),
-    "all missing": lambda p, a: _npz(p, rows=a["rows"], ids=np.full_like(a["ids"], -1),
-                                     scores=np.full_like(a["scores"], -np.inf)),
+    "all missing": lambda p, a: _npz(
+        p, rows=a["rows"], ids=np.full_like(a["ids"], -1), scores=np.full_like(a["scores"], -np.inf)
+    ),
     "not cosines": lambda p, a: _npz(p, rows=a["rows"], ids=a["ids"], scores=a["scores"] + 5),
-    "own row": lambda p, a: _npz(p, rows=a["rows"], ids=np.repeat(a["rows"][:, None], a["ids"].shape[1], 1),
-                                 scores=a["scores"]),
+    "own row": lambda p, a: _npz(
+        p, rows=a["rows"], ids=np.repeat(a["rows"][:, None], a["ids"].shape[1], 1), scores=a["scores"]
+    ),
     "pickled": lambda p, a: np.savez(p, rows=np.array([{"x": 1}], dtype=object), ids=a["ids"], scores=a["scores"]),
 }
 
@@ -239,15 +254,29 @@ def test_a_run_after_damaged_caches_succeeds_and_heals_them(tmp_path, caplog):
     rng = np.random.default_rng(3)
     data = tmp_path / "in" / "d.csv"
     data.parent.mkdir()
-    pd.DataFrame({"text": [" ".join(rng.choice(words, 6)) for _ in range(60)],
-                  "arousal": rng.choice([1, 4, 4, 4, 7], 60)}).to_csv(data, index=False)
+    pd.DataFrame(
+        {"text": [" ".join(rng.choice(words, 6)) for _ in range(60)], "arousal": rng.choice([1, 4, 4, 4, 7], 60)}
+    ).to_csv(data, index=False)
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        cfg = compose(config_name="augment", overrides=[
-            "device=cpu", "report.enabled=false", "data=csv", f"data.path={data}", "embeddings=file",
-            f"embeddings.source={vec}", f"embeddings.cache_dir={tmp_path / 'vc'}",
-            f"embeddings.neighbour_cache={tmp_path / 'nc'}", "augment.min_similarity=-1", "augment.k=5",
-            # made-up words: no thesaurus, tagger or reciprocity check
-            "augment.thesaurus=null", "augment.reciprocal=false", "augment.grammar.enabled=false"])
+        cfg = compose(
+            config_name="augment",
+            overrides=[
+                "device=cpu",
+                "report.enabled=false",
+                "data=csv",
+                f"data.path={data}",
+                "embeddings=file",
+                f"embeddings.source={vec}",
+                f"embeddings.cache_dir={tmp_path / 'vc'}",
+                f"embeddings.neighbour_cache={tmp_path / 'nc'}",
+                "augment.min_similarity=-1",
+                "augment.k=5",
+                # made-up words: no thesaurus, tagger or reciprocity check
+                "augment.thesaurus=null",
+                "augment.reciprocal=false",
+                "augment.grammar.enabled=false",
+            ],
+        )
     clean = run_augment(cfg, tmp_path / "clean")
     assert clean["rows"]["generated"] > 0
     _nan_inside(_vector_cache_files(tmp_path / "vc")[".npy"])
@@ -257,8 +286,9 @@ def test_a_run_after_damaged_caches_succeeds_and_heals_them(tmp_path, caplog):
         damaged = run_augment(cfg, tmp_path / "damaged")
     assert "ignoring the embedding cache" in caplog.text and "ignoring the neighbour cache" in caplog.text
     assert damaged["rows"] == clean["rows"]
-    assert (tmp_path / "damaged" / "augmented_arousal.csv").read_bytes() == \
-        (tmp_path / "clean" / "augmented_arousal.csv").read_bytes()
+    assert (tmp_path / "damaged" / "augmented_arousal.csv").read_bytes() == (
+        tmp_path / "clean" / "augmented_arousal.csv"
+    ).read_bytes()
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         healed = run_augment(cfg, tmp_path / "healed")
@@ -273,7 +303,7 @@ def test_a_same_size_edit_with_its_time_restored_gets_a_new_cache(tmp_path):
     stat = vec.stat()
     text = vec.read_text()
     i = text.index("\n", text.index("\n") + 1) + 4  # inside the first vector's values
-    edited = text[:i] + ("9" if text[i] != "9" else "8") + text[i + 1:]
+    edited = text[:i] + ("9" if text[i] != "9" else "8") + text[i + 1 :]
     vec.write_text(edited)
     os.utime(vec, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert vec.stat().st_size == stat.st_size and vec.stat().st_mtime_ns == stat.st_mtime_ns

@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml install the same set; the layout the user asked for exists."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,10 @@ def _package_imports() -> dict[str, set[str]]:
     """Every module of lic_gpu and the lic_gpu modules it imports, at the top or inside a function."""
     import ast
 
-    files = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
-             for p in (ROOT / "lic_gpu").rglob("*.py")}
+    files = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in (ROOT / "lic_gpu").rglob("*.py")
+    }
     graph = {}
     for module, path in files.items():
         deps = set()
@@ -62,7 +65,7 @@ def test_no_import_cycle_in_the_package():
 
     def visit(module, path):
         for dep in graph[module]:
-            assert dep not in path, " -> ".join([*path[path.index(dep):], dep])
+            assert dep not in path, " -> ".join([*path[path.index(dep) :], dep])
             if dep not in done:
                 visit(dep, [*path, dep])
         done.add(module)
@@ -74,7 +77,7 @@ def test_no_import_cycle_in_the_package():
 def test_readme_layout_names_every_module():
     """The docs' layout section lists every module of the package, and no module that is gone."""
     text = (ROOT / "docs" / "how-it-works.md").read_text(encoding="utf-8")  # moved there from the README
-    layout = text[text.index("## Project layout"):]
+    layout = text[text.index("## Project layout") :]
     end = layout.find("\n## ", 3)
     layout = layout if end < 0 else layout[:end]
     named = set(re.findall(r"\b([a-z_]+)\b", layout))

@@ -3,6 +3,7 @@
 Whatever the input, the only exception is :class:`LicGpuError`; the counts add up; and every new
 row carries exactly its source row's ratings and ids.
 """
+
 from __future__ import annotations
 
 import copy
@@ -76,16 +77,18 @@ def word_dicts(draw):
     return out
 
 
-augmenter_options = st.fixed_dictionaries({
-    "mode": st.sampled_from(["seed", "diverse"]),
-    "sampling_strategy": st.sampled_from(["auto", 0.5, 1.0]),
-    "k": st.integers(1, 6),
-    "max_swaps": st.integers(1, 3),
-    "min_similarity": st.sampled_from([-1.0, 0.0, 0.3, 0.9]),
-    "max_per_source": st.sampled_from([None, 1, 3]),
-    "attempts_per_row": st.integers(1, 5),
-    "seed": st.integers(0, 3),
-})
+augmenter_options = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["seed", "diverse"]),
+        "sampling_strategy": st.sampled_from(["auto", 0.5, 1.0]),
+        "k": st.integers(1, 6),
+        "max_swaps": st.integers(1, 3),
+        "min_similarity": st.sampled_from([-1.0, 0.0, 0.3, 0.9]),
+        "max_per_source": st.sampled_from([None, 1, 3]),
+        "attempts_per_row": st.integers(1, 5),
+        "seed": st.integers(0, 3),
+    }
+)
 
 
 def quiet_lic(word_dict, method):
@@ -142,16 +145,23 @@ def test_sampler_on_random_word_dicts(word_dict, method, options):
 
 # ---------------------------------------------------------------- through assemble
 
+
 @st.composite
 def corpora(draw):
     n = draw(st.integers(2, 24))
     texts = [" ".join(draw(tokens)) for _ in range(n)]
     arousal = draw(st.lists(st.one_of(st.integers(1, 5).map(float), st.just(np.nan)), min_size=n, max_size=n))
-    valence = draw(st.lists(st.one_of(st.floats(1, 7, allow_nan=False).map(lambda x: round(x, 2)),
-                                      st.just(np.nan)), min_size=n, max_size=n))
+    valence = draw(
+        st.lists(
+            st.one_of(st.floats(1, 7, allow_nan=False).map(lambda x: round(x, 2)), st.just(np.nan)),
+            min_size=n,
+            max_size=n,
+        )
+    )
     subs = [f"s{draw(st.integers(0, 3))}" for _ in range(n)]
-    frame = pd.DataFrame({"sub": subs, "text": texts, "arousal": arousal, "valence": valence,
-                          "note": [f"n{i}" for i in range(n)]})
+    frame = pd.DataFrame(
+        {"sub": subs, "text": texts, "arousal": arousal, "valence": valence, "note": [f"n{i}" for i in range(n)]}
+    )
     return Corpus(frame, "text", ("sub",), ("arousal", "valence"), "hypothesis corpus")
 
 

@@ -15,6 +15,7 @@ documentation is tested*)::
 
 ``python tests/test_readme.py`` rewrites docs/not-run.md from the marks.
 """
+
 from __future__ import annotations
 
 import json
@@ -129,13 +130,20 @@ COMMANDS = commands()
 
 def not_run_table() -> str:
     rows = [f"| {c.block.page} | `{c.text}` | {c.not_run} |" for c in COMMANDS if c.not_run]
-    rows += [f"| {b.page} (python) | the block | {r} |" for b in BLOCKS if b.lang == "python"
-             for t, r in b.not_run if t == "*"]
-    return ("# Documented lines the tests do not run\n\n"
-            "Written by `python tests/test_readme.py` from the `readme-test` marks; `tests/test_readme.py`\n"
-            "fails when it is out of date. Every other fenced bash/python line of README.md and docs/ runs\n"
-            "in the default test run.\n\n"
-            "| where | line | why not |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    rows += [
+        f"| {b.page} (python) | the block | {r} |"
+        for b in BLOCKS
+        if b.lang == "python"
+        for t, r in b.not_run
+        if t == "*"
+    ]
+    return (
+        "# Documented lines the tests do not run\n\n"
+        "Written by `python tests/test_readme.py` from the `readme-test` marks; `tests/test_readme.py`\n"
+        "fails when it is out of date. Every other fenced bash/python line of README.md and docs/ runs\n"
+        "in the default test run.\n\n"
+        "| where | line | why not |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n"
+    )
 
 
 # ------------------------------------------------------------------------------------ fixtures
@@ -153,7 +161,8 @@ def workspace(tmp_path_factory):
     table.rename(columns={"category": "label"}).to_parquet(where / "my.parquet")
     folds = (["train"] * 6 + ["extra"] * 2 + ["test"] * 2) * (len(demo) // 10 + 1)
     demo.rename(columns={"label": "text"}).assign(fold=folds[: len(demo)]).to_csv(
-        where / "my.tsv", sep="\t", index=False)
+        where / "my.tsv", sep="\t", index=False
+    )
     pd.read_csv(words_path).to_csv(where / "words.csv", index=False, encoding="latin1", errors="replace")
     pd.read_csv(ratings_path).to_csv(where / "ratings.csv", index=False, encoding="latin1", errors="replace")
     return where
@@ -177,8 +186,11 @@ def _argv(text: str) -> list[str]:
 
 
 def _summaries(where: Path) -> set[Path]:
-    return {p.parent for p in where.glob("*outputs*/**/summary.json")} | {
-        p.parent for p in where.glob("multirun/**/summary.json")} | {p.parent for p in where.glob("**/metrics.json")}
+    return (
+        {p.parent for p in where.glob("*outputs*/**/summary.json")}
+        | {p.parent for p in where.glob("multirun/**/summary.json")}
+        | {p.parent for p in where.glob("**/metrics.json")}
+    )
 
 
 def _expected_files(argv: list[str]) -> tuple[int, list[list[str]]]:
@@ -213,7 +225,8 @@ def run_command(text: str, where: Path) -> None:
     assert len(new) == n_runs, f"{text}: expected {n_runs} new run folder(s), got {new}"
     for need in files:
         assert any(all((folder / f).is_file() for f in need) for folder in new), (
-            f"{text}: no new run folder holds all of {need}: {[sorted(p.name for p in f.iterdir()) for f in new]}")
+            f"{text}: no new run folder holds all of {need}: {[sorted(p.name for p in f.iterdir()) for f in new]}"
+        )
 
 
 def _substituted(command: Command, fast: bool) -> str:
@@ -238,7 +251,8 @@ def test_lines_not_run_are_listed():
     table = not_run_table()
     print("\n" + table)
     assert NOT_RUN_FILE.is_file() and NOT_RUN_FILE.read_text(encoding="utf-8") == table, (
-        "docs/not-run.md is out of date: run python tests/test_readme.py")
+        "docs/not-run.md is out of date: run python tests/test_readme.py"
+    )
 
 
 def test_the_test_command_is_the_ci_command():
@@ -277,8 +291,9 @@ def test_documented_python_runs(block, workspace):
     code = "\n".join([*block.prelude, block.code])
     for old, new in block.replace:
         code = code.replace(old, new.replace("{shared}", str(SHARED)))
-    run = subprocess.run([sys.executable, "-c", code], cwd=workspace, env=_env(), capture_output=True,
-                         text=True, timeout=TIMEOUT)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=workspace, env=_env(), capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert run.returncode == 0, f"{block.where}\n{run.stderr[-3000:]}"
 
 

@@ -3,6 +3,7 @@ escaped reports and clearer messages.
 
 Runs use the toy corpus and vectors of ``test_errors`` (small files in ``tmp_path``).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -63,6 +64,7 @@ def fresh_cache_state(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------- the run folder and Hydra's files
 
+
 @pytest.mark.parametrize("link", ["", "augment.log", ".hydra", ".hydra/config.yaml"])
 def test_a_link_among_hydras_files_or_as_the_run_folder_is_refused(tmp_path, link):
     elsewhere = tmp_path / "elsewhere"
@@ -94,8 +96,9 @@ def test_another_runs_hydra_folder_is_not_overwritten(tmp_path):
     (run / ".hydra").mkdir(parents=True)
     (run / ".hydra" / "config.yaml").write_text("seed: 1\n")
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        config = compose(config_name="augment", overrides=[f"hydra.run.dir={run}", "device=cpu"],
-                         return_hydra_config=True)
+        config = compose(
+            config_name="augment", overrides=[f"hydra.run.dir={run}", "device=cpu"], return_hydra_config=True
+        )
     with pytest.raises(Refused) as info:
         RunFolderCheck().on_run_start(config)
     assert ".hydra/" in one_line(info.value.error) and "another run" in str(info.value.error)
@@ -111,14 +114,20 @@ def test_script_refuses_a_linked_log_and_leaves_its_target_alone(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     (run / "augment.log").symlink_to(victim)
-    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={run}", "device=cpu"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "augment.py"), f"hydra.run.dir={run}", "device=cpu"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 2, res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith("error: the augment.log") and "Traceback" not in res.stderr
     assert victim.read_text() == "mine\n" and not (run / ".hydra").exists()
 
 
 # ---------------------------------------------------------------- caches in hostile folders
+
 
 def test_a_linked_tag_database_is_replaced_never_written_through(tmp_path, caplog):
     from lic_gpu.fluency.taggers import TagCache
@@ -219,9 +228,12 @@ def test_a_cache_folder_of_another_user_is_refused(tmp_path, vectors, caplog):
 
 def _planted(path: Path, rows, ids, scores, compress=False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    (np.savez_compressed if compress else np.savez)(path, rows=np.asarray(rows, dtype=np.int64),
-                                                    ids=np.asarray(ids, dtype=np.int64),
-                                                    scores=np.asarray(scores, dtype=np.float32))
+    (np.savez_compressed if compress else np.savez)(
+        path,
+        rows=np.asarray(rows, dtype=np.int64),
+        ids=np.asarray(ids, dtype=np.int64),
+        scores=np.asarray(scores, dtype=np.float32),
+    )
 
 
 def test_a_planted_neighbour_cache_that_passes_every_structural_check_is_a_miss(tmp_path, vectors, caplog):
@@ -242,8 +254,13 @@ def test_a_planted_neighbour_cache_that_passes_every_structural_check_is_a_miss(
     assert found == rows and np.array_equal(ids, true_ids.numpy())
 
 
-@pytest.mark.parametrize("n, reason", [(2_000_000, "compressed members"),  # 16 MB inflated, 16 KB on disk
-                                       (20_000_000, "more than the")])  # 160 MB, larger than any answer set
+@pytest.mark.parametrize(
+    "n, reason",
+    [
+        (2_000_000, "compressed members"),  # 16 MB inflated, 16 KB on disk
+        (20_000_000, "more than the"),
+    ],
+)  # 160 MB, larger than any answer set
 def test_a_compressed_cache_is_refused_before_it_is_inflated(tmp_path, vectors, caplog, n, reason):
     import resource
 
@@ -320,10 +337,16 @@ main_guarded(lambda c: run_augment(c, Path({out!r})), cfg)
 @pytest.mark.parametrize("moment", ["reading", "searching", "writing", "moving", "caching"])
 def test_sigterm_at_any_moment_leaves_a_complete_set_or_nothing(tmp_path, data_csv, vectors, moment):
     out, cache = tmp_path / "run", tmp_path / "cache"
-    script = _DRIVER.format(tests=str(ROOT / "tests"), moment=moment, data=str(data_csv), vectors=str(vectors),
-                            cache=cache, out=str(out))
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])})
+    script = _DRIVER.format(
+        tests=str(ROOT / "tests"), moment=moment, data=str(data_csv), vectors=str(vectors), cache=cache, out=str(out)
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+    )
     assert res.returncode == 143, res.stderr
     assert res.stderr.strip().splitlines()[-1] == "terminated (SIGTERM): no output file was left half-written"
     assert "Traceback" not in res.stderr
@@ -354,9 +377,14 @@ def test_rollback_is_complete_for_any_exception(tmp_path, data_csv, vectors, mon
     assert len(calls) == 2 and list(out.rglob("*")) == []
 
 
-@pytest.mark.parametrize("sig, status, start", [(signal.SIGINT, 130, "interrupted:"),
-                                                (signal.SIGTERM, 143, "terminated (SIGTERM):"),
-                                                (signal.SIGHUP, 129, "hung up (SIGHUP):")])
+@pytest.mark.parametrize(
+    "sig, status, start",
+    [
+        (signal.SIGINT, 130, "interrupted:"),
+        (signal.SIGTERM, 143, "terminated (SIGTERM):"),
+        (signal.SIGHUP, 129, "hung up (SIGHUP):"),
+    ],
+)
 def test_each_signal_has_its_line_and_status(sig, status, start):
     from lic_gpu.app.entry import Interrupted, interrupt_line, interrupt_status
 
@@ -366,6 +394,7 @@ def test_each_signal_has_its_line_and_status(sig, status, start):
 
 
 # ---------------------------------------------------------------- inputs
+
 
 def _gzip_bomb(path: Path, rows: int) -> Path:
     with gzip.open(path, "wb", compresslevel=9) as fh:
@@ -402,8 +431,9 @@ def test_input_bounds_come_from_the_config(tmp_path, vectors):
         run_augment(csv_cfg(small, vectors, "data.max_rows=3"), tmp_path / "run")
 
 
-def test_summary_checksum_is_of_the_bytes_read_and_a_change_during_the_run_is_refused(tmp_path, data_csv, vectors,
-                                                                                        monkeypatch):
+def test_summary_checksum_is_of_the_bytes_read_and_a_change_during_the_run_is_refused(
+    tmp_path, data_csv, vectors, monkeypatch
+):
     import hashlib
 
     import lic_gpu.app.augment_job as job
@@ -503,11 +533,15 @@ def test_numeric_ids_beyond_int64_continue_exactly(tmp_path, vectors):
 
 # ---------------------------------------------------------------- degenerate vectors
 
-@pytest.mark.parametrize("matrix, pattern", [
-    (np.zeros((5, 4)), "every vector is zero"),
-    (np.arange(1, 6, dtype=float).reshape(5, 1), "1 dimension"),
-    (np.tile([0.3, -0.2, 0.5], (5, 1)) * np.arange(1, 6)[:, None], "constant vectors"),
-])
+
+@pytest.mark.parametrize(
+    "matrix, pattern",
+    [
+        (np.zeros((5, 4)), "every vector is zero"),
+        (np.arange(1, 6, dtype=float).reshape(5, 1), "1 dimension"),
+        (np.tile([0.3, -0.2, 0.5], (5, 1)) * np.arange(1, 6)[:, None], "constant vectors"),
+    ],
+)
 def test_degenerate_vectors_are_refused(tmp_path, matrix, pattern):
     words = ["the", "a", "calm", "quiet", "tea"]
     with pytest.raises(LicGpuError) as info:
@@ -528,15 +562,17 @@ def test_vectors_with_some_zero_rows_are_still_accepted():
 
 # ---------------------------------------------------------------- report.md
 
+
 def test_report_escapes_sentence_text(tmp_path):
     from lic_gpu.report import markdown as report
     from lic_gpu.app.outputs import _marked
     from lic_gpu.text import whitespace_tokenise
 
-    text = 'Calm <img src=x onerror=alert(1)> [click](javascript:alert(1)) https://evil.example *x*'
+    text = "Calm <img src=x onerror=alert(1)> [click](javascript:alert(1)) https://evil.example *x*"
     marked = _marked(text, [{"pos": 0, "old": "Calm", "new": "Quiet"}], "old", whitespace_tokenise)
-    section = "\n".join(report._swaps_section([{"emotion": "<b>arousal</b>", "class": 1, "source": marked,
-                                                "new": marked}]))
+    section = "\n".join(
+        report._swaps_section([{"emotion": "<b>arousal</b>", "class": 1, "source": marked, "new": marked}])
+    )
     assert "**Calm**" in section
     import re
 
@@ -547,6 +583,7 @@ def test_report_escapes_sentence_text(tmp_path):
 
 
 # ---------------------------------------------------------------- messages
+
 
 def test_spacy_model_must_be_a_spacy_model_and_nothing_is_imported(tmp_path, monkeypatch):
     pytest.importorskip("spacy")
@@ -568,8 +605,15 @@ def test_spacy_model_must_be_a_spacy_model_and_nothing_is_imported(tmp_path, mon
 @pytest.mark.slow
 def test_a_closed_stdout_after_the_outputs_exits_0(tmp_path):
     run = tmp_path / "run"
-    res = subprocess.run(f'"{sys.executable}" "{ROOT / "scripts" / "augment.py"}" device=cpu report.enabled=false '
-                         f'hydra.run.dir="{run}" >&-', shell=True, cwd=tmp_path, capture_output=False,
-                         stderr=subprocess.PIPE, text=True, timeout=600)
+    res = subprocess.run(
+        f'"{sys.executable}" "{ROOT / "scripts" / "augment.py"}" device=cpu report.enabled=false '
+        f'hydra.run.dir="{run}" >&-',
+        shell=True,
+        cwd=tmp_path,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     assert (run / "summary.json").exists() and "Traceback" not in res.stderr

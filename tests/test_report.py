@@ -1,4 +1,5 @@
 """Report: PNGs are written and readable, tables count right, report.md has its sections."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,15 +26,17 @@ def augmented():
     rng = np.random.default_rng(0)
     n_orig, n_new = 40, 120
     n = n_orig + n_new
-    frame = pd.DataFrame({
-        "sub": rng.choice(["s01", "s02", "s03"], n),
-        "episode": rng.integers(1, 3, n),
-        "segment": np.arange(n),
-        "label": [f"sentence {i}" for i in range(n)],
-        "arousal": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(3, 7, n_new)]),
-        "valence": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(2, 6, n_new)]),
-        "joy": rng.uniform(0, 4, n).round(2),
-    })
+    frame = pd.DataFrame(
+        {
+            "sub": rng.choice(["s01", "s02", "s03"], n),
+            "episode": rng.integers(1, 3, n),
+            "segment": np.arange(n),
+            "label": [f"sentence {i}" for i in range(n)],
+            "arousal": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(3, 7, n_new)]),
+            "valence": np.concatenate([rng.integers(1, 8, n_orig), rng.integers(2, 6, n_new)]),
+            "joy": rng.uniform(0, 4, n).round(2),
+        }
+    )
     frame.loc[5, "joy"] = np.nan
     frame["is_augmented"] = np.arange(n) >= n_orig
     frame["row_id"] = np.arange(n)
@@ -64,9 +67,15 @@ def _no_temp_files(folder: Path) -> None:
 
 def test_level_distributions_png_for_every_rating_column(tmp_path, augmented, capped):
     frame, classes = augmented
-    path = plot_level_distributions(frame, capped.frame, classes, capped.classes,
-                                    ["arousal", "valence", "joy"], tmp_path / "levels.png",
-                                    cap_per_class={"arousal": 12, "valence": 12})
+    path = plot_level_distributions(
+        frame,
+        capped.frame,
+        classes,
+        capped.classes,
+        ["arousal", "valence", "joy"],
+        tmp_path / "levels.png",
+        cap_per_class={"arousal": 12, "valence": 12},
+    )
     image = _assert_png(path)
     # Three panels side by side: wider than tall.
     assert image.shape[1] > image.shape[0]
@@ -76,8 +85,9 @@ def test_level_distributions_png_for_every_rating_column(tmp_path, augmented, ca
 def test_level_distributions_without_caps_and_with_empty_column(tmp_path, augmented):
     frame, classes = augmented
     frame = frame.assign(anger=np.nan)
-    path = plot_level_distributions(frame, None, classes, None, ["arousal", "anger", "missing"],
-                                    tmp_path / "before.png")
+    path = plot_level_distributions(
+        frame, None, classes, None, ["arousal", "anger", "missing"], tmp_path / "before.png"
+    )
     _assert_png(path)
 
 
@@ -94,9 +104,7 @@ def test_round_half_up_not_bankers():
 
 
 def test_top_lic_words_png(tmp_path):
-    top = {
-        cls: [(f"word{cls}_{i}", 1.0 / (i + 1)) for i in range(12)] for cls in range(1, 8)
-    }
+    top = {cls: [(f"word{cls}_{i}", 1.0 / (i + 1)) for i in range(12)] for cls in range(1, 8)}
     top[4] = []
     path = plot_top_lic_words(top, "arousal", tmp_path / "top_lic_arousal.png")
     _assert_png(path)
@@ -109,8 +117,9 @@ def test_top_lic_words_needs_a_class(tmp_path):
 
 
 def test_rows_per_subject_counts_and_csv(tmp_path):
-    frame = pd.DataFrame({"sub": ["a", "a", "b", "a", "b", "b", "c"],
-                          "is_augmented": [False, False, False, True, True, True, True]})
+    frame = pd.DataFrame(
+        {"sub": ["a", "a", "b", "a", "b", "b", "c"], "is_augmented": [False, False, False, True, True, True, True]}
+    )
     capped = frame.iloc[[0, 1, 2, 4]]
 
     table = rows_per_subject(frame, capped)
@@ -134,9 +143,13 @@ def test_rows_per_subject_names_missing_column():
 
 
 REGION = {"valence": [2, 5], "arousal": [3, 6]}
-QUALITY = {"new_rows": 31, "variants_per_source": {"sources": 20, "mean": 1.5, "max": 4},
-           "part_of_speech": {"checked_swaps": 30, "pos_kept": 0.97, "tag_kept": 0.9},
-           "median_rank_ratio": 1.8, "replacements_new_to_corpus": 0.4}
+QUALITY = {
+    "new_rows": 31,
+    "variants_per_source": {"sources": 20, "mean": 1.5, "max": 4},
+    "part_of_speech": {"checked_swaps": 30, "pos_kept": 0.97, "tag_kept": 0.9},
+    "median_rank_ratio": 1.8,
+    "replacements_new_to_corpus": 0.4,
+}
 
 
 def _summary(cap_result, kind="rectangle", **fields) -> RunSummary:
@@ -145,21 +158,26 @@ def _summary(cap_result, kind="rectangle", **fields) -> RunSummary:
 
     from lic_gpu.device import DeviceChoice
 
-    classes = {1: ClassReport(before=5, requested=20, generated=20),
-               2: ClassReport(before=3, requested=22, generated=11, shortfall_reason="too few sentences with | LIC words")}
+    classes = {
+        1: ClassReport(before=5, requested=20, generated=20),
+        2: ClassReport(before=3, requested=22, generated=11, shortfall_reason="too few sentences with | LIC words"),
+    }
     return RunSummary(
         emotions={"arousal": EmotionSummary(label_kind="ordinal", binning="integer", classes=classes, quality=QUALITY)},
         device=DeviceSummary.from_choice(DeviceChoice(torch.device("cpu"), "cuda", "CUDA is not available")),
         caps=CapsSummary.from_result(kind, cap_result, REGION, 12),
         config="emotion: arousal\ncaps:\n  kind: rectangle\n  cap_per_class: 12\n",
-        timings_s={"load": 0.5, "lic": 1.25, "sample": 3.0}, **fields)
+        timings_s={"load": 0.5, "lic": 1.25, "sample": 3.0},
+        **fields,
+    )
 
 
 def test_write_report_has_every_section(tmp_path, augmented, capped):
     frame, classes = augmented
     figures = tmp_path / "figures"
-    levels = plot_level_distributions(frame, capped.frame, classes, capped.classes,
-                                      ["arousal", "valence"], figures / "levels.png")
+    levels = plot_level_distributions(
+        frame, capped.frame, classes, capped.classes, ["arousal", "valence"], figures / "levels.png"
+    )
     table = rows_per_subject(frame, capped.frame)
     swaps = [{"emotion": "arousal", "class": 3, "source": "i am **happy**\ntoday", "new": "i am **glad**\ntoday"}]
 
@@ -167,9 +185,20 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
 
     text = path.read_text(encoding="utf-8")
     assert path == tmp_path / "report.md"
-    for heading in ["# LIC augmentation report: arousal", "## Config", "## Device", "## Timings",
-                    "## Fill rates", "### arousal", "## Caps", "### Dropped generated rows",
-                    "## Rows per subject", "## Quality of the new rows", "## Sample of new rows", "## Figures"]:
+    for heading in [
+        "# LIC augmentation report: arousal",
+        "## Config",
+        "## Device",
+        "## Timings",
+        "## Fill rates",
+        "### arousal",
+        "## Caps",
+        "### Dropped generated rows",
+        "## Rows per subject",
+        "## Quality of the new rows",
+        "## Sample of new rows",
+        "## Figures",
+    ]:
         assert heading in text, heading
     assert "```yaml\nemotion: arousal" in text
     assert text.index("## Config") > text.index("## Figures")  # the config comes last
@@ -188,9 +217,12 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
 
 
 def test_long_tables_are_cut_in_report_md(tmp_path, capped):
-    table = pd.DataFrame({"original": range(200)}, index=pd.Index([f"s{i}" for i in range(199)] + ["total"], name="sub"))
-    text = write_report(tmp_path, _summary(capped), tables={"Rows per subject": (table, "rows_per_subject.csv")},
-                        max_table_rows=10).read_text()
+    table = pd.DataFrame(
+        {"original": range(200)}, index=pd.Index([f"s{i}" for i in range(199)] + ["total"], name="sub")
+    )
+    text = write_report(
+        tmp_path, _summary(capped), tables={"Rows per subject": (table, "rows_per_subject.csv")}, max_table_rows=10
+    ).read_text()
     assert "| s8 | 8 |" in text and "| s9 |" not in text and "| total | 199 |" in text
     assert "First 9 of 199 rows and the last; the whole table is `rows_per_subject.csv`" in text
 

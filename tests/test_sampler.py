@@ -1,4 +1,5 @@
 """The sampler: the notebook's rule (seed mode) against the reference, and the diverse mode's promises."""
+
 from __future__ import annotations
 
 import json
@@ -22,18 +23,25 @@ STOP = load_stopwords("packaged")[0]
 
 def toy_store():
     """Words in four families whose members are near each other."""
-    return family_store([
-        ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
-        ["panic", "terror", "alarm", "fright", "dread", "horror"],
-        ["ran", "raced", "sprinted", "dashed", "rushed", "hurried"],
-        ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
-    ], ["the", "3", "u.s.", "calmer", "I", "we", "a"])
+    return family_store(
+        [
+            ["calm", "quiet", "peaceful", "serene", "tranquil", "gentle"],
+            ["panic", "terror", "alarm", "fright", "dread", "horror"],
+            ["ran", "raced", "sprinted", "dashed", "rushed", "hurried"],
+            ["tea", "coffee", "cocoa", "juice", "milk", "soup"],
+        ],
+        ["the", "3", "u.s.", "calmer", "I", "we", "a"],
+    )
 
 
 def toy_corpus():
-    texts = (["We drank tea , calm and quiet ."] * 1 + ["I sat calm with my tea ."] +
-             ["Panic ! We ran in terror ."] * 1 + ["They ran in panic and alarm"] +
-             [f"Nothing happened on day {i} ." for i in range(8)])
+    texts = (
+        ["We drank tea , calm and quiet ."] * 1
+        + ["I sat calm with my tea ."]
+        + ["Panic ! We ran in terror ."] * 1
+        + ["They ran in panic and alarm"]
+        + [f"Nothing happened on day {i} ." for i in range(8)]
+    )
     labels = [1, 1, 7, 7] + [4] * 8
     import pandas as pd
 
@@ -63,8 +71,9 @@ def test_diverse_rows_are_new_consistent_and_reproducible():
     lic = compute_lic(wd, method="log_odds")
     aug = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=2, min_similarity=0.3, seed=3)
     res = aug.fit_resample(wd, lic, tok)
-    again = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=2, min_similarity=0.3,
-                         seed=3).fit_resample(wd, lic, tok)
+    again = LicAugmenter(
+        toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=2, min_similarity=0.3, seed=3
+    ).fit_resample(wd, lic, tok)
     assert [r.text for r in res.rows] == [r.text for r in again.rows]
     originals = {tok[row].detokenise() for v in wd.values() for _, row in v}
     texts = [r.text for r in res.rows]
@@ -88,8 +97,17 @@ def test_diverse_rows_are_new_consistent_and_reproducible():
 def test_shortfall_is_explained():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=2, max_swaps=1, min_similarity=0.3,
-                       sampling_strategy={1: 500, 7: 2}, seed=0).fit_resample(wd, lic, tok)
+    res = LicAugmenter(
+        toy_store(),
+        STOP,
+        **PLAIN_FILTERS,
+        mode="diverse",
+        k=2,
+        max_swaps=1,
+        min_similarity=0.3,
+        sampling_strategy={1: 500, 7: 2},
+        seed=0,
+    ).fit_resample(wd, lic, tok)
     rep = res.classes[1]
     assert rep.generated < rep.requested
     assert "distinct new rows" in rep.shortfall_reason and "500" not in rep.shortfall_reason
@@ -99,8 +117,16 @@ def test_shortfall_is_explained():
 def test_max_per_source():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, **{**PLAIN_FILTERS, "max_per_source": 2}, mode="diverse", k=5,
-                       max_swaps=2, min_similarity=0.3, seed=0).fit_resample(wd, lic, tok)
+    res = LicAugmenter(
+        toy_store(),
+        STOP,
+        **{**PLAIN_FILTERS, "max_per_source": 2},
+        mode="diverse",
+        k=5,
+        max_swaps=2,
+        min_similarity=0.3,
+        seed=0,
+    ).fit_resample(wd, lic, tok)
     per_source = Counter(r.source_row for r in res.rows)
     assert per_source and max(per_source.values()) <= 2
 
@@ -114,8 +140,12 @@ def test_inputs_untouched():
 
 
 def test_bad_options():
-    for kw, msg in [({"mode": "fast"}, "augment.mode"), ({"k": 0}, "augment.k"),
-                    ({"max_swaps": 0}, "max_swaps"), ({"min_similarity": 2}, "min_similarity")]:
+    for kw, msg in [
+        ({"mode": "fast"}, "augment.mode"),
+        ({"k": 0}, "augment.k"),
+        ({"max_swaps": 0}, "max_swaps"),
+        ({"min_similarity": 2}, "min_similarity"),
+    ]:
         with pytest.raises(LicGpuError, match=msg):
             LicAugmenter(toy_store(), STOP, **kw)
 
@@ -146,10 +176,11 @@ def test_seed_mode_follows_the_notebook_rule(reference, emobank_seed, glove):
         samples = wd[row.cls]
         idx = next(i for i, (_, r) in enumerate(samples) if r == row.source_row)
         tokens = samples[idx][0]
-        ranked = sorted(((p, w, lic_d.get((row.cls, w), 0.0)) for p, w in enumerate(tokens)
-                         if w.lower() not in STOP), key=lambda x: -x[2])
-        expected = next(p for p, w, s in ranked
-                        if s > 0 and (idx, p) not in used[row.cls] and w in glove.index)
+        ranked = sorted(
+            ((p, w, lic_d.get((row.cls, w), 0.0)) for p, w in enumerate(tokens) if w.lower() not in STOP),
+            key=lambda x: -x[2],
+        )
+        expected = next(p for p, w, s in ranked if s > 0 and (idx, p) not in used[row.cls] and w in glove.index)
         (swap,) = row.swaps
         assert swap.pos == expected
         used[row.cls].add((idx, swap.pos))

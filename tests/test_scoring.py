@@ -1,4 +1,5 @@
 """The swap score (lic_gpu.scoring): alignment, LM words, the packaged model, the fallback without pocketsphinx."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -55,8 +56,10 @@ def test_language_model_prefers_the_fixed_phrase():
 
 @pytest.mark.skipif(not HAS_LM, reason="pocketsphinx is not installed")
 def test_broken_idiom_loses_log_probability():
-    f = pair_features(["He was under the gun all week.", "He was under the gun all week."],
-                      ["He was under the pistol all week.", "He was under the gun all month."])
+    f = pair_features(
+        ["He was under the gun all week.", "He was under the gun all week."],
+        ["He was under the pistol all week.", "He was under the gun all month."],
+    )
     assert f.loc[0, "lm_delta"] < 0
     assert f.loc[0, "lm_pmi_drop"] > 0  # "the gun" is a tighter pair than "the pistol"
     assert list(f["old"]) == ["gun", "week"]
@@ -80,8 +83,15 @@ def test_linear_score_matches_a_numpy_reference_and_round_trips():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(20, 3)), columns=["a", "b", "c"])
     frame.iloc[3, 1] = np.nan
-    model = LinearScore(("a", "b", "c"), np.array([0.1, -0.2, 0.3]), np.array([1.0, 2.0, 0.5]),
-                        np.array([0.5, -1.0, 2.0]), 0.25, 1.3, -0.1)
+    model = LinearScore(
+        ("a", "b", "c"),
+        np.array([0.1, -0.2, 0.3]),
+        np.array([1.0, 2.0, 0.5]),
+        np.array([0.5, -1.0, 2.0]),
+        0.25,
+        1.3,
+        -0.1,
+    )
     x = (frame.to_numpy() - model.mean) / model.scale
     x[np.isnan(x)] = 0.0  # the training mean
     expected = 1 / (1 + np.exp(-(1.3 * (x @ model.coef + 0.25) - 0.1)))

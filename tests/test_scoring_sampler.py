@@ -1,5 +1,6 @@
 """The learned swap score inside the sampler (lic_gpu.augment.scored): same numbers as score_swaps, ranking,
 min_fluency, the fluency column, names never swapped."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,11 +24,13 @@ from test_sampler import toy_corpus, toy_store
 HAS_SPACY = importlib.util.find_spec("spacy") is not None
 STOP = load_stopwords("packaged")[0]
 
-PAIRS = [("He was under the gun all week.", "He was under the pistol all week."),
-         ("She baked a lovely cake for the party.", "She baked a lovely pie for the party."),
-         ("The quiet village slept under the stars.", "The silent village slept under the stars."),
-         ("We walked along the beautiful beach at dawn.", "We walked along the gorgeous beach at dawn."),
-         ("My brother bought an old car yesterday.", "My brother bought an ancient car yesterday.")]
+PAIRS = [
+    ("He was under the gun all week.", "He was under the pistol all week."),
+    ("She baked a lovely cake for the party.", "She baked a lovely pie for the party."),
+    ("The quiet village slept under the stars.", "The silent village slept under the stars."),
+    ("We walked along the beautiful beach at dawn.", "We walked along the gorgeous beach at dawn."),
+    ("My brother bought an old car yesterday.", "My brother bought an ancient car yesterday."),
+]
 
 
 def _source_tags(sources):
@@ -57,8 +60,9 @@ def test_rank_sources_orders_by_score_and_drops_low_ones():
     (ranked,) = scorer.rank_sources([(tokens, tags, [gun])], None)
     scores = [c[2] for c in ranked[0].choices]
     assert scores == sorted(scores, reverse=True) and len(scores) == 3
-    direct = scorer.score_tokens([tokens] * 3, [tokens[:4] + [w] + tokens[5:] for w, _, _ in ranked[0].choices],
-                                 [tags] * 3)
+    direct = scorer.score_tokens(
+        [tokens] * 3, [tokens[:4] + [w] + tokens[5:] for w, _, _ in ranked[0].choices], [tags] * 3
+    )
     np.testing.assert_allclose(scores, direct)
     threshold = float(np.median(scores))
     (kept,) = scorer.rank_sources([(tokens, tags, [gun])], threshold)
@@ -91,8 +95,17 @@ def test_min_fluency_is_checked():
 def test_diverse_rows_carry_their_score_and_respect_the_threshold(min_fluency):
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=1, min_similarity=0.3,
-                       seed=3, min_fluency=min_fluency).fit_resample(wd, lic, tok)
+    res = LicAugmenter(
+        toy_store(),
+        STOP,
+        **PLAIN_FILTERS,
+        mode="diverse",
+        k=5,
+        max_swaps=1,
+        min_similarity=0.3,
+        seed=3,
+        min_fluency=min_fluency,
+    ).fit_resample(wd, lic, tok)
     assert res.rows
     scores = np.array([r.fluency for r in res.rows])
     assert np.all((scores > 0) & (scores < 1))
@@ -108,8 +121,18 @@ def test_diverse_rows_carry_their_score_and_respect_the_threshold(min_fluency):
 def test_the_best_scored_replacement_is_taken_first():
     tok, wd = toy_corpus()
     lic = compute_lic(wd, method="log_odds")
-    res = LicAugmenter(toy_store(), STOP, **PLAIN_FILTERS, mode="diverse", k=5, max_swaps=1, min_similarity=0.3,
-                       seed=3, min_fluency=None, sampling_strategy={1: 3, 7: 3}).fit_resample(wd, lic, tok)
+    res = LicAugmenter(
+        toy_store(),
+        STOP,
+        **PLAIN_FILTERS,
+        mode="diverse",
+        k=5,
+        max_swaps=1,
+        min_similarity=0.3,
+        seed=3,
+        min_fluency=None,
+        sampling_strategy={1: 3, 7: 3},
+    ).fit_resample(wd, lic, tok)
     scorer = SlotScorer()
     for r in res.rows:
         src = list(tok[r.source_row].tokens)

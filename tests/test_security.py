@@ -3,6 +3,7 @@ user names ``format=gensim_kv`` and sets ``embeddings.allow_pickle=true``.
 
 Each hostile file, when unpickled, creates a marker file; every test proves the marker is absent.
 """
+
 import pickle
 
 import pytest
@@ -33,8 +34,9 @@ def test_the_payload_really_runs_code_when_unpickled(tmp_path):
     assert marker.exists()
 
 
-@pytest.mark.parametrize("name", ["vectors.bin", "vectors.txt", "wiki.vec", "vectors.kv", "model.model",
-                                  "glove.6B.50d.txt.gz"])
+@pytest.mark.parametrize(
+    "name", ["vectors.bin", "vectors.txt", "wiki.vec", "vectors.kv", "model.model", "glove.6B.50d.txt.gz"]
+)
 def test_format_auto_never_unpickles(tmp_path, name):
     marker = tmp_path / "code_ran"
     path = tmp_path / name

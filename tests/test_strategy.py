@@ -1,4 +1,5 @@
 """sampling_strategy speaks imbalanced-learn's vocabulary, with the same meaning."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -41,15 +42,18 @@ def test_float_and_dict_as_before():
     assert check_sampling_strategy({"2": 5}, {1: 10, 2: 2}) == {1: 0, 2: 3}
 
 
-@pytest.mark.parametrize("bad, pattern", [
-    ("majority", r"sampling_strategy must be one of \['all', 'auto', 'minority', 'not majority', 'not minority'\]"),
-    (1.5, r"in \(0, 1\]"),
-    ({9: 100}, r"class 9"),
-    ({1: 2}, r"must be an integer >= "),
-    (lambda y: [1], r"must return a dict"),
-    (lambda y: 1 / 0, r"callable .* failed: ZeroDivisionError"),
-    (True, r"sampling_strategy must be"),
-])
+@pytest.mark.parametrize(
+    "bad, pattern",
+    [
+        ("majority", r"sampling_strategy must be one of \['all', 'auto', 'minority', 'not majority', 'not minority'\]"),
+        (1.5, r"in \(0, 1\]"),
+        ({9: 100}, r"class 9"),
+        ({1: 2}, r"must be an integer >= "),
+        (lambda y: [1], r"must return a dict"),
+        (lambda y: 1 / 0, r"callable .* failed: ZeroDivisionError"),
+        (True, r"sampling_strategy must be"),
+    ],
+)
 def test_bad_strategies_are_one_line(bad, pattern):
     with pytest.raises(LicGpuError, match=pattern) as info:
         check_sampling_strategy(bad, {1: 10, 2: 4})
@@ -63,8 +67,10 @@ def test_config_strings_reach_the_run(tmp_path):
     from helpers import ROOT
 
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
-        c = compose(config_name="augment", overrides=["device=cpu", "report.enabled=false",
-                                                      "augment.sampling_strategy=minority"])
+        c = compose(
+            config_name="augment",
+            overrides=["device=cpu", "report.enabled=false", "augment.sampling_strategy=minority"],
+        )
     s = run_augment(c, tmp_path)
     requested = {k: v["requested"] for k, v in s["classes"].items()}
     assert sum(v > 0 for v in requested.values()) == 1

@@ -1,4 +1,5 @@
 """Tokenisers put sentences back together exactly; stopwords come from nltk or the packaged list."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.text import (check_tokeniser, load_stopwords, packaged_stopwords, split_edge_punctuation,
-                          whitespace_tokenise, words_tokenise)
+from lic_gpu.text import (
+    check_tokeniser,
+    load_stopwords,
+    packaged_stopwords,
+    split_edge_punctuation,
+    whitespace_tokenise,
+    words_tokenise,
+)
 
 from helpers import SHARED
 
@@ -29,16 +36,61 @@ def test_whitespace_is_str_split():
 
 
 def test_words_splits_clitics_and_punctuation_keeps_inner_apostrophes():
-    t = words_tokenise('"Don\u2019t" go -- it\'s 3,666 dollars at five o\'clock, rock\'n\'roll!')
-    assert t.tokens == ('"', "Do", "n\u2019t", '"', "go", "-", "-", "it", "'s", "3,666", "dollars", "at", "five",
-                        "o'clock", ",", "rock'n'roll", "!")
+    t = words_tokenise("\"Don\u2019t\" go -- it's 3,666 dollars at five o'clock, rock'n'roll!")
+    assert t.tokens == (
+        '"',
+        "Do",
+        "n\u2019t",
+        '"',
+        "go",
+        "-",
+        "-",
+        "it",
+        "'s",
+        "3,666",
+        "dollars",
+        "at",
+        "five",
+        "o'clock",
+        ",",
+        "rock'n'roll",
+        "!",
+    )
     assert words_tokenise("I can't, we'd, they've, I'M").tokens == (
-        "I", "ca", "n't", ",", "we", "'d", ",", "they", "'ve", ",", "I", "'M")
+        "I",
+        "ca",
+        "n't",
+        ",",
+        "we",
+        "'d",
+        ",",
+        "they",
+        "'ve",
+        ",",
+        "I",
+        "'M",
+    )
 
 
-@pytest.mark.parametrize("whole", [
-    "https://example.org/a?b=1&c=2", "www.example.com/x", "arunrob@gmail.com", "first.last+tag@mail.co.uk",
-    "@someone", "#happy", "01:39", "12/05/2020", "10003-9562", "1,400", "3.5", "1990s", "20th", "3pm"])
+@pytest.mark.parametrize(
+    "whole",
+    [
+        "https://example.org/a?b=1&c=2",
+        "www.example.com/x",
+        "arunrob@gmail.com",
+        "first.last+tag@mail.co.uk",
+        "@someone",
+        "#happy",
+        "01:39",
+        "12/05/2020",
+        "10003-9562",
+        "1,400",
+        "3.5",
+        "1990s",
+        "20th",
+        "3pm",
+    ],
+)
 def test_words_keeps_urls_emails_mentions_numbers_and_times_whole(whole):
     t = words_tokenise(f"See {whole}, then.")
     assert t.tokens == ("See", whole, ",", "then", ".")
@@ -76,8 +128,10 @@ def test_stopword_options():
 
 
 def _stopwords_in_fresh_process(env_extra: dict) -> list:
-    code = ("import json, sys; from lic_gpu.text import load_stopwords; w, o = load_stopwords('auto'); "
-            "print(json.dumps([o, len(w), 'nltk' in sys.modules, sorted(w)[:3]]))")
+    code = (
+        "import json, sys; from lic_gpu.text import load_stopwords; w, o = load_stopwords('auto'); "
+        "print(json.dumps([o, len(w), 'nltk' in sys.modules, sorted(w)[:3]]))"
+    )
     env = {**os.environ, **env_extra}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout)

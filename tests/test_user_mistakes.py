@@ -1,6 +1,7 @@
 """Mistakes a user makes end in one ``error:`` line, never a traceback (issue 20), and the cases that
 crashed before run: categorical labels with figures, an id column given as emotion, a wrong
 encoding, a k whose neighbour table cannot fit, a gensim-data name for the packaged vectors."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,16 @@ def demo_table(tmp_path_factory):
 
 def test_categorical_word_labels_draw_their_figures(demo_table, tmp_path):
     # main drew int('anger') and died after the whole job; the figure now has one bar per name
-    s = run_augment(cfg("data=csv", f"data.path={demo_table}", "data.text_column=label", "emotion=mood",
-                        "+data.non_rating_columns=[start,end,doc]"), tmp_path)
+    s = run_augment(
+        cfg(
+            "data=csv",
+            f"data.path={demo_table}",
+            "data.text_column=label",
+            "emotion=mood",
+            "+data.non_rating_columns=[start,end,doc]",
+        ),
+        tmp_path,
+    )
     assert s["data"]["label_kinds"] == {"mood": "categorical"}
     assert (tmp_path / "distributions.png").stat().st_size > 0 and (tmp_path / "top_lic_mood.png").is_file()
     new = pd.read_csv(tmp_path / "augmented_mood.csv", keep_default_na=False).query("is_augmented")
@@ -46,15 +55,25 @@ def test_categorical_word_labels_draw_their_figures(demo_table, tmp_path):
 
 def test_a_string_id_column_as_emotion_is_one_line(demo_table, tmp_path):
     with pytest.raises(LicGpuError, match=r"column 'doc' of .* has a different value in every row \(an id"):
-        run_augment(cfg("data=csv", f"data.path={demo_table}", "data.text_column=label", "emotion=doc",
-                        "report.enabled=false"), tmp_path)
+        run_augment(
+            cfg("data=csv", f"data.path={demo_table}", "data.text_column=label", "emotion=doc", "report.enabled=false"),
+            tmp_path,
+        )
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
 def test_a_utf8_file_read_as_a_wide_encoding_is_one_line(demo_table, tmp_path, encoding):
     with pytest.raises(LicGpuError, match=rf"is not {encoding}-encoded text .*set data.encoding=utf-8"):
-        run_augment(cfg("data=csv", f"data.path={demo_table}", "data.text_column=label",
-                        f"data.encoding={encoding}", "report.enabled=false"), tmp_path)
+        run_augment(
+            cfg(
+                "data=csv",
+                f"data.path={demo_table}",
+                "data.text_column=label",
+                f"data.encoding={encoding}",
+                "report.enabled=false",
+            ),
+            tmp_path,
+        )
 
 
 def test_k_whose_table_cannot_fit_names_the_size_and_what_fits():
@@ -70,9 +89,17 @@ def test_k_whose_table_cannot_fit_names_the_size_and_what_fits():
 def test_k_400000_is_one_error_line_from_the_command(tmp_path):
     # the real command, with memory capped so that a regression cannot take the machine's memory
     run = subprocess.run(
-        ["bash", "-c", f"ulimit -v 12000000; exec {sys.executable} {ROOT / 'scripts' / 'augment.py'} "
-                       f"augment.k=400000 report.enabled=false hydra.run.dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        [
+            "bash",
+            "-c",
+            f"ulimit -v 12000000; exec {sys.executable} {ROOT / 'scripts' / 'augment.py'} "
+            f"augment.k=400000 report.enabled=false hydra.run.dir={tmp_path / 'run'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert run.returncode == 2, run.stderr[-2000:]
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("error: k=400000 (augment.k) asks for a neighbour table") and "k <= " in last
@@ -84,9 +111,15 @@ def test_gensim_data_name_of_the_packaged_vectors_is_accepted(tmp_path):
     assert "glove-6b-50d" in s["vectors"]["source"]
 
 
-@pytest.mark.parametrize("entry", [["scripts/evaluate.py"], ["scripts/augment.py"],
-                                   ["-c", "from lic_gpu.cli import evaluate; evaluate()"],
-                                   ["-c", "from lic_gpu.cli import augment; augment()"]])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        ["scripts/evaluate.py"],
+        ["scripts/augment.py"],
+        ["-c", "from lic_gpu.cli import evaluate; evaluate()"],
+        ["-c", "from lic_gpu.cli import augment; augment()"],
+    ],
+)
 def test_every_entry_point_composes_with_no_overrides(entry, tmp_path):
     """``--cfg job`` composes and prints the config without running it, with no key override: the
     schemas must be registered by the entry point itself (scripts/evaluate.py said "Could not load

@@ -1,4 +1,5 @@
 """gensim-data's names for word vectors resolve (issue 14)."""
+
 from __future__ import annotations
 
 import gzip
@@ -56,7 +57,9 @@ def test_gensim_data_names_pass_the_early_input_check(tmp_path, monkeypatch):
     monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
     name = "glove-twitter-25"
     cfg = compose_config([f"embeddings.source={name}"])
-    with pytest.raises(LicGpuError, match=rf"is a gensim-data name but .*{name}.gz is not in gensim-data's folder") as info:
+    with pytest.raises(
+        LicGpuError, match=rf"is a gensim-data name but .*{name}.gz is not in gensim-data's folder"
+    ) as info:
         settings_from_config(cfg)
     assert str(tmp_path) in str(info.value)
     (tmp_path / name).mkdir()

@@ -5,6 +5,7 @@ absolute seconds are checked, so a slow or busy machine cannot fail it; a stage 
 the wall time jumps far past what it takes now (a figure drawn point by point, an import that
 pulls in a library the run never uses, a model loaded for nothing) fails loudly, naming it.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,20 +26,43 @@ from wallclock_stages import STAGES, stage_shares  # noqa: E402
 # Generous ceilings on each stage's share of the wall time of a demo run (measured, busy 2-core
 # machine: start-up & exit ~45-60 %, figures ~15-20 %, search and tagging ~10-25 % cold, each
 # other stage under 10 %): a regression has to roughly double a stage to trip one.
-MAX_SHARE = {"start-up & exit": 0.9, "figures & report": 0.45, "tagging": 0.5, "search": 0.5,
-             "tagger load": 0.4, "quality measure": 0.3, "generation": 0.4, "grammar & thesaurus": 0.3,
-             "vectors": 0.4, "read data": 0.25, "write": 0.25, "other": 0.3}
+MAX_SHARE = {
+    "start-up & exit": 0.9,
+    "figures & report": 0.45,
+    "tagging": 0.5,
+    "search": 0.5,
+    "tagger load": 0.4,
+    "quality measure": 0.3,
+    "generation": 0.4,
+    "grammar & thesaurus": 0.3,
+    "vectors": 0.4,
+    "read data": 0.25,
+    "write": 0.25,
+    "other": 0.3,
+}
 # libraries a warm run whose tags are all cached must not import (their submodules are looked for:
 # lemminflect's refused ``import spacy`` is logged by importtime too, with no submodule under it)
 UNUSED_WHEN_WARM = ("spacy", "thinc", "sklearn", "scipy", "gensim")
 
 
 def _run(out_dir: Path, cache: Path, python_flags: tuple[str, ...] = ()) -> tuple[float, dict, str]:
-    cmd = [sys.executable, *python_flags, str(ROOT / "scripts" / "augment.py"), "device=cpu",
-           f"hydra.run.dir={out_dir}"]
+    cmd = [
+        sys.executable,
+        *python_flags,
+        str(ROOT / "scripts" / "augment.py"),
+        "device=cpu",
+        f"hydra.run.dir={out_dir}",
+    ]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
-                         env={**os.environ, "LIC_GPU_CACHE": str(cache)})
+    res = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+        env={**os.environ, "LIC_GPU_CACHE": str(cache)},
+    )
     wall = time.perf_counter() - t0
     assert res.returncode == 0, res.stderr[-2000:]
     return wall, json.loads((out_dir / "summary.json").read_text()), res.stderr

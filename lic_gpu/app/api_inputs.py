@@ -3,6 +3,7 @@ Python are taken literally, text is ``str``, numeric labels are ratings within t
 limits, a user's columns are never overwritten, errors use the caller's names, and every class that
 got fewer new rows than asked is a warning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,11 +44,14 @@ def check_overrides_literal(overrides: Sequence[str]) -> None:
     for i, item in enumerate(overrides):
         if isinstance(item, str) and "${" in item:
             key = item.split("=", 1)[0]
-            raise LicGpuError(f"overrides[{i}] ({key}=...) holds an interpolation '${{...}}', which is not resolved "
-                              "in values passed from Python; pass the value itself")
+            raise LicGpuError(
+                f"overrides[{i}] ({key}=...) holds an interpolation '${{...}}', which is not resolved "
+                "in values passed from Python; pass the value itself"
+            )
 
 
 # --------------------------------------------------------------------------- text and labels
+
 
 def check_text_values(values: pd.Series, column: str, what: str = "column") -> None:
     """Refuse ``bytes`` in a text or id column (they would be written as ``"b'...'"``): one line that
@@ -56,7 +60,8 @@ def check_text_values(values: pd.Series, column: str, what: str = "column") -> N
         if isinstance(v, (bytes, bytearray)):
             raise LicGpuError(
                 f"{what} {column!r} holds bytes at row {i} ({bytes(v[:20])!r}); texts must be str: decode them "
-                f"first with their encoding, e.g. df[{column!r}] = df[{column!r}].str.decode('utf-8')")
+                f"first with their encoding, e.g. df[{column!r}] = df[{column!r}].str.decode('utf-8')"
+            )
 
 
 def check_numeric_labels(values: np.ndarray, name: str = "y") -> None:
@@ -66,11 +71,14 @@ def check_numeric_labels(values: np.ndarray, name: str = "y") -> None:
     bad = ~(np.abs(values) <= MAX_RATING) & ~np.isnan(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise LicGpuError(f"{name}[{i}] = {float(values[i])!r} is not a usable rating: numeric labels must be finite and "
-                          f"within +-{MAX_RATING:.0e}")
+        raise LicGpuError(
+            f"{name}[{i}] = {float(values[i])!r} is not a usable rating: numeric labels must be finite and "
+            f"within +-{MAX_RATING:.0e}"
+        )
 
 
 # --------------------------------------------------------------------------- columns
+
 
 def set_aside_output_columns(df: pd.DataFrame, source: str = "DataFrame") -> tuple[pd.DataFrame, dict[str, str]]:
     """The command line's rule for input columns named like the provenance columns a run adds
@@ -80,13 +88,16 @@ def set_aside_output_columns(df: pd.DataFrame, source: str = "DataFrame") -> tup
 
     frame, renamed = _set_aside_provenance(df, source)
     if renamed:
-        warnings.warn(f"{source}: columns {sorted(renamed)} are names the output's provenance columns take; "
-                      f"kept as {[renamed[c] for c in sorted(renamed)]}", LicGpuWarning, stacklevel=3)
+        warnings.warn(
+            f"{source}: columns {sorted(renamed)} are names the output's provenance columns take; "
+            f"kept as {[renamed[c] for c in sorted(renamed)]}",
+            LicGpuWarning,
+            stacklevel=3,
+        )
     return frame, renamed
 
 
-def user_names(message: str, option_paths: Mapping[str, str], label: str | None = None,
-               label_name: str = "y") -> str:
+def user_names(message: str, option_paths: Mapping[str, str], label: str | None = None, label_name: str = "y") -> str:
     """An error message in the caller's terms: a hint ``data.binning=...`` names the keyword option
     (``binning=...``), a hint about another config key says ``overrides=['lic.method=log_odds']``,
     and the internal label column is ``label_name``, with no advice about emotions or bin edges."""
@@ -99,12 +110,16 @@ def user_names(message: str, option_paths: Mapping[str, str], label: str | None 
         message = message.replace(f"'{label}'", label_name).replace(label, label_name)
     for option, path in sorted(option_paths.items(), key=lambda kv: -len(kv[1])):
         message = re.sub(rf"(?<![\w.']){re.escape(path)}(?==|\s+edges)", option, message)
-    message = re.sub(r"(?<![\w.'\[])((?:augment|data|lic|caps|embeddings|report|stopwords)\.[\w.]+=[^\s;,)]+)",
-                     r"overrides=['\1']", message)
+    message = re.sub(
+        r"(?<![\w.'\[])((?:augment|data|lic|caps|embeddings|report|stopwords)\.[\w.]+=[^\s;,)]+)",
+        r"overrides=['\1']",
+        message,
+    )
     return message
 
 
 # --------------------------------------------------------------------------- yields
+
 
 def shortfalls(runs) -> list[dict]:
     """Every class that got fewer new rows than asked, from the runs' :class:`ClassReport` objects:
@@ -114,10 +129,17 @@ def shortfalls(runs) -> list[dict]:
         for cls, rep in run.result.classes.items():
             if rep.requested > 0 and rep.generated < rep.requested:
                 reason = rep.shortfall_reason or "no reason recorded"
-                out.append({"emotion": run.emotion, "class": cls, "requested": int(rep.requested),
-                            "generated": int(rep.generated), "reason": reason,
-                            "message": f"class {cls!r}: made {rep.generated} of {rep.requested} new rows asked "
-                                       f"({100 * rep.fill_rate:.0f} %): {reason}"})
+                out.append(
+                    {
+                        "emotion": run.emotion,
+                        "class": cls,
+                        "requested": int(rep.requested),
+                        "generated": int(rep.generated),
+                        "reason": reason,
+                        "message": f"class {cls!r}: made {rep.generated} of {rep.requested} new rows asked "
+                        f"({100 * rep.fill_rate:.0f} %): {reason}",
+                    }
+                )
     return out
 
 
@@ -129,3 +151,47 @@ def warn_shortfalls(found: list[dict], caller: str, what: str | None = None) -> 
         text = f"{caller}: {where}, {s['message']}"
         log.warning("%s", text)
         warnings.warn(text, LicGpuWarning, stacklevel=3)
+
+
+def corpus_from_frame(
+    df: pd.DataFrame,
+    text: str,
+    labels: Sequence[str],
+    id_columns: Sequence[str] = (),
+    rating_columns: Sequence[str] | None = None,
+    non_rating_columns: Sequence[str] = (),
+    source: str = "DataFrame",
+):
+    """A :class:`~lic_gpu.io.data.Corpus` over a user's frame, as :func:`lic_gpu.io.data.load_csv` reads a file;
+    the frame itself is not changed.
+
+    Rating columns (None: every numeric column but the text, the ids and ``non_rating_columns``)
+    become floats; every other column keeps its dtype.
+    """
+    from lic_gpu.io.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
+
+    if not isinstance(df, pd.DataFrame):
+        raise LicGpuError(f"expected a pandas DataFrame; got {type(df).__name__}")
+    require_columns(df, [text, *id_columns], source, "text/id")
+    missing = [c for c in labels if c not in df.columns]
+    if missing:
+        raise LicGpuError(f"{source}: no label column {missing[0]!r}; columns present: {list(df.columns)}")
+    for c in [text, *id_columns]:
+        check_text_values(df[c], c, "text column" if c == text else "id column")
+    frame = df.reset_index(drop=True).copy()
+    frame.columns = [str(c) for c in frame.columns]
+    # the command line's rule: a column named like a provenance column is kept as previous_<name>
+    frame, renamed = set_aside_output_columns(frame, source)
+    if renamed:
+        text = renamed.get(text, text)
+        id_columns = [renamed.get(c, c) for c in id_columns]
+        non_rating_columns = [*non_rating_columns, *renamed.values()]
+        if rating_columns is not None:
+            rating_columns = [renamed.get(c, c) for c in rating_columns]
+    as_text = frame_as_strings(frame)
+    if rating_columns is None:
+        rating_columns = _numeric_columns(as_text, [text, *id_columns, *non_rating_columns])
+    for c in rating_columns:
+        frame[c] = to_ratings(as_text[c], c, source)
+    frame[text] = as_text[text]
+    return Corpus(frame, text, tuple(id_columns), tuple(rating_columns), source)

@@ -4,6 +4,7 @@
 (:func:`lic_gpu.app.run_setup.settings_from_config` turns it into plain arguments). Nothing is written
 until everything has been computed, and every file is written atomically.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,12 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         out_dir = HydraConfig.get().runtime.output_dir
     # before any work: no input is an output path, the folder is writable and holds no other run's files
     out_dir = run_folder.prepare_run_folder(out_dir, settings.emotions, settings.inputs)
-    log.info("lic_gpu: emotion %s, %s mode, device %s", ", ".join(settings.emotions),
-             settings.augment.get("mode"), settings.choice.device)
+    log.info(
+        "lic_gpu: emotion %s, %s mode, device %s",
+        ", ".join(settings.emotions),
+        settings.augment.get("mode"),
+        settings.choice.device,
+    )
     data_cfg = dict(settings.data)
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
@@ -54,9 +59,27 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
     done = augment_corpus(corpus, settings, timer)
     log.info("writing outputs to %s", out_dir)
     return outputs.write_run(
-        out_dir=out_dir, cfg_yaml=settings.config_yaml, corpus=corpus, runs=done.runs, frame=done.frame,
-        classes=done.classes, emotions=settings.emotions, choice=done.choice, store=done.store,
-        stopwords=settings.stopwords, stopwords_origin=settings.stopwords_origin, tokenizer=settings.tokenizer,
-        aug_cfg=settings.augment, caps_cfg=settings.caps, seed=settings.seed, guard_info=done.guard_info,
-        report_cfg=settings.report, timer=timer, t_start=t_start, output_format=settings.output_format,
-        kinds=done.kinds, splits=done.splits, tokenise=settings.tokenise)
+        out_dir=out_dir,
+        cfg_yaml=settings.config_yaml,
+        corpus=corpus,
+        runs=done.runs,
+        frame=done.frame,
+        classes=done.classes,
+        emotions=settings.emotions,
+        choice=done.choice,
+        store=done.store,
+        stopwords=settings.stopwords,
+        stopwords_origin=settings.stopwords_origin,
+        tokenizer=settings.tokenizer,
+        aug_cfg=settings.augment,
+        caps_cfg=settings.caps,
+        seed=settings.seed,
+        guard_info=done.guard_info,
+        report_cfg=settings.report,
+        timer=timer,
+        t_start=t_start,
+        output_format=settings.output_format,
+        kinds=done.kinds,
+        splits=done.splits,
+        tokenise=settings.tokenise,
+    )

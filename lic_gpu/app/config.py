@@ -12,6 +12,7 @@ fails at composition. :func:`plain_config` resolves a composed config
 into plain containers and :func:`check_options` validates all of it with the library's validators,
 in a fraction of a second, so a mistake is one line before data or vectors are read.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -222,8 +223,11 @@ def _check_embeddings(plain: Mapping[str, Any], inputs: dict[str, Path]) -> dict
         source = source if resolved == source else str(resolved)
     if source != PACKAGED_GLOVE:
         inputs["embeddings.source"] = _input_file(
-            source, "embeddings.source", f"embeddings source {str(source)!r}: no such file",
-            f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file")
+            source,
+            "embeddings.source",
+            f"embeddings source {str(source)!r}: no such file",
+            f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file",
+        )
     check_format(emb["format"])
     check_dtype(emb["dtype"])
     check_limit(emb.get("limit"))
@@ -270,8 +274,12 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     aug = check_augment(plain.get("augment"), inputs)
 
     caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
-    checked = check_caps(caps["kind"], caps.get("region"), caps.get("cap_per_class"),
-                         emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None)
+    checked = check_caps(
+        caps["kind"],
+        caps.get("region"),
+        caps.get("cap_per_class"),
+        emotions_with_classes=emotions if caps.get("kind") == "rectangle" else None,
+    )
     if checked["kind"] == "rectangle":
         check_cap_emotions(caps.get("emotions"), checked["region"])
 
@@ -287,8 +295,21 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     if subject is not None:
         report["subject_column"] = _name(subject, "report.subject_column")
 
-    return RunOptions(emotions, common.device, seed, common.verbose, common.data, common.embeddings, aug, caps,
-                      common.lic, common.stopwords, report, inputs, dataclasses.replace(common, inputs=inputs))
+    return RunOptions(
+        emotions,
+        common.device,
+        seed,
+        common.verbose,
+        common.data,
+        common.embeddings,
+        aug,
+        caps,
+        common.lic,
+        common.stopwords,
+        report,
+        inputs,
+        dataclasses.replace(common, inputs=inputs),
+    )
 
 
 class RunFolderCheck(Callback):
@@ -315,11 +336,12 @@ def check_emotions(value: Any) -> list[str]:
     """``emotion``: a column name or a list of names -> a list without repeats (a number such as
     ``emotion=5`` names the column ``5``)."""
     items = value if isinstance(value, (list, tuple)) else [value]
-    ok = bool(items) and all(isinstance(e, (str, int)) and not isinstance(e, bool) and str(e).strip()
-                             for e in items)
+    ok = bool(items) and all(isinstance(e, (str, int)) and not isinstance(e, bool) and str(e).strip() for e in items)
     if not ok:
-        raise LicGpuError("emotion must be a rating column's name or a list of names, e.g. emotion=arousal "
-                          f"or emotion=[arousal,valence]; got {value!r}")
+        raise LicGpuError(
+            "emotion must be a rating column's name or a list of names, e.g. emotion=arousal "
+            f"or emotion=[arousal,valence]; got {value!r}"
+        )
     return list(dict.fromkeys(str(e) for e in items))
 
 
@@ -384,8 +406,9 @@ def _input_file(value: Any, name: str, not_found: str, hint: str = "check the pa
         raise LicGpuError(f"{name} must be a file path; got {value!r}")
     path = Path(str(value)).expanduser()
     if not path.exists():
-        raise LicGpuError(f"{not_found}: {path} ({name}); {hint} (a relative path starts from the folder "
-                          "the command was run in)")
+        raise LicGpuError(
+            f"{not_found}: {path} ({name}); {hint} (a relative path starts from the folder the command was run in)"
+        )
     if path.is_dir():
         raise LicGpuError(f"{name}: {path} is a folder, not a file")
     return path

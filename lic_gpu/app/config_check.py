@@ -6,6 +6,7 @@ config files and refuses the rest: ``unknown config key 'augment.maxswaps'; did 
 'augment.max_swaps'?``. A few keys hold free-form mappings (``caps.region``, ``data.rename``, a
 ``sampling_strategy`` dict) and accept any key below them.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -17,8 +18,16 @@ from lic_gpu.io.conf_files import config_dir, load_yaml
 from lic_gpu.errors import LicGpuError
 
 # Nodes whose keys are the user's to choose (emotion names, column names, class labels).
-OPEN_KEYS = frozenset({"caps.region", "data.rename", "augment.sampling_strategy", "augment_seed.sampling_strategy",
-                       "sampling_strategy", "guard"})
+OPEN_KEYS = frozenset(
+    {
+        "caps.region",
+        "data.rename",
+        "augment.sampling_strategy",
+        "augment_seed.sampling_strategy",
+        "sampling_strategy",
+        "guard",
+    }
+)
 
 
 def _paths(node: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -42,7 +51,7 @@ def _defaults(primary: dict) -> tuple[dict[str, tuple[str, str]], str | None]:
             continue
         if not isinstance(entry, dict) or len(entry) != 1:
             continue
-        (key, option), = entry.items()
+        ((key, option),) = entry.items()
         key = str(key).strip()
         if key.startswith(("override ", "hydra")) or option is None:
             continue
@@ -114,8 +123,9 @@ def check_overrides(overrides: Sequence[str], config_name: str, conf: Path) -> N
             continue
         keys.append((key, o.input_line or key))
     group_of_package = {p: g for p, (g, _) in packages.items()}
-    if not keys or any(not (conf / group_of_package.get(p, p) / f"{opt}.yaml").is_file()
-                       for p, opts in choices.items() for opt in opts):
+    if not keys or any(
+        not (conf / group_of_package.get(p, p) / f"{opt}.yaml").is_file() for p, opts in choices.items() for opt in opts
+    ):
         return  # nothing to check, or a group option that does not exist: Hydra names it
     known = known_keys(config_name, conf, choices)
     for key, line in keys:
@@ -134,22 +144,35 @@ def _under_open_node(key: str, known: dict[str, Any]) -> bool:
     return False
 
 
-def _unknown_message(key: str, line: str, known: dict[str, Any], config_name: str, conf: Path,
-                     packages: dict[str, tuple[str, str]], choices: dict[str, list[str]]) -> str:
+def _unknown_message(
+    key: str,
+    line: str,
+    known: dict[str, Any],
+    config_name: str,
+    conf: Path,
+    packages: dict[str, tuple[str, str]],
+    choices: dict[str, list[str]],
+) -> str:
     head = f"unknown config key {key!r} (in {line!r})"
     package = key.split(".", 1)[0]
     if package in packages and "." in key:
         group, default = packages[package]
         chosen = choices.get(package, [default])
-        elsewhere = [p.stem for p in sorted((conf / group).glob("*.yaml"))
-                     if p.stem not in chosen and key in known_keys(config_name, conf, {package: [p.stem]})]
+        elsewhere = [
+            p.stem
+            for p in sorted((conf / group).glob("*.yaml"))
+            if p.stem not in chosen and key in known_keys(config_name, conf, {package: [p.stem]})
+        ]
         if elsewhere:
-            return (f"{head}: it is an option of {group}={elsewhere[0]}, not of {group}={','.join(chosen)}; "
-                    f"add {group}={elsewhere[0]} or drop it")
+            return (
+                f"{head}: it is an option of {group}={elsewhere[0]}, not of {group}={','.join(chosen)}; "
+                f"add {group}={elsewhere[0]} or drop it"
+            )
     parent = key.rsplit(".", 1)[0] if "." in key else ""
     siblings = [k for k in known if (k.rsplit(".", 1)[0] if "." in k else "") == parent]
-    close = (difflib.get_close_matches(key, siblings, n=1, cutoff=0.6)
-             or difflib.get_close_matches(key, list(known), n=1, cutoff=0.75))
+    close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.6) or difflib.get_close_matches(
+        key, list(known), n=1, cutoff=0.75
+    )
     if close:
         return f"{head}; did you mean {close[0]!r}?"
     shown = sorted(siblings)[:15]

@@ -7,6 +7,7 @@ On the demo, ``emotion=[arousal,valence]`` made 89 valence rows against 151 for 
 ``augment.max_per_source`` rows each. The shortfall reason (console line, ``summary.json``,
 ``report.md``, the API's warnings) and the emotion's notes say so.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -30,7 +31,8 @@ def note_rows_made_earlier(run, earlier: Sequence) -> None:
         made = ", ".join(f"{n} for {e}" for e, n in counts.items())
         rep.shortfall_reason = (
             f"{rep.shortfall_reason}; its sentences already gave {made} in this run, and no new row repeats "
-            "another across emotions (augment this emotion alone for its full yield)").lstrip("; ")
+            "another across emotions (augment this emotion alone for its full yield)"
+        ).lstrip("; ")
         for e, n in counts.items():
             total[e] = total.get(e, 0) + n
     if total:
@@ -38,4 +40,5 @@ def note_rows_made_earlier(run, earlier: Sequence) -> None:
         run.notes.append(
             f"fewer rows than {run.emotion} alone: its short classes' sentences had already been used for "
             f"{names} ({sum(total.values())} rows), and a new row never repeats another across emotions "
-            f"(run emotion={run.emotion} alone for its full yield)")
+            f"(run emotion={run.emotion} alone for its full yield)"
+        )

@@ -16,6 +16,7 @@ and ``.hydra/``.
 
 Imports nothing heavy at module level: the scripts import it before torch.
 """
+
 from __future__ import annotations
 
 import logging
@@ -72,6 +73,8 @@ def install_interrupt_handlers() -> None:
             signal.signal(sig, _raise_interrupted)
         except (ValueError, OSError):  # not the main thread
             return
+
+
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
 
 _finished_single_run = False  # set by main_guarded when a non-sweep Hydra run succeeds
@@ -82,6 +85,7 @@ def quiet_interrupts() -> Iterator[None]:
     """Within the block, SIGINT, SIGTERM or SIGHUP prints its line and ends the process at once
     (meant for the imports at the top of an entry script, before anything is written); after it,
     they raise :class:`Interrupted` (:func:`install_interrupt_handlers`)."""
+
     def stop(signum, frame):  # noqa: ARG001
         err = Interrupted(signum)
         _say(interrupt_line(err))
@@ -105,7 +109,8 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
     ``verbose=true`` on the command line (or ``HYDRA_FULL_ERROR=1``) shows the traceback instead.
     """
     verbose = os.environ.get("HYDRA_FULL_ERROR") == "1" or any(
-        arg.replace(" ", "").lower() in ("verbose=true", "verbose=yes", "verbose=1") for arg in sys.argv[1:])
+        arg.replace(" ", "").lower() in ("verbose=true", "verbose=yes", "verbose=1") for arg in sys.argv[1:]
+    )
     # Hydra then raises (to us) instead of printing its stack trace and exiting with 1.
     os.environ["HYDRA_FULL_ERROR"] = "1"
     # the YAML names schemas from Hydra's ConfigStore: register them before Hydra composes, whatever
@@ -192,14 +197,16 @@ def main_guarded(fn: Callable[[Any], Any], cfg) -> None:
         # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
         if _verbose(cfg):
             raise
-        _say(f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N "
-             "or device=cpu")
+        _say(
+            f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N or device=cpu"
+        )
         sys.exit(2)
     except RuntimeError as err:
         if type(err).__name__ != "OutOfMemoryError" or _verbose(cfg):  # torch's OutOfMemoryError
             raise
-        _say(f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N "
-             "or device=cpu")
+        _say(
+            f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N or device=cpu"
+        )
         sys.exit(2)
     except KeyboardInterrupt as err:
         _say(interrupt_line(err))

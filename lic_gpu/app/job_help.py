@@ -5,6 +5,7 @@ machine without SLURM (one ``error:`` line and exit 2 instead of a traceback).
 
 Imports nothing heavy: it runs before torch and Hydra are imported.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -19,12 +20,16 @@ from lic_gpu.io.conf_files import config_dir, load_yaml
 
 # What each job does, and how it is called (the script and the installed command).
 JOBS = {
-    "augment": ("python scripts/augment.py | lic-augment",
-                "Balance an emotion's rating classes with LIC-guided word swaps; writes a run folder "
-                "(outputs/<date>/<time>-...) with the augmented CSVs, summary.json, figures and report.md."),
-    "evaluate": ("python scripts/evaluate.py | lic-evaluate",
-                 "Does the augmentation help? Trains classifiers with and without it on leakage-safe splits "
-                 "and writes the metrics, tests and figures."),
+    "augment": (
+        "python scripts/augment.py | lic-augment",
+        "Balance an emotion's rating classes with LIC-guided word swaps; writes a run folder "
+        "(outputs/<date>/<time>-...) with the augmented CSVs, summary.json, figures and report.md.",
+    ),
+    "evaluate": (
+        "python scripts/evaluate.py | lic-evaluate",
+        "Does the augmentation help? Trains classifiers with and without it on leakage-safe splits "
+        "and writes the metrics, tests and figures.",
+    ),
 }
 # Hydra's own groups a user may choose; the rest of hydra/ is the project's plumbing.
 USER_HYDRA_GROUPS = ("hydra/launcher",)
@@ -50,7 +55,7 @@ def _first_clause(text: str) -> str:
     depth = 0
     for i, ch in enumerate(text):
         depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and ch in ".:" and i and text[i - 1].isalnum() and text[i + 1:i + 2] in (" ", ""):
+        if depth == 0 and ch in ".:" and i and text[i - 1].isalnum() and text[i + 1 : i + 2] in (" ", ""):
             return text[:i].strip()
     return text.strip()
 
@@ -77,7 +82,7 @@ def _defaults(primary: dict) -> dict[str, str]:
     out = {}
     for entry in primary.get("defaults", []) or []:
         if isinstance(entry, dict) and len(entry) == 1:
-            (key, option), = entry.items()
+            ((key, option),) = entry.items()
             group = str(key).split("@")[0].replace("override ", "").strip()
             if group != "hydra" and option is not None:
                 out.setdefault(group, str(option))
@@ -107,9 +112,13 @@ def job_help(job: str, conf: Path | None = None) -> str:
     usage, what = JOBS[job]
     primary_path = conf / f"{job}.yaml"
     defaults = _defaults(load_yaml(primary_path))
-    lines = [f"usage: {usage} [group=option ...] [key=value ...]", "",
-             *textwrap.wrap(what, WIDTH), "",
-             "Groups (choose one option of each with group=option; * = the default):"]
+    lines = [
+        f"usage: {usage} [group=option ...] [key=value ...]",
+        "",
+        *textwrap.wrap(what, WIDTH),
+        "",
+        "Groups (choose one option of each with group=option; * = the default):",
+    ]
     for group, options in group_choices(conf).items():
         if group not in defaults and group not in USER_HYDRA_GROUPS:
             continue
@@ -122,10 +131,13 @@ def job_help(job: str, conf: Path | None = None) -> str:
     for key, value, desc in _top_level_options(primary_path):
         head = f"  {key}={_short(value, 28)}"
         lines.append(_short(f"{head:<33} {_first_clause(desc)}".rstrip(), WIDTH))
-    lines += ["", "Every key and its value:   --cfg job   (a group's keys: --cfg job data=csv)",
-              "A sweep:                   -m emotion=arousal,valence",
-              "Hydra's own flags:         --hydra-help",
-              "Full tracebacks:           verbose=true"]
+    lines += [
+        "",
+        "Every key and its value:   --cfg job   (a group's keys: --cfg job data=csv)",
+        "A sweep:                   -m emotion=arousal,valence",
+        "Hydra's own flags:         --hydra-help",
+        "Full tracebacks:           verbose=true",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -166,8 +178,10 @@ def command_line_problem(args: Iterable[str], conf: Path) -> str | None:
                 shown = ", ".join(choices[group])
                 real = option.removeprefix("base_")
                 hint = f" (the config file is {group}={real})" if real in choices[group] else ""
-                return (f"{arg!r}: {option} is the schema of a {group} config, not a choice{hint}; "
-                        f"{group} is one of: {shown}")
+                return (
+                    f"{arg!r}: {option} is the schema of a {group} config, not a choice{hint}; "
+                    f"{group} is one of: {shown}"
+                )
         if group == "hydra/launcher":
             return slurm_problem(value, conf)
     return None
@@ -181,11 +195,15 @@ def slurm_problem(launcher: str, conf: Path) -> str | None:
     if "slurm" not in launcher and "submitit_slurm" not in text:
         return None
     if importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is None:
-        return (f"hydra/launcher={launcher} needs Hydra's submitit launcher: pip install 'lic_gpu[slurm]' "
-                "(hydra-submitit-launcher), on a machine with SLURM")
+        return (
+            f"hydra/launcher={launcher} needs Hydra's submitit launcher: pip install 'lic_gpu[slurm]' "
+            "(hydra-submitit-launcher), on a machine with SLURM"
+        )
     missing = [tool for tool in ("sbatch", "srun") if shutil.which(tool) is None]
     if missing:
         absent = "neither sbatch nor srun is" if len(missing) == 2 else f"{missing[0]} is not"
-        return (f"hydra/launcher={launcher} needs SLURM, but {absent} on PATH: run it on "
-                "the cluster's login node, or drop hydra/launcher= to run the sweep here")
+        return (
+            f"hydra/launcher={launcher} needs SLURM, but {absent} on PATH: run it on "
+            "the cluster's login node, or drop hydra/launcher= to run the sweep here"
+        )
     return None

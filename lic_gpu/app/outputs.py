@@ -1,6 +1,7 @@
 """Everything the main job writes into its run folder: caps, the data files, ``summary.json``, the
 figures and ``report.md``, written into the staging folder of :func:`lic_gpu.io.run_folder.staged_run`.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ from lic_gpu.report.run_summary import CapsSummary, DeviceSummary, EmotionSummar
 log = logging.getLogger(__name__)
 
 
-def swap_samples(frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n: int, seed: int,
-                 tokenise) -> list[dict]:
+def swap_samples(
+    frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n: int, seed: int, tokenise
+) -> list[dict]:
     """Up to ``n`` new rows drawn reproducibly, each with its class and source sentence, the swapped
     words marked ``**like this**`` in both, for the report."""
     new = frame[frame["is_augmented"]]
@@ -41,11 +43,17 @@ def swap_samples(frame: pd.DataFrame, classes: pd.DataFrame, text_column: str, n
         swaps = [s for s in json.loads(row["swaps"]) if s.get("kind", "swap") == "swap"]
         emotion = row["augmented_for"]
         cls = classes.loc[idx, emotion] if emotion in classes.columns else None
-        out.append({"emotion": emotion, "class": None if pd.isna(cls) else cls,
-                    "source": _marked(frame.at[int(row["source_row"]), text_column], swaps, "old", tokenise),
-                    "new": _marked(row[text_column], swaps, "new", tokenise),
-                    "old_words": ", ".join(s["old"] for s in swaps), "new_words": ", ".join(s["new"] for s in swaps),
-                    "cosine": round(float(np.mean([s["cosine"] for s in swaps])), 3) if swaps else None})
+        out.append(
+            {
+                "emotion": emotion,
+                "class": None if pd.isna(cls) else cls,
+                "source": _marked(frame.at[int(row["source_row"]), text_column], swaps, "old", tokenise),
+                "new": _marked(row[text_column], swaps, "new", tokenise),
+                "old_words": ", ".join(s["old"] for s in swaps),
+                "new_words": ", ".join(s["new"] for s in swaps),
+                "cosine": round(float(np.mean([s["cosine"] for s in swaps])), 3) if swaps else None,
+            }
+        )
     return out
 
 
@@ -57,8 +65,9 @@ def _marked(text: str, swaps, side: str, tokenise) -> str:
     tokens = list(t.tokens)
     bold = {s["pos"] for s in swaps if s["pos"] < len(tokens) and tokens[s["pos"]] == s[side]}
     # sentence text is data, not markup: escaped before the bold marks are added (report.md)
-    tokens = [f"**{report.markdown_text(tok)}**" if i in bold else report.markdown_text(tok)
-              for i, tok in enumerate(tokens)]
+    tokens = [
+        f"**{report.markdown_text(tok)}**" if i in bold else report.markdown_text(tok) for i, tok in enumerate(tokens)
+    ]
     return t.detokenise(tokens)
 
 
@@ -81,8 +90,10 @@ def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
     if changed:
         from lic_gpu.errors import LicGpuError
 
-        raise LicGpuError(f"{changed[0]} changed during the run (its SHA-256 is no longer that of the bytes read); "
-                          "nothing was written: run again once nothing writes to it")
+        raise LicGpuError(
+            f"{changed[0]} changed during the run (its SHA-256 is no longer that of the bytes read); "
+            "nothing was written: run again once nothing writes to it"
+        )
     return read
 
 
@@ -91,47 +102,95 @@ def write_run(*, out_dir: Path, **kwargs) -> dict:
     return staged_run(Path(out_dir), lambda stage: _write_run(out_dir=stage, **kwargs))
 
 
-def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFrame, classes: pd.DataFrame,
-              emotions: Sequence[str], choice, store, stopwords: frozenset, stopwords_origin: str, tokenizer: str, aug_cfg: dict,
-              caps_cfg: dict, seed: int, guard_info: dict, report_cfg: dict, timer, t_start: float,
-              output_format: str = "csv", kinds: dict | None = None, splits=None, tokenise=None) -> dict:
+def _write_run(
+    *,
+    out_dir: Path,
+    cfg_yaml: str,
+    corpus,
+    runs,
+    frame: pd.DataFrame,
+    classes: pd.DataFrame,
+    emotions: Sequence[str],
+    choice,
+    store,
+    stopwords: frozenset,
+    stopwords_origin: str,
+    tokenizer: str,
+    aug_cfg: dict,
+    caps_cfg: dict,
+    seed: int,
+    guard_info: dict,
+    report_cfg: dict,
+    timer,
+    t_start: float,
+    output_format: str = "csv",
+    kinds: dict | None = None,
+    splits=None,
+    tokenise=None,
+) -> dict:
     """Cap, export, summarise and report one run; returns the summary."""
     from lic_gpu.io.provenance import environment, file_checksums
 
     kinds = kinds or {}
     with timer("caps"):
         caps_kind = caps_cfg["kind"]
-        capped = apply_caps(frame, classes, kind=caps_kind, region=caps_cfg.get("region"),
-                            cap_per_class=caps_cfg.get("cap_per_class"), seed=seed,
-                            emotions=caps_cfg.get("emotions"))
+        capped = apply_caps(
+            frame,
+            classes,
+            kind=caps_kind,
+            region=caps_cfg.get("region"),
+            cap_per_class=caps_cfg.get("cap_per_class"),
+            seed=seed,
+            emotions=caps_cfg.get("emotions"),
+        )
     names = output_files(emotions, output_format)
     report_on = report_cfg["enabled"]
     by_emotion = {r.emotion: r for r in runs}
     summary = RunSummary(
-        emotions={e: EmotionSummary.from_run(by_emotion[e], {k: v for k, v in names[e].items()
-                                                            if k != "top_lic" or report_on})
-                  for e in emotions},
+        emotions={
+            e: EmotionSummary.from_run(
+                by_emotion[e], {k: v for k, v in names[e].items() if k != "top_lic" or report_on}
+            )
+            for e in emotions
+        },
         device=DeviceSummary.from_choice(choice),
-        caps=CapsSummary.from_result(caps_kind, capped, caps_cfg.get("region"), caps_cfg.get("cap_per_class"),
-                                     caps_cfg.get("emotions")),
+        caps=CapsSummary.from_result(
+            caps_kind, capped, caps_cfg.get("region"), caps_cfg.get("cap_per_class"), caps_cfg.get("emotions")
+        ),
         mode=aug_cfg.get("mode"),
         seed=seed,
-        data={"source": corpus.source, "files": list(corpus.files), "rows": int(len(corpus.frame)),
-              "sha256": _checksums_of_what_was_read(corpus, file_checksums),
-              "text_column": corpus.text_column, "rating_columns": list(corpus.rating_columns),
-              "label_kinds": dict(kinds), "splits": splits.as_dict() if splits is not None else None,
-              "tokenizer": tokenizer, "stopwords": stopwords_origin},
+        data={
+            "source": corpus.source,
+            "files": list(corpus.files),
+            "rows": int(len(corpus.frame)),
+            "sha256": _checksums_of_what_was_read(corpus, file_checksums),
+            "text_column": corpus.text_column,
+            "rating_columns": list(corpus.rating_columns),
+            "label_kinds": dict(kinds),
+            "splits": splits.as_dict() if splits is not None else None,
+            "tokenizer": tokenizer,
+            "stopwords": stopwords_origin,
+        },
         environment=environment(),
         output_format=output_format,
-        vectors={"source": store.source, "words": len(store), "dim": store.dim,
-                 "dtype": str(store.vectors.dtype).replace("torch.", ""),
-                 "search_notes": list(getattr(store, "search_notes", [])),
-                 "neighbour_cache": str(store.neighbour_cache_dir) if store.neighbour_cache_dir else None},
-        rows={"original": int((~frame["is_augmented"]).sum()), "generated": int(frame["is_augmented"].sum()),
-              "after_caps": int(len(capped.frame))},
+        vectors={
+            "source": store.source,
+            "words": len(store),
+            "dim": store.dim,
+            "dtype": str(store.vectors.dtype).replace("torch.", ""),
+            "search_notes": list(getattr(store, "search_notes", [])),
+            "neighbour_cache": str(store.neighbour_cache_dir) if store.neighbour_cache_dir else None,
+        },
+        rows={
+            "original": int((~frame["is_augmented"]).sum()),
+            "generated": int(frame["is_augmented"].sum()),
+            "after_caps": int(len(capped.frame)),
+        },
         guard=guard_info,
-        filters={**filter_outcomes(runs),
-                 "fluency": fluency_summary(runs, lambda i: corpus.frame.at[int(i), corpus.text_column])},
+        filters={
+            **filter_outcomes(runs),
+            "fluency": fluency_summary(runs, lambda i: corpus.frame.at[int(i), corpus.text_column]),
+        },
         config=cfg_yaml,
     )
     files: list[Path] = []
@@ -140,8 +199,13 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             frame_e = emotion_frame(frame, emo)
             log.info("writing %s (%d rows)", names[emo]["augmented"], len(frame_e))
             files.append(write_table(frame_e, inside(out_dir, names[emo]["augmented"]), output_format))
-            files.append(write_table(class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
-                                     inside(out_dir, names[emo]["export"]), output_format))
+            files.append(
+                write_table(
+                    class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
+                    inside(out_dir, names[emo]["export"]),
+                    output_format,
+                )
+            )
         if len(emotions) > 1:
             log.info("writing balanced (%d rows)", len(frame))
             files.append(write_table(frame, out_dir / "balanced", output_format))
@@ -164,50 +228,88 @@ def _write_run(*, out_dir: Path, cfg_yaml: str, corpus, runs, frame: pd.DataFram
             # million bars (the drawing never ends); such a column is left out of the figure
             too_wide = [c for c in columns if _level_span(frame, c) > MAX_LEVELS_DRAWN]
             if too_wide:
-                log.warning("distributions.png leaves out %s: its ratings span more than %d levels",
-                            ", ".join(map(str, too_wide)), MAX_LEVELS_DRAWN)
+                log.warning(
+                    "distributions.png leaves out %s: its ratings span more than %d levels",
+                    ", ".join(map(str, too_wide)),
+                    MAX_LEVELS_DRAWN,
+                )
             columns = [c for c in columns if c not in too_wide]
             shown = columns[:max_panels]
-            summary.figures = {"max_panels": max_panels, "distribution_columns": shown,
-                               "distribution_columns_left_out": len(columns) - len(shown),
-                               "distribution_columns_too_wide": too_wide}
+            summary.figures = {
+                "max_panels": max_panels,
+                "distribution_columns": shown,
+                "distribution_columns_left_out": len(columns) - len(shown),
+                "distribution_columns_too_wide": too_wide,
+            }
             if len(shown) < len(columns):
-                log.info("distributions.png shows %d of %d rating columns (report.max_panels=%d)",
-                         len(shown), len(columns), max_panels)
+                log.info(
+                    "distributions.png shows %d of %d rating columns (report.max_panels=%d)",
+                    len(shown),
+                    len(columns),
+                    max_panels,
+                )
             log.info("drawing the report's figures")
             caps = summary.caps
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             # without caps the after-caps bars would repeat the before bars: one bar per level
             if shown:
-                images.append(figures.plot_level_distributions(
-                    frame, capped.frame if caps_kind != "none" else None, classes,
-                    capped.classes if caps_kind != "none" else None, shown, out_dir / "distributions.png",
-                    cap_per_class=cap_lines,
-                    targets={r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
-                             for r in runs}))
+                images.append(
+                    figures.plot_level_distributions(
+                        frame,
+                        capped.frame if caps_kind != "none" else None,
+                        classes,
+                        capped.classes if caps_kind != "none" else None,
+                        shown,
+                        out_dir / "distributions.png",
+                        cap_per_class=cap_lines,
+                        targets={
+                            r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
+                            for r in runs
+                        },
+                    )
+                )
             min_sentences = report_cfg.get("min_word_sentences", 1)
             # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
             seen = figures.sentence_counts(corpus.texts, tokenise) if min_sentences > 1 else None
             for r in runs:
                 n_top = report_cfg["top_words"]
                 # the classes that got the most new rows, when there are more than max_panels
-                panels = sorted(r.lic.classes, key=lambda c: -r.result.classes[c].generated
-                                if c in r.result.classes else 0)[:max_panels]
+                panels = sorted(
+                    r.lic.classes, key=lambda c: -r.result.classes[c].generated if c in r.result.classes else 0
+                )[:max_panels]
                 # the words the sampler may swap: stopwords and punctuation are never candidates
-                top = {c: [(w, v) for w, v in r.lic.top_words(c, len(r.lic.vocab))
-                           if w.lower() not in stopwords and any(ch.isalpha() for ch in w)
-                           and (seen is None or seen[w] >= min_sentences)][:n_top]
-                       for c in r.lic.classes if c in panels}
-                images.append(figures.plot_top_lic_words(top, r.emotion, inside(out_dir, names[r.emotion]["top_lic"]),
-                                                        k=n_top, min_sentences=min_sentences))
+                top = {
+                    c: [
+                        (w, v)
+                        for w, v in r.lic.top_words(c, len(r.lic.vocab))
+                        if w.lower() not in stopwords
+                        and any(ch.isalpha() for ch in w)
+                        and (seen is None or seen[w] >= min_sentences)
+                    ][:n_top]
+                    for c in r.lic.classes
+                    if c in panels
+                }
+                images.append(
+                    figures.plot_top_lic_words(
+                        top,
+                        r.emotion,
+                        inside(out_dir, names[r.emotion]["top_lic"]),
+                        k=n_top,
+                        min_sentences=min_sentences,
+                    )
+                )
     summary.timings_s = dict(timer.timings)
     summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
     summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
     as_json = summary.as_dict()
     write_json(as_json, out_dir / "summary.json")
     if report_on:
-        report.write_report(out_dir, summary, images=images, tables=tables,
-                            swap_samples=swap_samples(frame, classes, corpus.text_column,
-                                                      report_cfg["swap_samples"], seed, tokenise),
-                            max_table_rows=report_cfg["max_table_rows"])
+        report.write_report(
+            out_dir,
+            summary,
+            images=images,
+            tables=tables,
+            swap_samples=swap_samples(frame, classes, corpus.text_column, report_cfg["swap_samples"], seed, tokenise),
+            max_table_rows=report_cfg["max_table_rows"],
+        )
     return as_json

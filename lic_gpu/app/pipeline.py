@@ -3,6 +3,7 @@
 :func:`augment_corpus` is shared by the command line (:mod:`lic_gpu.app.augment_job`),
 :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,10 +52,20 @@ class EmotionRun:
     quality: dict = field(default_factory=dict)  # lic_gpu.report.quality.measure of the new rows
 
 
-def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugmenter, device: torch.device,
-                    binning: Any = "auto", lic_method: str = "seed", lic_dtype: torch.dtype = torch.float64,
-                    timer: StageTimer | None = None, kind: str = "ordinal",
-                    sources: np.ndarray | None = None, avoid: set[str] | None = None) -> EmotionRun:
+def augment_emotion(
+    corpus: Corpus,
+    tokenised,
+    emotion: str,
+    augmenter: LicAugmenter,
+    device: torch.device,
+    binning: Any = "auto",
+    lic_method: str = "seed",
+    lic_dtype: torch.dtype = torch.float64,
+    timer: StageTimer | None = None,
+    kind: str = "ordinal",
+    sources: np.ndarray | None = None,
+    avoid: set[str] | None = None,
+) -> EmotionRun:
     """Classes, LIC and new rows for one emotion (no I/O).
 
     ``kind``: ``ordinal`` ratings or ``categorical`` labels (the rating-lean guard, which needs
@@ -79,10 +90,15 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
         warnings.filterwarnings("ignore", message="LIC is undefined with two classes")
         lic = compute_lic(word_dict, device=device, dtype=lic_dtype, method=lic_method)
     if lic.n_defined == 0:
-        hint = ("LIC's leave-one-class-out std needs at least 3 classes with words; use lic.method=log_odds"
-                if len(word_dict) == 2 else "every class has the same word statistics")
-        raise LicGpuError(f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
-                          f"{sorted(word_dict)}): {hint}")
+        hint = (
+            "LIC's leave-one-class-out std needs at least 3 classes with words; use lic.method=log_odds"
+            if len(word_dict) == 2
+            else "every class has the same word statistics"
+        )
+        raise LicGpuError(
+            f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
+            f"{sorted(word_dict)}): {hint}"
+        )
     notes = []
     all_guards = augmenter.guards
     if kind == "categorical" and any(isinstance(g, RatingLeanGuard) for g in all_guards):
@@ -91,23 +107,33 @@ def augment_emotion(corpus: Corpus, tokenised, emotion: str, augmenter: LicAugme
     active = [g for g in all_guards if kind == "ordinal" or not isinstance(g, RatingLeanGuard)]
     for guard in active:
         # new rows inherit every rating, so a guard may check the other rating columns too
-        others = (other_rating_lics(corpus, tokenised, emotion, binning, device, lic_dtype, sources)
-                  if guard.needs_other_ratings else None)
+        others = (
+            other_rating_lics(corpus, tokenised, emotion, binning, device, lic_dtype, sources)
+            if guard.needs_other_ratings
+            else None
+        )
         guard.prepare(emotion, lic, others)
     sizes = {c: len(v) for c, v in word_dict.items()}
     log.info("%s: %d classes %s; searching neighbours and generating rows", emotion, len(sizes), sizes)
     with timer(f"generate[{emotion}]"):
         result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid, guards=active)
-    log.info("%s: %d new rows (%d candidate words: %d searched, %d from the neighbour cache)", emotion,
-             len(result.rows), result.n_candidate_words, result.neighbours_searched, result.neighbours_from_cache)
+    log.info(
+        "%s: %d new rows (%d candidate words: %d searched, %d from the neighbour cache)",
+        emotion,
+        len(result.rows),
+        result.n_candidate_words,
+        result.neighbours_searched,
+        result.neighbours_from_cache,
+    )
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
         raise LicGpuError(
             f"emotion {emotion!r}: none of the {result.n_candidate_words} candidate words (positive LIC, "
             f"not stopwords) is in the word vectors' vocabulary ({augmenter.store.source}); check the "
             "vectors' language/casing or the tokenizer"
         )
-    return EmotionRun(emotion, cl.labels, cl.binning, cl.n_missing, lic, result, kind=kind,
-                      n_held_out=n_held_out, notes=notes)
+    return EmotionRun(
+        emotion, cl.labels, cl.binning, cl.n_missing, lic, result, kind=kind, n_held_out=n_held_out, notes=notes
+    )
 
 
 def fill_line(run: EmotionRun) -> str:
@@ -125,8 +151,15 @@ def fill_line(run: EmotionRun) -> str:
     return line + "".join(f"\n  {s}" for s in short)
 
 
-def other_rating_lics(corpus: Corpus, tokenised, emotion: str, binning: Any, device: torch.device,
-                      lic_dtype: torch.dtype, sources: np.ndarray | None = None) -> dict[str, LicResult]:
+def other_rating_lics(
+    corpus: Corpus,
+    tokenised,
+    emotion: str,
+    binning: Any,
+    device: torch.device,
+    lic_dtype: torch.dtype,
+    sources: np.ndarray | None = None,
+) -> dict[str, LicResult]:
     """Class x word counts of every other rating column (only ``.counts/.classes/.vocab`` are used).
 
     Columns that cannot be binned the same way, or have fewer than two classes, are skipped.
@@ -164,8 +197,7 @@ class CorpusRun:
     splits: SourceRows
 
 
-def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None,
-                   store=None) -> CorpusRun:
+def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None, store=None) -> CorpusRun:
     """Augment every emotion of ``settings`` on ``corpus`` and assemble the frames (no files).
 
     Shared by the command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`.
@@ -174,14 +206,22 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
     categorical = [e for e in (settings.caps.get("region") or {}) if kinds.get(e) == "categorical"]
     if settings.caps["kind"] != "none" and categorical:
-        raise LicGpuError(f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
-                          "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none")
+        raise LicGpuError(
+            f"caps.region names {categorical[0]!r}, whose labels are categorical; caps keep a "
+            "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none"
+        )
     splits = source_rows(corpus.frame, settings.split_column, settings.augment_splits, corpus.source)
     if splits.column:
-        log.info("split column %r: augmenting %s (%d of %d rows); the other rows pass through", splits.column,
-                 list(splits.augment), int(splits.mask.sum()), len(corpus.frame))
-    check_classes(corpus, settings.emotions, settings.data["binning"],
-                  settings.augment["sampling_strategy"], kinds, splits.mask)
+        log.info(
+            "split column %r: augmenting %s (%d of %d rows); the other rows pass through",
+            splits.column,
+            list(splits.augment),
+            int(splits.mask.sum()),
+            len(corpus.frame),
+        )
+    check_classes(
+        corpus, settings.emotions, settings.data["binning"], settings.augment["sampling_strategy"], kinds, splits.mask
+    )
     with timer("load_data"):
         tokenised = tokenise_all(corpus.texts, settings.tokenise)
     choice = settings.choice
@@ -191,11 +231,15 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=settings.stopwords)
     with timer("load_grammar"):
         grammar, grammar_info = build_grammar(aug_cfg)
-        thesaurus = (load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
-                     if aug_cfg["mode"] == "diverse" else None)
+        thesaurus = (
+            load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
+            if aug_cfg["mode"] == "diverse"
+            else None
+        )
     guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
-    augmenter = LicAugmenter.from_options(aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar,
-                                          thesaurus=thesaurus, seed=settings.seed)
+    augmenter = LicAugmenter.from_options(
+        aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus, seed=settings.seed
+    )
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])
     q_tagger = quality_tagger(grammar, q_sample)
@@ -203,16 +247,33 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     runs = []
     for emo in settings.emotions:
         log.info("augmenting %s (%s labels)", emo, kinds[emo])
-        run = augment_emotion(corpus, tokenised, emo, augmenter, choice.device,
-                              binning=settings.data["binning"], lic_method=settings.lic_method,
-                              lic_dtype=settings.lic_dtype, timer=timer, kind=kinds[emo], sources=splits.mask,
-                              avoid=avoid)
+        run = augment_emotion(
+            corpus,
+            tokenised,
+            emo,
+            augmenter,
+            choice.device,
+            binning=settings.data["binning"],
+            lic_method=settings.lic_method,
+            lic_dtype=settings.lic_dtype,
+            timer=timer,
+            kind=kinds[emo],
+            sources=splits.mask,
+            avoid=avoid,
+        )
         note_rows_made_earlier(run, runs)  # the cross-emotion dedup, named where a class falls short
         log.info("%s", fill_line(run))
         with timer(f"quality[{emo}]"):
-            run.quality = measure_quality(run.result.rows, tokenised=tokenised, tokenise=settings.tokenise,
-                                          tagger=q_tagger, rank_of=store.resolve, corpus_words=corpus_words,
-                                          sample=q_sample, seed=settings.seed)
+            run.quality = measure_quality(
+                run.result.rows,
+                tokenised=tokenised,
+                tokenise=settings.tokenise,
+                tagger=q_tagger,
+                rank_of=store.resolve,
+                corpus_words=corpus_words,
+                sample=q_sample,
+                seed=settings.seed,
+            )
         runs.append(run)
     loaded = model_load_seconds(grammar.tagger if grammar else None, q_tagger)
     if loaded:  # inside the generate/quality stages: said apart, as the wall-clock benchmark reads it
@@ -224,8 +285,14 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     return CorpusRun(corpus, runs, frame, classes, store, choice, guard_info, kinds, splits)
 
 
-def check_classes(corpus: Corpus, emotions: Sequence[str], binning: Any, sampling_strategy: Any,
-                  kinds: Mapping[str, str] | None = None, sources: np.ndarray | None = None) -> None:
+def check_classes(
+    corpus: Corpus,
+    emotions: Sequence[str],
+    binning: Any,
+    sampling_strategy: Any,
+    kinds: Mapping[str, str] | None = None,
+    sources: np.ndarray | None = None,
+) -> None:
     """Before any vectors are read: every emotion bins into at least two classes (among the rows that
     may be sources), and ``sampling_strategy`` fits those classes (the checks :func:`augment_emotion`
     would make later)."""

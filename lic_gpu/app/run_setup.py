@@ -3,6 +3,7 @@ options (:func:`lic_gpu.app.config.check_common`), the device, stopwords and tok
 corpus (:func:`load_corpus`) and the word vectors, on the CPU when they do not fit on the GPU
 (:func:`load_store`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,6 @@ from lic_gpu.timing import StageTimer
 log = logging.getLogger(__name__)
 
 
-
 def load_corpus(kind: str, **options: Any) -> Corpus:
     """Dispatch on ``data.kind`` to the loaders in :mod:`lic_gpu.io.data`."""
     if kind not in DATA_FILES:
@@ -30,23 +30,39 @@ def load_corpus(kind: str, **options: Any) -> Corpus:
     if kind == "demo":
         return load_demo()
     if kind == "emobank":
-        return load_emobank(options["path"], encoding=options["encoding"], sep=options.get("sep"),
-                            max_rows=options.get("max_rows"), max_bytes=options.get("max_bytes"))
+        return load_emobank(
+            options["path"],
+            encoding=options["encoding"],
+            sep=options.get("sep"),
+            max_rows=options.get("max_rows"),
+            max_bytes=options.get("max_bytes"),
+        )
     if kind == "seed_csv":
-        return load_seed_csv(options["words_csv"], options["ratings_csv"],
-                             id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
-                             text_column=options["text_column"],
-                             rating_columns=options.get("rating_columns"),
-                             encoding=options["encoding"],
-                             ratings_encoding=options.get("ratings_encoding"),
-                             non_rating_columns=options.get("non_rating_columns") or (),
-                             sep=options.get("sep"), max_rows=options.get("max_rows"),
-                             max_bytes=options.get("max_bytes"))
-    return load_csv(options["path"], text_column=options["text_column"],
-                    rating_columns=options.get("rating_columns"), id_columns=options.get("id_columns") or (),
-                    encoding=options["encoding"], rename=options.get("rename") or None,
-                    non_rating_columns=options.get("non_rating_columns") or (), sep=options.get("sep"),
-                    max_rows=options.get("max_rows"), max_bytes=options.get("max_bytes"))
+        return load_seed_csv(
+            options["words_csv"],
+            options["ratings_csv"],
+            id_columns=options.get("id_columns") or ("sub", "episode", "segment"),
+            text_column=options["text_column"],
+            rating_columns=options.get("rating_columns"),
+            encoding=options["encoding"],
+            ratings_encoding=options.get("ratings_encoding"),
+            non_rating_columns=options.get("non_rating_columns") or (),
+            sep=options.get("sep"),
+            max_rows=options.get("max_rows"),
+            max_bytes=options.get("max_bytes"),
+        )
+    return load_csv(
+        options["path"],
+        text_column=options["text_column"],
+        rating_columns=options.get("rating_columns"),
+        id_columns=options.get("id_columns") or (),
+        encoding=options["encoding"],
+        rename=options.get("rename") or None,
+        non_rating_columns=options.get("non_rating_columns") or (),
+        sep=options.get("sep"),
+        max_rows=options.get("max_rows"),
+        max_bytes=options.get("max_bytes"),
+    )
 
 
 @dataclass
@@ -70,13 +86,22 @@ def job_setup(common, mode: str) -> JobSetup:
     """The device, tokeniser, stopwords and LIC type of checked :class:`lic_gpu.app.config.CommonOptions`
     (``mode``: the augment mode, which chooses the tokenizer ``auto`` stands for)."""
     tokenizer = resolve_tokenizer(common.data["tokenizer"], mode)
-    stopwords, sw_origin = load_stopwords(common.stopwords["source"], common.stopwords["extra"],
-                                          common.stopwords["remove"])
-    return JobSetup(emotions=common.emotions, choice=resolve_device(common.device), data=dict(common.data),
-                    tokenizer=tokenizer, tokenise=check_tokeniser(tokenizer),
-                    lic_method=check_lic_method(common.lic["method"]),
-                    lic_dtype=LIC_DTYPES[common.lic["dtype"]], stopwords=stopwords,
-                    stopwords_origin=sw_origin, embeddings=dict(common.embeddings), inputs=dict(common.inputs))
+    stopwords, sw_origin = load_stopwords(
+        common.stopwords["source"], common.stopwords["extra"], common.stopwords["remove"]
+    )
+    return JobSetup(
+        emotions=common.emotions,
+        choice=resolve_device(common.device),
+        data=dict(common.data),
+        tokenizer=tokenizer,
+        tokenise=check_tokeniser(tokenizer),
+        lic_method=check_lic_method(common.lic["method"]),
+        lic_dtype=LIC_DTYPES[common.lic["dtype"]],
+        stopwords=stopwords,
+        stopwords_origin=sw_origin,
+        embeddings=dict(common.embeddings),
+        inputs=dict(common.inputs),
+    )
 
 
 @dataclass
@@ -118,11 +143,16 @@ def settings_from_config(cfg, emotion: Any = None, data_in_memory: bool = False)
     output_cfg = plain.get("output") or {}
     return RunSettings(
         **{f.name: getattr(base, f.name) for f in dataclasses.fields(JobSetup)},
-        augment=dict(opts.augment), caps=dict(opts.caps) or {"kind": "none"}, seed=opts.seed, report=dict(opts.report),
+        augment=dict(opts.augment),
+        caps=dict(opts.caps) or {"kind": "none"},
+        seed=opts.seed,
+        report=dict(opts.report),
         output_format=check_output_format(output_cfg["format"]),
         label_kind=check_label_kind(data_cfg["label_kind"]),
-        split_column=data_cfg["split_column"], augment_splits=data_cfg["augment_splits"],
-        config_yaml=OmegaConf.to_yaml(cfg))
+        split_column=data_cfg["split_column"],
+        augment_splits=data_cfg["augment_splits"],
+        config_yaml=OmegaConf.to_yaml(cfg),
+    )
 
 
 def load_store(emb_cfg: dict, choice: DeviceChoice, timer: StageTimer | None = None) -> tuple[Any, DeviceChoice]:
@@ -133,8 +163,13 @@ def load_store(emb_cfg: dict, choice: DeviceChoice, timer: StageTimer | None = N
 
     timer = timer or StageTimer()
     # the same vectors on the same device are read once per process (cross_validate fits one clone per fold)
-    key = (frozen({k: v for k, v in emb_cfg.items() if k != "source"}), file_key(emb_cfg.get("source")),
-           str(choice.device), choice.requested, choice.fallback_reason)
+    key = (
+        frozen({k: v for k, v in emb_cfg.items() if k != "source"}),
+        file_key(emb_cfg.get("source")),
+        str(choice.device),
+        choice.requested,
+        choice.fallback_reason,
+    )
     with timer("load_vectors"):
         return cached("vectors", key, lambda: _read_store(emb_cfg, choice))
 
@@ -148,8 +183,10 @@ def _read_store(emb_cfg: dict, choice: DeviceChoice) -> tuple[Any, DeviceChoice]
     except torch.OutOfMemoryError:
         if choice.device.type == "cpu":
             raise
-        reason = (f"the word vectors do not fit in {choice.device} memory; using cpu "
-                  "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)")
+        reason = (
+            f"the word vectors do not fit in {choice.device} memory; using cpu "
+            "(embeddings.dtype=float16 or embeddings.limit=N would keep them on the GPU)"
+        )
         log.warning(reason)
         choice = DeviceChoice(torch.device("cpu"), choice.requested, reason)
         if torch.cuda.is_available():

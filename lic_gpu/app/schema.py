@@ -3,6 +3,7 @@
 Registered in Hydra's ConfigStore when this module is imported; imports nothing of lic_gpu, so every
 other config module can import it.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ from omegaconf import MISSING, OmegaConf
 # are Any and checked by lic_gpu's validators.
 
 # ---------------------------------------------------------------- data/
+
 
 @dataclass
 class DemoData:
@@ -92,6 +94,7 @@ class SeedCsvData:
 
 # ---------------------------------------------------------------- embeddings/
 
+
 @dataclass
 class Embeddings:
     source: str = MISSING
@@ -107,6 +110,7 @@ class Embeddings:
 
 
 # ---------------------------------------------------------------- augment/
+
 
 @dataclass
 class RareWords:
@@ -172,6 +176,7 @@ class Augment:
 
 # ---------------------------------------------------------------- caps/
 
+
 @dataclass
 class NoCaps:
     kind: str = MISSING
@@ -189,6 +194,7 @@ class RectangleCaps:
 
 
 # ---------------------------------------------------------------- the primary configs
+
 
 @dataclass
 class LicConfig:

@@ -16,9 +16,19 @@ module             what it holds
 ``augmenter``      :class:`LicAugmenter`, the façade
 =================  ====================================================================
 """
+
 from lic_gpu.augment.augmenter import LicAugmenter
-from lic_gpu.augment.checks import (Candidate, CandidateCheck, CandidateFilter, FormFit, JunkFilter, cheap_checks,
-                                    first_refusal, match_case, word_checks)
+from lic_gpu.augment.checks import (
+    Candidate,
+    CandidateCheck,
+    CandidateFilter,
+    FormFit,
+    JunkFilter,
+    cheap_checks,
+    first_refusal,
+    match_case,
+    word_checks,
+)
 from lic_gpu.augment.diverse import GUARD_REASONS, DiverseGenerator
 from lic_gpu.augment.neighbours import NeighbourTables
 from lic_gpu.augment.parts import SwapParts
@@ -27,8 +37,35 @@ from lic_gpu.augment.results import AugmentResult, ClassReport, NewRow, Swap, de
 from lic_gpu.augment.seed import SeedGenerator
 from lic_gpu.augment.settings import MODES, AugmentSettings, RareWords, check_mode, check_options
 
-__all__ = ["LicAugmenter", "AugmentSettings", "RareWords", "MODES", "check_mode", "check_options",
-           "Swap", "NewRow", "ClassReport", "AugmentResult", "dedup_key", "originals_keys",
-           "NeighbourTables", "Candidate", "CandidateCheck", "CandidateFilter", "FormFit", "JunkFilter",
-           "cheap_checks", "word_checks", "first_refusal", "match_case", "Position", "apply_swaps",
-           "all_variants", "count_variants", "SwapParts", "SeedGenerator", "DiverseGenerator", "GUARD_REASONS"]
+__all__ = [
+    "LicAugmenter",
+    "AugmentSettings",
+    "RareWords",
+    "MODES",
+    "check_mode",
+    "check_options",
+    "Swap",
+    "NewRow",
+    "ClassReport",
+    "AugmentResult",
+    "dedup_key",
+    "originals_keys",
+    "NeighbourTables",
+    "Candidate",
+    "CandidateCheck",
+    "CandidateFilter",
+    "FormFit",
+    "JunkFilter",
+    "cheap_checks",
+    "word_checks",
+    "first_refusal",
+    "match_case",
+    "Position",
+    "apply_swaps",
+    "all_variants",
+    "count_variants",
+    "SwapParts",
+    "SeedGenerator",
+    "DiverseGenerator",
+    "GUARD_REASONS",
+]

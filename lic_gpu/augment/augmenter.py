@@ -4,6 +4,7 @@ imbalanced-learn's ``fit_resample`` shape: :meth:`LicAugmenter.fit_resample` val
 new :class:`AugmentResult`; the inputs are never changed. Neighbours of every candidate word come from
 one batched ``topk_ids`` call; generation is then table look-ups on the CPU.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,24 +81,55 @@ class LicAugmenter:
 
     OPTION_KEYS = OPTION_KEYS
 
-    def __init__(self, store, stopwords: frozenset[str], mode: str = FROM_CONFIG, sampling_strategy: Any = FROM_CONFIG,
-                 k: int = FROM_CONFIG, max_swaps: int = FROM_CONFIG, min_similarity: float = FROM_CONFIG,
-                 max_per_source: int | None = FROM_CONFIG, attempts_per_row: int = FROM_CONFIG,
-                 guards: Sequence[SwapGuard] = FROM_CONFIG, grammar=FROM_CONFIG, thesaurus=FROM_CONFIG,
-                 reciprocal: bool = FROM_CONFIG, protect: bool = FROM_CONFIG,
-                 max_rank_ratio: float | None = FROM_CONFIG, free_rank: int = FROM_CONFIG,
-                 seed: int = FROM_CONFIG, progress: bool | None = None, min_fluency: float | None = FROM_CONFIG):
-        given = {"mode": mode, "sampling_strategy": sampling_strategy, "k": k, "max_swaps": max_swaps,
-                 "min_similarity": min_similarity, "max_per_source": max_per_source,
-                 "attempts_per_row": attempts_per_row, "reciprocal": reciprocal, "protect": protect,
-                 "min_fluency": min_fluency,
-                 "rare_words": {"max_rank_ratio": max_rank_ratio, "free_rank": free_rank}}
+    def __init__(
+        self,
+        store,
+        stopwords: frozenset[str],
+        mode: str = FROM_CONFIG,
+        sampling_strategy: Any = FROM_CONFIG,
+        k: int = FROM_CONFIG,
+        max_swaps: int = FROM_CONFIG,
+        min_similarity: float = FROM_CONFIG,
+        max_per_source: int | None = FROM_CONFIG,
+        attempts_per_row: int = FROM_CONFIG,
+        guards: Sequence[SwapGuard] = FROM_CONFIG,
+        grammar=FROM_CONFIG,
+        thesaurus=FROM_CONFIG,
+        reciprocal: bool = FROM_CONFIG,
+        protect: bool = FROM_CONFIG,
+        max_rank_ratio: float | None = FROM_CONFIG,
+        free_rank: int = FROM_CONFIG,
+        seed: int = FROM_CONFIG,
+        progress: bool | None = None,
+        min_fluency: float | None = FROM_CONFIG,
+    ):
+        given = {
+            "mode": mode,
+            "sampling_strategy": sampling_strategy,
+            "k": k,
+            "max_swaps": max_swaps,
+            "min_similarity": min_similarity,
+            "max_per_source": max_per_source,
+            "attempts_per_row": attempts_per_row,
+            "reciprocal": reciprocal,
+            "protect": protect,
+            "min_fluency": min_fluency,
+            "rare_words": {"max_rank_ratio": max_rank_ratio, "free_rank": free_rank},
+        }
         given["rare_words"] = {n: v for n, v in given["rare_words"].items() if v is not FROM_CONFIG}
         settings = AugmentSettings.from_options({n: v for n, v in given.items() if v is not FROM_CONFIG}, seed)
         self._setup(settings, store, stopwords, guards, grammar, thesaurus, progress)
 
-    def _setup(self, settings: AugmentSettings, store, stopwords: frozenset[str], guards, grammar, thesaurus,
-               progress: bool | None) -> None:
+    def _setup(
+        self,
+        settings: AugmentSettings,
+        store,
+        stopwords: frozenset[str],
+        guards,
+        grammar,
+        thesaurus,
+        progress: bool | None,
+    ) -> None:
         self.settings = settings
         # the default guards, grammar and thesaurus are the command line's, built as the pipeline builds them
         conf = augment_defaults(settings.mode)
@@ -108,25 +140,53 @@ class LicAugmenter:
         if thesaurus is FROM_CONFIG:
             thesaurus = settings.thesaurus if settings.mode == "diverse" else None
         if thesaurus is None or isinstance(thesaurus, (str, os.PathLike)):
-            thesaurus = load_thesaurus(str(thesaurus) if isinstance(thesaurus, os.PathLike) else thesaurus,
-                                       grammar.inflector if grammar else None)
+            thesaurus = load_thesaurus(
+                str(thesaurus) if isinstance(thesaurus, os.PathLike) else thesaurus,
+                grammar.inflector if grammar else None,
+            )
         self.parts = SwapParts(store, stopwords, settings, grammar, thesaurus, progress)
         self.progress = progress
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any], store, stopwords: frozenset[str], guards: Sequence = (),
-                     grammar=None, thesaurus=None, seed: int = FROM_CONFIG, progress: bool | None = None,
-                     **overrides) -> "LicAugmenter":
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        store,
+        stopwords: frozenset[str],
+        guards: Sequence = (),
+        grammar=None,
+        thesaurus=None,
+        seed: int = FROM_CONFIG,
+        progress: bool | None = None,
+        **overrides,
+    ) -> "LicAugmenter":
         """Build from the ``augment`` config group as a plain mapping, over the YAML defaults of its
         mode (keys it leaves out are the command line's; ``guard``, ``grammar`` and ``thesaurus`` are
         the objects given here, built by the caller; ``overrides`` win over ``options``)."""
         settings = AugmentSettings.from_options(options, seed)
-        return cls.from_settings(settings, store, stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus,
-                                 progress=progress, **overrides)
+        return cls.from_settings(
+            settings,
+            store,
+            stopwords,
+            guards=guards,
+            grammar=grammar,
+            thesaurus=thesaurus,
+            progress=progress,
+            **overrides,
+        )
 
     @classmethod
-    def from_settings(cls, settings: AugmentSettings, store, stopwords: frozenset[str], guards: Sequence = (),
-                      grammar=None, thesaurus=None, progress: bool | None = None, **overrides) -> "LicAugmenter":
+    def from_settings(
+        cls,
+        settings: AugmentSettings,
+        store,
+        stopwords: frozenset[str],
+        guards: Sequence = (),
+        grammar=None,
+        thesaurus=None,
+        progress: bool | None = None,
+        **overrides,
+    ) -> "LicAugmenter":
         """Build from checked :class:`AugmentSettings` (``overrides``: options that win over them)."""
         if overrides:  # options that win over the settings: checked with them, once more
             settings = AugmentSettings.from_options(settings.as_options() | overrides, settings.seed)
@@ -210,19 +270,34 @@ class LicAugmenter:
         (:mod:`lic_gpu.augment.checks` lists the checks and their refusal reasons)."""
         return self.parts.swap_options(cls, core, slot, table, refusals, self.candidate_filter())
 
-    def candidate_positions(self, cls, tokens, tags, table, refusals: Counter, cache: dict,
-                            lic: LicResult | None = None, skipped: Counter | None = None) -> list[Position]:
+    def candidate_positions(
+        self,
+        cls,
+        tokens,
+        tags,
+        table,
+        refusals: Counter,
+        cache: dict,
+        lic: LicResult | None = None,
+        skipped: Counter | None = None,
+    ) -> list[Position]:
         """The positions of ``tokens`` a swap may take in class ``cls``, each with its replacements
         (see :meth:`SwapParts.candidate_positions`)."""
-        return self.parts.candidate_positions(cls, tokens, tags, table, refusals, cache, self.candidate_filter(),
-                                              lic=lic, skipped=skipped)
+        return self.parts.candidate_positions(
+            cls, tokens, tags, table, refusals, cache, self.candidate_filter(), lic=lic, skipped=skipped
+        )
 
     # -- the job
 
-    def fit_resample(self, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], lic: LicResult,
-                     tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None,
-                     avoid: set[str] | None = None, emotion: str = "emotion",
-                     guards: Sequence[SwapGuard] | None = None) -> AugmentResult:
+    def fit_resample(
+        self,
+        word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]],
+        lic: LicResult,
+        tokenised: Mapping[int, Tokenised] | Sequence[Tokenised] | None = None,
+        avoid: set[str] | None = None,
+        emotion: str = "emotion",
+        guards: Sequence[SwapGuard] | None = None,
+    ) -> AugmentResult:
         """Generate rows for every class that needs them.
 
         Parameters
@@ -264,11 +339,13 @@ class LicAugmenter:
                 continue
             rng = np.random.default_rng([self.settings.seed, ci])
             if self.settings.mode == "seed":
-                rows = SeedGenerator(self.parts).generate(cls, samples, requested[cls], lic, table, rng,
-                                                          reports[cls], tokenised)
+                rows = SeedGenerator(self.parts).generate(
+                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised
+                )
             else:
-                rows = generator.generate(cls, samples, requested[cls], lic, table, rng, reports[cls],
-                                          tokenised, result, tags, avoid)
+                rows = generator.generate(
+                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised, result, tags, avoid
+                )
             reports[cls].generated = len(rows)
             result.rows.extend(rows)
         result.timings_s["generate"] = time.perf_counter() - t0
@@ -286,8 +363,9 @@ class LicAugmenter:
     def _candidate_table(self, word_dict, lic: LicResult, requested, result: AugmentResult):
         """Vocabulary row -> [(neighbour, cosine), ...] for every candidate word, from one search."""
         parts = self.parts
-        candidates = candidate_words(word_dict, lic, requested, parts.stopwords, parts.core_of, parts.is_source_word,
-                                     any_lic=self._any_lic)
+        candidates = candidate_words(
+            word_dict, lic, requested, parts.stopwords, parts.core_of, parts.is_source_word, any_lic=self._any_lic
+        )
         ids = {w: parts.lookup(w) for w in sorted(candidates)}
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
@@ -311,8 +389,9 @@ class LicAugmenter:
         tags: dict[int, Any] = {}
         if parts.grammar is not None:
             t0 = time.perf_counter()
-            tags = parts.tag_sources({row: tokens for cls, samples in word_dict.items() if requested[cls] > 0
-                                      for tokens, row in samples})
+            tags = parts.tag_sources(
+                {row: tokens for cls, samples in word_dict.items() if requested[cls] > 0 for tokens, row in samples}
+            )
             only = slot_words(word_dict, requested, lic, tags, parts.grammar, parts.is_source_word, self._any_lic)
             plausible = plausible_replacements(table, parts.store.words, cheap, only)
             parts.grammar.prefetch(plausible)

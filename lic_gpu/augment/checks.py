@@ -19,6 +19,7 @@ form (:class:`FormFit`) ``wrong_form``, ``same_form``, and the junk/protected re
 guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``) on the fitted form
 ======================  =======================================================================
 """
+
 from __future__ import annotations
 
 import re
@@ -140,8 +141,9 @@ def antonym_check(inflector) -> CandidateCheck:
 
 def reciprocal_check(tables, words: Sequence[str]) -> CandidateCheck:
     """``tables``: :class:`lic_gpu.augment.neighbours.NeighbourTables`; ``words``: the vocabulary."""
-    return CandidateCheck("reciprocal",
-                          lambda c: None if words[c.row] in tables.reverse_of(c.new) else "not_reciprocal")
+    return CandidateCheck(
+        "reciprocal", lambda c: None if words[c.row] in tables.reverse_of(c.new) else "not_reciprocal"
+    )
 
 
 def guard_check(guard) -> CandidateCheck:
@@ -187,7 +189,8 @@ class FormFit:
         reason = None
         if form != candidate.new.lower():
             reason = self.junk.reason(candidate.old, form) or (
-                "protected" if self.protect and protected_reason(form) else None)
+                "protected" if self.protect and protected_reason(form) else None
+            )
         if reason is None and form.lower() in seen:
             reason = "same_form"
         return form, reason

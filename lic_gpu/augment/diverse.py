@@ -1,5 +1,6 @@
 """The default (``augment.mode=diverse``): up to ``max_swaps`` swaps per new row, replacements drawn from
 the filtered top-``k`` neighbours in the form the position needs, no duplicate sentences."""
+
 from __future__ import annotations
 
 import logging
@@ -60,15 +61,25 @@ class DiverseGenerator:
         self.scorer = scorer
         self.min_fluency = parts.settings.min_fluency if scorer is not None else None
 
-    def sources(self, cls, samples, lic: LicResult, table, tags, result: AugmentResult,
-                checked: Counter) -> list[tuple[list[str], int, list[Position]]]:
+    def sources(
+        self, cls, samples, lic: LicResult, table, tags, result: AugmentResult, checked: Counter
+    ) -> list[tuple[list[str], int, list[Position]]]:
         """The sentences with at least one position a swap may take, with those positions."""
         out = []
         cache: dict = {}
         for tokens, row_id in samples:
-            positions = self.parts.candidate_positions(cls, tokens, tags.get(row_id), table, checked, cache,
-                                                       self.candidates, lic=lic, skipped=result.skipped_positions,
-                                                       any_lic=self.min_fluency is not None)
+            positions = self.parts.candidate_positions(
+                cls,
+                tokens,
+                tags.get(row_id),
+                table,
+                checked,
+                cache,
+                self.candidates,
+                lic=lic,
+                skipped=result.skipped_positions,
+                any_lic=self.min_fluency is not None,
+            )
             if positions:
                 out.append((tokens, row_id, positions))
         if self.scorer is not None and out:
@@ -78,8 +89,20 @@ class DiverseGenerator:
             checked["low_fluency"] += before - sum(len(c.choices) for _, _, p in out for c in p)
         return out
 
-    def generate(self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport,
-                 tokenised, result: AugmentResult, tags, existing: set[str]) -> list[NewRow]:
+    def generate(
+        self,
+        cls,
+        samples,
+        missing: int,
+        lic: LicResult,
+        table,
+        rng,
+        report: ClassReport,
+        tokenised,
+        result: AugmentResult,
+        tags,
+        existing: set[str],
+    ) -> list[NewRow]:
         """Up to ``missing`` new rows of class ``cls``; ``existing``: dedup keys no row may equal
         (extended with the new rows)."""
         checked: Counter = Counter()
@@ -90,7 +113,8 @@ class DiverseGenerator:
         if not sources:
             report.shortfall_reason = (
                 f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
-                f"acceptable neighbour in the vectors{note}")
+                f"acceptable neighbour in the vectors{note}"
+            )
             return []
         settings = self.parts.settings
         combos = [count_variants(p, settings.max_swaps) for _, _, p in sources]
@@ -110,8 +134,9 @@ class DiverseGenerator:
             report.shortfall_reason = self._shortfall(sources, len(samples), capacity, missing, budget, state, note)
         return state.rows
 
-    def _keep(self, cls, row_id, new_tokens, swaps, key: str, tokenised, existing: set[str], state: _Draws,
-              picks=()) -> bool:
+    def _keep(
+        self, cls, row_id, new_tokens, swaps, key: str, tokenised, existing: set[str], state: _Draws, picks=()
+    ) -> bool:
         """Add the row of ``new_tokens`` (dedup key ``key``); False when its sentence exists already."""
         if key in existing:
             state.duplicates += 1
@@ -130,8 +155,9 @@ class DiverseGenerator:
         which must reach min_fluency too (None: refused): two swaps that each read well may not together."""
         if len(picks) == 1:
             return picks[0][2]
-        score = float(self.scorer.score_tokens([state.source_tokens[row_id]], [new_tokens],
-                                               [state.source_tags.get(row_id)])[0])
+        score = float(
+            self.scorer.score_tokens([state.source_tokens[row_id]], [new_tokens], [state.source_tags.get(row_id)])[0]
+        )
         if self.min_fluency is not None and not score >= self.min_fluency:
             state.low_fluency += 1
             return None
@@ -152,8 +178,19 @@ class DiverseGenerator:
                 taken += self._keep(cls, row_id, new_tokens, swaps, key, tokenised, existing, state, picks)
         state.open_sources = []
 
-    def _draw(self, cls, sources, combos, track: bool, missing: int, budget: int, rng, tokenised,
-              existing: set[str], state: _Draws) -> None:
+    def _draw(
+        self,
+        cls,
+        sources,
+        combos,
+        track: bool,
+        missing: int,
+        budget: int,
+        rng,
+        tokenised,
+        existing: set[str],
+        state: _Draws,
+    ) -> None:
         """Random draws: a source, LIC-weighted positions, a replacement each.
 
         Distinct sentences drawn per source are tracked (``track``: only when the budget could draw
@@ -198,15 +235,22 @@ class DiverseGenerator:
                 spent.discard(si)
         bar.close()
 
-    def _shortfall(self, sources, n_samples: int, capacity: float, missing: int, budget: int, state: _Draws,
-                   note: str) -> str:
+    def _shortfall(
+        self, sources, n_samples: int, capacity: float, missing: int, budget: int, state: _Draws, note: str
+    ) -> str:
         if capacity < missing:
             max_per_source = self.parts.settings.max_per_source
             cap_note = f" (augment.max_per_source={max_per_source})" if max_per_source else ""
-            return (f"{len(sources)} of {n_samples} sentences have a swappable word -> at most "
-                    f"{int(capacity)} distinct new rows{cap_note}; {missing} requested{note}")
+            return (
+                f"{len(sources)} of {n_samples} sentences have a swappable word -> at most "
+                f"{int(capacity)} distinct new rows{cap_note}; {missing} requested{note}"
+            )
         if state.open_sources and len(state.spent) == len(state.open_sources):
-            return (f"every distinct swap of the {len(sources)} sentences with eligible words was drawn "
-                    f"({state.duplicates} attempts gave sentences that exist already){note}")
-        return (f"attempt budget of {budget} used up ({state.duplicates} attempts gave duplicates); "
-                "raise augment.attempts_per_row or augment.k")
+            return (
+                f"every distinct swap of the {len(sources)} sentences with eligible words was drawn "
+                f"({state.duplicates} attempts gave sentences that exist already){note}"
+            )
+        return (
+            f"attempt budget of {budget} used up ({state.duplicates} attempts gave duplicates); "
+            "raise augment.attempts_per_row or augment.k"
+        )

@@ -58,21 +58,42 @@ Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
 Config: ``augment.guard`` (its options and their defaults are in ``conf/augment/diverse.yaml``; what a
 call leaves out is taken from there).
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import os
-from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 import torch
 
 from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, default_option, with_defaults
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
+from lic_gpu.augment.guard_options import (  # noqa: F401  (the checks are read from here too)
+    _GUARD_KEYS,
+    _CORPUS_KEYS,
+    _LEXICON_KEYS,
+    _section,
+    _check_number,
+    check_margin,
+    check_prior_strength,
+    check_neighbours,
+    check_min_neighbour_similarity,
+    check_choice,
+    check_ridge,
+    check_dead_zone,
+)
 from lic_gpu.augment.lexicon_guard import LexiconGuard, is_flip, load_valence_lexicon, vader_lexicon_path  # noqa: F401
-from lic_gpu.augment.lean import (ALPHA_BOUNDS, class_levels, fit_lean_regression, merge_case, neighbour_leans,  # noqa: F401
-                          word_leans)
+from lic_gpu.augment.lean import (
+    ALPHA_BOUNDS,
+    class_levels,
+    fit_lean_regression,
+    merge_case,
+    neighbour_leans,  # noqa: F401
+    word_leans,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +104,7 @@ FALLBACK_MIN_COUNT = 2
 
 
 # ---------------------------------------------------------------- the guards
+
 
 @runtime_checkable
 class SwapGuard(Protocol):
@@ -108,8 +130,17 @@ class SwapGuard(Protocol):
 class _LeanTable:
     """The leans of one emotion: corpus words from the counts, others through their corpus neighbours."""
 
-    def __init__(self, lean: dict[str, float], corpus_vectors, corpus_leans, store, neighbours: int,
-                 min_similarity: float, stats: dict, regression: tuple[torch.Tensor, float] | None = None):
+    def __init__(
+        self,
+        lean: dict[str, float],
+        corpus_vectors,
+        corpus_leans,
+        store,
+        neighbours: int,
+        min_similarity: float,
+        stats: dict,
+        regression: tuple[torch.Tensor, float] | None = None,
+    ):
         self.lean_of = lean
         self.corpus_vectors, self.corpus_leans = corpus_vectors, corpus_leans
         self.store, self.neighbours, self.min_similarity = store, neighbours, min_similarity
@@ -133,8 +164,9 @@ class _LeanTable:
         elif found and self.corpus_vectors is not None:
             vecs = self.store.vectors
             q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
-            leans = neighbour_leans(q, self.corpus_vectors, self.corpus_leans, self.neighbours,
-                                    self.min_similarity).tolist()
+            leans = neighbour_leans(
+                q, self.corpus_vectors, self.corpus_leans, self.neighbours, self.min_similarity
+            ).tolist()
         else:
             leans = [0.0] * len(found)
         for (w, _), v in zip(found, leans):
@@ -174,16 +206,31 @@ class RatingLeanGuard:
 
     reason = "rating_lean"
 
-    def __init__(self, store=None, margin: float = FROM_CONFIG, prior_strength: float | str = FROM_CONFIG,
-                 neighbours: int = FROM_CONFIG, min_neighbour_similarity: float = FROM_CONFIG,
-                 stats: dict | None = None, model: str = FROM_CONFIG, ridge: float = FROM_CONFIG,
-                 emotions: str = FROM_CONFIG):
+    def __init__(
+        self,
+        store=None,
+        margin: float = FROM_CONFIG,
+        prior_strength: float | str = FROM_CONFIG,
+        neighbours: int = FROM_CONFIG,
+        min_neighbour_similarity: float = FROM_CONFIG,
+        stats: dict | None = None,
+        model: str = FROM_CONFIG,
+        ridge: float = FROM_CONFIG,
+        emotions: str = FROM_CONFIG,
+    ):
         conf = augment_defaults("diverse")["guard"]["corpus"]  # options left out: augment.guard.corpus
         margin, prior_strength, neighbours, min_neighbour_similarity, model, ridge, emotions = (
-            conf[name] if value is FROM_CONFIG else value for name, value in (
-                ("margin", margin), ("prior_strength", prior_strength), ("neighbours", neighbours),
-                ("min_neighbour_similarity", min_neighbour_similarity), ("model", model), ("ridge", ridge),
-                ("emotions", emotions)))
+            conf[name] if value is FROM_CONFIG else value
+            for name, value in (
+                ("margin", margin),
+                ("prior_strength", prior_strength),
+                ("neighbours", neighbours),
+                ("min_neighbour_similarity", min_neighbour_similarity),
+                ("model", model),
+                ("ridge", ridge),
+                ("emotions", emotions),
+            )
+        )
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}; got {model!r}")
         if emotions not in EMOTION_SCOPES:
@@ -221,16 +268,36 @@ class RatingLeanGuard:
         regression = None
         extra: dict = {}
         if self.model == "regression" and rows and fit["tau"] > 0:
-            lean, regression, extra = self._regression_leans(counts, words, levels, lean, fit, keep,
-                                                             corpus_vectors)
-        stats = {k: round(v, 6) for k, v in fit.items()} | {
-            "model": self.model, "corpus_words": len(words), "fallback_neighbour_pool": len(rows),
-            "fallback_words": 0} | extra
+            lean, regression, extra = self._regression_leans(counts, words, levels, lean, fit, keep, corpus_vectors)
+        stats = (
+            {k: round(v, 6) for k, v in fit.items()}
+            | {
+                "model": self.model,
+                "corpus_words": len(words),
+                "fallback_neighbour_pool": len(rows),
+                "fallback_words": 0,
+            }
+            | extra
+        )
         self.stats[emotion] = stats
-        log.info("rating-lean guard for %s: alpha=%.1f tau=%.4g over %d words (%s)", emotion, fit["alpha"],
-                 fit["tau"], len(words), self.model)
-        return _LeanTable(dict(zip(words, lean.tolist())), corpus_vectors, corpus_leans, self.store,
-                          self.neighbours, self.min_neighbour_similarity, stats, regression)
+        log.info(
+            "rating-lean guard for %s: alpha=%.1f tau=%.4g over %d words (%s)",
+            emotion,
+            fit["alpha"],
+            fit["tau"],
+            len(words),
+            self.model,
+        )
+        return _LeanTable(
+            dict(zip(words, lean.tolist())),
+            corpus_vectors,
+            corpus_leans,
+            self.store,
+            self.neighbours,
+            self.min_neighbour_similarity,
+            stats,
+            regression,
+        )
 
     def _regression_leans(self, counts, words, levels, eb_lean, fit, keep, corpus_vectors):
         """model=regression: fit lean ~ vector on corpus words, shrink each word toward its prediction.
@@ -260,8 +327,13 @@ class RatingLeanGuard:
         lean[idx] = (nk * zk + alpha_r * pred) / (nk + alpha_r)
         # words seen once (not in the fit, not fallback neighbours) shrink toward their prediction too
         kept = set(keep)
-        once = [(j, r) for j, w in enumerate(words) if j not in kept and n[j] > 0
-                for r in (self.store.resolve(w),) if r is not None]
+        once = [
+            (j, r)
+            for j, w in enumerate(words)
+            if j not in kept and n[j] > 0
+            for r in (self.store.resolve(w),)
+            if r is not None
+        ]
         if once:
             vecs = self.store.vectors
             jo = torch.tensor([j for j, _ in once], dtype=torch.long)
@@ -270,8 +342,12 @@ class RatingLeanGuard:
             lean[jo] = (n[jo] * z[jo] + alpha_r * po) / (n[jo] + alpha_r)
         w = nk / (nk + alpha)
         r2 = 1.0 - float((w * (zk - pred) ** 2).sum() / (w * (zk - (w * zk).sum() / w.sum()) ** 2).sum())
-        extra = {"regression_r2": round(r2, 4), "residual_spread": round(math.sqrt(s2), 4),
-                 "alpha_regression": round(alpha_r, 3), "ridge": self.ridge}
+        extra = {
+            "regression_r2": round(r2, 4),
+            "residual_spread": round(math.sqrt(s2), 4),
+            "alpha_regression": round(alpha_r, 3),
+            "ridge": self.ridge,
+        }
         return lean, (coef, bias), extra
 
     @property
@@ -329,79 +405,6 @@ class RatingLeanGuard:
 
 # ---------------------------------------------------------------- config
 
-_GUARD_KEYS = ("enabled", "corpus", "lexicon")
-_CORPUS_KEYS = ("enabled", "margin", "prior_strength", "model", "ridge", "emotions", "neighbours",
-                "min_neighbour_similarity")
-_LEXICON_KEYS = ("enabled", "dead_zone", "path")
-
-
-def _section(cfg: Any, name: str, keys: Sequence[str]) -> dict:
-    if cfg is None:
-        return {}
-    if isinstance(cfg, bool):  # "guard: false" / "corpus: true" shorthand
-        return {"enabled": cfg}
-    if not isinstance(cfg, Mapping):
-        raise LicGpuError(f"{name} must be a mapping of options {list(keys)}; got {cfg!r}")
-    unknown = sorted(set(cfg) - set(keys))
-    if unknown:
-        raise LicGpuError(f"{name} has no option {unknown[0]!r}; options are {list(keys)}")
-    return dict(cfg)
-
-
-_check_bool = check_bool  # the one "must be true or false" (lic_gpu/validators.py)
-
-
-def _check_number(value: Any, name: str, lo: float, hi: float = math.inf, lo_open: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-    if ok:
-        ok = (value > lo if lo_open else value >= lo) and value <= hi
-    if not ok:
-        bound = f"> {lo}" if lo_open else (f"in [{lo}, {hi}]" if hi != math.inf else f">= {lo}")
-        raise LicGpuError(f"{name} must be a number {bound}; got {value!r}")
-    return float(value)
-
-
-def check_margin(value: Any) -> float:
-    """``augment.guard.corpus.margin``: a lean difference, > 0."""
-    return _check_number(value, "augment.guard.corpus.margin", 0.0, lo_open=True)
-
-
-def check_prior_strength(value: Any) -> float | str:
-    """``augment.guard.corpus.prior_strength``: ``auto`` or pseudo-counts > 0."""
-    if value == "auto":
-        return value
-    if isinstance(value, str):
-        raise LicGpuError(f"augment.guard.corpus.prior_strength must be 'auto' or a number > 0; got {value!r}")
-    return _check_number(value, "augment.guard.corpus.prior_strength", 0.0, lo_open=True)
-
-
-def check_neighbours(value: Any) -> int:
-    """``augment.guard.corpus.neighbours``: a positive integer."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise LicGpuError(f"augment.guard.corpus.neighbours must be a positive integer; got {value!r}")
-    return value
-
-
-def check_min_neighbour_similarity(value: Any) -> float:
-    """``augment.guard.corpus.min_neighbour_similarity``: a cosine in [-1, 1]."""
-    return _check_number(value, "augment.guard.corpus.min_neighbour_similarity", -1.0, 1.0)
-
-
-def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise LicGpuError(f"{name} must be one of {list(choices)}; got {value!r}")
-    return value
-
-
-def check_ridge(value: Any) -> float:
-    """``augment.guard.corpus.ridge``: ridge penalty >= 0, relative to the weighted Gram's mean diagonal."""
-    return _check_number(value, "augment.guard.corpus.ridge", 0.0)
-
-
-def check_dead_zone(value: Any) -> float:
-    """``augment.guard.lexicon.dead_zone``: valence magnitude >= 0 treated as neutral."""
-    return _check_number(value, "augment.guard.lexicon.dead_zone", 0.0)
-
 
 def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list, dict[str, Any]]:
     """The guards ``augment.guard`` asks for, and a description for ``summary.json``.
@@ -423,10 +426,10 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
             guard_cfg[part] = _section(guard_cfg[part], f"augment.guard.{part}", keys)
     # options left out are the YAML's (augment/<mode>.yaml, the guard options of augment/diverse.yaml)
     guard_cfg = with_defaults(augment_defaults(mode)["guard"], guard_cfg)
-    enabled = _check_bool(guard_cfg["enabled"], "augment.guard.enabled")
+    enabled = check_bool(guard_cfg["enabled"], "augment.guard.enabled")
     corpus_cfg, lexicon_cfg = guard_cfg["corpus"], guard_cfg["lexicon"]
     # Validate everything, even what is switched off, so a typo never waits for the day it is used.
-    corpus_on = _check_bool(corpus_cfg["enabled"], "augment.guard.corpus.enabled")
+    corpus_on = check_bool(corpus_cfg["enabled"], "augment.guard.corpus.enabled")
     margin = check_margin(corpus_cfg["margin"])
     prior = check_prior_strength(corpus_cfg["prior_strength"])
     neighbours = check_neighbours(corpus_cfg["neighbours"])
@@ -434,7 +437,7 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     model = check_choice(corpus_cfg["model"], "augment.guard.corpus.model", MODELS)
     ridge = check_ridge(corpus_cfg["ridge"])
     scope = check_choice(corpus_cfg["emotions"], "augment.guard.corpus.emotions", EMOTION_SCOPES)
-    lexicon_on = _check_bool(lexicon_cfg["enabled"], "augment.guard.lexicon.enabled")
+    lexicon_on = check_bool(lexicon_cfg["enabled"], "augment.guard.lexicon.enabled")
     dead_zone = check_dead_zone(lexicon_cfg["dead_zone"])
     path = lexicon_cfg.get("path")
     if path is not None and not isinstance(path, (str, os.PathLike)):
@@ -449,16 +452,29 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     guards: list = []
     if corpus_on:
         stats: dict = {}
-        guards.append(RatingLeanGuard(store, margin, prior, neighbours, min_sim, stats=stats, model=model,
-                                      ridge=ridge, emotions=scope))
+        guards.append(
+            RatingLeanGuard(
+                store, margin, prior, neighbours, min_sim, stats=stats, model=model, ridge=ridge, emotions=scope
+            )
+        )
         info["guards"].append(RatingLeanGuard.reason)
-        info["corpus"] = {"margin": margin, "prior_strength": prior, "model": model, "ridge": ridge,
-                          "emotions_checked": scope, "neighbours": neighbours,
-                          "min_neighbour_similarity": min_sim, "emotions": stats}
+        info["corpus"] = {
+            "margin": margin,
+            "prior_strength": prior,
+            "model": model,
+            "ridge": ridge,
+            "emotions_checked": scope,
+            "neighbours": neighbours,
+            "min_neighbour_similarity": min_sim,
+            "emotions": stats,
+        }
     if lexicon_on:
         lex = load_valence_lexicon(str(path) if path else None)
         guards.append(LexiconGuard(lex, dead_zone))
         info["guards"].append(LexiconGuard.reason)
-        info["lexicon"] = {"source": str(path) if path else "vaderSentiment/vader_lexicon.txt",
-                           "entries": len(lex), "dead_zone": dead_zone}
+        info["lexicon"] = {
+            "source": str(path) if path else "vaderSentiment/vader_lexicon.txt",
+            "entries": len(lex),
+            "dead_zone": dead_zone,
+        }
     return guards, info

@@ -2,6 +2,7 @@
 
 Used by :class:`lic_gpu.augment.guard.RatingLeanGuard`; see :mod:`lic_gpu.augment.guard` for what a lean means.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,9 @@ def class_levels(classes: Sequence[Any]) -> torch.Tensor:
         return torch.arange(len(classes), dtype=torch.float64)
 
 
-def word_leans(counts: torch.Tensor, levels: torch.Tensor, prior_strength: float | str = "auto",
-               min_count_for_tau: int = 2) -> tuple[torch.Tensor, dict[str, float]]:
+def word_leans(
+    counts: torch.Tensor, levels: torch.Tensor, prior_strength: float | str = "auto", min_count_for_tau: int = 2
+) -> tuple[torch.Tensor, dict[str, float]]:
     """Smoothed lean of every word toward high or low levels.
 
     Parameters
@@ -74,8 +76,9 @@ def word_leans(counts: torch.Tensor, levels: torch.Tensor, prior_strength: float
     return lean, {"mu": float(mu), "sigma": math.sqrt(float(sigma2)), "tau": tau, "alpha": alpha}
 
 
-def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_leans: torch.Tensor,
-                    k: int, min_similarity: float) -> torch.Tensor:
+def neighbour_leans(
+    query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_leans: torch.Tensor, k: int, min_similarity: float
+) -> torch.Tensor:
     """Similarity-weighted mean lean of each query's ``k`` nearest corpus words (0 with none near).
 
     ``query`` (Q, D) and ``corpus_vectors`` (N, D) are unit-normalised; one matmul, one topk.
@@ -91,8 +94,9 @@ def neighbour_leans(query: torch.Tensor, corpus_vectors: torch.Tensor, corpus_le
     return torch.where(total > 0, mean, torch.zeros_like(mean))
 
 
-def fit_lean_regression(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor,
-                        ridge: float = 0.01) -> tuple[torch.Tensor, float]:
+def fit_lean_regression(
+    x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, ridge: float = 0.01
+) -> tuple[torch.Tensor, float]:
     """Weighted ridge regression ``y ~ x @ coef + bias`` in closed form (float64).
 
     ``x`` (N, D) word vectors, ``y`` (N,) targets, ``weight`` (N,) >= 0. The penalty on ``coef``
@@ -104,7 +108,7 @@ def fit_lean_regression(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor,
     sw = w.sum()
     if x.shape[0] == 0 or sw <= 0:
         return torch.zeros(x.shape[1], dtype=torch.float64), 0.0
-    xm = (w[:, None] * x).sum(dim=0) / sw          # weighted centring: the bias is not penalised
+    xm = (w[:, None] * x).sum(dim=0) / sw  # weighted centring: the bias is not penalised
     ym = (w * y).sum() / sw
     xc, yc = x - xm, y - ym
     gram = xc.T @ (w[:, None] * xc)

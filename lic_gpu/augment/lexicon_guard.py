@@ -2,6 +2,7 @@
 lexicon (VADER's, shipped with ``vaderSentiment``, or ``augment.guard.lexicon.path``). The guard protocol
 and the corpus guard are :mod:`lic_gpu.augment.guard`.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,10 @@ def vader_lexicon_path() -> Path:
     try:
         import vaderSentiment
     except ImportError:
-        raise LicGpuError("augment.guard.lexicon needs the vaderSentiment package "
-                          "(pip install vaderSentiment) or augment.guard.lexicon.path") from None
+        raise LicGpuError(
+            "augment.guard.lexicon needs the vaderSentiment package "
+            "(pip install vaderSentiment) or augment.guard.lexicon.path"
+        ) from None
     return Path(os.path.dirname(vaderSentiment.__file__)) / "vader_lexicon.txt"
 
 
@@ -58,8 +61,9 @@ class LexiconGuard:
 
     def __init__(self, lexicon: Mapping[str, float], dead_zone: float = FROM_CONFIG):
         self.lexicon = lexicon
-        self.dead_zone = float(augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"]
-                               if dead_zone is FROM_CONFIG else dead_zone)
+        self.dead_zone = float(
+            augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"] if dead_zone is FROM_CONFIG else dead_zone
+        )
 
     def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None:
         """Nothing to learn: the lexicon is fixed."""

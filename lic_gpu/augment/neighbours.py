@@ -1,5 +1,6 @@
 """The neighbour tables: every candidate word's top-``k`` (one batched search), the reverse table of
 the replacements (for the reciprocity check) and the replacements worth looking up ahead."""
+
 from __future__ import annotations
 
 from typing import Callable, Iterable
@@ -75,9 +76,15 @@ class NeighbourTables:
         return back
 
 
-def candidate_words(word_dict, lic: LicResult, requested, stopwords: frozenset[str],
-                    core_of: Callable[[str], str], is_source_word: Callable[[str], bool],
-                    any_lic: bool = False) -> set[str]:
+def candidate_words(
+    word_dict,
+    lic: LicResult,
+    requested,
+    stopwords: frozenset[str],
+    core_of: Callable[[str], str],
+    is_source_word: Callable[[str], bool],
+    any_lic: bool = False,
+) -> set[str]:
     """The words whose neighbours are needed: positive-LIC source words of the classes that need rows
     (``any_lic``: every source word; the learned score then decides which slots read well)."""
     candidates: set[str] = set()
@@ -127,4 +134,3 @@ def plausible_replacements(table: Table, words: list[str], cheap_checks, only: s
             if first_refusal(cheap_checks, Candidate(None, old, row, new, cos)) is None:
                 out.add(new)
     return out
-

@@ -1,5 +1,6 @@
 """What both generators share: the vectors, the source-word rule, the neighbour tables and the chain
 of candidate checks, put together once from the settings."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,8 +27,15 @@ class SwapParts:
     progress : show the neighbour search's progress bar (None: when it is long)
     """
 
-    def __init__(self, store, stopwords: frozenset[str], settings: AugmentSettings, grammar, thesaurus,
-                 progress: bool | None = None):
+    def __init__(
+        self,
+        store,
+        stopwords: frozenset[str],
+        settings: AugmentSettings,
+        grammar,
+        thesaurus,
+        progress: bool | None = None,
+    ):
         self.store = store
         self.stopwords = stopwords
         self.settings = settings
@@ -54,8 +62,9 @@ class SwapParts:
     def is_source_word(self, core: str) -> bool:
         """Whether ``core`` (a token without its edge punctuation) may ever be replaced: not a
         stopword, and not protected (when ``protect``)."""
-        return bool(core) and core.lower() not in self.stopwords and not (
-            self.settings.protect and protected_reason(core))
+        return (
+            bool(core) and core.lower() not in self.stopwords and not (self.settings.protect and protected_reason(core))
+        )
 
     # -- the chain of candidate checks
 
@@ -65,8 +74,9 @@ class SwapParts:
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
         return CandidateFilter(checks, form_fit, guards)
 
-    def swap_options(self, cls, core: str, slot, table, refusals: Counter,
-                     candidates: CandidateFilter) -> list[tuple[str, float]]:
+    def swap_options(
+        self, cls, core: str, slot, table, refusals: Counter, candidates: CandidateFilter
+    ) -> list[tuple[str, float]]:
         """Acceptable replacements of ``core`` in ``cls`` (see :meth:`CandidateFilter.options`)."""
         row = self.store.resolve(core) if core else None
         if row is None:
@@ -77,9 +87,19 @@ class SwapParts:
         """Row id -> Penn tags of its tokens (empty without a grammar; see :meth:`Grammar.tag_rows`)."""
         return self.grammar.tag_rows(dict(rows)) if self.grammar is not None else {}
 
-    def candidate_positions(self, cls, tokens, tags, table, refusals: Counter, cache: dict,
-                            candidates: CandidateFilter, lic: LicResult | None = None,
-                            skipped: Counter | None = None, any_lic: bool = False) -> list[Position]:
+    def candidate_positions(
+        self,
+        cls,
+        tokens,
+        tags,
+        table,
+        refusals: Counter,
+        cache: dict,
+        candidates: CandidateFilter,
+        lic: LicResult | None = None,
+        skipped: Counter | None = None,
+        any_lic: bool = False,
+    ) -> list[Position]:
         """The positions of ``tokens`` a swap may take in class ``cls``, each with its replacements.
 
         With ``lic``, only positive-LIC tokens (diverse mode); without, any token (the evaluation's

@@ -1,4 +1,5 @@
 """Where in a sentence a swap may go, and the new tokens a set of swaps gives."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ class Position:
 
 def _noun_next_to_noun(tokens, tags, pos: int) -> bool:
     return tags[pos].startswith("NN") and (
-        (pos + 1 < len(tokens) and tags[pos + 1].startswith("NN")) or (pos > 0 and tags[pos - 1].startswith("NN")))
+        (pos + 1 < len(tokens) and tags[pos + 1].startswith("NN")) or (pos > 0 and tags[pos - 1].startswith("NN"))
+    )
 
 
 _SENTENCE_END = frozenset(".!?:;\"'()\u201c\u201d")

@@ -1,4 +1,5 @@
 """What the augmenter returns: the swaps, the new rows, the per-class report and the whole result."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,13 @@ class Swap:
     kind: str = "swap"  # or "agreement": an article made to agree with a swapped word (a -> an)
 
     def as_dict(self) -> dict:
-        out = {"pos": self.pos, "old": self.old, "new": self.new,
-               "cosine": round(self.cosine, 6), "lic": round(self.lic, 6)}
+        out = {
+            "pos": self.pos,
+            "old": self.old,
+            "new": self.new,
+            "cosine": round(self.cosine, 6),
+            "lic": round(self.lic, 6),
+        }
         if self.kind != "swap":
             out["kind"] = self.kind
         return out
@@ -59,10 +65,15 @@ class ClassReport:
         return 1.0 if self.requested == 0 else self.generated / self.requested
 
     def as_dict(self) -> dict:
-        return {"before": self.before, "requested": self.requested, "generated": self.generated,
-                "fill_rate": round(self.fill_rate, 4), "attempts": self.attempts,
-                "sources_with_candidates": self.sources_with_candidates,
-                "shortfall_reason": self.shortfall_reason}
+        return {
+            "before": self.before,
+            "requested": self.requested,
+            "generated": self.generated,
+            "fill_rate": round(self.fill_rate, 4),
+            "attempts": self.attempts,
+            "sources_with_candidates": self.sources_with_candidates,
+            "shortfall_reason": self.shortfall_reason,
+        }
 
 
 @dataclass

@@ -8,6 +8,7 @@ is given the source's tags too and spaCy tags neither sentence again. The exact 
 swapped token the source's tag (``pos_kept`` = 1), which the grammar check is there to make true
 (``tests/test_scoring_sampler.py`` checks both).
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,9 @@ class SlotScorer:
 
         self.lm = load_lm()  # None, with one warning, without pocketsphinx: the no_lm model is used
 
-    def score_tokens(self, sources: Sequence[Sequence[str]], news: Sequence[Sequence[str]],
-                     tags: Sequence[Sequence[str] | None]) -> np.ndarray:
+    def score_tokens(
+        self, sources: Sequence[Sequence[str]], news: Sequence[Sequence[str]], tags: Sequence[Sequence[str] | None]
+    ) -> np.ndarray:
         """The score of each (source tokens, new tokens) pair, ``tags``: the source's Penn tags (or None),
         used for both sentences. One batch: LM look-ups are cached across the pairs."""
         from lic_gpu.scoring.features import token_pair_features
@@ -41,8 +43,9 @@ class SlotScorer:
         frame = token_pair_features([tuple(s) for s in sources], [tuple(n) for n in news], known, known, self.lm)
         return score_frame(frame)
 
-    def rank_sources(self, sources: Sequence[tuple[Sequence[str], object, list[Position]]],
-                     min_fluency: float | None) -> list[list[Position]]:
+    def rank_sources(
+        self, sources: Sequence[tuple[Sequence[str], object, list[Position]]], min_fluency: float | None
+    ) -> list[list[Position]]:
         """For each ``(tokens, tags, positions)``: the positions with their choices ordered by their score in
         that sentence, best first, those below ``min_fluency`` dropped (None: none dropped), positions
         left with no choice dropped. Choices become ``(word, cosine, score)``. One batch for all."""

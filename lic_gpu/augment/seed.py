@@ -1,5 +1,6 @@
 """The notebook's rule (``augment.mode=seed``): one swap, the source's highest positive-LIC token not
 used before, exact vocabulary look-up, top-1 neighbour, attempt budget ``attempts_per_row`` x missing."""
+
 from __future__ import annotations
 
 import logging
@@ -35,11 +36,18 @@ class SeedGenerator:
         nor a protected token. ``protect=false`` keeps the notebook's rule exactly (its top-1 may be
         a stopword: degenerate vectors then swap in "the")."""
         protect, stopwords = self.parts.settings.protect, self.parts.stopwords
-        return next(((n, c) for n, c in table.get(row, []) if n != word
-                     and not (protect and (n.lower() in stopwords or protected_reason(n)))), None)
+        return next(
+            (
+                (n, c)
+                for n, c in table.get(row, [])
+                if n != word and not (protect and (n.lower() in stopwords or protected_reason(n)))
+            ),
+            None,
+        )
 
-    def generate(self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport,
-                 tokenised) -> list[NewRow]:
+    def generate(
+        self, cls, samples, missing: int, lic: LicResult, table, rng, report: ClassReport, tokenised
+    ) -> list[NewRow]:
         """Up to ``missing`` new rows of class ``cls`` from ``samples`` ([(tokens, row_id), ...])."""
         n_exist = len(samples)
         rows: list[NewRow] = []
@@ -74,8 +82,9 @@ class SeedGenerator:
             tokens, row_id = samples[idx]
             new_tokens = list(tokens)
             new_tokens[pos] = new
-            rows.append(NewRow(cls, row_id, rebuild_text(tokenised, row_id, new_tokens),
-                               (Swap(pos, word, new, cos, score),)))
+            rows.append(
+                NewRow(cls, row_id, rebuild_text(tokenised, row_id, new_tokens), (Swap(pos, word, new, cos, score),))
+            )
         bar.close()
         report.attempts = attempts
         if len(rows) < missing:
@@ -89,7 +98,10 @@ def _shortfall(ranked, used, budget, report: ClassReport) -> str:
     if report.sources_with_candidates == 0:
         return "no sentence has a positive-LIC non-stopword token in the vectors' vocabulary"
     if report.attempts < budget:
-        return (f"every usable positive-LIC position was used after {report.attempts} attempts "
-                f"({free} positions left have no replacement in the vectors)")
-    return (f"attempt budget of {budget} used up (the notebook's 10 x missing); "
-            f"{free} unused positive-LIC positions left")
+        return (
+            f"every usable positive-LIC position was used after {report.attempts} attempts "
+            f"({free} positions left have no replacement in the vectors)"
+        )
+    return (
+        f"attempt budget of {budget} used up (the notebook's 10 x missing); {free} unused positive-LIC positions left"
+    )

@@ -3,6 +3,7 @@
 Defaults come only from ``conf/augment/<mode>.yaml``: an option left out is the YAML's value for the
 mode, never a number written here.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,16 @@ from lic_gpu.validators import check_bool
 MODES = ("seed", "diverse")
 
 # the options of the augment group the augmenter itself reads (grammar, thesaurus and guard build objects)
-OPTION_KEYS = ("sampling_strategy", "k", "max_swaps", "min_similarity", "max_per_source", "attempts_per_row",
-               "protect", "reciprocal")
+OPTION_KEYS = (
+    "sampling_strategy",
+    "k",
+    "max_swaps",
+    "min_similarity",
+    "max_per_source",
+    "attempts_per_row",
+    "protect",
+    "reciprocal",
+)
 
 
 def check_mode(mode: str) -> str:
@@ -49,8 +58,9 @@ def check_min_similarity(value: Any) -> float:
 
 def check_min_fluency(value: Any) -> float | None:
     """``augment.min_fluency``: a probability in [0, 1] or null (no row refused by its score)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                              or not 0.0 <= float(value) <= 1.0):
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0
+    ):
         raise LicGpuError(f"augment.min_fluency must be a number in [0, 1] or null; got {value!r}")
     return None if value is None else float(value)
 
@@ -76,12 +86,21 @@ def check_free_rank(value: Any) -> int:
     return value
 
 
-def check_options(k: Any = FROM_CONFIG, max_swaps: Any = FROM_CONFIG, min_similarity: Any = FROM_CONFIG,
-                  max_per_source: Any = FROM_CONFIG, attempts_per_row: Any = FROM_CONFIG) -> None:
+def check_options(
+    k: Any = FROM_CONFIG,
+    max_swaps: Any = FROM_CONFIG,
+    min_similarity: Any = FROM_CONFIG,
+    max_per_source: Any = FROM_CONFIG,
+    attempts_per_row: Any = FROM_CONFIG,
+) -> None:
     """Validate the numeric ``augment`` options given (one left out is the YAML's: nothing to check)."""
-    checks = (("k", k, check_positive_int), ("max_swaps", max_swaps, check_positive_int),
-              ("min_similarity", min_similarity, None), ("max_per_source", max_per_source, None),
-              ("attempts_per_row", attempts_per_row, check_positive_int))
+    checks = (
+        ("k", k, check_positive_int),
+        ("max_swaps", max_swaps, check_positive_int),
+        ("min_similarity", min_similarity, None),
+        ("max_per_source", max_per_source, None),
+        ("attempts_per_row", attempts_per_row, check_positive_int),
+    )
     for name, value, check in checks:
         if value is FROM_CONFIG:
             continue
@@ -133,17 +152,31 @@ class AugmentSettings:
         mode = options.get("mode")
         merged = with_defaults(augment_defaults(None if mode is None else check_mode(mode)), options)
         rare = merged["rare_words"]
-        check_options(merged["k"], merged["max_swaps"], merged["min_similarity"], merged["max_per_source"],
-                      merged["attempts_per_row"])
+        check_options(
+            merged["k"],
+            merged["max_swaps"],
+            merged["min_similarity"],
+            merged["max_per_source"],
+            merged["attempts_per_row"],
+        )
         protect = check_bool(merged["protect"], "augment.protect")
         rare_words = RareWords(check_max_rank_ratio(rare["max_rank_ratio"]), check_free_rank(rare["free_rank"]))
         reciprocal = check_bool(merged["reciprocal"], "augment.reciprocal")
-        return cls(mode=check_mode(merged["mode"]), sampling_strategy=merged["sampling_strategy"],
-                   k=merged["k"], max_swaps=merged["max_swaps"], min_similarity=float(merged["min_similarity"]),
-                   max_per_source=merged["max_per_source"], attempts_per_row=merged["attempts_per_row"],
-                   protect=protect, reciprocal=reciprocal, rare_words=rare_words, thesaurus=merged.get("thesaurus"),
-                   seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed),
-                   min_fluency=check_min_fluency(merged.get("min_fluency")))
+        return cls(
+            mode=check_mode(merged["mode"]),
+            sampling_strategy=merged["sampling_strategy"],
+            k=merged["k"],
+            max_swaps=merged["max_swaps"],
+            min_similarity=float(merged["min_similarity"]),
+            max_per_source=merged["max_per_source"],
+            attempts_per_row=merged["attempts_per_row"],
+            protect=protect,
+            reciprocal=reciprocal,
+            rare_words=rare_words,
+            thesaurus=merged.get("thesaurus"),
+            seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed),
+            min_fluency=check_min_fluency(merged.get("min_fluency")),
+        )
 
     def as_options(self) -> dict[str, Any]:
         """The settings in the ``augment`` group's shape (``seed`` left out: it is not in the group)."""

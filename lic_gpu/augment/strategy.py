@@ -5,6 +5,7 @@ The strings and the callable mean what they mean in imbalanced-learn's over-samp
 the two agree); the float is this project's: every class up to ``ceil(f * largest)``, for any
 number of classes (imbalanced-learn accepts a float for two classes only, with the same meaning).
 """
+
 from __future__ import annotations
 
 import math
@@ -85,8 +86,10 @@ def check_sampling_strategy(strategy: Any, class_sizes: Mapping[Any, int]) -> di
         except LicGpuError:
             raise
         except Exception as err:
-            raise LicGpuError(f"sampling_strategy callable {getattr(strategy, '__name__', strategy)!r} failed: "
-                              f"{type(err).__name__}: {err}") from None
+            raise LicGpuError(
+                f"sampling_strategy callable {getattr(strategy, '__name__', strategy)!r} failed: "
+                f"{type(err).__name__}: {err}"
+            ) from None
         if not isinstance(targets, Mapping):
             raise LicGpuError(f"sampling_strategy callable must return a dict {{class: size}}; got {targets!r}")
         return _from_dict(targets, class_sizes)
@@ -134,8 +137,11 @@ def check_strategy_shape(value: Any) -> None:
     if isinstance(value, Mapping) and value:
         for key, size in value.items():
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise LicGpuError(f"augment.sampling_strategy[{key!r}] must be a class size (an integer >= 0); "
-                                  f"got {size!r}")
+                raise LicGpuError(
+                    f"augment.sampling_strategy[{key!r}] must be a class size (an integer >= 0); got {size!r}"
+                )
         return
-    raise LicGpuError(f"augment.sampling_strategy must be one of {list(STRATEGIES)}, a number in (0, 1] or "
-                      f"{{class: size}}; got {value!r}")
+    raise LicGpuError(
+        f"augment.sampling_strategy must be one of {list(STRATEGIES)}, a number in (0, 1] or "
+        f"{{class: size}}; got {value!r}"
+    )

@@ -6,6 +6,7 @@ module and tested against the original. No more are added: a change of numpy's a
 as a failing test (``tests/test_sampler.py::test_lic_weighted_draw_is_numpys_choice``), not as a silent
 difference.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -17,20 +17,68 @@ split, the leakage check), :mod:`~lic_gpu.evaluation.methods` (training sets), :
 :mod:`~lic_gpu.evaluation.report` (the files) and :mod:`~lic_gpu.evaluation.job` (``run_evaluate(cfg)``, the only
 function that reads a ``DictConfig``).
 """
-from lic_gpu.evaluation.classifiers import (CLASSIFIERS, REGRESSORS, MeanEmbedding, MeanEmbeddingMLP, TfidfLogReg,
-                                            TfidfRidge)
+
+from lic_gpu.evaluation.classifiers import (
+    CLASSIFIERS,
+    REGRESSORS,
+    MeanEmbedding,
+    MeanEmbeddingMLP,
+    TfidfLogReg,
+    TfidfRidge,
+)
 from lic_gpu.evaluation.experiment import EvalResult, evaluate
-from lic_gpu.evaluation.methods import (RandomPositionAugmenter, TrainingSet, class_targets, make_augmenter,
-                                        oversample_rows, target_weights)
+from lic_gpu.evaluation.methods import (
+    RandomPositionAugmenter,
+    TrainingSet,
+    class_targets,
+    make_augmenter,
+    oversample_rows,
+    target_weights,
+)
 from lic_gpu.evaluation.report import write_outputs
 from lic_gpu.evaluation.settings import METHODS, EvalSettings
-from lic_gpu.evaluation.split import (LeakageError, Split, check_no_leakage, row_groups, split_by_group,
-                                      subsample_train)
-from lic_gpu.evaluation.statistics import (best_cheap, compare, paired_comparison, score, score_regression, summarise,
-                                           t_interval, verdict)
+from lic_gpu.evaluation.split import LeakageError, Split, check_no_leakage, row_groups, split_by_group, subsample_train
+from lic_gpu.evaluation.statistics import (
+    best_cheap,
+    compare,
+    paired_comparison,
+    score,
+    score_regression,
+    summarise,
+    t_interval,
+    verdict,
+)
 
-__all__ = ["CLASSIFIERS", "METHODS", "REGRESSORS", "EvalResult", "EvalSettings", "LeakageError", "MeanEmbedding",
-           "MeanEmbeddingMLP", "RandomPositionAugmenter", "Split", "TfidfLogReg", "TfidfRidge", "TrainingSet",
-           "best_cheap", "check_no_leakage", "class_targets", "compare", "evaluate", "make_augmenter",
-           "oversample_rows", "paired_comparison", "row_groups", "score", "score_regression", "split_by_group",
-           "subsample_train", "summarise", "t_interval", "target_weights", "verdict", "write_outputs"]
+__all__ = [
+    "CLASSIFIERS",
+    "METHODS",
+    "REGRESSORS",
+    "EvalResult",
+    "EvalSettings",
+    "LeakageError",
+    "MeanEmbedding",
+    "MeanEmbeddingMLP",
+    "RandomPositionAugmenter",
+    "Split",
+    "TfidfLogReg",
+    "TfidfRidge",
+    "TrainingSet",
+    "best_cheap",
+    "check_no_leakage",
+    "class_targets",
+    "compare",
+    "evaluate",
+    "make_augmenter",
+    "oversample_rows",
+    "paired_comparison",
+    "row_groups",
+    "score",
+    "score_regression",
+    "split_by_group",
+    "subsample_train",
+    "summarise",
+    "t_interval",
+    "target_weights",
+    "verdict",
+    "write_outputs",
+]

@@ -1,5 +1,6 @@
 """The models fitted on every training set: TF-IDF + logistic regression and a mean-word-vector MLP (torch)
 on the classes, TF-IDF + ridge regression on the raw ratings."""
+
 from __future__ import annotations
 
 import warnings
@@ -15,9 +16,11 @@ from lic_gpu.text import words_tokenise
 
 CLASSIFIERS = ("tfidf_logreg", "mean_embedding_mlp")
 REGRESSORS = ("tfidf_ridge",)
-CLASSIFIER_LABELS = {"tfidf_logreg": "TF-IDF + logistic regression",
-                     "mean_embedding_mlp": "mean word vector + MLP (torch)",
-                     "tfidf_ridge": "TF-IDF + ridge regression (raw ratings)"}
+CLASSIFIER_LABELS = {
+    "tfidf_logreg": "TF-IDF + logistic regression",
+    "mean_embedding_mlp": "mean word vector + MLP (torch)",
+    "tfidf_ridge": "TF-IDF + ridge regression (raw ratings)",
+}
 CLASSIFIER_SHORT = {"tfidf_logreg": "TF-IDF + LR", "mean_embedding_mlp": "vector MLP", "tfidf_ridge": "TF-IDF + ridge"}
 
 
@@ -41,13 +44,21 @@ class TfidfLogReg:
 
     name = "tfidf_logreg"
 
-    def __init__(self, ngram_max: int = FROM_CONFIG, min_df: int = FROM_CONFIG, C: float = FROM_CONFIG,
-                 max_iter: int = FROM_CONFIG, seed: int = 0):
+    def __init__(
+        self,
+        ngram_max: int = FROM_CONFIG,
+        min_df: int = FROM_CONFIG,
+        C: float = FROM_CONFIG,
+        max_iter: int = FROM_CONFIG,
+        seed: int = 0,
+    ):
         from sklearn.linear_model import LogisticRegression
 
         conf = primary_default("evaluate", "tfidf")  # options left out: evaluate.yaml's tfidf
-        ngram_max, min_df, C, max_iter = (conf[n] if v is FROM_CONFIG else v for n, v in (
-            ("ngram_max", ngram_max), ("min_df", min_df), ("C", C), ("max_iter", max_iter)))
+        ngram_max, min_df, C, max_iter = (
+            conf[n] if v is FROM_CONFIG else v
+            for n, v in (("ngram_max", ngram_max), ("min_df", min_df), ("C", C), ("max_iter", max_iter))
+        )
 
         self.vectoriser = _tfidf(ngram_max, min_df)
         self.model = LogisticRegression(C=float(C), max_iter=int(max_iter), random_state=seed)
@@ -69,8 +80,9 @@ class TfidfRidge:
 
     name = "tfidf_ridge"
 
-    def __init__(self, alpha: float = FROM_CONFIG, ngram_max: int = FROM_CONFIG, min_df: int = FROM_CONFIG,
-                 seed: int = 0):
+    def __init__(
+        self, alpha: float = FROM_CONFIG, ngram_max: int = FROM_CONFIG, min_df: int = FROM_CONFIG, seed: int = 0
+    ):
         from sklearn.linear_model import Ridge
 
         tfidf = primary_default("evaluate", "tfidf")  # the features are the classifier's
@@ -133,21 +145,39 @@ class MeanEmbeddingMLP:
 
     name = "mean_embedding_mlp"
 
-    def __init__(self, featurise: MeanEmbedding, hidden: int = FROM_CONFIG, epochs: int = FROM_CONFIG,
-                 batch_size: int = FROM_CONFIG, lr: float = FROM_CONFIG, weight_decay: float = FROM_CONFIG,
-                 seed: int = 0):
+    def __init__(
+        self,
+        featurise: MeanEmbedding,
+        hidden: int = FROM_CONFIG,
+        epochs: int = FROM_CONFIG,
+        batch_size: int = FROM_CONFIG,
+        lr: float = FROM_CONFIG,
+        weight_decay: float = FROM_CONFIG,
+        seed: int = 0,
+    ):
         conf = primary_default("evaluate", "mlp")  # options left out: evaluate.yaml's mlp
-        hidden, epochs, batch_size, lr, weight_decay = (conf[n] if v is FROM_CONFIG else v for n, v in (
-            ("hidden", hidden), ("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
-            ("weight_decay", weight_decay)))
+        hidden, epochs, batch_size, lr, weight_decay = (
+            conf[n] if v is FROM_CONFIG else v
+            for n, v in (
+                ("hidden", hidden),
+                ("epochs", epochs),
+                ("batch_size", batch_size),
+                ("lr", lr),
+                ("weight_decay", weight_decay),
+            )
+        )
         if int(epochs) < 1 or int(batch_size) < 1 or int(hidden) < 0:
-            raise LicGpuError(f"mlp: epochs and batch_size must be >= 1 and hidden >= 0; got "
-                              f"epochs={epochs!r}, batch_size={batch_size!r}, hidden={hidden!r}")
+            raise LicGpuError(
+                f"mlp: epochs and batch_size must be >= 1 and hidden >= 0; got "
+                f"epochs={epochs!r}, batch_size={batch_size!r}, hidden={hidden!r}"
+            )
         self.featurise = featurise
         self.hidden, self.epochs, self.batch_size = int(hidden), int(epochs), int(batch_size)
         self.lr, self.weight_decay, self.seed = float(lr), float(weight_decay), int(seed)
 
-    def fit(self, texts: Sequence[str], labels: np.ndarray, sample_weight: np.ndarray | None = None) -> "MeanEmbeddingMLP":
+    def fit(
+        self, texts: Sequence[str], labels: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> "MeanEmbeddingMLP":
         x = self.featurise(texts)
         device = x.device
         self.classes_, y = np.unique(labels, return_inverse=True)
@@ -155,13 +185,17 @@ class MeanEmbeddingMLP:
         self.std_ = x.std(dim=0).clamp_min(1e-6) if len(x) > 1 else torch.ones_like(self.mean_)
         x = (x - self.mean_) / self.std_
         y_t = torch.as_tensor(y, dtype=torch.long, device=device)
-        w = torch.as_tensor(sample_weight if sample_weight is not None else np.ones(len(y)),
-                            dtype=torch.float32, device=device)
+        w = torch.as_tensor(
+            sample_weight if sample_weight is not None else np.ones(len(y)), dtype=torch.float32, device=device
+        )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             dim, n_out = x.shape[1], len(self.classes_)
-            layers = ([torch.nn.Linear(dim, self.hidden), torch.nn.ReLU(), torch.nn.Linear(self.hidden, n_out)]
-                      if self.hidden else [torch.nn.Linear(dim, n_out)])
+            layers = (
+                [torch.nn.Linear(dim, self.hidden), torch.nn.ReLU(), torch.nn.Linear(self.hidden, n_out)]
+                if self.hidden
+                else [torch.nn.Linear(dim, n_out)]
+            )
             self.model_ = torch.nn.Sequential(*layers)
         self.model_.to(device)
         opt = torch.optim.Adam(self.model_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
@@ -171,7 +205,7 @@ class MeanEmbeddingMLP:
         for _ in range(self.epochs):
             order = torch.randperm(n, generator=gen).to(device)
             for start in range(0, n, self.batch_size):
-                idx = order[start:start + self.batch_size]
+                idx = order[start : start + self.batch_size]
                 loss = torch.nn.functional.cross_entropy(self.model_(x[idx]), y_t[idx], reduction="none")
                 loss = (loss * w[idx]).sum() / w[idx].sum()
                 opt.zero_grad()

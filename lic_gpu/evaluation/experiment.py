@@ -1,6 +1,7 @@
 """The evaluation loop: for every emotion x seed, split by group; for every fraction of the train part
 (the learning curve) and every budget, build every method's training set, fit every model and score
 it on the untouched test originals of that seed."""
+
 from __future__ import annotations
 
 import logging
@@ -44,9 +45,16 @@ class EvalResult:
     groups: str
 
 
-def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSettings, store,
-             stopwords: frozenset[str], device: torch.device, guards: Sequence = (),
-             fluency: Mapping[str, Any] | None = None) -> EvalResult:
+def evaluate(
+    corpus: Corpus,
+    tokenised: Sequence[Tokenised],
+    settings: EvalSettings,
+    store,
+    stopwords: frozenset[str],
+    device: torch.device,
+    guards: Sequence = (),
+    fluency: Mapping[str, Any] | None = None,
+) -> EvalResult:
     """Split, subsample the train part, augment it, fit, score: every emotion x seed x fraction x budget
     x method x model.
 
@@ -72,8 +80,9 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
     methods = list(settings.methods)
     unavailable = {}
     if "lic_diverse_guard" in methods and not guards:
-        unavailable["lic_diverse_guard"] = ("no rating-consistency guard is configured or available "
-                                            "(lic_gpu.augment.guard.build_guards returned none)")
+        unavailable["lic_diverse_guard"] = (
+            "no rating-consistency guard is configured or available (lic_gpu.augment.guard.build_guards returned none)"
+        )
         methods.remove("lic_diverse_guard")
     if "random_positions" in methods and "lic_diverse" not in methods:
         raise LicGpuError("methods: random_positions copies lic_diverse's swap budget; list lic_diverse too")
@@ -89,8 +98,10 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
             names = {i + 1: n for i, n in enumerate(sorted(labels.dropna().unique()))}
             labels = labels.map({n: i for i, n in names.items()}).astype("Int64")
         if not ordinal:
-            log.info("%s: categorical labels; no MAE and no regression (the classes are not ordered), "
-                     "no rating-lean guard", emotion)
+            log.info(
+                "%s: categorical labels; no MAE and no regression (the classes are not ordered), no rating-lean guard",
+                emotion,
+            )
         models = [*settings.classifiers, *(settings.regressors if ordinal else ())]
         emotion_guards = [g for g in guards if ordinal or not isinstance(g, RatingLeanGuard)]
         all_classes = sorted(int(c) for c in labels.dropna().unique())
@@ -120,42 +131,107 @@ def evaluate(corpus: Corpus, tokenised: Sequence[Tokenised], settings: EvalSetti
                 # LIC, the guard and every augmenter only ever see this word dict: it must hold train rows only.
                 lic_rows = np.array([r for v in word_dict.values() for _, r in v], dtype=np.int64)
                 check = check_no_leakage(lic_rows, split.test, groups, what=f"{where}/LIC word dict")
-                leakage.append({"emotion": emotion, "seed": seed, "fraction": fraction, "budget": None,
-                                "method": "(LIC word dict)", **check})
+                leakage.append(
+                    {
+                        "emotion": emotion,
+                        "seed": seed,
+                        "fraction": fraction,
+                        "budget": None,
+                        "method": "(LIC word dict)",
+                        **check,
+                    }
+                )
                 lic = None
                 if any(is_lic_method(m) for m in methods):
-                    lic = train_lic(word_dict, settings, device,
-                                    f"emotion {emotion!r}, seed {seed}, fraction {fraction:g}")
+                    lic = train_lic(
+                        word_dict, settings, device, f"emotion {emotion!r}, seed {seed}, fraction {fraction:g}"
+                    )
                 timer.add("split", t0)
-                context = dict(emotion=emotion, seed=seed, fraction=fraction, groups=groups, split=split,
-                               test_texts=test_texts, test_keys=test_keys, y_test=y_test, thin=thin,
-                               ratings=ratings, models=models, classes=all_classes, ordinal=ordinal,
-                               n_train_originals=int(train.size))
+                context = dict(
+                    emotion=emotion,
+                    seed=seed,
+                    fraction=fraction,
+                    groups=groups,
+                    split=split,
+                    test_texts=test_texts,
+                    test_keys=test_keys,
+                    y_test=y_test,
+                    thin=thin,
+                    ratings=ratings,
+                    models=models,
+                    classes=all_classes,
+                    ordinal=ordinal,
+                    n_train_originals=int(train.size),
+                )
                 none_scores = None
                 if "none" in methods:  # the originals do not depend on the budget: fitted once, shown at each
                     none_set = originals_set("none", texts, train, y_train)
-                    none_scores = _fit_and_score(none_set, context, settings, featurise, timer, leakage, augmentation,
-                                                 budget=None)
+                    none_scores = _fit_and_score(
+                        none_set, context, settings, featurise, timer, leakage, augmentation, budget=None
+                    )
                 for bi, budget in enumerate(settings.budgets):
                     label = budget_label(budget)
                     if none_scores is not None:
                         records += [dict(r, budget=label) for r in none_scores]
-                    per_source = (settings.per_source if "lic_diverse" in methods and fraction == largest
-                                  and bi == len(settings.budgets) - 1 else ())
-                    sets = training_sets([m for m in methods if m != "none"], settings, word_dict, train, y_train,
-                                         texts, tokenised, emotion, seed, budget, store, stopwords, emotion_guards,
-                                         timer, fluency or {}, lic=lic, per_source=per_source)
+                    per_source = (
+                        settings.per_source
+                        if "lic_diverse" in methods and fraction == largest and bi == len(settings.budgets) - 1
+                        else ()
+                    )
+                    sets = training_sets(
+                        [m for m in methods if m != "none"],
+                        settings,
+                        word_dict,
+                        train,
+                        y_train,
+                        texts,
+                        tokenised,
+                        emotion,
+                        seed,
+                        budget,
+                        store,
+                        stopwords,
+                        emotion_guards,
+                        timer,
+                        fluency or {},
+                        lic=lic,
+                        per_source=per_source,
+                    )
                     for ts in sets:
-                        records += _fit_and_score(ts, context, settings, featurise, timer, leakage, augmentation,
-                                                  budget=label)
-                log.info("%s seed %d fraction %g: %d train / %d test originals, %d budgets done", emotion, seed,
-                         fraction, train.size, split.test.size, len(settings.budgets))
-    return EvalResult(pd.DataFrame.from_records(records), splits, augmentation, leakage, unavailable,
-                      class_sets, timer.timings, group_desc)
+                        records += _fit_and_score(
+                            ts, context, settings, featurise, timer, leakage, augmentation, budget=label
+                        )
+                log.info(
+                    "%s seed %d fraction %g: %d train / %d test originals, %d budgets done",
+                    emotion,
+                    seed,
+                    fraction,
+                    train.size,
+                    split.test.size,
+                    len(settings.budgets),
+                )
+    return EvalResult(
+        pd.DataFrame.from_records(records),
+        splits,
+        augmentation,
+        leakage,
+        unavailable,
+        class_sets,
+        timer.timings,
+        group_desc,
+    )
 
 
-def _fit_and_score(ts: TrainingSet, ctx: dict, settings: EvalSettings, featurise, timer: StageTimer,
-                   leakage: list, augmentation: list, budget: str | None) -> list[dict]:
+def _fit_and_score(
+    ts: TrainingSet,
+    ctx: dict,
+    settings: EvalSettings,
+    featurise,
+    timer: StageTimer,
+    leakage: list,
+    augmentation: list,
+    budget: str | None,
+) -> list[dict]:
     """Check one training set for leakage, fit every model on it, score on the test part: its records
     (``budget`` None: the budget-free originals, labelled by the caller)."""
     emotion, seed, fraction, split = ctx["emotion"], ctx["seed"], ctx["fraction"], ctx["split"]
@@ -165,8 +241,9 @@ def _fit_and_score(ts: TrainingSet, ctx: dict, settings: EvalSettings, featurise
     check["test_texts_also_in_train"] = sum(k in seen for k in ctx["test_keys"])
     point = {"emotion": emotion, "seed": seed, "fraction": fraction, "budget": budget, "method": ts.method}
     leakage.append({**point, **check})
-    augmentation.append({**point, "n_train": len(ts.texts), "n_added": ts.n_added, "n_new_text": ts.n_new_text,
-                         **ts.info})
+    augmentation.append(
+        {**point, "n_train": len(ts.texts), "n_added": ts.n_added, "n_new_text": ts.n_new_text, **ts.info}
+    )
     out = []
     for name in ctx["models"]:
         t0 = time.perf_counter()
@@ -179,20 +256,44 @@ def _fit_and_score(ts: TrainingSet, ctx: dict, settings: EvalSettings, featurise
             scores = score(ctx["y_test"], model.predict(ctx["test_texts"]), ctx["classes"], ctx["ordinal"])
         timer.add(f"fit+predict[{name}]", t0)
         for metric, value in scores.items():
-            out.append({**point, "classifier": name, "metric": metric, "value": value, "n_train": len(ts.texts),
-                        "n_train_originals": ctx["n_train_originals"], "n_test": int(split.test.size)})
+            out.append(
+                {
+                    **point,
+                    "classifier": name,
+                    "metric": metric,
+                    "value": value,
+                    "n_train": len(ts.texts),
+                    "n_train_originals": ctx["n_train_originals"],
+                    "n_test": int(split.test.size),
+                }
+            )
     return out
 
 
 def _split_record(emotion, seed, split, subsets, groups, lab, y_test, kind, names) -> dict:
     y_train = lab[split.train].astype(np.int64)
-    rec = {"emotion": emotion, "seed": seed, "fold": split.fold, "n_folds": split.n_folds,
-           "stratified": split.stratified, "n_train": int(split.train.size), "n_test": int(split.test.size),
-           "train_groups": len(set(groups[split.train].tolist())), "test_groups": len(set(groups[split.test].tolist())),
-           "train_classes": _counts(y_train), "test_classes": _counts(y_test), "label_kind": kind,
-           "fractions": {f"{f:g}": {"n_train": int(rows.size), "train_groups": len(set(groups[rows].tolist())),
-                                    "train_classes": _counts(lab[rows].astype(np.int64))}
-                         for f, rows in sorted(subsets.items())}}
+    rec = {
+        "emotion": emotion,
+        "seed": seed,
+        "fold": split.fold,
+        "n_folds": split.n_folds,
+        "stratified": split.stratified,
+        "n_train": int(split.train.size),
+        "n_test": int(split.test.size),
+        "train_groups": len(set(groups[split.train].tolist())),
+        "test_groups": len(set(groups[split.test].tolist())),
+        "train_classes": _counts(y_train),
+        "test_classes": _counts(y_test),
+        "label_kind": kind,
+        "fractions": {
+            f"{f:g}": {
+                "n_train": int(rows.size),
+                "train_groups": len(set(groups[rows].tolist())),
+                "train_classes": _counts(lab[rows].astype(np.int64)),
+            }
+            for f, rows in sorted(subsets.items())
+        },
+    }
     if names:
         rec["class_names"] = {str(k): v for k, v in names.items()}
     return rec

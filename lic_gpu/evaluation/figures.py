@@ -2,6 +2,7 @@
 
 :mod:`lic_gpu.evaluation.report` writes ``evaluation.md``, ``metrics.json`` and ``metrics.csv`` and calls these.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,10 +13,15 @@ import pandas as pd
 
 from lic_gpu.evaluation.classifiers import CLASSIFIER_SHORT, CLASSIFIERS, REGRESSORS
 from lic_gpu.evaluation.settings import is_lic_method, method_label, method_rank
-from lic_gpu.evaluation.statistics import (BEST_CHEAP, LOWER_IS_BETTER, METRICS, REGRESSION_METRICS)
+from lic_gpu.evaluation.statistics import BEST_CHEAP, LOWER_IS_BETTER, METRICS, REGRESSION_METRICS
 
-METRIC_LABELS = {"macro_f1": "macro-F1", "balanced_accuracy": "balanced accuracy", "mae": "MAE",
-                 "pearson_r": "Pearson r", "pearson_r_thin": "Pearson r, thin levels"}
+METRIC_LABELS = {
+    "macro_f1": "macro-F1",
+    "balanced_accuracy": "balanced accuracy",
+    "mae": "MAE",
+    "pearson_r": "Pearson r",
+    "pearson_r_thin": "Pearson r, thin levels",
+}
 # The headline metrics of each kind of model, in the tables and figures
 HEADLINE = {"classifier": ("macro_f1", "mae"), "regressor": ("pearson_r", "pearson_r_thin")}
 MARKS = {"better": " ▲", "worse": " ▼"}
@@ -32,6 +38,7 @@ def _metric_rank(metric: str) -> int:
 
 # ---------------------------------------------------------------- figures
 
+
 def _methods(summary: pd.DataFrame, curve_only: bool = True) -> list[str]:
     """Methods in canonical order; the per-source variants (one point only) left out of curves."""
     methods = sorted(set(summary["method"]), key=method_rank)
@@ -46,33 +53,68 @@ def plot_learning_curves(summary: pd.DataFrame, path: Path, panels: Sequence[tup
     plt = pyplot()
     budgets = list(dict.fromkeys(summary["budget"]))
     methods = _methods(summary)
-    fig, axes = plt.subplots(len(panels), len(budgets), figsize=(4.4 * len(budgets), 3.0 * len(panels) + 1.2),
-                             squeeze=False, sharex="row", sharey="row")
+    fig, axes = plt.subplots(
+        len(panels),
+        len(budgets),
+        figsize=(4.4 * len(budgets), 3.0 * len(panels) + 1.2),
+        squeeze=False,
+        sharex="row",
+        sharey="row",
+    )
     colours = plt.get_cmap("tab10")
     for r, (emo, model, metric) in enumerate(panels):
         for c, budget in enumerate(budgets):
             ax = axes[r][c]
-            sub = summary[(summary["emotion"] == emo) & (summary["classifier"] == model) &
-                          (summary["metric"] == metric) & (summary["budget"] == budget)]
+            sub = summary[
+                (summary["emotion"] == emo)
+                & (summary["classifier"] == model)
+                & (summary["metric"] == metric)
+                & (summary["budget"] == budget)
+            ]
             for i, method in enumerate(methods):
                 line = sub[sub["method"] == method].sort_values("fraction")
                 if line.empty:
                     continue
                 x = line["n_train_originals"].to_numpy(float)
                 style = {"linestyle": "--"} if not is_lic_method(method) else {}
-                ax.plot(x, line["mean"], marker="o", markersize=3.5, color=colours(i), label=method_label(method),
-                        linewidth=1.4, **style)
-                ax.fill_between(x, line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float),
-                                color=colours(i), alpha=0.12, linewidth=0)
+                ax.plot(
+                    x,
+                    line["mean"],
+                    marker="o",
+                    markersize=3.5,
+                    color=colours(i),
+                    label=method_label(method),
+                    linewidth=1.4,
+                    **style,
+                )
+                ax.fill_between(
+                    x,
+                    line["ci_low"].to_numpy(float),
+                    line["ci_high"].to_numpy(float),
+                    color=colours(i),
+                    alpha=0.12,
+                    linewidth=0,
+                )
             better = "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
-            _finish_panel(ax, summary, (emo, model, budget), f"{METRIC_LABELS.get(metric, metric)} ({better})",
-                          last_row=r == len(panels) - 1)
-    return _finish_figure(fig, axes, "Held-out originals: mean over seeds with 95 % t-interval (dashed: cheap "
-                          "baselines)", 0.06 if len(panels) < 4 else 0.035, path)
+            _finish_panel(
+                ax,
+                summary,
+                (emo, model, budget),
+                f"{METRIC_LABELS.get(metric, metric)} ({better})",
+                last_row=r == len(panels) - 1,
+            )
+    return _finish_figure(
+        fig,
+        axes,
+        "Held-out originals: mean over seeds with 95 % t-interval (dashed: cheap baselines)",
+        0.06 if len(panels) < 4 else 0.035,
+        path,
+    )
 
 
-def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
-               panels: Sequence[tuple[str, str, str]]) -> Path:
+def plot_gains(
+    comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path, panels: Sequence[tuple[str, str, str]]
+) -> Path:
     """Each LIC method minus the best cheap baseline at every point, with the corrected 95 % interval
     (Nadeau-Bengio): above zero (below, for MAE) LIC augmentation pays."""
     from lic_gpu.report.figures import pyplot
@@ -82,33 +124,62 @@ def plot_gains(comparisons: pd.DataFrame, summary: pd.DataFrame, path: Path,
     gains = comparisons[comparisons["baseline"] == BEST_CHEAP]
     methods = [m for m in _methods(summary) if is_lic_method(m)]
     all_methods = _methods(summary)
-    fig, axes = plt.subplots(len(panels), len(budgets), figsize=(4.4 * len(budgets), 2.8 * len(panels) + 1.2),
-                             squeeze=False, sharex="row", sharey="row")
+    fig, axes = plt.subplots(
+        len(panels),
+        len(budgets),
+        figsize=(4.4 * len(budgets), 2.8 * len(panels) + 1.2),
+        squeeze=False,
+        sharex="row",
+        sharey="row",
+    )
     colours = plt.get_cmap("tab10")
     sizes = summary.groupby(["emotion", "fraction"])["n_train_originals"].mean()
     for r, (emo, model, metric) in enumerate(panels):
         for c, budget in enumerate(budgets):
             ax = axes[r][c]
-            sub = gains[(gains["emotion"] == emo) & (gains["classifier"] == model) & (gains["metric"] == metric) &
-                        (gains["budget"] == budget)]
+            sub = gains[
+                (gains["emotion"] == emo)
+                & (gains["classifier"] == model)
+                & (gains["metric"] == metric)
+                & (gains["budget"] == budget)
+            ]
             for j, method in enumerate(methods):
                 line = sub[sub["method"] == method].sort_values("fraction")
                 if line.empty:
                     continue
                 x = np.array([sizes.loc[(emo, f)] for f in line["fraction"]]) * (1 + 0.04 * (j - len(methods) / 2))
                 y = line["mean_diff"].to_numpy(float)
-                err = np.vstack([y - line["ci_low_corrected"].to_numpy(float),
-                                 line["ci_high_corrected"].to_numpy(float) - y])
-                ax.errorbar(x, y, yerr=err, marker="o", markersize=3.5, capsize=3, linewidth=1.2,
-                            color=colours(all_methods.index(method)), label=method_label(method))
+                err = np.vstack(
+                    [y - line["ci_low_corrected"].to_numpy(float), line["ci_high_corrected"].to_numpy(float) - y]
+                )
+                ax.errorbar(
+                    x,
+                    y,
+                    yerr=err,
+                    marker="o",
+                    markersize=3.5,
+                    capsize=3,
+                    linewidth=1.2,
+                    color=colours(all_methods.index(method)),
+                    label=method_label(method),
+                )
             ax.axhline(0, color="grey", linewidth=1)
             better = "below 0 is better" if metric in LOWER_IS_BETTER else "above 0 is better"
-            _finish_panel(ax, summary, (emo, model, budget),
-                          f"Δ {METRIC_LABELS.get(metric, metric)} vs best cheap baseline ({better})",
-                          last_row=r == len(panels) - 1)
-    return _finish_figure(fig, axes, "LIC methods minus the best cheap baseline (no augmentation, oversampling or "
-                          "class weights)\nat each point, with the corrected 95 % interval",
-                          0.05 if len(panels) < 4 else 0.03, path)
+            _finish_panel(
+                ax,
+                summary,
+                (emo, model, budget),
+                f"Δ {METRIC_LABELS.get(metric, metric)} vs best cheap baseline ({better})",
+                last_row=r == len(panels) - 1,
+            )
+    return _finish_figure(
+        fig,
+        axes,
+        "LIC methods minus the best cheap baseline (no augmentation, oversampling or "
+        "class weights)\nat each point, with the corrected 95 % interval",
+        0.05 if len(panels) < 4 else 0.03,
+        path,
+    )
 
 
 def _finish_panel(ax, summary: pd.DataFrame, where: tuple[str, str, str], what: str, last_row: bool) -> None:
@@ -162,8 +233,9 @@ def _size_ticks(ax, summary: pd.DataFrame, emotion: str) -> None:
     ax.set_xticklabels([f"{n:.0f}\n{100 * f:g} %" for f, n in sizes.items()], fontsize=8)
 
 
-def figure_panels(summary: pd.DataFrame, kind: str | None = None,
-                  model: str | None = None) -> list[tuple[str, str, str]]:
+def figure_panels(
+    summary: pd.DataFrame, kind: str | None = None, model: str | None = None
+) -> list[tuple[str, str, str]]:
     """(emotion, model, metric) rows of a figure or of the tables: every emotion x model (of ``kind``, or
     just ``model``) x its headline metrics."""
     out = []

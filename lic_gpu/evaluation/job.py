@@ -1,4 +1,5 @@
 """The evaluation job: a composed ``evaluate`` config in, the evaluation's files out (``run_evaluate``)."""
+
 from __future__ import annotations
 
 import logging
@@ -26,16 +27,30 @@ def settings_from_config(cfg) -> EvalSettings:
     comparisons = values.get("comparisons")
     study = values["study"]
     return EvalSettings(
-        emotions=check_emotions(values.get("emotion")), seeds=values["seeds"], test_size=values["test_size"],
-        group_column=values["group"]["column"], group_prefix_sep=values["group"]["prefix_sep"],
-        binning=values["data"]["binning"], label_kind=values["data"]["label_kind"],
-        fractions=study["fractions"], budgets=study["budgets"], per_source=study["per_source"],
-        methods=values["methods"], classifiers=values["classifiers"], regressors=values["regressors"],
+        emotions=check_emotions(values.get("emotion")),
+        seeds=values["seeds"],
+        test_size=values["test_size"],
+        group_column=values["group"]["column"],
+        group_prefix_sep=values["group"]["prefix_sep"],
+        binning=values["data"]["binning"],
+        label_kind=values["data"]["label_kind"],
+        fractions=study["fractions"],
+        budgets=study["budgets"],
+        per_source=study["per_source"],
+        methods=values["methods"],
+        classifiers=values["classifiers"],
+        regressors=values["regressors"],
         cheap_baselines=values["cheap_baselines"],
-        lic_method=values["lic"]["method"], lic_dtype=values["lic"]["dtype"],
-        augment_seed=values["augment_seed"], augment_diverse=values["augment"], guard_cfg=values.get("guard"),
-        tfidf=values.get("tfidf") or {}, mlp=values.get("mlp") or {}, ridge=values.get("ridge") or {},
-        comparisons=comparisons if comparisons is not None else primary_default("evaluate", "comparisons"))
+        lic_method=values["lic"]["method"],
+        lic_dtype=values["lic"]["dtype"],
+        augment_seed=values["augment_seed"],
+        augment_diverse=values["augment"],
+        guard_cfg=values.get("guard"),
+        tfidf=values.get("tfidf") or {},
+        mlp=values.get("mlp") or {},
+        ridge=values.get("ridge") or {},
+        comparisons=comparisons if comparisons is not None else primary_default("evaluate", "comparisons"),
+    )
 
 
 def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
@@ -85,18 +100,36 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     grammar, grammar_info = build_grammar(settings.augment_diverse)
     thesaurus = load_thesaurus(settings.augment_diverse.get("thesaurus"), grammar.inflector if grammar else None)
     guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
-    result = evaluate(corpus, tokenised, settings, store, stopwords, choice.device, guards,
-                      fluency={"grammar": grammar, "thesaurus": thesaurus})
+    result = evaluate(
+        corpus,
+        tokenised,
+        settings,
+        store,
+        stopwords,
+        choice.device,
+        guards,
+        fluency={"grammar": grammar, "thesaurus": thesaurus},
+    )
     choice = with_search_fallback(choice, store)
     wall = time.perf_counter() - t_start
-    meta = {"corpus": corpus.source, "n_rows": len(corpus.frame),
-            "command": "python scripts/evaluate.py " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("evaluate.py") else "",
-            "device": str(choice.device) + (f" (asked {choice.requested}: {choice.fallback_reason})"
-                                            if choice.fallback_reason else ""),
-            "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-            "torch": torch.__version__, "vectors": store.source, "stopwords": sw_origin, "guard": guard_info,
-            "wall_s": round(wall, 1), "when": time.strftime("%Y-%m-%d %H:%M"),
-            "config": OmegaConf.to_container(cfg, resolve=True)}
+    meta = {
+        "corpus": corpus.source,
+        "n_rows": len(corpus.frame),
+        "command": "python scripts/evaluate.py " + " ".join(sys.argv[1:])
+        if sys.argv[0].endswith("evaluate.py")
+        else "",
+        "device": str(choice.device)
+        + (f" (asked {choice.requested}: {choice.fallback_reason})" if choice.fallback_reason else ""),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "vectors": store.source,
+        "stopwords": sw_origin,
+        "guard": guard_info,
+        "wall_s": round(wall, 1),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "config": OmegaConf.to_container(cfg, resolve=True),
+    }
     payload = write_outputs(Path(out_dir), result, settings, meta)
     log.info("evaluation written to %s (%.0f s)", out_dir, wall)
     return payload

@@ -7,6 +7,7 @@ Every method but ``none`` works towards the same class targets, the point's budg
 ``c`` the weight ``target_c / n_c`` (what oversampling gives in expectation), the LIC methods ask for
 the rows that are missing and get what the filters allow, and the combinations fill what LIC leaves
 of the gap with weights or duplicates."""
+
 from __future__ import annotations
 
 import time
@@ -63,12 +64,24 @@ def with_new_rows(base: TrainingSet, method: str, new_rows: Sequence[NewRow], in
     texts = base.texts + [r.text for r in new_rows]
     labels = np.concatenate([base.labels, np.array([r.cls for r in new_rows], dtype=np.int64)])
     sources = np.concatenate([base.sources, np.array([r.source_row for r in new_rows], dtype=np.int64)])
-    return TrainingSet(method, texts, labels, sources, n_added=len(new_rows), info=info or {},
-                       n_new_text=sum(bool(r.swaps) for r in new_rows))
+    return TrainingSet(
+        method,
+        texts,
+        labels,
+        sources,
+        n_added=len(new_rows),
+        info=info or {},
+        n_new_text=sum(bool(r.swaps) for r in new_rows),
+    )
 
 
-def oversample_rows(word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]], corpus_texts: Sequence[str],
-                    strategy: Any, rng: np.random.Generator, have: Mapping[Any, int] | None = None) -> list[NewRow]:
+def oversample_rows(
+    word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]],
+    corpus_texts: Sequence[str],
+    strategy: Any,
+    rng: np.random.Generator,
+    have: Mapping[Any, int] | None = None,
+) -> list[NewRow]:
     """Random oversampling: exact duplicates of train rows, drawn with replacement, up to the class targets.
 
     ``have``: rows per class the training set holds already besides the originals (new LIC rows); only
@@ -90,10 +103,14 @@ def oversample_rows(word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]]
 def augment_info(result: AugmentResult) -> dict:
     """Per class requested/generated and the swaps per new row, for ``metrics.json``."""
     swaps = Counter(len(r.swaps) for r in result.rows)
-    return {"classes": {str(c): {"before": rep.before, "requested": rep.requested, "generated": rep.generated}
-                        for c, rep in result.classes.items()},
-            "swaps_per_row": {str(k): v for k, v in sorted(swaps.items())},
-            "refusals": dict(result.refusals)}
+    return {
+        "classes": {
+            str(c): {"before": rep.before, "requested": rep.requested, "generated": rep.generated}
+            for c, rep in result.classes.items()
+        },
+        "swaps_per_row": {str(k): v for k, v in sorted(swaps.items())},
+        "refusals": dict(result.refusals),
+    }
 
 
 class RandomPositionAugmenter(LicAugmenter):
@@ -108,8 +125,13 @@ class RandomPositionAugmenter(LicAugmenter):
     always be met; only a run of duplicate sentences (``attempts_per_row`` of them) can lose a row.
     """
 
-    def match_budget(self, template: AugmentResult, word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]],
-                     tokenised: Sequence[Tokenised], lic: LicResult | None = None) -> AugmentResult:
+    def match_budget(
+        self,
+        template: AugmentResult,
+        word_dict: Mapping[Any, Sequence[tuple[Sequence[str], int]]],
+        tokenised: Sequence[Tokenised],
+        lic: LicResult | None = None,
+    ) -> AugmentResult:
         """Rows with ``template``'s class, source and swap count, swapped at random eligible positions.
 
         Parameters
@@ -128,8 +150,12 @@ class RandomPositionAugmenter(LicAugmenter):
         reports = {c: ClassReport(before=len(v), requested=requested.get(c, 0)) for c, v in word_dict.items()}
         result = AugmentResult(rows=[], classes=reports)
         sources = sorted({r.source_row for r in template.rows})
-        words = {split_edge_punctuation(tok)[1] for row in sources for tok in tokenised[row].tokens
-                 if tok.lower() not in self.stopwords}
+        words = {
+            split_edge_punctuation(tok)[1]
+            for row in sources
+            for tok in tokenised[row].tokens
+            if tok.lower() not in self.stopwords
+        }
         words = {w for w in words if self.is_source_word(w)}
         table = self.neighbour_table(r for r in map(self.store.resolve, words) if r is not None)
         tags = self.tag_sources({row: tokenised[row].tokens for row in sources})
@@ -142,8 +168,9 @@ class RandomPositionAugmenter(LicAugmenter):
             cls, src, n_swaps = trow.cls, trow.source_row, sum(s.kind == "swap" for s in trow.swaps)
             key = (cls, src)
             if key not in positions:
-                positions[key] = self.candidate_positions(cls, tokenised[src].tokens, tags.get(src), table,
-                                                          result.refusals, choices.setdefault(cls, {}))
+                positions[key] = self.candidate_positions(
+                    cls, tokenised[src].tokens, tags.get(src), table, result.refusals, choices.setdefault(cls, {})
+                )
             eligible = positions[key]
             n_swaps = min(n_swaps, len(eligible))
             if n_swaps == 0:
@@ -156,8 +183,9 @@ class RandomPositionAugmenter(LicAugmenter):
                 picks = [p.choices[int(rng.integers(len(p.choices)))] for p in chosen]
                 new_tokens, swaps = apply_swaps(tokens, chosen, picks)
                 if lic is not None:
-                    swaps = tuple(Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind)
-                                  for s in swaps)
+                    swaps = tuple(
+                        Swap(s.pos, s.old, s.new, s.cosine, lic.get(cls, tokens[s.pos], 0.0), s.kind) for s in swaps
+                    )
                 dedup = dedup_key(" ".join(new_tokens))
                 if dedup in existing:
                     continue
@@ -172,26 +200,64 @@ class RandomPositionAugmenter(LicAugmenter):
         return result
 
 
-def make_augmenter(options: Mapping[str, Any], store, stopwords: frozenset[str], strategy: Any, seed: int,
-                   guards: Sequence = (), cls=LicAugmenter, grammar=None, thesaurus=None, **overrides) -> LicAugmenter:
+def make_augmenter(
+    options: Mapping[str, Any],
+    store,
+    stopwords: frozenset[str],
+    strategy: Any,
+    seed: int,
+    guards: Sequence = (),
+    cls=LicAugmenter,
+    grammar=None,
+    thesaurus=None,
+    **overrides,
+) -> LicAugmenter:
     """A LicAugmenter (or the ablation) from an ``augment`` mapping; ``strategy`` overrides its targets,
     ``overrides`` any other option (``max_per_source``)."""
-    return cls.from_options(options, store, stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus,
-                            seed=seed, progress=False, sampling_strategy=strategy, **overrides)
+    return cls.from_options(
+        options,
+        store,
+        stopwords,
+        guards=guards,
+        grammar=grammar,
+        thesaurus=thesaurus,
+        seed=seed,
+        progress=False,
+        sampling_strategy=strategy,
+        **overrides,
+    )
 
 
 def train_lic(word_dict, settings: EvalSettings, device, where: str) -> LicResult:
     """LIC of a train word dict (an error naming ``where`` when it is undefined for every word)."""
     lic = compute_lic(word_dict, device=device, dtype=LIC_DTYPES[settings.lic_dtype], method=settings.lic_method)
     if lic.n_defined == 0:
-        raise LicGpuError(f"{where}: LIC is undefined for every word of the train part ({len(word_dict)} "
-                          "classes); with two classes use lic.method=log_odds")
+        raise LicGpuError(
+            f"{where}: LIC is undefined for every word of the train part ({len(word_dict)} "
+            "classes); with two classes use lic.method=log_odds"
+        )
     return lic
 
 
-def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.ndarray, y_train, texts, tokenised,
-                  emotion, seed, budget, store, stopwords, guards, timer: StageTimer, fluency,
-                  lic: LicResult | None = None, per_source: Sequence[int] = ()) -> list[TrainingSet]:
+def training_sets(
+    methods,
+    settings: EvalSettings,
+    word_dict,
+    train_rows: np.ndarray,
+    y_train,
+    texts,
+    tokenised,
+    emotion,
+    seed,
+    budget,
+    store,
+    stopwords,
+    guards,
+    timer: StageTimer,
+    fluency,
+    lic: LicResult | None = None,
+    per_source: Sequence[int] = (),
+) -> list[TrainingSet]:
     """One training set per method at one budget, from the train rows only (``word_dict`` holds them
     only; the ablation copies ``lic_diverse``'s rows, the combinations add to them).
 
@@ -203,9 +269,23 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
     lic : LIC of ``word_dict`` (needed by every LIC method)
     per_source : other ``max_per_source`` values for LIC diverse (methods ``lic_diverse_per_source_<n>``)
     """
-    ctx = _SetInputs(settings, word_dict, texts, tokenised, emotion, seed, budget, store, stopwords, guards,
-                     timer, fluency, lic, originals_set("none", texts, train_rows, y_train),
-                     class_targets({c: len(v) for c, v in word_dict.items()}, budget))
+    ctx = _SetInputs(
+        settings,
+        word_dict,
+        texts,
+        tokenised,
+        emotion,
+        seed,
+        budget,
+        store,
+        stopwords,
+        guards,
+        timer,
+        fluency,
+        lic,
+        originals_set("none", texts, train_rows, y_train),
+        class_targets({c: len(v) for c, v in word_dict.items()}, budget),
+    )
     out = []
     names = list(methods) + [f"{PER_SOURCE_PREFIX}{n}" for n in per_source]
     for method in names:
@@ -217,8 +297,9 @@ def training_sets(methods, settings: EvalSettings, word_dict, train_rows: np.nda
             t0 = time.perf_counter()
             ts = _FROM_DIVERSE[method](ctx, method, res)
         elif method.startswith(PER_SOURCE_PREFIX):
-            ts = ctx.augmented(method, settings.augment_diverse, max_per_source=int(method[len(PER_SOURCE_PREFIX):]),
-                               **fluency)
+            ts = ctx.augmented(
+                method, settings.augment_diverse, max_per_source=int(method[len(PER_SOURCE_PREFIX) :]), **fluency
+            )
         elif method in _FRESH:
             ts = _FRESH[method](ctx, method)
         else:
@@ -254,24 +335,25 @@ class _SetInputs:
         """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
         if self._diverse is None:
             t0 = time.perf_counter()
-            aug = make_augmenter(self.settings.augment_diverse, self.store, self.stopwords, self.budget, self.seed,
-                                 **self.fluency)
+            aug = make_augmenter(
+                self.settings.augment_diverse, self.store, self.stopwords, self.budget, self.seed, **self.fluency
+            )
             self._diverse = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
             self.timer.add("train_set[lic_diverse]", t0)
         return self._diverse
 
     def augmented(self, method: str, augment_settings, *guards, **options) -> TrainingSet:
         """The originals plus the rows of one augmenter made for ``method``."""
-        aug = make_augmenter(augment_settings, self.store, self.stopwords, self.budget, self.seed, *guards,
-                             **options)
+        aug = make_augmenter(augment_settings, self.store, self.stopwords, self.budget, self.seed, *guards, **options)
         res = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
         return with_new_rows(self.base, method, res.rows, augment_info(res))
 
 
 def _class_weight_set(ctx: _SetInputs, method: str) -> TrainingSet:
     base = ctx.base
-    return TrainingSet("class_weight", base.texts, base.labels, base.sources,
-                       sample_weight=target_weights(base.labels, ctx.targets))
+    return TrainingSet(
+        "class_weight", base.texts, base.labels, base.sources, sample_weight=target_weights(base.labels, ctx.targets)
+    )
 
 
 def _oversample_set(ctx: _SetInputs, method: str) -> TrainingSet:
@@ -300,8 +382,15 @@ def _diverse_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSe
 
 
 def _random_positions_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
-    abl = make_augmenter(ctx.settings.augment_diverse, ctx.store, ctx.stopwords, ctx.budget, ctx.seed,
-                         cls=RandomPositionAugmenter, **ctx.fluency)
+    abl = make_augmenter(
+        ctx.settings.augment_diverse,
+        ctx.store,
+        ctx.stopwords,
+        ctx.budget,
+        ctx.seed,
+        cls=RandomPositionAugmenter,
+        **ctx.fluency,
+    )
     ablation = abl.match_budget(res, ctx.word_dict, ctx.tokenised, ctx.lic)
     return with_new_rows(ctx.base, method, ablation.rows, augment_info(ablation))
 
@@ -331,5 +420,9 @@ _FROM_DIVERSE = {
 
 def _duplicates_info(word_dict, rows: Sequence[NewRow]) -> dict:
     made = Counter(r.cls for r in rows)
-    return {"classes": {str(c): {"before": len(v), "requested": made.get(c, 0), "generated": made.get(c, 0)}
-                        for c, v in word_dict.items()}}
+    return {
+        "classes": {
+            str(c): {"before": len(v), "requested": made.get(c, 0), "generated": made.get(c, 0)}
+            for c, v in word_dict.items()
+        }
+    }

@@ -7,6 +7,7 @@ The scores, splits, rows added and timings are read back from ``metrics.json``; 
 recomputed from the per-seed scores, so they follow the current statistics too). ``evaluation.md``
 says it was drawn again and when; the "Run:" line keeps the command that produced the scores.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,21 @@ from lic_gpu.evaluation.report import write_outputs
 from lic_gpu.evaluation.settings import EvalSettings
 
 # what run_evaluate puts into metrics.json besides the results (see lic_gpu.evaluation.job)
-META_KEYS = ("corpus", "n_rows", "command", "device", "torch_threads", "python", "torch", "vectors", "stopwords",
-             "guard", "wall_s", "when", "config")
+META_KEYS = (
+    "corpus",
+    "n_rows",
+    "command",
+    "device",
+    "torch_threads",
+    "python",
+    "torch",
+    "vectors",
+    "stopwords",
+    "guard",
+    "wall_s",
+    "when",
+    "config",
+)
 
 
 def render_again(folder: str | Path) -> Path:
@@ -36,14 +50,21 @@ def render_again(folder: str | Path) -> Path:
         raise LicGpuError(f"{path}: not found (give the folder an evaluation wrote)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LicGpuError(f"{path}: cannot be read as an evaluation's metrics.json ({exc})") from None
-    missing = [k for k in ("per_seed", "settings", "splits", "augmentation", "leakage_checks", "wall_s")
-               if k not in payload]
+    missing = [
+        k for k in ("per_seed", "settings", "splits", "augmentation", "leakage_checks", "wall_s") if k not in payload
+    ]
     if missing:
         raise LicGpuError(f"{path}: not an evaluation's metrics.json (no {', '.join(missing)})")
-    result = EvalResult(records=pd.DataFrame(payload["per_seed"]), splits=payload["splits"],
-                        augmentation=payload["augmentation"], leakage=payload["leakage_checks"],
-                        unavailable=payload.get("unavailable_methods", {}), classes=payload.get("classes", {}),
-                        timings_s=payload.get("timings_s", {}), groups=payload.get("groups", ""))
+    result = EvalResult(
+        records=pd.DataFrame(payload["per_seed"]),
+        splits=payload["splits"],
+        augmentation=payload["augmentation"],
+        leakage=payload["leakage_checks"],
+        unavailable=payload.get("unavailable_methods", {}),
+        classes=payload.get("classes", {}),
+        timings_s=payload.get("timings_s", {}),
+        groups=payload.get("groups", ""),
+    )
     options = dict(payload["settings"])
     options["comparisons"] = [tuple(pair) for pair in options.get("comparisons", [])]
     try:
@@ -59,8 +80,10 @@ def render_again(folder: str | Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m lic_gpu.evaluation.rerender FOLDER  (a folder with an evaluation's metrics.json)",
-              file=sys.stderr)
+        print(
+            "usage: python -m lic_gpu.evaluation.rerender FOLDER  (a folder with an evaluation's metrics.json)",
+            file=sys.stderr,
+        )
         return 2
     try:
         print(f"written {render_again(args[0])}")

@@ -1,4 +1,5 @@
 """What an evaluation run is asked to do: :class:`EvalSettings` and its validators."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,17 @@ from lic_gpu.lic import LIC_DTYPES, check_lic_method
 from lic_gpu.augment.strategy import check_sampling_strategy
 
 
-METHODS = ("none", "oversample", "class_weight", "lic_seed", "lic_diverse", "random_positions",
-           "lic_diverse_guard", "lic_diverse_class_weight", "lic_diverse_oversample")
+METHODS = (
+    "none",
+    "oversample",
+    "class_weight",
+    "lic_seed",
+    "lic_diverse",
+    "random_positions",
+    "lic_diverse_guard",
+    "lic_diverse_class_weight",
+    "lic_diverse_oversample",
+)
 METHOD_LABELS = {
     "none": "no augmentation",
     "oversample": "random oversampling",
@@ -50,7 +60,7 @@ def method_rank(method: str) -> int:
     if method in METHODS:
         return METHODS.index(method)
     match = re.fullmatch(rf"{PER_SOURCE_PREFIX}(\d+)", method)
-    return len(METHODS) + (int(match.group(1)) if match else 10 ** 6)
+    return len(METHODS) + (int(match.group(1)) if match else 10**6)
 
 
 def is_lic_method(method: str) -> bool:
@@ -149,8 +159,9 @@ class EvalSettings:
         return [*self.classifiers, *self.regressors]
 
 
-def check_names(values: Sequence[str] | str, allowed: Sequence[str], option: str,
-                allow_empty: bool = False) -> list[str]:
+def check_names(
+    values: Sequence[str] | str, allowed: Sequence[str], option: str, allow_empty: bool = False
+) -> list[str]:
     """Validate a list option (``methods``, ``classifiers``): known names, no repeats, at least one
     (unless ``allow_empty``)."""
     items = [values] if isinstance(values, str) else list(values or ())
@@ -173,8 +184,11 @@ def check_seeds(seeds: Sequence[int] | int) -> list[int]:
 
 def check_fractions(fractions: Sequence[float] | float) -> list[float]:
     """Validate ``study.fractions``: numbers in (0, 1], no repeats; returned in increasing order."""
-    items = [fractions] if isinstance(fractions, (int, float)) and not isinstance(fractions, bool) else \
-        list(fractions or ())
+    items = (
+        [fractions]
+        if isinstance(fractions, (int, float)) and not isinstance(fractions, bool)
+        else list(fractions or ())
+    )
     ok = items and all(isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < float(f) <= 1 for f in items)
     if not ok or len({float(f) for f in items}) != len(items):
         raise LicGpuError(f"study.fractions must be a non-empty list of distinct numbers in (0, 1]; got {fractions!r}")

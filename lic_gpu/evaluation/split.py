@@ -1,4 +1,5 @@
 """Train/test splits by group, made before anything is learned, and the proof that no test row leaks."""
+
 from __future__ import annotations
 
 import warnings
@@ -37,8 +38,9 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     if column == "row":
         return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
     if column not in frame.columns:
-        raise LicGpuError(f"group.column {column!r} is not a column; columns are {list(frame.columns)} "
-                          "(or use 'auto' / 'row')")
+        raise LicGpuError(
+            f"group.column {column!r} is not a column; columns are {list(frame.columns)} (or use 'auto' / 'row')"
+        )
     values = frame[column].astype(str)
     desc = column
     if prefix_sep:
@@ -83,8 +85,10 @@ def split_by_group(labels: pd.Series, groups: np.ndarray, test_size: float, seed
     y, g = lab[rows].astype(np.int64), np.asarray(groups)[rows]
     n_groups = len(set(g.tolist()))
     if n_groups < 2:
-        raise LicGpuError(f"the labelled rows form {n_groups} group(s); a group split needs at least 2 "
-                          "(use group.column=row to split sentences)")
+        raise LicGpuError(
+            f"the labelled rows form {n_groups} group(s); a group split needs at least 2 "
+            "(use group.column=row to split sentences)"
+        )
     k = min(max(2, round(1 / test_size)), n_groups)
     fold = seed % k
     stratified = True
@@ -103,8 +107,9 @@ class LeakageError(LicGpuError):
     """A test row reached a training set (itself, its group, or as the source of a new row)."""
 
 
-def check_no_leakage(train_sources: np.ndarray, test_rows: np.ndarray, groups: np.ndarray,
-                     what: str = "training set") -> dict[str, int]:
+def check_no_leakage(
+    train_sources: np.ndarray, test_rows: np.ndarray, groups: np.ndarray, what: str = "training set"
+) -> dict[str, int]:
     """Prove that no test row is in a training set, neither itself nor as the source of a new row.
 
     Parameters
@@ -127,19 +132,25 @@ def check_no_leakage(train_sources: np.ndarray, test_rows: np.ndarray, groups: n
     sources = np.unique(train_sources)
     leaked = np.intersect1d(sources, test_rows)
     if leaked.size:
-        raise LeakageError(f"{what}: {leaked.size} test row(s) are in training or are the source of a new "
-                           f"training row, e.g. rows {leaked[:5].tolist()}")
+        raise LeakageError(
+            f"{what}: {leaked.size} test row(s) are in training or are the source of a new "
+            f"training row, e.g. rows {leaked[:5].tolist()}"
+        )
     groups = np.asarray(groups, dtype=object)
     shared = sorted(set(groups[sources].tolist()) & set(groups[test_rows].tolist()))
     if shared:
-        raise LeakageError(f"{what}: {len(shared)} group(s) have rows on both sides of the split, "
-                           f"e.g. {shared[:5]}")
-    return {"train_rows": int(train_sources.size), "distinct_sources": int(sources.size),
-            "test_rows": int(test_rows.size), "shared_groups": 0}
+        raise LeakageError(f"{what}: {len(shared)} group(s) have rows on both sides of the split, e.g. {shared[:5]}")
+    return {
+        "train_rows": int(train_sources.size),
+        "distinct_sources": int(sources.size),
+        "test_rows": int(test_rows.size),
+        "shared_groups": 0,
+    }
 
 
-def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, fractions,
-                    seed: int) -> dict[float, np.ndarray]:
+def subsample_train(
+    train: np.ndarray, groups: np.ndarray, labels: np.ndarray, fractions, seed: int
+) -> dict[float, np.ndarray]:
     """Nested subsets of a train part, by whole groups, for a learning curve (the test part is not touched).
 
     The train groups are put in a random order (``seed``); from the largest fraction down, each subset
@@ -199,7 +210,7 @@ def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, f
                 block = max(1, min(room, typical))
                 first = next(i for i, r in enumerate(rows) if labels[r] == cls)
                 start = max(0, min(first - block // 2, len(rows) - block))
-                chosen.extend(rows[start:start + block])
+                chosen.extend(rows[start : start + block])
                 taken.add(holding[0])
         for g in queue:
             if g not in taken and len(by_group[g]) <= size - len(chosen):
@@ -209,7 +220,7 @@ def subsample_train(train: np.ndarray, groups: np.ndarray, labels: np.ndarray, f
             if len(chosen) >= size:
                 break
             if g not in taken:
-                chosen.extend(by_group[g][:size - len(chosen)])
+                chosen.extend(by_group[g][: size - len(chosen)])
                 taken.add(g)
         current = np.sort(np.array(chosen, dtype=np.int64))
         out[fraction] = current

@@ -1,5 +1,6 @@
 """Scores on the test part and the statistics over seeds: means with t-intervals, paired comparisons
 (Nadeau-Bengio corrected), verdicts, at every point (fraction, budget) of a study."""
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,11 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[int], ordina
 def score_regression(ratings: np.ndarray, predicted: np.ndarray, thin: np.ndarray) -> dict[str, float]:
     """Pearson r of predicted and true ratings on the whole test part and on its rows of the thin levels
     (``thin``: a boolean mask; NaN where fewer than 3 rows or a constant side)."""
-    ratings, predicted, thin = (np.asarray(ratings, dtype=float), np.asarray(predicted, dtype=float),
-                                np.asarray(thin, dtype=bool))
+    ratings, predicted, thin = (
+        np.asarray(ratings, dtype=float),
+        np.asarray(predicted, dtype=float),
+        np.asarray(thin, dtype=bool),
+    )
     return {"pearson_r": _pearson(ratings, predicted), "pearson_r_thin": _pearson(ratings[thin], predicted[thin])}
 
 
@@ -71,8 +75,9 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float
     return mean, mean - half, mean + half
 
 
-def paired_comparison(values: Sequence[float], baseline: Sequence[float], test_train_ratio: float | None = None,
-                      confidence: float = 0.95) -> dict[str, float]:
+def paired_comparison(
+    values: Sequence[float], baseline: Sequence[float], test_train_ratio: float | None = None, confidence: float = 0.95
+) -> dict[str, float]:
     """Paired difference ``values - baseline`` over seeds.
 
     Returns
@@ -93,9 +98,17 @@ def paired_comparison(values: Sequence[float], baseline: Sequence[float], test_t
     d = a - b
     d = d[~np.isnan(d)]
     mean, low, high = t_interval(d, confidence)
-    out = {"n": int(d.size), "mean_diff": mean, "ci_low": low, "ci_high": high,
-           "ci_low_corrected": float("nan"), "ci_high_corrected": float("nan"),
-           "p_ttest": float("nan"), "p_wilcoxon": float("nan"), "p_corrected": float("nan")}
+    out = {
+        "n": int(d.size),
+        "mean_diff": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_low_corrected": float("nan"),
+        "ci_high_corrected": float("nan"),
+        "p_ttest": float("nan"),
+        "p_wilcoxon": float("nan"),
+        "p_corrected": float("nan"),
+    }
     if d.size < 2:
         return out
     sd = float(d.std(ddof=1))
@@ -138,10 +151,18 @@ def summarise(records: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
         vals = grp["value"].to_numpy(dtype=float)
         mean, low, high = t_interval(vals, confidence)
         ok = vals[~np.isnan(vals)]
-        rows.append({**dict(zip(keys, key)), "mean": mean,
-                     "sd": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"), "ci_low": low,
-                     "ci_high": high, "n": int(ok.size), "n_train_originals": float(grp["n_train_originals"].mean()),
-                     "n_train": float(grp["n_train"].mean())})
+        rows.append(
+            {
+                **dict(zip(keys, key)),
+                "mean": mean,
+                "sd": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
+                "ci_low": low,
+                "ci_high": high,
+                "n": int(ok.size),
+                "n_train_originals": float(grp["n_train_originals"].mean()),
+                "n_train": float(grp["n_train"].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -160,20 +181,27 @@ def best_cheap(summary: pd.DataFrame, cheap: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["emotion", "classifier", *POINT, "metric", "baseline_method"])
 
 
-def compare(records: pd.DataFrame, pairs: Sequence[tuple[str, str]], confidence: float = 0.95,
-            cheap: Sequence[str] = ()) -> pd.DataFrame:
+def compare(
+    records: pd.DataFrame, pairs: Sequence[tuple[str, str]], confidence: float = 0.95, cheap: Sequence[str] = ()
+) -> pd.DataFrame:
     """Paired comparisons (matched seeds) for every ``(method, baseline)`` pair, emotion, model, point and
     metric. The baseline :data:`BEST_CHEAP` is the best of ``cheap`` at that point and metric (column
     ``baseline_method``); a pair is skipped where either method did not run."""
     cols = ["emotion", "classifier", *POINT, "metric", "method", "baseline", "baseline_method"]
     rows = []
-    wide = records.pivot_table(index=["emotion", "classifier", *POINT, "metric", "seed"], columns="method",
-                               values="value", aggfunc="first", dropna=False)
+    wide = records.pivot_table(
+        index=["emotion", "classifier", *POINT, "metric", "seed"],
+        columns="method",
+        values="value",
+        aggfunc="first",
+        dropna=False,
+    )
     # n_test / n_train over the original rows at each fraction, for the corrected t-test (the seeds'
     # training sets overlap)
     per_seed = records.drop_duplicates(["emotion", "seed", "fraction"])
-    ratio = (per_seed["n_test"] / per_seed["n_train_originals"]).groupby(
-        [per_seed["emotion"], per_seed["fraction"]]).mean()
+    ratio = (
+        (per_seed["n_test"] / per_seed["n_train_originals"]).groupby([per_seed["emotion"], per_seed["fraction"]]).mean()
+    )
     best = best_cheap(summarise(records, confidence), cheap) if cheap else pd.DataFrame(columns=cols)
     best = {tuple(r[:-1]): r[-1] for r in best.itertuples(index=False)}
     for key, grp in wide.groupby(level=["emotion", "classifier", *POINT, "metric"], sort=False):
@@ -183,11 +211,26 @@ def compare(records: pd.DataFrame, pairs: Sequence[tuple[str, str]], confidence:
             base_method = best.get(key) if base == BEST_CHEAP else base
             if method not in present or base_method not in present or method == base_method:
                 continue
-            res = paired_comparison(grp[method].to_numpy(float), grp[base_method].to_numpy(float),
-                                    test_train_ratio=float(ratio.loc[(emo, fraction)]), confidence=confidence)
-            rows.append({"emotion": emo, "classifier": clf, "fraction": fraction, "budget": budget, "metric": metric,
-                         "method": method, "baseline": base, "baseline_method": base_method,
-                         **res, "verdict": verdict(metric, res)})
+            res = paired_comparison(
+                grp[method].to_numpy(float),
+                grp[base_method].to_numpy(float),
+                test_train_ratio=float(ratio.loc[(emo, fraction)]),
+                confidence=confidence,
+            )
+            rows.append(
+                {
+                    "emotion": emo,
+                    "classifier": clf,
+                    "fraction": fraction,
+                    "budget": budget,
+                    "metric": metric,
+                    "method": method,
+                    "baseline": base,
+                    "baseline_method": base_method,
+                    **res,
+                    "verdict": verdict(metric, res),
+                }
+            )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -196,14 +239,21 @@ def compare(records: pd.DataFrame, pairs: Sequence[tuple[str, str]], confidence:
     clf_rank = {c: i for i, c in enumerate((*CLASSIFIERS, *REGRESSORS))}
     budget_rank = {b: i for i, b in enumerate(dict.fromkeys(records["budget"]))}
     pair_rank = {p: i for i, p in enumerate(pairs)}
-    key = pd.DataFrame({"e": out["emotion"].map(emo_rank), "c": out["classifier"].map(clf_rank),
-                        "f": out["fraction"], "b": out["budget"].map(budget_rank),
-                        "p": [pair_rank[(m, b)] for m, b in zip(out["method"], out["baseline"])]})
+    key = pd.DataFrame(
+        {
+            "e": out["emotion"].map(emo_rank),
+            "c": out["classifier"].map(clf_rank),
+            "f": out["fraction"],
+            "b": out["budget"].map(budget_rank),
+            "p": [pair_rank[(m, b)] for m, b in zip(out["method"], out["baseline"])],
+        }
+    )
     return out.loc[key.sort_values(["e", "c", "f", "b", "p"], kind="stable").index].reset_index(drop=True)
 
 
-def comparison_pairs(methods: Sequence[str], extra: Sequence[tuple[str, str]],
-                     cheap: Sequence[str] = ()) -> list[tuple[str, str]]:
+def comparison_pairs(
+    methods: Sequence[str], extra: Sequence[tuple[str, str]], cheap: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """Every method against ``none``; every LIC method (and the ablation) against the best cheap
     baseline; every per-source variant against ``lic_diverse``; then the extra pairs whose two methods
     were run."""

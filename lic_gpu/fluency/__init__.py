@@ -21,14 +21,36 @@ Modules: :mod:`~lic_gpu.fluency.protected`, :mod:`~lic_gpu.fluency.forms` (lemmi
 :mod:`~lic_gpu.fluency.thesaurus`, :mod:`~lic_gpu.fluency.taggers` (spaCy, the tag cache) and
 :mod:`~lic_gpu.fluency.grammar`; the names below are what the rest of lic_gpu uses.
 """
+
 from lic_gpu.fluency.forms import POS_NAMES, Inflector
-from lic_gpu.fluency.grammar import (Grammar, bare_singular_noun, build_grammar, check_fluency_options,
-                                    indefinite_article)
+from lic_gpu.fluency.grammar import (
+    Grammar,
+    bare_singular_noun,
+    build_grammar,
+    check_fluency_options,
+    indefinite_article,
+)
 from lic_gpu.fluency.protected import PROTECTED_CLASSES, protected_reason
 from lic_gpu.fluency.taggers import CachedTagger, LexiconTagger, SpacyTagger, TagCache, load_tagger, quality_tagger
 from lic_gpu.fluency.thesaurus import THESAURI, Thesaurus, load_thesaurus
 
-__all__ = ["POS_NAMES", "PROTECTED_CLASSES", "THESAURI", "CachedTagger", "Grammar", "Inflector", "LexiconTagger",
-           "SpacyTagger", "TagCache", "Thesaurus", "bare_singular_noun", "build_grammar", "check_fluency_options",
-           "indefinite_article",
-           "load_tagger", "load_thesaurus", "protected_reason", "quality_tagger"]
+__all__ = [
+    "POS_NAMES",
+    "PROTECTED_CLASSES",
+    "THESAURI",
+    "CachedTagger",
+    "Grammar",
+    "Inflector",
+    "LexiconTagger",
+    "SpacyTagger",
+    "TagCache",
+    "Thesaurus",
+    "bare_singular_noun",
+    "build_grammar",
+    "check_fluency_options",
+    "indefinite_article",
+    "load_tagger",
+    "load_thesaurus",
+    "protected_reason",
+    "quality_tagger",
+]

@@ -1,46 +1,59 @@
 """A word's parts of speech and inflected forms, from lemminflect (:class:`Inflector`)."""
+
 from __future__ import annotations
 
 # Nouns whose gender a swap must keep (a man is not swapped for a woman): Inflector.gender
-MALE_NOUNS = frozenset("""
+MALE_NOUNS = frozenset(
+    """
 man boy father son brother husband uncle nephew king prince grandfather grandson dad daddy gentleman
 sir lord mister boyfriend groom bridegroom widower actor waiter host hero steward monk emperor duke
 count fiance lad guy male stepfather stepson fella
-""".split())
-FEMALE_NOUNS = frozenset("""
+""".split()
+)
+FEMALE_NOUNS = frozenset(
+    """
 woman girl mother daughter sister wife aunt niece queen princess grandmother granddaughter mum mom
 mummy mommy lady madam mistress girlfriend bride widow actress waitress hostess heroine stewardess nun
 empress duchess countess fiancee lass gal female stepmother stepdaughter
-""".split())
+""".split()
+)
 # Compounds on -man / -woman (spokesman, chairwoman) carry the gender too; these -man words do not.
-NOT_GENDERED_MAN = frozenset("human superhuman inhuman german roman shaman talisman ottoman caiman cayman "
-                             "doberman"
-                             .split())
+NOT_GENDERED_MAN = frozenset(
+    "human superhuman inhuman german roman shaman talisman ottoman caiman cayman doberman".split()
+)
 
 # Closed classes of nouns whose members are neighbours in any word-vector space but not substitutes.
 # Body parts sit in idioms and fixed scenes (my heart was pounding -> my stomach was pounding, clasped
 # hands -> clasped fingers): in the blind readings one such swap in four was fluent, against three in five
 # of the others. A person swapped for an animal (the baby cried -> the pet cried) changes what the story
 # is about. Inflector.kind names the class; the sampler refuses body part -> body part and person <-> animal.
-BODY_PARTS = frozenset("""
+BODY_PARTS = frozenset(
+    """
 head face eye ear nose mouth lip tongue tooth teeth throat neck shoulder arm elbow wrist hand finger thumb
 fist palm chest breast heart lung stomach belly tummy back spine hip leg knee ankle foot feet toe skin
 brain liver kidney bone muscle cheek chin forehead jaw tail paw wing
-""".split())
-PEOPLE = frozenset("""
+""".split()
+)
+PEOPLE = frozenset(
+    """
 person people man woman child kid baby infant toddler newborn boy girl teenager teen adult mother father
 parent daughter son brother sister grandmother grandfather grandparent aunt uncle niece nephew cousin
 husband wife friend neighbour neighbor colleague
-""".split())
-ANIMALS = frozenset("""
+""".split()
+)
+ANIMALS = frozenset(
+    """
 animal pet dog puppy cat kitten horse pony cow bull pig sheep lamb goat chicken hen duck goose bird rabbit
 mouse rat wolf fox bear lion tiger elephant deer monkey ape camel donkey fish whale dolphin shark snake frog
-""".split())
+""".split()
+)
 
 # The commonest English antonym pairs of adjectives and nouns (by lemma): word vectors put them
 # next to each other (low -> high), and a swap to the opposite changes what the row means. The
 # lexicon and rating-lean guards catch the emotional ones; these are mostly neutral.
-ANTONYM_PAIRS = tuple(tuple(p.split("/")) for p in """
+ANTONYM_PAIRS = tuple(
+    tuple(p.split("/"))
+    for p in """
 high/low big/small large/small long/short tall/short wide/narrow thick/thin heavy/light fast/slow
 quick/slow early/late old/new old/young hot/cold warm/cool warm/cold hard/soft hard/easy difficult/easy
 strong/weak rich/poor full/empty open/closed first/last best/worst good/bad better/worse happy/sad
@@ -54,14 +67,28 @@ summer/winter spring/autumn birth/death male/female man/woman boy/girl husband/w
 increase/decrease rise/fall profit/loss gain/loss maximum/minimum more/less most/least many/few
 wise/foolish smart/stupid clever/stupid nice/mean deep/shallow near/far close/far sharp/dull
 cool/hot
-""".split())
+""".split()
+)
 ANTONYMS = frozenset(ANTONYM_PAIRS) | frozenset((b, a) for a, b in ANTONYM_PAIRS)
 
 
 # Penn tags of the words a swap may replace, with lemminflect's universal POS for each.
-SWAPPABLE_TAGS = {"NN": "NOUN", "NNS": "NOUN", "VB": "VERB", "VBD": "VERB", "VBG": "VERB", "VBN": "VERB",
-                  "VBP": "VERB", "VBZ": "VERB", "JJ": "ADJ", "JJR": "ADJ", "JJS": "ADJ", "RB": "ADV",
-                  "RBR": "ADV", "RBS": "ADV"}
+SWAPPABLE_TAGS = {
+    "NN": "NOUN",
+    "NNS": "NOUN",
+    "VB": "VERB",
+    "VBD": "VERB",
+    "VBG": "VERB",
+    "VBN": "VERB",
+    "VBP": "VERB",
+    "VBZ": "VERB",
+    "JJ": "ADJ",
+    "JJR": "ADJ",
+    "JJS": "ADJ",
+    "RB": "ADV",
+    "RBR": "ADV",
+    "RBS": "ADV",
+}
 POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
 
 
@@ -128,8 +155,7 @@ class Inflector:
         for name in names:  # spokeswoman -> spokesman would leave "Susan, a spokesman"
             if name.endswith("woman"):  # the lemmas hold the singular of spokeswomen
                 return "female"
-            if name.endswith("man") and len(name) > 4 and name not in NOT_GENDERED_MAN \
-                    and not name.endswith("human"):
+            if name.endswith("man") and len(name) > 4 and name not in NOT_GENDERED_MAN and not name.endswith("human"):
                 return "male"
         return None
 

@@ -1,4 +1,5 @@
 """The grammar check: only some parts of speech are swapped, in the form the old word had (:class:`Grammar`)."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,14 @@ class Grammar:
     bare_nouns : also swap singular nouns without a determiner (see :func:`bare_singular_noun`)
     """
 
-    def __init__(self, tagger, pos: Sequence[str] = POS_NAMES, inflect: bool = True,
-                 cache: TagCache | None = None, bare_nouns: bool = False):
+    def __init__(
+        self,
+        tagger,
+        pos: Sequence[str] = POS_NAMES,
+        inflect: bool = True,
+        cache: TagCache | None = None,
+        bare_nouns: bool = False,
+    ):
         bad = sorted(set(pos) - set(POS_NAMES))
         if bad or not pos:
             raise LicGpuError(f"augment.grammar.pos must be a non-empty subset of {list(POS_NAMES)}; got {list(pos)!r}")
@@ -116,7 +123,9 @@ def indefinite_article(word: str, template: str = "a") -> str:
     """``a`` or ``an`` for ``word`` (by its first sound, with the common exceptions), cased like ``template``."""
     low = word.lower()
     vowel = low[:1] in "aeiou"
-    if low.startswith(("uni", "use", "usu", "uti", "eu", "ewe", "one", "once", "ubiq", "ufo", "uku", "ura", "uri", "uro")):
+    if low.startswith(
+        ("uni", "use", "usu", "uti", "eu", "ewe", "one", "once", "ubiq", "ufo", "uku", "ura", "uri", "uro")
+    ):
         vowel = False
     elif low.startswith(("hour", "honest", "honor", "honour", "heir")):
         vowel = True
@@ -159,8 +168,14 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     bare = section["bare_nouns"]
     check_bool(bare, "augment.grammar.bare_nouns")
     grammar = Grammar(tagger, pos=[str(p).upper() for p in pos], inflect=inflect, cache=cache, bare_nouns=bare)
-    return grammar, {"enabled": True, "tagger": tagger.name, "pos": sorted(grammar.pos), "inflect": inflect,
-                     "bare_nouns": bare, "tag_cache": str(cache.path) if cache and cache.path else None}
+    return grammar, {
+        "enabled": True,
+        "tagger": tagger.name,
+        "pos": sorted(grammar.pos),
+        "inflect": inflect,
+        "bare_nouns": bare,
+        "tag_cache": str(cache.path) if cache and cache.path else None,
+    }
 
 
 def check_fluency_options(aug_cfg: dict) -> None:
@@ -169,7 +184,8 @@ def check_fluency_options(aug_cfg: dict) -> None:
     :class:`lic_gpu.augment.AugmentSettings`'s)."""
     thesaurus = aug_cfg.get("thesaurus")
     if thesaurus not in (None, False, "moby", "none", "null") and not (
-            isinstance(thesaurus, str) and Path(thesaurus).expanduser().is_file()):
+        isinstance(thesaurus, str) and Path(thesaurus).expanduser().is_file()
+    ):
         raise LicGpuError(f"augment.thesaurus must be moby, null or a thesaurus file; got {thesaurus!r}")
     section = aug_cfg.get("grammar") or {}
     for key in ("enabled", "inflect", "tag_cache", "bare_nouns"):
@@ -178,6 +194,10 @@ def check_fluency_options(aug_cfg: dict) -> None:
     if section.get("tagger", "auto") not in TAGGERS:
         raise LicGpuError(f"augment.grammar.tagger must be one of {list(TAGGERS)}; got {section.get('tagger')!r}")
     pos = section.get("pos", list(POS_NAMES))
-    if isinstance(pos, str) or not isinstance(pos, (list, tuple)) or not pos or \
-            not {str(p).upper() for p in pos} <= set(POS_NAMES):
+    if (
+        isinstance(pos, str)
+        or not isinstance(pos, (list, tuple))
+        or not pos
+        or not {str(p).upper() for p in pos} <= set(POS_NAMES)
+    ):
         raise LicGpuError(f"augment.grammar.pos must be a non-empty subset of {list(POS_NAMES)}; got {pos!r}")

@@ -15,6 +15,7 @@ first, and a two-letter vowel-consonant stem counted as ``*o``.
 A speed trick that must stay bit-exact with nltk, kept in this module alone and tested against nltk
 on all 400k GloVe words (``tests/test_porter.py``); see also :mod:`lic_gpu.augment.weighted_draw`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,14 +24,22 @@ __all__ = ["porter_stem"]
 
 # nltk's irregular forms: the word (after lower-casing) -> its stem, before any rule.
 _IRREGULAR = {
-    "sky": "sky", "skies": "sky",
-    "dying": "die", "lying": "lie", "tying": "tie",
+    "sky": "sky",
+    "skies": "sky",
+    "dying": "die",
+    "lying": "lie",
+    "tying": "tie",
     "news": "news",
-    "innings": "inning", "inning": "inning",
-    "outings": "outing", "outing": "outing",
-    "cannings": "canning", "canning": "canning",
+    "innings": "inning",
+    "inning": "inning",
+    "outings": "outing",
+    "outing": "outing",
+    "cannings": "canning",
+    "canning": "canning",
     "howe": "howe",
-    "proceed": "proceed", "exceed": "exceed", "succeed": "succeed",
+    "proceed": "proceed",
+    "exceed": "exceed",
+    "succeed": "succeed",
 }
 
 
@@ -117,21 +126,69 @@ def _rule_table(rules: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str
     return {key: tuple(group) for key, group in table.items()}
 
 
-_STEP2 = _rule_table((
-    ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"),
-    ("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"),
-    ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("iveness", "ive"),
-    ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
-    ("fulli", "ful"), ("logi", "log"),
-))
-_STEP3 = _rule_table((
-    ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""),
-    ("ness", ""),
-))
-_STEP4 = _rule_table(tuple((suffix, "") for suffix in (
-    "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou",
-    "ism", "ate", "iti", "ous", "ive", "ize",
-)))
+_STEP2 = _rule_table(
+    (
+        ("ational", "ate"),
+        ("tional", "tion"),
+        ("enci", "ence"),
+        ("anci", "ance"),
+        ("izer", "ize"),
+        ("bli", "ble"),
+        ("alli", "al"),
+        ("entli", "ent"),
+        ("eli", "e"),
+        ("ousli", "ous"),
+        ("ization", "ize"),
+        ("ation", "ate"),
+        ("ator", "ate"),
+        ("alism", "al"),
+        ("iveness", "ive"),
+        ("fulness", "ful"),
+        ("ousness", "ous"),
+        ("aliti", "al"),
+        ("iviti", "ive"),
+        ("biliti", "ble"),
+        ("fulli", "ful"),
+        ("logi", "log"),
+    )
+)
+_STEP3 = _rule_table(
+    (
+        ("icate", "ic"),
+        ("ative", ""),
+        ("alize", "al"),
+        ("iciti", "ic"),
+        ("ical", "ic"),
+        ("ful", ""),
+        ("ness", ""),
+    )
+)
+_STEP4 = _rule_table(
+    tuple(
+        (suffix, "")
+        for suffix in (
+            "al",
+            "ance",
+            "ence",
+            "er",
+            "ic",
+            "able",
+            "ible",
+            "ant",
+            "ement",
+            "ment",
+            "ent",
+            "ion",
+            "ou",
+            "ism",
+            "ate",
+            "iti",
+            "ous",
+            "ive",
+            "ize",
+        )
+    )
+)
 
 
 def _step2(w: str) -> str:

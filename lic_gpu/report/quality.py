@@ -17,6 +17,7 @@ the rows that were written:
 :func:`swap_quality` measures a list of ``(old, new)`` swaps the same independent way: valence
 polarity flips by a lexicon (VADER's by default) and junk by the sampler's own junk filter.
 """
+
 from __future__ import annotations
 
 import logging
@@ -81,8 +82,12 @@ def pos_agreement(rows, tokenised, tokenise: Callable, tagger, sample: int = 500
     tagger : an object with ``tag(list of token lists) -> list of tag tuples`` and ``name``, or None
     """
     if tagger is None or not rows or sample <= 0:
-        return {"checked_swaps": 0, "pos_kept": None, "tag_kept": None,
-                "tagger": getattr(tagger, "name", None) if tagger is not None else None}
+        return {
+            "checked_swaps": 0,
+            "pos_kept": None,
+            "tag_kept": None,
+            "tagger": getattr(tagger, "name", None) if tagger is not None else None,
+        }
     rng = np.random.default_rng(seed)
     pick = sorted(rng.choice(len(rows), size=min(sample, len(rows)), replace=False).tolist())
     chosen = [rows[i] for i in pick]
@@ -103,9 +108,13 @@ def pos_agreement(rows, tokenised, tokenise: Callable, tagger, sample: int = 500
             a, b = old_tags[s.pos], tags[s.pos]
             kept += _coarse(a) == _coarse(b)
             tag_kept += a == b
-    return {"checked_swaps": n, "pos_kept": round(kept / n, 4) if n else None,
-            "tag_kept": round(tag_kept / n, 4) if n else None, "rows_not_read_back": split,
-            "tagger": tagger.name}
+    return {
+        "checked_swaps": n,
+        "pos_kept": round(kept / n, 4) if n else None,
+        "tag_kept": round(tag_kept / n, 4) if n else None,
+        "rows_not_read_back": split,
+        "tagger": tagger.name,
+    }
 
 
 def _coarse(tag: str) -> str:
@@ -123,17 +132,30 @@ def _core(token: str) -> str:
     return split_edge_punctuation(token)[1] or token
 
 
-def measure(rows: Sequence, *, tokenised, tokenise: Callable, tagger, rank_of: Callable[[str], int | None],
-            corpus_words: set[str], sample: int = 500, seed: int = 0) -> dict[str, Any]:
+def measure(
+    rows: Sequence,
+    *,
+    tokenised,
+    tokenise: Callable,
+    tagger,
+    rank_of: Callable[[str], int | None],
+    corpus_words: set[str],
+    sample: int = 500,
+    seed: int = 0,
+) -> dict[str, Any]:
     """All the measures above for one emotion's new rows."""
-    return {"new_rows": len(rows), "variants_per_source": variants_per_source(rows),
-            "part_of_speech": pos_agreement(rows, tokenised, tokenise, tagger, sample=sample, seed=seed),
-            "median_rank_ratio": rank_ratio(rows, rank_of),
-            "replacements_new_to_corpus": novel_word_share(rows, corpus_words)}
+    return {
+        "new_rows": len(rows),
+        "variants_per_source": variants_per_source(rows),
+        "part_of_speech": pos_agreement(rows, tokenised, tokenise, tagger, sample=sample, seed=seed),
+        "median_rank_ratio": rank_ratio(rows, rank_of),
+        "replacements_new_to_corpus": novel_word_share(rows, corpus_words),
+    }
 
 
-def swap_quality(pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] | None = None,
-                 dead_zone: float = 0.0, top: int = 10) -> dict[str, Any]:
+def swap_quality(
+    pairs: Iterable[tuple[str, str]], lexicon: Mapping[str, float] | None = None, dead_zone: float = 0.0, top: int = 10
+) -> dict[str, Any]:
     """Polarity flips and junk among swaps.
 
     Parameters

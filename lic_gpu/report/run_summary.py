@@ -4,6 +4,7 @@ Typed dataclasses instead of a dict with agreed key names: a writer and a reader
 key (``device_fallback`` vs ``device_fallback_reason``), and the report's tests build the summary
 through the same constructors as the run. :meth:`RunSummary.as_dict` is ``summary.json``'s layout.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,21 +41,36 @@ class CapsSummary:
     unmet: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @classmethod
-    def from_result(cls, kind: str, result, region: Mapping[str, Sequence] | None = None,
-                    cap_per_class: int | None = None, emotions: Sequence[str] | None = None) -> "CapsSummary":
+    def from_result(
+        cls,
+        kind: str,
+        result,
+        region: Mapping[str, Sequence] | None = None,
+        cap_per_class: int | None = None,
+        emotions: Sequence[str] | None = None,
+    ) -> "CapsSummary":
         """From the options and the :class:`lic_gpu.caps.CapResult` of :func:`lic_gpu.caps.apply_caps`
         (``emotions``: ``caps.emotions``, None = the region's)."""
         capped = kind != "none"
         region = {str(e): list(b) for e, b in region.items()} if capped and region else None
-        return cls(kind=kind, region=region,
-                   cap_per_class=int(cap_per_class) if capped and cap_per_class is not None else None,
-                   emotions=[str(e) for e in (emotions or region or [])] if capped else None,
-                   dropped={e: {int(c): int(n) for c, n in d.items()} for e, d in result.dropped.items()},
-                   unmet={e: {int(c): int(n) for c, n in d.items()} for e, d in result.unmet.items()})
+        return cls(
+            kind=kind,
+            region=region,
+            cap_per_class=int(cap_per_class) if capped and cap_per_class is not None else None,
+            emotions=[str(e) for e in (emotions or region or [])] if capped else None,
+            dropped={e: {int(c): int(n) for c, n in d.items()} for e, d in result.dropped.items()},
+            unmet={e: {int(c): int(n) for c, n in d.items()} for e, d in result.unmet.items()},
+        )
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "region": self.region, "cap_per_class": self.cap_per_class,
-                "emotions": self.emotions, "dropped": self.dropped, "unmet": self.unmet}
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "cap_per_class": self.cap_per_class,
+            "emotions": self.emotions,
+            "dropped": self.dropped,
+            "unmet": self.unmet,
+        }
 
 
 @dataclass
@@ -81,23 +97,42 @@ class EmotionSummary:
     def from_run(cls, run, files: Mapping[str, str] | None = None) -> "EmotionSummary":
         """From a :class:`lic_gpu.app.pipeline.EmotionRun`."""
         res = run.result
-        return cls(label_kind=run.kind, binning=run.binning, classes=dict(res.classes), missing_ratings=run.n_missing,
-                   rows_not_augmented_split=run.n_held_out, notes=list(run.notes), lic_entries=run.lic.n_defined,
-                   candidate_words=res.n_candidate_words, candidate_words_in_vectors=res.n_candidate_words_in_vocab,
-                   neighbours_searched=res.neighbours_searched, neighbours_from_cache=res.neighbours_from_cache,
-                   timings_s={k: round(v, 4) for k, v in res.timings_s.items()}, quality=run.quality,
-                   files=dict(files or {}))
+        return cls(
+            label_kind=run.kind,
+            binning=run.binning,
+            classes=dict(res.classes),
+            missing_ratings=run.n_missing,
+            rows_not_augmented_split=run.n_held_out,
+            notes=list(run.notes),
+            lic_entries=run.lic.n_defined,
+            candidate_words=res.n_candidate_words,
+            candidate_words_in_vectors=res.n_candidate_words_in_vocab,
+            neighbours_searched=res.neighbours_searched,
+            neighbours_from_cache=res.neighbours_from_cache,
+            timings_s={k: round(v, 4) for k, v in res.timings_s.items()},
+            quality=run.quality,
+            files=dict(files or {}),
+        )
 
     def classes_dict(self) -> dict[str, dict]:
         return {str(c): rep.as_dict() for c, rep in self.classes.items()}
 
     def as_dict(self) -> dict:
-        out = {"label_kind": self.label_kind, "binning": self.binning, "missing_ratings": self.missing_ratings,
-               "rows_not_augmented_split": self.rows_not_augmented_split, "notes": list(self.notes),
-               "lic_entries": self.lic_entries, "candidate_words": self.candidate_words,
-               "candidate_words_in_vectors": self.candidate_words_in_vectors,
-               "neighbours_searched": self.neighbours_searched, "neighbours_from_cache": self.neighbours_from_cache,
-               "classes": self.classes_dict(), "timings_s": dict(self.timings_s), "quality": self.quality}
+        out = {
+            "label_kind": self.label_kind,
+            "binning": self.binning,
+            "missing_ratings": self.missing_ratings,
+            "rows_not_augmented_split": self.rows_not_augmented_split,
+            "notes": list(self.notes),
+            "lic_entries": self.lic_entries,
+            "candidate_words": self.candidate_words,
+            "candidate_words_in_vectors": self.candidate_words_in_vectors,
+            "neighbours_searched": self.neighbours_searched,
+            "neighbours_from_cache": self.neighbours_from_cache,
+            "classes": self.classes_dict(),
+            "timings_s": dict(self.timings_s),
+            "quality": self.quality,
+        }
         if self.files:
             out["files"] = dict(self.files)
         return out

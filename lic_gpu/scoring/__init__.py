@@ -8,9 +8,20 @@ phrases), GloVe cosine and frequency ranks, part of speech in context, same lemm
 title case) and returns a calibrated probability from a logistic regression fitted on the project's
 blind-labelled rows (:mod:`~lic_gpu.scoring.model`; refitted by ``benchmarks/score_fit.py``).
 """
+
 from lic_gpu.scoring.align import Swap, align_swaps
 from lic_gpu.scoring.features import FEATURES, LM_FEATURES, WORD_FEATURES, pair_features
 from lic_gpu.scoring.model import LinearScore, load_models, score_frame, score_swaps
 
-__all__ = ["FEATURES", "LM_FEATURES", "WORD_FEATURES", "LinearScore", "Swap", "align_swaps", "load_models",
-           "pair_features", "score_frame", "score_swaps"]
+__all__ = [
+    "FEATURES",
+    "LM_FEATURES",
+    "WORD_FEATURES",
+    "LinearScore",
+    "Swap",
+    "align_swaps",
+    "load_models",
+    "pair_features",
+    "score_frame",
+    "score_swaps",
+]

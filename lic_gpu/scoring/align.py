@@ -1,4 +1,5 @@
 """Which tokens a new sentence changed: the swaps, found from the (source, new) pair alone."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,13 +31,17 @@ def align_swaps(source_tokens: tuple[str, ...], new_tokens: tuple[str, ...]) -> 
         pairs = [(i, a, b) for i, (a, b) in enumerate(zip(source_tokens, new_tokens)) if a != b]
     else:
         pairs = []
-        matcher = SequenceMatcher(None, [t.lower() for t in source_tokens], [t.lower() for t in new_tokens],
-                                  autojunk=False)
+        matcher = SequenceMatcher(
+            None, [t.lower() for t in source_tokens], [t.lower() for t in new_tokens], autojunk=False
+        )
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "replace" and i2 - i1 == j2 - j1:
                 pairs += [(i1 + k, source_tokens[i1 + k], new_tokens[j1 + k]) for k in range(i2 - i1)]
-    return [Swap(i, a, b) for i, a, b in pairs
-            if a.lower() != b.lower() and not (a.lower() in ARTICLES and b.lower() in ARTICLES)]
+    return [
+        Swap(i, a, b)
+        for i, a, b in pairs
+        if a.lower() != b.lower() and not (a.lower() in ARTICLES and b.lower() in ARTICLES)
+    ]
 
 
 def tokens_of(text: str) -> tuple[str, ...]:

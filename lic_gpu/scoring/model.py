@@ -4,6 +4,7 @@ The fitted numbers live in ``lic_gpu/resources/swap_score.json`` (written by ``b
 plain numbers, no pickle). It holds two models: ``full`` and ``no_lm``, the fallback fitted without the
 language-model features for when pocketsphinx is not installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,26 @@ class LinearScore:
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                "coef": self.coef.tolist(), "intercept": self.intercept,
-                "platt": {"slope": self.platt_slope, "intercept": self.platt_intercept}}
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "platt": {"slope": self.platt_slope, "intercept": self.platt_intercept},
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "LinearScore":
-        return cls(tuple(d["features"]), np.asarray(d["mean"], float), np.asarray(d["scale"], float),
-                   np.asarray(d["coef"], float), float(d["intercept"]), float(d["platt"]["slope"]),
-                   float(d["platt"]["intercept"]))
+        return cls(
+            tuple(d["features"]),
+            np.asarray(d["mean"], float),
+            np.asarray(d["scale"], float),
+            np.asarray(d["coef"], float),
+            float(d["intercept"]),
+            float(d["platt"]["slope"]),
+            float(d["platt"]["intercept"]),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ The model (about 72k lower-case words, 2M bigrams, 1.7M trigrams; BSD-2) is what
 see the sentence around a swap: how much the change lowers the log-probability of the trigrams that
 contain the new word, and whether the old word sat in a fixed phrase (bigram pointwise mutual information).
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,10 +20,26 @@ _TO_LOG10 = math.log10(1.0001)
 # unigram in the model, about -6.3), so one unknown name does not dominate the sum
 OOV_LOG10 = -7.0
 _ZERO = -536870912
-CLITICS = ("n't", "'s", "'re", "'ve", "'d", "'ll", "'m", "n\u2019t", "\u2019s", "\u2019re", "\u2019ve",
-           "\u2019d", "\u2019ll", "\u2019m")
-MISSING_WARNING = ("the swap score runs without its language model: pocketsphinx is not installed "
-                   "(pip install pocketsphinx); the score falls back to its word-level features")
+CLITICS = (
+    "n't",
+    "'s",
+    "'re",
+    "'ve",
+    "'d",
+    "'ll",
+    "'m",
+    "n\u2019t",
+    "\u2019s",
+    "\u2019re",
+    "\u2019ve",
+    "\u2019d",
+    "\u2019ll",
+    "\u2019m",
+)
+MISSING_WARNING = (
+    "the swap score runs without its language model: pocketsphinx is not installed "
+    "(pip install pocketsphinx); the score falls back to its word-level features"
+)
 
 
 class TrigramLM:

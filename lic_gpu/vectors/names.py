@@ -5,6 +5,7 @@
 local folder (``$GENSIM_DATA_DIR``, else ``~/gensim-data``) when ``gensim.downloader`` has put it
 there; nothing is downloaded here.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -17,10 +18,18 @@ PACKAGED = "glove-6b-50d"
 PACKAGED_ALIASES = ("glove-wiki-gigaword-50",)
 # gensim-data's word-vector sets (github.com/RaRe-Technologies/gensim-data, list.json)
 GENSIM_DATA_VECTORS = (
-    "conceptnet-numberbatch-17-06-300", "fasttext-wiki-news-subwords-300", "glove-twitter-100",
-    "glove-twitter-200", "glove-twitter-25", "glove-twitter-50", "glove-wiki-gigaword-100",
-    "glove-wiki-gigaword-200", "glove-wiki-gigaword-300", "glove-wiki-gigaword-50",
-    "word2vec-google-news-300", "word2vec-ruscorpora-300",
+    "conceptnet-numberbatch-17-06-300",
+    "fasttext-wiki-news-subwords-300",
+    "glove-twitter-100",
+    "glove-twitter-200",
+    "glove-twitter-25",
+    "glove-twitter-50",
+    "glove-wiki-gigaword-100",
+    "glove-wiki-gigaword-200",
+    "glove-wiki-gigaword-300",
+    "glove-wiki-gigaword-50",
+    "word2vec-google-news-300",
+    "word2vec-ruscorpora-300",
 )
 
 
@@ -47,7 +56,7 @@ def resolve_source(source: str | os.PathLike) -> str | Path:
             return path
         raise LicGpuError(
             f"embeddings source {source!r} is a gensim-data name but {path} is not in gensim-data's folder "
-            f"{folder} ($GENSIM_DATA_DIR); fetch it once with python -c \"import gensim.downloader as api; "
+            f'{folder} ($GENSIM_DATA_DIR); fetch it once with python -c "import gensim.downloader as api; '
             f"api.load('{source}')\", or pass the path to a word-vector file"
         )
     if not Path(source).expanduser().exists() and "/" not in source and os.sep not in source:

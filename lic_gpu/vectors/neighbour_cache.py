@@ -18,6 +18,7 @@ before they are stored, so a search over broken vectors cannot poison the cache.
 and flushed to disk (:func:`lic_gpu.io.atomic_files.atomic_write_stream`); two runs writing at once may drop each
 other's additions, never corrupt the file. An unwritable cache is skipped with a warning.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,13 @@ class NeighbourCache:
         Query rows searched and added (over the object's life).
     """
 
-    def __init__(self, path: str | os.PathLike, k: int, n_words: int | None = None,
-                 search: Callable[[list[int]], tuple] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        k: int,
+        n_words: int | None = None,
+        search: Callable[[list[int]], tuple] | None = None,
+    ):
         self.path = Path(path)
         self.k = int(k)
         # the vocabulary size: rows and ids must lie in it, and every answer has min(k, n - 1) ids
@@ -79,8 +85,12 @@ class NeighbourCache:
             return None
         key = f"{FORMAT_VERSION}|{identity}|{store.device.type}|k={int(k)}"
         name = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] + ".npz"
-        return cls(Path(folder) / name, k, n_words=len(store),
-                   search=lambda rows: store.topk_ids(torch.tensor(rows, dtype=torch.long), int(k)))
+        return cls(
+            Path(folder) / name,
+            k,
+            n_words=len(store),
+            search=lambda rows: store.topk_ids(torch.tensor(rows, dtype=torch.long), int(k)),
+        )
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -93,8 +103,7 @@ class NeighbourCache:
         found = [r for r in rows if r in self._answers]
         if not found:
             return [], np.empty((0, self.k), dtype=np.int64), np.empty((0, self.k), dtype=np.float32)
-        return (found, np.stack([self._answers[r][0] for r in found]),
-                np.stack([self._answers[r][1] for r in found]))
+        return (found, np.stack([self._answers[r][0] for r in found]), np.stack([self._answers[r][1] for r in found]))
 
     def add(self, rows, ids, scores) -> None:
         """Remember a search's answers (``ids``/``scores`` of shape ``(len(rows), k)``) and write the
@@ -132,12 +141,17 @@ class NeighbourCache:
         else:
             ids = np.asarray(torch.as_tensor(ids).cpu(), dtype=np.int64)
             scores = np.asarray(torch.as_tensor(scores).cpu(), dtype=np.float32)
-            ok = all(np.array_equal(self._answers[r][0], ids[i])
-                     and np.allclose(self._answers[r][1], scores[i], atol=1e-3, equal_nan=False)
-                     for i, r in enumerate(sample))
+            ok = all(
+                np.array_equal(self._answers[r][0], ids[i])
+                and np.allclose(self._answers[r][1], scores[i], atol=1e-3, equal_nan=False)
+                for i, r in enumerate(sample)
+            )
             if not ok:
-                log.warning("ignoring the neighbour cache %s (its answers differ from a new search of the same "
-                            "words); it is rebuilt by this run's search", self.path)
+                log.warning(
+                    "ignoring the neighbour cache %s (its answers differ from a new search of the same "
+                    "words); it is rebuilt by this run's search",
+                    self.path,
+                )
         if not ok:
             self._distrusted = True
             for r in self._from_disk:
@@ -167,8 +181,9 @@ class NeighbourCache:
             problem = f"unreadable: {type(err).__name__}: {' '.join(str(err).split())[:200]}"
         if problem:
             if not self._warned:
-                log.warning("ignoring the neighbour cache %s (%s); it is rebuilt by this run's search",
-                            self.path, problem)
+                log.warning(
+                    "ignoring the neighbour cache %s (%s); it is rebuilt by this run's search", self.path, problem
+                )
                 self._warned = True
             return
         for r, i, s in zip(rows.tolist(), ids, scores):
@@ -190,8 +205,12 @@ class NeighbourCache:
         real = ids >= 0
         if ids.min() < -1 or ids.max() >= n or (ids == rows[:, None]).any():
             return "neighbour ids outside the vocabulary"
-        if np.isnan(scores).any() or (scores[real] > 1.001).any() or (scores[real] < -1.001).any() \
-                or not np.isneginf(scores[~real]).all():
+        if (
+            np.isnan(scores).any()
+            or (scores[real] > 1.001).any()
+            or (scores[real] < -1.001).any()
+            or not np.isneginf(scores[~real]).all()
+        ):
             return "scores that are not cosines"
         # the search pads with -1 only where the vocabulary has fewer than k other words
         expected = min(self.k, n - 1)
@@ -204,8 +223,15 @@ class NeighbourCache:
     def _write(self) -> None:
         rows = list(self._answers)
         try:
-            atomic_write_stream(self.path, lambda fh: np.savez(  # flushed, then renamed
-                fh, rows=np.array(rows, dtype=np.int64), ids=np.stack([self._answers[r][0] for r in rows]),
-                scores=np.stack([self._answers[r][1] for r in rows])), advice=CACHE_ADVICE)
+            atomic_write_stream(
+                self.path,
+                lambda fh: np.savez(  # flushed, then renamed
+                    fh,
+                    rows=np.array(rows, dtype=np.int64),
+                    ids=np.stack([self._answers[r][0] for r in rows]),
+                    scores=np.stack([self._answers[r][1] for r in rows]),
+                ),
+                advice=CACHE_ADVICE,
+            )
         except (OSError, LicGpuError) as err:
             log.warning("could not write the neighbour cache %s (%s); continuing without it", self.path, err)

@@ -5,6 +5,7 @@ a user's file, L2-normalised once) and keeps the matrix as a tensor on the chose
 ``topk_ids`` finds the nearest neighbours of all queries in one exact, chunked search
 (:mod:`lic_gpu.vectors.topk`) whose running best stays on the device.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,15 @@ from lic_gpu.device import DeviceChoice, as_device
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
 from lic_gpu.io.atomic_files import trust
-from lic_gpu.vectors.files import (PACKAGED_GLOVE, check_format, check_limit, check_not_degenerate, default_cache_dir,
-                                  normalise_rows_, read_vectors)
+from lic_gpu.vectors.files import (
+    PACKAGED_GLOVE,
+    check_format,
+    check_limit,
+    check_not_degenerate,
+    default_cache_dir,
+    normalise_rows_,
+    read_vectors,
+)
 from lic_gpu.vectors.names import resolve_source
 
 log = logging.getLogger(__name__)
@@ -104,9 +112,7 @@ class EmbeddingStore:
         # Wraps rows that are already unit length (e.g. a dtype-converted copy of another store's
         # vectors); ``load`` and ``from_array`` are the normalising constructors.
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise LicGpuError(
-                f"{source}: {len(words)} words but a vector matrix of shape {tuple(vectors.shape)}"
-            )
+            raise LicGpuError(f"{source}: {len(words)} words but a vector matrix of shape {tuple(vectors.shape)}")
         self.words = words
         self.vectors = vectors
         self.source = source
@@ -182,9 +188,12 @@ class EmbeddingStore:
             raise LicGpuError(f"embeddings.neighbour_cache must be true, false or a folder; got {neighbour_cache!r}")
         check_bool(trust_shared_cache, "embeddings.trust_shared_cache")
         if trust_shared_cache:
-            for folder in (default_cache_dir(), default_cache_dir() / "neighbours",
-                           *([cache_dir] if isinstance(cache_dir, (str, os.PathLike)) else []),
-                           *([neighbour_cache] if isinstance(neighbour_cache, (str, os.PathLike)) else [])):
+            for folder in (
+                default_cache_dir(),
+                default_cache_dir() / "neighbours",
+                *([cache_dir] if isinstance(cache_dir, (str, os.PathLike)) else []),
+                *([neighbour_cache] if isinstance(neighbour_cache, (str, os.PathLike)) else []),
+            ):
                 trust(Path(folder).expanduser())
         source = resolve_source(source)  # gensim-data names, lic_gpu.vectors.names
         words, array, desc, identity = read_vectors(source, fmt, limit, cache_dir, allow_pickle)
@@ -222,8 +231,13 @@ class EmbeddingStore:
         check_not_degenerate(matrix, source)
         dev = as_device(device)
         torch_dtype = check_dtype(dtype)
-        return cls(list(words), _to_device(matrix, dev, torch_dtype), source,
-                   lowercase_fallback=lowercase_fallback, allow_tf32=allow_tf32)
+        return cls(
+            list(words),
+            _to_device(matrix, dev, torch_dtype),
+            source,
+            lowercase_fallback=lowercase_fallback,
+            allow_tf32=allow_tf32,
+        )
 
     # ------------------------------------------------------------------------------ properties
     @property
@@ -305,8 +319,9 @@ class EmbeddingStore:
                 found.append(word)
                 query_rows.append(row)
         query_ids = torch.tensor(query_rows, dtype=torch.long)
-        scores, ids = self.topk_ids(query_ids, k, chunk_size=chunk_size, progress=progress,
-                                    query_chunk_size=query_chunk_size)
+        scores, ids = self.topk_ids(
+            query_ids, k, chunk_size=chunk_size, progress=progress, query_chunk_size=query_chunk_size
+        )
         return NeighbourTable(found, query_ids, ids, scores, missing, self.words)
 
     def topk_ids(
@@ -332,9 +347,16 @@ class EmbeddingStore:
 
         if isinstance(k, int) and not isinstance(k, bool) and k > 0:  # topk_ids validates k itself
             check_neighbour_table(len(torch.as_tensor(query_ids).reshape(-1)), k, len(self))
-        return topk.topk_ids(self.vectors, query_ids, k, chunk_size=chunk_size, progress=progress,
-                             query_chunk_size=query_chunk_size, allow_tf32=self.allow_tf32,
-                             notes=self.search_notes)
+        return topk.topk_ids(
+            self.vectors,
+            query_ids,
+            k,
+            chunk_size=chunk_size,
+            progress=progress,
+            query_chunk_size=query_chunk_size,
+            allow_tf32=self.allow_tf32,
+            notes=self.search_notes,
+        )
 
 
 def _to_device(matrix: np.ndarray, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

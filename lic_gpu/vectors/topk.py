@@ -6,6 +6,7 @@ on the device), and the final ranking uses float64 dot products of the selected 
 the lower row index. Chunks only *select candidates* (with a safety margin covering the matmul's
 rounding), so any chunking, device or out-of-memory retry gives the same answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -95,8 +96,9 @@ def topk_ids(
         return torch.empty(0, k, dtype=torch.float32), torch.empty(0, k, dtype=torch.long)
     query_block, chunk = _plan_chunks(vectors, n_queries, chunk_size, query_chunk_size)
     show = progress if progress is not None else n_queries * n * dim >= _PROGRESS_MIN_WORK
-    bar = tqdm(total=n_queries * n, disable=not show, unit="pair", unit_scale=True,
-               desc="top-k neighbours", leave=False)
+    bar = tqdm(
+        total=n_queries * n, disable=not show, unit="pair", unit_scale=True, desc="top-k neighbours", leave=False
+    )
     score_parts, id_parts = [], []
     start = 0
     with bar, _matmul_precision(device, allow_tf32):
@@ -136,11 +138,14 @@ def _cpu_copy_possible(device: torch.device) -> bool:
     return device.type != "cpu"
 
 
-def _finish_on_cpu(vectors: torch.Tensor, queries: torch.Tensor, k: int,
-                   notes: list[str] | None) -> tuple[torch.Tensor, torch.Tensor]:
+def _finish_on_cpu(
+    vectors: torch.Tensor, queries: torch.Tensor, k: int, notes: list[str] | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Last resort after repeated out-of-memory on the GPU: search the rest on a CPU copy."""
-    note = (f"top-k search ran out of memory on {vectors.device} even with the smallest chunks; "
-            f"searched the remaining {len(queries)} queries on the CPU")
+    note = (
+        f"top-k search ran out of memory on {vectors.device} even with the smallest chunks; "
+        f"searched the remaining {len(queries)} queries on the CPU"
+    )
     log.warning(note)
     if notes is not None:
         notes.append(note)
@@ -165,8 +170,9 @@ def _check_query_ids(query_ids, n: int) -> torch.Tensor:
     return ids
 
 
-def _plan_chunks(vectors: torch.Tensor, n_queries: int, chunk_size: int | None,
-                 query_chunk_size: int | None) -> tuple[int, int]:
+def _plan_chunks(
+    vectors: torch.Tensor, n_queries: int, chunk_size: int | None, query_chunk_size: int | None
+) -> tuple[int, int]:
     n, device = len(vectors), vectors.device
     if query_chunk_size is not None:
         query_block = _check_positive_int(query_chunk_size, "query_chunk_size")
@@ -192,7 +198,11 @@ def _plan_chunks(vectors: torch.Tensor, n_queries: int, chunk_size: int | None,
 
 
 def search_block(
-    vectors: torch.Tensor, queries: torch.Tensor, k: int, chunk: int, advance: Callable[[int], object],
+    vectors: torch.Tensor,
+    queries: torch.Tensor,
+    k: int,
+    chunk: int,
+    advance: Callable[[int], object],
     allow_tf32: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact top-k for one block of queries (on the device): candidates by chunk, then re-rank."""
@@ -376,7 +386,9 @@ def _candidates(
     return rows, cols, vals[keep_hit, keep_slot]
 
 
-def _pack_rows(rows: torch.Tensor, vals: torch.Tensor, ids: torch.Tensor, n_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _pack_rows(
+    rows: torch.Tensor, vals: torch.Tensor, ids: torch.Tensor, n_rows: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Pack row-sorted (row, value, id) triples into (n_rows, width) tensors padded with -inf / -1."""
     device = vals.device
     counts = torch.bincount(rows, minlength=n_rows)
@@ -399,10 +411,10 @@ def _exact_scores(query_vecs: torch.Tensor, vectors: torch.Tensor, pool_ids: tor
         return out
     step = max(1, _RESCORE_BYTES // (8 * width * query_vecs.shape[1]))
     for s in range(0, n_q, step):
-        ids = pool_ids[s:s + step]
+        ids = pool_ids[s : s + step]
         rows = vectors[ids.clamp(min=0)].double()
-        dots = torch.einsum("qd,qpd->qp", query_vecs[s:s + step].double(), rows)
-        out[s:s + step] = torch.where(ids >= 0, dots, float("-inf"))
+        dots = torch.einsum("qd,qpd->qp", query_vecs[s : s + step].double(), rows)
+        out[s : s + step] = torch.where(ids >= 0, dots, float("-inf"))
     return out
 
 
