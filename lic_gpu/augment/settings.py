@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, primary_default, with_defaults
+from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, augment_defaults, primary_default, with_defaults
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
 
