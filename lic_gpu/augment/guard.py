@@ -239,7 +239,7 @@ class RatingLeanGuard:
         self.model, self.ridge, self.scope = model, float(ridge), emotions
         self.store = store
         self.margin = float(margin)
-        self.prior_strength: float | str = given_or_default(prior_strength, conf, "prior_strength")
+        self.prior_strength = conf["prior_strength"] if prior_strength is FROM_CONFIG else prior_strength
         self.neighbours = int(neighbours)
         self.min_neighbour_similarity = float(min_neighbour_similarity)
         self.stats = {} if stats is None else stats

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, augment_defaults, primary_default, with_defaults
+from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, primary_default, with_defaults
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
 
@@ -39,7 +39,7 @@ def check_mode(mode: str) -> str:
 
 
 def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 1)
 
 
 def check_positive_int(value: Any, name: str) -> int:

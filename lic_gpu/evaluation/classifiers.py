@@ -121,7 +121,8 @@ class MeanEmbedding:
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if todo:
-            ids, offsets = [], []
+            ids: list[int] = []
+            offsets: list[int] = []
             for text in todo:
                 offsets.append(len(ids))
                 for tok in words_tokenise(text).tokens:
