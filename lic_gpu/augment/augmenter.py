@@ -328,10 +328,10 @@ class LicAugmenter:
         table = self._candidate_table(word_dict, lic, requested, result)
         result.timings_s["neighbours"] = time.perf_counter() - t0
         tags: dict[int, Any] = {}
+        existing: set[str] = set()  # the keys diverse rows must not repeat (seed mode does not look)
         if self.settings.mode == "diverse":
             tags = self._prefetch(word_dict, lic, requested, table, guards, result)
-            if avoid is None:
-                avoid = originals_keys(word_dict, tokenised)
+            existing = originals_keys(word_dict, tokenised) if avoid is None else avoid
             generator = DiverseGenerator(self.parts, self.candidate_filter(guards), SlotScorer())
         t0 = time.perf_counter()
         for ci, (cls, samples) in enumerate(word_dict.items()):
@@ -344,7 +344,7 @@ class LicAugmenter:
                 )
             else:
                 rows = generator.generate(
-                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised, result, tags, avoid
+                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised, result, tags, existing
                 )
             reports[cls].generated = len(rows)
             result.rows.extend(rows)
