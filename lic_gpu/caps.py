@@ -8,7 +8,7 @@ in :attr:`CapResult.unmet`, not hidden.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -146,7 +146,7 @@ def _check_inputs(frame: pd.DataFrame, classes: pd.DataFrame) -> None:
         raise LicGpuError("caps: the classes frame must have the same index as the augmented frame")
 
 
-def check_cap_emotions(emotions: Sequence[str] | None, region: Mapping[str, tuple[float, float]]) -> list[str]:
+def check_cap_emotions(emotions: Sequence[str] | None, region: Mapping[str, Sequence[float]]) -> list[str]:
     if emotions is None:
         return list(region)
     if isinstance(emotions, str):
@@ -269,7 +269,7 @@ def _no_caps(frame: pd.DataFrame, classes: pd.DataFrame, **_: object) -> CapResu
     return _capped_result(frame, classes, kept, {}, {})
 
 
-_CAPPERS = {"none": _no_caps, "rectangle": cap_rectangle}
+_CAPPERS: dict[str, Callable[..., CapResult]] = {"none": _no_caps, "rectangle": cap_rectangle}
 
 
 def apply_caps(

@@ -98,6 +98,7 @@ _PUNCT_EDGE_RE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)
 def split_edge_punctuation(token: str) -> tuple[str, str, str]:
     """``'"Hello,'`` -> ``('"', 'Hello', ',')``; a token of punctuation only is all prefix."""
     m = _PUNCT_EDGE_RE.match(token)
+    assert m is not None  # every part of the pattern may be empty, so it matches any string
     pre, core, post = m.group(1), m.group(2), m.group(3)
     if not core:
         return token, "", ""
@@ -182,7 +183,8 @@ def load_stopwords(
     if source not in STOPWORD_SOURCES:
         raise LicGpuError(f"stopwords.source must be one of {list(STOPWORD_SOURCES)}; got {source!r}")
     if source == "none":
-        words, origin = frozenset(), "none"
+        words: frozenset[str] = frozenset()
+        origin = "none"
     elif source == "packaged":
         words, origin = packaged_stopwords(), "packaged"
     else:
@@ -193,5 +195,5 @@ def load_stopwords(
                 "run python -m nltk.downloader stopwords, or use stopwords.source=packaged"
             )
         words, origin = (nl, "nltk") if nl is not None else (packaged_stopwords(), "packaged")
-    words = (set(words) | {w.lower() for w in extra}) - {w.lower() for w in remove}
-    return frozenset(words), origin
+    kept = (set(words) | {w.lower() for w in extra}) - {w.lower() for w in remove}
+    return frozenset(kept), origin

@@ -19,7 +19,7 @@ def note_rows_made_earlier(run, earlier: Sequence) -> None:
     if not earlier:
         return
     labels = run.labels
-    total = {}
+    total: dict[str, int] = {}
     for cls, rep in run.result.classes.items():
         if rep.requested <= 0 or rep.generated >= rep.requested:
             continue

@@ -241,9 +241,9 @@ def _verbose(cfg) -> bool:
         return False
 
 
-def _os_cause(err: BaseException) -> OSError | None:
+def _os_cause(err: BaseException | None) -> OSError | None:
     """The OSError behind an error (logging wraps a log file it cannot open in a ValueError)."""
-    seen = set()
+    seen: set[int] = set()
     while err is not None and id(err) not in seen:
         seen.add(id(err))
         if isinstance(err, OSError):

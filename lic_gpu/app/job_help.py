@@ -79,7 +79,7 @@ def group_choices(conf: Path) -> dict[str, list[str]]:
 
 def _defaults(primary: dict) -> dict[str, str]:
     """``{group: default option}`` from a primary config's defaults list."""
-    out = {}
+    out: dict[str, str] = {}
     for entry in primary.get("defaults", []) or []:
         if isinstance(entry, dict) and len(entry) == 1:
             ((key, option),) = entry.items()

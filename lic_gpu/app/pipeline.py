@@ -211,7 +211,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
             "[lo, hi] range of ordinal rating levels: leave it out of caps.region or use caps=none"
         )
     splits = source_rows(corpus.frame, settings.split_column, settings.augment_splits, corpus.source)
-    if splits.column:
+    if splits.column and splits.mask is not None:  # a split column comes with its mask
         log.info(
             "split column %r: augmenting %s (%d of %d rows); the other rows pass through",
             splits.column,
@@ -244,7 +244,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     q_sample = check_quality_sample(settings.report["quality_sample"])
     q_tagger = quality_tagger(grammar, q_sample)
     corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
-    runs = []
+    runs: list[EmotionRun] = []
     for emo in settings.emotions:
         log.info("augmenting %s (%s labels)", emo, kinds[emo])
         run = augment_emotion(

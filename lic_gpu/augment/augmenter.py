@@ -23,7 +23,7 @@ from lic_gpu.augment.results import AugmentResult, ClassReport, originals_keys
 from lic_gpu.augment.scored import SlotScorer, with_fluency
 from lic_gpu.augment.seed import SeedGenerator
 from lic_gpu.augment.settings import OPTION_KEYS, AugmentSettings
-from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults
+from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, augment_defaults
 from lic_gpu.fluency import build_grammar, load_thesaurus
 from lic_gpu.augment.guard import SwapGuard, build_guards
 from lic_gpu.lic import LicResult
@@ -85,23 +85,23 @@ class LicAugmenter:
         self,
         store,
         stopwords: frozenset[str],
-        mode: str = FROM_CONFIG,
+        mode: str | FromConfig = FROM_CONFIG,
         sampling_strategy: Any = FROM_CONFIG,
-        k: int = FROM_CONFIG,
-        max_swaps: int = FROM_CONFIG,
-        min_similarity: float = FROM_CONFIG,
-        max_per_source: int | None = FROM_CONFIG,
-        attempts_per_row: int = FROM_CONFIG,
-        guards: Sequence[SwapGuard] = FROM_CONFIG,
+        k: int | FromConfig = FROM_CONFIG,
+        max_swaps: int | FromConfig = FROM_CONFIG,
+        min_similarity: float | FromConfig = FROM_CONFIG,
+        max_per_source: int | None | FromConfig = FROM_CONFIG,
+        attempts_per_row: int | FromConfig = FROM_CONFIG,
+        guards: Sequence[SwapGuard] | FromConfig = FROM_CONFIG,
         grammar=FROM_CONFIG,
         thesaurus=FROM_CONFIG,
-        reciprocal: bool = FROM_CONFIG,
-        protect: bool = FROM_CONFIG,
-        max_rank_ratio: float | None = FROM_CONFIG,
-        free_rank: int = FROM_CONFIG,
-        seed: int = FROM_CONFIG,
+        reciprocal: bool | FromConfig = FROM_CONFIG,
+        protect: bool | FromConfig = FROM_CONFIG,
+        max_rank_ratio: float | None | FromConfig = FROM_CONFIG,
+        free_rank: int | FromConfig = FROM_CONFIG,
+        seed: int | FromConfig = FROM_CONFIG,
         progress: bool | None = None,
-        min_fluency: float | None = FROM_CONFIG,
+        min_fluency: float | None | FromConfig = FROM_CONFIG,
     ):
         given = {
             "mode": mode,
@@ -156,7 +156,7 @@ class LicAugmenter:
         guards: Sequence = (),
         grammar=None,
         thesaurus=None,
-        seed: int = FROM_CONFIG,
+        seed: int | FromConfig = FROM_CONFIG,
         progress: bool | None = None,
         **overrides,
     ) -> "LicAugmenter":
@@ -328,10 +328,10 @@ class LicAugmenter:
         table = self._candidate_table(word_dict, lic, requested, result)
         result.timings_s["neighbours"] = time.perf_counter() - t0
         tags: dict[int, Any] = {}
+        existing: set[str] = set()  # the keys diverse rows must not repeat (seed mode does not look)
         if self.settings.mode == "diverse":
             tags = self._prefetch(word_dict, lic, requested, table, guards, result)
-            if avoid is None:
-                avoid = originals_keys(word_dict, tokenised)
+            existing = originals_keys(word_dict, tokenised) if avoid is None else avoid
             generator = DiverseGenerator(self.parts, self.candidate_filter(guards), SlotScorer())
         t0 = time.perf_counter()
         for ci, (cls, samples) in enumerate(word_dict.items()):
@@ -344,7 +344,7 @@ class LicAugmenter:
                 )
             else:
                 rows = generator.generate(
-                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised, result, tags, avoid
+                    cls, samples, requested[cls], lic, table, rng, reports[cls], tokenised, result, tags, existing
                 )
             reports[cls].generated = len(rows)
             result.rows.extend(rows)

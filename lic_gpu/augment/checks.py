@@ -118,7 +118,8 @@ def rare_word_check(index: dict[str, int], rare: RareWords) -> CandidateCheck:
     def test(c: Candidate) -> str | None:
         rank = index.get(c.new)
         limit = rare.limit(c.row)
-        return "rare_word" if rank is not None and rank + 1 > limit else None
+        # limit is None only without max_rank_ratio, when this check is not built (cheap_checks)
+        return "rare_word" if rank is not None and limit is not None and rank + 1 > limit else None
 
     return CandidateCheck("rare_word", test)
 
@@ -208,7 +209,8 @@ class CandidateFilter:
         """Acceptable replacements of ``core`` (vocabulary row ``row``) in ``cls``, in the form ``slot``
         asks for; every pair's outcome counted in ``refusals``. ``[(replacement, cosine), ...]``, best
         first, cased like ``core``."""
-        choices, seen = [], set()
+        choices: list[tuple[str, float]] = []
+        seen: set[str] = set()
         for new, cos in table.get(row, []):
             candidate = Candidate(cls, core, row, new, cos)
             reason = first_refusal(self.checks, candidate)

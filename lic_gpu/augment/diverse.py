@@ -143,9 +143,10 @@ class DiverseGenerator:
             return False
         fluency = float("nan")
         if self.scorer is not None:
-            fluency = self._fluency(row_id, new_tokens, swaps, picks, state)
-            if fluency is None:
+            scored = self._fluency(row_id, new_tokens, swaps, picks, state)
+            if scored is None:
                 return False
+            fluency = scored
         existing.add(key)
         state.rows.append(NewRow(cls, row_id, rebuild_text(tokenised, row_id, new_tokens), swaps, fluency))
         return True

@@ -68,7 +68,14 @@ from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 import torch
 
-from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, default_option, with_defaults
+from lic_gpu.io.conf_files import (
+    FROM_CONFIG,
+    FromConfig,
+    augment_defaults,
+    default_option,
+    given_or_default,
+    with_defaults,
+)
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
 from lic_gpu.augment.guard_options import (  # noqa: F401  (the checks are read from here too)
@@ -209,28 +216,22 @@ class RatingLeanGuard:
     def __init__(
         self,
         store=None,
-        margin: float = FROM_CONFIG,
-        prior_strength: float | str = FROM_CONFIG,
-        neighbours: int = FROM_CONFIG,
-        min_neighbour_similarity: float = FROM_CONFIG,
+        margin: float | FromConfig = FROM_CONFIG,
+        prior_strength: float | str | FromConfig = FROM_CONFIG,
+        neighbours: int | FromConfig = FROM_CONFIG,
+        min_neighbour_similarity: float | FromConfig = FROM_CONFIG,
         stats: dict | None = None,
-        model: str = FROM_CONFIG,
-        ridge: float = FROM_CONFIG,
-        emotions: str = FROM_CONFIG,
+        model: str | FromConfig = FROM_CONFIG,
+        ridge: float | FromConfig = FROM_CONFIG,
+        emotions: str | FromConfig = FROM_CONFIG,
     ):
         conf = augment_defaults("diverse")["guard"]["corpus"]  # options left out: augment.guard.corpus
-        margin, prior_strength, neighbours, min_neighbour_similarity, model, ridge, emotions = (
-            conf[name] if value is FROM_CONFIG else value
-            for name, value in (
-                ("margin", margin),
-                ("prior_strength", prior_strength),
-                ("neighbours", neighbours),
-                ("min_neighbour_similarity", min_neighbour_similarity),
-                ("model", model),
-                ("ridge", ridge),
-                ("emotions", emotions),
-            )
-        )
+        margin = given_or_default(margin, conf, "margin")
+        neighbours = given_or_default(neighbours, conf, "neighbours")
+        min_neighbour_similarity = given_or_default(min_neighbour_similarity, conf, "min_neighbour_similarity")
+        model = given_or_default(model, conf, "model")
+        ridge = given_or_default(ridge, conf, "ridge")
+        emotions = given_or_default(emotions, conf, "emotions")
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}; got {model!r}")
         if emotions not in EMOTION_SCOPES:
@@ -238,7 +239,7 @@ class RatingLeanGuard:
         self.model, self.ridge, self.scope = model, float(ridge), emotions
         self.store = store
         self.margin = float(margin)
-        self.prior_strength = prior_strength
+        self.prior_strength = conf["prior_strength"] if prior_strength is FROM_CONFIG else prior_strength
         self.neighbours = int(neighbours)
         self.min_neighbour_similarity = float(min_neighbour_similarity)
         self.stats = {} if stats is None else stats

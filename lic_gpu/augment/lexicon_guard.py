@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults
+from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, augment_defaults
 
 
 def vader_lexicon_path() -> Path:
@@ -59,7 +59,7 @@ class LexiconGuard:
 
     needs_other_ratings = False
 
-    def __init__(self, lexicon: Mapping[str, float], dead_zone: float = FROM_CONFIG):
+    def __init__(self, lexicon: Mapping[str, float], dead_zone: float | FromConfig = FROM_CONFIG):
         self.lexicon = lexicon
         self.dead_zone = float(
             augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"] if dead_zone is FROM_CONFIG else dead_zone

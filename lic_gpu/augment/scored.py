@@ -44,7 +44,7 @@ class SlotScorer:
         return score_frame(frame)
 
     def rank_sources(
-        self, sources: Sequence[tuple[Sequence[str], object, list[Position]]], min_fluency: float | None
+        self, sources: Sequence[tuple[Sequence[str], Sequence[str] | None, list[Position]]], min_fluency: float | None
     ) -> list[list[Position]]:
         """For each ``(tokens, tags, positions)``: the positions with their choices ordered by their score in
         that sentence, best first, those below ``min_fluency`` dropped (None: none dropped), positions

@@ -39,7 +39,7 @@ def check_mode(mode: str) -> str:
 
 
 def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 1)
 
 
 def check_positive_int(value: Any, name: str) -> int:

@@ -18,11 +18,11 @@ from lic_gpu.errors import LicGpuError
 
 
 def _majority(sizes: Mapping[Any, int]) -> Any:
-    return max(sizes, key=sizes.get)  # the first of equal sizes, as imbalanced-learn
+    return max(sizes, key=sizes.__getitem__)  # the first of equal sizes, as imbalanced-learn
 
 
 def _minority(sizes: Mapping[Any, int]) -> Any:
-    return min(sizes, key=sizes.get)
+    return min(sizes, key=sizes.__getitem__)
 
 
 def _up_to_largest(sizes: Mapping[Any, int], keep: Callable[[Any], bool]) -> dict[Any, int]:

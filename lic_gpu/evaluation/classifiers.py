@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from lic_gpu.io.conf_files import FROM_CONFIG, primary_default
+from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, given_or_default, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import words_tokenise
 
@@ -46,19 +46,19 @@ class TfidfLogReg:
 
     def __init__(
         self,
-        ngram_max: int = FROM_CONFIG,
-        min_df: int = FROM_CONFIG,
-        C: float = FROM_CONFIG,
-        max_iter: int = FROM_CONFIG,
+        ngram_max: int | FromConfig = FROM_CONFIG,
+        min_df: int | FromConfig = FROM_CONFIG,
+        C: float | FromConfig = FROM_CONFIG,
+        max_iter: int | FromConfig = FROM_CONFIG,
         seed: int = 0,
     ):
         from sklearn.linear_model import LogisticRegression
 
         conf = primary_default("evaluate", "tfidf")  # options left out: evaluate.yaml's tfidf
-        ngram_max, min_df, C, max_iter = (
-            conf[n] if v is FROM_CONFIG else v
-            for n, v in (("ngram_max", ngram_max), ("min_df", min_df), ("C", C), ("max_iter", max_iter))
-        )
+        ngram_max = given_or_default(ngram_max, conf, "ngram_max")
+        min_df = given_or_default(min_df, conf, "min_df")
+        C = given_or_default(C, conf, "C")
+        max_iter = given_or_default(max_iter, conf, "max_iter")
 
         self.vectoriser = _tfidf(ngram_max, min_df)
         self.model = LogisticRegression(C=float(C), max_iter=int(max_iter), random_state=seed)
@@ -81,7 +81,11 @@ class TfidfRidge:
     name = "tfidf_ridge"
 
     def __init__(
-        self, alpha: float = FROM_CONFIG, ngram_max: int = FROM_CONFIG, min_df: int = FROM_CONFIG, seed: int = 0
+        self,
+        alpha: float | FromConfig = FROM_CONFIG,
+        ngram_max: int | FromConfig = FROM_CONFIG,
+        min_df: int | FromConfig = FROM_CONFIG,
+        seed: int = 0,
     ):
         from sklearn.linear_model import Ridge
 
@@ -117,7 +121,8 @@ class MeanEmbedding:
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if todo:
-            ids, offsets = [], []
+            ids: list[int] = []
+            offsets: list[int] = []
             for text in todo:
                 offsets.append(len(ids))
                 for tok in words_tokenise(text).tokens:
@@ -148,24 +153,19 @@ class MeanEmbeddingMLP:
     def __init__(
         self,
         featurise: MeanEmbedding,
-        hidden: int = FROM_CONFIG,
-        epochs: int = FROM_CONFIG,
-        batch_size: int = FROM_CONFIG,
-        lr: float = FROM_CONFIG,
-        weight_decay: float = FROM_CONFIG,
+        hidden: int | FromConfig = FROM_CONFIG,
+        epochs: int | FromConfig = FROM_CONFIG,
+        batch_size: int | FromConfig = FROM_CONFIG,
+        lr: float | FromConfig = FROM_CONFIG,
+        weight_decay: float | FromConfig = FROM_CONFIG,
         seed: int = 0,
     ):
         conf = primary_default("evaluate", "mlp")  # options left out: evaluate.yaml's mlp
-        hidden, epochs, batch_size, lr, weight_decay = (
-            conf[n] if v is FROM_CONFIG else v
-            for n, v in (
-                ("hidden", hidden),
-                ("epochs", epochs),
-                ("batch_size", batch_size),
-                ("lr", lr),
-                ("weight_decay", weight_decay),
-            )
-        )
+        hidden = given_or_default(hidden, conf, "hidden")
+        epochs = given_or_default(epochs, conf, "epochs")
+        batch_size = given_or_default(batch_size, conf, "batch_size")
+        lr = given_or_default(lr, conf, "lr")
+        weight_decay = given_or_default(weight_decay, conf, "weight_decay")
         if int(epochs) < 1 or int(batch_size) < 1 or int(hidden) < 0:
             raise LicGpuError(
                 f"mlp: epochs and batch_size must be >= 1 and hidden >= 0; got "

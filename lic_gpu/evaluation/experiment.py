@@ -88,7 +88,11 @@ def evaluate(
         raise LicGpuError("methods: random_positions copies lic_diverse's swap budget; list lic_diverse too")
     featurise = MeanEmbedding(store) if "mean_embedding_mlp" in settings.classifiers else None
     largest = max(settings.fractions)
-    records, splits, augmentation, leakage, class_sets = [], [], [], [], {}
+    records: list[dict] = []
+    splits: list[dict] = []
+    augmentation: list[dict] = []
+    leakage: list[dict] = []
+    class_sets: dict[str, list[int]] = {}
     for emotion in settings.emotions:
         labels = class_labels(corpus.frame[emotion], emotion, settings.binning, kind=kinds[emotion]).labels
         ordinal = kinds[emotion] == "ordinal"
@@ -309,4 +313,5 @@ def _model(name: str, settings: EvalSettings, featurise: MeanEmbedding | None, s
     if name == "tfidf_ridge":
         tfidf = {k: settings.tfidf[k] for k in ("ngram_max", "min_df") if k in settings.tfidf}
         return TfidfRidge(seed=seed, **tfidf, **settings.ridge)
+    assert featurise is not None  # evaluate makes it whenever mean_embedding_mlp is a classifier
     return MeanEmbeddingMLP(featurise, seed=seed, **settings.mlp)

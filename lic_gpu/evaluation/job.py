@@ -6,6 +6,7 @@ import logging
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -91,7 +92,8 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     tokenised = tokenise_all(corpus.texts, setup.tokenise)
     store, choice = load_store(setup.embeddings, setup.choice)
     stopwords, sw_origin = setup.stopwords, setup.stopwords_origin
-    guards, guard_info = [], {"enabled": False}
+    guards: list = []
+    guard_info: dict[str, Any] = {"enabled": False}
     if "lic_diverse_guard" in settings.methods:
         guard_aug = {**settings.augment_diverse}
         if settings.guard_cfg is not None:

@@ -331,6 +331,12 @@ class _SetInputs:
     targets: Any
     _diverse: AugmentResult | None = None
 
+    def train_lic(self) -> LicResult:
+        """The train part's LIC; training_sets refuses a LIC method without one before building any."""
+        if self.lic is None:
+            raise LicGpuError("the LIC methods need the train part's LIC")
+        return self.lic
+
     def diverse_rows(self) -> AugmentResult:
         """LIC diverse's rows at this budget, made once (timed as ``train_set[lic_diverse]``)."""
         if self._diverse is None:
@@ -338,14 +344,14 @@ class _SetInputs:
             aug = make_augmenter(
                 self.settings.augment_diverse, self.store, self.stopwords, self.budget, self.seed, **self.fluency
             )
-            self._diverse = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
+            self._diverse = aug.fit_resample(self.word_dict, self.train_lic(), self.tokenised)
             self.timer.add("train_set[lic_diverse]", t0)
         return self._diverse
 
     def augmented(self, method: str, augment_settings, *guards, **options) -> TrainingSet:
         """The originals plus the rows of one augmenter made for ``method``."""
         aug = make_augmenter(augment_settings, self.store, self.stopwords, self.budget, self.seed, *guards, **options)
-        res = aug.fit_resample(self.word_dict, self.lic, self.tokenised)
+        res = aug.fit_resample(self.word_dict, self.train_lic(), self.tokenised)
         return with_new_rows(self.base, method, res.rows, augment_info(res))
 
 
@@ -382,7 +388,7 @@ def _diverse_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSe
 
 
 def _random_positions_set(ctx: _SetInputs, method: str, res: AugmentResult) -> TrainingSet:
-    abl = make_augmenter(
+    abl = make_augmenter(  # cls= below makes it a RandomPositionAugmenter
         ctx.settings.augment_diverse,
         ctx.store,
         ctx.stopwords,
@@ -391,6 +397,7 @@ def _random_positions_set(ctx: _SetInputs, method: str, res: AugmentResult) -> T
         cls=RandomPositionAugmenter,
         **ctx.fluency,
     )
+    assert isinstance(abl, RandomPositionAugmenter)
     ablation = abl.match_budget(res, ctx.word_dict, ctx.tokenised, ctx.lic)
     return with_new_rows(ctx.base, method, ablation.rows, augment_info(ablation))
 

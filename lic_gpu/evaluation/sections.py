@@ -90,7 +90,7 @@ def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
     lines = ["## Splits", ""]
     rows = []
     for emo, g in split_df.groupby("emotion", sort=False):
-        test_cls = Counter()
+        test_cls: Counter[int] = Counter()
         for d in g["test_classes"]:
             test_cls.update({int(k): v for k, v in d.items()})
         sizes = []
@@ -127,7 +127,7 @@ def _split_lines(result: EvalResult, s: Mapping) -> list[str]:
     small = min(s["fractions"])
     rows = []
     for emo, g in split_df.groupby("emotion", sort=False):
-        counts = Counter()
+        counts: Counter[int] = Counter()
         for sp in g.to_dict("records"):
             counts.update({int(k): v for k, v in sp["fractions"][f"{small:g}"]["train_classes"].items()})
         rows.append([emo, ", ".join(f"{k}: {_count(v / len(g))}" for k, v in sorted(counts.items()))])

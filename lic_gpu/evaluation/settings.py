@@ -184,11 +184,8 @@ def check_seeds(seeds: Sequence[int] | int) -> list[int]:
 
 def check_fractions(fractions: Sequence[float] | float) -> list[float]:
     """Validate ``study.fractions``: numbers in (0, 1], no repeats; returned in increasing order."""
-    items = (
-        [fractions]
-        if isinstance(fractions, (int, float)) and not isinstance(fractions, bool)
-        else list(fractions or ())
-    )
+    # a bool is one (refused) item, as in check_seeds: list(True) was a TypeError traceback
+    items: list[Any] = [fractions] if isinstance(fractions, (int, float)) else list(fractions or ())
     ok = items and all(isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < float(f) <= 1 for f in items)
     if not ok or len({float(f) for f in items}) != len(items):
         raise LicGpuError(f"study.fractions must be a non-empty list of distinct numbers in (0, 1]; got {fractions!r}")

@@ -189,7 +189,7 @@ def subsample_train(
         by_group: dict[Any, list[int]] = {}
         for row in current.tolist():  # rows in corpus order within each group
             by_group.setdefault(groups[row], []).append(row)
-        queue = sorted(by_group, key=rank.get)
+        queue = sorted(by_group, key=rank.__getitem__)
         chosen: list[int] = []
         taken: set = set()
         typical = int(np.median([len(v) for v in by_group.values()]))

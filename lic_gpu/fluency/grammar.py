@@ -63,7 +63,9 @@ class Grammar:
         if todo:
             tags = self.tag_rows({i: (w,) for i, w in enumerate(todo)})
             for i, w in enumerate(todo):
-                self._usual[w] = SWAPPABLE_TAGS.get(tags[i][0])
+                word_tags = tags[i]
+                assert word_tags is not None  # in context (checked above) every row is tagged
+                self._usual[w] = SWAPPABLE_TAGS.get(word_tags[0])
 
     def usual_pos(self, word: str) -> str | None:
         """The part of speech the tagger gives ``word`` on its own (NOUN, VERB, ADJ, ADV or ``None``):

@@ -158,24 +158,25 @@ class TagCache:
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path else None
-        self._db = None
+        self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._open()
 
     def _open(self, healing: bool = False) -> None:
         from lic_gpu.io.atomic_files import remove_link, usable_folder
 
-        if not usable_folder(self.path.parent, "tag"):  # a link, or shared without trust_shared_cache
+        path = self.path
+        if path is None:  # no cache asked for: __init__ never opens one
+            return
+        if not usable_folder(path.parent, "tag"):  # a link, or shared without trust_shared_cache
             return
         # sqlite follows links: a link planted at the database or its journals is removed (never what
         # it points to) and the cache made anew; a hard link or a special file is not used
         for extra in ("", "-journal", "-wal", "-shm"):
-            if remove_link(f"{self.path}{extra}"):
-                log.warning(
-                    "tag cache %s%s was a symbolic link; removed it (its target is untouched)", self.path, extra
-                )
+            if remove_link(f"{path}{extra}"):
+                log.warning("tag cache %s%s was a symbolic link; removed it (its target is untouched)", path, extra)
         try:
-            st = os.lstat(self.path)
+            st = os.lstat(path)
         except OSError:
             st = None
         if st is not None and (
@@ -184,19 +185,19 @@ class TagCache:
             log.warning(
                 "tag cache %s is not a file of its own (a special file, a hard link or another user's); "
                 "tagging without it",
-                self.path,
+                path,
             )
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=10)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=10)
             db.execute("CREATE TABLE IF NOT EXISTS tags (tagger TEXT, key BLOB, tags TEXT, PRIMARY KEY (tagger, key))")
             db.commit()
             self._db = db
         except sqlite3.DatabaseError as err:
             self._damaged(err, healing)
         except (sqlite3.Error, OSError) as err:
-            log.warning("tag cache %s is not usable (%s); tagging without it", self.path, err)
+            log.warning("tag cache %s is not usable (%s); tagging without it", path, err)
             self._db = None
 
     def _damaged(self, err: Exception, healing: bool) -> None:
@@ -263,7 +264,7 @@ class CachedTagger:
                 del known[k]  # a cached answer that does not fit its sentence is never used
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
-            first = {}
+            first: dict[bytes, Sequence[str]] = {}
             for k, s in zip(keys, sentences):
                 first.setdefault(k, s)
             if len(todo) > 2000:

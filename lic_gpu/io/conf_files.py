@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import enum
 import functools
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Final, Mapping, TypeVar
 
 from lic_gpu.errors import LicGpuError
 
@@ -45,15 +46,27 @@ def group_options(group: str, option: str | None = None) -> frozenset[str]:
 # ---------------------------------------------------------------- defaults, read from the YAML
 
 
-class _FromConfig:
+class FromConfig(enum.Enum):
     """The default of a parameter whose value comes from ``conf/`` (the YAML is the one place
-    defaults live; library signatures point at it instead of repeating a value)."""
+    defaults live; library signatures point at it instead of repeating a value).
+
+    A one-member enum so that a type checker narrows ``value is FROM_CONFIG`` (parameters are typed
+    ``int | FromConfig``)."""
+
+    TOKEN = "from conf/"
 
     def __repr__(self) -> str:
         return "<from conf/>"
 
 
-FROM_CONFIG = _FromConfig()
+FROM_CONFIG: Final = FromConfig.TOKEN
+
+_T = TypeVar("_T")
+
+
+def given_or_default(value: _T | FromConfig, conf: Mapping[str, Any], name: str) -> _T:
+    """``value``, or ``conf[name]`` (the YAML's, read only then) where the caller left it FROM_CONFIG."""
+    return conf[name] if value is FROM_CONFIG else value
 
 
 @functools.lru_cache(maxsize=None)

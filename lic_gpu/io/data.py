@@ -210,7 +210,7 @@ def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, di
     present = [c for c in PROVENANCE_COLUMNS if c in df.columns]
     if not present:
         return df, {}
-    renamed = {}
+    renamed: dict[str, str] = {}
     for c in present:
         new = f"previous_{c}"
         while new in df.columns or new in renamed.values():

@@ -22,11 +22,12 @@ import hashlib
 import os
 import unicodedata
 from pathlib import Path
-from typing import Iterable
+from typing import Hashable, Iterable, TypeVar
 
 from lic_gpu.errors import LicGpuError
 
 MAX_NAME = 80
+_Name = TypeVar("_Name", bound=Hashable)  # a run's names keep their type as keys (str emotions, int classes)
 _WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 )
@@ -52,11 +53,11 @@ def safe_file_name(name: object) -> str:
     return safe
 
 
-def safe_file_names(names: Iterable[object]) -> dict[object, str]:
+def safe_file_names(names: Iterable[_Name]) -> dict[_Name, str]:
     """``{name: file name}`` for a run's names, distinct even on a case-insensitive file system."""
     names = list(dict.fromkeys(names))
     base = {n: safe_file_name(n) for n in names}
-    out: dict[object, str] = {}
+    out: dict[_Name, str] = {}
     taken: set[str] = set()
     # names that are already safe keep exactly their name; the changed ones yield on a clash
     for n in sorted(names, key=lambda n: base[n] != str(n)):

@@ -29,7 +29,7 @@ PACKAGES = (
 
 def environment(packages: Iterable[str] = PACKAGES) -> dict:
     """``{"python", "platform", "packages": {name: version or None}}`` (None: not installed)."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in packages:
         try:
             versions[name] = metadata.version(name)

@@ -13,6 +13,7 @@ import logging
 import os
 import stat
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -220,6 +221,7 @@ def _decompress(raw: bytes, p: Path, max_bytes: int, limits: str) -> bytes:
     suffix = p.suffix.lower()
     if suffix not in _COMPRESSION_SUFFIXES:
         return raw
+    stream: io.BufferedIOBase | IO[bytes]  # each codec's reader; only read(n) is used
     try:
         if suffix == ".gz":
             import gzip

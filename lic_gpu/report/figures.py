@@ -10,6 +10,7 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,7 +163,7 @@ def plot_level_distributions(
             color=ADDED_COLOUR,
             label="added (before caps)" if capped is not None else "added",
         )
-        if after is not None:
+        if after is not None and after_added is not None:  # both or neither: capped given
             kept_originals = _level_counts(after, ~after_added, index)
             kept = _level_counts(after, after_added, index)
             ax.bar(x + 0.2, kept_originals, width, color=ORIGINAL_COLOUR)
@@ -229,8 +230,8 @@ def plot_level_distributions(
 
 def _draw_targets(ax, goal: Mapping[object, int], index: np.ndarray, x: np.ndarray) -> list[int]:
     """A short line at each level's target, at the level's bar (a category's bar is its position)."""
-    at = [(pos, _target_of(goal, level)) for pos, level in zip(x, index)]
-    at = [(pos, y) for pos, y in at if y is not None]
+    found = [(pos, _target_of(goal, level)) for pos, level in zip(x, index)]
+    at = [(pos, y) for pos, y in found if y is not None]
     if at:
         goal_x = np.array([pos for pos, _ in at], float)
         ax.hlines(
@@ -273,7 +274,7 @@ def sentence_counts(texts: Sequence[str], tokenise=None) -> dict[str, int]:
     return seen
 
 
-def _class_order(cls: object) -> tuple[int, float, str]:
+def _class_order(cls: Any) -> tuple[int, float, str]:
     """Numeric classes first, in numeric order; anything else after, by name."""
     try:
         return (0, float(cls), "")

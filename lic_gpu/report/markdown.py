@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -126,7 +127,7 @@ def _timings_section(summary: RunSummary) -> list[str]:
     return ["## Timings", "", markdown_table(rows, ["stage", "seconds"])]
 
 
-def _fill_rate(value: object) -> str:
+def _fill_rate(value: Any) -> str:
     try:
         rate = float(value)
     except (TypeError, ValueError):

@@ -52,12 +52,12 @@ class CapsSummary:
         """From the options and the :class:`lic_gpu.caps.CapResult` of :func:`lic_gpu.caps.apply_caps`
         (``emotions``: ``caps.emotions``, None = the region's)."""
         capped = kind != "none"
-        region = {str(e): list(b) for e, b in region.items()} if capped and region else None
+        bounds = {str(e): list(b) for e, b in region.items()} if capped and region else None
         return cls(
             kind=kind,
-            region=region,
+            region=bounds,
             cap_per_class=int(cap_per_class) if capped and cap_per_class is not None else None,
-            emotions=[str(e) for e in (emotions or region or [])] if capped else None,
+            emotions=[str(e) for e in (emotions or bounds or [])] if capped else None,
             dropped={e: {int(c): int(n) for c, n in d.items()} for e, d in result.dropped.items()},
             unmet={e: {int(c): int(n) for c, n in d.items()} for e, d in result.unmet.items()},
         )

@@ -198,13 +198,13 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
     new_toks = [tokens_of(s) for s in news]
     all_swaps = [align_swaps(a, b) for a, b in zip(src_toks, new_toks)]
     need = [i for i, s in enumerate(all_swaps) if s]
-    src_tags: dict[int, tuple] = {}
-    new_tags: dict[int, tuple] = {}
+    src_tags: dict[int, Sequence[str]] = {}
+    new_tags: dict[int, Sequence[str]] = {}
     if tagger is not None and need:
         tagged = tagger.tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
         src_tags = dict(zip(need, tagged[: len(need)]))
         new_tags = dict(zip(need, tagged[len(need) :]))
-    return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm, all_swaps)
+    return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm or None, all_swaps)  # False: no LM
 
 
 def token_pair_features(

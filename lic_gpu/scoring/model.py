@@ -67,7 +67,7 @@ class LinearScore:
 @lru_cache(maxsize=1)
 def load_models() -> dict[str, LinearScore]:
     """The packaged ``full`` and ``no_lm`` models."""
-    text = resources.files("lic_gpu").joinpath("resources", MODEL_FILE).read_text(encoding="utf-8")
+    text = resources.files("lic_gpu").joinpath(f"resources/{MODEL_FILE}").read_text(encoding="utf-8")
     return {name: LinearScore.from_dict(d) for name, d in json.loads(text)["models"].items()}
 
 

@@ -17,7 +17,7 @@ import re
 import stat
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeGuard
 
 import numpy as np
 import torch
@@ -59,7 +59,7 @@ def default_cache_dir() -> Path:
 
 
 def read_vectors(
-    source: str | Path, fmt: str = "auto", limit: int | None = None, cache_dir=None, allow_pickle: bool = False
+    source: str | os.PathLike, fmt: str = "auto", limit: int | None = None, cache_dir=None, allow_pickle: bool = False
 ) -> tuple[list[str], np.ndarray, str, str]:
     """Words, normalised ``float32`` matrix, a one-line description and a stable identity (the cache
     key) of ``source``: :data:`PACKAGED_GLOVE` or a path (gensim-data names already resolved).
@@ -407,6 +407,11 @@ def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
     return found
 
 
+def _is_size(value: object) -> TypeGuard[int]:
+    """Whether a cache description's ``n``/``dim``/``zero_rows`` is a count (an int >= 0, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _load_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | str:
     """Words and matrix from the cache files, or a description of what is wrong with them."""
     # every file opened without following a link, and its size bounded before it is read
@@ -414,7 +419,7 @@ def _load_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | str:
     if not isinstance(meta, dict) or meta.get("version") != _CACHE_VERSION:
         return "not a cache description of this version"
     n, dim, zero_rows = meta.get("n"), meta.get("dim"), meta.get("zero_rows")
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (n, dim, zero_rows)):
+    if not (_is_size(n) and _is_size(dim) and _is_size(zero_rows)):
         return "the description lacks its sizes"
     npy = folder / f"{key}.npy"
     st = os.lstat(npy)

@@ -38,7 +38,7 @@ def gensim_data_dir() -> Path:
     return Path(os.environ.get("GENSIM_DATA_DIR") or Path("~/gensim-data").expanduser()).expanduser()
 
 
-def resolve_source(source: str | os.PathLike) -> str | Path:
+def resolve_source(source: str | os.PathLike) -> str | os.PathLike:
     """``embeddings.source`` -> ``"glove-6b-50d"`` (packaged) or the path of a vector file.
 
     A path is returned unchanged. A gensim-data name resolves to ``<folder>/<name>/<name>.gz``; a

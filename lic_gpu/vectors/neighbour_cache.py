@@ -131,6 +131,7 @@ class NeighbourCache:
         """Re-search a few random answers read from disk; any disagreement distrusts the whole file
         (a planted cache whose every array is well formed but whose neighbours are made up)."""
         self._checked = True
+        assert self.search is not None  # _checked starts true without a search, so this is never called then
         rng = np.random.default_rng()  # unpredictable on purpose: a planted file cannot know which
         sample = sorted(rng.choice(candidates, size=min(SPOT_CHECKS, len(candidates)), replace=False).tolist())
         try:

@@ -99,7 +99,8 @@ def topk_ids(
     bar = tqdm(
         total=n_queries * n, disable=not show, unit="pair", unit_scale=True, desc="top-k neighbours", leave=False
     )
-    score_parts, id_parts = [], []
+    score_parts: list[torch.Tensor] = []
+    id_parts: list[torch.Tensor] = []
     start = 0
     with bar, _matmul_precision(device, allow_tf32):
         while start < n_queries:
