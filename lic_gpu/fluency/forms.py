@@ -95,6 +95,9 @@ POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
 BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
 
 
+_ALL_LEMMAS: dict[tuple[str, str | None], dict[str, tuple[str, ...]]] = {}
+
+
 class Inflector:
     """lemminflect's look-ups, memoised: which forms a word can be, and a word in a wanted form.
 
@@ -108,11 +111,12 @@ class Inflector:
         self._lm = _import_lemminflect()
         self._forms: dict[str, frozenset[tuple[str, str]]] = {}
         self._as: dict[tuple[str, str], str | None] = {}
-        self._all_lemmas: dict[tuple[str, str | None], dict[str, tuple[str, ...]]] = {}
+        self._all_lemmas = _ALL_LEMMAS
 
     def _lemmas_of(self, word: str, upos: str | None = None) -> dict[str, tuple[str, ...]]:
         # lemminflect deep-copies its answer on every call; the checks ask about the same few thousand
-        # words tens of thousands of times a run, so each answer is kept (read-only here)
+        # words tens of thousands of times a run, so each answer is kept (read-only here), shared by
+        # every Inflector (lemminflect's tables are global)
         key = (word, upos)
         out = self._all_lemmas.get(key)
         if out is None:
