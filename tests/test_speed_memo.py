@@ -1,0 +1,45 @@
+"""The per-process memos of issue 23's second speed round give the same answers as the uncached calls."""
+
+from __future__ import annotations
+
+import lemminflect
+import pytest
+
+from lic_gpu.fluency.forms import Inflector
+from lic_gpu.fluency.thesaurus import Thesaurus
+from lic_gpu.text import whitespace_tokenise, words_tokenise
+
+
+@pytest.mark.parametrize("word", ["running", "geese", "better", "zzzqx"])
+def test_memoised_lemmas_are_lemminflects_and_a_callers_change_does_not_stick(word):
+    inflector = Inflector()
+    first = inflector.lemmas(word)
+    assert first == lemminflect.getAllLemmas(word)
+    first["NOUN"] = ("changed",)  # a caller's own copy
+    assert Inflector().lemmas(word) == lemminflect.getAllLemmas(word)
+    assert inflector.gender("daughters") == "female"  # the upos-specific look-ups still answer
+
+
+def test_two_moby_thesauri_share_one_parse_and_answer_alike():
+    a, b = Thesaurus(None, Inflector()), Thesaurus(None)
+    assert a._lines is b._lines  # parsed once per process
+    assert len(a) == len(b) > 30_000
+    assert a.substitute("happy", "glad") == b.substitute("happy", "glad") is True
+
+
+def test_a_user_thesaurus_file_is_read_on_its_own(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("happy, glad ,cheerful\n")
+    th = Thesaurus(path)
+    assert len(th) == 1 and th.related("happy", "cheerful")
+    assert not Thesaurus(None).related("happy", "zzzqx")
+
+
+@pytest.mark.parametrize("tokenise", [words_tokenise, whitespace_tokenise])
+def test_memoised_tokenisers_give_the_same_immutable_answer(tokenise):
+    text = "It's  a test, isn't it?"
+    first = tokenise(text)
+    assert tokenise(text) is first  # one split per distinct sentence
+    assert first.detokenise() == text
+    with pytest.raises(AttributeError):
+        first.tokens = ()  # frozen: sharing the answer is safe
