@@ -43,3 +43,44 @@ def test_memoised_tokenisers_give_the_same_immutable_answer(tokenise):
     assert first.detokenise() == text
     with pytest.raises(AttributeError):
         first.tokens = ()  # frozen: sharing the answer is safe
+
+
+def _omegaconf_read(path):
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    return node if isinstance(node, dict) else {}
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def test_the_fast_yaml_reader_reads_every_config_as_omegaconf_does(tmp_path):
+    from lic_gpu.io.conf_files import config_dir, load_yaml
+
+    files = sorted(config_dir().rglob("*.yaml"))
+    assert len(files) > 10
+    for path in files:
+        assert _same(load_yaml(path), _omegaconf_read(path)), path
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("a: 1e-3\nb: 2024-01-01\nc: ${x.y}\nd: ???\ne: 1_000\ng: [1, 2.5, no]\nh: null\n")
+    assert _same(load_yaml(odd), _omegaconf_read(odd))
+    assert load_yaml(odd)["a"] == 0.001 and load_yaml(odd)["b"] == "2024-01-01"  # YAML 1.2 floats, no dates
+
+
+def test_the_fast_yaml_reader_refuses_a_duplicate_key(tmp_path):
+    import yaml
+
+    from lic_gpu.io.conf_files import load_yaml
+
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("a: 1\na: 2\n")
+    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key"):
+        load_yaml(dup)
