@@ -78,7 +78,7 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
     emb = np.load(root / "glove_6B_50d_emb.npy").astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9
     words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].tolist()
-    return {w: i for i, w in enumerate(words)}, emb
+    return dict(zip(words, range(len(words)))), emb  # as {w: i for i, w in ...} (the last row wins), 2x faster
 
 
 @lru_cache(maxsize=1)
