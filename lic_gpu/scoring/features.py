@@ -201,10 +201,20 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
     src_tags: dict[int, tuple] = {}
     new_tags: dict[int, tuple] = {}
     if tagger is not None and need:
-        tagged = tagger.tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
+        tagged = _cached(tagger).tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
         src_tags = dict(zip(need, tagged[: len(need)]))
         new_tags = dict(zip(need, tagged[len(need) :]))
     return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm, all_swaps)
+
+
+def _cached(tagger):
+    """``tagger`` reading and filling the tag cache (seed mode scores every new row: ~3.6 k sentences
+    tagged on each run otherwise; issue 23). The cache folder is looked up on each call, as the
+    quality measure's tagger does (:func:`lic_gpu.fluency.taggers.quality_tagger`)."""
+    from lic_gpu.fluency.taggers import CachedTagger, TagCache
+    from lic_gpu.vectors.files import default_cache_dir
+
+    return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
 
 
 def token_pair_features(
