@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lemminflect
+import pandas as pd
 import pytest
 
 from lic_gpu.fluency.forms import Inflector
@@ -84,3 +85,26 @@ def test_the_fast_yaml_reader_refuses_a_duplicate_key(tmp_path):
     dup.write_text("a: 1\na: 2\n")
     with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key"):
         load_yaml(dup)
+
+
+def test_the_swap_scores_tags_come_from_the_tag_cache_on_a_rerun(tmp_path, monkeypatch):
+    from lic_gpu.fluency.taggers import TagCache
+    from lic_gpu.scoring import features
+    from lic_gpu.scoring.features import pair_features
+
+    _, _, tagger = features._lexicon()
+    if tagger is None:
+        pytest.skip("no spaCy model installed")
+    monkeypatch.setenv("LIC_GPU_CACHE", str(tmp_path))
+    src, new = ["The calm lake was quiet today."], ["The calm lake was silent today."]
+    first = pair_features(src, new)
+    cache = TagCache(tmp_path / "tags.sqlite")
+    keys = [TagCache.key(t) for t in (features.tokens_of(src[0]), features.tokens_of(new[0]))]
+    assert set(cache.get(tagger.name, keys)) == set(keys)  # both sentences' tags were stored
+
+    def no_tagging(sentences):
+        raise AssertionError("tagged again although the tags are cached")
+
+    monkeypatch.setattr(tagger, "tag", no_tagging)
+    again = pair_features(src, new)
+    pd.testing.assert_frame_equal(first, again)
