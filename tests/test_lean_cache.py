@@ -1,4 +1,4 @@
-"""The lean guard's fallback leans on disk (lic_gpu.augment.lean_cache): a re-run reads back the same
+"""The lean guard's fallback leans on disk (lic_gpu.augment.lean): a re-run reads back the same
 answer, and a damaged or planted file is ignored, never trusted."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lic_gpu.augment.lean import neighbour_leans
-from lic_gpu.augment.lean_cache import MIN_QUERIES, cached_neighbour_leans
+from lic_gpu.augment.lean import MIN_QUERIES, cached_neighbour_leans
 
 
 @pytest.fixture

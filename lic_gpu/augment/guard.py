@@ -86,7 +86,7 @@ from lic_gpu.augment.guard_options import (  # noqa: F401  (the checks are read 
     check_dead_zone,
 )
 from lic_gpu.augment.lexicon_guard import LexiconGuard, is_flip, load_valence_lexicon, vader_lexicon_path  # noqa: F401
-from lic_gpu.augment.lean_cache import cached_neighbour_leans
+from lic_gpu.augment.lean import cached_neighbour_leans
 from lic_gpu.augment.lean import (
     ALPHA_BOUNDS,
     class_levels,
@@ -167,7 +167,7 @@ class _LeanTable:
         elif found and self.corpus_vectors is not None:
             vecs = self.store.vectors
             q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
-            # the same inputs as a run before (a warm re-run): its answer from disk (lean_cache)
+            # the same inputs as a run before (a warm re-run): its answer from disk (lean.cached_neighbour_leans)
             leans = cached_neighbour_leans(
                 getattr(self.store, "neighbour_cache_dir", None),
                 q,
