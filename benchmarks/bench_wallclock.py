@@ -137,6 +137,7 @@ def main() -> None:
     rss: dict[str, list[float]] = {k: [] for k in walls}
     stages: dict[str, list[dict[str, float]]] = {k: [] for k in variants}
     rows: dict[str, int] = {}
+    load_before = os.getloadavg()  # the machine's load, said in the results (a shared machine skews them)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         n = 0
@@ -168,6 +169,7 @@ def main() -> None:
             k: import_breakdown(fresh("imp"), variants[k][0] + a.extra, warm_cache[k])
             for k in ("default (diverse), warm", "seed mode, warm")
         }
+    load_after = os.getloadavg()
     ref = statistics.median(walls["reference --cache"])
     med = {k: statistics.median(v) for k, v in walls.items()}
     lines = [
@@ -180,6 +182,9 @@ def main() -> None:
         "the reference's median over the variant's, from this same run. Cold: an empty cache folder per "
         "process; warm: a cache filled by one untimed run first. Peak memory: the process's maximum RSS."
         + (f" Extra overrides: `{' '.join(a.extra)}`." if a.extra else ""),
+        "",
+        f"Machine load (1, 5, 15-minute load averages; {os.cpu_count()} CPUs): before the run "
+        f"{', '.join(f'{x:.2f}' for x in load_before)}, after it {', '.join(f'{x:.2f}' for x in load_after)}.",
         "",
         "| variant | runs (s) | median s | speed-up vs reference | target | new rows | peak RSS MiB |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",

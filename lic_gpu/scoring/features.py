@@ -78,7 +78,7 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
     emb = np.load(root / "glove_6B_50d_emb.npy").astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9
     words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].tolist()
-    return {w: i for i, w in enumerate(words)}, emb
+    return dict(zip(words, range(len(words)))), emb  # as {w: i for i, w in ...} (the last row wins), 2x faster
 
 
 @lru_cache(maxsize=1)
@@ -201,10 +201,20 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
     src_tags: dict[int, Sequence[str]] = {}
     new_tags: dict[int, Sequence[str]] = {}
     if tagger is not None and need:
-        tagged = tagger.tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
+        tagged = _cached(tagger).tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
         src_tags = dict(zip(need, tagged[: len(need)]))
         new_tags = dict(zip(need, tagged[len(need) :]))
     return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm or None, all_swaps)  # False: no LM
+
+
+def _cached(tagger):
+    """``tagger`` reading and filling the tag cache (seed mode scores every new row: ~3.6 k sentences
+    tagged on each run otherwise; issue 23). The cache folder is looked up on each call, as the
+    quality measure's tagger does (:func:`lic_gpu.fluency.taggers.quality_tagger`)."""
+    from lic_gpu.fluency.taggers import CachedTagger, TagCache
+    from lic_gpu.vectors.files import default_cache_dir
+
+    return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
 
 
 def token_pair_features(
