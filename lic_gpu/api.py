@@ -197,26 +197,22 @@ def augment_frame(
     return out
 
 
+# LicResampler's parameters handed to the config as they are (besides ``mode`` and the random state)
+_RESAMPLER_OPTIONS = (
+    "sampling_strategy",
+    "k",
+    "max_swaps",
+    "min_similarity",
+    "max_per_source",
+    "attempts_per_row",
+    "guard",
+    "label_kind",
+    "binning",
+    "embeddings",
+    "device",
+)
 # LicResampler's parameters -> config paths (its errors name the parameters; the label is ``y``).
-_RESAMPLER_PATHS = {
-    k: v
-    for k, v in OPTION_PATHS.items()
-    if k
-    in (
-        "sampling_strategy",
-        "k",
-        "max_swaps",
-        "min_similarity",
-        "max_per_source",
-        "attempts_per_row",
-        "guard",
-        "label_kind",
-        "binning",
-        "embeddings",
-        "device",
-        "seed",
-    )
-}
+_RESAMPLER_PATHS = {k: v for k, v in OPTION_PATHS.items() if k in (*_RESAMPLER_OPTIONS, "seed")}
 
 
 class LicResampler(BaseEstimator):
@@ -292,20 +288,7 @@ class LicResampler(BaseEstimator):
         self.overrides = overrides
 
     def _options(self) -> dict[str, Any]:
-        names = (
-            "mode",
-            "sampling_strategy",
-            "k",
-            "max_swaps",
-            "min_similarity",
-            "max_per_source",
-            "attempts_per_row",
-            "guard",
-            "label_kind",
-            "binning",
-            "embeddings",
-            "device",
-        )
+        names = ("mode", *_RESAMPLER_OPTIONS)
         out = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
         random_state = self._random_state()
         if random_state is not None:
