@@ -17,6 +17,7 @@ from lic_gpu.fluency import (
     Thesaurus,
     indefinite_article,
     load_thesaurus,
+    possessive_marker,
     protected_reason,
 )
 
@@ -105,12 +106,35 @@ def test_antonyms_and_gender(inflector):
     assert inflector.not_a_substitute("baby", "pet") and inflector.not_a_substitute("dogs", "children")
     assert not inflector.not_a_substitute("baby", "toddler") and not inflector.not_a_substitute("shop", "store")
     assert inflector.kind("Elbows") == "body" and inflector.kind("idea") is None
+    # a person is not a group of people (readers failed "people were screaming -> families were ...")
+    assert inflector.not_a_substitute("people", "families") and inflector.not_a_substitute("crowd", "woman")
+    assert not inflector.not_a_substitute("families", "households") and not inflector.not_a_substitute("women", "girls")
 
 
 def test_indefinite_article():
     assert indefinite_article("apple") == "an" and indefinite_article("pear") == "a"
     assert indefinite_article("hour") == "an" and indefinite_article("university") == "a"
     assert indefinite_article("apple", "A") == "An" and indefinite_article("pear", "AN") == "A"
+
+
+def test_possessive_agrees_with_a_plural_replacement():
+    # women's -> girls' (a plural in s takes the bare apostrophe); a singular in s keeps 's
+    assert possessive_marker("girls", "'s") == "'" and possessive_marker("Families", "\u2019s") == "\u2019"
+    assert possessive_marker("boss", "'s") == "'s" and possessive_marker("news", "'s") == "'s"
+    assert possessive_marker("girl", "'s") == "'s" and possessive_marker("girls", "n't") == "n't"
+
+
+def test_apply_swaps_makes_the_possessive_agree():
+    from lic_gpu.augment.positions import Position, apply_swaps
+    from lic_gpu.scoring.align import align_swaps
+    from lic_gpu.text import words_tokenise
+
+    t = words_tokenise("Male sweat boosts women's hormone levels")
+    tokens, swaps = apply_swaps(t.tokens, [Position(3, "", "women", "", 1.0, [])], [("girls", 0.8)])
+    assert t.detokenise(tokens) == "Male sweat boosts girls' hormone levels"
+    assert [(s.old, s.new, s.kind) for s in swaps] == [("women", "girls", "swap"), ("'s", "'", "agreement")]
+    # the score's aligner sees one swap, not two
+    assert [(s.old, s.new) for s in align_swaps(t.tokens, tuple(tokens))] == [("women", "girls")]
 
 
 def test_thesaurus_relates_substitutes_not_associates(tmp_path, inflector):
@@ -234,7 +258,8 @@ def test_emobank_swaps_are_words_and_never_protected(emobank_run):
             glued.append((source_text[row["source_row"]], row["text"]))
         for s in swaps:
             if s.get("kind") == "agreement":
-                assert s["old"].lower() in ("a", "an") and s["new"].lower() in ("a", "an")
+                pair = (s["old"].lower(), s["new"].lower())
+                assert set(pair) <= {"a", "an"} or pair in (("'s", "'"), ("\u2019s", "\u2019")), pair
                 continue
             for word in (s["old"], s["new"]):
                 if not _LETTERS.match(word) or protected_reason(word):

@@ -7,7 +7,7 @@ from itertools import combinations, product
 from typing import Sequence
 
 from lic_gpu.augment.results import Swap
-from lic_gpu.fluency import bare_singular_noun, indefinite_article, protected_reason
+from lic_gpu.fluency import bare_singular_noun, indefinite_article, possessive_marker, protected_reason
 
 
 @dataclass
@@ -73,7 +73,7 @@ def skip_reason(tokens: Sequence[str], tags, pos: int, core: str, protect: bool,
 
 def apply_swaps(tokens: Sequence[str], positions: Sequence[Position], picks) -> tuple[list[str], tuple[Swap, ...]]:
     """The new tokens and swaps for ``picks[i]`` = (replacement, cosine) at ``positions[i]``,
-    with ``a``/``an`` before a replaced word made to agree with it."""
+    with ``a``/``an`` before a replaced word and a possessive ``'s`` after it made to agree with it."""
     new_tokens = list(tokens)
     swaps = []
     for p, pick in zip(positions, picks):
@@ -85,6 +85,11 @@ def apply_swaps(tokens: Sequence[str], positions: Sequence[Position], picks) -> 
             if art != tokens[p.pos - 1]:
                 new_tokens[p.pos - 1] = art
                 swaps.append(Swap(p.pos - 1, tokens[p.pos - 1], art, 1.0, 0.0, kind="agreement"))
+        if not p.post and p.pos + 1 < len(tokens):
+            mark = possessive_marker(new, tokens[p.pos + 1])
+            if mark != tokens[p.pos + 1]:
+                new_tokens[p.pos + 1] = mark
+                swaps.append(Swap(p.pos + 1, tokens[p.pos + 1], mark, 1.0, 0.0, kind="agreement"))
     return new_tokens, tuple(sorted(swaps, key=lambda s: s.pos))
 
 

@@ -15,7 +15,8 @@ the rules that keep a swap grammatical; the sampler applies them (:mod:`lic_gpu.
   (``laughed -> smiled``, not ``smile``; lemminflect), else refused. A singular noun without a
   determiner (``back to town``) is not swapped (:func:`bare_singular_noun`). Without a tagger, the
   form is taken from lemminflect alone, context-free (weaker; see :class:`LexiconTagger`).
-* **a / an** before a replaced word is made to agree with it (:func:`indefinite_article`).
+* **a / an** before a replaced word is made to agree with it (:func:`indefinite_article`), and so is
+  a possessive after it (``women's -> girls'``, :func:`possessive_marker`).
 
 Modules: :mod:`~lic_gpu.fluency.protected`, :mod:`~lic_gpu.fluency.forms` (lemminflect),
 :mod:`~lic_gpu.fluency.thesaurus`, :mod:`~lic_gpu.fluency.taggers` (spaCy, the tag cache) and
@@ -29,6 +30,7 @@ from lic_gpu.fluency.grammar import (
     build_grammar,
     check_fluency_options,
     indefinite_article,
+    possessive_marker,
 )
 from lic_gpu.fluency.protected import PROTECTED_CLASSES, protected_reason
 from lic_gpu.fluency.taggers import CachedTagger, LexiconTagger, SpacyTagger, TagCache, load_tagger, quality_tagger
@@ -51,6 +53,7 @@ __all__ = [
     "indefinite_article",
     "load_tagger",
     "load_thesaurus",
+    "possessive_marker",
     "protected_reason",
     "quality_tagger",
 ]

@@ -41,6 +41,14 @@ parent daughter son brother sister grandmother grandfather grandparent aunt uncl
 husband wife friend neighbour neighbor colleague
 """.split()
 )
+# Nouns for groups of people: a person -> group swap (people -> families, a worker -> a team) changes
+# who the sentence is about; blind readers failed it ("people were screaming -> families were ...")
+GROUPS = frozenset(
+    """
+family group team crowd community couple audience population society tribe clan household staff crew
+committee board gang mob band class club party union
+""".split()
+)
 ANIMALS = frozenset(
     """
 animal pet dog puppy cat kitten horse pony cow bull pig sheep lamb goat chicken hen duck goose bird rabbit
@@ -184,10 +192,17 @@ class Inflector:
                 return kind
         return None
 
+    def _group(self, word: str) -> bool:
+        names = {word.lower(), *self._lemmas_of(word.lower(), "NOUN").get("NOUN", ())}
+        return bool(names & GROUPS)
+
     def not_a_substitute(self, old: str, new: str) -> bool:
-        """Whether ``new`` is a sibling body part of ``old`` or crosses between people and animals."""
+        """Whether ``new`` is a sibling body part of ``old``, crosses between people and animals, or
+        between a person and a group of people (``people -> families``)."""
         kinds = {self.kind(old), self.kind(new)}
-        return kinds == {"body"} or kinds == {"person", "animal"}
+        if kinds == {"body"} or kinds == {"person", "animal"}:
+            return True
+        return (self.kind(old) == "person" and self._group(new)) or (self.kind(new) == "person" and self._group(old))
 
     def opposite(self, a: str, b: str) -> bool:
         """Whether ``a`` and ``b`` are (forms of) an antonym pair of :data:`ANTONYM_PAIRS`."""

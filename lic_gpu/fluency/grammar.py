@@ -121,6 +121,29 @@ def bare_singular_noun(tags: Sequence[str], pos: int) -> bool:
     return j < 0 or tags[j] not in _DETERMINERS
 
 
+_POSSESSIVE_S = {"'s": "'", "\u2019s": "\u2019", "'S": "'", "\u2019S": "\u2019"}
+
+
+def possessive_marker(word: str, marker: str) -> str:
+    """The possessive ending ``word`` takes, written like ``marker`` (``'s``): a bare apostrophe after a
+    plural that ends in s (``women's -> girls'``, not ``girls's``), ``marker`` otherwise."""
+    if marker not in _POSSESSIVE_S or not word.lower().endswith("s"):
+        return marker
+    forms = _inflector().forms(word)
+    if ("NOUN", "NNS") in forms and ("NOUN", "NN") not in forms:
+        return _POSSESSIVE_S[marker]
+    return marker
+
+
+_INFLECTOR: list[Inflector] = []
+
+
+def _inflector() -> Inflector:
+    if not _INFLECTOR:
+        _INFLECTOR.append(Inflector())
+    return _INFLECTOR[0]
+
+
 def indefinite_article(word: str, template: str = "a") -> str:
     """``a`` or ``an`` for ``word`` (by its first sound, with the common exceptions), cased like ``template``."""
     low = word.lower()

@@ -9,6 +9,8 @@ from lic_gpu.text import words_tokenise
 
 # a/an agreement follows a swap; it is part of the new sentence (the LM sees it) but not a swap of its own
 ARTICLES = frozenset({"a", "an"})
+# so is a possessive made to agree with a plural (women's -> girls')
+POSSESSIVES = frozenset({"'s", "'", "\u2019s", "\u2019"})
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ def align_swaps(source_tokens: tuple[str, ...], new_tokens: tuple[str, ...]) -> 
 
     Equal lengths (the project's own rows) compare position by position; otherwise a difflib
     alignment keeps its equal-length ``replace`` blocks (a pair with inserted or deleted words has
-    no swap there). Case-only changes and a/an agreement are not swaps.
+    no swap there). Case-only changes, a/an and possessive agreement are not swaps.
     """
     if len(source_tokens) == len(new_tokens):
         pairs = [(i, a, b) for i, (a, b) in enumerate(zip(source_tokens, new_tokens)) if a != b]
@@ -40,7 +42,9 @@ def align_swaps(source_tokens: tuple[str, ...], new_tokens: tuple[str, ...]) -> 
     return [
         Swap(i, a, b)
         for i, a, b in pairs
-        if a.lower() != b.lower() and not (a.lower() in ARTICLES and b.lower() in ARTICLES)
+        if a.lower() != b.lower()
+        and not (a.lower() in ARTICLES and b.lower() in ARTICLES)
+        and not (a.lower() in POSSESSIVES and b.lower() in POSSESSIVES)
     ]
 
 
