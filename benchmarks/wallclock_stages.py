@@ -53,7 +53,8 @@ def stage_seconds(summary: Mapping, wall: float) -> dict[str, float]:
         "grammar & thesaurus": float(t.get("load_grammar", 0.0)),
         "tagger load": load,
         "tagging": tag - tag_load,
-        "search": emo("neighbours") + emo("guard_prefetch") + emo("reverse_neighbours"),
+        # the candidate search runs beside the sources' tagging: the seconds they shared count as tagging
+        "search": max(emo("neighbours") + emo("guard_prefetch") + emo("reverse_neighbours") - emo("overlap"), 0.0),
         "generation": emo("generate") + prefixed("lic[") + float(t.get("assemble", 0.0)) + float(t.get("caps", 0.0)),
         "quality measure": max(quality - (load - tag_load), 0.0),
         "write": float(t.get("write", 0.0)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -324,13 +325,16 @@ class LicAugmenter:
                 guard.prepare(emotion, lic)
         reports = {c: ClassReport(before=sizes[c], requested=requested[c]) for c in word_dict}
         result = AugmentResult(rows=[], classes=reports)
-        t0 = time.perf_counter()
-        table = self._candidate_table(word_dict, lic, requested, result)
-        result.timings_s["neighbours"] = time.perf_counter() - t0
         tags: dict[int, Any] = {}
+        if self.settings.mode == "diverse" and self.parts.grammar is not None:
+            table, tags = self._table_and_tags(word_dict, lic, requested, guards, result)
+        else:
+            t0 = time.perf_counter()
+            table = self._candidate_table(word_dict, lic, requested, result)
+            result.timings_s["neighbours"] = time.perf_counter() - t0
         existing: set[str] = set()  # the keys diverse rows must not repeat (seed mode does not look)
         if self.settings.mode == "diverse":
-            tags = self._prefetch(word_dict, lic, requested, table, guards, result)
+            tags = self._prefetch(word_dict, lic, requested, table, guards, result, tags)
             existing = originals_keys(word_dict, tokenised) if avoid is None else avoid
             generator = DiverseGenerator(self.parts, self.candidate_filter(guards), SlotScorer())
         t0 = time.perf_counter()
@@ -376,26 +380,68 @@ class LicAugmenter:
         result.neighbours_from_cache = parts.tables.rows_from_cache - cached
         return table
 
-    def _prefetch(self, word_dict, lic: LicResult, requested, table, guards, result: AugmentResult) -> dict[int, Any]:
-        """Diverse mode's look-ups ahead, each one batched: the guards' words, the sources' tags, the
-        plausible replacements' parts of speech and their own neighbours. Returns the tags."""
-        parts, settings = self.parts, self.settings
+    def _table_and_tags(self, word_dict, lic: LicResult, requested, guards, result: AugmentResult):
+        """The candidate table (and the guards' look-ups of its words) and the sources' tags, at the
+        same time: the searches run in a worker thread (torch's matmuls release the GIL) while this
+        thread tags the sources (spaCy keeps to this thread). Neither needs the other; on a cold run
+        each takes seconds. Returns the table and the tags.
+
+        ``timings_s`` keeps each one's own seconds (``neighbours``, ``guard_prefetch``, ``tag``) and,
+        as ``overlap``, the seconds they ran side by side (so the stages still add up to the wall clock).
+        """
+        rows = {row: tokens for cls, samples in word_dict.items() if requested[cls] > 0 for tokens, row in samples}
+
+        def search():
+            t = time.perf_counter()
+            table = self._candidate_table(word_dict, lic, requested, result)
+            seconds = time.perf_counter() - t
+            self._prefetch_guards(table, guards, result)  # pure torch: safe beside the tagger
+            return table, seconds + result.timings_s["guard_prefetch"]
+
+        t0 = time.perf_counter()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="lic-gpu-search")
+        try:
+            future = pool.submit(search)
+            tags = self.parts.tag_sources(rows)
+            tag_s = time.perf_counter() - t0
+            table, search_s = future.result()
+        finally:
+            # on an error here (or Ctrl-C) the search is not waited for: the process is on its way out
+            pool.shutdown(wait=False, cancel_futures=True)
+        both = time.perf_counter() - t0
+        result.timings_s["neighbours"] = search_s - result.timings_s["guard_prefetch"]
+        result.timings_s["tag"] = tag_s
+        result.timings_s["overlap"] = max(search_s + tag_s - both, 0.0)
+        return table, tags
+
+    @staticmethod
+    def _prefetch_guards(table, guards, result: AugmentResult) -> None:
+        """The guards' look-ups of every neighbour in ``table``: one batched search instead of one per new word."""
         t0 = time.perf_counter()
         words = {w for nbrs in table.values() for w, _ in nbrs}
         for guard in guards:
-            guard.prefetch(words)  # one batched search instead of one per new word
+            guard.prefetch(words)
         result.timings_s["guard_prefetch"] = time.perf_counter() - t0
+
+    def _prefetch(
+        self, word_dict, lic: LicResult, requested, table, guards, result: AugmentResult, tags: dict[int, Any]
+    ) -> dict[int, Any]:
+        """Diverse mode's look-ups ahead, each one batched: the guards' words, the sources' tags (unless
+        given), the plausible replacements' parts of speech and their own neighbours. Returns the tags."""
+        parts, settings = self.parts, self.settings
+        if "guard_prefetch" not in result.timings_s:
+            self._prefetch_guards(table, guards, result)
         cheap = cheap_checks(settings, parts.junk, parts.store.index, parts.thesaurus)
-        tags: dict[int, Any] = {}
         if parts.grammar is not None:
             t0 = time.perf_counter()
-            tags = parts.tag_sources(
-                {row: tokens for cls, samples in word_dict.items() if requested[cls] > 0 for tokens, row in samples}
-            )
+            if not tags:
+                tags = parts.tag_sources(
+                    {row: tokens for cls, samples in word_dict.items() if requested[cls] > 0 for tokens, row in samples}
+                )
             only = slot_words(word_dict, requested, lic, tags, parts.grammar, parts.is_source_word, self._any_lic)
             plausible = plausible_replacements(table, parts.store.words, cheap, only)
             parts.grammar.prefetch(plausible)
-            result.timings_s["tag"] = time.perf_counter() - t0
+            result.timings_s["tag"] = result.timings_s.get("tag", 0.0) + time.perf_counter() - t0
         else:
             plausible = plausible_replacements(table, parts.store.words, cheap) if settings.reciprocal else set()
         if settings.reciprocal:
