@@ -94,7 +94,9 @@ class MiniLM:
         return F.layer_norm(m + h, (d,), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], _EPS)
 
     def encode(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64):
-        """Per sentence: (last-layer states of its word pieces [n, 384] as numpy, piece -> token index list).
+        """Per sentence: (states of its word pieces [7, n, 384] as numpy, piece -> token index list).
+
+        Row 0 of the states is the pieces' own input embeddings (no context), rows 1-6 the six layers' outputs.
 
         Sentences are given as the project's tokens, joined by spaces, so each piece maps back to a token.
         """
@@ -128,8 +130,9 @@ class MiniLM:
                     ids[r, :n] = torch.tensor(encs[i][0])
                     keep[r, :n] = 1
                 ids, keep = ids.to(self.device), keep.to(self.device)
+                static = w["embeddings.word_embeddings.weight"][ids]
                 h = (
-                    w["embeddings.word_embeddings.weight"][ids]
+                    static
                     + w["embeddings.position_embeddings.weight"][:t][None]
                     + w["embeddings.token_type_embeddings.weight"][0]
                 )
@@ -137,12 +140,14 @@ class MiniLM:
                     h, (h.shape[-1],), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], _EPS
                 )
                 mask = ((1.0 - keep) * -1e4)[:, None, None, :]
+                layers = [static]
                 for layer in range(_LAYERS):
                     h = self._layer(h, mask, layer)
-                h = h.cpu().numpy()
+                    layers.append(h)
+                stack = torch.stack(layers, 1).cpu().numpy()
                 for r, i in enumerate(chunk):
                     n = len(encs[i][0])
-                    out[i] = (h[r, :n], encs[i][1])
+                    out[i] = (stack[r, :, :n], encs[i][1])
         return out
 
 
@@ -160,7 +165,14 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / (np.linalg.norm(x) + 1e-9)
 
 
-ENCODER_FEATURES = ("enc_sentence_cos", "enc_token_cos", "enc_new_vs_context", "enc_context_cos")
+ENCODER_FEATURES = (
+    "enc_sentence_cos",
+    "enc_token_cos",
+    "enc_new_vs_context",
+    "enc_context_cos",
+    "enc_static_cos",
+    *(f"enc_token_cos_l{i}" for i in range(1, _LAYERS)),
+)
 
 
 def encoder_features(
@@ -169,7 +181,9 @@ def encoder_features(
     """:data:`ENCODER_FEATURES` per pair, at the swapped token ``positions`` (None: NaN).
 
     - ``enc_sentence_cos``: cosine of the two sentences' mean-pooled states (all-MiniLM's sentence embedding);
-    - ``enc_token_cos``: cosine of the old and the new word's contextual states (mean over their pieces);
+    - ``enc_token_cos``: cosine of the old and the new word's last-layer states (mean over their pieces);
+      ``enc_token_cos_l1`` ... ``_l5`` the same after layers 1-5 (the early layers separate best alone);
+    - ``enc_static_cos``: the same for the pieces' input embeddings (no context);
     - ``enc_new_vs_context``: cosine of the new word's state with the mean of the other tokens' states in the
       new sentence, minus the same for the old word (does the word fit its sentence as well as the old one);
     - ``enc_context_cos``: cosine of the other tokens' mean state, source vs new (how much the swap disturbs
@@ -182,13 +196,17 @@ def encoder_features(
         return out
     states = encoder.encode([src_toks[i] for i in need] + [new_toks[i] for i in need])
     for k, i in enumerate(need):
-        (hs, own_s), (hn, own_n) = states[k], states[len(need) + k]
+        (hs_all, own_s), (hn_all, own_n) = states[k], states[len(need) + k]
+        hs, hn = hs_all[-1], hn_all[-1]
         pos = positions[i]
         ms = np.array([o == pos for o in own_s])
         mn = np.array([o == pos for o in own_n])
         out["enc_sentence_cos"][i] = float(_unit(hs.mean(0)) @ _unit(hn.mean(0)))
         if not ms.any() or not mn.any():
             continue
+        for layer in range(1, _LAYERS):
+            out[f"enc_token_cos_l{layer}"][i] = float(_unit(hs_all[layer][ms].mean(0)) @ _unit(hn_all[layer][mn].mean(0)))
+        out["enc_static_cos"][i] = float(_unit(hs_all[0][ms].mean(0)) @ _unit(hn_all[0][mn].mean(0)))
         ctx_s = np.array([o is not None and o != pos for o in own_s])
         ctx_n = np.array([o is not None and o != pos for o in own_n])
         old_v, new_v = _unit(hs[ms].mean(0)), _unit(hn[mn].mean(0))
