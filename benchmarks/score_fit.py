@@ -163,7 +163,10 @@ def main() -> None:
     subsets = []
     for label, mask in (
         ("the 9 readings before the score was shipped (after ... final4b)", ~rows["reading"].str.startswith("h22")),
-        ("all but h22c/h22cb (h22b/h22bb were filtered by the score too, with verbs and adverbs as slots)", ~rows["reading"].isin(["h22c", "h22cb"])),
+        (
+            "all but h22c/h22cb (h22b/h22bb were filtered by the score too, with verbs and adverbs as slots)",
+            ~rows["reading"].isin(["h22c", "h22cb"]),
+        ),
         ("only the 4 readings of the shipped score's rows (h22b ... h22cb)", rows["reading"].str.startswith("h22")),
     ):
         m = mask.to_numpy()

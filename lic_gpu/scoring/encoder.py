@@ -123,14 +123,14 @@ class MiniLM:
             for s in range(0, len(order), batch_size):
                 chunk = order[s : s + batch_size]
                 t = max(len(encs[i][0]) for i in chunk)
-                ids = torch.zeros((len(chunk), t), dtype=torch.long)
+                batch = torch.zeros((len(chunk), t), dtype=torch.long)
                 keep = torch.zeros((len(chunk), t))
                 for r, i in enumerate(chunk):
                     n = len(encs[i][0])
-                    ids[r, :n] = torch.tensor(encs[i][0])
+                    batch[r, :n] = torch.tensor(encs[i][0])
                     keep[r, :n] = 1
-                ids, keep = ids.to(self.device), keep.to(self.device)
-                static = w["embeddings.word_embeddings.weight"][ids]
+                batch, keep = batch.to(self.device), keep.to(self.device)
+                static = w["embeddings.word_embeddings.weight"][batch]
                 h = (
                     static
                     + w["embeddings.position_embeddings.weight"][:t][None]
@@ -176,7 +176,10 @@ ENCODER_FEATURES = (
 
 
 def encoder_features(
-    encoder: MiniLM, src_toks: Sequence[Sequence[str]], new_toks: Sequence[Sequence[str]], positions: Sequence[int | None]
+    encoder: MiniLM,
+    src_toks: Sequence[Sequence[str]],
+    new_toks: Sequence[Sequence[str]],
+    positions: Sequence[int | None],
 ) -> dict[str, np.ndarray]:
     """:data:`ENCODER_FEATURES` per pair, at the swapped token ``positions`` (None: NaN).
 
@@ -205,7 +208,9 @@ def encoder_features(
         if not ms.any() or not mn.any():
             continue
         for layer in range(1, _LAYERS):
-            out[f"enc_token_cos_l{layer}"][i] = float(_unit(hs_all[layer][ms].mean(0)) @ _unit(hn_all[layer][mn].mean(0)))
+            out[f"enc_token_cos_l{layer}"][i] = float(
+                _unit(hs_all[layer][ms].mean(0)) @ _unit(hn_all[layer][mn].mean(0))
+            )
         out["enc_static_cos"][i] = float(_unit(hs_all[0][ms].mean(0)) @ _unit(hn_all[0][mn].mean(0)))
         ctx_s = np.array([o is not None and o != pos for o in own_s])
         ctx_n = np.array([o is not None and o != pos for o in own_n])
