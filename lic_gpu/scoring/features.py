@@ -176,18 +176,22 @@ def _title(tok: str) -> bool:
     return tok[:1].isupper() and tok[1:].islower()
 
 
-def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | None | bool" = True) -> pd.DataFrame:
+def pair_features(
+    sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | None | bool" = True, encoder: bool = False
+) -> pd.DataFrame:
     """One row of :data:`FEATURES` per (source, new) pair; NaN where a feature does not apply.
 
     Parameters
     ----------
     sources, news : the original sentences and the new ones, pairwise
     lm : True = the packaged model (None with one warning when pocketsphinx is missing); False/None = none
+    encoder : also the :data:`~lic_gpu.scoring.encoder.ENCODER_FEATURES` of the all-MiniLM-L6-v2 encoder
+        (about 8 ms per pair on a CPU; skipped with one warning when its packages are missing)
 
     Returns
     -------
-    DataFrame with the feature columns plus ``old``, ``new`` (the worst swap's words) and ``lm`` (whether
-    the language model was used).
+    DataFrame with the feature columns plus ``old``, ``new``, ``swap_pos`` (the worst swap's words and its
+    token index in the source) and ``lm`` (whether the language model was used).
     """
     if len(sources) != len(news):
         raise LicGpuError(f"score_swaps needs as many new sentences as sources; got {len(sources)} and {len(news)}")
@@ -204,7 +208,16 @@ def pair_features(sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | 
         tagged = _cached(tagger).tag([src_toks[i] for i in need] + [new_toks[i] for i in need])
         src_tags = dict(zip(need, tagged[: len(need)]))
         new_tags = dict(zip(need, tagged[len(need) :]))
-    return token_pair_features(src_toks, new_toks, src_tags, new_tags, lm or None, all_swaps)  # False: no LM
+    out = token_pair_features(src_toks, new_toks, src_tags, new_tags, lm or None, all_swaps)  # False: no LM
+    if encoder:
+        from lic_gpu.scoring.encoder import encoder_features, load_encoder
+
+        model = load_encoder()
+        if model is not None:
+            positions = [None if p < 0 else int(p) for p in out["swap_pos"]]
+            for name, values in encoder_features(model, src_toks, new_toks, positions).items():
+                out[name] = values
+    return out
 
 
 def _cached(tagger):
@@ -235,7 +248,7 @@ def token_pair_features(
     rows = []
     for i, (src, new, swaps) in enumerate(zip(src_toks, new_toks, all_swaps)):
         rec: dict = {name: np.nan for name in FEATURES}
-        rec.update(old="", new="", n_swaps=float(len(swaps)), log_length=math.log(1 + len(src)))
+        rec.update(old="", new="", swap_pos=-1, n_swaps=float(len(swaps)), log_length=math.log(1 + len(src)))
         if not swaps:
             rows.append(rec)
             continue
@@ -245,7 +258,7 @@ def token_pair_features(
             rec.update(feats)
         s = swaps[worst]
         old_w, new_w = s.old.lower(), s.new.lower()
-        rec.update(old=s.old, new=s.new)
+        rec.update(old=s.old, new=s.new, swap_pos=s.pos)
         io, jn = index.get(old_w), index.get(new_w)
         rec["glove_unknown"] = float(io is None or jn is None)
         rec["cosine"] = float(emb[io] @ emb[jn]) if io is not None and jn is not None else np.nan
