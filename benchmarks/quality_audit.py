@@ -1,6 +1,6 @@
 """A blind, human-style audit of the new rows: read each against its source and label it.
 
-    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [--seed N] [-- extra overrides]
+    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [--seed N] [--fresh] [-- extra overrides]
     python benchmarks/quality_audit.py score
 
 ``sample`` runs the main job (``scripts/augment.py``, default settings) on EmoBank arousal, EmoBank
@@ -98,16 +98,29 @@ def run_job(overrides: list[str], out_dir: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, dtype=str)
 
 
-def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED) -> None:
+def already_read(label: str) -> set[str]:
+    """New sentences shown in an earlier reading (any other ``blind_*.csv``)."""
+    seen: set[str] = set()
+    for path in OUT.glob("blind_*.csv"):
+        if path.name != f"blind_{label}.csv":
+            seen.update(pd.read_csv(path, keep_default_na=False, dtype=str)["new"])
+    return seen
+
+
+def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh: bool = False) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     items, keys = [], []
+    # the runs are deterministic and pick each slot's best swap, so a later reading of the same default
+    # would meet many rows read before; ``fresh`` draws only from rows no reading has shown yet
+    seen = already_read(label) if fresh else set()
     for name, spec in runs(emobank).items():
         with tempfile.TemporaryDirectory() as tmp:
             df = run_job(spec["overrides"] + extra, Path(tmp) / "run")
         text = next(c for c in ("text", "label", "sentence") if c in df.columns)
         originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")
         new = df[df["is_augmented"].str.lower() == "true"]
+        new = new[~new[text].isin(seen)]
         pick = rng.choice(len(new), size=min(N_PER_RUN, len(new)), replace=False)
         for i in sorted(pick.tolist()):
             row = new.iloc[i]
@@ -182,13 +195,14 @@ def main() -> None:
         "--seed",
         type=int,
         default=SEED,
-        help=f"which new rows are drawn (default {SEED}; another seed gives rows no earlier audit read)",
+        help=f"which new rows are drawn (default {SEED})",
     )
+    s.add_argument("--fresh", action="store_true", help="draw only rows that no earlier reading showed")
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     sub.add_parser("score")
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.label, args.emobank, args.extra, args.seed)
+        sample(args.label, args.emobank, args.extra, args.seed, args.fresh)
     else:
         score()
 
