@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "quality"
 DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
 HANDMADE = ROOT / "benchmarks" / "data" / "handmade_social.csv"
+REVIEWS = ROOT / "benchmarks" / "data" / "handmade_reviews.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -76,6 +77,19 @@ def runs(emobank: Path) -> dict[str, dict]:
         "handmade-valence": {
             "overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=valence"],
             "corpus": "social-media-like posts",
+            "emotion": "valence",
+            "scale": "1-5 (1 = negative, 5 = positive)",
+        },
+        # written by hand for the h22d reading, after every filter and the score were fixed (never tuned on)
+        "reviews-arousal": {
+            "overrides": ["data=csv", f"data.path={REVIEWS}", "emotion=arousal"],
+            "corpus": "reviews, diaries, local news",
+            "emotion": "arousal",
+            "scale": "1-5 (1 = calm, 5 = excited)",
+        },
+        "reviews-valence": {
+            "overrides": ["data=csv", f"data.path={REVIEWS}", "emotion=valence"],
+            "corpus": "reviews, diaries, local news",
             "emotion": "valence",
             "scale": "1-5 (1 = negative, 5 = positive)",
         },
