@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from lic_gpu.errors import LicGpuError, Refused
 
@@ -118,6 +118,7 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
     from lic_gpu.app.schema import register
 
     register()
+    skip_mode_composition(sys.argv[1:])
     try:
         main()
     except Refused as refused:
@@ -134,6 +135,36 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
             raise
         _say(f"error: {message}")
         sys.exit(2)
+
+
+# Command-line arguments that may bring in a config setting hydra.mode: then Hydra's own look-up runs.
+_MODE_SOURCES = ("hydra.mode", "--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn")
+
+
+def skip_mode_composition(args: Sequence[str]) -> bool:
+    """Spare Hydra its first composition when it can only find ``hydra.mode`` unset.
+
+    Before running a job Hydra composes the whole config once just to read ``hydra.mode`` (None unless
+    a config or an override sets it; failures there are swallowed and met again in the real
+    composition), then composes it again for the job: ~0.25 s of every run. Our configs never set
+    ``hydra.mode`` (tests/test_speed_startup.py checks), so unless the command line names it or brings
+    other config files, the answer is known: None, and Hydra goes by ``-m``/``--multirun`` as it
+    always does then. Returns whether the look-up was replaced (False with a Hydra that lacks it).
+    """
+    if any(arg.lstrip("+~").startswith(src) for arg in args for src in _MODE_SOURCES):
+        return False
+    try:
+        from hydra._internal.hydra import Hydra
+    except ImportError:
+        return False
+    if not callable(getattr(Hydra, "get_mode", None)):
+        return False
+
+    def get_mode(self, config_name, overrides):  # noqa: ARG001  same signature as Hydra's
+        return None
+
+    Hydra.get_mode = get_mode
+    return True
 
 
 def hydra_error_message(err: BaseException) -> str | None:

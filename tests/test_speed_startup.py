@@ -1,0 +1,89 @@
+"""Start-up savings that must not change what runs (issue 23): Hydra's first composition (it only reads
+``hydra.mode``) is skipped when nothing on the command line can set that key; the swap score
+normalises the two GloVe rows it needs, not all 400 k."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from helpers import ROOT
+from lic_gpu.app.entry import skip_mode_composition
+from lic_gpu.app.schema import register
+
+
+@pytest.mark.parametrize("config_name", ["augment", "evaluate"])
+def test_our_configs_leave_hydra_mode_unset(config_name):
+    """The premise of the skip: composing our configs gives hydra.mode None, what Hydra's look-up returns."""
+    register()
+    with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
+        cfg = compose(config_name=config_name, return_hydra_config=True)
+    assert cfg.hydra.mode is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["hydra.mode=MULTIRUN"],
+        ["+hydra.mode=RUN"],
+        ["emotion=valence", "--config-dir", "/somewhere"],
+        ["-cd", "/somewhere"],
+        ["--config-name=other"],
+        ["-cp", "elsewhere"],
+    ],
+)
+def test_the_lookup_stays_when_the_command_line_could_set_the_mode(args, monkeypatch):
+    from hydra._internal.hydra import Hydra
+
+    original = Hydra.get_mode
+    assert skip_mode_composition(args) is False
+    assert Hydra.get_mode is original
+
+
+def test_the_lookup_is_replaced_by_its_known_answer(monkeypatch):
+    from hydra._internal.hydra import Hydra
+
+    monkeypatch.setattr(Hydra, "get_mode", Hydra.get_mode)  # restored after the test
+    assert skip_mode_composition(["emotion=valence", "-m", "seed=0,1"]) is True
+    assert Hydra.get_mode(None, "augment", ["emotion=valence"]) is None
+
+
+@pytest.mark.slow
+def test_a_mode_override_still_sweeps(tmp_path):
+    """hydra.mode=MULTIRUN on the command line (no -m) is still a sweep: Hydra's own look-up ran."""
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "augment.py"),
+            "hydra.mode=MULTIRUN",
+            "emotion=arousal,valence",
+            "device=cpu",
+            "report.enabled=false",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr
+    assert len(list((tmp_path / "sweep").rglob("summary.json"))) == 2
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_score_cosine_of_two_rows_equals_normalising_the_whole_matrix(order):
+    """The swap score normalises only the two rows it needs; the packaged GloVe is column-major, and
+    the bits must match normalising every row first (what the score was fitted with)."""
+    import numpy as np
+
+    from lic_gpu.scoring.features import _cosine
+
+    rng = np.random.default_rng(0)
+    raw = np.array(rng.standard_normal((5000, 50)).astype(np.float32), order=order)
+    full = raw.astype(np.float32)
+    full /= np.linalg.norm(full, axis=1, keepdims=True) + 1e-9
+    pairs = rng.integers(0, len(raw), size=(2000, 2))
+    assert all(float(full[i] @ full[j]) == _cosine(raw, i, j) for i, j in pairs)
