@@ -163,7 +163,7 @@ def skip_mode_composition(args: Sequence[str]) -> bool:
     def get_mode(self, config_name, overrides):  # noqa: ARG001  same signature as Hydra's
         return None
 
-    Hydra.get_mode = get_mode
+    Hydra.get_mode = get_mode  # type: ignore[method-assign]
     return True
 
 

@@ -93,8 +93,11 @@ def _cosine(emb: np.ndarray, i: int, j: int) -> float:
     are strided): numpy then sums each norm and the dot product in the order it does over the whole
     matrix, and the cosine has the same float32 bits as after normalising all 400 k rows first.
     """
-    order = "F" if emb.flags.f_contiguous and not emb.flags.c_contiguous else "C"
-    rows = np.array(emb[[i, j]], dtype=np.float32, order=order)
+    pair = emb[[i, j]]
+    if emb.flags.f_contiguous and not emb.flags.c_contiguous:
+        rows = np.array(pair, dtype=np.float32, order="F")
+    else:
+        rows = np.array(pair, dtype=np.float32, order="C")
     rows /= np.linalg.norm(rows, axis=1, keepdims=True) + 1e-9
     return float(rows[0] @ rows[1])
 
