@@ -17,7 +17,7 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     from lic_gpu.app.config import config_dir
     from lic_gpu.app.config_check import check_command_line
     from lic_gpu.app.job_help import check_job_command_line
-    from lic_gpu.app.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment_command
     from lic_gpu.app.entry import exit_after_single_run, main_guarded
 
 _CONF = str(config_dir())
@@ -25,7 +25,7 @@ _CONF = str(config_dir())
 
 @hydra.main(version_base="1.3", config_path=_CONF, config_name="augment")
 def _augment(cfg: DictConfig) -> None:
-    main_guarded(run_augment, cfg)
+    main_guarded(run_augment_command, cfg)
 
 
 @hydra.main(version_base="1.3", config_path=_CONF, config_name="evaluate")

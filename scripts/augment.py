@@ -15,13 +15,13 @@ with quiet_interrupts(), paused_gc(freeze=True):  # ~0.4 s less start-up, see li
     from omegaconf import DictConfig
     from lic_gpu.app.config_check import check_command_line
     from lic_gpu.app.job_help import check_job_command_line
-    from lic_gpu.app.augment_job import run_augment
+    from lic_gpu.app.augment_job import run_augment_command
     from lic_gpu.app.entry import exit_after_single_run, main_guarded
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="augment")
 def main(cfg: DictConfig) -> None:
-    main_guarded(run_augment, cfg)
+    main_guarded(run_augment_command, cfg)
 
 
 if __name__ == "__main__":

@@ -24,17 +24,24 @@ from lic_gpu.timing import StageTimer
 log = logging.getLogger(__name__)
 
 
-def run_augment(cfg, out_dir: str | Path | None = None) -> dict:
+def run_augment(cfg, out_dir: str | Path | None = None, *, figure_worker: bool = False) -> dict:
     """Run the main job for a composed config; returns the summary written to ``summary.json``.
 
     ``out_dir`` defaults to Hydra's run folder. Errors meant for the user are
-    :class:`LicGpuError`; the entry script prints them as one line.
+    :class:`LicGpuError`; the entry script prints them as one line. ``figure_worker``: draw the
+    report's figures in a second process (:mod:`lic_gpu.report.figure_worker`) while the run goes
+    on; the command-line entry points do, a library call draws them in its own process.
     """
     with paused_gc():
-        return _run_augment(cfg, out_dir)
+        return _run_augment(cfg, out_dir, figure_worker)
 
 
-def _run_augment(cfg, out_dir: str | Path | None) -> dict:
+def run_augment_command(cfg) -> dict:
+    """:func:`run_augment` as the command-line entry points run it (figures in a second process)."""
+    return run_augment(cfg, figure_worker=True)
+
+
+def _run_augment(cfg, out_dir: str | Path | None, figure_worker: bool) -> dict:
     timer = StageTimer()
     t_start = time.perf_counter()
     settings = settings_from_config(cfg)
@@ -50,6 +57,16 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         settings.augment.get("mode"),
         settings.choice.device,
     )
+    if not (figure_worker and settings.report["enabled"]):
+        return _finish(settings, timer, t_start, out_dir, None)
+    from lic_gpu.report.figure_worker import FigureWorker
+
+    # started now, it imports matplotlib on the other core while this process reads and makes rows
+    with FigureWorker.start() as worker:
+        return _finish(settings, timer, t_start, out_dir, worker)
+
+
+def _finish(settings, timer: StageTimer, t_start: float, out_dir: Path, worker) -> dict:
     data_cfg = dict(settings.data)
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
@@ -82,4 +99,5 @@ def _run_augment(cfg, out_dir: str | Path | None) -> dict:
         kinds=done.kinds,
         splits=done.splits,
         tokenise=settings.tokenise,
+        figure_worker=worker,
     )

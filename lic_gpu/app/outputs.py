@@ -127,8 +127,13 @@ def _write_run(
     kinds: dict | None = None,
     splits=None,
     tokenise=None,
+    figure_worker=None,
 ) -> dict:
-    """Cap, export, summarise and report one run; returns the summary."""
+    """Cap, export, summarise and report one run; returns the summary.
+
+    ``figure_worker`` (a :class:`~lic_gpu.report.figure_worker.FigureWorker`) draws the figures while
+    the tables are written; without one they are drawn here, after the tables.
+    """
     from lic_gpu.io.provenance import environment, file_checksums
 
     kinds = kinds or {}
@@ -193,32 +198,11 @@ def _write_run(
         },
         config=cfg_yaml,
     )
-    files: list[Path] = []
-    with timer("write"):
-        for emo in emotions:
-            frame_e = emotion_frame(frame, emo)
-            log.info("writing %s (%d rows)", names[emo]["augmented"], len(frame_e))
-            files.append(write_table(frame_e, inside(out_dir, names[emo]["augmented"]), output_format))
-            files.append(
-                write_table(
-                    class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
-                    inside(out_dir, names[emo]["export"]),
-                    output_format,
-                )
-            )
-        if len(emotions) > 1:
-            log.info("writing balanced (%d rows)", len(frame))
-            files.append(write_table(frame, out_dir / "balanced", output_format))
-        if caps_kind != "none":
-            log.info("writing capped (%d rows)", len(capped.frame))
-            files.append(write_table(capped.frame, out_dir / "capped", output_format))
-        subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
-        tables = {}
-        if subject is not None:
-            per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
-            files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
-            tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
     images: list[Path] = []
+    # the figures first: a worker draws them while the tables are written (in order, without one)
+    from lic_gpu.report.figure_worker import FigureWorker
+
+    worker = figure_worker if figure_worker is not None else FigureWorker(None)
     if report_on:
         max_panels = report_cfg["max_panels"]
         with timer("report"):
@@ -253,20 +237,18 @@ def _write_run(
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             # without caps the after-caps bars would repeat the before bars: one bar per level
             if shown:
-                images.append(
-                    figures.plot_level_distributions(
-                        frame,
-                        capped.frame if caps_kind != "none" else None,
-                        classes,
-                        capped.classes if caps_kind != "none" else None,
-                        shown,
-                        out_dir / "distributions.png",
-                        cap_per_class=cap_lines,
-                        targets={
-                            r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
-                            for r in runs
-                        },
-                    )
+                worker.submit(
+                    "plot_level_distributions",
+                    frame,
+                    capped.frame if caps_kind != "none" else None,
+                    classes,
+                    capped.classes if caps_kind != "none" else None,
+                    shown,
+                    out_dir / "distributions.png",
+                    cap_per_class=cap_lines,
+                    targets={
+                        r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()} for r in runs
+                    },
                 )
             min_sentences = report_cfg.get("min_word_sentences", 1)
             # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
@@ -289,15 +271,88 @@ def _write_run(
                     for c in r.lic.classes
                     if c in panels
                 }
-                images.append(
-                    figures.plot_top_lic_words(
-                        top,
-                        r.emotion,
-                        inside(out_dir, names[r.emotion]["top_lic"]),
-                        k=n_top,
-                        min_sentences=min_sentences,
-                    )
+                worker.submit(
+                    "plot_top_lic_words",
+                    top,
+                    r.emotion,
+                    inside(out_dir, names[r.emotion]["top_lic"]),
+                    k=n_top,
+                    min_sentences=min_sentences,
                 )
+    try:
+        return _write_tables_and_report(
+            out_dir,
+            worker,
+            images,
+            report_on,
+            report_cfg,
+            summary,
+            timer,
+            t_start,
+            names,
+            emotions,
+            frame,
+            classes,
+            capped,
+            caps_kind,
+            corpus,
+            output_format,
+            seed,
+            tokenise,
+        )
+    except BaseException:
+        worker.kill()  # not one more file into a run folder that is being thrown away
+        raise
+
+
+def _write_tables_and_report(
+    out_dir,
+    worker,
+    images,
+    report_on,
+    report_cfg,
+    summary,
+    timer,
+    t_start,
+    names,
+    emotions,
+    frame,
+    classes,
+    capped,
+    caps_kind,
+    corpus,
+    output_format,
+    seed,
+    tokenise,
+) -> dict:
+    files: list[Path] = []
+    with timer("write"):
+        for emo in emotions:
+            frame_e = emotion_frame(frame, emo)
+            log.info("writing %s (%d rows)", names[emo]["augmented"], len(frame_e))
+            files.append(write_table(frame_e, inside(out_dir, names[emo]["augmented"]), output_format))
+            files.append(
+                write_table(
+                    class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
+                    inside(out_dir, names[emo]["export"]),
+                    output_format,
+                )
+            )
+        if len(emotions) > 1:
+            log.info("writing balanced (%d rows)", len(frame))
+            files.append(write_table(frame, out_dir / "balanced", output_format))
+        if caps_kind != "none":
+            log.info("writing capped (%d rows)", len(capped.frame))
+            files.append(write_table(capped.frame, out_dir / "capped", output_format))
+        subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
+        tables = {}
+        if subject is not None:
+            per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
+            files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
+            tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
+    if report_on:
+        with timer("report"):
+            images = worker.results()
     summary.timings_s = dict(timer.timings)
     summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
     summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
