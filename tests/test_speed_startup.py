@@ -87,3 +87,61 @@ def test_the_score_cosine_of_two_rows_equals_normalising_the_whole_matrix(order)
     full /= np.linalg.norm(full, axis=1, keepdims=True) + 1e-9
     pairs = rng.integers(0, len(raw), size=(2000, 2))
     assert all(float(full[i] @ full[j]) == _cosine(raw, i, j) for i, j in pairs)
+
+
+@pytest.fixture
+def fresh_lexicon(monkeypatch):
+    """lemminflect's kept answers emptied for one test (they are per process)."""
+    from lic_gpu.fluency import forms
+
+    for name in ("_ALL_LEMMAS", "_ALL_INFLECTIONS", "_NEW_ANSWERS"):
+        monkeypatch.setattr(forms, name, {})
+    monkeypatch.setattr(forms, "_STORE", [])
+    return forms
+
+
+def _answers(inflector):
+    words = ["dogs", "ran", "happier", "quickly", "women", "minutes", "advice"]
+    return (
+        [inflector.forms(w) for w in words],
+        [inflector.as_form(w, tag) for w in words for tag in ("NNS", "VBD", "JJR", "NN")],
+        [inflector.lemmas(w) for w in words],
+    )
+
+
+def test_lemminflect_answers_kept_in_the_tag_cache_give_the_same_answers(fresh_lexicon, tmp_path, monkeypatch):
+    """A warm run reads lemminflect's answers from the tag cache and never loads lemminflect."""
+    from lic_gpu.fluency.taggers import TagCache
+
+    forms = fresh_lexicon
+    cache = TagCache(tmp_path / "tags.sqlite")
+    forms.attach_lexicon_store(cache)
+    asked = _answers(forms.Inflector())
+    assert forms._NEW_ANSWERS
+    forms.save_lexicon_answers()
+    assert not forms._NEW_ANSWERS
+
+    # a new process: nothing in memory, the store attached again, lemminflect unavailable
+    for name in ("_ALL_LEMMAS", "_ALL_INFLECTIONS"):
+        monkeypatch.setattr(forms, name, {})
+    monkeypatch.setattr(forms, "_STORE", [])
+
+    def no_lemminflect():
+        raise AssertionError("lemminflect was asked although every answer was stored")
+
+    monkeypatch.setattr(forms, "_import_lemminflect", no_lemminflect)
+    forms.attach_lexicon_store(TagCache(tmp_path / "tags.sqlite"))
+    assert _answers(forms.Inflector()) == asked
+
+
+def test_a_stored_answer_that_does_not_parse_is_asked_again(fresh_lexicon, tmp_path):
+    from lic_gpu.fluency.taggers import TagCache
+
+    forms = fresh_lexicon
+    cache = TagCache(tmp_path / "tags.sqlite")
+    cache.put_lexicon(forms._lexicon_source(), [("L\x1fdogs\x1f", "{not json"), ("L\x1fcats\x1f", '["a list"]')])
+    forms.attach_lexicon_store(cache)
+    assert forms._ALL_LEMMAS == {}  # neither stored answer was taken
+    lm = forms._import_lemminflect()
+    assert forms.Inflector().lemmas("dogs") == lm.getAllLemmas("dogs")
+    assert forms.Inflector().lemmas("cats") == lm.getAllLemmas("cats")

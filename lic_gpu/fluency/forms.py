@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 # Nouns whose gender a swap must keep (a man is not swapped for a woman): Inflector.gender
 MALE_NOUNS = frozenset(
     """
@@ -103,7 +105,58 @@ POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
 BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
 
 
+# lemminflect's answers, kept per process (lemminflect deep-copies each answer) and, through
+# attach_lexicon_store, between runs: a warm run then never loads lemminflect's tables (~0.4 s).
 _ALL_LEMMAS: dict[tuple[str, str | None], dict[str, tuple[str, ...]]] = {}
+_ALL_INFLECTIONS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+_NEW_ANSWERS: dict[str, str] = {}  # asked of lemminflect in this process, not yet in the store
+_STORE: list = []  # the TagCache that keeps the answers (at most one per process)
+_SEP = "\x1f"
+
+
+def _lexicon_source() -> str:
+    """Which lemminflect gave the answers: a stored answer is used only by the same version."""
+    from importlib import metadata
+
+    try:
+        return f"lemminflect {metadata.version('lemminflect')}"
+    except metadata.PackageNotFoundError:
+        return "lemminflect ?"
+
+
+def attach_lexicon_store(cache) -> None:
+    """Read lemminflect's stored answers from ``cache`` (a usable
+    :class:`~lic_gpu.fluency.taggers.TagCache`) and keep new ones there (:func:`save_lexicon_answers`).
+
+    The first store attached in a process is the one used. The answers are plain JSON (no code runs
+    on reading them); one that does not parse is skipped and asked of lemminflect again.
+    """
+    if _STORE or cache is None:
+        return
+    stored = cache.get_lexicon(_lexicon_source())
+    if stored is None:  # the cache is not usable
+        return
+    _STORE.append(cache)
+    for key, value in stored.items():
+        kind, _, rest = key.partition(_SEP)
+        word, _, pos = rest.partition(_SEP)
+        try:
+            answer = {str(k): tuple(str(x) for x in v) for k, v in json.loads(value).items()}
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if kind == "L":
+            _ALL_LEMMAS.setdefault((word, pos or None), answer)
+        elif kind == "I" and pos:
+            _ALL_INFLECTIONS.setdefault((word, pos), answer)
+
+
+def save_lexicon_answers() -> None:
+    """Write the answers asked of lemminflect since the last call to the attached store (if any)."""
+    if not _NEW_ANSWERS:
+        return
+    if _STORE:
+        _STORE[0].put_lexicon(_lexicon_source(), list(_NEW_ANSWERS.items()))
+    _NEW_ANSWERS.clear()
 
 
 class Inflector:
@@ -116,10 +169,16 @@ class Inflector:
     """
 
     def __init__(self) -> None:
-        self._lm = _import_lemminflect()
+        self._lemminflect = None  # imported at the first answer that is not kept yet
         self._forms: dict[str, frozenset[tuple[str, str]]] = {}
         self._as: dict[tuple[str, str], str | None] = {}
         self._all_lemmas = _ALL_LEMMAS
+
+    @property
+    def _lm(self):
+        if self._lemminflect is None:
+            self._lemminflect = _import_lemminflect()
+        return self._lemminflect
 
     def _lemmas_of(self, word: str, upos: str | None = None) -> dict[str, tuple[str, ...]]:
         # lemminflect deep-copies its answer on every call; the checks ask about the same few thousand
@@ -131,6 +190,16 @@ class Inflector:
             out = self._all_lemmas[key] = (
                 self._lm.getAllLemmas(word) if upos is None else self._lm.getAllLemmas(word, upos)
             )
+            _NEW_ANSWERS[f"L{_SEP}{word}{_SEP}{upos or ''}"] = json.dumps(out)
+        return out
+
+    def _inflections_of(self, lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
+        """lemminflect's ``{penn: (form, ...)}`` of ``lemma`` as ``upos``, kept like the lemmas."""
+        key = (lemma, upos)
+        out = _ALL_INFLECTIONS.get(key)
+        if out is None:
+            out = _ALL_INFLECTIONS[key] = self._lm.getAllInflections(lemma, upos)
+            _NEW_ANSWERS[f"I{_SEP}{lemma}{_SEP}{upos}"] = json.dumps(out)
         return out
 
     def forms(self, word: str) -> frozenset[tuple[str, str]]:
@@ -145,7 +214,7 @@ class Inflector:
                 if upos not in POS_NAMES:
                     continue
                 for lemma in lemmas:
-                    infl = dict(self._lm.getAllInflections(lemma, upos))
+                    infl = dict(self._inflections_of(lemma, upos))
                     if "VBD" in infl and "VBN" not in infl:
                         infl["VBN"] = infl["VBD"]  # lemminflect leaves out a participle equal to the past
                     if upos == "NOUN" and infl.get("NNS", ())[:1] == infl.get("NN", ())[:1]:
@@ -231,7 +300,7 @@ class Inflector:
                 out = key[0]
             elif own and (not own <= BASE_TAGS or {u for u, _ in forms} == {upos}):
                 for lemma in self._lemmas_of(key[0], upos).get(upos, ()):
-                    infl = self._lm.getAllInflections(lemma, upos)
+                    infl = self._inflections_of(lemma, upos)
                     wanted = infl.get(penn) or (infl.get("VBD") if penn == "VBN" else None)
                     if penn == "NNS" and wanted and wanted[:1] == infl.get("NN", ())[:1]:
                         continue  # a mass noun in a plural slot: "the fun were tired"

@@ -248,6 +248,40 @@ class TagCache:
             log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
             self._db = None
 
+    # lemminflect's answers (lic_gpu.fluency.forms.attach_lexicon_store): JSON text keyed by the
+    # lemminflect version and "L/I, word, part of speech"; the same safety as the tags
+    def get_lexicon(self, source: str) -> dict[str, str] | None:
+        """Every stored answer of ``source``; None when the cache is not usable."""
+        if self._db is None:
+            return None
+        try:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS lexicon (source TEXT, key TEXT, value TEXT, PRIMARY KEY (source, key))"
+            )
+            rows = self._db.execute("SELECT key, value FROM lexicon WHERE source = ?", (source,)).fetchall()
+        except sqlite3.DatabaseError as err:
+            self._damaged(err, False)
+            return None
+        except sqlite3.Error as err:
+            log.warning("could not read the tag cache %s (%s); continuing without it", self.path, err)
+            return None
+        return {k: v for k, v in rows if isinstance(k, str) and isinstance(v, str)}
+
+    def put_lexicon(self, source: str, items: Sequence[tuple[str, str]]) -> None:
+        if self._db is None or not items:
+            return
+        try:
+            with self._db:
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS lexicon (source TEXT, key TEXT, value TEXT, PRIMARY KEY (source, key))"
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO lexicon VALUES (?, ?, ?)", ((source, k, v) for k, v in items)
+                )
+        except sqlite3.Error as err:
+            log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
+            self._db = None
+
 
 class CachedTagger:
     """A tagger whose answers are kept in a :class:`TagCache` (``tag`` and ``name`` as the tagger's)."""
