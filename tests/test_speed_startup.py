@@ -90,58 +90,93 @@ def test_the_score_cosine_of_two_rows_equals_normalising_the_whole_matrix(order)
 
 
 @pytest.fixture
-def fresh_lexicon(monkeypatch):
-    """lemminflect's kept answers emptied for one test (they are per process)."""
-    from lic_gpu.fluency import forms
+def fresh_answers(monkeypatch):
+    """The word look-ups' kept answers emptied for one test (they are per process), no store attached."""
+    from lic_gpu.fluency import answer_store
 
-    for name in ("_ALL_LEMMAS", "_ALL_INFLECTIONS", "_NEW_ANSWERS"):
-        monkeypatch.setattr(forms, name, {})
-    monkeypatch.setattr(forms, "_STORE", [])
-    return forms
+    for book in answer_store._BOOKS:
+        monkeypatch.setattr(book, "known", {})
+        monkeypatch.setattr(book, "new", {})
+    monkeypatch.setattr(answer_store, "_STORE", [])
+    return answer_store
+
+
+def _new_process(answer_store, monkeypatch):
+    """As in a new process: nothing in memory, no store attached."""
+    for book in answer_store._BOOKS:
+        monkeypatch.setattr(book, "known", {})
+        monkeypatch.setattr(book, "new", {})
+    monkeypatch.setattr(answer_store, "_STORE", [])
+
+
+WORDS = ["dogs", "ran", "happier", "quickly", "women", "minutes", "advice"]
 
 
 def _answers(inflector):
-    words = ["dogs", "ran", "happier", "quickly", "women", "minutes", "advice"]
     return (
-        [inflector.forms(w) for w in words],
-        [inflector.as_form(w, tag) for w in words for tag in ("NNS", "VBD", "JJR", "NN")],
-        [inflector.lemmas(w) for w in words],
+        [inflector.forms(w) for w in WORDS],
+        [inflector.as_form(w, tag) for w in WORDS for tag in ("NNS", "VBD", "JJR", "NN")],
+        [inflector.lemmas(w) for w in WORDS],
     )
 
 
-def test_lemminflect_answers_kept_in_the_tag_cache_give_the_same_answers(fresh_lexicon, tmp_path, monkeypatch):
-    """A warm run reads lemminflect's answers from the tag cache and never loads lemminflect."""
+def _thesaurus_answers(thesaurus):
+    pairs = [("happy", "glad"), ("dogs", "cats"), ("ran", "sprinted"), ("car", "banana"), ("turn", "spin")]
+    return (
+        [thesaurus.related(a, b) for a, b in pairs],
+        [thesaurus.substitute(a, b) for a, b in pairs],
+        [thesaurus.n_related(w) for w in ("turn", "happy", "zzzz")],
+    )
+
+
+def test_word_lookups_kept_in_the_tag_cache_give_the_same_answers(fresh_answers, tmp_path, monkeypatch):
+    """A warm run reads lemminflect's and Moby's answers from the tag cache, loading neither."""
+    from lic_gpu.fluency import forms, thesaurus
     from lic_gpu.fluency.taggers import TagCache
 
-    forms = fresh_lexicon
-    cache = TagCache(tmp_path / "tags.sqlite")
-    forms.attach_lexicon_store(cache)
+    answer_store = fresh_answers
+    answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
     asked = _answers(forms.Inflector())
-    assert forms._NEW_ANSWERS
-    forms.save_lexicon_answers()
-    assert not forms._NEW_ANSWERS
+    looked_up = _thesaurus_answers(thesaurus.Thesaurus(None))
+    assert all(book.new for book in answer_store._BOOKS)
+    answer_store.save()
+    assert not any(book.new for book in answer_store._BOOKS)
 
-    # a new process: nothing in memory, the store attached again, lemminflect unavailable
-    for name in ("_ALL_LEMMAS", "_ALL_INFLECTIONS"):
-        monkeypatch.setattr(forms, name, {})
-    monkeypatch.setattr(forms, "_STORE", [])
+    _new_process(answer_store, monkeypatch)
 
-    def no_lemminflect():
-        raise AssertionError("lemminflect was asked although every answer was stored")
+    def unavailable():
+        raise AssertionError("asked although every answer was stored")
 
-    monkeypatch.setattr(forms, "_import_lemminflect", no_lemminflect)
-    forms.attach_lexicon_store(TagCache(tmp_path / "tags.sqlite"))
+    monkeypatch.setattr(forms, "_import_lemminflect", unavailable)
+    monkeypatch.setattr(thesaurus, "_moby_lines", unavailable)
+    answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
     assert _answers(forms.Inflector()) == asked
+    assert _thesaurus_answers(thesaurus.Thesaurus(None)) == looked_up
+    assert bool(thesaurus.Thesaurus(None))  # without parsing the file
 
 
-def test_a_stored_answer_that_does_not_parse_is_asked_again(fresh_lexicon, tmp_path):
+def test_a_stored_answer_that_does_not_parse_is_asked_again(fresh_answers, tmp_path):
+    from lic_gpu.fluency import forms, thesaurus
     from lic_gpu.fluency.taggers import TagCache
 
-    forms = fresh_lexicon
+    answer_store = fresh_answers
     cache = TagCache(tmp_path / "tags.sqlite")
-    cache.put_lexicon(forms._lexicon_source(), [("L\x1fdogs\x1f", "{not json"), ("L\x1fcats\x1f", '["a list"]')])
-    forms.attach_lexicon_store(cache)
-    assert forms._ALL_LEMMAS == {}  # neither stored answer was taken
+    cache.put_lexicon(forms.LEMMAS.source(), [("dogs\x1f", "{not json"), ("cats\x1f", '["a list"]')])
+    cache.put_lexicon(thesaurus.MOBY_ANSWERS.source(), [("R\x1fhappy\x1fglad", '"yes"')])
+    answer_store.attach(cache)
+    assert forms.LEMMAS.known == {} and thesaurus.MOBY_ANSWERS.known == {}  # no stored answer was taken
     lm = forms._import_lemminflect()
     assert forms.Inflector().lemmas("dogs") == lm.getAllLemmas("dogs")
     assert forms.Inflector().lemmas("cats") == lm.getAllLemmas("cats")
+    assert thesaurus.Thesaurus(None).related("happy", "glad") is True
+
+
+def test_answers_of_another_lemminflect_version_are_not_used(fresh_answers, tmp_path, monkeypatch):
+    from lic_gpu.fluency import forms
+    from lic_gpu.fluency.taggers import TagCache
+
+    answer_store = fresh_answers
+    cache = TagCache(tmp_path / "tags.sqlite")
+    cache.put_lexicon("lemminflect lemmas: lemminflect 0.0.1", [("dogs\x1f", '{"NOUN": ["wrong"]}')])
+    answer_store.attach(cache)
+    assert forms.Inflector().lemmas("dogs") != {"NOUN": ("wrong",)}

@@ -21,7 +21,7 @@ from lic_gpu.io.splits import SourceRows, source_rows
 from lic_gpu.device import DeviceChoice
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
-from lic_gpu.fluency.forms import attach_lexicon_store, save_lexicon_answers
+from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.taggers import model_load_seconds
 from lic_gpu.app.cross_emotion import note_rows_made_earlier
 from lic_gpu.io.frames import assemble
@@ -244,8 +244,9 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])
     q_tagger = quality_tagger(grammar, q_sample)
-    # lemminflect's answers kept in the tag cache (when there is one): a warm run never loads its tables
-    attach_lexicon_store(getattr(grammar.tagger if grammar else q_tagger, "cache", None))
+    # word look-ups' answers kept in the tag cache (when there is one): a warm run loads neither
+    # lemminflect's tables nor the thesaurus
+    answer_store.attach(getattr(grammar.tagger if grammar else q_tagger, "cache", None))
     corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
     runs: list[EmotionRun] = []
     for emo in settings.emotions:
@@ -282,7 +283,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     if loaded:  # inside the generate/quality stages: said apart, as the wall-clock benchmark reads it
         timer.timings["load_tagger"] = round(loaded, 4)
     choice = with_search_fallback(choice, store)
-    save_lexicon_answers()
+    answer_store.save()
     with timer("assemble"):
         log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))
         frame, classes = assemble(corpus, runs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from lic_gpu.fluency import answer_store
 
 # Nouns whose gender a swap must keep (a man is not swapped for a woman): Inflector.gender
 MALE_NOUNS = frozenset(
@@ -105,58 +105,14 @@ POS_NAMES = ("NOUN", "VERB", "ADJ", "ADV")
 BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
 
 
-# lemminflect's answers, kept per process (lemminflect deep-copies each answer) and, through
-# attach_lexicon_store, between runs: a warm run then never loads lemminflect's tables (~0.4 s).
-_ALL_LEMMAS: dict[tuple[str, str | None], dict[str, tuple[str, ...]]] = {}
-_ALL_INFLECTIONS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
-_NEW_ANSWERS: dict[str, str] = {}  # asked of lemminflect in this process, not yet in the store
-_STORE: list = []  # the TagCache that keeps the answers (at most one per process)
-_SEP = "\x1f"
+def _answer(value) -> dict[str, tuple[str, ...]]:
+    return {str(k): tuple(str(x) for x in v) for k, v in value.items()}
 
 
-def _lexicon_source() -> str:
-    """Which lemminflect gave the answers: a stored answer is used only by the same version."""
-    from importlib import metadata
-
-    try:
-        return f"lemminflect {metadata.version('lemminflect')}"
-    except metadata.PackageNotFoundError:
-        return "lemminflect ?"
-
-
-def attach_lexicon_store(cache) -> None:
-    """Read lemminflect's stored answers from ``cache`` (a usable
-    :class:`~lic_gpu.fluency.taggers.TagCache`) and keep new ones there (:func:`save_lexicon_answers`).
-
-    The first store attached in a process is the one used. The answers are plain JSON (no code runs
-    on reading them); one that does not parse is skipped and asked of lemminflect again.
-    """
-    if _STORE or cache is None:
-        return
-    stored = cache.get_lexicon(_lexicon_source())
-    if stored is None:  # the cache is not usable
-        return
-    _STORE.append(cache)
-    for key, value in stored.items():
-        kind, _, rest = key.partition(_SEP)
-        word, _, pos = rest.partition(_SEP)
-        try:
-            answer = {str(k): tuple(str(x) for x in v) for k, v in json.loads(value).items()}
-        except (ValueError, TypeError, AttributeError):
-            continue
-        if kind == "L":
-            _ALL_LEMMAS.setdefault((word, pos or None), answer)
-        elif kind == "I" and pos:
-            _ALL_INFLECTIONS.setdefault((word, pos), answer)
-
-
-def save_lexicon_answers() -> None:
-    """Write the answers asked of lemminflect since the last call to the attached store (if any)."""
-    if not _NEW_ANSWERS:
-        return
-    if _STORE:
-        _STORE[0].put_lexicon(_lexicon_source(), list(_NEW_ANSWERS.items()))
-    _NEW_ANSWERS.clear()
+# lemminflect's answers, kept per process (lemminflect deep-copies each answer) and between runs
+# (lic_gpu.fluency.answer_store): a warm run then never loads lemminflect's tables (~0.4 s)
+LEMMAS = answer_store.AnswerBook("lemminflect lemmas", lambda: answer_store.version("lemminflect"), _answer)
+INFLECTIONS = answer_store.AnswerBook("lemminflect inflections", lambda: answer_store.version("lemminflect"), _answer)
 
 
 class Inflector:
@@ -172,7 +128,7 @@ class Inflector:
         self._lemminflect = None  # imported at the first answer that is not kept yet
         self._forms: dict[str, frozenset[tuple[str, str]]] = {}
         self._as: dict[tuple[str, str], str | None] = {}
-        self._all_lemmas = _ALL_LEMMAS
+        self._all_lemmas = LEMMAS.known
 
     @property
     def _lm(self):
@@ -184,22 +140,17 @@ class Inflector:
         # lemminflect deep-copies its answer on every call; the checks ask about the same few thousand
         # words tens of thousands of times a run, so each answer is kept (read-only here), shared by
         # every Inflector (lemminflect's tables are global)
-        key = (word, upos)
+        key = (word, upos or "")
         out = self._all_lemmas.get(key)
         if out is None:
-            out = self._all_lemmas[key] = (
-                self._lm.getAllLemmas(word) if upos is None else self._lm.getAllLemmas(word, upos)
-            )
-            _NEW_ANSWERS[f"L{_SEP}{word}{_SEP}{upos or ''}"] = json.dumps(out)
+            out = LEMMAS.put(key, self._lm.getAllLemmas(word) if upos is None else self._lm.getAllLemmas(word, upos))
         return out
 
     def _inflections_of(self, lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's ``{penn: (form, ...)}`` of ``lemma`` as ``upos``, kept like the lemmas."""
-        key = (lemma, upos)
-        out = _ALL_INFLECTIONS.get(key)
+        out = INFLECTIONS.known.get((lemma, upos))
         if out is None:
-            out = _ALL_INFLECTIONS[key] = self._lm.getAllInflections(lemma, upos)
-            _NEW_ANSWERS[f"I{_SEP}{lemma}{_SEP}{upos}"] = json.dumps(out)
+            out = INFLECTIONS.put((lemma, upos), self._lm.getAllInflections(lemma, upos))
         return out
 
     def forms(self, word: str) -> frozenset[tuple[str, str]]:

