@@ -95,8 +95,8 @@ def fresh_answers(monkeypatch):
     from lic_gpu.fluency import answer_store
 
     for book in answer_store._BOOKS:
-        monkeypatch.setattr(book, "known", {})
-        monkeypatch.setattr(book, "new", {})
+        for name in ("known", "stored", "new"):
+            monkeypatch.setattr(book, name, {})
     monkeypatch.setattr(answer_store, "_STORE", [])
     return answer_store
 
@@ -104,8 +104,8 @@ def fresh_answers(monkeypatch):
 def _new_process(answer_store, monkeypatch):
     """As in a new process: nothing in memory, no store attached."""
     for book in answer_store._BOOKS:
-        monkeypatch.setattr(book, "known", {})
-        monkeypatch.setattr(book, "new", {})
+        for name in ("known", "stored", "new"):
+            monkeypatch.setattr(book, name, {})
     monkeypatch.setattr(answer_store, "_STORE", [])
 
 
@@ -155,28 +155,38 @@ def test_word_lookups_kept_in_the_tag_cache_give_the_same_answers(fresh_answers,
     assert bool(thesaurus.Thesaurus(None))  # without parsing the file
 
 
-def test_a_stored_answer_that_does_not_parse_is_asked_again(fresh_answers, tmp_path):
+def test_a_stored_answer_that_does_not_decode_is_asked_again(fresh_answers, tmp_path):
+    import json
+
     from lic_gpu.fluency import forms, thesaurus
     from lic_gpu.fluency.taggers import TagCache
 
     answer_store = fresh_answers
     cache = TagCache(tmp_path / "tags.sqlite")
-    cache.put_lexicon(forms.LEMMAS.source(), [("dogs\x1f", "{not json"), ("cats\x1f", '["a list"]')])
-    cache.put_lexicon(thesaurus.MOBY_ANSWERS.source(), [("R\x1fhappy\x1fglad", '"yes"')])
+    cache.put_answers(forms.LEMMAS.source(), json.dumps({"dogs\x1f": "not a dict", "cats\x1f": ["a list"]}))
+    cache.put_answers(thesaurus.MOBY_ANSWERS.source(), json.dumps({"R\x1fhappy\x1fglad": "yes"}))
+    cache.put_answers(forms.INFLECTIONS.source(), "{not json")
     answer_store.attach(cache)
-    assert forms.LEMMAS.known == {} and thesaurus.MOBY_ANSWERS.known == {}  # no stored answer was taken
     lm = forms._import_lemminflect()
     assert forms.Inflector().lemmas("dogs") == lm.getAllLemmas("dogs")
     assert forms.Inflector().lemmas("cats") == lm.getAllLemmas("cats")
     assert thesaurus.Thesaurus(None).related("happy", "glad") is True
+    assert forms.INFLECTIONS.stored == {}  # a book that does not parse is not read
+    assert forms.Inflector()._inflections_of("dog", "NOUN") == lm.getAllInflections("dog", "NOUN")
 
 
 def test_answers_of_another_lemminflect_version_are_not_used(fresh_answers, tmp_path, monkeypatch):
+    import json
+
     from lic_gpu.fluency import forms
     from lic_gpu.fluency.taggers import TagCache
 
     answer_store = fresh_answers
     cache = TagCache(tmp_path / "tags.sqlite")
-    cache.put_lexicon("lemminflect lemmas: lemminflect 0.0.1", [("dogs\x1f", '{"NOUN": ["wrong"]}')])
+    cache.put_answers("lemminflect lemmas: lemminflect 0.0.1", json.dumps({"dogs\x1f": {"NOUN": ["wrong"]}}))
     answer_store.attach(cache)
     assert forms.Inflector().lemmas("dogs") != {"NOUN": ("wrong",)}
+    cache.put_answers(forms.LEMMAS.source(), json.dumps({"dogs\x1f": {"NOUN": ["planted"]}}))
+    _new_process(answer_store, monkeypatch)
+    answer_store.attach(cache)
+    assert forms.Inflector().lemmas("dogs") == {"NOUN": ("planted",)}  # the same version's answer is used

@@ -2,11 +2,11 @@
 kept between runs in the tag cache, so a warm run loads neither lemminflect's tables nor the thesaurus.
 
 Each kind of look-up is an :class:`AnswerBook`: a name with the versions that give its answers (an
-answer is used only by the same versions), the answers known in this process, and those found since
-they were last written. :func:`attach` reads every book's stored answers from a
-:class:`~lic_gpu.fluency.taggers.TagCache` (its ``lexicon`` table; the first cache attached in a process
-is the one used); :func:`save` writes the new ones (the run calls it once its rows are made). Answers
-are JSON text: reading them runs no code, and one that does not parse is asked again.
+answer is used only by the same versions), the answers known in this process, and whether any were
+found since it was last written. :func:`attach` reads every book from a
+:class:`~lic_gpu.fluency.taggers.TagCache` (its ``answers`` table; the first cache attached in a process
+is the one used); :func:`save` writes the books with new answers (the run calls it once its rows are
+made). A book is JSON text: reading it runs no code, and an answer that does not decode is asked again.
 """
 
 from __future__ import annotations
@@ -20,11 +20,16 @@ _STORE: list = []  # the attached TagCache (at most one per process)
 
 
 class AnswerBook:
-    """Answers of one kind, keyed by a tuple of strings; ``source()`` names what gave them."""
+    """Answers of one kind, keyed by a tuple of strings; ``source()`` names what gave them.
+
+    A book is stored as one JSON object (one parse for all its answers); a stored answer is decoded
+    when it is first asked for.
+    """
 
     def __init__(self, name: str, source: Callable[[], str], decode: Callable[[Any], Any]):
         self.name, self._source, self._decode = name, source, decode
         self.known: dict[tuple, Any] = {}
+        self.stored: dict[str, Any] = {}  # read from the store, not decoded yet
         self.new: dict[tuple, Any] = {}
         _BOOKS.append(self)
 
@@ -32,7 +37,15 @@ class AnswerBook:
         return f"{self.name}: {self._source()}"
 
     def get(self, key: tuple) -> Any:
-        return self.known.get(key)
+        out = self.known.get(key)
+        if out is None and self.stored:
+            raw = self.stored.pop(_SEP.join(key), None)
+            if raw is not None:
+                try:
+                    out = self.known[key] = self._decode(raw)
+                except (ValueError, TypeError, AttributeError):
+                    out = None  # asked again
+        return out
 
     def put(self, key: tuple, value: Any) -> Any:
         """Keep ``value`` (a JSON-able answer) for ``key``; returns it."""
@@ -40,26 +53,25 @@ class AnswerBook:
         self.new[key] = value
         return value
 
-    def load(self, stored: dict[str, str]) -> None:
-        for key, text in stored.items():
-            try:
-                value = self._decode(json.loads(text))
-            except (ValueError, TypeError, AttributeError):
-                continue  # asked again when needed
-            self.known.setdefault(tuple(key.split(_SEP)), value)
+    def load(self, text: str) -> None:
+        try:
+            stored = json.loads(text) if text else {}
+        except ValueError:
+            return
+        if isinstance(stored, dict):
+            self.stored = stored
 
-    def take_new(self) -> list[tuple[str, str]]:
-        out = [(_SEP.join(k), json.dumps(v)) for k, v in self.new.items()]
-        self.new.clear()
-        return out
+    def dump(self) -> str:
+        """Every answer known (stored and found), as the store keeps it."""
+        return json.dumps({**self.stored, **{_SEP.join(k): v for k, v in self.known.items()}})
 
 
 def attach(cache) -> None:
     """Read every book's stored answers from ``cache`` and keep new ones there; see the module docstring."""
     if _STORE or cache is None:
         return
-    loaded = {book.name: cache.get_lexicon(book.source()) for book in _BOOKS}
-    if any(stored is None for stored in loaded.values()):  # the cache is not usable
+    loaded = {book.name: cache.get_answers(book.source()) for book in _BOOKS}
+    if any(text is None for text in loaded.values()):  # the cache is not usable
         return
     _STORE.append(cache)
     for book in _BOOKS:
@@ -67,11 +79,11 @@ def attach(cache) -> None:
 
 
 def save() -> None:
-    """Write the answers found since the last call to the attached cache (if any)."""
+    """Write the books that found new answers since the last call to the attached cache (if any)."""
     for book in _BOOKS:
-        items = book.take_new()
-        if items and _STORE:
-            _STORE[0].put_lexicon(book.source(), items)
+        if book.new and _STORE:
+            _STORE[0].put_answers(book.source(), book.dump())
+        book.new.clear()
 
 
 def version(package: str) -> str:

@@ -106,7 +106,9 @@ BASE_TAGS = frozenset({"NN", "VB", "VBP", "JJ", "RB"})
 
 
 def _answer(value) -> dict[str, tuple[str, ...]]:
-    return {str(k): tuple(str(x) for x in v) for k, v in value.items()}
+    if not all(isinstance(v, list) for v in value.values()):
+        raise TypeError("not a lemminflect answer")
+    return {k: tuple(v) for k, v in value.items()}
 
 
 # lemminflect's answers, kept per process (lemminflect deep-copies each answer) and between runs
@@ -128,7 +130,6 @@ class Inflector:
         self._lemminflect = None  # imported at the first answer that is not kept yet
         self._forms: dict[str, frozenset[tuple[str, str]]] = {}
         self._as: dict[tuple[str, str], str | None] = {}
-        self._all_lemmas = LEMMAS.known
 
     @property
     def _lm(self):
@@ -141,14 +142,14 @@ class Inflector:
         # words tens of thousands of times a run, so each answer is kept (read-only here), shared by
         # every Inflector (lemminflect's tables are global)
         key = (word, upos or "")
-        out = self._all_lemmas.get(key)
+        out = LEMMAS.get(key)
         if out is None:
             out = LEMMAS.put(key, self._lm.getAllLemmas(word) if upos is None else self._lm.getAllLemmas(word, upos))
         return out
 
     def _inflections_of(self, lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's ``{penn: (form, ...)}`` of ``lemma`` as ``upos``, kept like the lemmas."""
-        out = INFLECTIONS.known.get((lemma, upos))
+        out = INFLECTIONS.get((lemma, upos))
         if out is None:
             out = INFLECTIONS.put((lemma, upos), self._lm.getAllInflections(lemma, upos))
         return out

@@ -248,36 +248,32 @@ class TagCache:
             log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
             self._db = None
 
-    # lemminflect's answers (lic_gpu.fluency.forms.attach_lexicon_store): JSON text keyed by the
-    # lemminflect version and "L/I, word, part of speech"; the same safety as the tags
-    def get_lexicon(self, source: str) -> dict[str, str] | None:
-        """Every stored answer of ``source``; None when the cache is not usable."""
+    # the word look-ups' answer books (lic_gpu.fluency.answer_store): one JSON text per book, keyed by
+    # the book's name and versions; the same safety as the tags
+    _ANSWERS_TABLE = "CREATE TABLE IF NOT EXISTS answers (source TEXT PRIMARY KEY, value TEXT)"
+
+    def get_answers(self, source: str) -> str | None:
+        """The stored book of ``source`` ("" when there is none); None when the cache is not usable."""
         if self._db is None:
             return None
         try:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS lexicon (source TEXT, key TEXT, value TEXT, PRIMARY KEY (source, key))"
-            )
-            rows = self._db.execute("SELECT key, value FROM lexicon WHERE source = ?", (source,)).fetchall()
+            self._db.execute(self._ANSWERS_TABLE)
+            row = self._db.execute("SELECT value FROM answers WHERE source = ?", (source,)).fetchone()
         except sqlite3.DatabaseError as err:
             self._damaged(err, False)
             return None
         except sqlite3.Error as err:
             log.warning("could not read the tag cache %s (%s); continuing without it", self.path, err)
             return None
-        return {k: v for k, v in rows if isinstance(k, str) and isinstance(v, str)}
+        return row[0] if row and isinstance(row[0], str) else ""
 
-    def put_lexicon(self, source: str, items: Sequence[tuple[str, str]]) -> None:
-        if self._db is None or not items:
+    def put_answers(self, source: str, text: str) -> None:
+        if self._db is None:
             return
         try:
             with self._db:
-                self._db.execute(
-                    "CREATE TABLE IF NOT EXISTS lexicon (source TEXT, key TEXT, value TEXT, PRIMARY KEY (source, key))"
-                )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO lexicon VALUES (?, ?, ?)", ((source, k, v) for k, v in items)
-                )
+                self._db.execute(self._ANSWERS_TABLE)
+                self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)", (source, text))
         except sqlite3.Error as err:
             log.warning("could not write the tag cache %s (%s); continuing without it", self.path, err)
             self._db = None
