@@ -195,7 +195,9 @@ class LicResult:
         """The ``n`` highest defined LIC words of ``cls``, best first (ties by word)."""
         row = self.host_values[self.class_index[cls]]
         ok = np.nonzero(~np.isnan(row))[0]
-        order = sorted(ok.tolist(), key=lambda j: (-row[j], self.vocab[j]))[:n]
+        # one vectorised sort: by LIC, descending, then by word (as sorting (-lic, word) tuples would)
+        words = np.array([self.vocab[j] for j in ok.tolist()], dtype=str)
+        order = ok[np.lexsort((words, -row[ok]))][:n].tolist()
         return [(self.vocab[j], float(row[j])) for j in order]
 
 

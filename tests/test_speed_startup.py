@@ -190,3 +190,27 @@ def test_answers_of_another_lemminflect_version_are_not_used(fresh_answers, tmp_
     _new_process(answer_store, monkeypatch)
     answer_store.attach(cache)
     assert forms.Inflector().lemmas("dogs") == {"NOUN": ("planted",)}  # the same version's answer is used
+
+
+def test_top_words_sorts_by_lic_then_by_word_as_tuples_would():
+    """top_words' vectorised sort: LIC descending, ties (equal LIC, -0.0 and 0.0 too) by word."""
+    import math
+
+    import numpy as np
+
+    from lic_gpu.lic import compute_lic
+
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(40)] + ["Zebra", "apple", "Éclair", "éclair", "b"]
+    docs = {c: [list(rng.choice(vocab, size=8)) for _ in range(12)] for c in (1, 2, 3)}
+    res = compute_lic(docs)
+    for c in res.classes:
+        row = res.host_values[res.class_index[c]]
+        row[:6] = 0.5  # ties
+        row[6] = -0.0
+        row[7] = 0.0
+        expected = sorted(
+            ((w, float(v)) for w, v in zip(res.vocab, row) if not math.isnan(v)), key=lambda p: (-p[1], p[0])
+        )
+        assert res.top_words(c, len(res.vocab)) == expected
+        assert res.top_words(c, 3) == expected[:3]
