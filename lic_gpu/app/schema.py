@@ -172,6 +172,7 @@ class Augment:
     grammar: Grammar = MISSING
     guard: Guard = MISSING
     min_fluency: Optional[float] = MISSING
+    encoder: bool = MISSING
 
 
 # ---------------------------------------------------------------- caps/

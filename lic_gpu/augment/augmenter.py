@@ -21,7 +21,7 @@ from lic_gpu.augment.neighbours import candidate_words, plausible_replacements, 
 from lic_gpu.augment.parts import SwapParts
 from lic_gpu.augment.positions import Position
 from lic_gpu.augment.results import AugmentResult, ClassReport, originals_keys
-from lic_gpu.augment.scored import SlotScorer, with_fluency
+from lic_gpu.augment.scored import SlotScorer, rescore_with_encoder, with_fluency
 from lic_gpu.augment.seed import SeedGenerator
 from lic_gpu.augment.settings import OPTION_KEYS, AugmentSettings
 from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, augment_defaults
@@ -78,6 +78,8 @@ class LicAugmenter:
     min_fluency : the learned swap score (:mod:`lic_gpu.augment.scored`) a new row must reach (diverse;
         None: none refused). Diverse mode also ranks each slot's replacements by it and, with a
         threshold, lets every swappable word be a slot (LIC still weights them).
+    encoder : re-score the new rows with the swap score's encoder stage on the vectors' device and apply
+        ``min_fluency`` again (diverse; :func:`lic_gpu.augment.scored.rescore_with_encoder`)
     """
 
     OPTION_KEYS = OPTION_KEYS
@@ -103,6 +105,7 @@ class LicAugmenter:
         seed: int | FromConfig = FROM_CONFIG,
         progress: bool | None = None,
         min_fluency: float | None | FromConfig = FROM_CONFIG,
+        encoder: bool | FromConfig = FROM_CONFIG,
     ):
         given = {
             "mode": mode,
@@ -115,6 +118,7 @@ class LicAugmenter:
             "reciprocal": reciprocal,
             "protect": protect,
             "min_fluency": min_fluency,
+            "encoder": encoder,
             "rare_words": {"max_rank_ratio": max_rank_ratio, "free_rank": free_rank},
         }
         given["rare_words"] = {n: v for n, v in given["rare_words"].items() if v is not FROM_CONFIG}
@@ -353,10 +357,15 @@ class LicAugmenter:
             reports[cls].generated = len(rows)
             result.rows.extend(rows)
         result.timings_s["generate"] = time.perf_counter() - t0
+        device = self.parts.store.device
         if self.settings.mode == "seed" and result.rows:
             t0 = time.perf_counter()
-            result.rows = with_fluency(result.rows, word_dict, tokenised)
+            result.rows = with_fluency(result.rows, word_dict, tokenised, self.settings.encoder, device)
             result.timings_s["fluency"] = time.perf_counter() - t0
+        elif self.settings.encoder:
+            t0 = time.perf_counter()
+            rescore_with_encoder(result, word_dict, tokenised, self.settings.min_fluency, device)
+            result.timings_s["encoder"] = time.perf_counter() - t0
         return result
 
     @property

@@ -59,6 +59,7 @@ class ClassReport:
     attempts: int = 0
     sources_with_candidates: int = 0
     shortfall_reason: str = ""
+    refused: Counter = field(default_factory=Counter)  # made rows dropped afterwards, by stage (``encoder``)
 
     @property
     def fill_rate(self) -> float:
@@ -73,6 +74,7 @@ class ClassReport:
             "attempts": self.attempts,
             "sources_with_candidates": self.sources_with_candidates,
             "shortfall_reason": self.shortfall_reason,
+            "refused": dict(sorted(self.refused.items())),
         }
 
 

@@ -12,6 +12,7 @@ swapped token the source's tag (``pos_kept`` = 1), which the grammar check is th
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -68,9 +69,11 @@ class SlotScorer:
         return out
 
 
-def with_fluency(rows, word_dict, tokenised) -> list:
+def with_fluency(rows, word_dict, tokenised, encoder: bool = False, device="cpu") -> list:
     """``rows`` with their ``fluency`` filled in by :func:`lic_gpu.scoring.score_swaps` on (source, new)
-    text pairs (seed mode: the column only, no row refused; one batch)."""
+    text pairs (seed mode: the column only, no row refused). ``encoder``: the ``full_encoder`` model, its
+    encoder on ``device``, in chunks of :data:`ENCODER_CHUNK` rows (the token states of a chunk are held
+    in memory at once); without it, one batch."""
     from dataclasses import replace
 
     from lic_gpu.augment.results import rebuild_text
@@ -78,5 +81,50 @@ def with_fluency(rows, word_dict, tokenised) -> list:
 
     tokens = {row: t for samples in word_dict.values() for t, row in samples}
     sources = [rebuild_text(tokenised, r.source_row, tokens[r.source_row]) for r in rows]
-    scores = score_swaps(sources, [r.text for r in rows])
+    news = [r.text for r in rows]
+    step = ENCODER_CHUNK if encoder else max(len(rows), 1)
+    scores = np.concatenate(
+        [np.zeros(0)]
+        + [
+            score_swaps(sources[i : i + step], news[i : i + step], encoder=encoder, device=str(device))
+            for i in range(0, len(rows), step)
+        ]
+    )
     return [replace(r, fluency=float(s)) for r, s in zip(rows, scores)]
+
+
+# Rows re-scored by the encoder stage per call: each holds two sentences' states of all 7 layers
+# (~0.4 MB for a 40-piece sentence), so 256 rows stay near 200 MB however many rows a run makes.
+ENCODER_CHUNK = 256
+
+
+def rescore_with_encoder(result, word_dict, tokenised, min_fluency: float | None, device) -> None:
+    """The encoder stage (``augment.encoder``), in place on an :class:`~lic_gpu.augment.AugmentResult`.
+
+    Every new row's ``fluency`` becomes ``score_swaps(source, new, encoder=True)`` (the ``full_encoder``
+    model; the encoder runs on ``device``, the run's); rows below ``min_fluency`` (None: none) are dropped,
+    counted per class in ``ClassReport.refused["encoder"]`` and in ``result.refusals["encoder_row"]``, and
+    the class's ``generated`` count goes down by as many. No replacement rows are drawn: the sampler
+    ranked each slot's best-scored replacements first, so rows drawn after them would score lower on the
+    plain score too (see docs/quality.md). Without the encoder's packages: one warning (on the first
+    call of the process), and the rows and their plain scores are left as they are.
+    """
+    from lic_gpu.scoring.encoder import load_encoder
+
+    if not result.rows or load_encoder(str(device)) is None:
+        return
+    dropped: Counter = Counter()
+    kept = []
+    for row in with_fluency(result.rows, word_dict, tokenised, encoder=True, device=device):
+        if min_fluency is not None and not row.fluency >= min_fluency:  # NaN (no swap found): dropped
+            dropped[row.cls] += 1
+        else:
+            kept.append(row)
+    result.rows = kept
+    for cls, n in dropped.items():
+        report = result.classes[cls]
+        report.generated -= n
+        report.refused["encoder"] += n
+        note = f"{n} row{'s' if n != 1 else ''} dropped by the encoder stage (augment.encoder: score below min_fluency={min_fluency})"
+        report.shortfall_reason = f"{report.shortfall_reason}; {note}" if report.shortfall_reason else note
+    result.refusals["encoder_row"] += sum(dropped.values())

