@@ -66,7 +66,7 @@ class ClassReport:
         return 1.0 if self.requested == 0 else self.generated / self.requested
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "before": self.before,
             "requested": self.requested,
             "generated": self.generated,
@@ -74,8 +74,10 @@ class ClassReport:
             "attempts": self.attempts,
             "sources_with_candidates": self.sources_with_candidates,
             "shortfall_reason": self.shortfall_reason,
-            "refused": dict(sorted(self.refused.items())),
         }
+        if self.refused:  # only a stage that drops made rows (augment.encoder) adds it
+            out["refused"] = dict(sorted(self.refused.items()))
+        return out
 
 
 @dataclass
