@@ -214,3 +214,39 @@ def test_top_words_sorts_by_lic_then_by_word_as_tuples_would():
         )
         assert res.top_words(c, len(res.vocab)) == expected
         assert res.top_words(c, 3) == expected[:3]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  ",
+        " a  b ",
+        "don't stop, we'd go!",
+        "http://x.com/a?b=1 yes",
+        "a@b.com #tag @me 1,400 3.5 20th",
+        "rock'n'roll o'clock can't",
+        "___ __init__ ...",
+        "naïve café — “quoted”",
+        "\ttabs\nand lines\r\n",
+    ],
+)
+def test_words_tokenise_in_one_split_equals_the_matches(text):
+    from lic_gpu.text import _WORD_RE, _split, words_tokenise
+
+    assert words_tokenise(text) == _split(_WORD_RE, text)
+    assert words_tokenise(text).detokenise() == text
+
+
+def test_words_tokenise_in_one_split_equals_the_matches_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lic_gpu.text import _WORD_RE, _split, words_tokenise
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+    def check(text):
+        assert words_tokenise.__wrapped__(text) == _split(_WORD_RE, text)
+
+    check()
