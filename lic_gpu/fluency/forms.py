@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lic_gpu.fluency import answer_store
+import lic_gpu.fluency.answer_store as answer_store
 
 # Nouns whose gender a swap must keep (a man is not swapped for a woman): Inflector.gender
 MALE_NOUNS = frozenset(

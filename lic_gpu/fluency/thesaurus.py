@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.fluency import answer_store
+import lic_gpu.fluency.answer_store as answer_store
 from lic_gpu.fluency.forms import Inflector
 
 log = logging.getLogger(__name__)
