@@ -32,6 +32,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -131,9 +132,10 @@ def write_corpus(n: int, folder: Path, sentences: list[dict], words: dict, seed:
     """The sentences and ratings CSVs of an ``n``-row synthetic corpus in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     words_csv, ratings_csv = folder / "words.csv", folder / "ratings.csv"
-    with open(words_csv, "w", newline="", encoding="utf-8") as fw, open(
-        ratings_csv, "w", newline="", encoding="utf-8"
-    ) as fr:
+    with (
+        open(words_csv, "w", newline="", encoding="utf-8") as fw,
+        open(ratings_csv, "w", newline="", encoding="utf-8") as fr,
+    ):
         w, r = csv.writer(fw), csv.writer(fr)
         w.writerow(["sub", "episode", "segment", "label"])
         r.writerow(["sub", "episode", "segment", "arousal", "valence"])
@@ -188,21 +190,29 @@ def main() -> None:
                 cache = tmp / f"cache_{n}_{r}"
                 for state in ("cold", "warm"):  # cold fills the cache folder the warm run then reads
                     out_dir = tmp / f"run_{n}_{r}_{state}"
+                    load = os.getloadavg()[0]
+                    cpu0 = _children_cpu()
                     wall, rss = run(
                         augment_cmd(words_csv, ratings_csv, out_dir, a.extra, a.nice), {"LIC_GPU_CACHE": str(cache)}
                     )
+                    cpu = _children_cpu() - cpu0
                     summary = json.loads((out_dir / "summary.json").read_text())
                     res[state].append(
                         {
                             "wall": wall,
+                            "cpu": cpu,
+                            "load": load,
                             "rss": rss,
-                            "rows_in": summary["rows"].get("input"),
+                            "rows_in": summary["rows"]["original"],
                             "rows_new": summary["rows"]["generated"],
                             "stages": stage_seconds(summary, wall),
                             "rows": summary["rows"],
                         }
                     )
-                    print(f"N={n} {state} {r + 1}/{repeat}: {wall:.1f} s, {rss:.0f} MiB, rows {summary['rows']}", flush=True)
+                    print(
+                        f"N={n} {state} {r + 1}/{repeat}: {wall:.1f} s (CPU {cpu:.1f} s, load {load:.1f}), {rss:.0f} MiB, rows {summary['rows']}",
+                        flush=True,
+                    )
                     if a.json:
                         a.json.write_text(json.dumps(results | {n: res}, indent=1))
             results[n] = res
@@ -212,6 +222,16 @@ def main() -> None:
     text = render(results, a, load_before, load_after)
     a.out.write_text(text)
     print(text)
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished child so far (the timed run's, as a difference).
+
+    Less sensitive than the wall clock to other jobs on a shared machine: a process waiting for a
+    core accrues no CPU time.
+    """
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _med(runs: list[dict], key: str) -> float:
@@ -242,24 +262,29 @@ def render(results: dict, a, load_before, load_after) -> str:
         f"{', '.join(f'{x:.2f}' for x in load_before)}, after {', '.join(f'{x:.2f}' for x in load_after)} "
         "(other jobs shared the machine; the seconds are upper bounds).",
         "",
-        "| N input rows | state | wall s | peak RSS MiB | new rows | s per 1 000 input rows | s per 1 000 new rows |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| N input rows | state | wall s | CPU s | load at start | peak RSS MiB | new rows | wall s per 1 000 input rows "
+        "| wall s per 1 000 new rows |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in sizes:
         for state in ("cold", "warm"):
             runs = results[n][state]
             wall, rss, new = _med(runs, "wall"), _med(runs, "rss"), _med(runs, "rows_new")
             lines.append(
-                f"| {n:,} | {state} | {wall:.1f} | {rss:.0f} | {new:,.0f} | {1000 * wall / n:.3f} | "
+                f"| {n:,} | {state} | {wall:.1f} | {_med(runs, 'cpu'):.1f} | {_med(runs, 'load'):.1f} | {rss:.0f} | {new:,.0f} | {1000 * wall / n:.3f} | "
                 f"{1000 * wall / max(new, 1):.3f} |"
             )
     lines += ["", "Growth (ratio of the larger N's median to the smaller's; linear = the ratio of N):", ""]
-    lines += ["| from -> to | N ratio | state | wall ratio | peak RSS ratio | new rows ratio |", "| --- | ---: | --- | ---: | ---: | ---: |"]
+    lines += [
+        "| from -> to | N ratio | state | wall ratio | CPU ratio | peak RSS ratio | new rows ratio |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
     for lo, hi in zip(sizes, sizes[1:]):
         for state in ("cold", "warm"):
             a_, b_ = results[lo][state], results[hi][state]
             lines.append(
                 f"| {lo:,} -> {hi:,} | {hi / lo:g} | {state} | {_med(b_, 'wall') / _med(a_, 'wall'):.2f} | "
+                f"{_med(b_, 'cpu') / _med(a_, 'cpu'):.2f} | "
                 f"{_med(b_, 'rss') / _med(a_, 'rss'):.2f} | {_med(b_, 'rows_new') / max(_med(a_, 'rows_new'), 1):.2f} |"
             )
     cols = [(n, s) for n in sizes for s in ("cold", "warm")]
@@ -277,7 +302,7 @@ def render(results: dict, a, load_before, load_after) -> str:
     lines += [
         "",
         "Reproduce: `python benchmarks/bench_scale.py` (needs ../shared; writes the corpora to a temporary "
-        "folder; about N minutes).",
+        "folder; about 15 minutes on a 2-core machine).",
     ]
     return "\n".join(lines) + "\n"
 
