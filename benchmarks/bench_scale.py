@@ -234,6 +234,24 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _code_measured() -> str:
+    """The lic_gpu the runs import (``PYTHONPATH`` may point at another checkout) and its commit."""
+    import subprocess
+
+    res = subprocess.run(
+        [sys.executable, "-c", "import lic_gpu, pathlib; print(pathlib.Path(lic_gpu.__file__).parents[1])"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    folder = res.stdout.strip() or "?"
+    head = subprocess.run(
+        ["git", "-C", folder, "log", "-1", "--format=%h %s"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return f"lic_gpu from `{folder}`, commit {head[:120] or '?'}"
+
+
 def _med(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -244,6 +262,8 @@ def render(results: dict, a, load_before, load_after) -> str:
         "# Scale: scripts/augment.py on synthetic 10 k, 100 k and 1 M row corpora (whole processes)",
         "",
         f"Machine: {describe()}; CPU only (device=cpu).",
+        "",
+        f"Code measured: {_code_measured()}.",
         "",
         "Synthetic corpora in the notebook's two-CSV layout (`data=seed_csv`): distinct sentences made from "
         "EmoBank's by replacing about a third of their nouns, verbs, adjectives and adverbs with corpus words "
