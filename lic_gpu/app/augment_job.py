@@ -99,5 +99,6 @@ def _finish(settings, timer: StageTimer, t_start: float, out_dir: Path, worker) 
         kinds=done.kinds,
         splits=done.splits,
         tokenise=settings.tokenise,
+        tokenised=done.tokenised,
         figure_worker=worker,
     )

@@ -128,6 +128,7 @@ def _write_run(
     splits=None,
     tokenise=None,
     figure_worker=None,
+    tokenised=None,
 ) -> dict:
     """Cap, export, summarise and report one run; returns the summary.
 
@@ -252,7 +253,7 @@ def _write_run(
                 )
             min_sentences = report_cfg.get("min_word_sentences", 1)
             # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
-            seen = figures.sentence_counts(corpus.texts, tokenise) if min_sentences > 1 else None
+            seen = figures.sentence_counts(corpus.texts, tokenise, tokenised) if min_sentences > 1 else None
             for r in runs:
                 n_top = report_cfg["top_words"]
                 # the classes that got the most new rows, when there are more than max_panels

@@ -196,6 +196,8 @@ class CorpusRun:
     guard_info: dict
     kinds: dict[str, str]
     splits: SourceRows
+    # every sentence of corpus.texts split once (the report's word counts reuse them)
+    tokenised: list | None = None
 
 
 def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None, store=None) -> CorpusRun:
@@ -287,7 +289,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
     with timer("assemble"):
         log.info("assembling %d original and %d new rows", len(corpus.frame), sum(len(r.result.rows) for r in runs))
         frame, classes = assemble(corpus, runs)
-    return CorpusRun(corpus, runs, frame, classes, store, choice, guard_info, kinds, splits)
+    return CorpusRun(corpus, runs, frame, classes, store, choice, guard_info, kinds, splits, tokenised)
 
 
 def check_classes(

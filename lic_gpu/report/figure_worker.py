@@ -49,7 +49,37 @@ def _receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)  # noqa: S301  written by our own worker process, never read from a file
 
 
-def _readable(stream: IO[bytes], timeout: float) -> bool:
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from the pipe ``fd``, fewer only where it closes.
+
+    ``os.read`` rather than the pipe's buffered reader: that reader takes whatever the pipe holds (a
+    later reply too) into its own buffer, where ``select`` cannot see it, and the next reply's wait
+    would run to its timeout although the reply is there.
+    """
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive_reply(fd: int) -> Any:
+    """One reply of the worker, read from its stdout's file descriptor (see :func:`_read_exactly`)."""
+    head = _read_exactly(fd, _HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError("the figure worker closed its pipe")
+    (size,) = _HEADER.unpack(head)
+    data = _read_exactly(fd, size)
+    if len(data) < size:
+        raise EOFError("the figure worker closed its pipe mid-message")
+    return pickle.loads(data)  # noqa: S301  written by our own worker process, never read from a file
+
+
+def _readable(stream: IO[bytes] | int, timeout: float) -> bool:
     """Whether ``stream`` has something to read within ``timeout`` seconds (True where pipes cannot be
     polled: then the read itself waits)."""
     import select
@@ -122,10 +152,15 @@ class FigureWorker:
         if self._proc is None:
             return None
         try:
-            assert self._proc.stdout is not None
-            if not _readable(self._proc.stdout, WAIT_S):
+            stdout = self._proc.stdout
+            assert stdout is not None
+            try:
+                fd: int | None = stdout.fileno()
+            except (OSError, ValueError):  # no descriptor (an in-memory stream): read it as a stream
+                fd = None
+            if not _readable(stdout if fd is None else fd, WAIT_S):
                 raise EOFError(f"no answer in {WAIT_S:.0f} s")
-            return _receive(self._proc.stdout)
+            return _receive(stdout) if fd is None else _receive_reply(fd)
         except (OSError, EOFError, pickle.UnpicklingError) as err:
             log.debug("figure worker gone (%s); drawing here", err)
             self._stop()

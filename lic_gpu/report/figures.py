@@ -259,14 +259,23 @@ def _target_of(targets: Mapping[object, int], level) -> int | None:
     return None
 
 
-def sentence_counts(texts: Sequence[str], tokenise=None) -> dict[str, int]:
+def sentence_counts(texts: Sequence[str], tokenise=None, tokenised: Sequence | None = None) -> dict[str, int]:
     """How many sentences each token occurs in (once per sentence; as written, as LIC's vocabulary
-    has it), for ``report.min_word_sentences``."""
+    has it), for ``report.min_word_sentences``.
+
+    ``tokenised``: the same sentences already split (``Tokenised``, one per text), used instead of
+    splitting ``texts`` again: the tokeniser's memo holds 65 536 sentences, so on a larger corpus
+    every sentence would be split a second time (~25 s for 1 M rows, benchmarks/results/scale.md).
+    """
     from collections import Counter
 
+    seen: Counter = Counter()
+    if tokenised is not None:
+        for t in tokenised:
+            seen.update(set(t.tokens))
+        return seen
     if tokenise is None:
         from lic_gpu.text import words_tokenise as tokenise
-    seen: Counter = Counter()
     for text in texts:
         if not isinstance(text, str):  # a missing sentence has no words
             continue
