@@ -280,92 +280,52 @@ def _write_run(
                     k=n_top,
                     min_sentences=min_sentences,
                 )
-    try:
-        return _write_tables_and_report(
-            out_dir,
-            worker,
-            images,
-            report_on,
-            report_cfg,
-            summary,
-            timer,
-            t_start,
-            names,
-            emotions,
-            frame,
-            classes,
-            capped,
-            caps_kind,
-            corpus,
-            output_format,
-            seed,
-            tokenise,
-        )
-    except BaseException:
-        worker.kill()  # not one more file into a run folder that is being thrown away
-        raise
-
-
-def _write_tables_and_report(
-    out_dir,
-    worker,
-    images,
-    report_on,
-    report_cfg,
-    summary,
-    timer,
-    t_start,
-    names,
-    emotions,
-    frame,
-    classes,
-    capped,
-    caps_kind,
-    corpus,
-    output_format,
-    seed,
-    tokenise,
-) -> dict:
-    files: list[Path] = []
-    with timer("write"):
-        for emo in emotions:
-            frame_e = emotion_frame(frame, emo)
-            log.info("writing %s (%d rows)", names[emo]["augmented"], len(frame_e))
-            files.append(write_table(frame_e, inside(out_dir, names[emo]["augmented"]), output_format))
-            files.append(
-                write_table(
-                    class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
-                    inside(out_dir, names[emo]["export"]),
-                    output_format,
+    try:  # the worker is stopped on any failure: not one more file into a run folder being thrown away
+        files: list[Path] = []
+        with timer("write"):
+            for emo in emotions:
+                frame_e = emotion_frame(frame, emo)
+                log.info("writing %s (%d rows)", names[emo]["augmented"], len(frame_e))
+                files.append(write_table(frame_e, inside(out_dir, names[emo]["augmented"]), output_format))
+                files.append(
+                    write_table(
+                        class_export(frame, classes, emo, corpus.text_column, list(corpus.frame.columns)),
+                        inside(out_dir, names[emo]["export"]),
+                        output_format,
+                    )
                 )
+            if len(emotions) > 1:
+                log.info("writing balanced (%d rows)", len(frame))
+                files.append(write_table(frame, out_dir / "balanced", output_format))
+            if caps_kind != "none":
+                log.info("writing capped (%d rows)", len(capped.frame))
+                files.append(write_table(capped.frame, out_dir / "capped", output_format))
+            subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
+            tables = {}
+            if subject is not None:
+                per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
+                files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
+                tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
+        if report_on:
+            with timer("report"):
+                images = worker.results()
+        summary.timings_s = dict(timer.timings)
+        summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
+        summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
+        as_json = summary.as_dict()
+        write_json(as_json, out_dir / "summary.json")
+        if report_on:
+            report.write_report(
+                out_dir,
+                summary,
+                images=images,
+                tables=tables,
+                swap_samples=swap_samples(
+                    frame, classes, corpus.text_column, report_cfg["swap_samples"], seed, tokenise
+                ),
+                max_table_rows=report_cfg["max_table_rows"],
             )
-        if len(emotions) > 1:
-            log.info("writing balanced (%d rows)", len(frame))
-            files.append(write_table(frame, out_dir / "balanced", output_format))
-        if caps_kind != "none":
-            log.info("writing capped (%d rows)", len(capped.frame))
-            files.append(write_table(capped.frame, out_dir / "capped", output_format))
-        subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
-        tables = {}
-        if subject is not None:
-            per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)
-            files.append(report.write_table_csv(per_subject, out_dir / "rows_per_subject.csv"))
-            tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
-    if report_on:
-        with timer("report"):
-            images = worker.results()
-    summary.timings_s = dict(timer.timings)
-    summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
-    summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)
-    as_json = summary.as_dict()
-    write_json(as_json, out_dir / "summary.json")
-    if report_on:
-        report.write_report(
-            out_dir,
-            summary,
-            images=images,
-            tables=tables,
-            swap_samples=swap_samples(frame, classes, corpus.text_column, report_cfg["swap_samples"], seed, tokenise),
-            max_table_rows=report_cfg["max_table_rows"],
-        )
-    return as_json
+        return as_json
+    except BaseException:
+        worker.kill()
+        raise
