@@ -923,14 +923,14 @@ def test_moving_into_place_is_all_or_nothing(tmp_path, data_csv, vectors, monkey
     is taken back, one line names the file."""
     from lic_gpu.app import outputs
 
-    real = outputs._write_run
+    real = outputs.write_files
 
     def then_block(*, out_dir, **kwargs):
         summary = real(out_dir=out_dir, **kwargs)
         (tmp_path / "out" / "summary.json").mkdir()
         return summary
 
-    monkeypatch.setattr(outputs, "_write_run", then_block)
+    monkeypatch.setattr(outputs, "write_files", then_block)
     fails(
         csv_cfg(data_csv, vectors, "emotion=[arousal,valence]"),
         tmp_path / "out",

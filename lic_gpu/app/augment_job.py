@@ -57,26 +57,41 @@ def _run_augment(cfg, out_dir: str | Path | None, figure_worker: bool) -> dict:
         settings.augment.get("mode"),
         settings.choice.device,
     )
+    # every file goes into a staging folder inside out_dir, moved into place all or none at the end
+    return run_folder.staged_run(out_dir, lambda stage: _in_stage(settings, timer, t_start, stage, figure_worker))
+
+
+def _in_stage(settings, timer: StageTimer, t_start: float, stage: Path, figure_worker: bool) -> dict:
     if not (figure_worker and settings.report["enabled"]):
-        return _finish(settings, timer, t_start, out_dir, None)
+        return _finish(settings, timer, t_start, stage, None)
     from lic_gpu.report.figure_worker import FigureWorker
 
     # started now, it imports matplotlib on the other core while this process reads and makes rows
     with FigureWorker.start() as worker:
-        return _finish(settings, timer, t_start, out_dir, worker)
+        try:
+            return _finish(settings, timer, t_start, stage, worker)
+        except BaseException:
+            worker.kill()  # not one more figure into a staging folder about to be removed
+            raise
 
 
-def _finish(settings, timer: StageTimer, t_start: float, out_dir: Path, worker) -> dict:
+def _finish(settings, timer: StageTimer, t_start: float, stage: Path, worker) -> dict:
     data_cfg = dict(settings.data)
     with timer("load_data"):
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
     if settings.report["enabled"]:  # a subject column the data lacks: one line before any work
         report.subject_column(settings.report["subject_column"], corpus.frame.columns, corpus.id_columns)
-    done = augment_corpus(corpus, settings, timer)
-    log.info("writing outputs to %s", out_dir)
-    return outputs.write_run(
-        out_dir=out_dir,
+    charts = None
+    if worker is not None:  # each top-LIC chart is drawn while the rows are made
+        names = run_folder.output_files(settings.emotions, settings.output_format)
+        charts = outputs.TopLicCharts(
+            settings.report, settings.stopwords, corpus, settings.tokenise, stage, names, worker
+        )
+    done = augment_corpus(corpus, settings, timer, on_lic=charts.submit if charts else None)
+    log.info("writing outputs")
+    return outputs.write_files(
+        out_dir=stage,
         cfg_yaml=settings.config_yaml,
         corpus=corpus,
         runs=done.runs,
@@ -101,4 +116,5 @@ def _finish(settings, timer: StageTimer, t_start: float, out_dir: Path, worker) 
         tokenise=settings.tokenise,
         tokenised=done.tokenised,
         figure_worker=worker,
+        charts=charts,
     )

@@ -21,11 +21,69 @@ from lic_gpu.caps import apply_caps
 from lic_gpu.io.file_names import inside
 from lic_gpu.io.formats import write_table
 from lic_gpu.io.frames import class_export, emotion_frame
-from lic_gpu.io.run_folder import output_files, staged_run
+from lic_gpu.io.run_folder import output_files
 from lic_gpu.scoring.summary import fluency_summary
 from lic_gpu.report.run_summary import CapsSummary, DeviceSummary, EmotionSummary, RunSummary, filter_outcomes
 
 log = logging.getLogger(__name__)
+
+
+class TopLicCharts:
+    """The report's top-LIC charts (``top_lic_<emotion>.png``): the words each class's panel shows and
+    the figure job that draws them.
+
+    A chart can be handed to the figure worker as soon as its emotion's LIC is known (:meth:`submit`
+    without ``generated``, from :func:`~lic_gpu.app.pipeline.augment_corpus`'s ``on_lic``): the worker
+    draws it while this process makes rows. Which classes get a panel depends on the rows made only
+    when there are more classes than ``report.max_panels``; such a chart waits for the rows.
+    """
+
+    def __init__(self, report_cfg: dict, stopwords, corpus, tokenise, out_dir: Path, names: dict, worker) -> None:
+        self.max_panels = report_cfg["max_panels"]
+        self.n_top = report_cfg["top_words"]
+        self.min_sentences = report_cfg.get("min_word_sentences", 1)
+        self.stopwords = stopwords
+        self.corpus, self.tokenise = corpus, tokenise
+        self.out_dir, self.names, self.worker = out_dir, names, worker
+        self._seen: dict | None = None
+
+    def words(self, lic, tokenised, generated: dict | None = None) -> dict | None:
+        """Class -> its chart's ``[(word, lic), ...]``; ``None`` when the panels wait for ``generated``
+        (class -> new rows made)."""
+        if generated is None and len(lic.classes) > self.max_panels:
+            return None
+        # the classes that got the most new rows, when there are more than max_panels
+        panels = sorted(lic.classes, key=lambda c: -(generated or {}).get(c, 0))[: self.max_panels]
+        if self.min_sentences > 1 and self._seen is None:
+            # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
+            self._seen = figures.sentence_counts(self.corpus.texts, self.tokenise, tokenised)
+        seen = self._seen if self.min_sentences > 1 else None
+        # the words the sampler may swap: stopwords and punctuation are never candidates
+        return {
+            c: [
+                (w, v)
+                for w, v in lic.top_words(c, len(lic.vocab))
+                if w.lower() not in self.stopwords
+                and any(ch.isalpha() for ch in w)
+                and (seen is None or seen[w] >= self.min_sentences)
+            ][: self.n_top]
+            for c in lic.classes
+            if c in panels
+        }
+
+    def submit(self, emotion: str, lic, tokenised, generated: dict | None = None) -> int | None:
+        """Hand ``emotion``'s chart to the worker; its ticket, or ``None`` when it must wait for the rows."""
+        top = self.words(lic, tokenised, generated)
+        if top is None:
+            return None
+        return self.worker.submit(
+            "plot_top_lic_words",
+            top,
+            emotion,
+            inside(self.out_dir, self.names[emotion]["top_lic"]),
+            k=self.n_top,
+            min_sentences=self.min_sentences,
+        )
 
 
 def swap_samples(
@@ -97,12 +155,7 @@ def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
     return read
 
 
-def write_run(*, out_dir: Path, **kwargs) -> dict:
-    """Write one run's files into ``out_dir`` all or none (see :func:`lic_gpu.io.run_folder.staged_run`)."""
-    return staged_run(Path(out_dir), lambda stage: _write_run(out_dir=stage, **kwargs))
-
-
-def _write_run(
+def write_files(
     *,
     out_dir: Path,
     cfg_yaml: str,
@@ -129,8 +182,10 @@ def _write_run(
     tokenise=None,
     figure_worker=None,
     tokenised=None,
+    charts: "TopLicCharts | None" = None,
 ) -> dict:
-    """Cap, export, summarise and report one run; returns the summary.
+    """Cap, export, summarise and report one run into ``out_dir`` (the staging folder of
+    :func:`lic_gpu.io.run_folder.staged_run`); returns the summary.
 
     ``figure_worker`` (a :class:`~lic_gpu.report.figure_worker.FigureWorker`) draws the figures while
     the tables are written; without one they are drawn here, after the tables.
@@ -204,6 +259,7 @@ def _write_run(
     from lic_gpu.report.figure_worker import FigureWorker
 
     worker = figure_worker if figure_worker is not None else FigureWorker(None)
+    tickets: list[int] = []  # the figures, in the report's order
     if report_on:
         max_panels = report_cfg["max_panels"]
         with timer("report"):
@@ -238,48 +294,35 @@ def _write_run(
             cap_lines = {e: caps.cap_per_class for e in caps.emotions or () if caps.cap_per_class is not None}
             # without caps the after-caps bars would repeat the before bars: one bar per level
             if shown:
-                worker.submit(
-                    "plot_level_distributions",
-                    frame,
-                    capped.frame if caps_kind != "none" else None,
-                    classes,
-                    capped.classes if caps_kind != "none" else None,
-                    shown,
-                    out_dir / "distributions.png",
-                    cap_per_class=cap_lines,
-                    targets={
-                        r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()} for r in runs
-                    },
+                tickets.append(
+                    worker.submit(
+                        "plot_level_distributions",
+                        frame,
+                        capped.frame if caps_kind != "none" else None,
+                        classes,
+                        capped.classes if caps_kind != "none" else None,
+                        shown,
+                        out_dir / "distributions.png",
+                        cap_per_class=cap_lines,
+                        targets={
+                            r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
+                            for r in runs
+                        },
+                    )
                 )
-            min_sentences = report_cfg.get("min_word_sentences", 1)
-            # the chart's words: seen in at least min_sentences sentences (one-off names have a high LIC by chance)
-            seen = figures.sentence_counts(corpus.texts, tokenise, tokenised) if min_sentences > 1 else None
-            for r in runs:
-                n_top = report_cfg["top_words"]
-                # the classes that got the most new rows, when there are more than max_panels
-                panels = sorted(
-                    r.lic.classes, key=lambda c: -r.result.classes[c].generated if c in r.result.classes else 0
-                )[:max_panels]
-                # the words the sampler may swap: stopwords and punctuation are never candidates
-                top = {
-                    c: [
-                        (w, v)
-                        for w, v in r.lic.top_words(c, len(r.lic.vocab))
-                        if w.lower() not in stopwords
-                        and any(ch.isalpha() for ch in w)
-                        and (seen is None or seen[w] >= min_sentences)
-                    ][:n_top]
-                    for c in r.lic.classes
-                    if c in panels
-                }
-                worker.submit(
-                    "plot_top_lic_words",
-                    top,
-                    r.emotion,
-                    inside(out_dir, names[r.emotion]["top_lic"]),
-                    k=n_top,
-                    min_sentences=min_sentences,
+            if charts is None:
+                charts = TopLicCharts(report_cfg, stopwords, corpus, tokenise, out_dir, names, worker)
+            # the same jobs as those handed over while the rows were made are not drawn twice
+            tickets += [
+                t
+                for r in runs
+                if (
+                    t := charts.submit(
+                        r.emotion, r.lic, tokenised, {c: rep.generated for c, rep in r.result.classes.items()}
+                    )
                 )
+                is not None
+            ]
     try:  # the worker is stopped on any failure: not one more file into a run folder being thrown away
         files: list[Path] = []
         with timer("write"):
@@ -308,7 +351,7 @@ def _write_run(
                 tables[f"Rows per subject ({subject})"] = (per_subject, "rows_per_subject.csv")
         if report_on:
             with timer("report"):
-                images = worker.results()
+                images = worker.results(tickets)
         summary.timings_s = dict(timer.timings)
         summary.timings_s["total"] = round(time.perf_counter() - t_start, 4)
         summary.outputs = sorted(Path(p).relative_to(out_dir).as_posix() for p in files + images)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,7 @@ def augment_emotion(
     kind: str = "ordinal",
     sources: np.ndarray | None = None,
     avoid: set[str] | None = None,
+    on_lic: Callable[[str, LicResult, Any], Any] | None = None,
 ) -> EmotionRun:
     """Classes, LIC and new rows for one emotion (no I/O).
 
@@ -73,6 +74,7 @@ def augment_emotion(
     ordered levels, is skipped for categories). ``sources``: a boolean mask of the rows that may be
     LIC input and sources (the training split); the other rows keep their class but take no part.
     ``avoid``: dedup keys no new row may equal (see :meth:`LicAugmenter.fit_resample`).
+    ``on_lic(emotion, lic, tokenised)`` is called as soon as the LIC is known, before the rows are made.
     """
     timer = timer or StageTimer()
     cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind)
@@ -100,6 +102,8 @@ def augment_emotion(
             f"emotion {emotion!r}: LIC is undefined for every word ({len(word_dict)} classes "
             f"{sorted(word_dict)}): {hint}"
         )
+    if on_lic is not None:
+        on_lic(emotion, lic, tokenised)
     notes = []
     all_guards = augmenter.guards
     if kind == "categorical" and any(isinstance(g, RatingLeanGuard) for g in all_guards):
@@ -200,8 +204,11 @@ class CorpusRun:
     tokenised: list | None = None
 
 
-def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None, store=None) -> CorpusRun:
+def augment_corpus(
+    corpus: Corpus, settings: RunSettings, timer: StageTimer | None = None, store=None, on_lic=None
+) -> CorpusRun:
     """Augment every emotion of ``settings`` on ``corpus`` and assemble the frames (no files).
+    ``on_lic``: see :func:`augment_emotion`.
 
     Shared by the command line, :func:`lic_gpu.api.augment_frame` and :class:`lic_gpu.api.LicResampler`.
     """
@@ -266,6 +273,7 @@ def augment_corpus(corpus: Corpus, settings: RunSettings, timer: StageTimer | No
             kind=kinds[emo],
             sources=splits.mask,
             avoid=avoid,
+            on_lic=on_lic,
         )
         note_rows_made_earlier(run, runs)  # the cross-emotion dedup, named where a class falls short
         log.info("%s", fill_line(run))

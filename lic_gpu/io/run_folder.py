@@ -151,6 +151,7 @@ def staged_run(out_dir: Path, write) -> dict:
     """Call ``write(stage)`` (returns the run summary) on a hidden staging folder inside ``out_dir``,
     then move its files into place all or none (:func:`publish`); the staging folder is always removed."""
     final = Path(out_dir)
+    made = [p for p in (final, *final.parents) if not p.exists()]  # removed again if the run fails
     try:
         final.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=final))
@@ -159,16 +160,23 @@ def staged_run(out_dir: Path, write) -> dict:
     try:
         summary = write(stage)
         n_files = publish(stage, final)
-        log.info(
-            "wrote %d files to %s (%d new rows, %.1f s)",
-            n_files,
-            final,
-            summary["rows"]["generated"],
-            summary["timings_s"]["total"],
-        )
-        return summary
-    finally:
+    except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        for folder in made:  # a failed run leaves no folder it made (unless something else wrote there)
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+    log.info(
+        "wrote %d files to %s (%d new rows, %.1f s)",
+        n_files,
+        final,
+        summary["rows"]["generated"],
+        summary["timings_s"]["total"],
+    )
+    return summary
 
 
 def publish(stage: Path, final: Path) -> int:

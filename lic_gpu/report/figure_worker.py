@@ -22,7 +22,8 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO, Any
+from functools import partial
+from typing import IO, Any, Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,13 @@ def _send(stream: IO[bytes], obj: Any) -> None:
     stream.flush()
 
 
-def _receive(stream: IO[bytes]) -> Any:
-    head = stream.read(_HEADER.size)
+def _receive(read: Callable[[int], bytes]) -> Any:
+    """One length-prefixed pickle, read with ``read(n)`` (n bytes, fewer only where the pipe closes)."""
+    head = read(_HEADER.size)
     if len(head) < _HEADER.size:
         raise EOFError("the figure worker closed its pipe")
     (size,) = _HEADER.unpack(head)
-    data = stream.read(size)
+    data = read(size)
     if len(data) < size:
         raise EOFError("the figure worker closed its pipe mid-message")
     return pickle.loads(data)  # noqa: S301  written by our own worker process, never read from a file
@@ -67,18 +69,6 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _receive_reply(fd: int) -> Any:
-    """One reply of the worker, read from its stdout's file descriptor (see :func:`_read_exactly`)."""
-    head = _read_exactly(fd, _HEADER.size)
-    if len(head) < _HEADER.size:
-        raise EOFError("the figure worker closed its pipe")
-    (size,) = _HEADER.unpack(head)
-    data = _read_exactly(fd, size)
-    if len(data) < size:
-        raise EOFError("the figure worker closed its pipe mid-message")
-    return pickle.loads(data)  # noqa: S301  written by our own worker process, never read from a file
-
-
 def _readable(stream: IO[bytes] | int, timeout: float) -> bool:
     """Whether ``stream`` has something to read within ``timeout`` seconds (True where pipes cannot be
     polled: then the read itself waits)."""
@@ -93,13 +83,18 @@ def _readable(stream: IO[bytes] | int, timeout: float) -> bool:
 class FigureWorker:
     """A second process that draws :mod:`lic_gpu.report.figures` figures; see the module docstring.
 
-    ``submit(name, *args, **kwargs)`` queues ``figures.<name>(*args, **kwargs)``; ``results()``
-    returns each job's return value in submission order, drawing here whatever the worker did not.
+    ``submit(name, *args, **kwargs)`` queues ``figures.<name>(*args, **kwargs)`` and returns the job's
+    ticket; a job equal to one already handed to the worker (the same pickle) is not drawn twice, its
+    ticket is returned again, so a figure may be handed over as soon as its data is known and asked
+    for again where the files are written. ``results(tickets)`` returns those jobs' return values
+    (every job's, in submission order, without ``tickets``), drawing here whatever the worker did not.
     """
 
     def __init__(self, proc: subprocess.Popen | None):
         self._proc = proc
         self._jobs: list[tuple[str, tuple, dict]] = []
+        self._answers: list[tuple | None] = []  # the worker's replies so far, in submission order
+        self._sent: dict[bytes, int] = {}  # pickled job -> its ticket
 
     @classmethod
     def start(cls) -> "FigureWorker":
@@ -119,24 +114,43 @@ class FigureWorker:
             proc = None
         return cls(proc)
 
-    def submit(self, name: str, *args: Any, **kwargs: Any) -> None:
-        self._jobs.append((name, args, kwargs))
+    def submit(self, name: str, *args: Any, **kwargs: Any) -> int:
+        job = (name, args, kwargs)
         if self._proc is None:
-            return
+            self._jobs.append(job)
+            return len(self._jobs) - 1
+        try:
+            data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as err:
+            log.debug("figure job not picklable (%s); drawing here", err)
+            self._stop()
+            self._jobs.append(job)
+            return len(self._jobs) - 1
+        if data in self._sent:
+            return self._sent[data]
+        self._jobs.append(job)
+        self._sent[data] = ticket = len(self._jobs) - 1
         try:
             assert self._proc.stdin is not None
-            _send(self._proc.stdin, (name, args, kwargs))
-        except (OSError, ValueError, pickle.PicklingError) as err:
+            self._proc.stdin.write(_HEADER.pack(len(data)) + data)
+            self._proc.stdin.flush()
+        except (OSError, ValueError) as err:
             log.debug("figure worker unreachable (%s); drawing here", err)
             self._stop()
+        return ticket
 
-    def results(self) -> list[Any]:
-        """Every submitted job's return value, in order; the worker's, or drawn here."""
+    def results(self, tickets: Sequence[int] | None = None) -> list[Any]:
+        """The return values of the jobs ``tickets`` (default: every job, in submission order): the
+        worker's, or drawn here. The worker answers in order, so every earlier job's answer is read too."""
         from lic_gpu.report import figures
 
+        tickets = range(len(self._jobs)) if tickets is None else tickets
         out: list[Any] = []
-        for name, args, kwargs in self._jobs:
-            answer = self._answer()
+        for ticket in tickets:
+            while len(self._answers) <= ticket:
+                self._answers.append(self._answer())
+            name, args, kwargs = self._jobs[ticket]
+            answer = self._answers[ticket]
             if answer is not None and answer[0] == "ok":
                 for level, logger, message in answer[2]:
                     logging.getLogger(logger).log(level, "%s", message)
@@ -145,7 +159,6 @@ class FigureWorker:
             if answer is not None:
                 log.debug("the figure worker failed on %s (%s); drawing it here", name, answer[1])
             out.append(getattr(figures, name)(*args, **kwargs))
-        self._jobs.clear()
         return out
 
     def _answer(self) -> tuple | None:
@@ -160,7 +173,8 @@ class FigureWorker:
                 fd = None
             if not _readable(stdout if fd is None else fd, WAIT_S):
                 raise EOFError(f"no answer in {WAIT_S:.0f} s")
-            return _receive(stdout) if fd is None else _receive_reply(fd)
+            # os.read on a real pipe (see _read_exactly); an in-memory stream is read as one
+            return _receive(stdout.read if fd is None else partial(_read_exactly, fd))
         except (OSError, EOFError, pickle.UnpicklingError) as err:
             log.debug("figure worker gone (%s); drawing here", err)
             self._stop()
@@ -172,6 +186,8 @@ class FigureWorker:
             self._proc.kill()
         self._stop()
         self._jobs.clear()
+        self._answers.clear()
+        self._sent.clear()
 
     def close(self) -> None:
         """Close the worker's stdin: it exits on its own (its exit is not waited for, which would
@@ -227,7 +243,7 @@ def main() -> None:
     logging.getLogger().setLevel(logging.INFO)
     while True:
         try:
-            name, args, kwargs = _receive(inbox)
+            name, args, kwargs = _receive(inbox.read)
         except EOFError:
             return
         collect.records = []
