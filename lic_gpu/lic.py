@@ -191,13 +191,17 @@ class LicResult:
         tensor would each wait for the device)."""
         return self.values.detach().cpu().numpy()
 
+    @cached_property
+    def _vocab_array(self) -> np.ndarray:
+        """``vocab`` as one NumPy string array (sorted by in :meth:`top_words`)."""
+        return np.array(self.vocab, dtype=str)
+
     def top_words(self, cls: Any, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` highest defined LIC words of ``cls``, best first (ties by word)."""
         row = self.host_values[self.class_index[cls]]
         ok = np.nonzero(~np.isnan(row))[0]
         # one vectorised sort: by LIC, descending, then by word (as sorting (-lic, word) tuples would)
-        words = np.array([self.vocab[j] for j in ok.tolist()], dtype=str)
-        order = ok[np.lexsort((words, -row[ok]))][:n].tolist()
+        order = ok[np.lexsort((self._vocab_array[ok], -row[ok]))][:n].tolist()
         return [(self.vocab[j], float(row[j])) for j in order]
 
 

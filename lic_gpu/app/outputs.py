@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Sequence
 
@@ -60,13 +61,18 @@ class TopLicCharts:
         seen = self._seen if self.min_sentences > 1 else None
         # the words the sampler may swap: stopwords and punctuation are never candidates
         return {
-            c: [
-                (w, v)
-                for w, v in lic.top_words(c, len(lic.vocab))
-                if w.lower() not in self.stopwords
-                and any(ch.isalpha() for ch in w)
-                and (seen is None or seen[w] >= self.min_sentences)
-            ][: self.n_top]
+            c: list(
+                islice(
+                    (
+                        (w, v)
+                        for w, v in lic.top_words(c, len(lic.vocab))
+                        if w.lower() not in self.stopwords
+                        and any(ch.isalpha() for ch in w)
+                        and (seen is None or seen[w] >= self.min_sentences)
+                    ),
+                    self.n_top,
+                )
+            )
             for c in lic.classes
             if c in panels
         }

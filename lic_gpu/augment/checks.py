@@ -204,6 +204,9 @@ class CandidateFilter:
         self.checks = list(checks)
         self.form_fit = form_fit
         self.guard_checks = [guard_check(g) for g in guards]
+        # (word, its row, neighbour) -> the word checks' reason: the same pair comes up in every
+        # sentence, slot and class the word is in, and the word checks do not depend on those
+        self._word_reasons: dict[tuple[str, int, str], str | None] = {}
 
     def options(self, cls, core: str, row: int, slot, table, refusals: Counter) -> list[tuple[str, float]]:
         """Acceptable replacements of ``core`` (vocabulary row ``row``) in ``cls``, in the form ``slot``
@@ -213,7 +216,11 @@ class CandidateFilter:
         seen: set[str] = set()
         for new, cos in table.get(row, []):
             candidate = Candidate(cls, core, row, new, cos)
-            reason = first_refusal(self.checks, candidate)
+            key = (core, row, new)
+            try:
+                reason = self._word_reasons[key]
+            except KeyError:
+                reason = self._word_reasons[key] = first_refusal(self.checks, candidate)
             form = new
             if reason is None and self.form_fit is not None and slot is not None:
                 form, reason = self.form_fit(candidate, slot, seen)

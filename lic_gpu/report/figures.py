@@ -268,12 +268,11 @@ def sentence_counts(texts: Sequence[str], tokenise=None, tokenised: Sequence | N
     every sentence would be split a second time (~25 s for 1 M rows, benchmarks/results/scale.md).
     """
     from collections import Counter
+    from itertools import chain
 
-    seen: Counter = Counter()
     if tokenised is not None:
-        for t in tokenised:
-            seen.update(set(t.tokens))
-        return seen
+        return Counter(chain.from_iterable(set(t.tokens) for t in tokenised))
+    seen: Counter = Counter()
     if tokenise is None:
         from lic_gpu.text import words_tokenise as tokenise
     for text in texts:

