@@ -47,11 +47,16 @@ class TopLicCharts:
         self.corpus, self.tokenise = corpus, tokenise
         self.out_dir, self.names, self.worker = out_dir, names, worker
         self._seen: dict | None = None
+        self._words: dict[int, tuple[object, dict]] = {}  # id(lic) -> (lic, its words) when they need no rows
 
     def words(self, lic, tokenised, generated: dict | None = None) -> dict | None:
         """Class -> its chart's ``[(word, lic), ...]``; ``None`` when the panels wait for ``generated``
         (class -> new rows made)."""
-        if generated is None and len(lic.classes) > self.max_panels:
+        if len(lic.classes) <= self.max_panels:  # every class gets a panel, whatever the rows made
+            generated = None
+            if id(lic) in self._words:
+                return self._words[id(lic)][1]
+        elif generated is None:
             return None
         # the classes that got the most new rows, when there are more than max_panels
         panels = sorted(lic.classes, key=lambda c: -(generated or {}).get(c, 0))[: self.max_panels]
@@ -60,7 +65,7 @@ class TopLicCharts:
             self._seen = figures.sentence_counts(self.corpus.texts, self.tokenise, tokenised)
         seen = self._seen if self.min_sentences > 1 else None
         # the words the sampler may swap: stopwords and punctuation are never candidates
-        return {
+        words = {
             c: list(
                 islice(
                     (
@@ -76,6 +81,9 @@ class TopLicCharts:
             for c in lic.classes
             if c in panels
         }
+        if generated is None:
+            self._words[id(lic)] = (lic, words)  # the LicResult is kept, so its id is not reused
+        return words
 
     def submit(self, emotion: str, lic, tokenised, generated: dict | None = None) -> int | None:
         """Hand ``emotion``'s chart to the worker; its ticket, or ``None`` when it must wait for the rows."""
