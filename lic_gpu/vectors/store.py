@@ -30,8 +30,8 @@ from lic_gpu.vectors.files import (
     default_cache_dir,
     normalise_rows_,
     read_vectors,
-    word_rows,
 )
+from lic_gpu.vectors.word_index import word_rows
 from lic_gpu.vectors.names import resolve_source
 
 log = logging.getLogger(__name__)
