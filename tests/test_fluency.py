@@ -43,6 +43,8 @@ from helpers import EMOBANK, needs_shared
         ("twelve", "number"),
         ("Tuesday", "time"),
         ("tonight", "time"),
+        ("Winter", "time"),  # a season: "this spring I planted" -> "this winter" changes the facts
+        ("evening", "time"),  # a time of day: "dinner that evening" -> "that afternoon"
         ("https://x.org/a", "url"),
         ("www.x.com", "url"),
         ("a@b.com", "email"),
@@ -105,10 +107,17 @@ def test_antonyms_and_gender(inflector):
     assert inflector.not_a_substitute("heart", "stomach") and inflector.not_a_substitute("hands", "fingers")
     assert inflector.not_a_substitute("baby", "pet") and inflector.not_a_substitute("dogs", "children")
     assert not inflector.not_a_substitute("baby", "toddler") and not inflector.not_a_substitute("shop", "store")
+    assert inflector.not_a_substitute("horses", "dogs") and inflector.not_a_substitute("cats", "elephants")
     assert inflector.kind("Elbows") == "body" and inflector.kind("idea") is None
     # a person is not a group of people (readers failed "people were screaming -> families were ...")
     assert inflector.not_a_substitute("people", "families") and inflector.not_a_substitute("crowd", "woman")
     assert not inflector.not_a_substitute("families", "households") and not inflector.not_a_substitute("women", "girls")
+    # a family relation is not another ("my sister gave birth ... I'm an aunt" -> "my mother"), nor a colour
+    # another ("Black Monday" -> "White Monday"); a relation for a plain person word is left to the others
+    assert inflector.not_a_substitute("sister", "mother") and inflector.not_a_substitute("Nieces", "aunts")
+    assert inflector.not_a_substitute("parents", "children") and inflector.not_a_substitute("Black", "white")
+    assert not inflector.not_a_substitute("daughter", "girl") and not inflector.not_a_substitute("children", "kids")
+    assert inflector.not_a_substitute("red", "crimson") and not inflector.not_a_substitute("dark", "gray")
 
 
 def test_indefinite_article():

@@ -38,7 +38,8 @@ monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednes
 fridays saturdays sundays january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec today tonight tomorrow
 yesterday am pm a.m. p.m. second seconds minute minutes hour hours day days week weeks weekend weekends
-month months year years decade decades century centuries fortnight fortnights
+month months year years decade decades century centuries fortnight fortnights spring springs summer summers
+autumn autumns winter winters morning mornings afternoon afternoons evening evenings night nights noon midnight
 """.split()
 )
 
