@@ -1,6 +1,6 @@
 """A blind, human-style audit of the new rows: read each against its source and label it.
 
-    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [--seed N] [--fresh] [-- extra overrides]
+    python benchmarks/quality_audit.py sample --label after [--emobank PATH] [--seed N] [--fresh] [--only RUN ...] [-- extra overrides]
     python benchmarks/quality_audit.py score
 
 ``sample`` runs the main job (``scripts/augment.py``, default settings) on EmoBank arousal, EmoBank
@@ -40,6 +40,7 @@ OUT = ROOT / "benchmarks" / "results" / "quality"
 DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
 HANDMADE = ROOT / "benchmarks" / "data" / "handmade_social.csv"
 REVIEWS = ROOT / "benchmarks" / "data" / "handmade_reviews.csv"
+MIXED = ROOT / "benchmarks" / "data" / "handmade_mixed.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -93,6 +94,19 @@ def runs(emobank: Path) -> dict[str, dict]:
             "emotion": "valence",
             "scale": "1-5 (1 = negative, 5 = positive)",
         },
+        # written by hand for the h22f reading, after the family/colour/animal rules (never tuned on)
+        "mixed-arousal": {
+            "overrides": ["data=csv", f"data.path={MIXED}", "emotion=arousal"],
+            "corpus": "support chats, sport, school, cooking, health, fiction",
+            "emotion": "arousal",
+            "scale": "1-5 (1 = calm, 5 = excited)",
+        },
+        "mixed-valence": {
+            "overrides": ["data=csv", f"data.path={MIXED}", "emotion=valence"],
+            "corpus": "support chats, sport, school, cooking, health, fiction",
+            "emotion": "valence",
+            "scale": "1-5 (1 = negative, 5 = positive)",
+        },
     }
 
 
@@ -121,7 +135,9 @@ def already_read(label: str) -> set[str]:
     return seen
 
 
-def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh: bool = False) -> None:
+def sample(
+    label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh: bool = False, only: list[str] | None = None
+) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     items, keys = [], []
@@ -129,6 +145,8 @@ def sample(label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh:
     # would meet many rows read before; ``fresh`` draws only from rows no reading has shown yet
     seen = already_read(label) if fresh else set()
     for name, spec in runs(emobank).items():
+        if only and name not in only:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             df = run_job(spec["overrides"] + extra, Path(tmp) / "run")
         text = next(c for c in ("text", "label", "sentence") if c in df.columns)
@@ -212,11 +230,12 @@ def main() -> None:
         help=f"which new rows are drawn (default {SEED})",
     )
     s.add_argument("--fresh", action="store_true", help="draw only rows that no earlier reading showed")
+    s.add_argument("--only", nargs="+", choices=sorted(runs(DEFAULT_EMOBANK)), help="sample these runs only")
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     sub.add_parser("score")
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.label, args.emobank, args.extra, args.seed, args.fresh)
+        sample(args.label, args.emobank, args.extra, args.seed, args.fresh, args.only)
     else:
         score()
 
