@@ -55,6 +55,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "encoder_opt_in.md")
     parser.add_argument("--work", type=Path, default=None, help="run folders (default: a new temporary folder)")
     args = parser.parse_args()
+    from lic_gpu.errors import LicGpuError
+    from lic_gpu.scoring.encoder import model_dir
+
+    try:  # without the extra the runs would quietly use the plain score: nothing to compare
+        model_dir()
+    except LicGpuError as err:
+        raise SystemExit(f"encoder_opt_in: {err}") from None
     args.work = args.work or Path(tempfile.mkdtemp(prefix="lic_gpu_encoder_opt_in_"))
     data = args.shared / "data" / "emobank" / "emobank.csv"
     lines = [

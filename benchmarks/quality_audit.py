@@ -138,6 +138,14 @@ def already_read(label: str) -> set[str]:
 def sample(
     label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh: bool = False, only: list[str] | None = None
 ) -> None:
+    if "augment.encoder=true" in extra:  # without the extra every run would quietly use the plain score
+        from lic_gpu.errors import LicGpuError
+        from lic_gpu.scoring.encoder import model_dir
+
+        try:
+            model_dir()
+        except LicGpuError as err:
+            raise SystemExit(f"quality_audit: augment.encoder=true asked for, but {err}") from None
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     items, keys = [], []
