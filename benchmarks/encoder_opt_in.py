@@ -82,7 +82,7 @@ def main() -> None:
             got = enc_s["classes"][cls]
             lines.append(
                 f"| {emotion} | {cls} | {rep['requested']} | {rep['generated']} | {got['generated']} | "
-                f"{got['refused'].get('encoder', 0)} |"
+                f"{got.get('refused', {}).get('encoder', 0)} |"
             )
         costs.append((emotion, time_stage(plain)))
     lines += [
