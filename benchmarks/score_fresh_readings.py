@@ -1,0 +1,52 @@
+"""The shipped swap score on readings it was never fitted on: ROC AUC of F against U/L per reading.
+
+    python benchmarks/score_fresh_readings.py enc encb h22e h22eb h22f h22fb enc2 enc2b
+
+Every row of these readings was made by the default with the score already fixed (and kept because its
+score passed ``augment.min_fluency``), so this is an out-of-sample check on a restricted range: it says how
+well the score still ranks the rows it lets through. Both models: the plain one and ``full_encoder`` (needs
+``pip install "lic_gpu[encoder]"``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+QUALITY = ROOT / "benchmarks" / "results" / "quality"
+
+
+def auc(y: np.ndarray, s: np.ndarray) -> float:
+    """ROC AUC by ranks (ties count half)."""
+    ranks = pd.Series(s).rank().to_numpy()
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def main(readings: list[str]) -> None:
+    from lic_gpu import score_swaps
+
+    parts = []
+    for name in readings:
+        frame = pd.read_csv(QUALITY / f"labels_{name}.csv").merge(pd.read_csv(QUALITY / f"blind_{name}.csv"), on="item")
+        parts.append(frame[frame["label"].isin(["F", "U", "L"])].assign(reading=name))
+    rows = pd.concat(parts, ignore_index=True)
+    y = (rows["label"] == "F").to_numpy(int)
+    plain = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist()))
+    encoder = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist(), encoder=True))
+    print("| reading | rows | plain score AUC | full_encoder AUC |")
+    print("|---|---:|---:|---:|")
+    for name in readings:
+        m = (rows["reading"] == name).to_numpy()
+        print(f"| {name} | {int(m.sum())} | {auc(y[m], plain[m]):.3f} | {auc(y[m], encoder[m]):.3f} |")
+    print(f"| all | {len(rows)} | {auc(y, plain):.3f} | {auc(y, encoder):.3f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["enc", "encb", "h22e", "h22eb", "h22f", "h22fb", "enc2", "enc2b"])
