@@ -46,22 +46,28 @@ SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
 
 
+SCALES = {"arousal": "1-5 (1 = calm, 5 = excited)", "valence": "1-5 (1 = negative, 5 = positive)"}
+
+
+def _arousal_and_valence(name: str, overrides: list[str], corpus: str) -> dict[str, dict]:
+    """``<name>-arousal`` and ``<name>-valence``: one corpus rated 1-5 on both."""
+    return {
+        f"{name}-{emotion}": {
+            "overrides": [*overrides, f"emotion={emotion}"],
+            "corpus": corpus,
+            "emotion": emotion,
+            "scale": scale,
+        }
+        for emotion, scale in SCALES.items()
+    }
+
+
 def runs(emobank: Path) -> dict[str, dict]:
     """The audited runs: name -> overrides and what the labeller is told about the rating scale."""
-    eb = ["data=emobank", f"data.path={emobank}"]
     return {
-        "emobank-arousal": {
-            "overrides": eb + ["emotion=arousal"],
-            "corpus": "EmoBank (news, blogs, letters, fiction)",
-            "emotion": "arousal",
-            "scale": "1-5 (1 = calm, 5 = excited)",
-        },
-        "emobank-valence": {
-            "overrides": eb + ["emotion=valence"],
-            "corpus": "EmoBank (news, blogs, letters, fiction)",
-            "emotion": "valence",
-            "scale": "1-5 (1 = negative, 5 = positive)",
-        },
+        **_arousal_and_valence(
+            "emobank", ["data=emobank", f"data.path={emobank}"], "EmoBank (news, blogs, letters, fiction)"
+        ),
         "demo-arousal": {
             "overrides": ["emotion=arousal"],
             "corpus": "demo (spoken personal stories)",
@@ -69,44 +75,13 @@ def runs(emobank: Path) -> dict[str, dict]:
             "scale": "1-7 (1 = calm, 7 = excited)",
         },
         # written by hand for issue 22 (benchmarks/data/README.md); no filter was tuned on it
-        "handmade-arousal": {
-            "overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=arousal"],
-            "corpus": "social-media-like posts",
-            "emotion": "arousal",
-            "scale": "1-5 (1 = calm, 5 = excited)",
-        },
-        "handmade-valence": {
-            "overrides": ["data=csv", f"data.path={HANDMADE}", "emotion=valence"],
-            "corpus": "social-media-like posts",
-            "emotion": "valence",
-            "scale": "1-5 (1 = negative, 5 = positive)",
-        },
+        **_arousal_and_valence("handmade", ["data=csv", f"data.path={HANDMADE}"], "social-media-like posts"),
         # written by hand for the h22d reading, after every filter and the score were fixed (never tuned on)
-        "reviews-arousal": {
-            "overrides": ["data=csv", f"data.path={REVIEWS}", "emotion=arousal"],
-            "corpus": "reviews, diaries, local news",
-            "emotion": "arousal",
-            "scale": "1-5 (1 = calm, 5 = excited)",
-        },
-        "reviews-valence": {
-            "overrides": ["data=csv", f"data.path={REVIEWS}", "emotion=valence"],
-            "corpus": "reviews, diaries, local news",
-            "emotion": "valence",
-            "scale": "1-5 (1 = negative, 5 = positive)",
-        },
+        **_arousal_and_valence("reviews", ["data=csv", f"data.path={REVIEWS}"], "reviews, diaries, local news"),
         # written by hand for the h22f reading, after the family/colour/animal rules (never tuned on)
-        "mixed-arousal": {
-            "overrides": ["data=csv", f"data.path={MIXED}", "emotion=arousal"],
-            "corpus": "support chats, sport, school, cooking, health, fiction",
-            "emotion": "arousal",
-            "scale": "1-5 (1 = calm, 5 = excited)",
-        },
-        "mixed-valence": {
-            "overrides": ["data=csv", f"data.path={MIXED}", "emotion=valence"],
-            "corpus": "support chats, sport, school, cooking, health, fiction",
-            "emotion": "valence",
-            "scale": "1-5 (1 = negative, 5 = positive)",
-        },
+        **_arousal_and_valence(
+            "mixed", ["data=csv", f"data.path={MIXED}"], "support chats, sport, school, cooking, health, fiction"
+        ),
     }
 
 
