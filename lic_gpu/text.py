@@ -21,19 +21,53 @@ log = logging.getLogger(__name__)
 # (didn't -> did n't, we'd -> we 'd, can't -> ca n't); other inner apostrophes stay (o'clock,
 # rock'n'roll) and inner hyphens are split off as punctuation; anything else that is not a space is
 # a one-character punctuation token.
-_WORD_RE = re.compile(
-    r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]"
-    r"|[\w.+-]*\w@\w[\w-]*(?:\.[\w-]+)+"
-    r"|[@#]\w+"
-    r"|\d+(?:[.,:/-]\d+)*[^\W\d_]*"
-    r"|[^\W_]+?(?=n[\'\u2019]t\b)|n[\'\u2019]t\b|[\'\u2019](?:s|re|ve|d|ll|m)\b"
-    r"|[^\W_]+(?:[\'\u2019](?!(?:s|re|ve|d|ll|m|t)\b)[^\W_]+)*|_+|[^\w\s]",
-    re.UNICODE | re.IGNORECASE,
-)
+# The alternatives, in their order of precedence (the first that matches at a place wins).
+_URL = r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]"
+_MAIL = r"[\w.+-]*\w@\w[\w-]*(?:\.[\w-]+)+"
+_NUMBER = r"\d+(?:[.,:/-]\d+)*[^\W\d_]*"
+_NEGATION = r"[^\W_]+?(?=n[\'\u2019]t\b)|n[\'\u2019]t\b"
+_CLITIC = r"[\'\u2019](?:s|re|ve|d|ll|m)\b"
+_WORD = r"[^\W_]+(?:[\'\u2019](?!(?:s|re|ve|d|ll|m|t)\b)[^\W_]+)*"
+_FLAGS = re.UNICODE | re.IGNORECASE
+
+
+def _pattern(url: bool = True, mail: bool = True, negation: bool = True, apostrophe: bool = True) -> str:
+    """The tokeniser's pattern; an alternative that cannot match a text (it lacks the character the
+    alternative needs) may be left out for it: the matches stay the same, found in half the time."""
+    alts = [_URL] if url else []
+    alts += [_MAIL, r"[@#]\w+"] if mail else [r"#\w+"]
+    alts.append(_NUMBER)
+    alts += [_NEGATION] if negation else []
+    alts += [_CLITIC, _WORD] if apostrophe else [r"[^\W_]+"]
+    alts.append(r"_+|[^\w\s]")
+    return "|".join(alts)
+
+
+_WORD_RE = re.compile(_pattern(), _FLAGS)
 _WS_RE = re.compile(r"\S+")
 # The same pattern as one capturing group: ``split`` then gives gaps and tokens alternately in one
 # pass in C (a third faster than collecting ``finditer``'s matches; no alternative matches "").
-_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})", _WORD_RE.flags)
+_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})", _FLAGS)
+# ... and one per set of alternatives a text can need (see _split_pattern_for)
+_SPLIT_RES: dict[tuple[bool, bool, bool, bool], re.Pattern] = {}
+
+
+def _split_pattern_for(text: str) -> re.Pattern:
+    """The splitting pattern without the alternatives ``text`` cannot match: no URL without ``://``
+    or ``www.``, no e-mail or @mention without ``@``, no ``n't`` without ``n'``, no clitic and no
+    inner apostrophe without an apostrophe (every test case-insensitive, as the pattern is)."""
+    low = text.lower()
+    apostrophe = "'" in text or "\u2019" in text
+    need = (
+        "://" in text or "www." in low,
+        "@" in text,
+        apostrophe and ("n'" in low or "n\u2019" in low),
+        apostrophe,
+    )
+    pattern = _SPLIT_RES.get(need)
+    if pattern is None:
+        pattern = _SPLIT_RES[need] = re.compile(f"({_pattern(*need)})", _FLAGS)
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -78,7 +112,7 @@ def whitespace_tokenise(text: str) -> Tokenised:
 @lru_cache(maxsize=1 << 16)
 def words_tokenise(text: str) -> Tokenised:
     """Words with punctuation split off; apostrophes inside words are kept (``don't``)."""
-    parts = _WORD_SPLIT_RE.split(text)
+    parts = _split_pattern_for(text).split(text)
     return Tokenised(tuple(parts[1::2]), tuple(parts[0::2]))
 
 

@@ -250,3 +250,28 @@ def test_words_tokenise_in_one_split_equals_the_matches_on_any_text():
         assert words_tokenise.__wrapped__(text) == _split(_WORD_RE, text)
 
     check()
+
+
+def test_words_tokenise_leaves_out_only_alternatives_a_text_cannot_match():
+    """The tokeniser drops the URL, e-mail, n't and apostrophe alternatives from texts without the
+    characters they need (issue 23): on texts dense in exactly those characters, the tokens are the
+    full pattern's."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lic_gpu.text import _WORD_RE, _split, words_tokenise
+
+    tricky = st.sampled_from(
+        list("nNtTsSwW.:/@#_'\u2019-1a é\u017f") + ["n't", "N\u2019T", "www.", "://", "'s", "a@b.c"]
+    )
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(tricky, max_size=25).map("".join))
+    def check(text):
+        assert words_tokenise.__wrapped__(text) == _split(_WORD_RE, text)
+
+    check()
+    # each pattern variant was used (the sample above reaches them all)
+    from lic_gpu.text import _SPLIT_RES
+
+    assert len(_SPLIT_RES) >= 8

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from lic_gpu.augment.checks import CandidateFilter, cheap_checks
+from lic_gpu.augment.checks import CandidateFilter
 from lic_gpu.augment.diverse import DiverseGenerator
 from lic_gpu.augment.neighbours import candidate_words, plausible_replacements, slot_words
 from lic_gpu.augment.parts import SwapParts
@@ -440,7 +440,7 @@ class LicAugmenter:
         parts, settings = self.parts, self.settings
         if "guard_prefetch" not in result.timings_s:
             self._prefetch_guards(table, guards, result)
-        cheap = cheap_checks(settings, parts.junk, parts.store.index, parts.thesaurus)
+        cheap = [parts.cheap_check()]
         if parts.grammar is not None:
             t0 = time.perf_counter()
             if not tags:

@@ -165,9 +165,30 @@ def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -
     return checks
 
 
-def word_checks(settings, junk: JunkFilter, store, thesaurus, grammar, tables) -> list[CandidateCheck]:
-    """Every check of the neighbour itself, in the chain's order (those switched on)."""
-    checks = cheap_checks(settings, junk, store.index, thesaurus)
+def remembered(checks: Sequence[CandidateCheck], name: str = "cheap") -> CandidateCheck:
+    """``checks`` as one check that answers each (word, row, neighbour) once: for checks that look at
+    nothing else (the cheap ones), so the look-ahead (:func:`lic_gpu.augment.neighbours.plausible_replacements`)
+    and the chain share their answers."""
+    checks = list(checks)
+    answers: dict[tuple[str, int, str], str | None] = {}
+
+    def test(c: Candidate) -> str | None:
+        key = (c.old, c.row, c.new)
+        try:
+            return answers[key]
+        except KeyError:
+            reason = answers[key] = first_refusal(checks, c)
+            return reason
+
+    return CandidateCheck(name, test)
+
+
+def word_checks(
+    settings, junk: JunkFilter, store, thesaurus, grammar, tables, cheap: CandidateCheck | None = None
+) -> list[CandidateCheck]:
+    """Every check of the neighbour itself, in the chain's order (those switched on); ``cheap``: the
+    cheap ones as one :func:`remembered` check (default: built here)."""
+    checks = [cheap] if cheap is not None else cheap_checks(settings, junk, store.index, thesaurus)
     if grammar is not None:
         checks += [gender_check(grammar.inflector), kind_check(grammar.inflector), antonym_check(grammar.inflector)]
     if settings.reciprocal:

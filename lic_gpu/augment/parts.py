@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Mapping, Sequence
 
-from lic_gpu.augment.checks import CandidateFilter, FormFit, JunkFilter, word_checks
+from lic_gpu.augment.checks import (
+    CandidateCheck,
+    CandidateFilter,
+    FormFit,
+    JunkFilter,
+    cheap_checks,
+    remembered,
+    word_checks,
+)
 from lic_gpu.augment.neighbours import NeighbourTables
 from lic_gpu.augment.positions import Position, skip_reason
 from lic_gpu.augment.settings import AugmentSettings
@@ -43,6 +51,14 @@ class SwapParts:
         self.thesaurus = thesaurus
         self.junk = JunkFilter(stopwords)
         self.tables = NeighbourTables(store, settings.k, progress)
+        self._cheap: CandidateCheck | None = None
+
+    def cheap_check(self) -> CandidateCheck:
+        """The cheap checks (:func:`cheap_checks`) as one check, each pair answered once, shared by the
+        look-ahead and the chain."""
+        if self._cheap is None:
+            self._cheap = remembered(cheap_checks(self.settings, self.junk, self.store.index, self.thesaurus))
+        return self._cheap
 
     # -- source words
 
@@ -70,7 +86,9 @@ class SwapParts:
 
     def candidate_filter(self, guards: Sequence = ()) -> CandidateFilter:
         """Every check of the settings, with ``guards`` last."""
-        checks = word_checks(self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables)
+        checks = word_checks(
+            self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables, self.cheap_check()
+        )
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
         return CandidateFilter(checks, form_fit, guards)
 
