@@ -18,8 +18,8 @@ import logging
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
-from typing import Any, Mapping, Sequence
+from itertools import chain, islice
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -191,18 +191,26 @@ class LicResult:
         tensor would each wait for the device)."""
         return self.values.detach().cpu().numpy()
 
-    @cached_property
-    def _vocab_array(self) -> np.ndarray:
-        """``vocab`` as one NumPy string array (sorted by in :meth:`top_words`)."""
-        return np.array(self.vocab, dtype=str)
+    def ranked_words(self, cls: Any) -> Iterator[tuple[str, float]]:
+        """Every defined LIC word of ``cls``, best first, ties by word, one at a time: a reader that
+        wants the first few passing a filter orders only the ties it reaches."""
+        row = self.host_values[self.class_index[cls]]
+        ok = np.nonzero(~np.isnan(row))[0]
+        order = ok[np.argsort(-row[ok], kind="stable")]
+        ranked = row[order]
+        # runs of equal LIC (a rare class has hundreds of words seen once, all equal) go by word
+        ends = (np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist() + [len(order)]
+        vocab, start = self.vocab, 0
+        for end in ends:
+            run = order[start:end].tolist()
+            run.sort(key=vocab.__getitem__)
+            for j in run:
+                yield vocab[j], float(row[j])
+            start = end
 
     def top_words(self, cls: Any, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` highest defined LIC words of ``cls``, best first (ties by word)."""
-        row = self.host_values[self.class_index[cls]]
-        ok = np.nonzero(~np.isnan(row))[0]
-        # one vectorised sort: by LIC, descending, then by word (as sorting (-lic, word) tuples would)
-        order = ok[np.lexsort((self._vocab_array[ok], -row[ok]))][:n].tolist()
-        return [(self.vocab[j], float(row[j])) for j in order]
+        return list(islice(self.ranked_words(cls), n))
 
 
 def _sentences(samples: Sequence) -> list:

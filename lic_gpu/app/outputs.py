@@ -70,7 +70,7 @@ class TopLicCharts:
                 islice(
                     (
                         (w, v)
-                        for w, v in lic.top_words(c, len(lic.vocab))
+                        for w, v in lic.ranked_words(c)
                         if w.lower() not in self.stopwords
                         and any(ch.isalpha() for ch in w)
                         and (seen is None or seen[w] >= self.min_sentences)

@@ -123,10 +123,17 @@ def _lexicon():
     return inflector, thesaurus, tagger
 
 
+@lru_cache(maxsize=1 << 14)
+def _lm_words_of(tokens: tuple[str, ...]) -> tuple[list[str], list[int | None]]:
+    """:func:`lm_words` of a token tuple, remembered: a source comes back once per candidate swap
+    (the lists are only read)."""
+    return lm_words(tokens)
+
+
 def _lm_features(lm: TrigramLM, src: Sequence[str], new: Sequence[str], swaps: list[Swap]) -> tuple[dict, int]:
     """LM totals over every changed word, and the index (into ``swaps``) of the worst swap."""
-    o_words, where = lm_words(src)
-    n_words, n_where = lm_words(new)
+    o_words, where = _lm_words_of(tuple(src))
+    n_words, n_where = _lm_words_of(tuple(new))
     if len(o_words) != len(n_words):  # a swap into or out of a clitic/punctuation: no fair comparison
         return {}, 0
     changed = [j for j, (a, b) in enumerate(zip(o_words, n_words)) if a != b]

@@ -88,7 +88,7 @@ def lm_words(tokens: Sequence[str]) -> tuple[list[str], list[int | None]]:
         if low in CLITICS and words:
             words[-1] += low.replace("\u2019", "'")
             where.append(len(words) - 1)
-        elif any(c.isalpha() for c in low):
+        elif low.isalpha() or any(map(str.isalpha, low)):
             words.append(low.replace("\u2019", "'"))
             where.append(len(words) - 1)
         else:
