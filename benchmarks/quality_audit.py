@@ -41,6 +41,7 @@ DEFAULT_EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
 HANDMADE = ROOT / "benchmarks" / "data" / "handmade_social.csv"
 REVIEWS = ROOT / "benchmarks" / "data" / "handmade_reviews.csv"
 MIXED = ROOT / "benchmarks" / "data" / "handmade_mixed.csv"
+FRESH = ROOT / "benchmarks" / "data" / "handmade_fresh.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -81,6 +82,10 @@ def runs(emobank: Path) -> dict[str, dict]:
         # written by hand for the h22f reading, after the family/colour/animal rules (never tuned on)
         **_arousal_and_valence(
             "mixed", ["data=csv", f"data.path={MIXED}"], "support chats, sport, school, cooking, health, fiction"
+        ),
+        # written by hand for the h22g reading, after min_fluency 0.75 was chosen (never tuned on)
+        **_arousal_and_valence(
+            "fresh", ["data=csv", f"data.path={FRESH}"], "work e-mails, travel, parenting, reviews, outdoors, town news"
         ),
     }
 

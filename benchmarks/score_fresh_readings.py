@@ -1,6 +1,7 @@
 """The shipped swap score on readings it was never fitted on: ROC AUC of F against U/L per reading.
 
     python benchmarks/score_fresh_readings.py enc encb h22e h22eb h22f h22fb enc2 enc2b
+    python benchmarks/score_fresh_readings.py --thresholds       # the min_fluency table (strict + lenient)
 
 Every row of these readings was made by the default with the score already fixed (and kept because its
 score passed ``augment.min_fluency``), so this is an out-of-sample check on a restricted range: it says how
@@ -48,5 +49,42 @@ def main(readings: list[str]) -> None:
     print(f"| all | {len(rows)} | {auc(y, plain):.3f} | {auc(y, encoder):.3f} |")
 
 
+# strict reader's reading -> the lenient reader's of the same rows
+PAIRED = {"enc": "encb", "h22e": "h22eb", "h22f": "h22fb", "enc2": "enc2b"}
+
+
+def thresholds(cuts: tuple[float, ...] = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85)) -> None:
+    """For each cut: the share of the rows whose plain score reaches it, and how the strict and the lenient
+    reader labelled those rows (the rows were made at min_fluency 0.6, so a higher cut is a filter on them;
+    the sampler at that cut makes the same rows minus those below it, as it ranks each slot by the score)."""
+    from lic_gpu import score_swaps
+
+    parts = []
+    for strict, lenient in PAIRED.items():
+        frame = pd.read_csv(QUALITY / f"labels_{strict}.csv").merge(
+            pd.read_csv(QUALITY / f"blind_{strict}.csv"), on="item"
+        )
+        other = pd.read_csv(QUALITY / f"labels_{lenient}.csv")[["item", "label"]].rename(columns={"label": "lenient"})
+        parts.append(frame.merge(other, on="item").assign(reading=strict))
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["label"].isin(["F", "U", "L"]) & rows["lenient"].isin(["F", "U", "L", "D"])]
+    score = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist()))
+    print(f"{len(rows)} rows read by both readers ({', '.join(PAIRED)} with their lenient readings)")
+    print("| min_fluency | rows kept | strict F | lenient F | mean of the two | strict L | lenient L |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for cut in cuts:
+        kept = rows[score >= cut]
+        strict_f = 100 * (kept["label"] == "F").mean()
+        lenient_f = 100 * (kept["lenient"] == "F").mean()
+        print(
+            f"| {cut:.2f} | {100 * len(kept) / len(rows):.0f} % ({len(kept)}) | {strict_f:.1f} % | {lenient_f:.1f} % | "
+            f"{(strict_f + lenient_f) / 2:.1f} % | {100 * (kept['label'] == 'L').mean():.1f} % | "
+            f"{100 * (kept['lenient'] == 'L').mean():.1f} % |"
+        )
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["enc", "encb", "h22e", "h22eb", "h22f", "h22fb", "enc2", "enc2b"])
+    if sys.argv[1:] == ["--thresholds"]:
+        thresholds()
+    else:
+        main(sys.argv[1:] or ["enc", "encb", "h22e", "h22eb", "h22f", "h22fb", "enc2", "enc2b"])

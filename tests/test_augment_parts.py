@@ -160,7 +160,14 @@ def test_a_stopword_is_never_a_replacement(mode):
     word_dict = {1: [(["calm", "x"], 0)], 2: [(["tea", "x"], 1), (["tea"], 2), (["x"], 3)]}
     lic = compute_lic(word_dict, method="log_odds")
     aug = LicAugmenter(
-        store, frozenset({"the"}), mode=mode, k=3, min_similarity=-1.0, sampling_strategy={1: 2}, **PLAIN_FILTERS
+        store,
+        frozenset({"the"}),
+        mode=mode,
+        k=3,
+        min_similarity=-1.0,
+        sampling_strategy={1: 2},
+        **PLAIN_FILTERS,
+        min_fluency=None,  # made-up vectors: the swap score (0.75 by default) would refuse calm -> quiet
     )
     assert aug.neighbour_table([store.index["calm"]])[store.index["calm"]][0][0] == "the"
     rows = aug.fit_resample(word_dict, lic).rows

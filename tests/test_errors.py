@@ -1193,6 +1193,7 @@ def test_diverse_mode_stops_when_every_swap_was_drawn():
         min_similarity=0.5,
         attempts_per_row=10**7,
         sampling_strategy={1: 3},
+        min_fluency=None,  # made-up vectors: the stop is what is tested, not the swap score
     )
     result = aug.fit_resample(word_dict, lic)
     report = result.classes[1]
