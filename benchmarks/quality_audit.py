@@ -156,7 +156,7 @@ def sample(
                     "new": row[text],
                 }
             )
-            keys.append({"item": item, "run": name, "swaps": row["swaps"]})
+            keys.append({"item": item, "run": name, "swaps": row["swaps"], "fluency": row.get("fluency", "")})
     order = rng.permutation(len(items))
     pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
     pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
