@@ -30,12 +30,17 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def read_labelled(name: str) -> pd.DataFrame:
+    """One reading's labels joined to the rows it read (item, label, note, source, new, ...)."""
+    return pd.read_csv(QUALITY / f"labels_{name}.csv").merge(pd.read_csv(QUALITY / f"blind_{name}.csv"), on="item")
+
+
 def main(readings: list[str]) -> None:
     from lic_gpu import score_swaps
 
     parts = []
     for name in readings:
-        frame = pd.read_csv(QUALITY / f"labels_{name}.csv").merge(pd.read_csv(QUALITY / f"blind_{name}.csv"), on="item")
+        frame = read_labelled(name)
         parts.append(frame[frame["label"].isin(["F", "U", "L"])].assign(reading=name))
     rows = pd.concat(parts, ignore_index=True)
     y = (rows["label"] == "F").to_numpy(int)
@@ -61,9 +66,7 @@ def thresholds(cuts: tuple[float, ...] = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85)) -> N
 
     parts = []
     for strict, lenient in PAIRED.items():
-        frame = pd.read_csv(QUALITY / f"labels_{strict}.csv").merge(
-            pd.read_csv(QUALITY / f"blind_{strict}.csv"), on="item"
-        )
+        frame = read_labelled(strict)
         other = pd.read_csv(QUALITY / f"labels_{lenient}.csv")[["item", "label"]].rename(columns={"label": "lenient"})
         parts.append(frame.merge(other, on="item").assign(reading=strict))
     rows = pd.concat(parts, ignore_index=True)

@@ -169,7 +169,7 @@ def remembered(checks: Sequence[CandidateCheck], name: str = "cheap") -> Candida
     """``checks`` as one check that answers each (word, row, neighbour) once: for checks that look at
     nothing else (the cheap ones), so the look-ahead (:func:`lic_gpu.augment.neighbours.plausible_replacements`)
     and the chain share their answers."""
-    tests = [check.test for check in checks]  # called directly: the same reasons, one call less each
+    checks = list(checks)
     answers: dict[tuple[str, int, str], str | None] = {}
 
     def test(c: Candidate) -> str | None:
@@ -177,14 +177,8 @@ def remembered(checks: Sequence[CandidateCheck], name: str = "cheap") -> Candida
         try:
             return answers[key]
         except KeyError:
-            pass
-        reason = None
-        for one in tests:
-            reason = one(c)
-            if reason:
-                break
-        answers[key] = reason or None
-        return reason or None
+            reason = answers[key] = first_refusal(checks, c)
+            return reason
 
     return CandidateCheck(name, test)
 
