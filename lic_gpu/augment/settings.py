@@ -144,6 +144,7 @@ class AugmentSettings:
     thesaurus: Any  # the option's value (moby, a file, null); the object is built by the augmenter
     seed: int
     min_fluency: float | None = None
+    wordnet: bool = False  # the WordNet relation check (lic_gpu.fluency.wordnet), diverse mode only
     encoder: bool = False  # re-score the new rows with the encoder stage (lic_gpu.augment.scored.rescore_with_encoder)
 
     @classmethod
@@ -177,12 +178,13 @@ class AugmentSettings:
             thesaurus=merged.get("thesaurus"),
             seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed),
             min_fluency=check_min_fluency(merged.get("min_fluency")),
+            wordnet=check_bool(merged["wordnet"], "augment.wordnet"),
             encoder=check_bool(merged["encoder"], "augment.encoder"),
         )
 
     def as_options(self) -> dict[str, Any]:
         """The settings in the ``augment`` group's shape (``seed`` left out: it is not in the group)."""
-        out = {k: getattr(self, k) for k in ("mode", "thesaurus", "min_fluency", "encoder") + OPTION_KEYS}
+        out = {k: getattr(self, k) for k in ("mode", "thesaurus", "wordnet", "min_fluency", "encoder") + OPTION_KEYS}
         out["rare_words"] = {"max_rank_ratio": self.rare_words.max_rank_ratio, "free_rank": self.rare_words.free_rank}
         return out
 

