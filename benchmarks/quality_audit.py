@@ -42,6 +42,7 @@ HANDMADE = ROOT / "benchmarks" / "data" / "handmade_social.csv"
 REVIEWS = ROOT / "benchmarks" / "data" / "handmade_reviews.csv"
 MIXED = ROOT / "benchmarks" / "data" / "handmade_mixed.csv"
 FRESH = ROOT / "benchmarks" / "data" / "handmade_fresh.csv"
+FRESH2 = ROOT / "benchmarks" / "data" / "handmade_fresh2.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -86,6 +87,12 @@ def runs(emobank: Path) -> dict[str, dict]:
         # written by hand for the h22g reading, after min_fluency 0.75 was chosen (never tuned on)
         **_arousal_and_valence(
             "fresh", ["data=csv", f"data.path={FRESH}"], "work e-mails, travel, parenting, reviews, outdoors, town news"
+        ),
+        # written by hand for the h22i reading, after the WordNet check was chosen (never tuned on)
+        **_arousal_and_valence(
+            "spoken",
+            ["data=csv", f"data.path={FRESH2}"],
+            "transcribed speech: podcasts, phone calls, interviews, vlogs, family talk, support groups",
         ),
     }
 

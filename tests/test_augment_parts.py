@@ -58,6 +58,7 @@ def test_check_options_carries_no_default_of_its_own():
     [
         ("protect", "yes", "augment.protect must be true or false"),
         ("reciprocal", 1, "augment.reciprocal must be true or false"),
+        ("wordnet", "on", "augment.wordnet must be true or false"),
         ("k", 0, "augment.k must be a positive integer"),
         ("min_similarity", 2, r"augment.min_similarity must be a number in \[-1, 1\]"),
         ("rare_words", {"free_rank": -1}, "augment.rare_words.free_rank"),
@@ -73,13 +74,14 @@ def test_the_chain_names_each_check_and_its_order(store):
     settings = AugmentSettings.from_options({"mode": "diverse", "thesaurus": None, "reciprocal": True})
     junk = JunkFilter(frozenset({"the"}))
     cheap = cheap_checks(settings, junk, store.index, None)
-    assert [c.name for c in cheap] == ["similarity", "junk", "protected", "rare_word"]
+    assert [c.name for c in cheap] == ["similarity", "junk", "protected", "rare_word", "wordnet"]
     chain = word_checks(settings, junk, store, None, None, NeighbourTables(store, 3))
-    assert [c.name for c in chain] == ["similarity", "junk", "protected", "rare_word", "reciprocal"]
+    assert [c.name for c in chain] == ["similarity", "junk", "protected", "rare_word", "wordnet", "reciprocal"]
     off = dataclasses.replace(
         settings,
         protect=False,
         reciprocal=False,
+        wordnet=False,
         rare_words=dataclasses.replace(settings.rare_words, max_rank_ratio=None),
     )
     assert [c.name for c in word_checks(off, junk, store, None, None, None)] == ["similarity", "junk"]

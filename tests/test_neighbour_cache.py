@@ -271,8 +271,9 @@ def test_a_run_after_damaged_caches_succeeds_and_heals_them(tmp_path, caplog):
                 f"embeddings.neighbour_cache={tmp_path / 'nc'}",
                 "augment.min_similarity=-1",
                 "augment.k=5",
-                # made-up words: no thesaurus, tagger or reciprocity check
+                # made-up words: no thesaurus, WordNet, tagger or reciprocity check
                 "augment.thesaurus=null",
+                "augment.wordnet=false",
                 "augment.reciprocal=false",
                 "augment.grammar.enabled=false",
                 # nor the swap score: it judges English, and may refuse every swap of made-up words

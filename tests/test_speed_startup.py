@@ -129,15 +129,21 @@ def _thesaurus_answers(thesaurus):
     )
 
 
+def _wordnet_answers(net):
+    pairs = [("happy", "glad"), ("thrilled", "happy"), ("dogs", "cats"), ("huge", "massive"), ("car", "qwzx")]
+    return [net.relation(a, b) for a, b in pairs]
+
+
 def test_word_lookups_kept_in_the_tag_cache_give_the_same_answers(fresh_answers, tmp_path, monkeypatch):
-    """A warm run reads lemminflect's and Moby's answers from the tag cache, loading neither."""
-    from lic_gpu.fluency import forms, thesaurus
+    """A warm run reads lemminflect's, Moby's and WordNet's answers from the tag cache, loading none of them."""
+    from lic_gpu.fluency import forms, thesaurus, wordnet
     from lic_gpu.fluency.taggers import TagCache
 
     answer_store = fresh_answers
     answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
     asked = _answers(forms.Inflector())
     looked_up = _thesaurus_answers(thesaurus.Thesaurus(None))
+    related = _wordnet_answers(wordnet.WordNet(None))
     assert all(book.new for book in answer_store._BOOKS)
     answer_store.save()
     assert not any(book.new for book in answer_store._BOOKS)
@@ -149,9 +155,11 @@ def test_word_lookups_kept_in_the_tag_cache_give_the_same_answers(fresh_answers,
 
     monkeypatch.setattr(forms, "_import_lemminflect", unavailable)
     monkeypatch.setattr(thesaurus, "_moby_lines", unavailable)
+    monkeypatch.setattr(wordnet, "_parsed", unavailable)
     answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
     assert _answers(forms.Inflector()) == asked
     assert _thesaurus_answers(thesaurus.Thesaurus(None)) == looked_up
+    assert _wordnet_answers(wordnet.WordNet(None)) == related
     assert bool(thesaurus.Thesaurus(None))  # without parsing the file
 
 

@@ -1,0 +1,148 @@
+"""A blind reading that compares rows the WordNet check keeps with rows it refuses, by the same readers.
+
+    python benchmarks/wordnet_reading.py sample --label h22k [--per-side 70] [--seed N] [-- overrides]
+    python benchmarks/wordnet_reading.py score --label h22k [--label h22kb]
+
+``sample`` runs the default with the check off (``augment.wordnet=false``) on the runs named in
+``RUNS`` (``benchmarks/quality_audit.py``'s), finds each new row's WordNet relation
+(:meth:`lic_gpu.fluency.wordnet.WordNet.relation`) and draws up to ``--per-side`` rows the check would refuse
+and as many it would keep, the same number from each side within each run (``--unread-only``: never a row
+an earlier reading showed). They are shuffled together into ``benchmarks/results/quality/blind_<label>.csv`` (the columns
+``quality_audit.py`` writes, nothing that says which side a row is on) with the key in ``key_<label>.csv``.
+``score`` prints F / U / L per side for each reader's labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+# every run of quality_audit.py (EmoBank, the demo and the five hand-written corpora)
+RUNS = (
+    "emobank-arousal",
+    "emobank-valence",
+    "demo-arousal",
+    "handmade-arousal",
+    "handmade-valence",
+    "reviews-arousal",
+    "reviews-valence",
+    "mixed-arousal",
+    "mixed-valence",
+    "fresh-arousal",
+    "fresh-valence",
+    "spoken-arousal",
+    "spoken-valence",
+)
+
+
+def sample(label: str, per_side: int, seed: int, extra: list[str], unread_only: bool = False) -> None:
+    from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
+
+    from lic_gpu.fluency.wordnet import RELATED, WordNet
+    from lic_gpu.scoring.align import align_swaps, tokens_of
+
+    net = WordNet()
+    # rows an earlier reading showed are drawn too (the default makes the same rows for any seed, so few are
+    # unread); the readers are new, and the comparison is within their labels
+    seen = already_read(label) if unread_only else set()
+    pools: dict[str, list[dict]] = {"refused": [], "kept": []}
+    for name in RUNS:
+        spec = runs(DEFAULT_EMOBANK)[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            df = run_job(spec["overrides"] + ["augment.wordnet=false", *extra], Path(tmp) / "run")
+        text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+        originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")
+        new = df[(df["is_augmented"].str.lower() == "true") & ~df[text].isin(seen)]
+        for _, row in new.iterrows():
+            source = originals.loc[row["source_row"], text]
+            swaps = align_swaps(tokens_of(source), tokens_of(row[text]))
+            if len(swaps) != 1:
+                continue
+            relation = net.relation(swaps[0].old, swaps[0].new)
+            side = "kept" if relation in RELATED else "refused"
+            pools[side].append(
+                {
+                    "run": name,
+                    "relation": relation,
+                    "fluency": row.get("fluency", ""),
+                    "corpus": spec["corpus"],
+                    "emotion": spec["emotion"],
+                    "scale": spec["scale"],
+                    "rating": row[spec["emotion"]],
+                    "source": source,
+                    "new": row[text],
+                }
+            )
+    rng = np.random.default_rng(seed)
+    items, keys = [], []
+    # the same number of rows from each side within each run, so the runs' own base rates cancel
+    quota = {
+        name: min(
+            per_side // len(RUNS),
+            sum(r["run"] == name for r in pools["kept"]),
+            sum(r["run"] == name for r in pools["refused"]),
+        )
+        for name in RUNS
+    }
+    for side, pool in pools.items():
+        for name in RUNS:
+            members = [i for i, r in enumerate(pool) if r["run"] == name]
+            for i in sorted(rng.choice(members, size=quota[name], replace=False).tolist()):
+                row = pool[i]
+                item = hashlib.sha1(f"{label}/{side}/{i}".encode()).hexdigest()[:10]
+                items.append(
+                    {"item": item, **{k: row[k] for k in ("corpus", "emotion", "scale", "rating", "source", "new")}}
+                )
+                keys.append(
+                    {"item": item, "run": name, "side": side, "relation": row["relation"], "fluency": row["fluency"]}
+                )
+        print(f"{side}: {sum(quota.values())} of {len(pool)} rows ({quota})")
+    order = rng.permutation(len(items))
+    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
+    pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
+    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+
+
+def score(labels: list[str]) -> None:
+    from quality_audit import OUT
+
+    for label in labels:
+        frame = pd.read_csv(OUT / f"labels_{label}.csv").merge(pd.read_csv(OUT / f"key_{label}.csv"), on="item")
+        for side in ("kept", "refused"):
+            part = frame[frame["side"] == side]
+            shares = {k: 100 * (part["label"] == k).mean() for k in ("F", "U", "L", "D")}
+            print(
+                f"{label} {side}: n={len(part)} F {shares['F']:.1f} % U {shares['U']:.1f} % "
+                f"L {shares['L']:.1f} % D {shares['D']:.1f} %"
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("--label", required=True)
+    s.add_argument("--per-side", type=int, default=70)
+    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--unread-only", action="store_true", help="only rows no earlier reading showed")
+    s.add_argument("extra", nargs="*", help="extra overrides for every run")
+    c = sub.add_parser("score")
+    c.add_argument("--label", action="append", required=True)
+    args = ap.parse_args()
+    if args.cmd == "sample":
+        sample(args.label, args.per_side, args.seed, args.extra, args.unread_only)
+    else:
+        score(args.label)
+
+
+if __name__ == "__main__":
+    main()
