@@ -1,6 +1,7 @@
 """A blind reading that compares rows the WordNet check keeps with rows it refuses, by the same readers.
 
     python benchmarks/wordnet_reading.py sample --label h22k [--per-side 70] [--seed N] [-- overrides]
+    python benchmarks/wordnet_reading.py sample --label h22l --check thesaurus ...   # the Moby check instead
     python benchmarks/wordnet_reading.py score --label h22k [--label h22kb]
 
 ``sample`` runs the default with the check off (``augment.wordnet=false``) on the runs named in
@@ -44,13 +45,32 @@ RUNS = (
 )
 
 
-def sample(label: str, per_side: int, seed: int, extra: list[str], unread_only: bool = False) -> None:
-    from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
+def _judge(check: str):
+    """``(override that switches the check off, pair -> (kept?, relation))`` for ``check``."""
+    if check == "thesaurus":
+        from lic_gpu.fluency.thesaurus import Thesaurus
 
+        moby = Thesaurus(None)
+        return "augment.thesaurus=null", lambda a, b: (moby.substitute(a, b), "moby" if moby.related(a, b) else "-")
     from lic_gpu.fluency.wordnet import RELATED, WordNet
-    from lic_gpu.scoring.align import align_swaps, tokens_of
 
     net = WordNet()
+
+    def wordnet(a: str, b: str) -> tuple[bool, str]:
+        relation = net.relation(a, b)
+        return relation in RELATED, relation
+
+    return "augment.wordnet=false", wordnet
+
+
+def sample(
+    label: str, per_side: int, seed: int, extra: list[str], unread_only: bool = False, check: str = "wordnet"
+) -> None:
+    from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
+
+    from lic_gpu.scoring.align import align_swaps, tokens_of
+
+    off, judge = _judge(check)
     # rows an earlier reading showed are drawn too (the default makes the same rows for any seed, so few are
     # unread); the readers are new, and the comparison is within their labels
     seen = already_read(label) if unread_only else set()
@@ -58,7 +78,7 @@ def sample(label: str, per_side: int, seed: int, extra: list[str], unread_only: 
     for name in RUNS:
         spec = runs(DEFAULT_EMOBANK)[name]
         with tempfile.TemporaryDirectory() as tmp:
-            df = run_job(spec["overrides"] + ["augment.wordnet=false", *extra], Path(tmp) / "run")
+            df = run_job(spec["overrides"] + [off, *extra], Path(tmp) / "run")
         text = next(c for c in ("text", "label", "sentence") if c in df.columns)
         originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")
         new = df[(df["is_augmented"].str.lower() == "true") & ~df[text].isin(seen)]
@@ -67,8 +87,8 @@ def sample(label: str, per_side: int, seed: int, extra: list[str], unread_only: 
             swaps = align_swaps(tokens_of(source), tokens_of(row[text]))
             if len(swaps) != 1:
                 continue
-            relation = net.relation(swaps[0].old, swaps[0].new)
-            side = "kept" if relation in RELATED else "refused"
+            kept, relation = judge(swaps[0].old, swaps[0].new)
+            side = "kept" if kept else "refused"
             pools[side].append(
                 {
                     "run": name,
@@ -134,12 +154,13 @@ def main() -> None:
     s.add_argument("--per-side", type=int, default=70)
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--unread-only", action="store_true", help="only rows no earlier reading showed")
+    s.add_argument("--check", choices=("wordnet", "thesaurus"), default="wordnet", help="the check compared")
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     c = sub.add_parser("score")
     c.add_argument("--label", action="append", required=True)
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.label, args.per_side, args.seed, args.extra, args.unread_only)
+        sample(args.label, args.per_side, args.seed, args.extra, args.unread_only, args.check)
     else:
         score(args.label)
 
