@@ -140,3 +140,15 @@ def test_every_default_swap_is_related_in_wordnet(tmp_path):
     assert len(pairs) > 50 and all(net.substitute(*p) for p in pairs), [p for p in pairs if not net.substitute(*p)]
     refused = summary["filters"]["share_by_outcome"]
     assert refused.get("not_in_wordnet", 0) > 0
+
+
+def test_seed_mode_says_it_has_no_wordnet_check(tmp_path, caplog):
+    """Seed mode is the notebook's rule: a WordNet or thesaurus check asked for there is one warning, not silence."""
+    from test_app import cfg
+
+    from lic_gpu.app.augment_job import run_augment
+
+    with caplog.at_level(logging.WARNING):
+        run_augment(cfg("augment=seed", "augment.wordnet=true", "report.enabled=false"), out_dir=tmp_path / "run")
+    said = [r.getMessage() for r in caplog.records if "seed mode" in r.getMessage()]
+    assert said == ["augment.wordnet=true: seed mode (the notebook's rule) has no such check; use augment=diverse"]

