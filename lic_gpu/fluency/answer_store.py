@@ -1,5 +1,6 @@
-"""Answers of the word look-ups (lemminflect's lemmas and inflections, the Moby thesaurus's relations)
-kept between runs in the tag cache, so a warm run loads neither lemminflect's tables nor the thesaurus.
+"""Answers of the word look-ups (lemminflect's lemmas and inflections, the Moby thesaurus's and WordNet's
+relations) kept between runs in the tag cache, so a warm run loads neither lemminflect's tables nor the
+thesaurus nor WordNet.
 
 Each kind of look-up is an :class:`AnswerBook`: a name with the versions that give its answers (an
 answer is used only by the same versions), the answers known in this process, and whether any were
