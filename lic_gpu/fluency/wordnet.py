@@ -35,6 +35,7 @@ import logging
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,8 @@ class WordNetTables:
         return cls(arrays)
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, **self.arrays)
+        arrays: dict[str, Any] = dict(self.arrays)  # numpy's stub types the keyword arguments as its flags
+        np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, path) -> "WordNetTables":
