@@ -247,13 +247,13 @@ def augment_corpus(
             if aug_cfg["mode"] == "diverse"
             else None
         )
-        # the augmenter's check asks the same (cached) object
         diverse = aug_cfg["mode"] == "diverse"
         ignored = [f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet") if aug_cfg.get(k)]
         if not diverse and ignored:
             log.warning(
                 "%s: seed mode (the notebook's rule) has no such check; use augment=diverse", ", ".join(ignored)
             )
+        # the augmenter's check asks the same object (loaded once per process)
         wordnet = load_wordnet(aug_cfg.get("wordnet"), grammar.inflector if grammar else None) if diverse else None
     guard_info = dict(
         guard_info,

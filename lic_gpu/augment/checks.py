@@ -168,10 +168,9 @@ def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -
         checks.append(rare_word_check(index, settings.rare_words))
     if thesaurus is not None:
         checks.append(thesaurus_check(thesaurus))
-    if settings.wordnet and settings.mode == "diverse":
-        wordnet = load_wordnet(True, getattr(thesaurus, "inflector", None))
-        if wordnet is not None:
-            checks.append(wordnet_check(wordnet))
+    wordnet = load_wordnet(settings.wordnet and settings.mode == "diverse", getattr(thesaurus, "inflector", None))
+    if wordnet is not None:
+        checks.append(wordnet_check(wordnet))
     return checks
 
 
