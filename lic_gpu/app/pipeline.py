@@ -23,7 +23,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.taggers import model_load_seconds
-from lic_gpu.fluency.wordnet import load_wordnet
+from lic_gpu.fluency.wordnet import PACKAGED_NAME as WORDNET_NAME
 from lic_gpu.app.cross_emotion import note_rows_made_earlier
 from lic_gpu.io.frames import assemble
 from lic_gpu.augment.guard import RatingLeanGuard, build_guards
@@ -242,33 +242,30 @@ def augment_corpus(
     guards, guard_info = build_guards(aug_cfg, store=store, stopwords=settings.stopwords)
     with timer("load_grammar"):
         grammar, grammar_info = build_grammar(aug_cfg)
-        thesaurus = (
-            load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None)
-            if aug_cfg["mode"] == "diverse"
-            else None
-        )
         diverse = aug_cfg["mode"] == "diverse"
+        thesaurus = (
+            load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None) if diverse else None
+        )
         ignored = [f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet") if aug_cfg.get(k)]
         if not diverse and ignored:
             log.warning(
                 "%s: seed mode (the notebook's rule) has no such check; use augment=diverse", ", ".join(ignored)
             )
-        # the augmenter's check asks the same object (loaded once per process)
-        wordnet = load_wordnet(aug_cfg.get("wordnet"), grammar.inflector if grammar else None) if diverse else None
+    augmenter = LicAugmenter.from_options(
+        aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus, seed=settings.seed
+    )
     guard_info = dict(
         guard_info,
         grammar=grammar_info,
         thesaurus=thesaurus.name if thesaurus else None,
-        wordnet=wordnet.name if wordnet else None,
-    )
-    augmenter = LicAugmenter.from_options(
-        aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus, seed=settings.seed
+        # the augmenter's candidate checks load the tables (lic_gpu.augment.checks.cheap_checks)
+        wordnet=WORDNET_NAME if diverse and augmenter.wordnet else None,
     )
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])
     q_tagger = quality_tagger(grammar, q_sample)
     # word look-ups' answers kept in the tag cache (when there is one): a warm run loads neither
-    # lemminflect's tables nor the thesaurus
+    # lemminflect's tables nor the thesaurus nor WordNet's tables
     answer_store.attach(getattr(grammar.tagger if grammar else q_tagger, "cache", None))
     corpus_words = {tok.lower() for t in tokenised for tok in t.tokens}
     runs: list[EmotionRun] = []

@@ -54,6 +54,7 @@ _NEAR = frozenset({"&", "^", "$", "@", "@i", "~", "~i"})
 _HEADS = frozenset({"@", "@i", "&"})
 _DERIVED = frozenset({"+", "\\", "="})
 PACKAGED = "wordnet-3.0.npz"
+PACKAGED_NAME = "wordnet-3.0"  # summary.json's guard.wordnet
 # the arrays of the packaged file: "\n"-joined words (uint8), and four CSR tables (pointer, members) over synsets
 _ARRAYS = ("words", "word_ptr", "word_synsets", "near_ptr", "near", "head_ptr", "heads", "derived_ptr", "derived")
 
@@ -202,7 +203,7 @@ class WordNet:
 
     def __init__(self, root: str | Path | None = None, inflector: Inflector | None = None):
         self._root = None if root is None else Path(root)
-        self.name = "wordnet-3.0" if root is None else str(root)
+        self.name = PACKAGED_NAME if root is None else str(root)
         # the packaged tables' answers are kept between runs; a user's folder is read as it is
         self._book = WORDNET_ANSWERS if root is None else None
         self._data: WordNetTables | None = None
