@@ -43,6 +43,8 @@ REVIEWS = ROOT / "benchmarks" / "data" / "handmade_reviews.csv"
 MIXED = ROOT / "benchmarks" / "data" / "handmade_mixed.csv"
 FRESH = ROOT / "benchmarks" / "data" / "handmade_fresh.csv"
 FRESH2 = ROOT / "benchmarks" / "data" / "handmade_fresh2.csv"
+FRESH3 = ROOT / "benchmarks" / "data" / "handmade_fresh3.csv"
+FRESH4 = ROOT / "benchmarks" / "data" / "handmade_fresh4.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -93,6 +95,18 @@ def runs(emobank: Path) -> dict[str, dict]:
             "spoken",
             ["data=csv", f"data.path={FRESH2}"],
             "transcribed speech: podcasts, phone calls, interviews, vlogs, family talk, support groups",
+        ),
+        # written by hand for the h22m reading, after the noun rule of the WordNet check was chosen (never tuned on)
+        **_arousal_and_valence(
+            "fresh3",
+            ["data=csv", f"data.path={FRESH3}"],
+            "forums, letters, notices, match reports, speeches, diaries, complaints, news quotes",
+        ),
+        # written by hand for the h22n reading, after the noun rule was chosen and h22m read (never tuned on)
+        **_arousal_and_valence(
+            "fresh4",
+            ["data=csv", f"data.path={FRESH4}"],
+            "messages, reviews, work chat, student posts, travel complaints, sports fans, neighbourhood posts, fiction",
         ),
     }
 

@@ -2,6 +2,8 @@
 
     python benchmarks/wordnet_reading.py sample --label h22k [--per-side 70] [--seed N] [-- overrides]
     python benchmarks/wordnet_reading.py sample --label h22l --check thesaurus ...   # the Moby check instead
+    python benchmarks/wordnet_reading.py sample --label h22m --check nouns --runs RUN ... --kept-per-run 24 \
+        --refused-per-run 10 --unread-only ...   # the noun rule of augment.wordnet: true against "related"
     python benchmarks/wordnet_reading.py score --label h22k [--label h22kb]
 
 ``sample`` runs the default with the check off (``augment.wordnet=false``) on the runs named in
@@ -10,6 +12,10 @@
 and as many it would keep, the same number from each side within each run (``--unread-only``: never a row
 an earlier reading showed). They are shuffled together into ``benchmarks/results/quality/blind_<label>.csv`` (the columns
 ``quality_audit.py`` writes, nothing that says which side a row is on) with the key in ``key_<label>.csv``.
+``--check nouns`` compares the noun rule (``augment.wordnet: true`` refuses a narrower or sibling noun) with
+``augment.wordnet=related``: the rows made with ``related`` are drawn, and a row is kept when the default (run
+too) makes it as well. ``--kept-per-run`` / ``--refused-per-run`` draw fixed numbers per run instead of the
+balanced quota (the kept rows are then also a sample of the default's own rows, for a headline reading).
 ``score`` prints F / U / L per side for each reader's labels.
 """
 
@@ -46,7 +52,13 @@ RUNS = (
 
 
 def _judge(check: str):
-    """``(override that switches the check off, pair -> (kept?, relation))`` for ``check``."""
+    """``(override that switches the check off, pair -> (kept?, relation))`` for ``check`` (``nouns``: the
+    relation only; whether a row is kept is whether the default makes it too)."""
+    if check == "nouns":
+        from lic_gpu.fluency.wordnet import WordNet
+
+        net = WordNet()
+        return "augment.wordnet=related", lambda a, b: (True, net.relation(a, b))
     if check == "thesaurus":
         from lic_gpu.fluency.thesaurus import Thesaurus
 
@@ -64,7 +76,14 @@ def _judge(check: str):
 
 
 def sample(
-    label: str, per_side: int, seed: int, extra: list[str], unread_only: bool = False, check: str = "wordnet"
+    label: str,
+    per_side: int,
+    seed: int,
+    extra: list[str],
+    unread_only: bool = False,
+    check: str = "wordnet",
+    run_names: tuple[str, ...] = RUNS,
+    fixed: tuple[int, int] | None = None,
 ) -> None:
     from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
 
@@ -75,11 +94,16 @@ def sample(
     # unread); the readers are new, and the comparison is within their labels
     seen = already_read(label) if unread_only else set()
     pools: dict[str, list[dict]] = {"refused": [], "kept": []}
-    for name in RUNS:
+    for name in run_names:
         spec = runs(DEFAULT_EMOBANK)[name]
         with tempfile.TemporaryDirectory() as tmp:
             df = run_job(spec["overrides"] + [off, *extra], Path(tmp) / "run")
         text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+        default_rows = None
+        if check == "nouns":
+            with tempfile.TemporaryDirectory() as tmp:
+                made = run_job(spec["overrides"] + list(extra), Path(tmp) / "run")
+            default_rows = set(made.loc[made["is_augmented"].str.lower() == "true", text])
         originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")
         new = df[(df["is_augmented"].str.lower() == "true") & ~df[text].isin(seen)]
         for _, row in new.iterrows():
@@ -88,6 +112,8 @@ def sample(
             if len(swaps) != 1:
                 continue
             kept, relation = judge(swaps[0].old, swaps[0].new)
+            if default_rows is not None:
+                kept = row[text] in default_rows
             side = "kept" if kept else "refused"
             pools[side].append(
                 {
@@ -107,14 +133,17 @@ def sample(
     # the same number of rows from each side within each run, so the runs' own base rates cancel
     quota = {
         name: min(
-            per_side // len(RUNS),
+            per_side // len(run_names),
             sum(r["run"] == name for r in pools["kept"]),
             sum(r["run"] == name for r in pools["refused"]),
         )
-        for name in RUNS
+        for name in run_names
     }
     for side, pool in pools.items():
-        for name in RUNS:
+        if fixed is not None:
+            want = fixed[0] if side == "kept" else fixed[1]
+            quota = {name: min(want, sum(r["run"] == name for r in pool)) for name in run_names}
+        for name in run_names:
             members = [i for i, r in enumerate(pool) if r["run"] == name]
             for i in sorted(rng.choice(members, size=quota[name], replace=False).tolist()):
                 row = pool[i]
@@ -154,13 +183,22 @@ def main() -> None:
     s.add_argument("--per-side", type=int, default=70)
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--unread-only", action="store_true", help="only rows no earlier reading showed")
-    s.add_argument("--check", choices=("wordnet", "thesaurus"), default="wordnet", help="the check compared")
+    s.add_argument("--check", choices=("wordnet", "thesaurus", "nouns"), default="wordnet", help="the check compared")
+    s.add_argument(
+        "--runs",
+        nargs="+",
+        choices=RUNS + ("fresh3-arousal", "fresh3-valence", "fresh4-arousal", "fresh4-valence"),
+        default=list(RUNS),
+    )
+    s.add_argument("--kept-per-run", type=int, help="with --refused-per-run: fixed numbers per run, not balanced")
+    s.add_argument("--refused-per-run", type=int)
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
     c = sub.add_parser("score")
     c.add_argument("--label", action="append", required=True)
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.label, args.per_side, args.seed, args.extra, args.unread_only, args.check)
+        fixed = None if args.kept_per_run is None else (args.kept_per_run, args.refused_per_run or 0)
+        sample(args.label, args.per_side, args.seed, args.extra, args.unread_only, args.check, tuple(args.runs), fixed)
     else:
         score(args.label)
 

@@ -58,7 +58,7 @@ def test_check_options_carries_no_default_of_its_own():
     [
         ("protect", "yes", "augment.protect must be true or false"),
         ("reciprocal", 1, "augment.reciprocal must be true or false"),
-        ("wordnet", "on", "augment.wordnet must be true or false"),
+        ("wordnet", "on", "augment.wordnet must be true, related or false"),
         ("k", 0, "augment.k must be a positive integer"),
         ("min_similarity", 2, r"augment.min_similarity must be a number in \[-1, 1\]"),
         ("rare_words", {"free_rank": -1}, "augment.rare_words.free_rank"),

@@ -290,7 +290,7 @@ def test_emobank_new_rows_are_unique_and_limited_per_source(emobank_run):
     for emotion in ("arousal", "valence"):
         q = summary["emotions"][emotion]["quality"]
         assert q["variants_per_source"]["max"] <= 10
-        assert q["part_of_speech"]["checked_swaps"] > 100 and q["part_of_speech"]["pos_kept"] is not None
+        assert q["part_of_speech"]["checked_swaps"] > 50 and q["part_of_speech"]["pos_kept"] is not None
         for cls, rep in summary["emotions"][emotion]["classes"].items():
             if rep["generated"] < rep["requested"]:
                 assert rep["shortfall_reason"]  # every class that falls short says why

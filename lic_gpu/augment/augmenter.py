@@ -67,8 +67,10 @@ class LicAugmenter:
         Parts of speech and inflection (diverse); ``None`` accepts any form (not recommended).
     thesaurus : :class:`lic_gpu.fluency.Thesaurus`, ``"moby"``, a file, or None
         A replacement must be listed as related to the old word (diverse); ``None``: no check.
-    wordnet : a replacement must share a sense with the old word in WordNet 3.0, or sit one step from
-        one (diverse; :class:`lic_gpu.fluency.wordnet.WordNet`, on the packaged WordNet 3.0 tables).
+    wordnet : True: a replacement must share a sense with the old word in WordNet 3.0, or sit one step from
+        one, and in a noun's slot be no narrower noun nor a sibling (diverse;
+        :class:`lic_gpu.fluency.wordnet.WordNet`, on the packaged WordNet 3.0 tables); ``"related"``: any
+        related pair, nouns too; False: no check.
     reciprocal : the old word must also be among the replacement's top-``k`` neighbours (diverse).
         Words that are near everything (hubs) are then no longer everyone's replacement.
     protect : never replace, or replace with, protected tokens (negations, pronouns, numbers, times,
@@ -100,7 +102,7 @@ class LicAugmenter:
         guards: Sequence[SwapGuard] | FromConfig = FROM_CONFIG,
         grammar=FROM_CONFIG,
         thesaurus=FROM_CONFIG,
-        wordnet: bool | FromConfig = FROM_CONFIG,
+        wordnet: bool | str | FromConfig = FROM_CONFIG,
         reciprocal: bool | FromConfig = FROM_CONFIG,
         protect: bool | FromConfig = FROM_CONFIG,
         max_rank_ratio: float | None | FromConfig = FROM_CONFIG,
@@ -214,7 +216,7 @@ class LicAugmenter:
     attempts_per_row = _setting("attempts_per_row", "attempt budget per requested row")
     protect = _setting("protect", "protected tokens are never swapped")
     reciprocal = _setting("reciprocal", "the reciprocity check is on")
-    wordnet = _setting("wordnet", "the WordNet relation check is on (diverse)")
+    wordnet = _setting("wordnet", "the WordNet relation check: True, 'related' or False (diverse)")
     seed = _setting("seed", "the one source of randomness")
 
     @property

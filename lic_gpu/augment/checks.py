@@ -17,6 +17,7 @@ kind                    ``kind``: a sibling body part, a person for an animal
 antonym                 ``antonym``: lower -> higher earnings
 reciprocal              ``not_reciprocal``: the old word is not among the new one's top-k
 form (:class:`FormFit`) ``wrong_form``, ``same_form``, and the junk/protected reasons of the form
+slot (:class:`NounSense`) ``narrower_noun``: in a noun's slot, a narrower or sibling noun in WordNet
 guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``) on the fitted form
 ======================  =======================================================================
 """
@@ -158,9 +159,17 @@ def guard_check(guard) -> CandidateCheck:
     return CandidateCheck(type(guard).__name__, lambda c: guard(c.cls, c.old, c.new))
 
 
-def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -> list[CandidateCheck]:
+def wordnet_of(settings, thesaurus):
+    """The WordNet of ``augment.wordnet`` (diverse mode; None when off), sharing the thesaurus's inflector."""
+    return load_wordnet(
+        settings.wordnet if settings.mode == "diverse" else False, getattr(thesaurus, "inflector", None)
+    )
+
+
+def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus, wordnet=None) -> list[CandidateCheck]:
     """The checks that need no part of speech nor a second search: similarity, junk, protected
-    tokens, the rare-word floor, the thesaurus and WordNet (those switched on)."""
+    tokens, the rare-word floor, the thesaurus and WordNet (those switched on; ``wordnet``: the one
+    :func:`wordnet_of` gives, looked up here when not given)."""
     checks = [similarity_check(settings.min_similarity), junk_check(junk)]
     if settings.protect:
         checks.append(protected_check())
@@ -168,7 +177,8 @@ def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus) -
         checks.append(rare_word_check(index, settings.rare_words))
     if thesaurus is not None:
         checks.append(thesaurus_check(thesaurus))
-    wordnet = load_wordnet(settings.wordnet and settings.mode == "diverse", getattr(thesaurus, "inflector", None))
+    if wordnet is None:
+        wordnet = wordnet_of(settings, thesaurus)
     if wordnet is not None:
         checks.append(wordnet_check(wordnet))
     return checks
@@ -227,12 +237,34 @@ class FormFit:
         return form, reason
 
 
-class CandidateFilter:
-    """The whole chain: the word checks, the form the slot needs, then the guards on that form."""
+class NounSense:
+    """In a noun's slot (every Penn tag the slot allows is ``NN*``), ``narrower_noun`` for a replacement WordNet
+    finds only narrower than the old word or a sibling of it (:meth:`lic_gpu.fluency.wordnet.WordNet.noun_substitute`):
+    ``cars -> buses``, ``meeting -> conference`` say something the source did not."""
 
-    def __init__(self, checks: Sequence[CandidateCheck], form_fit: FormFit | None, guards: Sequence = ()):
+    def __init__(self, wordnet):
+        self.wordnet = wordnet
+
+    def __call__(self, candidate: Candidate, slot) -> str | None:
+        if not slot or not all(tag.startswith("NN") for tag in slot):
+            return None
+        return None if self.wordnet.noun_substitute(candidate.old, candidate.new) else "narrower_noun"
+
+
+class CandidateFilter:
+    """The whole chain: the word checks, the form the slot needs, the slot's sense check, then the guards on
+    that form."""
+
+    def __init__(
+        self,
+        checks: Sequence[CandidateCheck],
+        form_fit: FormFit | None,
+        guards: Sequence = (),
+        slot_check: NounSense | None = None,
+    ):
         self.checks = list(checks)
         self.form_fit = form_fit
+        self.slot_check = slot_check
         self.guard_checks = [guard_check(g) for g in guards]
         # (word, its row, neighbour) -> the word checks' reason: the same pair comes up in every
         # sentence, slot and class the word is in, and the word checks do not depend on those
@@ -254,6 +286,8 @@ class CandidateFilter:
             form = new
             if reason is None and self.form_fit is not None and slot is not None:
                 form, reason = self.form_fit(candidate, slot, seen)
+            if reason is None and self.slot_check is not None:
+                reason = self.slot_check(candidate, slot)
             if reason is None and self.guard_checks:
                 reason = first_refusal(self.guard_checks, replace(candidate, new=form))
             if reason:

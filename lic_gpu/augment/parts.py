@@ -11,9 +11,11 @@ from lic_gpu.augment.checks import (
     CandidateFilter,
     FormFit,
     JunkFilter,
+    NounSense,
     cheap_checks,
     remembered,
     word_checks,
+    wordnet_of,
 )
 from lic_gpu.augment.neighbours import NeighbourTables
 from lic_gpu.augment.positions import Position, skip_reason
@@ -52,12 +54,21 @@ class SwapParts:
         self.junk = JunkFilter(stopwords)
         self.tables = NeighbourTables(store, settings.k, progress)
         self._cheap: CandidateCheck | None = None
+        self._wordnet: Any = None
+
+    @property
+    def wordnet(self):
+        """The WordNet of the check (None when ``augment.wordnet`` is off or in seed mode), loaded once."""
+        if self._wordnet is None:
+            self._wordnet = wordnet_of(self.settings, self.thesaurus) or False
+        return self._wordnet or None
 
     def cheap_check(self) -> CandidateCheck:
         """The cheap checks (:func:`cheap_checks`) as one check, each pair answered once, shared by the
         look-ahead and the chain."""
         if self._cheap is None:
-            self._cheap = remembered(cheap_checks(self.settings, self.junk, self.store.index, self.thesaurus))
+            checks = cheap_checks(self.settings, self.junk, self.store.index, self.thesaurus, self.wordnet)
+            self._cheap = remembered(checks)
         return self._cheap
 
     # -- source words
@@ -90,7 +101,9 @@ class SwapParts:
             self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables, self.cheap_check()
         )
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
-        return CandidateFilter(checks, form_fit, guards)
+        # true: nouns are not narrowed; "related": any related pair, as for other words
+        nouns = self.wordnet is not None and self.settings.wordnet is True and form_fit is not None
+        return CandidateFilter(checks, form_fit, guards, NounSense(self.wordnet) if nouns else None)
 
     def swap_options(
         self, cls, core: str, slot, table, refusals: Counter, candidates: CandidateFilter

@@ -15,6 +15,7 @@ import numpy as np
 from lic_gpu.io.conf_files import FROM_CONFIG, augment_defaults, primary_default, with_defaults
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
+from lic_gpu.fluency.wordnet import check_wordnet
 
 MODES = ("seed", "diverse")
 
@@ -144,7 +145,8 @@ class AugmentSettings:
     thesaurus: Any  # the option's value (moby, a file, null); the object is built by the augmenter
     seed: int
     min_fluency: float | None = None
-    wordnet: bool = False  # the WordNet relation check (lic_gpu.fluency.wordnet), diverse mode only
+    # the WordNet relation check (lic_gpu.fluency.wordnet), diverse mode only: true, "related" or false
+    wordnet: bool | str = False
     encoder: bool = False  # re-score the new rows with the encoder stage (lic_gpu.augment.scored.rescore_with_encoder)
 
     @classmethod
@@ -178,7 +180,7 @@ class AugmentSettings:
             thesaurus=merged.get("thesaurus"),
             seed=int(primary_default("augment", "seed") if seed is FROM_CONFIG else seed),
             min_fluency=check_min_fluency(merged.get("min_fluency")),
-            wordnet=check_bool(merged["wordnet"], "augment.wordnet"),
+            wordnet=check_wordnet(merged["wordnet"]),
             encoder=check_bool(merged["encoder"], "augment.encoder"),
         )
 
