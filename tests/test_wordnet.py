@@ -231,3 +231,27 @@ def test_seed_mode_says_it_has_no_wordnet_check(tmp_path, caplog):
         run_augment(cfg("augment=seed", "augment.wordnet=true", "report.enabled=false"), out_dir=tmp_path / "run")
     said = [r.getMessage() for r in caplog.records if "seed mode" in r.getMessage()]
     assert said == ["augment.wordnet=true: seed mode (the notebook's rule) has no such check; use augment=diverse"]
+
+
+def test_related_keeps_the_relations_without_the_noun_rule(tmp_path):
+    """``augment.wordnet=related``: every swap still WordNet-related, narrower and sibling nouns allowed again,
+    so at least the default's rows (the noun rule only refuses)."""
+    from test_app import cfg
+
+    from lic_gpu.app.augment_job import run_augment
+
+    default = run_augment(cfg("report.enabled=false"), out_dir=tmp_path / "default")
+    related = run_augment(cfg("augment.wordnet=related", "report.enabled=false"), out_dir=tmp_path / "related")
+    assert related["guard"]["wordnet_nouns"] == "related" and related["guard"]["wordnet"] == "wordnet-3.0"
+    assert "narrower_noun" not in related["filters"]["share_by_outcome"]
+    assert related["rows"]["generated"] > default["rows"]["generated"]
+    frame = pd.read_csv(tmp_path / "related" / "augmented_arousal.csv", keep_default_na=False, dtype=str)
+    pairs = [
+        (s["old"], s["new"])
+        for cell in frame.loc[frame["is_augmented"] == "True", "swaps"]
+        for s in json.loads(cell)
+        if s.get("kind") != "agreement"
+    ]
+    net = WordNet()
+    assert all(net.substitute(*p) for p in pairs)
+    assert any(net.relation(*p) in NARROWING for p in pairs)  # what the default refuses in a noun's slot
