@@ -45,6 +45,7 @@ FRESH = ROOT / "benchmarks" / "data" / "handmade_fresh.csv"
 FRESH2 = ROOT / "benchmarks" / "data" / "handmade_fresh2.csv"
 FRESH3 = ROOT / "benchmarks" / "data" / "handmade_fresh3.csv"
 FRESH4 = ROOT / "benchmarks" / "data" / "handmade_fresh4.csv"
+FRESH5 = ROOT / "benchmarks" / "data" / "handmade_fresh5.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -107,6 +108,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh4",
             ["data=csv", f"data.path={FRESH4}"],
             "messages, reviews, work chat, student posts, travel complaints, sports fans, neighbourhood posts, fiction",
+        ),
+        # written by hand for the h22o reading, after h22m and h22n were read (never tuned on)
+        **_arousal_and_valence(
+            "fresh5",
+            ["data=csv", f"data.path={FRESH5}"],
+            "US local news, family blogs, work e-mails, journals, essays, reviews, newsletters, interviews",
         ),
     }
 

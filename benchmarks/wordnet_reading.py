@@ -187,7 +187,7 @@ def main() -> None:
     s.add_argument(
         "--runs",
         nargs="+",
-        choices=RUNS + ("fresh3-arousal", "fresh3-valence", "fresh4-arousal", "fresh4-valence"),
+        choices=RUNS + tuple(f"fresh{n}-{e}" for n in (3, 4, 5) for e in ("arousal", "valence")),
         default=list(RUNS),
     )
     s.add_argument("--kept-per-run", type=int, help="with --refused-per-run: fixed numbers per run, not balanced")

@@ -27,7 +27,7 @@ FRESH = ("enc", "encb", "h22e", "h22eb", "h22f", "h22fb", "enc2", "enc2b", "h22g
 # the stricter reader of each pair (the first; the "b" readers were told to be lenient where unsure)
 STRICT = ("enc", "enc2", "h22e", "h22f", "h22g", "h22h", "h22i", "h22j", "h22k", "h22l")
 # the noun rule (augment.wordnet: true) was chosen on the readings up to h22l; later ones check it
-CHECKS_NOUN_RULE = ("h22m", "h22mb")
+CHECKS_NOUN_RULE = ("h22m", "h22mb", "h22n", "h22nb", "h22o", "h22ob")
 
 
 def rows_with_relation() -> pd.DataFrame:
