@@ -23,7 +23,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.taggers import model_load_seconds
-from lic_gpu.fluency.wordnet import PACKAGED_NAME as WORDNET_NAME
+from lic_gpu.fluency.wordnet import PACKAGED_NAME as WORDNET_NAME, noun_policy
 from lic_gpu.app.cross_emotion import note_rows_made_earlier
 from lic_gpu.io.frames import assemble
 from lic_gpu.augment.guard import RatingLeanGuard, build_guards
@@ -260,10 +260,7 @@ def augment_corpus(
         thesaurus=thesaurus.name if thesaurus else None,
         # the augmenter's candidate checks load the tables (lic_gpu.augment.checks.cheap_checks)
         wordnet=WORDNET_NAME if diverse and augmenter.wordnet else None,
-        # true: a noun's replacement is a synonym or broader (no narrower noun, no sibling); related: any relation
-        wordnet_nouns=("same_or_broader" if augmenter.wordnet is True else "related")
-        if diverse and augmenter.wordnet
-        else None,
+        wordnet_nouns=noun_policy(augmenter.wordnet) if diverse else None,
     )
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])

@@ -20,6 +20,7 @@ from lic_gpu.augment.checks import (
 from lic_gpu.augment.neighbours import NeighbourTables
 from lic_gpu.augment.positions import Position, skip_reason
 from lic_gpu.augment.settings import AugmentSettings
+from lic_gpu.fluency.wordnet import noun_policy
 from lic_gpu.fluency import protected_reason
 from lic_gpu.lic import LicResult
 from lic_gpu.text import split_edge_punctuation
@@ -54,14 +55,8 @@ class SwapParts:
         self.junk = JunkFilter(stopwords)
         self.tables = NeighbourTables(store, settings.k, progress)
         self._cheap: CandidateCheck | None = None
-        self._wordnet: Any = None
-
-    @property
-    def wordnet(self):
-        """The WordNet of the check (None when ``augment.wordnet`` is off or in seed mode), loaded once."""
-        if self._wordnet is None:
-            self._wordnet = wordnet_of(self.settings, self.thesaurus) or False
-        return self._wordnet or None
+        # the WordNet of the check (None when augment.wordnet is off, or in seed mode); its tables load lazily
+        self.wordnet = wordnet_of(settings, thesaurus)
 
     def cheap_check(self) -> CandidateCheck:
         """The cheap checks (:func:`cheap_checks`) as one check, each pair answered once, shared by the
@@ -101,8 +96,11 @@ class SwapParts:
             self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables, self.cheap_check()
         )
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
-        # true: nouns are not narrowed; "related": any related pair, as for other words
-        nouns = self.wordnet is not None and self.settings.wordnet is True and form_fit is not None
+        nouns = (
+            self.wordnet is not None
+            and form_fit is not None
+            and noun_policy(self.settings.wordnet) == "same_or_broader"
+        )
         return CandidateFilter(checks, form_fit, guards, NounSense(self.wordnet) if nouns else None)
 
     def swap_options(

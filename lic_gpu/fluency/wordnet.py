@@ -299,16 +299,20 @@ def _tables(root: Path | None) -> WordNetTables:
     return _TABLES[key]
 
 
-WORDNET_CHOICES = (True, "related", False)
-
-
 def check_wordnet(value) -> bool | str:
     """``augment.wordnet``: true (the check, nouns not narrowed), ``related`` (any related pair) or false/null."""
     if value is None:
         return False
-    if not any(value is c or (isinstance(c, str) and value == c) for c in WORDNET_CHOICES):
+    if not (value is True or value is False or value == "related"):
         raise LicGpuError(f"augment.wordnet must be true, related or false; got {value!r}")
     return value
+
+
+def noun_policy(value) -> str | None:
+    """What ``augment.wordnet`` allows in a noun's slot: ``same_or_broader`` (true: no narrower noun, no
+    sibling), ``related`` (any related pair, as for other words), or None (no check)."""
+    value = check_wordnet(value)
+    return None if value is False else "same_or_broader" if value is True else "related"
 
 
 def load_wordnet(enabled, inflector: Inflector | None = None) -> WordNet | None:
