@@ -46,6 +46,7 @@ FRESH2 = ROOT / "benchmarks" / "data" / "handmade_fresh2.csv"
 FRESH3 = ROOT / "benchmarks" / "data" / "handmade_fresh3.csv"
 FRESH4 = ROOT / "benchmarks" / "data" / "handmade_fresh4.csv"
 FRESH5 = ROOT / "benchmarks" / "data" / "handmade_fresh5.csv"
+FRESH6 = ROOT / "benchmarks" / "data" / "handmade_fresh6.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -114,6 +115,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh5",
             ["data=csv", f"data.path={FRESH5}"],
             "US local news, family blogs, work e-mails, journals, essays, reviews, newsletters, interviews",
+        ),
+        # written by hand for the h22p reading, after verbs and adverbs were made slots (never tuned on)
+        **_arousal_and_valence(
+            "fresh6",
+            ["data=csv", f"data.path={FRESH6}"],
+            "parents' forums, trip reports, support chats, garden diaries, court news, game forums, care journals, radio phone-ins",
         ),
     }
 

@@ -4,6 +4,8 @@
     python benchmarks/wordnet_reading.py sample --label h22l --check thesaurus ...   # the Moby check instead
     python benchmarks/wordnet_reading.py sample --label h22m --check nouns --runs RUN ... --kept-per-run 24 \
         --refused-per-run 10 --unread-only ...   # the noun rule of augment.wordnet: true against "related"
+    python benchmarks/wordnet_reading.py sample --label h22p --check slots --runs RUN ... --kept-per-run 80 \
+        --refused-per-run 12 --added-runs RUN ... [--seed N] [-- overrides]   # verbs and adverbs as slots
     python benchmarks/wordnet_reading.py score --label h22k [--label h22kb]
 
 ``sample`` runs the default with the check off (``augment.wordnet=false``) on the runs named in
@@ -16,6 +18,12 @@ an earlier reading showed). They are shuffled together into ``benchmarks/results
 ``augment.wordnet=related``: the rows made with ``related`` are drawn, and a row is kept when the default (run
 too) makes it as well. ``--kept-per-run`` / ``--refused-per-run`` draw fixed numbers per run instead of the
 balanced quota (the kept rows are then also a sample of the default's own rows, for a headline reading).
+``--check slots`` reads the default's verb and adverb slots (``grammar.pos`` with VERB and ADV, which must share a
+verb's or an adverb's synset): each run's rows are ``shared`` (the default with nouns and adjectives only,
+``augment.grammar.pos=[NOUN,ADJ]``, makes them too) or ``added`` (only the default does), up to
+``--kept-per-run`` of them; ``refused`` rows are those ``augment.wordnet=related`` makes in a verb's or an
+adverb's slot and the default does not (``--refused-per-run``); ``--added-runs`` add only the ``added`` rows of
+more runs (unread ones).
 ``score`` prints F / U / L per side for each reader's labels.
 """
 
@@ -161,12 +169,90 @@ def sample(
     print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
 
 
+def sample_slots(
+    label: str,
+    seed: int,
+    extra: list[str],
+    run_names: tuple[str, ...],
+    per_run: int,
+    refused_per_run: int,
+    added_runs: tuple[str, ...] = (),
+) -> None:
+    from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
+
+    from lic_gpu.fluency.taggers import load_tagger
+    from lic_gpu.fluency.wordnet import WordNet
+    from lic_gpu.scoring.align import align_swaps, tokens_of
+
+    net, tagger = WordNet(), load_tagger("auto")
+    seen = already_read(label)
+    rng = np.random.default_rng(seed)
+    items, keys = [], []
+
+    def made(spec, overrides):
+        with tempfile.TemporaryDirectory() as tmp:
+            df = run_job(spec["overrides"] + overrides, Path(tmp) / "run")
+        text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+        originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")[text]
+        new = df[df["is_augmented"].str.lower() == "true"]
+        return {
+            r[text]: (originals.loc[r["source_row"]], r[spec["emotion"]], r.get("fluency", ""))
+            for _, r in new.iterrows()
+        }
+
+    for name in dict.fromkeys(run_names + added_runs):
+        spec = runs(DEFAULT_EMOBANK)[name]
+        default = made(spec, list(extra))
+        before = made(spec, ["augment.grammar.pos=[NOUN,ADJ]", *extra])
+        related = made(spec, ["augment.wordnet=related", *extra])
+        pools: dict[str, list] = {"shared": [], "added": [], "refused": []}
+        refused = {k: v for k, v in related.items() if k not in default}
+        for rows, is_default in ((default, True), (refused, False)):
+            for new, (source, rating, fluency) in rows.items():
+                swaps = align_swaps(tokens_of(source), tokens_of(new))
+                if len(swaps) != 1 or new in seen:
+                    continue
+                tags = tagger.tag([tokens_of(source)])[0]
+                tag = tags[swaps[0].pos] if tags is not None else "?"
+                if not is_default and not tag.startswith(("VB", "RB")):
+                    continue  # the noun rule's refusals were read in h22m-h22o
+                side = ("shared" if new in before else "added") if is_default else "refused"
+                pools[side].append((new, source, rating, fluency, tag, net.relation(swaps[0].old, swaps[0].new)))
+        want = {"added": per_run, "shared": per_run, "refused": refused_per_run}
+        if name not in run_names:
+            want = {"added": per_run, "shared": 0, "refused": 0}
+        for side, pool in pools.items():
+            k = min(want[side], len(pool))
+            for i in sorted(rng.choice(len(pool), size=k, replace=False).tolist()):
+                new, source, rating, fluency, tag, relation = pool[i]
+                item = hashlib.sha1(f"{label}/{name}/{side}/{i}".encode()).hexdigest()[:10]
+                items.append(
+                    {
+                        "item": item,
+                        "corpus": spec["corpus"],
+                        "emotion": spec["emotion"],
+                        "scale": spec["scale"],
+                        "rating": rating,
+                        "source": source,
+                        "new": new,
+                    }
+                )
+                keys.append(
+                    {"item": item, "run": name, "side": side, "relation": relation, "tag": tag, "fluency": fluency}
+                )
+            print(f"{name} {side}: {k} of {len(pool)}")
+    order = rng.permutation(len(items))
+    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
+    pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
+    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+
+
 def score(labels: list[str]) -> None:
     from quality_audit import OUT
 
     for label in labels:
         frame = pd.read_csv(OUT / f"labels_{label}.csv").merge(pd.read_csv(OUT / f"key_{label}.csv"), on="item")
-        for side in ("kept", "refused"):
+        for side in [s for s in ("kept", "shared", "added", "refused") if s in set(frame["side"])]:
             part = frame[frame["side"] == side]
             shares = {k: 100 * (part["label"] == k).mean() for k in ("F", "U", "L", "D")}
             print(
@@ -183,12 +269,21 @@ def main() -> None:
     s.add_argument("--per-side", type=int, default=70)
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--unread-only", action="store_true", help="only rows no earlier reading showed")
-    s.add_argument("--check", choices=("wordnet", "thesaurus", "nouns"), default="wordnet", help="the check compared")
+    s.add_argument(
+        "--check", choices=("wordnet", "thesaurus", "nouns", "slots"), default="wordnet", help="the check compared"
+    )
     s.add_argument(
         "--runs",
         nargs="+",
-        choices=RUNS + tuple(f"fresh{n}-{e}" for n in (3, 4, 5) for e in ("arousal", "valence")),
+        choices=RUNS + tuple(f"fresh{n}-{e}" for n in (3, 4, 5, 6) for e in ("arousal", "valence")),
         default=list(RUNS),
+    )
+    s.add_argument(
+        "--added-runs",
+        nargs="*",
+        default=[],
+        choices=RUNS + tuple(f"fresh{n}-{e}" for n in (3, 4, 5, 6) for e in ("arousal", "valence")),
+        help="--check slots: only the added (verb and adverb) rows of these runs",
     )
     s.add_argument("--kept-per-run", type=int, help="with --refused-per-run: fixed numbers per run, not balanced")
     s.add_argument("--refused-per-run", type=int)
@@ -196,7 +291,17 @@ def main() -> None:
     c = sub.add_parser("score")
     c.add_argument("--label", action="append", required=True)
     args = ap.parse_args()
-    if args.cmd == "sample":
+    if args.cmd == "sample" and args.check == "slots":
+        sample_slots(
+            args.label,
+            args.seed,
+            args.extra,
+            tuple(args.runs),
+            args.kept_per_run or 1000,
+            args.refused_per_run or 0,
+            tuple(args.added_runs),
+        )
+    elif args.cmd == "sample":
         fixed = None if args.kept_per_run is None else (args.kept_per_run, args.refused_per_run or 0)
         sample(args.label, args.per_side, args.seed, args.extra, args.unread_only, args.check, tuple(args.runs), fixed)
     else:

@@ -15,9 +15,12 @@ wordnet                 ``not_in_wordnet``: no shared or neighbouring sense in W
 gender                  ``gender``: daughter -> brother would leave a "she" behind
 kind                    ``kind``: a sibling body part, a person for an animal
 antonym                 ``antonym``: lower -> higher earnings
+same lemma              ``same_word``: one lemma in two forms the stem does not join (got -> gotten, laid -> lay)
 reciprocal              ``not_reciprocal``: the old word is not among the new one's top-k
 form (:class:`FormFit`) ``wrong_form``, ``same_form``, and the junk/protected reasons of the form
-slot (:class:`NounSense`) ``narrower_noun``: in a noun's slot, a narrower or sibling noun in WordNet
+slot (:class:`SlotSense`) ``narrower_noun``: in a noun's slot, a narrower or sibling noun in WordNet;
+                        ``not_synonym``, ``light_verb``: in a verb's or an adverb's slot, no shared verb (adverb)
+                        synset; a light verb (make, take, get)
 guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``) on the fitted form
 ======================  =======================================================================
 """
@@ -147,6 +150,10 @@ def antonym_check(inflector) -> CandidateCheck:
     return CandidateCheck("antonym", lambda c: "antonym" if inflector.opposite(c.old, c.new) else None)
 
 
+def same_lemma_check(inflector) -> CandidateCheck:
+    return CandidateCheck("same_lemma", lambda c: "same_word" if inflector.same_lemma(c.old, c.new) else None)
+
+
 def reciprocal_check(tables, words: Sequence[str]) -> CandidateCheck:
     """``tables``: :class:`lic_gpu.augment.neighbours.NeighbourTables`; ``words``: the vocabulary."""
     return CandidateCheck(
@@ -209,7 +216,8 @@ def word_checks(
     cheap ones as one :func:`remembered` check (default: built here)."""
     checks = [cheap] if cheap is not None else cheap_checks(settings, junk, store.index, thesaurus)
     if grammar is not None:
-        checks += [gender_check(grammar.inflector), kind_check(grammar.inflector), antonym_check(grammar.inflector)]
+        inflector = grammar.inflector
+        checks += [gender_check(inflector), kind_check(inflector), antonym_check(inflector), same_lemma_check(inflector)]
     if settings.reciprocal:
         checks.append(reciprocal_check(tables, store.words))
     return checks
@@ -237,18 +245,39 @@ class FormFit:
         return form, reason
 
 
-class NounSense:
-    """In a noun's slot (every Penn tag the slot allows is ``NN*``), ``narrower_noun`` for a replacement WordNet
-    finds only narrower than the old word or a sibling of it (:meth:`lic_gpu.fluency.wordnet.WordNet.noun_substitute`):
-    ``cars -> buses``, ``meeting -> conference`` say something the source did not."""
+# verbs that carry little meaning of their own (make a call, take a walk, get it done): WordNet puts each in
+# dozens of synsets, so a "synonym" is rarely one in the sentence at hand
+LIGHT_VERBS = frozenset({"be", "have", "do", "make", "get", "give", "take", "go", "come", "put", "set", "let", "keep"})
+
+
+class SlotSense:
+    """What WordNet must find between the old and the new word, by the slot's part of speech
+    (``augment.wordnet: true``; every Penn tag the slot allows names it):
+
+    - a noun's slot (``NN*``): ``narrower_noun`` for a replacement only narrower than the old word or a sibling
+      of it (:meth:`lic_gpu.fluency.wordnet.WordNet.noun_substitute`): ``cars -> buses``,
+      ``meeting -> conference`` say something the source did not;
+    - a verb's or an adverb's slot (``VB*``, ``RB*``): ``not_synonym`` unless the two share a verb's (an
+      adverb's) synset: ``shouted -> yelled``, ``primarily -> mainly`` pass, ``laughed -> smiled``, ``jumped ->
+      climbed`` (siblings, a broader verb) do another thing (:meth:`lic_gpu.fluency.wordnet.WordNet.synonym`);
+      ``light_verb`` for the verbs whose meaning is their object's (:data:`LIGHT_VERBS`: ``helped make it
+      possible -> give``).
+    """
 
     def __init__(self, wordnet):
         self.wordnet = wordnet
 
     def __call__(self, candidate: Candidate, slot) -> str | None:
-        if not slot or not all(tag.startswith("NN") for tag in slot):
+        if not slot:
             return None
-        return None if self.wordnet.noun_substitute(candidate.old, candidate.new) else "narrower_noun"
+        if all(tag.startswith("NN") for tag in slot):
+            return None if self.wordnet.noun_substitute(candidate.old, candidate.new) else "narrower_noun"
+        verb = all(tag.startswith("VB") for tag in slot)
+        if not verb and not all(tag.startswith("RB") for tag in slot):
+            return None
+        if verb and LIGHT_VERBS.intersection(self.wordnet.inflector.lemmas(candidate.old).get("VERB", ())):
+            return "light_verb"
+        return None if self.wordnet.synonym(candidate.old, candidate.new, "v" if verb else "r") else "not_synonym"
 
 
 class CandidateFilter:
@@ -260,7 +289,7 @@ class CandidateFilter:
         checks: Sequence[CandidateCheck],
         form_fit: FormFit | None,
         guards: Sequence = (),
-        slot_check: NounSense | None = None,
+        slot_check: SlotSense | None = None,
     ):
         self.checks = list(checks)
         self.form_fit = form_fit

@@ -11,7 +11,7 @@ from lic_gpu.augment.checks import (
     CandidateFilter,
     FormFit,
     JunkFilter,
-    NounSense,
+    SlotSense,
     cheap_checks,
     remembered,
     word_checks,
@@ -22,6 +22,7 @@ from lic_gpu.augment.positions import Position, skip_reason
 from lic_gpu.augment.settings import AugmentSettings
 from lic_gpu.fluency.wordnet import noun_policy
 from lic_gpu.fluency import protected_reason
+from lic_gpu.fluency.porter import porter_stem
 from lic_gpu.lic import LicResult
 from lic_gpu.text import split_edge_punctuation
 
@@ -96,12 +97,12 @@ class SwapParts:
             self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables, self.cheap_check()
         )
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
-        nouns = (
+        by_slot = (
             self.wordnet is not None
             and form_fit is not None
             and noun_policy(self.settings.wordnet) == "same_or_broader"
         )
-        return CandidateFilter(checks, form_fit, guards, NounSense(self.wordnet) if nouns else None)
+        return CandidateFilter(checks, form_fit, guards, SlotSense(self.wordnet) if by_slot else None)
 
     def swap_options(
         self, cls, core: str, slot, table, refusals: Counter, candidates: CandidateFilter
@@ -115,6 +116,16 @@ class SwapParts:
     def tag_sources(self, rows: Mapping[int, Sequence[str]]) -> dict[int, Any]:
         """Row id -> Penn tags of its tokens (empty without a grammar; see :meth:`Grammar.tag_rows`)."""
         return self.grammar.tag_rows(dict(rows)) if self.grammar is not None else {}
+
+    @staticmethod
+    def _stems(tokens, pos: int) -> set[str]:
+        """The other tokens of the sentence, lowercase and as Porter stems (their edge punctuation off)."""
+        out = set()
+        for i, tok in enumerate(tokens):
+            if i != pos:
+                core = split_edge_punctuation(tok)[1].lower()
+                out.update((core, porter_stem(core)))
+        return out
 
     def candidate_positions(
         self,
@@ -155,9 +166,10 @@ class SwapParts:
             if choices is None:
                 choices = cache[key] = self.swap_options(cls, core, slot, table, refusals, candidates)
             if choices:
-                # a word already in the sentence would repeat it (women and women)
-                here = {t.lower() for t in tokens}
-                choices = [c for c in choices if c[0].lower() not in here]
+                # a word already in the sentence, or another form of one, would echo it (women and women,
+                # building buildings, films ... film)
+                echoes = self._stems(tokens, pos)
+                choices = [c for c in choices if c[0].lower() not in echoes and porter_stem(c[0].lower()) not in echoes]
             if choices:
                 out.append(Position(pos, pre, core, post, score, choices))
         return out

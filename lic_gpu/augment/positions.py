@@ -31,6 +31,16 @@ def _noun_next_to_noun(tokens, tags, pos: int) -> bool:
     )
 
 
+def phrasal_verb(tags, pos: int) -> bool:
+    """Whether the verb at ``pos`` takes a particle (tagged ``RP``) right after it or after a pronoun object:
+    ``woke up``, ``gave it up``; the particle belongs to the verb (``woke up -> awoke up``)."""
+    if not tags[pos].startswith("VB"):
+        return False
+    nxt = tags[pos + 1] if pos + 1 < len(tags) else ""
+    after = tags[pos + 2] if pos + 2 < len(tags) else ""
+    return nxt == "RP" or (nxt == "PRP" and after == "RP")
+
+
 _SENTENCE_END = frozenset(".!?:;\"'()\u201c\u201d")
 
 
@@ -50,7 +60,7 @@ def skip_reason(tokens: Sequence[str], tags, pos: int, core: str, protect: bool,
 
     ``protected``; ``name``: a proper noun or title-case word mid-sentence (:func:`in_name`); ``compound``: part of a hyphenated compound (first-rate, same-day: its parts are not
     free words) or a noun next to another (country music, smoke alarm: a fixed term whose parts have
-    no substitutes of their own); ``part_of_speech``: the grammar has no slot for it; ``bare_noun``:
+    no substitutes of their own); ``phrasal_verb``: a verb with its particle (woke up, gave it up); ``part_of_speech``: the grammar has no slot for it; ``bare_noun``:
     back to town -> back to village, a bare mass use whose neighbours need an article.
     """
     if protect and protected_reason(core):
@@ -66,6 +76,8 @@ def skip_reason(tokens: Sequence[str], tags, pos: int, core: str, protect: bool,
         return "part_of_speech", None
     if tags is not None and _noun_next_to_noun(tokens, tags, pos):
         return "compound", None
+    if tags is not None and phrasal_verb(tags, pos):
+        return "phrasal_verb", None
     if tags is not None and not grammar.bare_nouns and bare_singular_noun(tags, pos):
         return "bare_noun", None
     return None, slot

@@ -210,6 +210,13 @@ class Inflector:
         """lemminflect's ``{upos: (lemma, ...)}`` for the lowercase ``word``."""
         return dict(self._lemmas_of(word.lower()))  # a copy: the caller may change it
 
+    def same_lemma(self, a: str, b: str) -> bool:
+        """Whether two words share a lemma, in any part of speech: ``got -> gotten``, ``laid -> lay``,
+        ``later -> late`` are one word in two forms (the Porter stem does not see irregular forms)."""
+        la = {x for lemmas in self._lemmas_of(a.lower()).values() for x in lemmas}
+        lb = {x for lemmas in self._lemmas_of(b.lower()).values() for x in lemmas}
+        return bool(la & lb)
+
     def gender(self, word: str) -> str | None:
         """``"male"``, ``"female"`` or ``None`` for a noun (by its lemmas: ``daughters`` is female)."""
         low = word.lower()

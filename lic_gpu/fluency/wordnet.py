@@ -72,7 +72,20 @@ _DERIVED = frozenset({"+", "\\", "="})
 PACKAGED = "wordnet-3.0.npz"
 PACKAGED_NAME = "wordnet-3.0"  # summary.json's guard.wordnet
 # the arrays of the packaged file: "\n"-joined words (uint8), and four CSR tables (pointer, members) over synsets
-_ARRAYS = ("words", "word_ptr", "word_synsets", "near_ptr", "near", "head_ptr", "heads", "derived_ptr", "derived")
+_ARRAYS = (
+    "words",
+    "word_ptr",
+    "word_synsets",
+    "near_ptr",
+    "near",
+    "head_ptr",
+    "heads",
+    "derived_ptr",
+    "derived",
+    "pos_starts",
+)
+# synset ids are numbered in the sorted order of "<pos><offset>": adjectives, nouns, adverbs, verbs
+_POS_ORDER = ("a", "n", "r", "v")
 
 
 class WordNetTables:
@@ -98,6 +111,13 @@ class WordNetTables:
         i = self.index.get(word)
         return frozenset() if i is None else self._row("senses", i)
 
+    def of_pos(self, synsets: frozenset[int], pos: str) -> frozenset[int]:
+        """Those of ``synsets`` in part of speech ``pos`` (``a``, ``n``, ``r`` or ``v``)."""
+        starts = self.arrays["pos_starts"]
+        i = _POS_ORDER.index(pos)
+        lo, hi = int(starts[i]), int(starts[i + 1])
+        return frozenset(x for x in synsets if lo <= x < hi)
+
     def links(self, table: str, synsets: frozenset[int]) -> frozenset[int]:
         """The synsets ``table`` (``near``, ``heads`` or ``derived``) links any of ``synsets`` to."""
         out: set[int] = set()
@@ -119,6 +139,8 @@ class WordNetTables:
             return ptr, np.array([x for row in lists for x in row], dtype=np.int32)
 
         arrays = {"words": np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)}
+        firsts = [next((i for i, s in enumerate(ids) if s[0] >= pos), len(ids)) for pos in _POS_ORDER]
+        arrays["pos_starts"] = np.array([*firsts, len(ids)], dtype=np.int32)
         arrays["word_ptr"], arrays["word_synsets"] = csr(senses[w] for w in words)
         for name, ptr, k in (("near", "near_ptr", 0), ("heads", "head_ptr", 1), ("derived", "derived_ptr", 2)):
             arrays[ptr], arrays[name] = csr(links[s][k] for s in ids)
@@ -183,6 +205,7 @@ def read_wordnet(root: Path) -> WordNetTables:
     return WordNetTables.from_parsed(senses, links)
 
 
+
 def packaged_path():
     return resources.files("lic_gpu").joinpath(f"resources/{PACKAGED}")
 
@@ -226,7 +249,7 @@ class WordNet:
         self._book = WORDNET_ANSWERS if root is None else None
         self._data: WordNetTables | None = None
         self.inflector = inflector or Inflector()
-        self._relation: dict[tuple[str, str], str] = {}
+        self._relation: dict[tuple[str, ...], str] = {}
 
     @property
     def tables(self) -> WordNetTables:
@@ -277,6 +300,23 @@ class WordNet:
     def substitute(self, old: str, new: str) -> bool:
         """Whether WordNet relates ``new`` to ``old`` closely enough (:data:`RELATED`)."""
         return self.relation(old, new) in RELATED
+
+    def synonym(self, old: str, new: str, pos: str) -> bool:
+        """Whether the two words (or their lemmas) share a synset of part of speech ``pos`` (``v``: verb, ``r``:
+        adverb; the check of a verb's or an adverb's slot): ``shouting -> yelling`` share a verb's,
+        ``laughing -> joking`` only a noun's (a laugh, a joke)."""
+        if self.relation(old, new) != "synonym":
+            return False
+        key = (f"S{pos}", old.lower(), new.lower())
+        out = self._relation.get(key)
+        if out is None:
+            kept = self._book.get(key) if self._book is not None else None
+            shared = self.senses(key[1]) & self.senses(key[2])
+            out = kept or ("synonym" if self.tables.of_pos(shared, pos) else "unrelated")
+            if self._book is not None and kept is None:
+                self._book.put(key, out)
+            self._relation[key] = out
+        return out == "synonym"
 
     def noun_substitute(self, old: str, new: str) -> bool:
         """Whether ``new`` may replace ``old`` in a noun's slot: related, and not narrower nor a sibling."""
