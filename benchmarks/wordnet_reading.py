@@ -23,7 +23,8 @@ verb's or an adverb's synset): each run's rows are ``shared`` (the default with 
 ``augment.grammar.pos=[NOUN,ADJ]``, makes them too) or ``added`` (only the default does), up to
 ``--kept-per-run`` of them; ``refused`` rows are those ``augment.wordnet=related`` makes in a verb's or an
 adverb's slot and the default does not (``--refused-per-run``); ``--added-runs`` add only the ``added`` rows of
-more runs (unread ones).
+more runs (unread ones); ``--anchors-from LABEL --anchors N`` read N of an earlier reading's ``added`` rows again
+(side ``anchor``), so new readers' labels of refused rows compare with theirs of the default's.
 ``score`` prints F / U / L per side for each reader's labels.
 """
 
@@ -177,6 +178,7 @@ def sample_slots(
     per_run: int,
     refused_per_run: int,
     added_runs: tuple[str, ...] = (),
+    anchors: tuple[str, int] | None = None,
 ) -> None:
     from quality_audit import DEFAULT_EMOBANK, OUT, already_read, run_job, runs
 
@@ -241,6 +243,26 @@ def sample_slots(
                     {"item": item, "run": name, "side": side, "relation": relation, "tag": tag, "fluency": fluency}
                 )
             print(f"{name} {side}: {k} of {len(pool)}")
+    if anchors is not None:  # rows an earlier reading's readers read, read again: the comparison within readers
+        earlier, n = anchors
+        key = pd.read_csv(OUT / f"key_{earlier}.csv")
+        shown = pd.read_csv(OUT / f"blind_{earlier}.csv").set_index("item")
+        added = key[key["side"] == "added"]
+        for i in sorted(rng.choice(len(added), size=min(n, len(added)), replace=False).tolist()):
+            row = added.iloc[i]
+            item = hashlib.sha1(f"{label}/anchor/{row['item']}".encode()).hexdigest()[:10]
+            items.append({"item": item, **shown.loc[row["item"]].to_dict()})
+            keys.append(
+                {
+                    "item": item,
+                    "run": row["run"],
+                    "side": "anchor",
+                    "relation": row["relation"],
+                    "tag": row["tag"],
+                    "fluency": row["fluency"],
+                }
+            )
+        print(f"anchors: {min(n, len(added))} added rows of {earlier}")
     order = rng.permutation(len(items))
     pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
     pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
@@ -252,7 +274,7 @@ def score(labels: list[str]) -> None:
 
     for label in labels:
         frame = pd.read_csv(OUT / f"labels_{label}.csv").merge(pd.read_csv(OUT / f"key_{label}.csv"), on="item")
-        for side in [s for s in ("kept", "shared", "added", "refused") if s in set(frame["side"])]:
+        for side in [s for s in ("kept", "shared", "added", "anchor", "refused") if s in set(frame["side"])]:
             part = frame[frame["side"] == side]
             shares = {k: 100 * (part["label"] == k).mean() for k in ("F", "U", "L", "D")}
             print(
@@ -285,6 +307,8 @@ def main() -> None:
         choices=RUNS + tuple(f"fresh{n}-{e}" for n in (3, 4, 5, 6) for e in ("arousal", "valence")),
         help="--check slots: only the added (verb and adverb) rows of these runs",
     )
+    s.add_argument("--anchors-from", help="--check slots: an earlier reading whose added rows are read again")
+    s.add_argument("--anchors", type=int, default=0, help="how many of them")
     s.add_argument("--kept-per-run", type=int, help="with --refused-per-run: fixed numbers per run, not balanced")
     s.add_argument("--refused-per-run", type=int)
     s.add_argument("extra", nargs="*", help="extra overrides for every run")
@@ -297,9 +321,10 @@ def main() -> None:
             args.seed,
             args.extra,
             tuple(args.runs),
-            args.kept_per_run or 1000,
+            1000 if args.kept_per_run is None else args.kept_per_run,
             args.refused_per_run or 0,
             tuple(args.added_runs),
+            None if args.anchors_from is None else (args.anchors_from, args.anchors),
         )
     elif args.cmd == "sample":
         fixed = None if args.kept_per_run is None else (args.kept_per_run, args.refused_per_run or 0)

@@ -200,3 +200,67 @@ def test_protect_false_keeps_the_notebooks_top_neighbour_even_a_stopword():
     )
     rows = aug.fit_resample(word_dict, lic).rows
     assert [s.new for r in rows for s in r.swaps] == ["the"]
+
+
+def test_a_verb_with_its_particle_is_no_slot():
+    from lic_gpu.augment.positions import phrasal_verb, skip_reason
+
+    assert phrasal_verb(["PRP", "VBD", "RP", "DT", "NN"], 1)  # woke up an hour later
+    assert phrasal_verb(["PRP", "VBD", "PRP", "RP"], 1)  # gave it up
+    assert not phrasal_verb(["PRP", "VBD", "IN", "DT", "NN"], 1)  # ran up the hill: a preposition
+    assert not phrasal_verb(["DT", "NN", "RP"], 1) and not phrasal_verb(["PRP", "VBD"], 1)
+
+    class Slots:
+        bare_nouns = True
+
+        def slot(self, core, tag):
+            return (tag,)
+
+    tokens, tags = ["I", "woke", "up", "early"], ["PRP", "VBD", "RP", "RB"]
+    assert skip_reason(tokens, tags, 1, "woke", True, Slots()) == ("phrasal_verb", None)
+    assert skip_reason(tokens, ["PRP", "VBD", "IN", "RB"], 1, "woke", True, Slots()) == (None, ("VBD",))
+
+
+def test_a_replacement_that_shares_a_lemma_is_the_same_word():
+    from lic_gpu.augment.checks import Candidate, same_lemma_check
+    from lic_gpu.fluency.forms import Inflector
+
+    inflector = Inflector()
+    check = same_lemma_check(inflector)
+    for old, new in (("got", "gotten"), ("laid", "lay"), ("later", "late"), ("women", "woman")):
+        assert inflector.same_lemma(old, new) and check(Candidate(1, old, 0, new, 0.9)) == "same_word"
+    for old, new in (("shouted", "yelled"), ("big", "large")):
+        assert not inflector.same_lemma(old, new) and check(Candidate(1, old, 0, new, 0.9)) is None
+
+
+def test_no_replacement_echoes_another_word_of_its_sentence(tmp_path):
+    """The demo default: no new word whose Porter stem another token of the source has (building buildings,
+    films ... film); the sentence's other words, lowercase and stemmed, are what a replacement must avoid."""
+    import json
+
+    import pandas as pd
+    from test_app import cfg
+
+    from lic_gpu.app.augment_job import run_augment
+    from lic_gpu.augment.parts import SwapParts
+    from lic_gpu.fluency.porter import porter_stem
+    from lic_gpu.scoring.align import tokens_of
+
+    assert SwapParts._stems(["Building", "houses,", "we", "built"], 1) == {
+        "building",
+        "build",
+        "we",
+        "built",
+    }
+    run_augment(cfg("report.enabled=false"), out_dir=tmp_path)
+    frame = pd.read_csv(tmp_path / "augmented_arousal.csv", keep_default_na=False, dtype=str)
+    sources = frame.set_index("row_id")["label"]
+    new = frame[frame["is_augmented"] == "True"]
+    assert len(new) > 50
+    for cell, row in zip(new["swaps"], new["source_row"]):
+        toks = tokens_of(sources[row])
+        for s in json.loads(cell):
+            if s.get("kind") == "agreement":
+                continue
+            others = {porter_stem(t.lower().strip(".,!?;:\"'")) for i, t in enumerate(toks) if i != s["pos"]}
+            assert porter_stem(s["new"].lower()) not in others, (sources[row], s)

@@ -192,6 +192,56 @@ def test_a_noun_is_not_narrowed(inflector, old, new, in_noun_slot):
     assert net.substitute(old, new) and net.noun_substitute(old, new) is in_noun_slot
 
 
+def test_synsets_know_their_part_of_speech(tiny, inflector):
+    """Synset ids run adjectives, nouns, adverbs, verbs; ``pos_starts`` marks where each begins."""
+    tables = read_wordnet(tiny)
+    dog, big = tables.senses("dog"), tables.senses("big")
+    assert tables.of_pos(dog, "n") == dog and not tables.of_pos(dog, "a") and not tables.of_pos(dog, "v")
+    assert tables.of_pos(big, "a") == big and not tables.of_pos(big, "n")
+    packaged = WordNet().tables
+    assert packaged.arrays["pos_starts"].tolist() == [0, 18156, 100271, 103892, 117659]  # WordNet 3.0's counts
+
+
+@pytest.mark.parametrize(
+    "old, new, pos, same",
+    [
+        ("shouting", "yelling", "v", True),
+        ("kidnapped", "abducted", "v", True),
+        ("laughing", "joking", "v", False),  # only a noun's synset: a laugh, a joke
+        ("hugging", "kissing", "v", False),  # only a noun's
+        ("laughed", "smiled", "v", False),  # siblings
+        ("honestly", "frankly", "r", True),
+        ("nearly", "almost", "r", True),
+        ("nearly", "almost", "v", False),
+        ("still", "already", "r", False),
+    ],
+)
+def test_a_verb_or_an_adverb_shares_a_synset_of_its_own_part_of_speech(inflector, old, new, pos, same):
+    assert WordNet(None, inflector).synonym(old, new, pos) is same
+
+
+@pytest.mark.parametrize(
+    "old, new, slot, reason",
+    [
+        ("shouted", "yelled", ("VBD",), None),
+        ("laughed", "smiled", ("VBD",), "not_synonym"),
+        ("laughing", "joking", ("VBG",), "not_synonym"),
+        ("make", "give", ("VB",), "light_verb"),
+        ("taking", "bringing", ("VBG",), "light_verb"),
+        ("primarily", "mainly", ("RB",), None),
+        ("still", "already", ("RB",), "not_synonym"),
+        ("ferry", "boat", ("NN",), None),
+        ("cars", "buses", ("NNS",), "narrower_noun"),
+        ("huge", "massive", ("JJ",), None),  # an adjective: any related pair
+        ("laughed", "smiled", None, None),  # no slot (no grammar): no slot check
+    ],
+)
+def test_the_slot_check_by_part_of_speech(inflector, old, new, slot, reason):
+    from lic_gpu.augment.checks import Candidate, SlotSense
+
+    assert SlotSense(WordNet(None, inflector))(Candidate(1, old, 0, new, 0.9), slot) == reason
+
+
 def test_every_default_swap_is_related_in_wordnet(tmp_path):
     """The demo job at its defaults: the check is on, named in summary.json, and every swap passes it."""
     from test_app import cfg
@@ -217,8 +267,19 @@ def test_every_default_swap_is_related_in_wordnet(tmp_path):
         if s.get("kind") != "agreement" and tags is not None and tags[s["pos"]].startswith("NN")
     ]
     assert nouns and all(net.noun_substitute(*p) for p in nouns), [p for p in nouns if not net.noun_substitute(*p)]
+    # a verb's or an adverb's swap shares a verb (adverb) synset
+    verbs = [
+        (s["old"], s["new"], tags[s["pos"]][:2])
+        for cell, toks, tags in zip(new["swaps"], tokens, load_tagger("auto").tag(tokens))
+        for s in json.loads(cell)
+        if s.get("kind") != "agreement" and tags is not None and tags[s["pos"]].startswith(("VB", "RB"))
+    ]
+    same = [net.synonym(old, new, "v" if tag == "VB" else "r") for old, new, tag in verbs]
+    assert len(verbs) >= 5 and all(same), [v for v, ok in zip(verbs, same) if not ok]
+    assert summary["guard"]["wordnet_verbs"] == "synonym"
     refused = summary["filters"]["share_by_outcome"]
     assert refused.get("not_in_wordnet", 0) > 0 and refused.get("narrower_noun", 0) > 0
+    assert refused.get("not_synonym", 0) > 0
 
 
 def test_seed_mode_says_it_has_no_wordnet_check(tmp_path, caplog):

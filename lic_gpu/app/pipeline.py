@@ -23,7 +23,7 @@ from lic_gpu.errors import LicGpuError
 from lic_gpu.fluency import build_grammar, load_thesaurus, quality_tagger
 from lic_gpu.fluency import answer_store
 from lic_gpu.fluency.taggers import model_load_seconds
-from lic_gpu.fluency.wordnet import PACKAGED_NAME as WORDNET_NAME, noun_policy
+from lic_gpu.fluency.wordnet import PACKAGED_NAME as WORDNET_NAME, noun_policy, verb_policy
 from lic_gpu.app.cross_emotion import note_rows_made_earlier
 from lic_gpu.io.frames import assemble
 from lic_gpu.augment.guard import RatingLeanGuard, build_guards
@@ -261,6 +261,7 @@ def augment_corpus(
         # the augmenter's candidate checks load the tables (lic_gpu.augment.checks.cheap_checks)
         wordnet=WORDNET_NAME if diverse and augmenter.wordnet else None,
         wordnet_nouns=noun_policy(augmenter.wordnet) if diverse else None,
+        wordnet_verbs=verb_policy(augmenter.wordnet) if diverse else None,
     )
     avoid = originals_keys({}, tokenised)  # no new row equals an original or another new row, across emotions
     q_sample = check_quality_sample(settings.report["quality_sample"])

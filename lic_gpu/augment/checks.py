@@ -217,7 +217,12 @@ def word_checks(
     checks = [cheap] if cheap is not None else cheap_checks(settings, junk, store.index, thesaurus)
     if grammar is not None:
         inflector = grammar.inflector
-        checks += [gender_check(inflector), kind_check(inflector), antonym_check(inflector), same_lemma_check(inflector)]
+        checks += [
+            gender_check(inflector),
+            kind_check(inflector),
+            antonym_check(inflector),
+            same_lemma_check(inflector),
+        ]
     if settings.reciprocal:
         checks.append(reciprocal_check(tables, store.words))
     return checks

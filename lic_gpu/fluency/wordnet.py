@@ -205,7 +205,6 @@ def read_wordnet(root: Path) -> WordNetTables:
     return WordNetTables.from_parsed(senses, links)
 
 
-
 def packaged_path():
     return resources.files("lic_gpu").joinpath(f"resources/{PACKAGED}")
 
@@ -353,6 +352,13 @@ def noun_policy(value) -> str | None:
     sibling), ``related`` (any related pair, as for other words), or None (no check)."""
     value = check_wordnet(value)
     return None if value is False else "same_or_broader" if value is True else "related"
+
+
+def verb_policy(value) -> str | None:
+    """What ``augment.wordnet`` allows in a verb's or an adverb's slot: ``synonym`` (true: a shared verb or adverb
+    synset, no light verb), ``related`` (any related pair), or None (no check)."""
+    value = check_wordnet(value)
+    return None if value is False else "synonym" if value is True else "related"
 
 
 def load_wordnet(enabled, inflector: Inflector | None = None) -> WordNet | None:
