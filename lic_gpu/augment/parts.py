@@ -120,7 +120,7 @@ class SwapParts:
     @staticmethod
     def _stems(tokens, pos: int) -> set[str]:
         """The other tokens of the sentence, lowercase and as Porter stems (their edge punctuation off)."""
-        out = set()
+        out: set[str] = set()
         for i, tok in enumerate(tokens):
             if i != pos:
                 core = split_edge_punctuation(tok)[1].lower()
