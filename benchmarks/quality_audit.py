@@ -47,6 +47,7 @@ FRESH3 = ROOT / "benchmarks" / "data" / "handmade_fresh3.csv"
 FRESH4 = ROOT / "benchmarks" / "data" / "handmade_fresh4.csv"
 FRESH5 = ROOT / "benchmarks" / "data" / "handmade_fresh5.csv"
 FRESH6 = ROOT / "benchmarks" / "data" / "handmade_fresh6.csv"
+FRESH7 = ROOT / "benchmarks" / "data" / "handmade_fresh7.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -121,6 +122,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh6",
             ["data=csv", f"data.path={FRESH6}"],
             "parents' forums, trip reports, support chats, garden diaries, court news, game forums, care journals, radio phone-ins",
+        ),
+        # written by hand for the h22r reading, after h22p and h22q were read (never tuned on)
+        **_arousal_and_valence(
+            "fresh7",
+            ["data=csv", f"data.path={FRESH7}"],
+            "job forums, tenants' messages, fitness posts, school reports, concert reviews, pet posts, party planning, commuters",
         ),
     }
 

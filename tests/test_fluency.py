@@ -118,6 +118,9 @@ def test_antonyms_and_gender(inflector):
     assert inflector.not_a_substitute("parents", "children") and inflector.not_a_substitute("Black", "white")
     assert not inflector.not_a_substitute("daughter", "girl") and not inflector.not_a_substitute("children", "kids")
     assert inflector.not_a_substitute("red", "crimson") and not inflector.not_a_substitute("dark", "gray")
+    # units of measure and money: the quantity changes (plurals through their lemma)
+    assert inflector.not_a_substitute("feet", "meters") and inflector.not_a_substitute("dollars", "euros")
+    assert inflector.not_a_substitute("miles", "kilometres") and not inflector.not_a_substitute("miles", "distance")
 
 
 def test_indefinite_article():

@@ -72,6 +72,15 @@ black white red blue green yellow brown gray grey pink purple orange violet scar
 turquoise beige golden silver blond blonde
 """.split()
 )
+# Units of measure and money: one for another changes the quantity (`six feet -> six meters`, `20 dollars -> 20
+# euros`), as a time unit would (time units are protected outright: lic_gpu/fluency/protected.py).
+UNITS = frozenset(
+    """
+inch foot feet yard mile metre meter centimetre centimeter millimetre millimeter kilometre kilometer km cm mm
+gram gramme kilogram kilogramme kilo kg pound lb ounce oz ton tonne litre liter millilitre milliliter pint quart
+gallon acre hectare degree celsius fahrenheit calorie mph dollar euro euros kilos cent penny pence yen rupee quid buck
+""".split()
+)
 ANIMALS = frozenset(
     """
 animal pet dog puppy cat kitten horse pony cow bull pig sheep lamb goat chicken hen duck goose bird rabbit
@@ -252,13 +261,16 @@ class Inflector:
     def not_a_substitute(self, old: str, new: str) -> bool:
         """Whether ``new`` is a sibling body part or another animal than ``old`` (``horses -> dogs``),
         crosses between people and animals, or between a person and a group of people (``people ->
-        families``), or is another family relation (``sister -> mother``) or colour (``black -> white``)."""
+        families``), or is another family relation (``sister -> mother``), colour (``black -> white``) or unit of measure or money
+        (``feet -> meters``, ``dollars -> euros``)."""
         kinds = {self.kind(old), self.kind(new)}
         if kinds == {"body"} or kinds == {"animal"} or kinds == {"person", "animal"}:
             return True
         if self._in(old, KIN) and self._in(new, KIN):
             return True
         if old.lower() in COLOURS and new.lower() in COLOURS:
+            return True
+        if self._in(old, UNITS) and self._in(new, UNITS):
             return True
         return (self.kind(old) == "person" and self._group(new)) or (self.kind(new) == "person" and self._group(old))
 
