@@ -75,6 +75,13 @@ def runs(emobank: Path) -> dict[str, dict]:
         **_arousal_and_valence(
             "emobank", ["data=emobank", f"data.path={emobank}"], "EmoBank (news, blogs, letters, fiction)"
         ),
+        # the same corpus augmented from its dev and test splits (2 000 sentences): sources no reading has shown,
+        # once every row the default makes from the train split has been read
+        **_arousal_and_valence(
+            "emobank-devtest",
+            ["data=emobank", f"data.path={emobank}", "data.augment_splits=[dev,test]"],
+            "EmoBank (news, blogs, letters, fiction)",
+        ),
         "demo-arousal": {
             "overrides": ["emotion=arousal"],
             "corpus": "demo (spoken personal stories)",
