@@ -60,8 +60,9 @@ def skip_reason(tokens: Sequence[str], tags, pos: int, core: str, protect: bool,
 
     ``protected``; ``name``: a proper noun or title-case word mid-sentence (:func:`in_name`); ``compound``: part of a hyphenated compound (first-rate, same-day: its parts are not
     free words) or a noun next to another (country music, smoke alarm: a fixed term whose parts have
-    no substitutes of their own); ``phrasal_verb``: a verb with its particle (woke up, gave it up); ``part_of_speech``: the grammar has no slot for it; ``bare_noun``:
-    back to town -> back to village, a bare mass use whose neighbours need an article.
+    no substitutes of their own); ``phrasal_verb``: a verb with its particle (woke up, gave it up);
+    ``part_of_speech``: the grammar has no slot for it; ``bare_noun``: back to town -> back to village, a bare
+    mass use whose neighbours need an article.
     """
     if protect and protected_reason(core):
         return "protected", None

@@ -261,8 +261,8 @@ class Inflector:
     def not_a_substitute(self, old: str, new: str) -> bool:
         """Whether ``new`` is a sibling body part or another animal than ``old`` (``horses -> dogs``),
         crosses between people and animals, or between a person and a group of people (``people ->
-        families``), or is another family relation (``sister -> mother``), colour (``black -> white``) or unit of measure or money
-        (``feet -> meters``, ``dollars -> euros``)."""
+        families``), or is another family relation (``sister -> mother``), colour (``black -> white``) or unit
+        of measure or money (``feet -> meters``, ``dollars -> euros``)."""
         kinds = {self.kind(old), self.kind(new)}
         if kinds == {"body"} or kinds == {"animal"} or kinds == {"person", "animal"}:
             return True
