@@ -4,6 +4,7 @@ LicResampler works inside imbalanced-learn pipelines and cross_validate without 
 from __future__ import annotations
 
 import inspect
+import json
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,25 @@ def test_augment_frame_makes_the_command_lines_rows(tmp_path, demo):
         assert out[col].astype(str).tolist() == cli[col].tolist(), col
     info = out.attrs["lic_gpu"]
     assert info["label_kinds"] == {"arousal": "ordinal"} and info["classes"]["arousal"]
+
+
+def test_keep_affect_swaps_no_emotion_word(demo):
+    from lic_gpu.augment.lexicon_guard import load_valence_lexicon
+
+    lex = load_valence_lexicon()
+    out = augment_frame(demo, text="label", emotion="arousal", device="cpu")
+    kept = augment_frame(
+        demo, text="label", emotion="arousal", device="cpu", overrides=["augment.guard.lexicon.keep_affect=1.0"]
+    )
+    strong = lambda frame: [  # noqa: E731
+        s["old"]
+        for js in frame.loc[frame["is_augmented"], "swaps"]
+        for s in json.loads(js)
+        if abs(lex.get(s["old"].lower(), 0)) >= 1
+    ]
+    assert strong(out)  # the default does swap emotion words on the demo (angry -> furious)
+    assert strong(kept) == [] and 0 < kept["is_augmented"].sum() < out["is_augmented"].sum()
+    assert kept.attrs["lic_gpu"]["classes"]["arousal"]
 
 
 def test_augment_frame_keeps_dtypes_and_takes_a_callable_strategy(demo):

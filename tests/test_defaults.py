@@ -105,6 +105,7 @@ def test_lic_augmenter_defaults_are_the_command_lines(store, mode):
         )
         lexicon = next(g for g in aug.guards if isinstance(g, LexiconGuard))
         assert lexicon.dead_zone == cli["augment"]["guard"]["lexicon"]["dead_zone"]
+        assert lexicon.keep_affect == cli["augment"]["guard"]["lexicon"]["keep_affect"]
 
 
 def test_from_options_fills_what_it_is_not_given_from_the_yaml(store):

@@ -212,6 +212,19 @@ def test_lexicon_dead_zone():
     assert is_flip(1.0, -1.0, 0.0) and not is_flip(1.0, 2.0, 0.0) and not is_flip(0.4, -3, dead_zone=0.5)
 
 
+def test_keep_affect_leaves_strong_emotion_words_alone():
+    lex = {"angry": -2.3, "furious": -2.7, "worried": -1.2, "meh": 0.3, "good": 1.9, "bad": -2.5}
+    g = LexiconGuard(lex, dead_zone=0.0, keep_affect=1.0)
+    assert g(1, "angry", "furious") == "affect_word" and g(1, "Worried", "anxious") == "affect_word"
+    assert g(1, "meh", "fine") is None and g(1, "table", "desk") is None  # weak or not in the lexicon
+    assert LexiconGuard(lex, dead_zone=0.0, keep_affect=2.0)(1, "worried", "anxious") is None
+    assert LexiconGuard(lex, dead_zone=0.0, keep_affect=2.0)(1, "good", "bad") == "lexicon_flip"
+    assert LexiconGuard(lex, dead_zone=0.0)(1, "angry", "furious") is None  # off by default (the YAML's null)
+    guards, info = build_guards({"mode": "diverse", "guard": {"corpus": False, "lexicon": {"keep_affect": 1.5}}})
+    assert guards[0].keep_affect == 1.5 and info["lexicon"]["keep_affect"] == 1.5
+    assert info["guards"] == ["lexicon_flip", "affect_word"]
+
+
 def test_lexicon_from_a_file(tmp_path):
     p = tmp_path / "lex.txt"
     p.write_text("Great\t2.5\t0.5\nawful\t-2.0\nbroken line\n", encoding="utf-8")
@@ -267,6 +280,8 @@ def test_options_reach_the_guards():
         ({"enabled": 1}, "augment.guard.enabled", "1"),
         ({"lexicon": {"dead_zone": -0.1}}, "augment.guard.lexicon.dead_zone", "-0.1"),
         ({"lexicon": {"path": 3}}, "augment.guard.lexicon.path", "3"),
+        ({"lexicon": {"keep_affect": 0}}, "augment.guard.lexicon.keep_affect", "0"),
+        ({"lexicon": {"keep_affect": "strong"}}, "augment.guard.lexicon.keep_affect", "'strong'"),
         ({"lexicon": {"path": "/no/such/lexicon.txt"}}, "augment.guard.lexicon.path", "'/no/such/lexicon.txt'"),
         ({"margin": 1.0}, "augment.guard", "'margin'"),
         ({"corpus": {"margn": 1.0}}, "augment.guard.corpus", "'margn'"),

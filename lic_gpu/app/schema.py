@@ -146,6 +146,7 @@ class LexiconGuard:
     enabled: bool = MISSING
     dead_zone: float = MISSING
     path: Optional[str] = MISSING
+    keep_affect: Optional[float] = MISSING
 
 
 @dataclass

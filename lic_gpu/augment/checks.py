@@ -21,7 +21,7 @@ form (:class:`FormFit`) ``wrong_form``, ``same_form``, and the junk/protected re
 slot (:class:`SlotSense`) ``narrower_noun``: in a noun's slot, a narrower or sibling noun in WordNet;
                         ``not_synonym``, ``light_verb``: in a verb's or an adverb's slot, no shared verb (adverb)
                         synset; a light verb (make, take, get)
-guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``) on the fitted form
+guards                  the guards' reasons (``rating_lean``, ``lexicon_flip``, ``affect_word``) on the fitted form
 ======================  =======================================================================
 """
 

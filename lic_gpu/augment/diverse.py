@@ -16,7 +16,7 @@ from lic_gpu.augment.weighted_draw import WeightedDraw
 
 log = logging.getLogger(__name__)
 
-GUARD_REASONS = ("rating_lean", "lexicon_flip")
+GUARD_REASONS = ("rating_lean", "lexicon_flip", "affect_word")
 
 
 def guard_note(checked: Counter) -> str:

@@ -52,6 +52,9 @@ Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     On by default: on EmoBank the corpus guard alone cuts polarity flips but not to the 1 % that
     issue 8 asks (a sentence-level corpus lean also absorbs context: ``alert`` leans negative
     because it appears in bad news); benchmarks/results/swap_quality.md measures both.
+    With ``keep_affect`` (a valence magnitude; off by default) a word the lexicon rates at least that strongly
+    is never replaced (reason ``"affect_word"``): the emotion words carry the rating, and nearly every
+    label-changing swap the blind readers found was one of them (``angry -> furious``, ``thrilled -> happy``).
 
 :func:`lic_gpu.report.quality.swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
 
@@ -91,6 +94,7 @@ from lic_gpu.augment.guard_options import (  # noqa: F401  (the checks are read 
     check_choice,
     check_ridge,
     check_dead_zone,
+    check_keep_affect,
 )
 from lic_gpu.augment.lexicon_guard import LexiconGuard, is_flip, load_valence_lexicon, vader_lexicon_path  # noqa: F401
 from lic_gpu.augment.lean import cached_neighbour_leans
@@ -452,6 +456,7 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
     scope = check_choice(corpus_cfg["emotions"], "augment.guard.corpus.emotions", EMOTION_SCOPES)
     lexicon_on = check_bool(lexicon_cfg["enabled"], "augment.guard.lexicon.enabled")
     dead_zone = check_dead_zone(lexicon_cfg["dead_zone"])
+    keep_affect = check_keep_affect(lexicon_cfg["keep_affect"])
     path = lexicon_cfg.get("path")
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise LicGpuError(f"augment.guard.lexicon.path must be a file path or null; got {path!r}")
@@ -483,11 +488,14 @@ def build_guards(aug_cfg: dict, store=None, stopwords=frozenset()) -> tuple[list
         }
     if lexicon_on:
         lex = load_valence_lexicon(str(path) if path else None)
-        guards.append(LexiconGuard(lex, dead_zone))
+        guards.append(LexiconGuard(lex, dead_zone, keep_affect))
         info["guards"].append(LexiconGuard.reason)
+        if keep_affect is not None:
+            info["guards"].append(LexiconGuard.affect_reason)
         info["lexicon"] = {
             "source": str(path) if path else "vaderSentiment/vader_lexicon.txt",
             "entries": len(lex),
             "dead_zone": dead_zone,
+            "keep_affect": keep_affect,
         }
     return guards, info

@@ -19,7 +19,7 @@ _CORPUS_KEYS = (
     "neighbours",
     "min_neighbour_similarity",
 )
-_LEXICON_KEYS = ("enabled", "dead_zone", "path")
+_LEXICON_KEYS = ("enabled", "dead_zone", "path", "keep_affect")
 
 
 def _section(cfg: Any, name: str, keys: Sequence[str]) -> dict:
@@ -85,3 +85,11 @@ def check_ridge(value: Any) -> float:
 def check_dead_zone(value: Any) -> float:
     """``augment.guard.lexicon.dead_zone``: valence magnitude >= 0 treated as neutral."""
     return _check_number(value, "augment.guard.lexicon.dead_zone", 0.0)
+
+
+def check_keep_affect(value: Any) -> float | None:
+    """``augment.guard.lexicon.keep_affect``: null, or a valence magnitude > 0 at or above which a word is never
+    replaced."""
+    if value is None:
+        return None
+    return _check_number(value, "augment.guard.lexicon.keep_affect", 0.0, lo_open=True)

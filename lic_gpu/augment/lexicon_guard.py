@@ -1,6 +1,7 @@
 """The lexicon guard: refuse a swap that flips the sign of the valence when both words are in a valence
-lexicon (VADER's, shipped with ``vaderSentiment``, or ``augment.guard.lexicon.path``). The guard protocol
-and the corpus guard are :mod:`lic_gpu.augment.guard`.
+lexicon (VADER's, shipped with ``vaderSentiment``, or ``augment.guard.lexicon.path``), and, with
+``keep_affect``, any swap of a word the lexicon rates strongly. The guard protocol and the corpus guard are
+:mod:`lic_gpu.augment.guard`.
 """
 
 from __future__ import annotations
@@ -53,17 +54,24 @@ def is_flip(a: float, b: float, dead_zone: float) -> bool:
 
 
 class LexiconGuard:
-    """Refuse swaps that flip the sign of the valence when both words are in the lexicon."""
+    """Refuse swaps that flip the sign of the valence when both words are in the lexicon (``lexicon_flip``),
+    and with ``keep_affect`` every swap of a word whose valence magnitude is at least that (``affect_word``)."""
 
     reason = "lexicon_flip"
+    affect_reason = "affect_word"
 
     needs_other_ratings = False
 
-    def __init__(self, lexicon: Mapping[str, float], dead_zone: float | FromConfig = FROM_CONFIG):
+    def __init__(
+        self,
+        lexicon: Mapping[str, float],
+        dead_zone: float | FromConfig = FROM_CONFIG,
+        keep_affect: float | None | FromConfig = FROM_CONFIG,
+    ):
         self.lexicon = lexicon
-        self.dead_zone = float(
-            augment_defaults("diverse")["guard"]["lexicon"]["dead_zone"] if dead_zone is FROM_CONFIG else dead_zone
-        )
+        defaults = augment_defaults("diverse")["guard"]["lexicon"]
+        self.dead_zone = float(defaults["dead_zone"] if dead_zone is FROM_CONFIG else dead_zone)
+        self.keep_affect = defaults["keep_affect"] if keep_affect is FROM_CONFIG else keep_affect
 
     def prepare(self, emotion: str, lic, others: Mapping[str, Any] | None = None) -> None:
         """Nothing to learn: the lexicon is fixed."""
@@ -75,6 +83,8 @@ class LexiconGuard:
         a = self.lexicon.get(old_word.lower())
         if a is None:
             return None
+        if self.keep_affect is not None and abs(a) >= self.keep_affect:
+            return self.affect_reason
         b = self.lexicon.get(new_word.lower())
         if b is not None and is_flip(a, b, self.dead_zone):
             return self.reason
