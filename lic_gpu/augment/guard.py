@@ -52,9 +52,7 @@ Lexicon guard (``augment.guard.lexicon``, reason ``"lexicon_flip"``)
     On by default: on EmoBank the corpus guard alone cuts polarity flips but not to the 1 % that
     issue 8 asks (a sentence-level corpus lean also absorbs context: ``alert`` leans negative
     because it appears in bad news); benchmarks/results/swap_quality.md measures both.
-    With ``keep_affect`` (a valence magnitude; off by default) a word the lexicon rates at least that strongly
-    is never replaced (reason ``"affect_word"``): the emotion words carry the rating, and nearly every
-    label-changing swap the blind readers found was one of them (``angry -> furious``, ``thrilled -> happy``).
+    ``keep_affect`` (off by default): a word the lexicon rates that strongly is never replaced (``"affect_word"``).
 
 :func:`lic_gpu.report.quality.swap_quality` measures the polarity-flip rate (and junk) of a list of ``(old, new)`` swaps.
 
