@@ -48,6 +48,8 @@ FRESH4 = ROOT / "benchmarks" / "data" / "handmade_fresh4.csv"
 FRESH5 = ROOT / "benchmarks" / "data" / "handmade_fresh5.csv"
 FRESH6 = ROOT / "benchmarks" / "data" / "handmade_fresh6.csv"
 FRESH7 = ROOT / "benchmarks" / "data" / "handmade_fresh7.csv"
+FRESH8 = ROOT / "benchmarks" / "data" / "handmade_fresh8.csv"
+FRESH9 = ROOT / "benchmarks" / "data" / "handmade_fresh9.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -80,6 +82,13 @@ def runs(emobank: Path) -> dict[str, dict]:
         **_arousal_and_valence(
             "emobank-devtest",
             ["data=emobank", f"data.path={emobank}", "data.augment_splits=[dev,test]"],
+            "EmoBank (news, blogs, letters, fiction)",
+        ),
+        # EmoBank in three classes (low < 2.8 <= middle < 3.2 <= high): sources from the band around the middle
+        # that the default's five rounded classes never augment (for fresh EmoBank rows once the others were read)
+        **_arousal_and_valence(
+            "emobank-3class",
+            ["data=emobank", f"data.path={emobank}", "data.binning=[1,2.8,3.2,5]"],
             "EmoBank (news, blogs, letters, fiction)",
         ),
         "demo-arousal": {
@@ -135,6 +144,17 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh7",
             ["data=csv", f"data.path={FRESH7}"],
             "job forums, tenants' messages, fitness posts, school reports, concert reviews, pet posts, party planning, commuters",
+        ),
+        # written by hand for the h22s reading of the encoder stage's threshold (never tuned on)
+        **_arousal_and_valence(
+            "fresh8",
+            ["data=csv", f"data.path={FRESH8}"],
+            "charity updates, DIY forums, students abroad, farming posts, small businesses, book clubs, storm posts, memoirs",
+        ),
+        **_arousal_and_valence(
+            "fresh9",
+            ["data=csv", f"data.path={FRESH9}"],
+            "hospital shift stories, hobby logs, baking comments, marketplace listings, family messages, band posts, customer letters, local crime news",
         ),
     }
 

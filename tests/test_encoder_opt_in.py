@@ -41,6 +41,20 @@ def test_encoder_option_defaults_to_false_and_is_checked():
             AugmentSettings.from_options({"mode": "diverse", "encoder": bad})
 
 
+def test_encoder_min_fluency_has_its_own_default_and_is_checked():
+    diverse = AugmentSettings.from_options({"mode": "diverse"})
+    assert diverse.encoder_min_fluency is not None and 0.0 < diverse.encoder_min_fluency < 1.0
+    assert AugmentSettings.from_options({"mode": "seed"}).encoder_min_fluency is None
+    options = {"mode": "diverse", "min_fluency": 0.6, "encoder_min_fluency": None}
+    assert AugmentSettings.from_options(options).as_options()["encoder_min_fluency"] is None
+    assert AugmentSettings.from_options(options).min_fluency == 0.6  # the two thresholds are apart
+    for bad in ("high", 1.5, -0.1, True):
+        with pytest.raises(
+            LicGpuError, match=r"^augment.encoder_min_fluency must be a number in \[0, 1\] or null; got "
+        ):
+            AugmentSettings.from_options({"mode": "diverse", "encoder_min_fluency": bad})
+
+
 def _run(tmp_path: Path, *overrides: str) -> tuple[dict, pd.DataFrame]:
     with initialize_config_dir(version_base="1.3", config_dir=str(ROOT / "conf")):
         cfg = compose(
@@ -72,7 +86,7 @@ def encoder_run(tmp_path_factory):
 @needs_encoder
 def test_rows_below_min_fluency_after_the_re_score_are_dropped(plain_run, encoder_run):
     (plain_summary, plain), (summary, kept) = plain_run, encoder_run
-    threshold = AugmentSettings.from_options({"mode": "diverse"}).min_fluency
+    threshold = AugmentSettings.from_options({"mode": "diverse"}).encoder_min_fluency
     # the encoder stage only re-scores and filters what the sampler made: same draws, same seed
     rescored = score_swaps(_sources(plain), plain["label"].tolist(), encoder=True)
     passes = rescored >= threshold
@@ -90,6 +104,20 @@ def test_rows_below_min_fluency_after_the_re_score_are_dropped(plain_run, encode
         assert rep["generated"] == plain_summary["classes"][cls]["generated"] - dropped
         assert rep["generated"] == int((kept["arousal"].astype(str) == cls).sum())
     assert summary["rows"]["generated"] == len(kept) == int(passes.sum())
+
+
+@needs_encoder
+def test_encoder_min_fluency_null_re_scores_and_drops_nothing_and_a_higher_one_drops_more(plain_run, tmp_path):
+    _, plain = plain_run
+    rescored = score_swaps(_sources(plain), plain["label"].tolist(), encoder=True)
+    summary, every = _run(tmp_path / "null", "augment.encoder=true", "augment.encoder_min_fluency=null")
+    assert every["label"].tolist() == plain["label"].tolist()
+    np.testing.assert_allclose(every["fluency"].to_numpy(float), rescored, rtol=0, atol=1e-9)
+    assert all("refused" not in rep for rep in summary["classes"].values())
+    high = float(np.quantile(rescored, 0.5))  # half the rows below it, whatever the model's scale
+    _, kept = _run(tmp_path / "high", "augment.encoder=true", f"augment.encoder_min_fluency={high}")
+    assert kept["label"].tolist() == plain["label"][rescored >= high].tolist()
+    assert 0 < len(kept) < len(plain)
 
 
 @needs_encoder

@@ -175,6 +175,7 @@ class Augment:
     guard: Guard = MISSING
     min_fluency: Optional[float] = MISSING
     encoder: bool = MISSING
+    encoder_min_fluency: Optional[float] = MISSING
 
 
 # ---------------------------------------------------------------- caps/

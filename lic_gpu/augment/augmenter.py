@@ -82,8 +82,9 @@ class LicAugmenter:
     min_fluency : the learned swap score (:mod:`lic_gpu.augment.scored`) a new row must reach (diverse;
         None: none refused). Diverse mode also ranks each slot's replacements by it and, with a
         threshold, lets every swappable word be a slot (LIC still weights them).
-    encoder : re-score the new rows with the swap score's encoder stage on the vectors' device and apply
-        ``min_fluency`` again (diverse; :func:`lic_gpu.augment.scored.rescore_with_encoder`)
+    encoder : re-score the new rows with the swap score's encoder stage on the vectors' device (diverse;
+        :func:`lic_gpu.augment.scored.rescore_with_encoder`)
+    encoder_min_fluency : the encoder stage drops rows whose re-score is below it (None: none dropped)
     """
 
     OPTION_KEYS = OPTION_KEYS
@@ -111,6 +112,7 @@ class LicAugmenter:
         progress: bool | None = None,
         min_fluency: float | None | FromConfig = FROM_CONFIG,
         encoder: bool | FromConfig = FROM_CONFIG,
+        encoder_min_fluency: float | None | FromConfig = FROM_CONFIG,
     ):
         given = {
             "mode": mode,
@@ -125,6 +127,7 @@ class LicAugmenter:
             "protect": protect,
             "min_fluency": min_fluency,
             "encoder": encoder,
+            "encoder_min_fluency": encoder_min_fluency,
             "rare_words": {"max_rank_ratio": max_rank_ratio, "free_rank": free_rank},
         }
         given["rare_words"] = {n: v for n, v in given["rare_words"].items() if v is not FROM_CONFIG}
@@ -371,7 +374,7 @@ class LicAugmenter:
             result.timings_s["fluency"] = time.perf_counter() - t0
         elif self.settings.encoder:
             t0 = time.perf_counter()
-            rescore_with_encoder(result, word_dict, tokenised, self.settings.min_fluency, device)
+            rescore_with_encoder(result, word_dict, tokenised, self.settings.encoder_min_fluency, device)
             result.timings_s["encoder"] = time.perf_counter() - t0
         return result
 

@@ -125,6 +125,6 @@ def rescore_with_encoder(result, word_dict, tokenised, min_fluency: float | None
         report = result.classes[cls]
         report.generated -= n
         report.refused["encoder"] += n
-        note = f"{n} row{'s' if n != 1 else ''} dropped by the encoder stage (augment.encoder: score below min_fluency={min_fluency})"
+        note = f"{n} row{'s' if n != 1 else ''} dropped by the encoder stage (augment.encoder: score below encoder_min_fluency={min_fluency})"
         report.shortfall_reason = f"{report.shortfall_reason}; {note}" if report.shortfall_reason else note
     result.refusals["encoder_row"] += sum(dropped.values())

@@ -57,12 +57,12 @@ def check_min_similarity(value: Any) -> float:
     return float(value)
 
 
-def check_min_fluency(value: Any) -> float | None:
-    """``augment.min_fluency``: a probability in [0, 1] or null (no row refused by its score)."""
+def check_min_fluency(value: Any, name: str = "augment.min_fluency") -> float | None:
+    """``augment.min_fluency`` (or ``name``): a probability in [0, 1] or null (no row refused by its score)."""
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0
     ):
-        raise LicGpuError(f"augment.min_fluency must be a number in [0, 1] or null; got {value!r}")
+        raise LicGpuError(f"{name} must be a number in [0, 1] or null; got {value!r}")
     return None if value is None else float(value)
 
 
@@ -148,6 +148,7 @@ class AugmentSettings:
     # the WordNet relation check (lic_gpu.fluency.wordnet), diverse mode only: true, "related" or false
     wordnet: bool | str = False
     encoder: bool = False  # re-score the new rows with the encoder stage (lic_gpu.augment.scored.rescore_with_encoder)
+    encoder_min_fluency: float | None = None  # the encoder stage drops rows whose re-score is below it (None: none)
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], seed: Any = FROM_CONFIG) -> "AugmentSettings":
@@ -182,11 +183,15 @@ class AugmentSettings:
             min_fluency=check_min_fluency(merged.get("min_fluency")),
             wordnet=check_wordnet(merged["wordnet"]),
             encoder=check_bool(merged["encoder"], "augment.encoder"),
+            encoder_min_fluency=check_min_fluency(merged["encoder_min_fluency"], "augment.encoder_min_fluency"),
         )
 
     def as_options(self) -> dict[str, Any]:
         """The settings in the ``augment`` group's shape (``seed`` left out: it is not in the group)."""
-        out = {k: getattr(self, k) for k in ("mode", "thesaurus", "wordnet", "min_fluency", "encoder") + OPTION_KEYS}
+        out = {
+            k: getattr(self, k)
+            for k in ("mode", "thesaurus", "wordnet", "min_fluency", "encoder", "encoder_min_fluency") + OPTION_KEYS
+        }
         out["rare_words"] = {"max_rank_ratio": self.rare_words.max_rank_ratio, "free_rank": self.rare_words.free_rank}
         return out
 

@@ -1,0 +1,212 @@
+"""Read blind the rows the encoder stage keeps and drops at a threshold (issue 22).
+
+    python benchmarks/encoder_reading.py sample --label h22s [--threshold 0.85] [--emobank PATH]
+    python benchmarks/encoder_reading.py score --label h22s
+
+``sample`` runs the main job (the default configuration, seed 0) with the encoder stage re-scoring every
+new row and dropping none (``augment.encoder=true augment.encoder_min_fluency=null``), leaves out every
+row whose source or new sentence an earlier reading showed, and draws up to ``N_HIGH`` rows scoring at
+least the threshold and ``N_LOW`` rows below it per run. The rows go, shuffled together and stripped of
+everything that says how they were made or how they scored, to ``benchmarks/results/quality/blind_<label>.csv``
+(the same columns as :mod:`quality_audit`); ``key_<label>.csv`` keeps the run, the stratum, the encoder
+score and the plain score. Readers who did not write the code fill in ``labels_<label>.csv`` and
+``labels_<label>b.csv`` (F / L / U / D, as in :mod:`quality_audit`).
+
+``score`` writes ``benchmarks/results/encoder_threshold.md``: per reader and stratum the share F
+(fluent & rating-keeping) and L (label-changing) with Wilson 95 % intervals, the readers' agreement, and
+the held-out ROC AUC of the plain and the encoder score on these rows (no reading of them was ever fitted on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from quality_audit import DEFAULT_EMOBANK, OUT, run_job, runs  # noqa: E402
+
+RUNS = (
+    "emobank-arousal",
+    "emobank-valence",
+    "emobank-devtest-arousal",
+    "emobank-devtest-valence",
+    "emobank-3class-arousal",
+    "emobank-3class-valence",
+    "fresh8-arousal",
+    "fresh8-valence",
+    "fresh9-arousal",
+    "fresh9-valence",
+)
+N_HIGH, N_LOW = 30, 12
+SEED = 2041
+OUT_MD = ROOT / "benchmarks" / "results" / "encoder_threshold.md"
+
+
+def earlier_sentences(label: str) -> set[str]:
+    """Every source and new sentence an earlier reading (any other ``blind_*.csv``) showed."""
+    seen: set[str] = set()
+    for path in OUT.glob("blind_*.csv"):
+        if path.name != f"blind_{label}.csv":
+            frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+            seen.update(frame["source"].str.strip())
+            seen.update(frame["new"].str.strip())
+    return seen
+
+
+def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
+    from lic_gpu.scoring import score_swaps
+
+    rng = np.random.default_rng(seed)
+    seen = earlier_sentences(label)
+    specs = runs(emobank)
+    items, keys, counts = [], [], []
+    for name in RUNS:
+        spec = specs[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            df = run_job(
+                spec["overrides"] + ["augment.encoder=true", "augment.encoder_min_fluency=null"], Path(tmp) / "run"
+            )
+        text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+        originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")[text]
+        new = df[df["is_augmented"].str.lower() == "true"].copy()
+        new["source"] = originals.loc[new["source_row"]].to_numpy()
+        new["encoder"] = new["fluency"].astype(float)
+        unread = new[~new["source"].str.strip().isin(seen) & ~new[text].str.strip().isin(seen)]
+        high, low = unread[unread["encoder"] >= threshold], unread[unread["encoder"] < threshold]
+        counts.append([name, len(new), int((new["encoder"] >= threshold).sum()), len(unread), len(high), len(low)])
+        for stratum, part, n in (("high", high, N_HIGH), ("low", low, N_LOW)):
+            pick = sorted(rng.choice(len(part), size=min(n, len(part)), replace=False).tolist())
+            for i in pick:
+                row = part.iloc[i]
+                item = hashlib.sha1(f"{label}/{name}/{stratum}/{i}".encode()).hexdigest()[:10]
+                items.append(
+                    {
+                        "item": item,
+                        "corpus": spec["corpus"],
+                        "emotion": spec["emotion"],
+                        "scale": spec["scale"],
+                        "rating": row[spec["emotion"]],
+                        "source": row["source"],
+                        "new": row[text],
+                    }
+                )
+                keys.append(
+                    {"item": item, "run": name, "stratum": stratum, "encoder": row["encoder"], "swaps": row["swaps"]}
+                )
+    key = pd.DataFrame(keys)
+    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
+    order = rng.permutation(len(items))
+    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
+    key.to_csv(OUT / f"key_{label}.csv", index=False)
+    print(pd.DataFrame(counts, columns=["run", "rows", f">= {threshold}", "unread", "unread high", "unread low"]))
+    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95 % Wilson interval of k successes in n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    z, p = 1.96, k / n
+    mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (mid - half, mid + half)
+
+
+def share(labels: pd.Series, what: str) -> str:
+    k, n = int((labels == what).sum()), len(labels)
+    lo, hi = wilson(k, n)
+    return f"{100 * k / n:.1f} % ({100 * lo:.1f}-{100 * hi:.1f})" if n else "-"
+
+
+def score(label: str) -> None:
+    from sklearn.metrics import cohen_kappa_score, roc_auc_score
+
+    from lic_gpu.report.markdown import markdown_table
+
+    key = pd.read_csv(OUT / f"key_{label}.csv")
+    readers = {}
+    for reader, suffix in (("first", ""), ("second", "b")):
+        lab = pd.read_csv(OUT / f"labels_{label}{suffix}.csv", dtype=str, keep_default_na=False)
+        lab["label"] = lab["label"].str.strip().str.upper()
+        readers[reader] = key.merge(lab[["item", "label"]], on="item", how="left")
+        if readers[reader]["label"].isna().any():
+            raise SystemExit(f"labels_{label}{suffix}.csv: some items are not labelled")
+    both = readers["first"].merge(readers["second"][["item", "label"]], on="item", suffixes=("", "_2"))
+    both["corpus"] = np.where(both["run"].str.startswith("emobank"), "EmoBank", "fresh8 + fresh9")
+    rows = []
+    for reader, col in (("first", "label"), ("second", "label_2")):
+        for stratum in ("high", "low"):
+            for corpus in ("EmoBank", "fresh8 + fresh9", "all"):
+                part = both[(both["stratum"] == stratum) & ((both["corpus"] == corpus) | (corpus == "all"))]
+                rows.append([reader, stratum, corpus, len(part), share(part[col], "F"), share(part[col], "L")])
+    pooled = []
+    for stratum in ("high", "low"):
+        part = both[both["stratum"] == stratum]
+        labels = pd.concat([part["label"], part["label_2"]])
+        pooled.append([stratum, len(labels), share(labels, "F"), share(labels, "L"), share(labels, "U")])
+    agree = float((both["label"] == both["label_2"]).mean())
+    kappa = float(cohen_kappa_score(both["label"], both["label_2"]))
+    aucs = []
+    for reader, col in (("first", "label"), ("second", "label_2")):
+        y = (both[col] == "F").astype(int).to_numpy()
+        ok = both["plain"].notna().to_numpy()
+        aucs.append(
+            [
+                reader,
+                f"{roc_auc_score(y, both['encoder']):.3f}",
+                f"{roc_auc_score(y[ok], both['plain'][ok]):.3f}",
+            ]
+        )
+    lines = [
+        f"# The encoder stage's threshold, read blind ({label})",
+        "",
+        "Produced by `python benchmarks/encoder_reading.py score` (sampling: `... sample`; see its docstring). "
+        f"{len(both)} rows of the default configuration (seed 0), re-scored by the encoder stage, drawn from "
+        "rows whose source and new sentence no earlier reading showed, in two strata: `high` (encoder score at "
+        "or above the threshold: the rows `augment.encoder=true` keeps) and `low` (the rows it drops). Two "
+        "readers who never saw the code, the scores or the strata read every row.",
+        "",
+        f"Readers agree on {100 * agree:.1f} % of rows (Cohen's kappa {kappa:.2f}).",
+        "",
+        markdown_table(rows, ["reader", "stratum", "corpus", "rows", "F (95 % interval)", "L (95 % interval)"]),
+        "",
+        "Both readers pooled (each row counted once per reader):",
+        "",
+        markdown_table(pooled, ["stratum", "reader-rows", "F", "L", "U"]),
+        "",
+        "ROC AUC of the scores against each reader's F on these rows (no reading of them was fitted on):",
+        "",
+        markdown_table(aucs, ["reader", "encoder score (`full_encoder`)", "plain score (`full`)"]),
+        "",
+    ]
+    OUT_MD.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("--label", required=True)
+    s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
+    s.add_argument("--threshold", type=float, default=0.85)
+    s.add_argument("--seed", type=int, default=SEED)
+    c = sub.add_parser("score")
+    c.add_argument("--label", required=True)
+    args = ap.parse_args()
+    if args.cmd == "sample":
+        sample(args.label, args.emobank, args.threshold, args.seed)
+    else:
+        score(args.label)
+
+
+if __name__ == "__main__":
+    main()
