@@ -117,7 +117,7 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     z, p = 1.96, k / n
     mid = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (mid - half, mid + half)
+    return (max(0.0, mid - half), min(1.0, mid + half))
 
 
 def share(labels: pd.Series, what: str) -> str:
