@@ -12,6 +12,11 @@ everything that says how they were made or how they scored, to ``benchmarks/resu
 score and the plain score. Readers who did not write the code fill in ``labels_<label>.csv`` and
 ``labels_<label>b.csv`` (F / L / U / D, as in :mod:`quality_audit`).
 
+``sample-floor`` reads what a lower floor for the sampler adds under the encoder stage: each run twice, the
+sampler at ``min_fluency`` 0.75 (the default) and at ``--floor`` (0.6), both re-scored by the encoder; stratum
+``added``: rows only the lower floor makes that score at least the threshold; ``anchor``: rows both make that score
+at least the threshold (the default's kept rows, read beside them as a yardstick). Same exclusions, same files.
+
 ``score`` writes ``benchmarks/results/encoder_threshold.md``: per reader and stratum the share F
 (fluent & rating-keeping) and L (label-changing) with Wilson 95 % intervals, the readers' agreement, and
 the held-out ROC AUC of the plain and the encoder score on these rows (no reading of them was ever fitted on).
@@ -70,15 +75,7 @@ def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
     items, keys, counts = [], [], []
     for name in RUNS:
         spec = specs[name]
-        with tempfile.TemporaryDirectory() as tmp:
-            df = run_job(
-                spec["overrides"] + ["augment.encoder=true", "augment.encoder_min_fluency=null"], Path(tmp) / "run"
-            )
-        text = next(c for c in ("text", "label", "sentence") if c in df.columns)
-        originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")[text]
-        new = df[df["is_augmented"].str.lower() == "true"].copy()
-        new["source"] = originals.loc[new["source_row"]].to_numpy()
-        new["encoder"] = new["fluency"].astype(float)
+        new, text = _new_rows(spec, [])
         unread = new[~new["source"].str.strip().isin(seen) & ~new[text].str.strip().isin(seen)]
         high, low = unread[unread["encoder"] >= threshold], unread[unread["encoder"] < threshold]
         counts.append([name, len(new), int((new["encoder"] >= threshold).sum()), len(unread), len(high), len(low)])
@@ -107,6 +104,89 @@ def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
     pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
     key.to_csv(OUT / f"key_{label}.csv", index=False)
     print(pd.DataFrame(counts, columns=["run", "rows", f">= {threshold}", "unread", "unread high", "unread low"]))
+    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+
+
+FLOOR_RUNS = (
+    "emobank-arousal",
+    "emobank-valence",
+    "emobank-devtest-arousal",
+    "emobank-devtest-valence",
+    "emobank-3class-arousal",
+    "emobank-3class-valence",
+    "demo-arousal",
+    *(f"{c}-{e}" for c in ("handmade", "reviews", "mixed", "fresh", "spoken") for e in ("arousal", "valence")),
+    *(f"fresh{i}-{e}" for i in range(3, 10) for e in ("arousal", "valence")),
+)
+N_ADDED, N_ANCHOR = 12, 5
+
+
+def _new_rows(spec: dict, extra: list[str]) -> tuple[pd.DataFrame, str]:
+    """The new rows of one run, with their source sentence and encoder score (nothing dropped)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        df = run_job(
+            spec["overrides"] + ["augment.encoder=true", "augment.encoder_min_fluency=null", *extra], Path(tmp) / "run"
+        )
+    text = next(c for c in ("text", "label", "sentence") if c in df.columns)
+    originals = df[df["is_augmented"].str.lower() != "true"].set_index("row_id")[text]
+    new = df[df["is_augmented"].str.lower() == "true"].copy()
+    new["source"] = originals.loc[new["source_row"]].to_numpy()
+    new["encoder"] = new["fluency"].astype(float)
+    return new, text
+
+
+def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed: int) -> None:
+    from lic_gpu.scoring import score_swaps
+
+    rng = np.random.default_rng(seed)
+    seen = earlier_sentences(label)
+    specs = runs(emobank)
+    items, keys, counts = [], [], []
+    for name in FLOOR_RUNS:
+        spec = specs[name]
+        default, text = _new_rows(spec, [])
+        lower, _ = _new_rows(spec, [f"augment.min_fluency={floor}"])
+        made = set(default[text])
+        unread = lower[~lower["source"].str.strip().isin(seen) & ~lower[text].str.strip().isin(seen)]
+        kept = unread[unread["encoder"] >= threshold]
+        added, anchor = kept[~kept[text].isin(made)], kept[kept[text].isin(made)]
+        counts.append(
+            [
+                name,
+                len(default),
+                int((default["encoder"] >= threshold).sum()),
+                len(lower),
+                int((lower["encoder"] >= threshold).sum()),
+                len(added),
+                len(anchor),
+            ]
+        )
+        for stratum, part, n in (("added", added, N_ADDED), ("anchor", anchor, N_ANCHOR)):
+            pick = sorted(rng.choice(len(part), size=min(n, len(part)), replace=False).tolist())
+            for i in pick:
+                row = part.iloc[i]
+                item = hashlib.sha1(f"{label}/{name}/{stratum}/{i}".encode()).hexdigest()[:10]
+                items.append(
+                    {
+                        "item": item,
+                        "corpus": spec["corpus"],
+                        "emotion": spec["emotion"],
+                        "scale": spec["scale"],
+                        "rating": row[spec["emotion"]],
+                        "source": row["source"],
+                        "new": row[text],
+                    }
+                )
+                keys.append(
+                    {"item": item, "run": name, "stratum": stratum, "encoder": row["encoder"], "swaps": row["swaps"]}
+                )
+    key = pd.DataFrame(keys)
+    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
+    order = rng.permutation(len(items))
+    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
+    key.to_csv(OUT / f"key_{label}.csv", index=False)
+    columns = ["run", "rows (0.75)", f"kept (0.75, >= {threshold})", f"rows ({floor})", f"kept ({floor})"]
+    print(pd.DataFrame(counts, columns=[*columns, "unread added", "unread anchor"]).to_string())
     print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
 
 
@@ -199,11 +279,19 @@ def main() -> None:
     s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
     s.add_argument("--threshold", type=float, default=0.85)
     s.add_argument("--seed", type=int, default=SEED)
+    f = sub.add_parser("sample-floor")
+    f.add_argument("--label", required=True)
+    f.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
+    f.add_argument("--threshold", type=float, default=0.85)
+    f.add_argument("--floor", type=float, default=0.6)
+    f.add_argument("--seed", type=int, default=SEED + 1)
     c = sub.add_parser("score")
     c.add_argument("--label", required=True)
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.label, args.emobank, args.threshold, args.seed)
+    elif args.cmd == "sample-floor":
+        sample_floor(args.label, args.emobank, args.threshold, args.floor, args.seed)
     else:
         score(args.label)
 
