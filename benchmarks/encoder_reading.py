@@ -206,7 +206,15 @@ def share(labels: pd.Series, what: str) -> str:
     return f"{100 * k / n:.1f} % ({100 * lo:.1f}-{100 * hi:.1f})" if n else "-"
 
 
-def score(label: str) -> None:
+STRATA = {
+    "high": "encoder score at or above the threshold: the rows `augment.encoder=true` keeps",
+    "low": "below it: the rows the stage drops",
+    "added": "rows only the sampler's lower floor makes, encoder score at or above the threshold",
+    "anchor": "rows the default floor makes too, encoder score at or above the threshold",
+}
+
+
+def score(label: str, out: Path = OUT_MD) -> None:
     from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
     from lic_gpu.report.markdown import markdown_table
@@ -220,15 +228,16 @@ def score(label: str) -> None:
         if readers[reader]["label"].isna().any():
             raise SystemExit(f"labels_{label}{suffix}.csv: some items are not labelled")
     both = readers["first"].merge(readers["second"][["item", "label"]], on="item", suffixes=("", "_2"))
-    both["corpus"] = np.where(both["run"].str.startswith("emobank"), "EmoBank", "fresh8 + fresh9")
+    both["corpus"] = np.where(both["run"].str.startswith("emobank"), "EmoBank", "other corpora")
+    strata = list(dict.fromkeys(both["stratum"]))
     rows = []
     for reader, col in (("first", "label"), ("second", "label_2")):
-        for stratum in ("high", "low"):
-            for corpus in ("EmoBank", "fresh8 + fresh9", "all"):
+        for stratum in strata:
+            for corpus in ("EmoBank", "other corpora", "all"):
                 part = both[(both["stratum"] == stratum) & ((both["corpus"] == corpus) | (corpus == "all"))]
                 rows.append([reader, stratum, corpus, len(part), share(part[col], "F"), share(part[col], "L")])
     pooled = []
-    for stratum in ("high", "low"):
+    for stratum in strata:
         part = both[both["stratum"] == stratum]
         labels = pd.concat([part["label"], part["label_2"]])
         pooled.append([stratum, len(labels), share(labels, "F"), share(labels, "L"), share(labels, "U")])
@@ -250,9 +259,9 @@ def score(label: str) -> None:
         "",
         "Produced by `python benchmarks/encoder_reading.py score` (sampling: `... sample`; see its docstring). "
         f"{len(both)} rows of the default configuration (seed 0), re-scored by the encoder stage, drawn from "
-        "rows whose source and new sentence no earlier reading showed, in two strata: `high` (encoder score at "
-        "or above the threshold: the rows `augment.encoder=true` keeps) and `low` (the rows it drops). Two "
-        "readers who never saw the code, the scores or the strata read every row.",
+        "rows whose source and new sentence no earlier reading showed, in strata: "
+        + "; ".join(f"`{k}` ({STRATA[k]})" for k in strata)
+        + ". Two readers who never saw the code, the scores or the strata read every row.",
         "",
         f"Readers agree on {100 * agree:.1f} % of rows (Cohen's kappa {kappa:.2f}).",
         "",
@@ -267,7 +276,7 @@ def score(label: str) -> None:
         markdown_table(aucs, ["reader", "encoder score (`full_encoder`)", "plain score (`full`)"]),
         "",
     ]
-    OUT_MD.write_text("\n".join(lines), encoding="utf-8")
+    out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 
@@ -287,13 +296,14 @@ def main() -> None:
     f.add_argument("--seed", type=int, default=SEED + 1)
     c = sub.add_parser("score")
     c.add_argument("--label", required=True)
+    c.add_argument("--out", type=Path, default=OUT_MD)
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.label, args.emobank, args.threshold, args.seed)
     elif args.cmd == "sample-floor":
         sample_floor(args.label, args.emobank, args.threshold, args.floor, args.seed)
     else:
-        score(args.label)
+        score(args.label, args.out)
 
 
 if __name__ == "__main__":
