@@ -58,6 +58,11 @@ def test_options_reach_the_config():
     )
     assert cfg.augment.mode == "seed" and cfg.augment.k == 10  # augment/seed.yaml's own k
     assert cfg.device == "cpu" and list(cfg.data.augment_splits) == ["dev"] and strategy is len
+    cfg, _ = compose_options({"min_fluency": 0.6, "encoder": True, "encoder_min_fluency": 0.9})
+    assert cfg.augment.min_fluency == 0.6 and cfg.augment.encoder is True and cfg.augment.encoder_min_fluency == 0.9
+    # None is "the config's value", as for every option; a null threshold is an override
+    cfg, _ = compose_options({"encoder_min_fluency": None}, ["augment.encoder_min_fluency=null"])
+    assert cfg.augment.encoder_min_fluency is None
     with pytest.raises(LicGpuError, match="unknown option 'max_swap'; did you mean 'max_swaps'"):
         compose_options({"max_swap": 3})
     with pytest.raises(LicGpuError, match="did you mean 'augment.max_swaps'"):
