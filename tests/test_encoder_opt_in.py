@@ -142,6 +142,7 @@ def test_missing_encoder_package_is_one_warning_and_the_plain_score(plain_run, t
 
 
 @needs_encoder
+@pytest.mark.cuda  # benchmarks/gpu_check.sh runs the tests marked cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
 def test_cuda_and_cpu_encoder_scores_agree(plain_run):
     _, plain = plain_run
