@@ -36,7 +36,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from quality_audit import DEFAULT_EMOBANK, OUT, run_job, runs  # noqa: E402
+from quality_audit import DEFAULT_EMOBANK, OUT, blind_item, run_job, runs, write_reading  # noqa: E402
 
 RUNS = (
     "emobank-arousal",
@@ -67,8 +67,6 @@ def earlier_sentences(label: str) -> set[str]:
 
 
 def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
-    from lic_gpu.scoring import score_swaps
-
     rng = np.random.default_rng(seed)
     seen = earlier_sentences(label)
     specs = runs(emobank)
@@ -76,35 +74,12 @@ def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
     for name in RUNS:
         spec = specs[name]
         new, text = _new_rows(spec, [])
-        unread = new[~new["source"].str.strip().isin(seen) & ~new[text].str.strip().isin(seen)]
+        unread = _unread(new, text, seen)
         high, low = unread[unread["encoder"] >= threshold], unread[unread["encoder"] < threshold]
         counts.append([name, len(new), int((new["encoder"] >= threshold).sum()), len(unread), len(high), len(low)])
-        for stratum, part, n in (("high", high, N_HIGH), ("low", low, N_LOW)):
-            pick = sorted(rng.choice(len(part), size=min(n, len(part)), replace=False).tolist())
-            for i in pick:
-                row = part.iloc[i]
-                item = hashlib.sha1(f"{label}/{name}/{stratum}/{i}".encode()).hexdigest()[:10]
-                items.append(
-                    {
-                        "item": item,
-                        "corpus": spec["corpus"],
-                        "emotion": spec["emotion"],
-                        "scale": spec["scale"],
-                        "rating": row[spec["emotion"]],
-                        "source": row["source"],
-                        "new": row[text],
-                    }
-                )
-                keys.append(
-                    {"item": item, "run": name, "stratum": stratum, "encoder": row["encoder"], "swaps": row["swaps"]}
-                )
-    key = pd.DataFrame(keys)
-    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
-    order = rng.permutation(len(items))
-    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
-    key.to_csv(OUT / f"key_{label}.csv", index=False)
+        _draw(rng, label, name, spec, text, (("high", high, N_HIGH), ("low", low, N_LOW)), items, keys)
     print(pd.DataFrame(counts, columns=["run", "rows", f">= {threshold}", "unread", "unread high", "unread low"]))
-    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+    _write(label, rng, items, keys)
 
 
 FLOOR_RUNS = (
@@ -136,8 +111,6 @@ def _new_rows(spec: dict, extra: list[str]) -> tuple[pd.DataFrame, str]:
 
 
 def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed: int) -> None:
-    from lic_gpu.scoring import score_swaps
-
     rng = np.random.default_rng(seed)
     seen = earlier_sentences(label)
     specs = runs(emobank)
@@ -147,7 +120,7 @@ def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed
         default, text = _new_rows(spec, [])
         lower, _ = _new_rows(spec, [f"augment.min_fluency={floor}"])
         made = set(default[text])
-        unread = lower[~lower["source"].str.strip().isin(seen) & ~lower[text].str.strip().isin(seen)]
+        unread = _unread(lower, text, seen)
         kept = unread[unread["encoder"] >= threshold]
         added, anchor = kept[~kept[text].isin(made)], kept[kept[text].isin(made)]
         counts.append(
@@ -161,33 +134,37 @@ def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed
                 len(anchor),
             ]
         )
-        for stratum, part, n in (("added", added, N_ADDED), ("anchor", anchor, N_ANCHOR)):
-            pick = sorted(rng.choice(len(part), size=min(n, len(part)), replace=False).tolist())
-            for i in pick:
-                row = part.iloc[i]
-                item = hashlib.sha1(f"{label}/{name}/{stratum}/{i}".encode()).hexdigest()[:10]
-                items.append(
-                    {
-                        "item": item,
-                        "corpus": spec["corpus"],
-                        "emotion": spec["emotion"],
-                        "scale": spec["scale"],
-                        "rating": row[spec["emotion"]],
-                        "source": row["source"],
-                        "new": row[text],
-                    }
-                )
-                keys.append(
-                    {"item": item, "run": name, "stratum": stratum, "encoder": row["encoder"], "swaps": row["swaps"]}
-                )
-    key = pd.DataFrame(keys)
-    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
-    order = rng.permutation(len(items))
-    pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
-    key.to_csv(OUT / f"key_{label}.csv", index=False)
+        _draw(rng, label, name, spec, text, (("added", added, N_ADDED), ("anchor", anchor, N_ANCHOR)), items, keys)
     columns = ["run", "rows (0.75)", f"kept (0.75, >= {threshold})", f"rows ({floor})", f"kept ({floor})"]
     print(pd.DataFrame(counts, columns=[*columns, "unread added", "unread anchor"]).to_string())
-    print(f"wrote {len(items)} items to {OUT / f'blind_{label}.csv'}")
+    _write(label, rng, items, keys)
+
+
+def _unread(rows: pd.DataFrame, text: str, seen: set[str]) -> pd.DataFrame:
+    """The rows whose source and new sentence no earlier reading showed."""
+    return rows[~rows["source"].str.strip().isin(seen) & ~rows[text].str.strip().isin(seen)]
+
+
+def _draw(rng, label: str, name: str, spec: dict, text: str, strata, items: list, keys: list) -> None:
+    """Up to ``n`` rows of each ``(stratum, rows, n)`` of one run, onto ``items`` (what the reader sees) and
+    ``keys`` (run, stratum, encoder score, swaps)."""
+    for stratum, part, n in strata:
+        for i in sorted(rng.choice(len(part), size=min(n, len(part)), replace=False).tolist()):
+            row = part.iloc[i]
+            item = hashlib.sha1(f"{label}/{name}/{stratum}/{i}".encode()).hexdigest()[:10]
+            items.append(blind_item(item, spec, row, row["source"], row[text]))
+            keys.append(
+                {"item": item, "run": name, "stratum": stratum, "encoder": row["encoder"], "swaps": row["swaps"]}
+            )
+
+
+def _write(label: str, rng, items: list, keys: list) -> None:
+    """The blind and key files, the key with each row's plain score beside its encoder score."""
+    from lic_gpu.scoring import score_swaps
+
+    key = pd.DataFrame(keys)
+    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
+    write_reading(label, items, key, rng)
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:

@@ -214,18 +214,26 @@ def sample(
         for i in sorted(pick.tolist()):
             row = new.iloc[i]
             item = hashlib.sha1(f"{label}/{name}/{i}".encode()).hexdigest()[:10]
-            items.append(
-                {
-                    "item": item,
-                    "corpus": spec["corpus"],
-                    "emotion": spec["emotion"],
-                    "scale": spec["scale"],
-                    "rating": row[spec["emotion"]],
-                    "source": originals.loc[row["source_row"], text],
-                    "new": row[text],
-                }
-            )
+            items.append(blind_item(item, spec, row, originals.loc[row["source_row"], text], row[text]))
             keys.append({"item": item, "run": name, "swaps": row["swaps"], "fluency": row.get("fluency", "")})
+    write_reading(label, items, keys, rng)
+
+
+def blind_item(item: str, spec: dict, row, source: str, new: str) -> dict:
+    """One row of a blind file: what the reader sees of a new row (nothing about how it was made)."""
+    return {
+        "item": item,
+        "corpus": spec["corpus"],
+        "emotion": spec["emotion"],
+        "scale": spec["scale"],
+        "rating": row[spec["emotion"]],
+        "source": source,
+        "new": new,
+    }
+
+
+def write_reading(label: str, items: list[dict], keys, rng: np.random.Generator) -> None:
+    """``blind_<label>.csv`` (the items shuffled by ``rng``) and ``key_<label>.csv`` (``keys``, in drawing order)."""
     order = rng.permutation(len(items))
     pd.DataFrame([items[i] for i in order]).to_csv(OUT / f"blind_{label}.csv", index=False)
     pd.DataFrame(keys).to_csv(OUT / f"key_{label}.csv", index=False)
