@@ -50,6 +50,7 @@ FRESH6 = ROOT / "benchmarks" / "data" / "handmade_fresh6.csv"
 FRESH7 = ROOT / "benchmarks" / "data" / "handmade_fresh7.csv"
 FRESH8 = ROOT / "benchmarks" / "data" / "handmade_fresh8.csv"
 FRESH9 = ROOT / "benchmarks" / "data" / "handmade_fresh9.csv"
+FRESH10 = ROOT / "benchmarks" / "data" / "handmade_fresh10.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -155,6 +156,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh9",
             ["data=csv", f"data.path={FRESH9}"],
             "hospital shift stories, hobby logs, baking comments, marketplace listings, family messages, band posts, customer letters, local crime news",
+        ),
+        # written by hand for the h22u reading of the encoder stage as the default (never tuned on)
+        **_arousal_and_valence(
+            "fresh10",
+            ["data=csv", f"data.path={FRESH10}"],
+            "hiking and cycling posts, food reviews, flatmates' messages, staffroom posts, gamers' chat, house moves, patients' updates, match-day posts",
         ),
     }
 

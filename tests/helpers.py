@@ -43,9 +43,16 @@ def family_store(families, loose_words, dim: int = 16):
 
 # LicAugmenter's checks that made-up words cannot pass at their command-line defaults (conf/augment/
 # diverse.yaml: a thesaurus, WordNet, reciprocity, the grammar, the rare-word floor, the guards, a per-source
-# limit): tests on toy vectors switch them off, {**PLAIN_FILTERS, **options}.
+# limit, the encoder stage): tests on toy vectors switch them off, {**PLAIN_FILTERS, **options}.
 PLAIN_FILTERS = dict(
-    guards=(), grammar=None, thesaurus=None, wordnet=False, reciprocal=False, max_rank_ratio=None, max_per_source=None
+    guards=(),
+    grammar=None,
+    thesaurus=None,
+    wordnet=False,
+    reciprocal=False,
+    max_rank_ratio=None,
+    max_per_source=None,
+    encoder=False,
 )
 
 

@@ -156,8 +156,11 @@ def test_resampler_follows_sklearn_conventions(demo):
 
 def test_resampler_containers(demo):
     texts, cats = demo["label"].tolist(), demo["category"].tolist()
-    # the default's noun rule leaves the smallest class (11 sentences) no swap; "related" gives it two
-    r = LicResampler(device="cpu", sampling_strategy="minority", overrides=("augment.wordnet=related",))
+    # the default's noun rule leaves the smallest class (11 sentences) no swap; "related" gives it two,
+    # which the encoder stage (on by default) drops: off here, the containers are what this test checks
+    r = LicResampler(
+        device="cpu", sampling_strategy="minority", overrides=("augment.wordnet=related", "augment.encoder=false")
+    )
     Xr, yr = r.fit_resample(texts, cats)
     assert isinstance(Xr, list) and isinstance(yr, np.ndarray) and r.label_kind_ == "categorical"
     assert set(yr[len(cats) :]) == {"surprise"}  # the smallest class only

@@ -1,6 +1,7 @@
-"""The encoder stage as an opt-in re-score of the sampler's rows (``augment.encoder``, issue 22): the option
-is checked, a missing package is one warning and the plain score, rows below ``min_fluency`` after the
-re-score are dropped and counted, and the encoder gives the same scores on CPU and CUDA."""
+"""The encoder stage, a re-score of the sampler's rows (``augment.encoder``, issue 22; on by default in diverse
+mode): the option is checked, a missing package is one warning and the plain score, rows below
+``encoder_min_fluency`` after the re-score are dropped and counted, the scores are kept between runs, and the
+encoder gives the same scores on CPU and CUDA."""
 
 from __future__ import annotations
 
@@ -31,11 +32,11 @@ needs_encoder = pytest.mark.skipif(not (HAS_ENCODER and HAS_LM), reason="needs l
 SMALL = "augment.sampling_strategy={2: 70, 3: 130, 5: 130}"
 
 
-def test_encoder_option_defaults_to_false_and_is_checked():
-    assert AugmentSettings.from_options({"mode": "diverse"}).encoder is False
+def test_encoder_option_is_on_in_diverse_mode_off_in_seed_mode_and_is_checked():
+    assert AugmentSettings.from_options({"mode": "diverse"}).encoder is True
     assert AugmentSettings.from_options({"mode": "seed"}).encoder is False
-    assert AugmentSettings.from_options({"mode": "diverse", "encoder": True}).encoder is True
-    assert AugmentSettings.from_options({"mode": "diverse", "encoder": True}).as_options()["encoder"] is True
+    assert AugmentSettings.from_options({"mode": "diverse", "encoder": False}).encoder is False
+    assert AugmentSettings.from_options({"mode": "diverse", "encoder": False}).as_options()["encoder"] is False
     for bad in ("yes", 1, None, 0.5):
         with pytest.raises(LicGpuError, match=r"^augment.encoder must be true or false; got "):
             AugmentSettings.from_options({"mode": "diverse", "encoder": bad})
@@ -151,3 +152,45 @@ def test_cuda_and_cpu_encoder_scores_agree(plain_run):
     cuda = score_swaps(sources, news, encoder=True, device="cuda")
     assert np.isfinite(cpu).all()
     np.testing.assert_allclose(cuda, cpu, rtol=0, atol=1e-4)
+
+
+@needs_encoder
+def test_encoder_scores_are_kept_between_runs_and_a_warm_run_loads_no_encoder(plain_run, tmp_path, monkeypatch):
+    """The stage's scores go to the tag cache; a later process reads them back (the same numbers) and scores
+    only pairs it has not seen; another score (its code, model or packages) is another book, not reused."""
+    import lic_gpu.scoring
+    from lic_gpu.augment import scored
+    from lic_gpu.fluency import answer_store
+    from lic_gpu.fluency.taggers import TagCache
+
+    def new_process():
+        for book in answer_store._BOOKS:
+            for name in ("known", "stored", "new"):
+                monkeypatch.setattr(book, name, {})
+        monkeypatch.setattr(answer_store, "_STORE", [])
+        answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
+
+    _, plain = plain_run
+    sources, news = _sources(plain)[:6], plain["label"].tolist()[:6]
+    new_process()
+    first = scored._encoder_scores(sources, news, "cpu")
+    np.testing.assert_allclose(first, score_swaps(sources, news, encoder=True), rtol=0, atol=1e-9)
+    answer_store.save()
+
+    asked: list[int] = []
+
+    def counting(s, n, encoder=False, device="cpu"):
+        asked.append(len(s))
+        return score_swaps(s, n, encoder=encoder, device=device)
+
+    monkeypatch.setattr(lic_gpu.scoring, "score_swaps", counting)
+    new_process()
+    assert scored._encoder_scores(sources, news, "cpu").tolist() == first.tolist() and asked == []
+    # one pair not seen before: only it is scored
+    other = scored._encoder_scores(sources + [sources[0]], news + [sources[1]], "cpu")
+    assert other[:6].tolist() == first.tolist() and asked == [1]
+    # the scores of another score version are not used
+    monkeypatch.setattr(scored.ENCODER_SCORES, "_source", lambda: "another score")
+    new_process()
+    scored._encoder_scores(sources, news, "cpu")
+    assert asked == [1, 6]

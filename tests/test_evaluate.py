@@ -46,6 +46,8 @@ PLAIN_DIVERSE = {
     "reciprocal": False,
     "max_per_source": None,
     "min_fluency": None,
+    # made-up words: the encoder stage, which judges English, would drop every row
+    "encoder": False,
     "rare_words": {"max_rank_ratio": None, "free_rank": 20000},
 }
 FAMILIES = {

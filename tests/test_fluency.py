@@ -256,7 +256,7 @@ def test_emobank_swaps_are_words_and_never_protected(emobank_run):
     out, summary = emobank_run
     frame = pd.read_csv(out / "balanced.csv", keep_default_na=False, dtype=str)
     new = frame[frame["is_augmented"] == "True"]
-    assert len(new) > 200  # arousal + valence at min_fluency 0.75 with the WordNet check: 269 rows
+    assert len(new) > 120  # arousal + valence at min_fluency 0.75, the WordNet check and the encoder stage: 145 rows
     originals = frame[frame["is_augmented"] != "True"]
     source_text = dict(zip(originals["row_id"], originals["text"]))
     bad, glued = [], []

@@ -278,6 +278,7 @@ def test_a_run_after_damaged_caches_succeeds_and_heals_them(tmp_path, caplog):
                 "augment.grammar.enabled=false",
                 # nor the swap score: it judges English, and may refuse every swap of made-up words
                 "augment.min_fluency=null",
+                "augment.encoder=false",
             ],
         )
     clean = run_augment(cfg, tmp_path / "clean")

