@@ -143,6 +143,9 @@ def main() -> None:
     variants = {
         "default (diverse), cold": ([], "cold"),
         "default (diverse), warm": ([], "warm"),
+        # the default before the encoder stage was turned on (issue 22, tenth session)
+        "default without the encoder stage, cold": (["augment.encoder=false"], "cold"),
+        "default without the encoder stage, warm": (["augment.encoder=false"], "warm"),
         "seed mode, cold": (["augment=seed"], "cold"),
         "seed mode, warm": (["augment=seed"], "warm"),
     }

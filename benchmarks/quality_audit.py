@@ -51,6 +51,7 @@ FRESH7 = ROOT / "benchmarks" / "data" / "handmade_fresh7.csv"
 FRESH8 = ROOT / "benchmarks" / "data" / "handmade_fresh8.csv"
 FRESH9 = ROOT / "benchmarks" / "data" / "handmade_fresh9.csv"
 FRESH10 = ROOT / "benchmarks" / "data" / "handmade_fresh10.csv"
+FRESH11 = ROOT / "benchmarks" / "data" / "handmade_fresh11.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -163,6 +164,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             ["data=csv", f"data.path={FRESH10}"],
             "hiking and cycling posts, food reviews, flatmates' messages, staffroom posts, gamers' chat, house moves, patients' updates, match-day posts",
         ),
+        # written by hand for the h22v reading of the encoder model with the new word's state (never tuned on)
+        **_arousal_and_valence(
+            "fresh11",
+            ["data=csv", f"data.path={FRESH11}"],
+            "rescue crews' posts, dating messages, allotment and beekeeping posts, shop workers' posts, students' exam posts, delayed travellers, amateur stage posts, community noticeboard",
+        ),
     }
 
 
@@ -194,14 +201,14 @@ def already_read(label: str) -> set[str]:
 def sample(
     label: str, emobank: Path, extra: list[str], seed: int = SEED, fresh: bool = False, only: list[str] | None = None
 ) -> None:
-    if "augment.encoder=true" in extra:  # without the extra every run would quietly use the plain score
+    if "augment.encoder=false" not in extra:  # without its packages every run would quietly use the plain score
         from lic_gpu.errors import LicGpuError
         from lic_gpu.scoring.encoder import model_dir
 
         try:
             model_dir()
         except LicGpuError as err:
-            raise SystemExit(f"quality_audit: augment.encoder=true asked for, but {err}") from None
+            raise SystemExit(f"quality_audit: the encoder stage is on, but {err}") from None
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     items, keys = [], []

