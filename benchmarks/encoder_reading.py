@@ -1,6 +1,7 @@
 """Read blind the rows the encoder stage keeps and drops at a threshold (issue 22).
 
-    python benchmarks/encoder_reading.py sample --label h22s [--threshold 0.85] [--emobank PATH]
+    python benchmarks/encoder_reading.py sample --label h22s [--threshold T] [--emobank PATH]
+    python benchmarks/encoder_reading.py sample-floor --label h22t [--threshold T] [--floor 0.6]
     python benchmarks/encoder_reading.py score --label h22s
 
 ``sample`` runs the main job (the default configuration, seed 0) with the encoder stage re-scoring every
@@ -55,6 +56,13 @@ SEED = 2041
 OUT_MD = ROOT / "benchmarks" / "results" / "encoder_threshold.md"
 
 
+def default_threshold() -> float:
+    """The encoder stage's threshold in the default configuration (``augment.encoder_min_fluency``)."""
+    from lic_gpu.augment.settings import AugmentSettings
+
+    return float(AugmentSettings.from_options({"mode": "diverse"}).encoder_min_fluency)
+
+
 def earlier_sentences(label: str) -> set[str]:
     """Every source and new sentence an earlier reading (any other ``blind_*.csv``) showed."""
     seen: set[str] = set()
@@ -91,7 +99,7 @@ FLOOR_RUNS = (
     "emobank-3class-valence",
     "demo-arousal",
     *(f"{c}-{e}" for c in ("handmade", "reviews", "mixed", "fresh", "spoken") for e in ("arousal", "valence")),
-    *(f"fresh{i}-{e}" for i in range(3, 10) for e in ("arousal", "valence")),
+    *(f"fresh{i}-{e}" for i in range(3, 13) for e in ("arousal", "valence")),
 )
 N_ADDED, N_ANCHOR = 12, 5
 
@@ -110,12 +118,20 @@ def _new_rows(spec: dict, extra: list[str]) -> tuple[pd.DataFrame, str]:
     return new, text
 
 
-def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed: int) -> None:
+def sample_floor(
+    label: str,
+    emobank: Path,
+    threshold: float,
+    floor: float,
+    seed: int,
+    only: list[str] | None = None,
+    n_added: int = N_ADDED,
+) -> None:
     rng = np.random.default_rng(seed)
     seen = earlier_sentences(label)
     specs = runs(emobank)
     items, keys, counts = [], [], []
-    for name in FLOOR_RUNS:
+    for name in only or FLOOR_RUNS:
         spec = specs[name]
         default, text = _new_rows(spec, [])
         lower, _ = _new_rows(spec, [f"augment.min_fluency={floor}"])
@@ -134,7 +150,7 @@ def sample_floor(label: str, emobank: Path, threshold: float, floor: float, seed
                 len(anchor),
             ]
         )
-        _draw(rng, label, name, spec, text, (("added", added, N_ADDED), ("anchor", anchor, N_ANCHOR)), items, keys)
+        _draw(rng, label, name, spec, text, (("added", added, n_added), ("anchor", anchor, N_ANCHOR)), items, keys)
     columns = ["run", "rows (0.75)", f"kept (0.75, >= {threshold})", f"rows ({floor})", f"kept ({floor})"]
     print(pd.DataFrame(counts, columns=[*columns, "unread added", "unread anchor"]).to_string())
     _write(label, rng, items, keys)
@@ -263,14 +279,16 @@ def main() -> None:
     s = sub.add_parser("sample")
     s.add_argument("--label", required=True)
     s.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
-    s.add_argument("--threshold", type=float, default=0.85)
+    s.add_argument("--threshold", type=float, default=default_threshold())
     s.add_argument("--seed", type=int, default=SEED)
     f = sub.add_parser("sample-floor")
     f.add_argument("--label", required=True)
     f.add_argument("--emobank", type=Path, default=DEFAULT_EMOBANK)
-    f.add_argument("--threshold", type=float, default=0.85)
+    f.add_argument("--threshold", type=float, default=default_threshold())
     f.add_argument("--floor", type=float, default=0.6)
     f.add_argument("--seed", type=int, default=SEED + 1)
+    f.add_argument("--only", nargs="+", choices=FLOOR_RUNS, help="these runs only (default: all)")
+    f.add_argument("--n-added", type=int, default=N_ADDED, help="most 'added' rows drawn per run")
     c = sub.add_parser("score")
     c.add_argument("--label", required=True)
     c.add_argument("--out", type=Path, default=OUT_MD)
@@ -278,7 +296,7 @@ def main() -> None:
     if args.cmd == "sample":
         sample(args.label, args.emobank, args.threshold, args.seed)
     elif args.cmd == "sample-floor":
-        sample_floor(args.label, args.emobank, args.threshold, args.floor, args.seed)
+        sample_floor(args.label, args.emobank, args.threshold, args.floor, args.seed, args.only, args.n_added)
     else:
         score(args.label, args.out)
 

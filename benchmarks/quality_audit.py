@@ -52,6 +52,7 @@ FRESH8 = ROOT / "benchmarks" / "data" / "handmade_fresh8.csv"
 FRESH9 = ROOT / "benchmarks" / "data" / "handmade_fresh9.csv"
 FRESH10 = ROOT / "benchmarks" / "data" / "handmade_fresh10.csv"
 FRESH11 = ROOT / "benchmarks" / "data" / "handmade_fresh11.csv"
+FRESH12 = ROOT / "benchmarks" / "data" / "handmade_fresh12.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -169,6 +170,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh11",
             ["data=csv", f"data.path={FRESH11}"],
             "rescue crews' posts, dating messages, allotment and beekeeping posts, shop workers' posts, students' exam posts, delayed travellers, amateur stage posts, community noticeboard",
+        ),
+        # written by hand for the h22w reading of a lower sampler floor under the current encoder model (never tuned on)
+        **_arousal_and_valence(
+            "fresh12",
+            ["data=csv", f"data.path={FRESH12}"],
+            "car forums, new employees' messages, wildlife sightings, parents' notes to schools, crafters' posts, tenants and landlords, gym and race posts, letters to the editor",
         ),
     }
 
