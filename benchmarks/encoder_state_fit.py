@@ -32,7 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from score_fit import C, FOLDS, MODEL_JSON, auc, fit_linear, held_out, labelled_rows  # noqa: E402
+from score_fit import C, FOLDS, MODEL_JSON, auc, calibration_table, fit_linear, held_out, labelled_rows  # noqa: E402
 
 OUT_MD = ROOT / "benchmarks" / "results" / "encoder_state.md"
 C_GRID = (0.001, 0.003, 0.01, 0.03)
@@ -100,18 +100,7 @@ def main() -> None:
         top_rows.append([f"{100 * q:.0f} %", f"{100 * yl[kb].mean():.1f} %", f"{100 * yl[ks].mean():.1f} %"])
 
     chosen = by_c[C_STATE]
-    bins = np.linspace(0, 1, 11)
-    which = np.clip(np.digitize(chosen, bins) - 1, 0, 9)
-    calib = [
-        [
-            f"{bins[b]:.1f}-{bins[b + 1]:.1f}",
-            int((which == b).sum()),
-            f"{chosen[which == b].mean():.2f}",
-            f"{y[which == b].mean():.2f}",
-        ]
-        for b in range(10)
-        if (which == b).any()
-    ]
+    calib = calibration_table(chosen, y)
     lines = [
         "# The encoder stage's model with the new word's state",
         "",

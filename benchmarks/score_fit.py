@@ -101,6 +101,22 @@ def held_out(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray, features, split
     return out
 
 
+def calibration_table(p: np.ndarray, y: np.ndarray) -> list[list]:
+    """Rows of a calibration table: predicted-probability decile bin, rows, mean predicted, share F."""
+    bins = np.linspace(0, 1, 11)
+    which = np.clip(np.digitize(p, bins) - 1, 0, 9)
+    return [
+        [
+            f"{bins[b]:.1f}-{bins[b + 1]:.1f}",
+            int((which == b).sum()),
+            f"{p[which == b].mean():.2f}",
+            f"{y[which == b].mean():.2f}",
+        ]
+        for b in range(10)
+        if (which == b).any()
+    ]
+
+
 def held_out_gbm(x: pd.DataFrame, y: np.ndarray, features, splits) -> np.ndarray:
     """Out-of-fold probabilities of a small gradient-boosted model (a check on what the linear one leaves)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -223,18 +239,7 @@ def main() -> None:
         encoding="utf-8",
     )
 
-    bins = np.linspace(0, 1, 11)
-    which = np.clip(np.digitize(full, bins) - 1, 0, 9)
-    calib = [
-        [
-            f"{bins[b]:.1f}-{bins[b + 1]:.1f}",
-            int((which == b).sum()),
-            f"{full[which == b].mean():.2f}",
-            f"{y[which == b].mean():.2f}",
-        ]
-        for b in range(10)
-        if (which == b).any()
-    ]
+    calib = calibration_table(full, y)
     brier = float(np.mean((full - y) ** 2))
     curve = []
     for t in (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
