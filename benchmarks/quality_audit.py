@@ -53,6 +53,7 @@ FRESH9 = ROOT / "benchmarks" / "data" / "handmade_fresh9.csv"
 FRESH10 = ROOT / "benchmarks" / "data" / "handmade_fresh10.csv"
 FRESH11 = ROOT / "benchmarks" / "data" / "handmade_fresh11.csv"
 FRESH12 = ROOT / "benchmarks" / "data" / "handmade_fresh12.csv"
+FRESH13 = ROOT / "benchmarks" / "data" / "handmade_fresh13.csv"
 N_PER_RUN = 50
 SEED = 2026
 LABELS = {"F": "fluent & label-preserving", "L": "label-changing", "U": "ungrammatical", "D": "near-duplicate"}
@@ -176,6 +177,12 @@ def runs(emobank: Path) -> dict[str, dict]:
             "fresh12",
             ["data=csv", f"data.path={FRESH12}"],
             "car forums, new employees' messages, wildlife sightings, parents' notes to schools, crafters' posts, tenants and landlords, gym and race posts, letters to the editor",
+        ),
+        # written by hand for the h22x reading, a second fresh sample of the final default (never tuned on)
+        **_arousal_and_valence(
+            "fresh13",
+            ["data=csv", f"data.path={FRESH13}"],
+            "fishing and sailing posts, freelancers' posts, pet owners' posts, foodbank volunteers, job interviews, camping reviews, listeners' messages, grandparents' messages",
         ),
     }
 
