@@ -39,13 +39,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from quality_audit import DEFAULT_EMOBANK, OUT, blind_item, run_job, runs, write_reading  # noqa: E402
 
-RUNS = (
+EMOBANK_RUNS = (
     "emobank-arousal",
     "emobank-valence",
     "emobank-devtest-arousal",
     "emobank-devtest-valence",
     "emobank-3class-arousal",
     "emobank-3class-valence",
+)
+RUNS = (
+    *EMOBANK_RUNS,
     "fresh8-arousal",
     "fresh8-valence",
     "fresh9-arousal",
@@ -91,12 +94,7 @@ def sample(label: str, emobank: Path, threshold: float, seed: int) -> None:
 
 
 FLOOR_RUNS = (
-    "emobank-arousal",
-    "emobank-valence",
-    "emobank-devtest-arousal",
-    "emobank-devtest-valence",
-    "emobank-3class-arousal",
-    "emobank-3class-valence",
+    *EMOBANK_RUNS,
     "demo-arousal",
     *(f"{c}-{e}" for c in ("handmade", "reviews", "mixed", "fresh", "spoken") for e in ("arousal", "valence")),
     *(f"fresh{i}-{e}" for i in range(3, 13) for e in ("arousal", "valence")),

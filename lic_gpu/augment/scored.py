@@ -79,7 +79,9 @@ def with_fluency(rows, word_dict, tokenised, encoder: bool = False, device="cpu"
     from dataclasses import replace
 
     sources, news = _text_pairs(rows, word_dict, tokenised)
-    scores = _encoder_scores(sources, news, str(device)) if encoder else _plain_scores(sources, news)
+    scores = _encoder_scores(sources, news, str(device)) if encoder else None
+    if scores is None:  # asked without the encoder, or its packages are missing (one warning)
+        scores = _plain_scores(sources, news)
     return [replace(r, fluency=float(s)) for r, s in zip(rows, scores)]
 
 
@@ -96,15 +98,26 @@ def _plain_scores(sources: list[str], news: list[str]) -> np.ndarray:
     return score_swaps(sources, news) if sources else np.zeros(0)
 
 
-def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndarray:
+def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndarray | None:
     """``score_swaps(..., encoder=True)`` of each pair, from :data:`ENCODER_SCORES` where a run already
-    scored it with the same score on the same kind of device; the encoder is loaded only for the others."""
+    scored it with the same score on the same kind of device; the encoder is loaded only for the others.
+    None (with one warning per process) when the encoder's packages are missing: kept scores are used only
+    where fresh ones could be made."""
+    from lic_gpu.errors import LicGpuError
     from lic_gpu.scoring import score_swaps
+    from lic_gpu.scoring.encoder import load_encoder, model_dir
 
+    try:
+        model_dir()
+    except LicGpuError:
+        load_encoder(device)  # the one warning
+        return None
     kind = device.split(":")[0]
     keys = [(kind, s, n) for s, n in zip(sources, news)]
     known = [ENCODER_SCORES.get(k) for k in keys]
     todo = [i for i, v in enumerate(known) if v is None]
+    if todo and load_encoder(device) is None:
+        return None
     for start in range(0, len(todo), ENCODER_CHUNK):
         chunk = todo[start : start + ENCODER_CHUNK]
         got = score_swaps([sources[i] for i in chunk], [news[i] for i in chunk], encoder=True, device=device)
@@ -161,26 +174,17 @@ def rescore_with_encoder(result, word_dict, tokenised, min_fluency: float | None
     plain score too (see docs/quality.md). Without the encoder's packages: one warning (on the first
     call of the process), and the rows and their plain scores are left as they are.
     """
-    from lic_gpu.errors import LicGpuError
-    from lic_gpu.scoring.encoder import load_encoder, model_dir
+    from dataclasses import replace
 
     if not result.rows:
         return
-    try:
-        model_dir()  # the package is there (kept scores are used only where it is, as fresh ones would be)
-    except LicGpuError:
-        load_encoder(str(device))  # the one warning
-        return
     sources, news = _text_pairs(result.rows, word_dict, tokenised)
-    kind = str(device).split(":")[0]
-    if (
-        any(ENCODER_SCORES.get((kind, s, n)) is None for s, n in zip(sources, news))
-        and load_encoder(str(device)) is None
-    ):
+    scores = _encoder_scores(sources, news, str(device))
+    if scores is None:
         return
     dropped: Counter = Counter()
     kept = []
-    for row in with_fluency(result.rows, word_dict, tokenised, encoder=True, device=device):
+    for row in (replace(r, fluency=float(s)) for r, s in zip(result.rows, scores)):
         if min_fluency is not None and not row.fluency >= min_fluency:  # NaN (no swap found): dropped
             dropped[row.cls] += 1
         else:
