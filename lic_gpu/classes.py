@@ -61,8 +61,18 @@ class ClassLabels:
     kind: str = "ordinal"
 
 
+def _number(x) -> str:
+    """A rating as a reader writes it: ``99``, ``2.5`` (not numpy's ``np.float64(99.0)``)."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
 def class_labels(
-    values: pd.Series, column: str, binning: str | Sequence[float] = "auto", kind: str = "ordinal"
+    values: pd.Series,
+    column: str,
+    binning: str | Sequence[float] = "auto",
+    kind: str = "ordinal",
+    source: str | None = None,
 ) -> ClassLabels:
     """Turn one emotion's ratings (or category names) into classes.
 
@@ -70,15 +80,17 @@ def class_labels(
     as-is, an error for a fractional rating; ``round_half_up``; or a list of edges ``[e0, e1, ...]``
     giving classes 1, 2, ... for ``[e0, e1), [e1, e2), ... [e_{n-1}, e_n]``. With
     ``kind="categorical"`` a column of names keeps its (stripped) names as classes, and a numeric
-    column is binned as above but its classes are not treated as ordered.
+    column is binned as above but its classes are not treated as ordered. ``source``: the file the
+    column comes from, named in the errors.
     """
+    where = f"{source}: " if source else ""
     if kind not in ("ordinal", "categorical"):
         raise LicGpuError(f"label kind must be 'ordinal' or 'categorical'; got {kind!r}")
     if kind == "categorical" and not pd.api.types.is_numeric_dtype(values.dtype):
         text = values.astype(object).where(values.notna(), "").map(str).str.strip()
         present = ~text.str.lower().isin(MISSING_MARKERS)
         if not present.any():
-            raise LicGpuError(f"every label of {column!r} is missing; nothing to group into classes")
+            raise LicGpuError(f"{where}every label of {column!r} is missing; nothing to group into classes")
         labels = text.astype(object).where(present, pd.NA)
         return ClassLabels(labels, int((~present).sum()), "categorical", "categorical")
     binning = check_binning(binning)
@@ -86,21 +98,22 @@ def class_labels(
     present = vals.notna()
     n_missing = int((~present).sum())
     if not present.any():
-        raise LicGpuError(f"every rating of {column!r} is missing; nothing to group into classes")
+        raise LicGpuError(f"{where}every rating of {column!r} is missing; nothing to group into classes")
     x = vals[present]
     integral = bool((x == np.floor(x)).all())
     if binning == "integer" and not integral:
         bad = x[x != np.floor(x)].iloc[0]
         raise LicGpuError(
-            f"column {column!r} has a fractional rating {bad!r}; use data.binning=round_half_up or bin edges"
+            f"{where}column {column!r} has a fractional rating {_number(bad)}; use data.binning=round_half_up "
+            "or bin edges"
         )
     if isinstance(binning, list):
         edges = np.asarray(binning)
         out_of_range = (x < edges[0]) | (x > edges[-1])
         if out_of_range.any():
             raise LicGpuError(
-                f"column {column!r}: rating {x[out_of_range].iloc[0]!r} is outside the bin edges "
-                f"[{edges[0]}, {edges[-1]}]"
+                f"{where}column {column!r}: rating {_number(x[out_of_range].iloc[0])} is outside the bin edges "
+                f"[{_number(edges[0])}, {_number(edges[-1])}]"
             )
         lab = np.clip(np.searchsorted(edges, x.to_numpy(), side="right"), 1, len(edges) - 1)
         used = "edges"

@@ -102,6 +102,17 @@ def test_class_binning_options():
         class_labels(pd.Series([np.nan, np.nan]), "a")
 
 
+def test_class_errors_name_the_file_and_write_plain_numbers():
+    # numpy 2 writes a float64's repr as np.float64(99.0): the message shows the number as in the file
+    s = pd.Series([1.0, 2.5, 99.0])
+    with pytest.raises(LicGpuError) as err:
+        class_labels(s, "arousal", "integer", source="ratings.csv")
+    assert str(err.value).startswith("ratings.csv: column 'arousal' has a fractional rating 2.5;")
+    with pytest.raises(LicGpuError) as err:
+        class_labels(s, "arousal", [0.5, 3.5, 7.5], source="ratings.csv")
+    assert "rating 99 is outside the bin edges [0.5, 7.5]" in str(err.value) and "np." not in str(err.value)
+
+
 def test_word_dict_leaves_out_missing(two_csvs):
     c = load_seed_csv(*two_csvs)
     labels = class_labels(c.frame["valence"], "valence").labels

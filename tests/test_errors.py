@@ -670,6 +670,9 @@ def test_script_user_errors_are_one_line_exit_2(tmp_path, data_csv, vectors):
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and "data.encoding=latin1" in lines[0]
     assert not list((tmp_path / "run").rglob("*.csv"))
+    # the failed run's folder holds Hydra's config and the log, and the log ends with the same error line
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".hydra", "augment.log"]
+    assert (tmp_path / "run" / "augment.log").read_text(encoding="utf-8").splitlines()[-1].endswith(lines[0])
 
     missing = _script(f"hydra.run.dir={tmp_path / 'run2'}", "device=cpu", "data=csv", cwd=tmp_path)
     assert missing.returncode == 2, missing.stderr

@@ -222,25 +222,25 @@ def main_guarded(fn: Callable[[Any], Any], cfg) -> None:
     except (LicGpuError, OmegaConfBaseException) as err:
         if _verbose(cfg):
             raise
-        _say(f"error: {err if isinstance(err, LicGpuError) else config_error_message(err)}")
+        _say_and_log(f"error: {err if isinstance(err, LicGpuError) else config_error_message(err)}")
         sys.exit(2)
     except MemoryError as err:
         # Out of memory outside the chunked search (loading vectors, LIC): a user-fixable size problem.
         if _verbose(cfg):
             raise
-        _say(
+        _say_and_log(
             f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N or device=cpu"
         )
         sys.exit(2)
     except RuntimeError as err:
         if type(err).__name__ != "OutOfMemoryError" or _verbose(cfg):  # torch's OutOfMemoryError
             raise
-        _say(
+        _say_and_log(
             f"error: out of memory ({_first_line(err)}); use embeddings.dtype=float16, embeddings.limit=N or device=cpu"
         )
         sys.exit(2)
     except KeyboardInterrupt as err:
-        _say(interrupt_line(err))
+        _say_and_log(interrupt_line(err))
         sys.exit(interrupt_status(err))
 
 
@@ -286,6 +286,21 @@ def _os_cause(err: BaseException | None) -> OSError | None:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return " ".join(text.splitlines()[0].split()).rstrip(".") if text else type(err).__name__
+
+
+def _say_and_log(line: str) -> None:
+    """``line`` on stderr and at the end of the run's log file (Hydra's ``<job>.log``): a failed run's folder,
+    which holds only ``.hydra/`` and that log, then says why it stopped."""
+    import logging
+
+    record = logging.LogRecord("lic_gpu", logging.ERROR, __file__, 0, line, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            try:
+                handler.handle(record)
+            except Exception:  # a log that cannot be written must not hide the error itself
+                pass
+    _say(line)
 
 
 def _say(line: str) -> None:

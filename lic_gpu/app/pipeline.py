@@ -78,7 +78,11 @@ def augment_emotion(
     ``on_lic(emotion, lic, tokenised)`` is called as soon as the LIC is known, before the rows are made.
     """
     timer = timer or StageTimer()
-    cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind)
+    cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind, source=corpus.source)
+    if cl.n_missing:
+        log.warning("%s: %d rows have no rating; they are kept as they are but take no part", emotion, cl.n_missing)
+    if cl.binning == "round_half_up" and binning == "auto":
+        log.info("%s: fractional ratings rounded half up into classes (data.binning=auto)", emotion)
     usable = cl.labels if sources is None else cl.labels.where(sources)
     n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
     word_dict = build_word_dict(tokenised, usable)
@@ -175,7 +179,7 @@ def other_rating_lics(
         if col == emotion:
             continue
         try:
-            labels = class_labels(corpus.frame[col], col, binning).labels
+            labels = class_labels(corpus.frame[col], col, binning, source=corpus.source).labels
             labels = labels if sources is None else labels.where(sources)
         except LicGpuError as err:
             log.info("guard: not checking %s (%s)", col, err)
@@ -327,7 +331,7 @@ def check_classes(
     from lic_gpu.augment.strategy import check_sampling_strategy
 
     for emo in emotions:
-        cl = class_labels(corpus.frame[emo], emo, binning, kind=(kinds or {}).get(emo, "ordinal"))
+        cl = class_labels(corpus.frame[emo], emo, binning, kind=(kinds or {}).get(emo, "ordinal"), source=corpus.source)
         labels = cl.labels if sources is None else cl.labels.where(sources)
         sizes = {c: int(n) for c, n in labels.dropna().value_counts().sort_index().items()}
         if len(sizes) < 2:

@@ -94,7 +94,9 @@ def evaluate(
     leakage: list[dict] = []
     class_sets: dict[str, list[int]] = {}
     for emotion in settings.emotions:
-        labels = class_labels(corpus.frame[emotion], emotion, settings.binning, kind=kinds[emotion]).labels
+        labels = class_labels(
+            corpus.frame[emotion], emotion, settings.binning, kind=kinds[emotion], source=corpus.source
+        ).labels
         ordinal = kinds[emotion] == "ordinal"
         names = None
         if not pd.api.types.is_numeric_dtype(labels.dtype):
