@@ -79,7 +79,10 @@ def _check_region(region: object, emotions_with_classes: Iterable[str] | None) -
     checked: dict[str, tuple[float, float]] = {}
     for emotion, bounds in region.items():
         if known is not None and emotion not in known:
-            raise LicGpuError(f"caps.region names {emotion!r}, which has no classes; use one of {sorted(known)}")
+            raise LicGpuError(
+                f"caps.region names {emotion!r}, which is not an emotion of this run (it has no classes); use one "
+                f"of {sorted(known)}, or add it to emotion=[...]"
+            )
         checked[str(emotion)] = _check_bounds(str(emotion), bounds)
     return checked
 

@@ -226,7 +226,7 @@ def test_apply_caps_rectangle_is_cap_rectangle():
         ({"kind": "rectangle", "region": {"valence": [2, float("nan")]}, "cap_per_class": 5}, "nan"),
         (
             {"kind": "rectangle", "region": {"joy": [2, 5]}, "cap_per_class": 5},
-            "caps.region names 'joy', which has no classes",
+            "caps.region names 'joy', which is not an emotion of this run",
         ),
         (
             {"kind": "rectangle", "region": NOTEBOOK_REGION, "cap_per_class": 0},

@@ -62,6 +62,17 @@ def test_sep_and_a_parquet_file_named_csv(tmp_path):
     assert read_table(semi, sep=";").columns.tolist() == FRAME.columns.tolist()
     with pytest.raises(LicGpuError, match=r"cannot parse .*semi.csv as CSV \(delimiter ','\).*set data.sep"):
         read_table(semi)
+    # a tab typed on a command line (data.sep='\t') arrives as backslash-t; two characters are refused in one line
+    tabbed = tmp_path / "tabbed.txt"
+    FRAME.to_csv(tabbed, index=False, sep="\t")
+    assert read_table(tabbed, sep="\\t").columns.tolist() == FRAME.columns.tolist()
+    with pytest.raises(LicGpuError, match="data.sep must be one character"):
+        read_table(tabbed, sep=";;")
+    # a file read whole into one column: the missing-column error asks about the delimiter
+    one_column = tmp_path / "one_column.csv"
+    one_column.write_text("id;text;arousal\nr1;hello there;3\nr2;a nice day;4\n", encoding="utf-8")
+    with pytest.raises(LicGpuError, match=r"columns present: \['id;text;arousal'\] \(one column: .*data.sep=';'\)"):
+        load_csv(one_column)
     disguised = _write(FRAME, tmp_path / "really_parquet.csv", "parquet")
     assert read_table(disguised)["text"].tolist() == FRAME["text"].tolist()  # not "set data.encoding=latin1"
     broken = tmp_path / "broken.parquet"
@@ -226,3 +237,10 @@ def test_demo_corpus_files_are_what_the_script_writes():
     ratings = pd.read_csv(demo / "ratings.csv")
     counts = ratings["category"].value_counts()
     assert counts.index[0] == "neutral" and counts.iloc[0] > 10 * counts.iloc[-1]  # heavily imbalanced
+
+
+def test_a_header_without_rows_is_named_as_such(tmp_path):
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("id,text,arousal\n", encoding="utf-8")
+    with pytest.raises(LicGpuError, match=r"header_only.csv: no data rows \(only a header line\)"):
+        load_csv(header_only).require_emotions(["arousal"])

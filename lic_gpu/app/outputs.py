@@ -20,7 +20,7 @@ from lic_gpu.report import markdown as report
 from lic_gpu.io.atomic_files import write_json
 from lic_gpu.caps import apply_caps
 from lic_gpu.io.file_names import inside
-from lic_gpu.io.formats import write_table
+from lic_gpu.io.formats import OUTPUT_FORMATS, write_table
 from lic_gpu.io.frames import class_export, emotion_frame
 from lic_gpu.io.run_folder import output_files
 from lic_gpu.scoring.summary import fluency_summary
@@ -352,10 +352,10 @@ def write_files(
                     )
                 )
             if len(emotions) > 1:
-                log.info("writing balanced (%d rows)", len(frame))
+                log.info("writing balanced%s (%d rows)", OUTPUT_FORMATS[output_format], len(frame))
                 files.append(write_table(frame, out_dir / "balanced", output_format))
             if caps_kind != "none":
-                log.info("writing capped (%d rows)", len(capped.frame))
+                log.info("writing capped%s (%d rows)", OUTPUT_FORMATS[output_format], len(capped.frame))
                 files.append(write_table(capped.frame, out_dir / "capped", output_format))
             subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
             tables = {}

@@ -192,7 +192,7 @@ def _read_store(emb_cfg: dict, choice: DeviceChoice) -> tuple[Any, DeviceChoice]
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         store = EmbeddingStore.load(device=choice.device, **emb_cfg)
-    log.info("vectors: %s (%d words, dim %d) on %s", store.source, len(store), store.dim, choice.device)
+    log.info("vectors: %s", store.source)  # names the file, the size, the dtype and the device
     return store, choice
 
 

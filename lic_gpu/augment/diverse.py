@@ -112,8 +112,8 @@ class DiverseGenerator:
         note = guard_note(checked)
         if not sources:
             report.shortfall_reason = (
-                f"none of the {len(samples)} sentences has a positive-LIC, non-stopword token with an "
-                f"acceptable neighbour in the vectors{note}"
+                f"none of the {_count(len(samples), 'sentence')} has a swappable word (a token the filters "
+                f"accept with an acceptable neighbour in the vectors){note}"
             )
             return []
         settings = self.parts.settings
@@ -243,8 +243,9 @@ class DiverseGenerator:
             max_per_source = self.parts.settings.max_per_source
             cap_note = f" (augment.max_per_source={max_per_source})" if max_per_source else ""
             return (
-                f"{len(sources)} of {n_samples} sentences have a swappable word -> at most "
-                f"{int(capacity)} distinct new rows{cap_note}; {missing} requested{note}"
+                f"{len(sources)} of {_count(n_samples, 'sentence')} {'has' if len(sources) == 1 else 'have'} a "
+                f"swappable word -> at most {_count(int(capacity), 'distinct new row')}{cap_note}; {missing} "
+                f"requested{note}"
             )
         if state.open_sources and len(state.spent) == len(state.open_sources):
             return (
@@ -255,3 +256,8 @@ class DiverseGenerator:
             f"attempt budget of {budget} used up ({state.duplicates} attempts gave duplicates); "
             "raise augment.attempts_per_row or augment.k"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 sentence``, ``4 sentences``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

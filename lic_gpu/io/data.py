@@ -70,6 +70,8 @@ class Corpus:
         every value is a non-number (``joy``, ``anger`` ...) as categorical.
         """
         label_kind = check_label_kind(label_kind)
+        if len(self.frame) == 0:
+            raise LicGpuError(f"{self.source}: no data rows (only a header line); nothing to augment")
         kinds: dict[str, str] = {}
         for emo in emotions:
             if emo in self.rating_columns:
@@ -133,7 +135,21 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str, role: s
     """One-line error listing what exists when a needed column is missing."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise LicGpuError(f"{path}: missing {role} column(s) {missing}; columns present: {list(df.columns)}")
+        raise LicGpuError(
+            f"{path}: missing {role} column(s) {missing}; columns present: {list(df.columns)}{_sep_hint(df)}"
+        )
+
+
+def _sep_hint(df: pd.DataFrame) -> str:
+    """A hint when the file was split at the wrong delimiter: one column whose name holds ``;``, a tab or ``|``."""
+    if len(df.columns) != 1:
+        return ""
+    name = str(df.columns[0])
+    for sep, said in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        if sep in name:
+            override = "'\\t'" if sep == "\t" else repr(sep)
+            return f" (one column: is the file delimited by {said}? set data.sep={override})"
+    return ""
 
 
 def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:

@@ -116,8 +116,10 @@ def read_table_snapshot(
         raise LicGpuError(f"{what} path is a folder, not a file: {p}")
     if not stat.S_ISREG(p.stat().st_mode):
         raise LicGpuError(f"{what} path {p} is not a regular file (a FIFO, device or socket); pass a file")
-    if sep is not None and (not isinstance(sep, str) or len(sep) == 0):
-        raise LicGpuError(f"data.sep must be a delimiter such as ',' ';' or '\\t', or null; got {sep!r}")
+    if sep == "\\t":  # data.sep='\t' on a command line arrives as a backslash and a t
+        sep = "\t"
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise LicGpuError(f"data.sep must be one character such as ',' ';' or '\\t', or null; got {sep!r}")
     limits = f"(data.max_rows={max_rows}, data.max_bytes={max_bytes})"
     raw, digest = _snapshot(p, max_bytes, limits)
     data = _decompress(raw, p, max_bytes, limits)
