@@ -40,6 +40,9 @@ def check_device(requested: str | torch.device) -> str:
     return text
 
 
+_WARNED: set[str] = set()  # the requested devices whose fallback was already said
+
+
 def resolve_device(requested: str | torch.device = "auto") -> DeviceChoice:
     """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a device, falling back to CPU once, loudly.
 
@@ -61,7 +64,9 @@ def resolve_device(requested: str | torch.device = "auto") -> DeviceChoice:
         return DeviceChoice(torch.device("cuda" if has_cuda else "cpu"), text)
     if not has_cuda:
         reason = "CUDA is not available on this machine (torch.cuda.is_available() is False); using cpu"
-        log.warning("device=%s requested: %s", text, reason)
+        # once per process: cross_validate fits a clone per fold, each resolving its device again
+        (log.debug if text in _WARNED else log.warning)("device=%s requested: %s", text, reason)
+        _WARNED.add(text)
         return DeviceChoice(torch.device("cpu"), text, reason)
     device = torch.device(text)
     if device.index is not None and device.index >= torch.cuda.device_count():

@@ -1065,6 +1065,18 @@ def test_malformed_cuda_device_with_cuda_present(monkeypatch):
         resolve_device("cuda:3")
 
 
+def test_cuda_fallback_is_said_once_per_process(monkeypatch, caplog):
+    # cross_validate fits one clone per fold and each resolves device=cuda again: one warning, not five
+    import lic_gpu.device as device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device, "_WARNED", set())
+    with caplog.at_level("WARNING", logger="lic_gpu.device"):
+        choices = [device.resolve_device("cuda") for _ in range(5)]
+    assert all(c.device.type == "cpu" and c.fallback_reason for c in choices)
+    assert len([r for r in caplog.records if "CUDA is not available" in r.getMessage()]) == 1
+
+
 def test_emotion_given_as_a_number_names_the_column(tmp_path, vectors):
     data = tmp_path / "in" / "num.csv"
     data.parent.mkdir()

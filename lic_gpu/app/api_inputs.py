@@ -144,12 +144,13 @@ def shortfalls(runs) -> list[dict]:
 
 
 def warn_shortfalls(found: list[dict], caller: str, what: str | None = None) -> None:
-    """One :class:`LicGpuWarning` (and log warning) per short class, naming the class, the rows asked
-    and made and why: the command line prints these in its console line; a notebook sees them too."""
+    """One :class:`LicGpuWarning` per short class, naming the class, the rows asked and made and why: the
+    command line prints these in its console line; a notebook sees them too. The log gets them at debug level
+    only: Python prints an unconfigured logger's warnings too, which showed each one twice."""
     for s in found:
         where = what if what is not None else f"emotion {s['emotion']!r}"
         text = f"{caller}: {where}, {s['message']}"
-        log.warning("%s", text)
+        log.debug("%s", text)
         warnings.warn(text, LicGpuWarning, stacklevel=3)
 
 
