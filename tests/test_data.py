@@ -140,3 +140,16 @@ def test_emobank_layouts_agree():
     assert labels.value_counts().to_dict() == {3: 9373, 4: 606, 2: 83}
     two = load_seed_csv(EMOBANK / "seed_format" / "words.csv", EMOBANK / "seed_format" / "ratings.csv")
     assert len(two.frame) == 10062 and two.frame["arousal"].value_counts().to_dict() == {3: 9373, 4: 606, 2: 83}
+
+
+def test_a_stray_level_is_one_warning(caplog):
+    from lic_gpu.app.pipeline import _warn_gaps
+
+    with caplog.at_level("WARNING", logger="lic_gpu.app.pipeline"):
+        _warn_gaps("arousal", class_labels(pd.Series([1.0, 2.0, 99.0, 1.0]), "arousal"))
+        _warn_gaps("arousal", class_labels(pd.Series([1.0, 2.0, 3.0]), "arousal"))  # consecutive: nothing
+        _warn_gaps("arousal", class_labels(pd.Series([1.0, 3.0, 5.0, 7.0]), "arousal"))  # every other level
+        _warn_gaps("arousal", class_labels(pd.Series([1.0, 7.0]), "arousal"))  # two levels: nothing to compare
+        _warn_gaps("arousal", class_labels(pd.Series([1.0, 2.0, 99.0]), "arousal", [0.5, 3.5, 100]))  # edges
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "rating level 99 lies far from the others (1-2)" in said[0]

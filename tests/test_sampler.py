@@ -110,7 +110,7 @@ def test_shortfall_is_explained():
     ).fit_resample(wd, lic, tok)
     rep = res.classes[1]
     assert rep.generated < rep.requested
-    assert "distinct new rows" in rep.shortfall_reason and "500" not in rep.shortfall_reason
+    assert "distinct new row" in rep.shortfall_reason and "500" not in rep.shortfall_reason
     assert f"{rep.requested} requested" in rep.shortfall_reason
 
 

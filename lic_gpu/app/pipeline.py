@@ -54,6 +54,26 @@ class EmotionRun:
     quality: dict = field(default_factory=dict)  # lic_gpu.report.quality.measure of the new rows
 
 
+def _warn_gaps(emotion: str, cl) -> None:
+    """One warning when an ordinal emotion's lowest or highest level lies farther from the next one than the
+    other levels span (1-7 and a stray 99): every level is a class, so a typo would be balanced like any other."""
+    if cl.kind != "ordinal" or cl.binning == "edges":
+        return
+    levels = sorted(float(v) for v in cl.labels.dropna().unique())
+    if len(levels) < 3:
+        return
+    for stray, rest in ((levels[-1], levels[:-1]), (levels[0], levels[1:])):
+        if min(abs(stray - rest[0]), abs(stray - rest[-1])) > rest[-1] - rest[0]:
+            log.warning(
+                "%s: rating level %g lies far from the others (%g-%g); it is a class of its own (a typo? "
+                "data.binning=[edges] refuses ratings outside a range)",
+                emotion,
+                stray,
+                rest[0],
+                rest[-1],
+            )
+
+
 def augment_emotion(
     corpus: Corpus,
     tokenised,
@@ -83,6 +103,7 @@ def augment_emotion(
         log.warning("%s: %d rows have no rating; they are kept as they are but take no part", emotion, cl.n_missing)
     if cl.binning == "round_half_up" and binning == "auto":
         log.info("%s: fractional ratings rounded half up into classes (data.binning=auto)", emotion)
+    _warn_gaps(emotion, cl)
     usable = cl.labels if sources is None else cl.labels.where(sources)
     n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
     word_dict = build_word_dict(tokenised, usable)
