@@ -314,3 +314,17 @@ def test_bare_singular_nouns_are_found_by_their_noun_phrase():
     assert not bare_singular_noun(("IN", "NNS"), 1) and not bare_singular_noun(("IN", "JJ"), 1)
     # a sentence that starts with the noun (Furniture .) has nothing before it
     assert bare_singular_noun(("NN", "."), 0)
+
+
+def test_tag_cache_switch_also_covers_the_score_and_quality_taggers(tmp_path, monkeypatch):
+    # augment.grammar.tag_cache=false: the swap score's and the quality measure's taggers write no tags.sqlite
+    from lic_gpu.fluency import taggers
+    from lic_gpu.fluency.grammar import build_grammar
+
+    monkeypatch.setenv("LIC_GPU_CACHE", str(tmp_path))
+    monkeypatch.setattr(taggers, "_SHARED_OFF", [False])
+    build_grammar({"mode": "seed", "grammar": {"tag_cache": False}})
+    assert taggers.shared_tag_cache() is None
+    build_grammar({"mode": "seed"})
+    cache = taggers.shared_tag_cache()
+    assert cache is not None and cache.path == tmp_path / "tags.sqlite"

@@ -160,9 +160,7 @@ def workspace(tmp_path_factory):
     # python-api.md: emotion="label" is a category column there
     table.rename(columns={"category": "label"}).to_parquet(where / "my.parquet")
     folds = (["train"] * 6 + ["extra"] * 2 + ["test"] * 2) * (len(demo) // 10 + 1)
-    table.assign(fold=folds[: len(demo)]).to_csv(
-        where / "my.tsv", sep="\t", index=False
-    )
+    table.assign(fold=folds[: len(demo)]).to_csv(where / "my.tsv", sep="\t", index=False)
     pd.read_csv(words_path).to_csv(where / "words.csv", index=False, encoding="latin1", errors="replace")
     pd.read_csv(ratings_path).to_csv(where / "ratings.csv", index=False, encoding="latin1", errors="replace")
     return where

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 from lic_gpu.errors import LicGpuError
 from lic_gpu.validators import check_bool
 from lic_gpu.fluency.forms import POS_NAMES, SWAPPABLE_TAGS, Inflector
-from lic_gpu.fluency.taggers import TAGGERS, CachedTagger, LexiconTagger, TagCache, load_tagger
+from lic_gpu.fluency.taggers import TAGGERS, CachedTagger, LexiconTagger, TagCache, load_tagger, use_shared_tag_cache
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,8 @@ def build_grammar(aug_cfg: dict, cache_dir: str | Path | None = None) -> tuple[G
     disabled) and what it is, for the run summary."""
     from lic_gpu.io.conf_files import augment_defaults, default_option, with_defaults
 
+    # the quality measure's and the swap score's taggers follow the same switch (also without a grammar)
+    use_shared_tag_cache(bool((aug_cfg.get("grammar") or {}).get("tag_cache", True)))
     mode = aug_cfg.get("mode") or default_option("augment", "augment")
     if mode != "diverse":
         return None, {"enabled": False}

