@@ -163,7 +163,10 @@ def _caps_section(summary: RunSummary) -> list[str]:
     if caps.region:
         lines.append("- region: " + ", ".join(f"`{e}` in [{lo}, {hi}]" for e, (lo, hi) in caps.region.items()))
     if caps.cap_per_class is not None:
-        lines.append(f"- cap per class: `{caps.cap_per_class}` rows (the dashed line in distributions.png)")
+        lines.append(
+            f"- cap per class: `{caps.cap_per_class}` rows (in distributions.png: a dashed line, or a note when it "
+            "lies far above every bar)"
+        )
     rows = [[emo, cls, n] for emo, per_class in caps.dropped.items() for cls, n in per_class.items()]
     lines += ["", "### Dropped generated rows", ""]
     lines.append(markdown_table(rows, ["emotion", "class", "dropped"]) if rows else "None dropped.")
