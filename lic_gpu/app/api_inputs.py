@@ -148,7 +148,7 @@ def warn_shortfalls(found: list[dict], caller: str, what: str | None = None) -> 
     command line prints these in its console line; a notebook sees them too. The log gets them at debug level
     only: Python prints an unconfigured logger's warnings too, which showed each one twice."""
     for s in found:
-        where = what if what is not None else f"emotion {s['emotion']!r}"
+        where = f"labels {what}" if what is not None else f"emotion {s['emotion']!r}"
         text = f"{caller}: {where}, {s['message']}"
         log.debug("%s", text)
         warnings.warn(text, LicGpuWarning, stacklevel=3)
