@@ -32,7 +32,18 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from score_fit import C, FOLDS, MODEL_JSON, auc, calibration_table, fit_linear, held_out, labelled_rows  # noqa: E402
+from score_fit import (  # noqa: E402
+    C,
+    FOLDS,
+    MIN_FLAG_ROWS,
+    MODEL_JSON,
+    auc,
+    calibration_table,
+    cautious,
+    fit_linear,
+    held_out,
+    labelled_rows,
+)
 
 OUT_MD = ROOT / "benchmarks" / "results" / "encoder_state.md"
 C_GRID = (0.001, 0.003, 0.01, 0.03)
@@ -138,9 +149,10 @@ def main() -> None:
         "",
     ]
     if a.write:
-        model = fit_linear(feats, y, state, groups, C_STATE)
+        model, zeroed = cautious(fit_linear(feats, y, state, groups, C_STATE), feats)
         payload = json.loads(MODEL_JSON.read_text(encoding="utf-8"))
         payload["models"]["full_encoder"] = model.to_dict()
+        payload.setdefault("cautious", {"min_rows": MIN_FLAG_ROWS, "zeroed": {}})["zeroed"]["full_encoder"] = zeroed
         payload["held_out_auc"]["full_encoder"] = round(auc(y, chosen), 4)
         payload["full_encoder_fit"] = {
             "by": "benchmarks/encoder_state_fit.py",

@@ -318,10 +318,7 @@ def write_files(
                         shown,
                         out_dir / "distributions.png",
                         cap_per_class=cap_lines,
-                        targets={
-                            r.emotion: {c: rep.before + rep.requested for c, rep in r.result.classes.items()}
-                            for r in runs
-                        },
+                        targets=_level_targets(frame, classes, runs),
                     )
                 )
             if charts is None:
@@ -386,3 +383,14 @@ def write_files(
     except BaseException:
         worker.kill()
         raise
+
+
+def _level_targets(frame: pd.DataFrame, classes: pd.DataFrame, runs) -> dict:
+    """Each emotion's level target for distributions.png: the level's original rows in every split (the bars
+    count them all; only the augmented splits' rows are sources) plus the new rows asked for."""
+    originals = ~frame["is_augmented"].to_numpy(dtype=bool)
+    out = {}
+    for r in runs:
+        counts = classes.loc[originals, r.emotion].value_counts() if r.emotion in classes.columns else {}
+        out[r.emotion] = {c: int(counts.get(c, rep.before)) + rep.requested for c, rep in r.result.classes.items()}
+    return out

@@ -271,10 +271,15 @@ def augment_corpus(
         thesaurus = (
             load_thesaurus(aug_cfg.get("thesaurus"), grammar.inflector if grammar else None) if diverse else None
         )
-        ignored = [f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet") if aug_cfg.get(k)]
+        ignored = [
+            f"augment.{k}={str(aug_cfg[k]).lower()}" for k in ("thesaurus", "wordnet", "encoder") if aug_cfg.get(k)
+        ]
         if not diverse and ignored:
+            # augment.mode=seed on the default group keeps diverse mode's other settings; augment=seed does not
             log.warning(
-                "%s: seed mode (the notebook's rule) has no such check; use augment=diverse", ", ".join(ignored)
+                "%s: seed mode (the notebook's rule) makes its rows without these (the encoder stage only re-scores "
+                "them); for the notebook's rule with its own settings use augment=seed, for these checks augment=diverse",
+                ", ".join(ignored),
             )
     augmenter = LicAugmenter.from_options(
         aug_cfg, store, settings.stopwords, guards=guards, grammar=grammar, thesaurus=thesaurus, seed=settings.seed
@@ -313,7 +318,8 @@ def augment_corpus(
             avoid=avoid,
             on_lic=on_lic,
         )
-        note_rows_made_earlier(run, runs)  # the cross-emotion dedup, named where a class falls short
+        if augmenter.settings.mode == "diverse":  # seed mode, as the notebook, does not deduplicate
+            note_rows_made_earlier(run, runs)  # the cross-emotion dedup, named where a class falls short
         log.info("%s", fill_line(run))
         with timer(f"quality[{emo}]"):
             run.quality = measure_quality(

@@ -242,10 +242,17 @@ class DiverseGenerator:
         if capacity < missing:
             max_per_source = self.parts.settings.max_per_source
             cap_note = f" (augment.max_per_source={max_per_source})" if max_per_source else ""
+            # a swap whose sentence exists already: an original, or a row made before (another emotion's too)
+            seen = (
+                f"; {_count(state.duplicates, 'attempt')} gave a sentence that exists already (an original or a row "
+                "made before in this run)"
+                if state.duplicates
+                else ""
+            )
             return (
                 f"{len(sources)} of {_count(n_samples, 'sentence')} {'has' if len(sources) == 1 else 'have'} a "
                 f"swappable word -> at most {_count(int(capacity), 'distinct new row')}{cap_note}; {missing} "
-                f"requested{note}"
+                f"requested{seen}{note}"
             )
         if state.open_sources and len(state.spent) == len(state.open_sources):
             return (
