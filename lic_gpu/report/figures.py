@@ -113,7 +113,7 @@ def plot_level_distributions(
     half up. ``capped=None`` draws the before bars only. ``cap_per_class`` (``{column: cap}``)
     draws the cap as a dashed line on those columns' panels (or, when it is far above every bar, says it in
     the panel rather than flatten the bars). ``targets`` (``{column: {level: rows}}``) marks each
-    level's target (the rows asked for: sources + requested) with a short black line. ``log_scale`` (None: when a panel's
+    level's target (its original rows, every split, plus the new rows asked for) with a short black line. ``log_scale`` (None: when a panel's
     tallest bar is at least :data:`LOG_SCALE_RATIO` times its lowest non-empty one) draws the rows on a
     symmetric-log axis, so a class of a handful of rows stays visible next to one of thousands.
 
@@ -240,7 +240,7 @@ def _draw_targets(ax, goal: Mapping[object, int], index: np.ndarray, x: np.ndarr
             goal_x + 0.45,
             colors=TARGET_COLOUR,
             linewidth=1.6,
-            label="target (sources + requested)",
+            label="target (originals + rows asked for)",
             zorder=3,
         )
     return [y for _, y in at]
