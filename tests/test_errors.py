@@ -435,6 +435,18 @@ def test_no_candidate_word_in_the_vectors(tmp_path, data_csv, vectors):
     fails(csv_cfg(data_csv, vectors, "augment=seed"), tmp_path / "out2", "candidate words", inputs=[data_csv])
 
 
+def test_few_candidate_words_in_the_vectors_is_one_warning(tmp_path, data_csv, vectors, caplog):
+    # most candidate words missing from the vectors (another language, other casing): one warning, not silence
+    rng = np.random.default_rng(2)
+    made_up = {a: ["".join(rng.choice(list("qxzvkj"), 7)) for _ in range(12)] for a in (1, 4, 7)}
+    rows = [(t + " " + " ".join(made_up[a]), a, v) for t, a, v in ROWS]
+    data_csv.write_text(csv_text(rows), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="lic_gpu.app.pipeline"):
+        succeeds(csv_cfg(data_csv, vectors, *TOY_FILTERS), tmp_path / "out", inputs=[data_csv])
+    said = [r.getMessage() for r in caplog.records if "candidate words are in the word vectors" in r.getMessage()]
+    assert said and said[0].startswith("arousal: only ")
+
+
 # ---------------------------------------------------------------- vector files
 
 

@@ -88,3 +88,15 @@ def test_a_link_in_place_of_the_file_is_not_followed(tmp_path, inputs, caplog):
         assert torch.equal(cached_neighbour_leans(tmp_path, query, corpus, leans, 5, 0.1, compute), truth)
     assert "symbolic link" in caplog.text
     assert np.load(target)[0] == 7.0  # what the link pointed to is untouched
+
+
+def test_cache_key_of_bfloat16_vectors():
+    # numpy has no bfloat16: embeddings.dtype=bfloat16 ended in a TypeError traceback here
+    import torch
+
+    from lic_gpu.augment.lean import lean_cache_key
+
+    q = torch.randn(4, 8).to(torch.bfloat16)
+    key = lean_cache_key(q, q, torch.zeros(4, dtype=torch.float64), 3, 0.5)
+    assert key == lean_cache_key(q.clone(), q, torch.zeros(4, dtype=torch.float64), 3, 0.5)
+    assert key != lean_cache_key(q.float(), q, torch.zeros(4, dtype=torch.float64), 3, 0.5)

@@ -617,3 +617,12 @@ def test_a_closed_stdout_after_the_outputs_exits_0(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert (run / "summary.json").exists() and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("body", ["2 3\nthe 0.1 0.2 0.3\ncat 0.3 0.4 0.5\n", "the 0.1 0.2 0.3\ncat 0.3 0.4 0.5\n"])
+def test_a_byte_order_mark_in_a_vector_file_is_one_line(tmp_path, body):
+    # gensim read the mark into the header (refused as GloVe, misleadingly) or into the first word ('\ufeffthe')
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    with pytest.raises(LicGpuError, match="starts with a UTF-8 byte-order mark"):
+        EmbeddingStore.load(path)

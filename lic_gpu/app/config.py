@@ -226,7 +226,7 @@ def _check_embeddings(plain: Mapping[str, Any], inputs: dict[str, Path]) -> dict
             source,
             "embeddings.source",
             f"embeddings source {str(source)!r}: no such file",
-            f"pass {PACKAGED_GLOVE!r} or a path to a word-vector file",
+            f"pass {PACKAGED_GLOVE!r}, a gensim-data name such as 'word2vec-google-news-300' or a path to a word-vector file",
         )
     check_format(emb["format"])
     check_dtype(emb["dtype"])

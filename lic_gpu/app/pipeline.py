@@ -162,6 +162,15 @@ def augment_emotion(
             f"not stopwords) is in the word vectors' vocabulary ({augmenter.store.source}); check the "
             "vectors' language/casing or the tokenizer"
         )
+    if result.n_candidate_words and result.n_candidate_words_in_vocab < 0.5 * result.n_candidate_words:
+        log.warning(
+            "%s: only %d of the %d candidate words are in the word vectors' vocabulary (%s); check the vectors' "
+            "language/casing or the tokenizer (the packaged GloVe has 99 %% of the demo's)",
+            emotion,
+            result.n_candidate_words_in_vocab,
+            result.n_candidate_words,
+            augmenter.store.source,
+        )
     return EmotionRun(
         emotion, cl.labels, cl.binning, cl.n_missing, lic, result, kind=kind, n_held_out=n_held_out, notes=notes
     )

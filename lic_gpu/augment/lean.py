@@ -162,7 +162,8 @@ def lean_cache_key(
     for t in (query, corpus_vectors, corpus_leans):
         a = t.detach().cpu().contiguous()
         h.update(f"|{a.dtype} {tuple(a.shape)}|".encode())
-        h.update(a.numpy().tobytes())
+        # numpy has no bfloat16: its bits, read as int16, are the same bytes
+        h.update((a.view(torch.int16) if a.dtype == torch.bfloat16 else a).numpy().tobytes())
     return h.hexdigest()
 
 

@@ -150,6 +150,12 @@ def _read_file(
         raise LicGpuError(f"embeddings source {str(path)!r} is not a file; pass the word-vector file itself")
     stat = path.stat()
     head = _read_head(path)
+    if head.startswith(b"\xef\xbb\xbf"):
+        # gensim would read the mark into the header (refused as GloVe) or into the first word ('\ufeffthe')
+        raise LicGpuError(
+            f"{path}: starts with a UTF-8 byte-order mark, which word-vector readers take as part of the first "
+            "word; save the file without it (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)"
+        )
     fmt = _sniff_format(path, head) if fmt == "auto" else fmt
     if fmt == "gensim_kv" and not allow_pickle:
         raise LicGpuError(
