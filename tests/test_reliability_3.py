@@ -626,3 +626,13 @@ def test_a_byte_order_mark_in_a_vector_file_is_one_line(tmp_path, body):
     path.write_bytes(b"\xef\xbb\xbf" + body.encode())
     with pytest.raises(LicGpuError, match="starts with a UTF-8 byte-order mark"):
         EmbeddingStore.load(path)
+
+
+def test_a_word_listed_twice_leaves_no_empty_slot(tmp_path, caplog):
+    # gensim keeps the first 'apple' and leaves a slot without a word: it was read as a word 'None', zero vector
+    path = tmp_path / "dup.txt"
+    path.write_text("3 2\napple 0.1 0.2\ncat 0.3 0.4\napple 0.5 0.6\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="lic_gpu.vectors.files"):
+        store = EmbeddingStore.load(path)
+    assert store.words == ["apple", "cat"] and store.resolve("None") is None
+    assert any("1 word is listed twice" in r.getMessage() for r in caplog.records)

@@ -273,8 +273,20 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
             kv = KeyedVectors.load_word2vec_format(
                 str(path), binary=fmt == "word2vec_bin", no_header=fmt == "glove_text", limit=limit
             )
-            words = [str(w) for w in kv.index_to_key]
+            keys = kv.index_to_key
             matrix = kv.vectors
+            if any(w is None for w in keys):
+                # a word listed twice: gensim keeps the first and leaves an empty slot (no word, a zero vector)
+                keep = [i for i, w in enumerate(keys) if w is not None]
+                extra = len(keys) - len(keep)
+                log.warning(
+                    "%s: %d word%s listed twice; the first vector of each is used",
+                    path,
+                    extra,
+                    " is" if extra == 1 else "s are",
+                )
+                keys, matrix = [keys[i] for i in keep], matrix[keep]
+            words = [str(w) for w in keys]
             if matrix.dtype != np.float32 or not matrix.flags.writeable:
                 matrix = np.array(matrix, dtype=np.float32)
     except LicGpuError:
