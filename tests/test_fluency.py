@@ -322,7 +322,7 @@ def test_tag_cache_switch_also_covers_the_score_and_quality_taggers(tmp_path, mo
     from lic_gpu.fluency.grammar import build_grammar
 
     monkeypatch.setenv("LIC_GPU_CACHE", str(tmp_path))
-    monkeypatch.setattr(taggers, "_SHARED_OFF", [False])
+    monkeypatch.setattr(taggers, "_shared_off", False)
     build_grammar({"mode": "seed", "grammar": {"tag_cache": False}})
     assert taggers.shared_tag_cache() is None
     build_grammar({"mode": "seed"})

@@ -329,18 +329,19 @@ def quality_tagger(grammar, sample: int):
     return CachedTagger(tagger, shared_tag_cache())
 
 
-_SHARED_OFF: list[bool] = [False]  # the last run's augment.grammar.tag_cache was false
+_shared_off = False  # the last run's augment.grammar.tag_cache was false
 
 
 def use_shared_tag_cache(on: bool) -> None:
     """Whether the taggers outside the grammar (the quality measure's, the swap score's) read and fill the tag
-    cache: a run sets it from ``augment.grammar.tag_cache`` (:func:`lic_gpu.fluency.grammar.load_grammar`)."""
-    _SHARED_OFF[0] = not on
+    cache: a run sets it from ``augment.grammar.tag_cache`` (:func:`lic_gpu.fluency.grammar.build_grammar`)."""
+    global _shared_off
+    _shared_off = not on
 
 
 def shared_tag_cache() -> TagCache | None:
     """The tag cache in the cache folder (looked up on each call), or None while the tag cache is switched off."""
-    if _SHARED_OFF[0]:
+    if _shared_off:
         return None
     from lic_gpu.vectors.files import default_cache_dir
 
