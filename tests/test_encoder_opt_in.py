@@ -167,6 +167,7 @@ def test_encoder_scores_are_kept_between_runs_and_a_warm_run_loads_no_encoder(pl
         for book in answer_store._BOOKS:
             for name in ("known", "stored", "new"):
                 monkeypatch.setattr(book, name, {})
+            monkeypatch.setattr(book, "read", False)
         monkeypatch.setattr(answer_store, "_STORE", [])
         answer_store.attach(TagCache(tmp_path / "tags.sqlite"))
 

@@ -94,10 +94,11 @@ def fresh_answers(monkeypatch):
     """The word look-ups' kept answers emptied for one test (they are per process), no store attached."""
     from lic_gpu.fluency import answer_store
 
-    for book in answer_store._BOOKS:
-        for name in ("known", "stored", "new"):
-            monkeypatch.setattr(book, name, {})
-    monkeypatch.setattr(answer_store, "_STORE", [])
+    # the books of one run's settings (made by earlier tests) are left out
+    books = [book for book in answer_store._BOOKS if book not in answer_store._CONTEXT_BOOKS.values()]
+    monkeypatch.setattr(answer_store, "_BOOKS", books)
+    monkeypatch.setattr(answer_store, "_CONTEXT_BOOKS", {})
+    _new_process(answer_store, monkeypatch)
     return answer_store
 
 
@@ -106,6 +107,7 @@ def _new_process(answer_store, monkeypatch):
     for book in answer_store._BOOKS:
         for name in ("known", "stored", "new"):
             monkeypatch.setattr(book, name, {})
+        monkeypatch.setattr(book, "read", False)
     monkeypatch.setattr(answer_store, "_STORE", [])
 
 

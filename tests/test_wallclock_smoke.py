@@ -73,7 +73,7 @@ def demo_runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wallclock")
     cold = _run(tmp / "cold", tmp / "cache")
     warm = _run(tmp / "warm", tmp / "cache", ("-X", "importtime"))
-    return {"cold": cold, "warm": warm}
+    return {"cold": cold, "warm": warm, "folders": (tmp / "cold", tmp / "warm")}
 
 
 @pytest.mark.parametrize("state", ["cold", "warm"])
@@ -96,3 +96,13 @@ def test_warm_run_loads_no_tagger_and_imports_nothing_unused(demo_runs):
     unused = sorted(name for name in imported if "." in name and name.split(".")[0] in UNUSED_WHEN_WARM)
     assert not unused, f"a warm run imported {unused[:5]} ({len(unused)} modules) it never uses"
     assert summary["rows"] == cold["rows"]
+
+
+def test_a_warm_run_writes_the_cold_runs_rows(demo_runs):
+    """Everything a warm run reads from the caches (vectors, neighbours, tags, the word look-ups, the
+    candidate checks' answers, the encoder scores) gives the very rows the cold run computed."""
+    cold, warm = demo_runs["folders"]
+    tables = [name for name in demo_runs["cold"][1]["outputs"] if name.endswith(".csv")]
+    assert tables and tables == [name for name in demo_runs["warm"][1]["outputs"] if name.endswith(".csv")]
+    for name in tables:
+        assert (warm / name).read_bytes() == (cold / name).read_bytes(), name

