@@ -130,3 +130,22 @@ def test_no_context_for_vectors_built_in_memory_or_a_thesaurus_file(tmp_path):
     base = AugmentSettings.from_options({})
     assert check_context(base, _store(identity=None), STOP, SimpleNamespace(name="moby")) is None
     assert check_context(base, _store(), STOP, SimpleNamespace(name=str(tmp_path / "mine.txt"))) is None
+
+
+def test_a_book_past_its_limit_keeps_only_this_runs_answers(answer_store, tmp_path, monkeypatch):
+    cache = TagCache(tmp_path / "tags.sqlite")
+    monkeypatch.setattr(answer_store, "CONTEXT_BOOK_LIMIT", 4)
+    old = {f"other\x1f{i}\x1fword": "stopword" for i in range(3)}
+    cache.put_answers("cheap checks: ctx", json.dumps(old))
+    _new_process(answer_store, monkeypatch, cache)
+    kept = remembered(_chain([]), context="ctx")
+    assert kept(PAIRS[0]) is None  # one new answer: 3 + 1 answers, within the limit
+    answer_store.save()
+    assert len(json.loads(cache.get_answers("cheap checks: ctx"))) == 4
+    _new_process(answer_store, monkeypatch, cache)
+    kept = remembered(_chain([]), context="ctx")
+    assert [kept(c) for c in PAIRS[:3]] == [None, "stopword", "not_in_thesaurus"]  # 4 + 2 new: past it
+    answer_store.save()
+    assert sorted(json.loads(cache.get_answers("cheap checks: ctx"))) == sorted(
+        f"happy\x1f7\x1f{c.new}" for c in PAIRS[:3]
+    )

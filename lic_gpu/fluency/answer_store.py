@@ -31,8 +31,11 @@ class AnswerBook:
     when it is first asked for.
     """
 
-    def __init__(self, name: str, source: Callable[[], str], decode: Callable[[Any], Any]):
+    def __init__(
+        self, name: str, source: Callable[[], str], decode: Callable[[Any], Any], limit: int | None = None
+    ):
         self.name, self._source, self._decode = name, source, decode
+        self.limit = limit  # more answers than this: only this process's are written (None: no limit)
         self.known: dict[tuple, Any] = {}
         self.stored: dict[str, Any] = {}  # read from the store, not decoded yet
         self.new: dict[tuple, Any] = {}
@@ -74,8 +77,12 @@ class AnswerBook:
             self.stored = stored
 
     def dump(self) -> str:
-        """Every answer known (stored and found), as the store keeps it."""
-        return json.dumps({**self.stored, **{_SEP.join(k): v for k, v in self.known.items()}})
+        """Every answer known (stored and found), as the store keeps it; over ``limit``, only the answers
+        this process asked for (a book that grew past it starts again from them)."""
+        known = {_SEP.join(k): v for k, v in self.known.items()}
+        if self.limit is not None and len(self.stored) + len(known) > self.limit:
+            return json.dumps(known)
+        return json.dumps({**self.stored, **known})
 
 
 def attach(cache) -> None:
@@ -102,6 +109,9 @@ def save() -> None:
 
 
 _CONTEXT_BOOKS: dict[str, AnswerBook] = {}
+# A context book holds the answers of every corpus run under its settings; past this many (~8 MB of
+# JSON, ~0.1 s to read) it keeps only the last run's, so it never slows a run down by growing.
+CONTEXT_BOOK_LIMIT = 150_000
 
 
 def context_book(name: str, context: str, decode: Callable[[Any], Any]) -> AnswerBook:
@@ -111,7 +121,7 @@ def context_book(name: str, context: str, decode: Callable[[Any], Any]) -> Answe
     source = f"{name}: {context}"
     book = _CONTEXT_BOOKS.get(source)
     if book is None:
-        book = _CONTEXT_BOOKS[source] = AnswerBook(name, lambda: context, decode)
+        book = _CONTEXT_BOOKS[source] = AnswerBook(name, lambda: context, decode, CONTEXT_BOOK_LIMIT)
     return book
 
 
