@@ -31,9 +31,7 @@ class AnswerBook:
     when it is first asked for.
     """
 
-    def __init__(
-        self, name: str, source: Callable[[], str], decode: Callable[[Any], Any], limit: int | None = None
-    ):
+    def __init__(self, name: str, source: Callable[[], str], decode: Callable[[Any], Any], limit: int | None = None):
         self.name, self._source, self._decode = name, source, decode
         self.limit = limit  # more answers than this: only this process's are written (None: no limit)
         self.known: dict[tuple, Any] = {}
