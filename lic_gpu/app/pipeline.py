@@ -62,6 +62,7 @@ def _warn_gaps(emotion: str, cl) -> None:
     levels = sorted(float(v) for v in cl.labels.dropna().unique())
     if len(levels) < 3:
         return
+    counts = cl.labels.value_counts()
     for stray, rest in ((levels[-1], levels[:-1]), (levels[0], levels[1:])):
         if min(abs(stray - rest[0]), abs(stray - rest[-1])) > rest[-1] - rest[0]:
             log.warning(
@@ -71,6 +72,19 @@ def _warn_gaps(emotion: str, cl) -> None:
                 stray,
                 rest[0],
                 rest[-1],
+            )
+        elif int(counts.get(stray, 0)) == 1 and all(int(counts.get(v, 0)) > 1 for v in rest):
+            # 0 or 8 on a 1-7 scale: next to the others, so not far, but one row where every other level has more
+            row = int(cl.labels.index[cl.labels == stray][0])
+            log.warning(
+                "%s: rating level %g, at the edge of the others (%g-%g), has a single row (row_id %d); it is a "
+                "class of its own, augmented from that one sentence (a typo? data.binning=[edges] refuses "
+                "ratings outside a range)",
+                emotion,
+                stray,
+                rest[0],
+                rest[-1],
+                row,
             )
 
 
@@ -148,13 +162,18 @@ def augment_emotion(
     log.info("%s: %d classes %s; searching neighbours and generating rows", emotion, len(sizes), sizes)
     with timer(f"generate[{emotion}]"):
         result = augmenter.fit_resample(word_dict, lic, tokenised, avoid=avoid, guards=active)
+    # every distinct vector's neighbours were searched, read from the on-disk cache or found by an earlier
+    # emotion of this run (kept in memory)
+    earlier = result.n_candidate_rows - result.neighbours_searched - result.neighbours_from_cache
     log.info(
-        "%s: %d new rows (%d candidate words: %d searched, %d from the neighbour cache)",
+        "%s: %d new rows (%d candidate words, %d distinct in the vectors: %d searched, %d from the neighbour cache%s)",
         emotion,
         len(result.rows),
         result.n_candidate_words,
+        result.n_candidate_rows,
         result.neighbours_searched,
         result.neighbours_from_cache,
+        f", {earlier} found earlier in this run" if earlier > 0 else "",
     )
     if result.n_candidate_words and not result.n_candidate_words_in_vocab:
         raise LicGpuError(

@@ -357,9 +357,22 @@ def register() -> None:
 
 
 def _safe_name(value: Any) -> str:
+    """A sweep job's folder name from its overrides (``${hydra.overrides.task}``, or a text): the overrides
+    sorted as Hydra's ``override_dirname`` sorts them, except that a path's value is its last part and comes
+    after the others (``emotion=valence,data.path=ratings.csv``, not a long path that pushes the swept value
+    past the name's length limit); as a safe file name, never a path."""
     from lic_gpu.io.file_names import safe_file_name
 
-    return safe_file_name(value)
+    if isinstance(value, str):
+        return safe_file_name(value)
+    plain, paths = [], []
+    for line in map(str, value):
+        key, eq, val = line.partition("=")
+        if eq and ("/" in val or "\\" in val):
+            paths.append(f"{key}={val.rstrip('/').replace(chr(92), '/').rsplit('/', 1)[-1]}")
+        else:
+            plain.append(line)
+    return safe_file_name(",".join(sorted(plain) + sorted(paths)))
 
 
 register()

@@ -393,6 +393,7 @@ class LicAugmenter:
         found = sorted({i for i in ids.values() if i is not None})
         result.n_candidate_words = len(candidates)
         result.n_candidate_words_in_vocab = sum(i is not None for i in ids.values())
+        result.n_candidate_rows = len(found)
         searched, cached = parts.tables.rows_searched, parts.tables.rows_from_cache
         table = parts.tables.table(found)
         result.neighbours_searched = parts.tables.rows_searched - searched

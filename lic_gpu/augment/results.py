@@ -92,6 +92,7 @@ class AugmentResult:
     n_candidate_words_in_vocab: int = 0
     neighbours_searched: int = 0  # candidate words whose neighbours this call searched for
     neighbours_from_cache: int = 0  # ... and those read from the on-disk neighbour cache
+    n_candidate_rows: int = 0  # distinct vectors of the candidate words (two casings may share one)
     timings_s: dict[str, float] = field(default_factory=dict)
 
 

@@ -8,6 +8,7 @@ Inputs are only read, never written. Every problem a user can cause ends in a
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
 from importlib import resources
@@ -56,6 +57,10 @@ class Corpus:
     files: tuple[str, ...] = field(default=())
     # {file: SHA-256 of the bytes that were parsed} (read_table_snapshot), for summary.json
     checksums: Mapping[str, str] = field(default_factory=dict)
+    # the notebook's layout: the ratings file, and each row's data row in it (0-based, -1: no ratings row),
+    # so a bad rating is named at its own file and row
+    ratings_file: str | None = None
+    ratings_rows: np.ndarray | None = None
 
     @property
     def texts(self) -> list[str]:
@@ -109,16 +114,29 @@ class Corpus:
                 if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
                     kinds[emo] = "categorical"
                     continue
-                to_ratings(self.frame[emo], emo, self.source)  # raises, naming the first non-number
+                self._check_numbers(emo)  # raises, naming the first non-number
                 raise LicGpuError(
                     f"column {emo!r} of {self.source} is numeric but listed as not a rating "
                     f"(data.non_rating_columns); set data.rating_columns=[{emo}] to use it"
                 )
+            close = difflib.get_close_matches(emo, [*self.rating_columns, *self.frame.columns], n=1)
             raise LicGpuError(
-                f"emotion {emo!r} is not a rating column of {self.source}; "
-                f"rating columns are {list(self.rating_columns)}: set emotion= one of them"
+                f"emotion {emo!r} is not a rating column of {self.source}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; rating columns are {list(self.rating_columns)}: set emotion= one of them"
             )
         return kinds
+
+    def _check_numbers(self, column: str) -> None:
+        """:func:`to_ratings` on ``column``, in the ratings file's own rows where the rows came from one."""
+        if self.ratings_file is None or self.ratings_rows is None or not len(self.ratings_rows):
+            to_ratings(self.frame[column], column, self.source)
+            return
+        rows = self.ratings_rows
+        matched = rows >= 0
+        values = np.full(int(rows.max()) + 1, "", dtype=object)  # rows without a sentence: blank
+        values[rows[matched]] = self.frame[column].to_numpy()[matched]
+        to_ratings(pd.Series(values), column, self.ratings_file)
 
 
 LABEL_KINDS = ("auto", "ordinal", "categorical")
@@ -199,6 +217,7 @@ def _finish(
     source: str,
     files: tuple[str, ...],
     checksums: Mapping[str, str] | None = None,
+    ratings_rows: np.ndarray | None = None,
 ) -> Corpus:
     df, renamed = _set_aside_provenance(df, path)
     text_column = renamed.get(text_column, text_column)
@@ -214,10 +233,28 @@ def _finish(
                 "and a rating column (data.rating_columns); the text column holds the sentences"
             )
     _check_text_column(df, text_column, path)
+    empty = df[text_column].isna().to_numpy() | (df[text_column].astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        log.warning(
+            "%s: %d row(s) have an empty text (e.g. data row %d); they are kept as they are, never a source",
+            source,
+            int(empty.sum()),
+            int(np.flatnonzero(empty)[0]) + 1,
+        )
     ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
     # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
     df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
-    return Corpus(df, text_column, tuple(id_columns), tuple(rating_columns), source, files, dict(checksums or {}))
+    return Corpus(
+        df,
+        text_column,
+        tuple(id_columns),
+        tuple(rating_columns),
+        source,
+        files,
+        dict(checksums or {}),
+        ratings_file=None if ratings_rows is None else path,
+        ratings_rows=ratings_rows,
+    )
 
 
 def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -263,6 +300,17 @@ def _check_text_column(df: pd.DataFrame, text_column: str, path: str) -> None:
         )
 
 
+_RATINGS_ROW = "\x00lic_gpu ratings row"  # a column name no file has: each sentence's row in the ratings file
+
+
+def _refuse_shared_ids(table: pd.DataFrame, id_columns: list[str], path, why: str) -> None:
+    dup = table.duplicated(subset=id_columns, keep=False)
+    if dup.any():
+        ids = table.loc[dup, id_columns].drop_duplicates().head(5)
+        shown = ["/".join(map(str, r)) for r in ids.itertuples(index=False)]
+        raise LicGpuError(f"{path}: {int(dup.sum())} rows share ids ({'/'.join(id_columns)}), e.g. {shown}; {why}")
+
+
 def load_seed_csv(
     words_csv: str | Path,
     ratings_csv: str | Path,
@@ -299,30 +347,41 @@ def load_seed_csv(
     )
     require_columns(words, [*id_columns, text_column], str(words_csv), "id/text")
     require_columns(ratings, id_columns, str(ratings_csv), "id")
-    dup = ratings.duplicated(subset=id_columns, keep=False)
-    if dup.any():
-        ids = ratings.loc[dup, id_columns].drop_duplicates().head(5)
-        shown = ["/".join(map(str, r)) for r in ids.itertuples(index=False)]
-        raise LicGpuError(
-            f"{ratings_csv}: {int(dup.sum())} rows share ids ({'/'.join(id_columns)}), e.g. {shown}; "
-            "each sentence needs exactly one ratings row"
-        )
+    _refuse_shared_ids(ratings, id_columns, ratings_csv, "each sentence needs exactly one ratings row")
+    _refuse_shared_ids(
+        words, id_columns, words_csv, "each sentence needs ids of its own (one ratings row is merged onto each id)"
+    )
     if rating_columns is None:
         rating_columns = _numeric_columns(ratings, [*id_columns, *non_rating_columns])
     else:
         require_columns(ratings, rating_columns, str(ratings_csv), "rating")
+    for c in rating_columns:  # read in the ratings file itself: a bad value's row is that file's row
+        if c in ratings.columns:
+            to_ratings(ratings[c], c, str(ratings_csv))
     clash = [c for c in ratings.columns if c in words.columns and c not in id_columns]
     ratings = ratings.drop(columns=[c for c in clash if c not in rating_columns])
     words = words.drop(columns=[c for c in clash if c in rating_columns])
+    ratings = ratings.assign(**{_RATINGS_ROW: np.arange(len(ratings))})
     merged = words.merge(ratings, on=id_columns, how="left", sort=False, indicator=True)
-    unmatched = int((merged.pop("_merge") == "left_only").sum())
+    ratings_rows = merged.pop(_RATINGS_ROW).fillna(-1).to_numpy(dtype=np.int64)
+    merged_state = merged.pop("_merge")
+    unmatched = int((merged_state == "left_only").sum())
     if unmatched == len(merged) and len(merged):
         raise LicGpuError(
             f"no sentence of {words_csv} has a ratings row in {ratings_csv} (ids {id_columns}); "
             "check that the id columns hold the same values in both files"
         )
     if unmatched:
-        log.warning("%d sentence(s) of %s have no ratings row; their ratings are missing", unmatched, words_csv)
+        # a left merge on unique ids keeps the sentences' rows and order: merged row i is data row i + 1
+        i = int(np.flatnonzero((merged_state == "left_only").to_numpy())[0])
+        log.warning(
+            "%d sentence(s) of %s have no ratings row in %s (e.g. ids %s, data row %d); their ratings are missing",
+            unmatched,
+            words_csv,
+            Path(ratings_csv).name,
+            "/".join(map(str, words.iloc[i][id_columns])),
+            i + 1,
+        )
     for c in ratings.columns:
         if c not in id_columns and c in merged:
             merged[c] = merged[c].fillna("")
@@ -337,6 +396,7 @@ def load_seed_csv(
         src,
         (str(words_csv), str(ratings_csv)),
         {str(words_csv): words_sha, str(ratings_csv): ratings_sha},
+        ratings_rows,
     )
 
 

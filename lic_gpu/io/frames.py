@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from lic_gpu.io.data import Corpus
+from lic_gpu.io.data import SEED_ID_COLUMNS, Corpus
 
 # ``augmented_for`` of an original row: not empty, so CSV readers that infer a column's type from its
 # first rows (pyarrow, Hugging Face ``datasets``) see a text column from the start.
@@ -85,10 +85,11 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
-    """The id column of a table whose id columns were not named (``data.id_columns``, ``ids=``): the
+    """The id columns of a table whose id columns were not named (``data.id_columns``, ``ids=``): the
     first column called ``id`` or ``..._id`` (any case) that identifies every row (no blank, no
-    repeat), e.g. EmoBank's ``id``; ``[]`` when there is none. Copied as they were, such ids would
-    repeat in every new row."""
+    repeat), e.g. EmoBank's ``id``; else the notebook's ``sub, episode, segment`` when the table has all
+    three and together they identify every row (the two CSVs of ``data=seed_csv`` merged by hand);
+    ``[]`` when there is none. Copied as they were, such ids would repeat in every new row."""
     for c in frame.columns:
         name = str(c).strip().lower()
         if c in exclude or c in PROVENANCE_NAMES or not (name == "id" or name.endswith(("_id", " id"))):
@@ -96,6 +97,11 @@ def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
         values = frame[c]
         if len(values) and values.notna().all() and not values.duplicated().any():
             return [c]
+    seed_ids = list(SEED_ID_COLUMNS)
+    if all(c in frame.columns and c not in exclude for c in seed_ids):
+        ids = frame[seed_ids]
+        if len(ids) and ids.notna().all(axis=None) and not ids.duplicated().any():
+            return seed_ids
     return []
 
 
