@@ -16,8 +16,10 @@ default is the command line's; keyword options and Hydra ``overrides`` change it
 from __future__ import annotations
 
 import difflib
+import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -124,6 +126,27 @@ def _caps(done, settings) -> pd.DataFrame:
         seed=settings.seed,
         emotions=caps.get("emotions"),
     ).frame
+
+
+@contextmanager
+def _logged_as(internal: str, shown: str) -> Iterator[None]:
+    """lic_gpu's log lines made meanwhile say ``shown`` where they would name ``internal`` (a column the
+    caller never made)."""
+    made = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = made(*args, **kwargs)
+        if record.name.startswith("lic_gpu"):
+            text = record.getMessage()
+            if internal in text:
+                record.msg, record.args = text.replace(internal, shown), ()
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(made)
 
 
 def augment_frame(
@@ -353,10 +376,13 @@ class LicResampler(BaseEstimator):
                 **{self._LABEL: labels.to_numpy(dtype=float) if numeric else labels.astype(str).to_numpy()}
             )
             corpus = Corpus(work, text, (), (self._LABEL,) if numeric else (), "LicResampler input")
-            with reusing():  # one load per process across cross_validate's folds (lic_gpu.io.resource_cache)
+            # one load per process across cross_validate's folds (lic_gpu.io.resource_cache); the run's log
+            # lines name y, not the internal label column
+            with reusing(), _logged_as(self._LABEL, "y"):
                 done = augment_corpus(corpus, settings)
         except LicGpuError as err:  # in the caller's terms: y, binning=, never the internal label column
-            raise LicGpuError(f"LicResampler: {user_names(str(err), _RESAMPLER_PATHS, label=self._LABEL)}") from None
+            said = user_names(str(err), _RESAMPLER_PATHS, label=self._LABEL).removeprefix("LicResampler input: ")
+            raise LicGpuError(f"LicResampler: {said}") from None
         run = done.runs[0]
         out = done.frame
         n = len(frame)

@@ -54,6 +54,35 @@ class EmotionRun:
     quality: dict = field(default_factory=dict)  # lic_gpu.report.quality.measure of the new rows
 
 
+def _warn_names(emotion: str, cl) -> None:
+    """Category labels: one warning for names that differ only in case or spacing (``Joy`` and ``joy`` are
+    two classes), one for a class of a single row (augmented from that one sentence)."""
+    if cl.kind != "categorical":
+        return
+    counts = cl.labels.value_counts()
+    by_folded: dict[str, list[str]] = {}
+    for name in counts.index:
+        by_folded.setdefault(" ".join(str(name).casefold().split()), []).append(str(name))
+    alike = [sorted(names) for names in by_folded.values() if len(names) > 1]
+    if alike:
+        log.warning(
+            "%s: labels that differ only in case or spacing are separate classes: %s; make them one spelling "
+            "if they are one class",
+            emotion,
+            "; ".join(" / ".join(repr(n) for n in names) for names in alike[:5]),
+        )
+    single = [str(name) for name, n in counts.items() if n == 1]
+    if single and len(counts) > len(single):
+        log.warning(
+            "%s: %s %s %s a single row; %s augmented from that one sentence (a typo? or too rare to balance)",
+            emotion,
+            "class" if len(single) == 1 else "classes",
+            ", ".join(repr(n) for n in single[:5]) + (" ..." if len(single) > 5 else ""),
+            "has" if len(single) == 1 else "have",
+            "it is" if len(single) == 1 else "each is",
+        )
+
+
 def _warn_gaps(emotion: str, cl) -> None:
     """One warning when an ordinal emotion's lowest or highest level lies farther from the next one than the
     other levels span (1-7 and a stray 99): every level is a class, so a typo would be balanced like any other."""
@@ -114,7 +143,13 @@ def augment_emotion(
     timer = timer or StageTimer()
     cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind, source=corpus.source)
     if cl.n_missing:
-        log.warning("%s: %d rows have no rating; they are kept as they are but take no part", emotion, cl.n_missing)
+        log.warning(
+            "%s: %d rows have no %s; they are kept as they are but take no part",
+            emotion,
+            cl.n_missing,
+            "label" if cl.kind == "categorical" else "rating",
+        )
+    _warn_names(emotion, cl)
     if cl.binning == "round_half_up" and binning == "auto":
         log.info("%s: fractional ratings rounded half up into classes (data.binning=auto)", emotion)
     _warn_gaps(emotion, cl)

@@ -12,6 +12,7 @@ import torch
 from lic_gpu.io.conf_files import FROM_CONFIG, FromConfig, given_or_default, primary_default
 from lic_gpu.errors import LicGpuError
 from lic_gpu.text import words_tokenise
+from lic_gpu.threads import one_cpu_thread
 
 
 CLASSIFIERS = ("tfidf_logreg", "mean_embedding_mlp")
@@ -202,20 +203,23 @@ class MeanEmbeddingMLP:
         gen = torch.Generator().manual_seed(self.seed)
         n = len(y)
         self.model_.train()
-        for _ in range(self.epochs):
-            order = torch.randperm(n, generator=gen).to(device)
-            for start in range(0, n, self.batch_size):
-                idx = order[start : start + self.batch_size]
-                loss = torch.nn.functional.cross_entropy(self.model_(x[idx]), y_t[idx], reduction="none")
-                loss = (loss * w[idx]).sum() / w[idx].sum()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+        # batches of (batch_size x dim) are far too small for threads: on the CPU, 2 000 rows x 50 dims
+        # trained in 0.20 s on one thread against 2.7 s on two (and minutes on a machine under load)
+        with one_cpu_thread(device):
+            for _ in range(self.epochs):
+                order = torch.randperm(n, generator=gen).to(device)
+                for start in range(0, n, self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    loss = torch.nn.functional.cross_entropy(self.model_(x[idx]), y_t[idx], reduction="none")
+                    loss = (loss * w[idx]).sum() / w[idx].sum()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
         return self
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         x = (self.featurise(texts) - self.mean_) / self.std_
         self.model_.eval()
-        with torch.no_grad():
+        with torch.no_grad(), one_cpu_thread(x.device):
             idx = self.model_(x).argmax(dim=1).cpu().numpy()
         return self.classes_[idx]

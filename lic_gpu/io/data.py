@@ -114,16 +114,30 @@ class Corpus:
                 if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
                     kinds[emo] = "categorical"
                     continue
+                if numbers.isna().sum() > numbers.notna().sum():  # mostly names: the numbers are the odd ones
+                    i = int(np.flatnonzero(present.to_numpy())[int(np.flatnonzero(numbers.notna().to_numpy())[0])])
+                    raise LicGpuError(
+                        f"{self.source}: column {emo!r} holds category names (e.g. {values[present].iloc[0]!r}) and "
+                        f"{int(numbers.notna().sum())} number(s) (e.g. {values.iloc[i]!r}, data row {i + 1}); make "
+                        "them names, or set data.label_kind=categorical to take every value, numbers too, as a class"
+                    )
                 self._check_numbers(emo)  # raises, naming the first non-number
                 raise LicGpuError(
                     f"column {emo!r} of {self.source} is numeric but listed as not a rating "
                     f"(data.non_rating_columns); set data.rating_columns=[{emo}] to use it"
                 )
             close = difflib.get_close_matches(emo, [*self.rating_columns, *self.frame.columns], n=1)
+            other = [
+                c
+                for c in self.frame.columns
+                if c not in (self.text_column, *self.id_columns, *self.rating_columns) and c not in PROVENANCE_COLUMNS
+            ]
             raise LicGpuError(
                 f"emotion {emo!r} is not a rating column of {self.source}"
                 + (f" (did you mean {close[0]!r}?)" if close else "")
-                + f"; rating columns are {list(self.rating_columns)}: set emotion= one of them"
+                + f"; rating columns are {list(self.rating_columns)}"
+                + (f", other columns (category labels?) {other[:8]}" if other else "")
+                + ": set emotion= one of them"
             )
         return kinds
 

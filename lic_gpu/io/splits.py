@@ -82,4 +82,16 @@ def source_rows(
     missing = [v for v in wanted if v not in counts]
     if missing:
         log.warning("data.augment_splits: no row of %s has split %s", source, missing)
+    folded = {" ".join(v.casefold().split()) for v in wanted}
+    near = sorted(v for v in counts if v not in wanted and " ".join(v.casefold().split()) in folded)
+    if near:
+        log.warning(
+            "column %r of %s has split value(s) %s that differ from data.augment_splits=%s only in case or "
+            "spacing; their %d row(s) are not augmented (add them to data.augment_splits if they are training rows)",
+            split_column,
+            source,
+            near,
+            list(wanted),
+            sum(counts[v] for v in near),
+        )
     return SourceRows(split_column, wanted, mask, counts)

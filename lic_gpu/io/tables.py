@@ -300,7 +300,14 @@ def _read_typed_table(
     except Exception as err:  # pyarrow / json raise many types; each means "not this format"
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         kind = "parquet" if fmt == "parquet" else "JSON lines (one object per line)"
-        raise LicGpuError(f"cannot read {p} as {kind}: {first}") from None
+        hint = ""
+        if fmt == "parquet" and not data.startswith(b"PAR1"):
+            try:  # a text file named .parquet (a CSV renamed): say so
+                data[:4096].decode("utf-8")
+                first, hint = first.rstrip("."), "; the file holds text, not parquet (a CSV? name it .csv)"
+            except UnicodeDecodeError:
+                pass
+        raise LicGpuError(f"cannot read {p} as {kind}: {first}{hint}") from None
     if len(df.columns) == 0:
         raise LicGpuError(f"{what} file is empty: {p}")
     _check_rows(len(df), p, max_rows, limits)
