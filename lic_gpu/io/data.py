@@ -20,7 +20,9 @@ import pandas as pd
 
 from lic_gpu.errors import LicGpuError
 
-# reading one table file (bounded, checked) lives in lic_gpu.io.tables; these names are read from here too
+# reading one table file (bounded, checked) lives in lic_gpu.io.tables, its cells in lic_gpu.io.cells; these
+# names are read from here too
+from lic_gpu.io.cells import MAX_RATING, MISSING_MARKERS, _numeric_columns, require_columns, to_ratings  # noqa: F401
 from lic_gpu.io.tables import frame_as_strings, input_limits, read_table, read_table_snapshot, table_format  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,6 @@ SEED_ID_COLUMNS = ("sub", "episode", "segment")
 EMOBANK_RENAME = {"V": "valence", "A": "arousal", "D": "dominance"}
 # Columns of a ratings file that hold numbers but are not ratings (the notebook's data had these).
 DEFAULT_NON_RATING = ("start", "end", "ep_inds", "id", "split")
-# What counts as a missing rating (texts are never turned into NaN).
-MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "#n/a"})
-# Ratings beyond this are typing errors (and would not fit the integer classes exactly).
-MAX_RATING = 1e15
 # Columns a run adds to its outputs; an output fed back in keeps them as previous_<name>.
 PROVENANCE_COLUMNS = ("is_augmented", "row_id", "source_row", "augmented_for", "swaps", "fluency")
 
@@ -114,7 +112,7 @@ class Corpus:
                 if label_kind == "categorical" or (label_kind == "auto" and numbers.isna().all()):
                     kinds[emo] = "categorical"
                     continue
-                if numbers.isna().sum() > numbers.notna().sum():  # mostly names: the numbers are the odd ones
+                if numbers.notna().any() and numbers.isna().sum() > numbers.notna().sum():  # mostly names
                     i = int(np.flatnonzero(present.to_numpy())[int(np.flatnonzero(numbers.notna().to_numpy())[0])])
                     raise LicGpuError(
                         f"{self.source}: column {emo!r} holds category names (e.g. {values[present].iloc[0]!r}) and "
@@ -161,64 +159,6 @@ def check_label_kind(value: str) -> str:
     if value not in LABEL_KINDS:
         raise LicGpuError(f"data.label_kind must be one of {list(LABEL_KINDS)}; got {value!r}")
     return value
-
-
-def require_columns(df: pd.DataFrame, columns: Iterable[str], path: str, role: str) -> None:
-    """One-line error listing what exists when a needed column is missing."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise LicGpuError(
-            f"{path}: missing {role} column(s) {missing}; columns present: {list(df.columns)}{_sep_hint(df)}"
-        )
-
-
-def _sep_hint(df: pd.DataFrame) -> str:
-    """A hint when the file was split at the wrong delimiter: one column whose name holds ``;``, a tab or ``|``."""
-    if len(df.columns) != 1:
-        return ""
-    name = str(df.columns[0])
-    for sep, said in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-        if sep in name:
-            override = "'\\t'" if sep == "\t" else repr(sep)
-            return f" (one column: is the file delimited by {said}? set data.sep={override})"
-    return ""
-
-
-def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
-    """Strings -> float ratings; missing markers become NaN; anything else non-numeric is an error."""
-    text = values.astype(str).str.strip()
-    missing = text.str.lower().isin(MISSING_MARKERS)
-    nums = pd.to_numeric(text.where(~missing), errors="coerce")
-    bad = nums.isna() & ~missing
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise LicGpuError(
-            f"{path}: column {column!r} has a value that is not a number: {text.iloc[i]!r} "
-            f"(data row {i + 1}); ratings must be numbers or blank (for category labels such as "
-            "joy/anger set data.label_kind=categorical)"
-        )
-    too_big = ~(nums.abs() <= MAX_RATING) & nums.notna()
-    if too_big.any():
-        i = int(np.flatnonzero(too_big.to_numpy())[0])
-        raise LicGpuError(
-            f"{path}: column {column!r} has a value too large for a rating: {text.iloc[i]!r} "
-            f"(data row {i + 1}); ratings must lie within +-{MAX_RATING:.0e}"
-        )
-    return nums.astype(float)
-
-
-def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
-    """Columns whose every non-missing value parses as a number (and that have at least one)."""
-    out = []
-    skip = set(exclude)
-    for c in df.columns:
-        if c in skip:
-            continue
-        text = df[c].astype(str).str.strip()
-        present = ~text.str.lower().isin(MISSING_MARKERS)
-        if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
-            out.append(c)
-    return out
 
 
 def _finish(
