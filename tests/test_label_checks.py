@@ -63,6 +63,9 @@ def test_numbers_among_category_names_are_named_and_other_columns_listed():
     ):
         corpus.require_emotions(["category"])
     assert corpus.require_emotions(["emotion"], "categorical") == {"emotion": "categorical"}
+    names = Corpus(df.assign(emotion=["joy", "anger", "fear", "joy", "fear"]), "text", (), ("intensity",), "posts.csv")
+    with pytest.raises(LicGpuError, match=r"column 'emotion' has a value that is not a number: 'joy' \(data row 1\)"):
+        names.require_emotions(["emotion"], "ordinal")  # names only, taken as ratings: the first name
 
 
 def test_a_text_file_named_parquet_is_said_to_hold_text(tmp_path):
