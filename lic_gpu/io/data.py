@@ -144,11 +144,16 @@ class Corpus:
         if self.ratings_file is None or self.ratings_rows is None or not len(self.ratings_rows):
             to_ratings(self.frame[column], column, self.source)
             return
-        rows = self.ratings_rows
-        matched = rows >= 0
-        values = np.full(int(rows.max()) + 1, "", dtype=object)  # rows without a sentence: blank
-        values[rows[matched]] = self.frame[column].to_numpy()[matched]
-        to_ratings(pd.Series(values), column, self.ratings_file)
+        _check_in_file_rows(self.frame[column], column, self.ratings_file, self.ratings_rows)
+
+
+def _check_in_file_rows(values: pd.Series, column: str, ratings_file: str, ratings_rows: np.ndarray) -> None:
+    """:func:`to_ratings` on ``values`` put back at their rows of the ratings file (``ratings_rows``; rows no
+    sentence has are blank), so a bad value is named at that file's own data row."""
+    matched = ratings_rows >= 0
+    in_file = np.full(int(ratings_rows.max()) + 1, "", dtype=object)
+    in_file[ratings_rows[matched]] = values.to_numpy()[matched]
+    to_ratings(pd.Series(in_file), column, ratings_file)
 
 
 LABEL_KINDS = ("auto", "ordinal", "categorical")
@@ -195,7 +200,7 @@ def _finish(
             int(empty.sum()),
             int(np.flatnonzero(empty)[0]) + 1,
         )
-    ratings = {c: to_ratings(df[c], c, path) for c in rating_columns}
+    ratings = {c: _ratings_of(df[c], c, path, ratings_rows) for c in rating_columns}
     # one block per dtype: column-by-column assignment fragments a wide (500-column) frame
     df = df.assign(**ratings).reset_index(drop=True) if ratings else df.reset_index(drop=True)
     return Corpus(
@@ -209,6 +214,16 @@ def _finish(
         ratings_file=None if ratings_rows is None else path,
         ratings_rows=ratings_rows,
     )
+
+
+def _ratings_of(values: pd.Series, column: str, path: str, ratings_rows: np.ndarray | None) -> pd.Series:
+    """:func:`to_ratings`; a bad value of the notebook's layout is named at the ratings file's own row."""
+    try:
+        return to_ratings(values, column, path)
+    except LicGpuError:
+        if ratings_rows is not None and len(ratings_rows):
+            _check_in_file_rows(values, column, path, ratings_rows)
+        raise
 
 
 def _set_aside_provenance(df: pd.DataFrame, path: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -309,9 +324,6 @@ def load_seed_csv(
         rating_columns = _numeric_columns(ratings, [*id_columns, *non_rating_columns])
     else:
         require_columns(ratings, rating_columns, str(ratings_csv), "rating")
-    for c in rating_columns:  # read in the ratings file itself: a bad value's row is that file's row
-        if c in ratings.columns:
-            to_ratings(ratings[c], c, str(ratings_csv))
     clash = [c for c in ratings.columns if c in words.columns and c not in id_columns]
     ratings = ratings.drop(columns=[c for c in clash if c not in rating_columns])
     words = words.drop(columns=[c for c in clash if c in rating_columns])
