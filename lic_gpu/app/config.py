@@ -274,6 +274,10 @@ def check_options(plain: Mapping[str, Any], data_in_memory: bool = False) -> Run
     aug = check_augment(plain.get("augment"), inputs)
 
     caps = _section(plain.get("caps") or {"kind": "none"}, "caps", group_options("caps"))
+    if caps.get("kind") == "rectangle" and caps.get("region") is None:
+        # the YAML's region is null so that a {...} override replaces it (Hydra merges into a mapping)
+        caps["region"] = caps.pop("notebook_region", None)
+    caps.pop("notebook_region", None)
     checked = check_caps(
         caps["kind"],
         caps.get("region"),

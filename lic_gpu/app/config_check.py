@@ -121,17 +121,31 @@ def check_overrides(overrides: Sequence[str], config_name: str, conf: Path) -> N
                 return
             choices.setdefault(package, []).extend(options)
             continue
-        keys.append((key, o.input_line or key))
+        keys.append((key, o.input_line or key, o.is_add() or o.is_force_add()))
     group_of_package = {p: g for p, (g, _) in packages.items()}
     if not keys or any(
         not (conf / group_of_package.get(p, p) / f"{opt}.yaml").is_file() for p, opts in choices.items() for opt in opts
     ):
         return  # nothing to check, or a group option that does not exist: Hydra names it
     known = known_keys(config_name, conf, choices)
-    for key, line in keys:
+    for key, line, adds in keys:
         if key in known or _under_open_node(key, known):
+            if not adds:
+                _check_not_under_null(key, line, known)
             continue
         raise LicGpuError(_unknown_message(key, line, known, config_name, conf, packages, choices))
+
+
+def _check_not_under_null(key: str, line: str, known: dict[str, Any]) -> None:
+    """``caps.region.arousal=[3,7]`` where ``caps.region`` is null: Hydra's "not in struct" said nothing useful."""
+    parent = key.rsplit(".", 1)[0] if "." in key else ""
+    if parent in OPEN_KEYS and parent in known and known[parent] is None:
+        leaf, value = key.rsplit(".", 1)[1], line.partition("=")[2]
+        default = " (the default region is caps.notebook_region)" if parent == "caps.region" else ""
+        raise LicGpuError(
+            f"{line!r}: {parent} is null{default}; give it whole, '{parent}={{{leaf}:{value}}}', "
+            f"or add the one key with '+{line}'"
+        )
 
 
 def _under_open_node(key: str, known: dict[str, Any]) -> bool:

@@ -43,7 +43,7 @@ class CsvData:
     rating_columns: Optional[List[str]] = MISSING
     non_rating_columns: Optional[List[str]] = MISSING
     id_columns: Optional[List[str]] = MISSING
-    rename: Dict[str, str] = MISSING
+    rename: Any = MISSING  # {old: new} or null (Any: a {...} override replaces the null, typed dicts merge)
     encoding: str = MISSING
     tokenizer: str = MISSING
     binning: Any = MISSING
@@ -193,7 +193,8 @@ class NoCaps:
 class RectangleCaps:
     kind: str = MISSING
     cap_per_class: Optional[int] = MISSING
-    region: Any = MISSING
+    region: Any = MISSING  # null: notebook_region (a mapping given on the command line replaces, never merges)
+    notebook_region: Any = MISSING
     emotions: Optional[List[str]] = MISSING
 
 
