@@ -47,3 +47,25 @@ def test_rename_given_whole_is_taken():
     assert dict(cfg.data.rename) == {"label": "text"}
     with pytest.raises(LicGpuError, match=r"data.rename is null; give it whole, 'data.rename=\{label:text\}'"):
         check_overrides(["data=csv", "data.rename.label=text"], "augment", config_dir())
+
+
+def test_a_sweep_folder_names_the_swept_values_first(monkeypatch):
+    from lic_gpu.app.schema import SWEPT_KEYS_ENV, _safe_name, note_swept_keys
+
+    monkeypatch.setenv(SWEPT_KEYS_ENV, "")  # note_swept_keys sets it: put back (unset) after the test
+    task = [
+        "data.id_columns=[speaker,session,seg_no]",
+        "data.text_column=transcript",
+        "data=csv",
+        "emotion=arousal",
+        "data.path=/home/someone/segments.csv",
+    ]
+    # trial 7: sorted, the emotion came after 80 characters of other overrides and was cut off
+    assert "emotion" not in _safe_name(task)
+    note_swept_keys(["-m", "data=csv", "data.id_columns=[speaker,session,seg_no]", "emotion=arousal,valence"])
+    assert _safe_name(task).startswith("emotion=arousal,data.id_columns=")
+    note_swept_keys(["data=csv", "emotion=arousal"])  # a single run sets nothing
+    assert _safe_name(task).startswith("emotion=arousal,")
+    monkeypatch.setenv(SWEPT_KEYS_ENV, "")
+    note_swept_keys(["--multirun", "emotion=[arousal,valence]", "seed=1,2"])  # a list is one value; seed is swept
+    assert _safe_name(["emotion=[arousal,valence]", "seed=1"]) == "seed=1,emotion=_arousal,valence_"

@@ -115,9 +115,10 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
     os.environ["HYDRA_FULL_ERROR"] = "1"
     # the YAML names schemas from Hydra's ConfigStore: register them before Hydra composes, whatever
     # else the entry point happened to import (scripts/evaluate.py imported nothing that did)
-    from lic_gpu.app.schema import register
+    from lic_gpu.app.schema import note_swept_keys, register
 
     register()
+    note_swept_keys(sys.argv[1:])  # a sweep's jobs are named after the swept values first
     skip_mode_composition(sys.argv[1:])
     try:
         main()

@@ -366,14 +366,40 @@ def _safe_name(value: Any) -> str:
 
     if isinstance(value, str):
         return safe_file_name(value)
-    plain, paths = [], []
+    swept = set(filter(None, os.environ.get(SWEPT_KEYS_ENV, "").split(",")))
+    first, plain, paths = [], [], []
     for line in map(str, value):
         key, eq, val = line.partition("=")
-        if eq and ("/" in val or "\\" in val):
-            paths.append(f"{key}={val.rstrip('/').replace(chr(92), '/').rsplit('/', 1)[-1]}")
-        else:
-            plain.append(line)
-    return safe_file_name(",".join(sorted(plain) + sorted(paths)))
+        path = bool(eq) and ("/" in val or "\\" in val)
+        if path:
+            line = f"{key}={val.rstrip('/').replace(chr(92), '/').rsplit('/', 1)[-1]}"
+        (first if key.lstrip("+~") in swept else paths if path else plain).append(line)
+    return safe_file_name(",".join(sorted(first) + sorted(plain) + sorted(paths)))
+
+
+# the keys a sweep's command line sweeps (set by lic_gpu.app.entry.run_hydra_app): their values name each
+# job's folder first, so a long list of other overrides cannot cut them off
+SWEPT_KEYS_ENV = "LIC_GPU_SWEPT_KEYS"
+
+
+def note_swept_keys(args: list[str]) -> None:
+    """Put the keys the command line sweeps (``emotion=arousal,valence``) into :data:`SWEPT_KEYS_ENV` for the
+    jobs' folder names (:func:`_safe_name`; launchers' worker processes inherit it). Nothing for a single run."""
+    if not any(a in ("-m", "--multirun") for a in args):
+        return
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser, keys = OverridesParser.create(), []
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            (o,) = parser.parse_overrides([arg])
+        except Exception:  # noqa: BLE001  Hydra reports its own syntax errors
+            continue
+        if o.is_sweep_override():
+            keys.append(o.key_or_group)
+    os.environ[SWEPT_KEYS_ENV] = ",".join(keys)
 
 
 register()
