@@ -169,7 +169,7 @@ def corpus_from_frame(
     Rating columns (None: every numeric column but the text, the ids and ``non_rating_columns``)
     become floats; every other column keeps its dtype.
     """
-    from lic_gpu.io.data import Corpus, _numeric_columns, frame_as_strings, require_columns, to_ratings
+    from lic_gpu.io.data import Corpus, frame_as_strings, rating_columns_of, require_columns, to_ratings
 
     if not isinstance(df, pd.DataFrame):
         raise LicGpuError(f"expected a pandas DataFrame; got {type(df).__name__}")
@@ -191,7 +191,7 @@ def corpus_from_frame(
             rating_columns = [renamed.get(c, c) for c in rating_columns]
     as_text = frame_as_strings(frame)
     if rating_columns is None:
-        rating_columns = _numeric_columns(as_text, [text, *id_columns, *non_rating_columns])
+        rating_columns = rating_columns_of(as_text, [text, *id_columns, *non_rating_columns], source)
     for c in rating_columns:
         frame[c] = to_ratings(as_text[c], c, source)
     frame[text] = as_text[text]

@@ -22,7 +22,14 @@ from lic_gpu.errors import LicGpuError
 
 # reading one table file (bounded, checked) lives in lic_gpu.io.tables, its cells in lic_gpu.io.cells; these
 # names are read from here too
-from lic_gpu.io.cells import MAX_RATING, MISSING_MARKERS, _numeric_columns, require_columns, to_ratings  # noqa: F401
+from lic_gpu.io.cells import (  # noqa: F401
+    MAX_RATING,
+    MISSING_MARKERS,
+    _numeric_columns,
+    rating_columns_of,
+    require_columns,
+    to_ratings,
+)
 from lic_gpu.io.tables import frame_as_strings, input_limits, read_table, read_table_snapshot, table_format  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -182,7 +189,7 @@ def _finish(
     text_column = renamed.get(text_column, text_column)
     id_columns = [renamed.get(c, c) for c in id_columns]
     if rating_columns is None:
-        rating_columns = _numeric_columns(df, [*id_columns, text_column, *non_rating, *renamed.values()])
+        rating_columns = rating_columns_of(df, [*id_columns, text_column, *non_rating, *renamed.values()], source)
     else:
         rating_columns = [renamed.get(c, c) for c in rating_columns]
         require_columns(df, rating_columns, path, "rating")
@@ -321,7 +328,7 @@ def load_seed_csv(
         words, id_columns, words_csv, "each sentence needs ids of its own (one ratings row is merged onto each id)"
     )
     if rating_columns is None:
-        rating_columns = _numeric_columns(ratings, [*id_columns, *non_rating_columns])
+        rating_columns = rating_columns_of(ratings, [*id_columns, *non_rating_columns], str(ratings_csv))
     else:
         require_columns(ratings, rating_columns, str(ratings_csv), "rating")
     clash = [c for c in ratings.columns if c in words.columns and c not in id_columns]

@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from lic_gpu.io.cells import IDENTIFYING_WORDS, id_like
 from lic_gpu.io.data import SEED_ID_COLUMNS, Corpus
 
 # ``augmented_for`` of an original row: not empty, so CSV readers that infer a column's type from its
@@ -88,8 +89,10 @@ def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
     """The id columns of a table whose id columns were not named (``data.id_columns``, ``ids=``): the
     first column called ``id`` or ``..._id`` (any case) that identifies every row (no blank, no
     repeat), e.g. EmoBank's ``id``; else the notebook's ``sub, episode, segment`` when the table has all
-    three and together they identify every row (the two CSVs of ``data=seed_csv`` merged by hand);
-    ``[]`` when there is none. Copied as they were, such ids would repeat in every new row."""
+    three and together they identify every row (the two CSVs of ``data=seed_csv`` merged by hand); else
+    the columns whose names read as identifiers (``speaker, session, seg_no``: :func:`lic_gpu.io.cells.id_like`)
+    when together they identify every row; ``[]`` when there is none. Copied as they were, such ids would
+    repeat in every new row (the last one is continued: :func:`new_row_ids`)."""
     for c in frame.columns:
         name = str(c).strip().lower()
         if c in exclude or c in PROVENANCE_NAMES or not (name == "id" or name.endswith(("_id", " id"))):
@@ -98,10 +101,14 @@ def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
         if len(values) and values.notna().all() and not values.duplicated().any():
             return [c]
     seed_ids = list(SEED_ID_COLUMNS)
-    if all(c in frame.columns and c not in exclude for c in seed_ids):
-        ids = frame[seed_ids]
-        if len(ids) and ids.notna().all(axis=None) and not ids.duplicated().any():
-            return seed_ids
+    named = [
+        c for c in frame.columns if c not in exclude and c not in PROVENANCE_NAMES and id_like(c, IDENTIFYING_WORDS)
+    ]
+    for ids in (seed_ids, named):
+        if ids and all(c in frame.columns and c not in exclude for c in ids):
+            values = frame[ids]
+            if len(values) and values.notna().all(axis=None) and not values.duplicated().any():
+                return ids
     return []
 
 
