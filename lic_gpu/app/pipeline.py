@@ -83,7 +83,29 @@ def _warn_names(emotion: str, cl) -> None:
         )
 
 
-def _warn_gaps(emotion: str, cl) -> None:
+def _say_rounded(corpus: Corpus, emotion: str) -> None:
+    """Fractional ratings are rounded half up: an INFO line; a WARNING naming the first when they are a few
+    among whole numbers (trial 7: a typed 7.5 among 1-9 ratings rounded every rating, said only in INFO)."""
+    values = pd.to_numeric(corpus.frame[emotion], errors="coerce")
+    fractional = (values.notna() & (values != np.floor(values))).to_numpy()
+    n, rated = int(fractional.sum()), int(values.notna().sum())
+    if 10 * n >= rated:
+        log.info("%s: fractional ratings rounded half up into classes (data.binning=auto)", emotion)
+        return
+    i = int(np.flatnonzero(fractional)[0])
+    log.warning(
+        "%s: %d of %d ratings %s fractional among whole numbers (the first: %s, %s); every rating is rounded "
+        "half up into classes (data.binning=auto): fix a typo, or set data.binning=integer to refuse fractions",
+        emotion,
+        n,
+        rated,
+        "is" if n == 1 else "are",
+        f"{values.iloc[i]:g}",
+        corpus.rating_at(i),
+    )
+
+
+def _warn_gaps(emotion: str, cl, corpus: Corpus | None = None) -> None:
     """One warning when an ordinal emotion's lowest or highest level lies farther from the next one than the
     other levels span (1-7 and a stray 99): every level is a class, so a typo would be balanced like any other."""
     if cl.kind != "ordinal" or cl.binning == "edges":
@@ -106,7 +128,7 @@ def _warn_gaps(emotion: str, cl) -> None:
             # 0 or 8 on a 1-7 scale: next to the others, so not far, but one row where every other level has more
             row = int(cl.labels.index[cl.labels == stray][0])
             log.warning(
-                "%s: rating level %g, at the edge of the others (%g-%g), has a single row (row_id %d); it is a "
+                "%s: rating level %g, at the edge of the others (%g-%g), has a single row (row_id %d%s); it is a "
                 "class of its own, augmented from that one sentence (a typo? data.binning=[edges] refuses "
                 "ratings outside a range)",
                 emotion,
@@ -114,6 +136,7 @@ def _warn_gaps(emotion: str, cl) -> None:
                 rest[0],
                 rest[-1],
                 row,
+                f", {corpus.rating_at(row)}" if corpus is not None else "",
             )
 
 
@@ -144,15 +167,16 @@ def augment_emotion(
     cl = class_labels(corpus.frame[emotion], emotion, binning, kind=kind, source=corpus.source)
     if cl.n_missing:
         log.warning(
-            "%s: %d rows have no %s; they are kept as they are but take no part",
+            "%s: %d rows have no %s (the first: %s); they are kept as they are but take no part",
             emotion,
             cl.n_missing,
             "label" if cl.kind == "categorical" else "rating",
+            corpus.rating_at(int(np.flatnonzero(cl.labels.isna().to_numpy())[0])),
         )
     _warn_names(emotion, cl)
     if cl.binning == "round_half_up" and binning == "auto":
-        log.info("%s: fractional ratings rounded half up into classes (data.binning=auto)", emotion)
-    _warn_gaps(emotion, cl)
+        _say_rounded(corpus, emotion)
+    _warn_gaps(emotion, cl, corpus)
     usable = cl.labels if sources is None else cl.labels.where(sources)
     n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
     word_dict = build_word_dict(tokenised, usable)

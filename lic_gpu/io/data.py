@@ -71,6 +71,12 @@ class Corpus:
     def texts(self) -> list[str]:
         return self.frame[self.text_column].tolist()
 
+    def rating_at(self, i: int) -> str:
+        """Where row ``i``'s ratings were read, for a message: ``data row 12 of FILE``."""
+        if self.ratings_file is not None and self.ratings_rows is not None and self.ratings_rows[i] >= 0:
+            return f"data row {int(self.ratings_rows[i]) + 1} of {self.ratings_file}"
+        return f"data row {i + 1} of {self.source}"
+
     def require_emotions(self, emotions: Iterable[str], label_kind: str = "ordinal") -> dict[str, str]:
         """Each emotion's label kind (``ordinal`` or ``categorical``); a one-line error for an emotion
         that is not a label column or has no label.
