@@ -91,6 +91,17 @@ def test_groups_auto_row_and_prefix():
         row_groups(frame, "nope")
 
 
+def test_groups_auto_finds_who_spoke():
+    # trial 7: an interview table's `speaker` was not found; every sentence was its own group
+    frame = pd.DataFrame({"seg_no": [1, 2, 3, 4], "speaker": ["S1", "S1", "S2", "S2"], "text": list("abcd")})
+    groups, desc = row_groups(frame)
+    assert groups.tolist() == ["S1", "S1", "S2", "S2"] and desc == "speaker"
+    assert row_groups(frame.rename(columns={"speaker": "participant_id"}))[1] == "participant_id"
+    # a column of one value, or of a value per row, groups nothing
+    assert row_groups(frame.assign(speaker="S1"))[1].startswith("row")
+    assert row_groups(frame.assign(speaker=list("wxyz")))[1].startswith("row")
+
+
 def test_split_is_deterministic_grouped_and_folds_are_disjoint():
     corpus = toy_corpus()
     labels = class_labels(corpus.frame["arousal"], "arousal").labels

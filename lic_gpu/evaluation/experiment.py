@@ -76,6 +76,12 @@ def evaluate(
     kinds = corpus.require_emotions(settings.emotions, settings.label_kind)
     timer = StageTimer()
     groups, group_desc = row_groups(corpus.frame, settings.group_column, settings.group_prefix_sep)
+    if group_desc.startswith("row"):
+        log.info("splits: one group per sentence (group.column=COLUMN keeps a speaker's or a document's rows together)")
+    else:
+        log.info(
+            "splits: grouped by %s (%d groups; a group's rows are all train or all test)", group_desc, len(set(groups))
+        )
     texts = corpus.texts
     methods = list(settings.methods)
     unavailable = {}

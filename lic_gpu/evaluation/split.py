@@ -26,7 +26,9 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     Parameters
     ----------
     frame : one row per sentence
-    column : "auto" (``sub`` when present, else "row") | "row" (each sentence its own group) | a column
+    column : "auto" (the first column named for who spoke or wrote, ``sub``, ``speaker``, ``participant``,
+        ``subject``, ``author`` ..., that has at least two values and repeats one; else "row") | "row" (each
+        sentence its own group) | a column
     prefix_sep : keep the part of the value before the first ``prefix_sep`` (``None``: the whole value)
 
     Returns
@@ -34,7 +36,7 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     (array of str, one per row; description such as ``"id before '_'"``)
     """
     if column == "auto":
-        column = "sub" if "sub" in frame.columns else "row"
+        column = _speaker_column(frame) or "row"
     if column == "row":
         return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
     if column not in frame.columns:
@@ -47,6 +49,24 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
         values = values.str.split(prefix_sep, n=1).str[0]
         desc = f"{column} before the first {prefix_sep!r}"
     return values.to_numpy(dtype=object), desc
+
+
+# Names (every word of a column's name one of these, or "id") of who spoke or wrote a row: their rows go
+# to one side of a split together (trial 7: a `speaker` column was not found and every sentence was its own group).
+SPEAKER_WORDS = frozenset(
+    "sub subj subject speaker spk participant pid author user writer respondent person talker".split()
+)
+
+
+def _speaker_column(frame: pd.DataFrame) -> str | None:
+    from lic_gpu.io.cells import id_like
+
+    for c in frame.columns:
+        if id_like(c, SPEAKER_WORDS | {"id"}) and not str(c).strip().lower() == "id":
+            values = frame[c].astype(str)
+            if 2 <= values.nunique() < len(values):
+                return str(c)
+    return None
 
 
 @dataclass(frozen=True)
