@@ -7,6 +7,7 @@ in :attr:`CapResult.unmet`, not hidden.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
+
+log = logging.getLogger(__name__)
 
 CAP_KINDS = ("none", "rectangle")
 
@@ -230,6 +233,18 @@ def cap_rectangle(
     for emotion, (lo, hi) in region.items():
         values, has_class = labels[emotion]
         in_region &= has_class & (values >= lo) & (values <= hi)
+        if has_class.any() and not _classes_in_range(values, has_class, lo, hi):
+            present = values[has_class]
+            log.warning(
+                "caps.region.%s [%g, %g] holds none of %s's classes (%g-%g): no row is inside the region, "
+                "nothing is capped",
+                emotion,
+                lo,
+                hi,
+                emotion,
+                present.min(),
+                present.max(),
+            )
 
     alive = np.ones(len(frame), dtype=bool)
     dropped: dict[str, dict[int, int]] = {}

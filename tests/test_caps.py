@@ -118,6 +118,29 @@ def test_originals_never_dropped_and_caps_met_where_possible():
     _check_invariants(frame, classes, result, NOTEBOOK_REGION, 25, list(NOTEBOOK_REGION))
 
 
+def test_a_region_holding_no_class_is_warned_and_the_console_says_what_caps_did(caplog):
+    import logging
+
+    from lic_gpu.app.outputs import _say_caps
+
+    frame = pd.DataFrame({"valence": [3, 3, 3, 3, 3, 4, 4], "is_augmented": [False] * 3 + [True] * 4})
+    with caplog.at_level(logging.INFO, logger="lic_gpu"):
+        result = cap_rectangle(frame, classes_of(frame, ["valence"]), {"valence": [11, 14]}, 2, seed=0)
+        assert result.n_dropped == 0
+        assert "caps.region.valence [11, 14] holds none of valence's classes (3-4)" in caplog.text
+        caplog.clear()
+        region = {"valence": [3, 4]}
+        _say_caps(
+            cap_rectangle(frame, classes_of(frame, ["valence"]), region, 2, seed=0),
+            {"region": region, "cap_per_class": 2},
+        )
+    assert (
+        "caps: dropped 4 new rows inside valence 3-4, to 2 rows per class (valence class 3: 2, class 4: 2)"
+        in caplog.text
+    )
+    assert "valence still above 2 rows per class" in caplog.text and "class 3 by 1" in caplog.text
+
+
 def test_unmet_cap_is_reported_with_the_excess():
     frame = pd.DataFrame(
         {

@@ -169,6 +169,29 @@ def _checksums_of_what_was_read(corpus, file_checksums) -> dict:
     return read
 
 
+def _say_caps(capped, caps_cfg: dict) -> None:
+    """One console line of what the caps did (trial 7: only summary.json said it)."""
+    region = ", ".join(f"{e} {lo:g}-{hi:g}" for e, (lo, hi) in caps_cfg["region"].items())
+    cap = f"{caps_cfg['cap_per_class']:,}"
+    if not capped.dropped:
+        log.info("caps: nothing dropped (no class inside %s has more than %s rows)", region, cap)
+    else:
+        per_class = "; ".join(
+            f"{e} " + ", ".join(f"class {c}: {n}" for c, n in sorted(per.items())) for e, per in capped.dropped.items()
+        )
+        log.info(
+            "caps: dropped %d new rows inside %s, to %s rows per class (%s)", capped.n_dropped, region, cap, per_class
+        )
+    for e, per in capped.unmet.items():
+        log.warning(
+            "caps: %s still above %s rows per class after dropping every new row inside the region (originals are "
+            "never dropped): %s",
+            e,
+            cap,
+            ", ".join(f"class {c} by {n}" for c, n in sorted(per.items())),
+        )
+
+
 def write_files(
     *,
     out_dir: Path,
@@ -218,6 +241,8 @@ def write_files(
             seed=seed,
             emotions=caps_cfg.get("emotions"),
         )
+    if caps_kind != "none":
+        _say_caps(capped, caps_cfg)
     names = output_files(emotions, output_format)
     report_on = report_cfg["enabled"]
     by_emotion = {r.emotion: r for r in runs}
