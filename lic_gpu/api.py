@@ -178,8 +178,8 @@ def augment_frame(
     augmented_for, swaps``; capped when the config asks for caps. ``.attrs["lic_gpu"]`` holds the
     per-class report (requested, generated, shortfall reasons), the label kinds and ``shortfalls``.
 
-    Every class that got fewer new rows than asked is a :class:`~lic_gpu.errors.LicGpuWarning`
-    naming the class, the rows asked and made and why. Input columns named like the
+    Classes that got fewer new rows than asked are one :class:`~lic_gpu.errors.LicGpuWarning`, a line
+    per class naming it, the rows asked and made and why. Input columns named like the
     provenance columns are kept as ``previous_<name>`` (with a warning), as the command line does.
     Values are taken literally: a ``${...}`` in a keyword value is text, never an interpolation.
     """
