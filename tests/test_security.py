@@ -52,6 +52,16 @@ def test_format_auto_never_unpickles(tmp_path, name):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("fmt", ["word2vec_bin", "word2vec_text", "fasttext_vec"])
+def test_a_pickle_read_as_a_named_format_is_refused_without_its_bytes(tmp_path, fmt):
+    # trial 7: the refusal quoted the pickle's raw bytes ('\x80\x04...posix...system')
+    marker = tmp_path / "code_ran"
+    with pytest.raises(LicGpuError, match="the file is a pickle") as err:
+        EmbeddingStore.load(_hostile(tmp_path / "vectors.bin", marker), format=fmt, cache_dir=False)
+    assert "\\x" not in str(err.value) and "posix" not in str(err.value) and "open" not in str(err.value)
+    assert not marker.exists()
+
+
 def test_gensim_kv_named_without_allow_pickle_is_refused(tmp_path):
     marker = tmp_path / "code_ran"
     path = _hostile(tmp_path / "vectors.kv", marker)

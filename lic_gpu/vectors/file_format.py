@@ -91,9 +91,16 @@ def check_format_matches(path: Path, fmt: str, head: bytes) -> None:
             "use format='word2vec_text' or 'fasttext_vec'"
         )
     if fmt in ("word2vec_bin", "word2vec_text", "fasttext_vec") and header is None:
-        first = head.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
+        if head.startswith(b"\x80"):  # trial 7: the message quoted a pickle's raw bytes
+            raise LicGpuError(
+                f"{path}: format={fmt!r} expects a first line '<count> <dim>' but the file is a pickle (a gensim "
+                ".kv/.model file or other Python objects), not a word-vector file; it is not read"
+            )
+        line = head.split(b"\n", 1)[0]
+        first = line[:40].decode("utf-8", "replace")
+        first = repr(first) if first.isprintable() else f"with binary data ({len(line)} bytes before a line break)"
         raise LicGpuError(
-            f"{path}: format={fmt!r} expects a first line '<count> <dim>' but it starts {first!r}; "
+            f"{path}: format={fmt!r} expects a first line '<count> <dim>' but it starts {first}; "
             "use format='glove_text' for headerless text or check the file"
         )
     if fmt == "word2vec_bin" and body and _looks_like_text(body[:4096]):
