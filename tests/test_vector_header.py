@@ -41,3 +41,28 @@ def test_a_header_counting_too_few_is_refused(tmp_path, binary):
     with pytest.raises(LicGpuError, match="header counts 12"):
         _read_with_gensim(path, fmt, 20)  # asked for more than the header gives
     assert len(_read_with_gensim(path, fmt, 12)[0]) == 12  # as the error suggests
+
+
+def test_no_new_row_says_the_commonest_refusals_and_the_small_vocabulary(caplog):
+    import logging
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from lic_gpu.app.pipeline import _say_why_none
+
+    asked = {1: SimpleNamespace(requested=5)}
+    result = SimpleNamespace(rows=[], classes=asked, refusals=Counter(not_in_thesaurus=80, stopword=15, protected=5))
+    with caplog.at_level(logging.WARNING, logger="lic_gpu"):
+        _say_why_none("arousal", result, 858)
+        _say_why_none("arousal", SimpleNamespace(rows=[object()], classes=asked, refusals=Counter()), 858)  # rows made
+        _say_why_none(
+            "arousal", SimpleNamespace(rows=[], classes={1: SimpleNamespace(requested=0)}, refusals=Counter()), 858
+        )
+    (record,) = caplog.records
+    text = record.getMessage()
+    assert "refused as not_in_thesaurus 80 %, stopword 15 %, protected 5 %" in text
+    assert "only 858 words" in text and "embeddings=glove50" in text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="lic_gpu"):
+        _say_why_none("arousal", result, 400_000)
+    assert "no new row" in caplog.text and "words:" not in caplog.text
