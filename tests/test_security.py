@@ -110,3 +110,10 @@ def test_config_key_allow_pickle_reaches_the_loader(tmp_path):
     cfg = compose_config(["embeddings=file", f"embeddings.source={tmp_path / 'v.kv'}"])
     assert cfg.embeddings.allow_pickle is False
     assert compose_config().embeddings.allow_pickle is False
+
+
+def test_allow_pickle_on_a_pickle_of_something_else_names_what_it_holds(tmp_path):
+    path = tmp_path / "vectors.kv"
+    path.write_bytes(pickle.dumps({"the": [0.1, 0.2]}))
+    with pytest.raises(LicGpuError, match="it holds a pickled dict, not gensim KeyedVectors"):
+        EmbeddingStore.load(path, format="gensim_kv", allow_pickle=True, cache_dir=False)

@@ -211,6 +211,9 @@ def _read_with_gensim(path: Path, fmt: str, limit: int | None) -> tuple[list[str
         shapes = re.search(r"from shape \((\d+),\) into shape \((\d+),\)", str(err))
         if shapes:  # gensim's wording for a row of the wrong length
             reason = f"wrong dimension: a row has {shapes[1]} values where {shapes[2]} are expected"
+        other = re.search(r"'(\w+)' object has no attribute '_load_specials'", str(err))
+        if other:  # gensim's SaveLoad met a pickle of something else (trial 7)
+            reason = f"it holds a pickled {other[1]}, not gensim KeyedVectors"
         raise LicGpuError(
             f"{path}: cannot read as {fmt} ({reason}); check the file is complete and pass the matching format="
         ) from None
