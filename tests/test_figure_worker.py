@@ -43,6 +43,20 @@ def test_the_worker_draws_the_same_files_as_this_process(tmp_path):
     assert [p.read_bytes() for p in got] == [p.read_bytes() for p in expected]
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "getsid"), reason="POSIX sessions")
+def test_ctrl_c_does_not_reach_the_worker(tmp_path):
+    # trial 8: SIGINT to the terminal's process group made the worker print a KeyboardInterrupt traceback
+    # before the run's one line; in its own session it does not get it, and it still draws
+    import os
+
+    with fw.FigureWorker.start() as worker:
+        assert worker._proc is not None
+        assert os.getsid(worker._proc.pid) != os.getsid(0)
+        for name, args, kwargs in _jobs(tmp_path):
+            worker.submit(name, *args, **kwargs)
+        assert worker.results() == [tmp_path / "d.png", tmp_path / "t.png"]
+
+
 def test_a_worker_that_cannot_start_leaves_the_figures_to_this_process(tmp_path, monkeypatch):
     def no_process(*args, **kwargs):
         raise OSError("no fork for you")

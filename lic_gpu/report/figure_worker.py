@@ -108,6 +108,10 @@ class FigureWorker:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
+                # its own session: Ctrl-C (SIGINT to the terminal's process group) reaches the run only, which
+                # says one line; the worker printed a KeyboardInterrupt traceback first (trial 8). It ends when
+                # its stdin closes, so it never outlives the run either way.
+                start_new_session=True,
             )
         except OSError as err:
             log.debug("figure worker not started (%s); figures are drawn in this process", err)
@@ -233,6 +237,9 @@ class _Collect(logging.Handler):
 
 def main() -> None:
     """The worker: figures in, results out, until stdin closes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is interrupted, not its worker (see start)
     inbox, outbox = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed must not corrupt the replies
     from lic_gpu.report import figures
