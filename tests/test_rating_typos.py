@@ -59,3 +59,25 @@ def test_the_notebook_layout_names_the_ratings_file_row(tmp_path):
     corpus = load_seed_csv(words, ratings)
     assert corpus.rating_at(0).startswith("data row 3 of ") and corpus.rating_at(0).endswith("ratings.csv")
     assert corpus.rating_at(2).startswith("data row 1 of ") and corpus.rating_at(2).endswith("ratings.csv")
+
+
+def test_decimal_commas_are_read_as_decimal_points(tmp_path, caplog):
+    # trial 8: a European spreadsheet's `4,0` made the ratings category labels '1,0' ... '7,0', silently
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "text;valence;words\nan okay day;4,0;1,200\na bad day;2,5;2,400\na good day;6;3,000\n", encoding="utf-8"
+    )
+    with caplog.at_level(logging.INFO, logger="lic_gpu"):
+        corpus = load_csv(path, sep=";")
+    assert "valence" in corpus.rating_columns
+    assert corpus.frame["valence"].tolist() == [4.0, 2.5, 6.0]
+    assert "column 'valence' written with decimal commas, read as decimal points ('4,0' -> 4.0)" in caplog.text
+    assert "words" not in corpus.rating_columns  # 1,200: thousands, not a decimal comma
+
+
+def test_a_comma_among_words_is_still_not_a_number(tmp_path):
+    from lic_gpu.io.cells import decimal_commas
+
+    text = pd.Series(["4,0", "5,5", "joy, mostly"])
+    assert decimal_commas(text, pd.Series([True] * 3)) is None
+    assert decimal_commas(pd.Series(["4", "5"]), pd.Series([True, True])) is None  # nothing to change

@@ -41,10 +41,42 @@ def _sep_hint(df: pd.DataFrame) -> str:
     return ""
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+(,\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
+
+
+def decimal_commas(text: pd.Series, present: pd.Series) -> pd.Series | None:
+    """``text`` with decimal commas made points when every present value is a number written with one
+    (``4,5``, ``5,0``; a semicolon-separated file from a European spreadsheet) and at least one has it;
+    else None. Values that all read as thousands (``1,000``) are left alone. Trial 8: such ratings
+    became category labels ``'1,0' ... '7,0'`` silently."""
+    values = text[present]
+    if values.empty or not values.str.contains(",", regex=False).any():
+        return None
+    if not values.str.fullmatch(_DECIMAL_COMMA).all():
+        return None
+    with_comma = values[values.str.contains(",", regex=False)]
+    if with_comma.str.fullmatch(_THOUSANDS).all():
+        return None
+    return text.str.replace(",", ".", regex=False)
+
+
 def to_ratings(values: pd.Series, column: str, path: str) -> pd.Series:
-    """Strings -> float ratings; missing markers become NaN; anything else non-numeric is an error."""
+    """Strings -> float ratings; missing markers become NaN; anything else non-numeric is an error.
+    Decimal commas (``4,5``) are read as decimal points when every value is written so (one INFO line)."""
     text = values.astype(str).str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS)
+    pointed = decimal_commas(text, ~missing)
+    if pointed is not None:
+        i = int(np.flatnonzero(text.str.contains(",", regex=False).to_numpy())[0])
+        log.info(
+            "%s: column %r written with decimal commas, read as decimal points (%r -> %s)",
+            path,
+            column,
+            text.iloc[i],
+            pointed.iloc[i],
+        )
+        text = pointed
     nums = pd.to_numeric(text.where(~missing), errors="coerce")
     bad = nums.isna() & ~missing
     if bad.any():
@@ -111,6 +143,7 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
             continue
         text = df[c].astype(str).str.strip()
         present = ~text.str.lower().isin(MISSING_MARKERS)
+        text = decimal_commas(text, present) if decimal_commas(text, present) is not None else text
         if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
             out.append(c)
     return out
