@@ -70,3 +70,19 @@ def test_new_rows_continue_the_last_id(tmp_path):
     new = out[out.is_augmented]
     assert len(new) and (pd.to_numeric(new["seg_no"]) > pd.to_numeric(frame["seg_no"]).max()).all()
     assert "session" in out.columns and out["session"].isin(frame["session"]).all()
+
+
+def test_repeated_ids_and_texts_are_warned(caplog):
+    from lic_gpu.io.frames import _say_repeats
+
+    frame = pd.DataFrame({"post_id": [1, 2, 3, 2], "text": ["a b", "c d", "a b", "e f"]})
+    with caplog.at_level(logging.WARNING, logger="lic_gpu"):
+        _say_repeats(frame, [], "text", "posts.csv")
+    ids, texts = [r.getMessage() for r in caplog.records]
+    # trial 8: a post_id used twice made the new rows copy their sources' ids, silently
+    assert "the id column 'post_id' repeats (data rows 2 and 4: post_id=2)" in ids and "copies its source's id" in ids
+    assert "1 row repeats an earlier row's text word for word (data rows 1 and 3)" in texts
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="lic_gpu"):
+        _say_repeats(frame.iloc[:2], [], "text", "posts.csv")
+    assert not caplog.records

@@ -5,6 +5,7 @@ No I/O: :mod:`lic_gpu.app.outputs` writes them.
 
 from __future__ import annotations
 
+import logging
 from typing import Sequence
 
 import numpy as np
@@ -12,6 +13,8 @@ import pandas as pd
 
 from lic_gpu.io.cells import IDENTIFYING_WORDS, id_like
 from lic_gpu.io.data import SEED_ID_COLUMNS, Corpus
+
+log = logging.getLogger(__name__)
 
 # ``augmented_for`` of an original row: not empty, so CSV readers that infer a column's type from its
 # first rows (pyarrow, Hugging Face ``datasets``) see a text column from the start.
@@ -48,6 +51,8 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
     # Ids that identify a row stay unique; ids that do not (a subject column alone) are copied.
     id_columns = list(corpus.id_columns) or detect_id_columns(base, [corpus.text_column, *corpus.rating_columns])
     renumber = bool(id_columns) and not base.duplicated(id_columns).any()
+    if any(len(r.result.rows) for r in runs):
+        _say_repeats(base, id_columns, corpus.text_column, corpus.source)
     for r in runs:
         rows = r.result.rows
         src = np.fromiter((row.source_row for row in rows), dtype=np.int64, count=len(rows))
@@ -83,6 +88,48 @@ def assemble(corpus: Corpus, runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame
         if vals.notna().any() and (vals.dropna() == np.floor(vals.dropna())).all():
             frame[c] = vals.astype("Int64")
     return frame, classes
+
+
+def _first_repeat(frame: pd.DataFrame, columns: list[str]) -> tuple[int, int]:
+    """Data rows (1-based) of the first row that repeats an earlier one on ``columns``, and of that earlier one."""
+    later = int(np.flatnonzero(frame.duplicated(columns).to_numpy())[0])
+    key = frame.iloc[later][columns]
+    earlier = int(np.flatnonzero((frame[columns] == key).all(axis=1).to_numpy())[0])
+    return earlier + 1, later + 1
+
+
+def _say_repeats(base: pd.DataFrame, id_columns: list[str], text: str, source: str) -> None:
+    """Ids that do not identify the rows, and texts given twice: one warning each (trial 8: a `post_id`
+    used twice made the new rows copy their sources' ids, silently)."""
+    named = [c for c in base.columns if str(c).strip().lower() == "id" or str(c).strip().lower().endswith("_id")]
+    ids = id_columns or [c for c in named if c not in PROVENANCE_NAMES and base[c].notna().all()][:1]
+    if ids and base.duplicated(ids).any():
+        first, again = _first_repeat(base, ids)
+        log.warning(
+            "%s: the id column%s %s repeat%s (data rows %d and %d: %s); they do not identify the rows, so each new "
+            "row copies its source's id%s: give every row its own id (data.id_columns names the id columns)",
+            source,
+            "s" if len(ids) > 1 else "",
+            ", ".join(map(repr, ids)),
+            "" if len(ids) > 1 else "s",
+            first,
+            again,
+            ", ".join(f"{c}={base[c].iloc[again - 1]}" for c in ids),
+            "s" if len(ids) > 1 else "",
+        )
+    repeated = base[text].duplicated()
+    if repeated.any():
+        first, again = _first_repeat(base, [text])
+        log.warning(
+            "%s: %d row%s repeat%s an earlier row's text word for word (data rows %d and %d); each copy is a source "
+            "of its own, so its swaps can come out twice as often",
+            source,
+            int(repeated.sum()),
+            "" if int(repeated.sum()) == 1 else "s",
+            "s" if int(repeated.sum()) == 1 else "",
+            first,
+            again,
+        )
 
 
 def detect_id_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
