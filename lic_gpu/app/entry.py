@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import sys
 from contextlib import contextmanager
@@ -187,6 +188,16 @@ def hydra_error_message(err: BaseException) -> str | None:
         cause = err.__cause__
         if isinstance(cause, OmegaConfBaseException):
             first += f": {config_error_message(cause)}"
+        if "LexerNoViableAltException" in first or "no viable alternative" in first:
+            # trial 8: data.sep=';' (the shell took the quotes) and hydra.run.dir=runs/Données failed with only this
+            first += (
+                " (Hydra cannot read that override: quote a value holding ; = , { } [ ] ( ) spaces or non-ASCII "
+                "letters for Hydra, and the whole override for the shell: \"data.sep=';'\", "
+                "\"hydra.run.dir='runs/Données'\")"
+            )
+        missing = re.search(r"Could not find '(\w+)/([^']+)'", first)
+        if missing:
+            first += _group_options_hint(missing[1], missing[2])
         if any(any(0xDC80 <= ord(ch) <= 0xDCFF for ch in arg) for arg in sys.argv[1:]):
             # Hydra's override grammar takes bytes that are not UTF-8 (a file name) only when quoted
             first += "; a value with bytes that are not UTF-8 must be quoted: key='\"value\"'"
@@ -198,6 +209,19 @@ def hydra_error_message(err: BaseException) -> str | None:
             return f"output folder is not writable: {where} is a file; {_ELSEWHERE}"
         return f"output folder is not writable: {where} ({os_error.strerror or os_error}); {_ELSEWHERE}"
     return None
+
+
+def _group_options_hint(group: str, option: str) -> str:
+    """``data=cvs``: the group's options and the nearest one (Hydra names only the file it did not find)."""
+    import difflib
+
+    from lic_gpu.io.conf_files import config_dir
+
+    names = sorted(p.stem for p in (config_dir() / group).glob("*.yaml") if not p.stem.startswith("base_"))
+    if not names:
+        return ""
+    near = difflib.get_close_matches(option, names, n=1)
+    return f"; {group}= options are {names}" + (f" (did you mean {group}={near[0]}?)" if near else "")
 
 
 _started = False  # main_guarded has been entered: the job's own errors are its business

@@ -37,7 +37,8 @@ def _sep_hint(df: pd.DataFrame) -> str:
     for sep, said in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
         if sep in name:
             override = "'\\t'" if sep == "\t" else repr(sep)
-            return f" (one column: is the file delimited by {said}? set data.sep={override})"
+            # quoted for Hydra and, around it, for the shell (data.sep=';' reached Hydra as data.sep=; : trial 8)
+            return f' (one column: is the file delimited by {said}? set "data.sep={override}")'
     return ""
 
 

@@ -124,6 +124,13 @@ def read_table_snapshot(
     raw, digest = _snapshot(p, max_bytes, limits)
     data = _decompress(raw, p, max_bytes, limits)
     fmt = "parquet" if data[:4] == b"PAR1" else table_format(p)
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":  # zip (xlsx, ods) or OLE (xls)
+        # trial 8: an .xlsx was refused as "NUL bytes ... check its encoding"
+        raise LicGpuError(
+            f"{p} is a spreadsheet workbook (Excel/OpenDocument) or another zip file, not a text table: save it as "
+            "CSV (UTF-8) from the spreadsheet, or read it with pandas.read_excel and pass the frame to "
+            "lic_gpu.augment_frame"
+        )
     if fmt in ("parquet", "jsonl"):
         return _read_typed_table(p, data, fmt, encoding, what, max_rows, limits), digest
     enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
@@ -160,10 +167,14 @@ def read_table_snapshot(
         raise LicGpuError(f"{what} file is empty: {p}") from None
     except (pd.errors.ParserError, csv.Error) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise LicGpuError(
-            f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; "
-            "set data.sep if the file uses another delimiter"
-        ) from None
+        head = data[: 1 << 12].split(b"\n", 1)[0].decode(enc, "replace")
+        other = max((";", "\t", "|"), key=head.count)
+        hint = (
+            f'the header line holds {head.count(other)} {other!r}: set "data.sep={other!r}"'
+            if head.count(other) > head.count(delimiter)
+            else "set data.sep if the file uses another delimiter"
+        )
+        raise LicGpuError(f"cannot parse {p} as {fmt.upper()} (delimiter {delimiter!r}): {first}; {hint}") from None
     _check_rows(len(df), p, max_rows, limits)
     if _single_byte(enc) and _is_utf8_with_non_ascii(data):
         raise LicGpuError(
