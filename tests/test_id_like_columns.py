@@ -86,3 +86,12 @@ def test_repeated_ids_and_texts_are_warned(caplog):
     with caplog.at_level(logging.WARNING, logger="lic_gpu"):
         _say_repeats(frame.iloc[:2], [], "text", "posts.csv")
     assert not caplog.records
+
+
+def test_the_report_counts_rows_per_participant():
+    from lic_gpu.report.markdown import subject_column
+
+    frame = _interviews().rename(columns={"speaker": "participant"})
+    assert subject_column("auto", frame.columns, [], frame) == "participant"
+    assert subject_column("auto", frame.columns, []) is None  # no frame: names alone do not decide
+    assert subject_column("auto", [*frame.columns, "sub"], [], frame) == "sub"

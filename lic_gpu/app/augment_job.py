@@ -81,7 +81,7 @@ def _finish(settings, timer: StageTimer, t_start: float, stage: Path, worker) ->
         corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     log.info("read %d sentences from %s", len(corpus.frame), corpus.source)
     if settings.report["enabled"]:  # a subject column the data lacks: one line before any work
-        report.subject_column(settings.report["subject_column"], corpus.frame.columns, corpus.id_columns)
+        report.subject_column(settings.report["subject_column"], corpus.frame.columns, corpus.id_columns, corpus.frame)
     charts = None
     if worker is not None:  # each top-LIC chart is drawn while the rows are made
         names = run_folder.output_files(settings.emotions, settings.output_format)

@@ -379,7 +379,9 @@ def write_files(
             if caps_kind != "none":
                 log.info("writing capped%s (%d rows)", OUTPUT_FORMATS[output_format], len(capped.frame))
                 files.append(write_table(capped.frame, out_dir / "capped", output_format))
-            subject = report.subject_column(report_cfg["subject_column"], frame.columns, corpus.id_columns)
+            subject = report.subject_column(
+                report_cfg["subject_column"], frame.columns, corpus.id_columns, corpus.frame
+            )
             tables = {}
             if subject is not None:
                 per_subject = report.rows_per_subject(frame, capped.frame, subject_column=subject)

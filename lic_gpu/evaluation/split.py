@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lic_gpu.errors import LicGpuError
+from lic_gpu.io.cells import speaker_column
 
 
 def check_test_size(value: float) -> float:
@@ -36,7 +37,7 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     (array of str, one per row; description such as ``"id before '_'"``)
     """
     if column == "auto":
-        column = _speaker_column(frame) or "row"
+        column = speaker_column(frame) or "row"
     if column == "row":
         return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
     if column not in frame.columns:
@@ -49,24 +50,6 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
         values = values.str.split(prefix_sep, n=1).str[0]
         desc = f"{column} before the first {prefix_sep!r}"
     return values.to_numpy(dtype=object), desc
-
-
-# Names (every word of a column's name one of these, or "id") of who spoke or wrote a row: their rows go
-# to one side of a split together (trial 7: a `speaker` column was not found and every sentence was its own group).
-SPEAKER_WORDS = frozenset(
-    "sub subj subject speaker spk participant pid author user writer respondent person talker".split()
-)
-
-
-def _speaker_column(frame: pd.DataFrame) -> str | None:
-    from lic_gpu.io.cells import id_like
-
-    for c in frame.columns:
-        if id_like(c, SPEAKER_WORDS | {"id"}) and not str(c).strip().lower() == "id":
-            values = frame[c].astype(str)
-            if 2 <= values.nunique() < len(values):
-                return str(c)
-    return None
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,22 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
         if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
             out.append(c)
     return out
+
+
+# Names (every word of a column's name one of these, or "id") of who spoke or wrote a row: the evaluation keeps
+# their rows on one side of a split and the report counts rows per subject (trial 7: a `speaker` column was not
+# found and every sentence was its own group; trial 8: no rows-per-subject table for `participant`).
+SPEAKER_WORDS = frozenset(
+    "sub subj subject speaker spk participant pid author user writer respondent person talker".split()
+)
+
+
+def speaker_column(frame: pd.DataFrame) -> str | None:
+    """The first column named for who spoke or wrote (``sub``, ``speaker``, ``participant_id`` ...) with two or
+    more values and a repeat; None when there is none."""
+    for c in frame.columns:
+        if id_like(c, SPEAKER_WORDS | {"id"}) and str(c).strip().lower() != "id":
+            values = frame[c].astype(str)
+            if 2 <= values.nunique() < len(values):
+                return str(c)
+    return None

@@ -19,13 +19,19 @@ from lic_gpu.report.run_summary import RunSummary
 from lic_gpu.io.atomic_files import atomic_write
 
 
-def subject_column(option: str | None, columns, id_columns) -> str | None:
-    """``report.subject_column``: ``auto`` is ``sub`` when the data has it, else the first of several id
-    columns (a single id column names sentences, and new rows get ids of their own); None: no table."""
+def subject_column(option: str | None, columns, id_columns, frame: pd.DataFrame | None = None) -> str | None:
+    """``report.subject_column``: ``auto`` is ``sub`` when the data has it, else the first column named for who
+    spoke or wrote (:func:`lic_gpu.io.cells.speaker_column`, on ``frame``), else the first of several id columns
+    (a single id column names sentences, and new rows get ids of their own); None: no table."""
     if option is None:
         return None
     if option == "auto":
-        return "sub" if "sub" in columns else (id_columns[0] if len(id_columns) > 1 else None)
+        if "sub" in columns:
+            return "sub"
+        from lic_gpu.io.cells import speaker_column
+
+        found = speaker_column(frame) if frame is not None else None
+        return found or (id_columns[0] if len(id_columns) > 1 else None)
     if option not in columns:
         raise LicGpuError(
             f"report.subject_column {option!r} is not a column of the data; columns present: "
