@@ -244,3 +244,17 @@ def test_a_header_without_rows_is_named_as_such(tmp_path):
     header_only.write_text("id,text,arousal\n", encoding="utf-8")
     with pytest.raises(LicGpuError, match=r"header_only.csv: no data rows \(only a header line\)"):
         load_csv(header_only).require_emotions(["arousal"])
+
+
+def test_a_run_from_a_git_checkout_records_its_commit(tmp_path):
+    from lic_gpu.io.provenance import environment, source_commit
+
+    git = __import__("pathlib").Path(__file__).resolve().parents[1] / ".git"
+    commit = source_commit()
+    assert environment(())["lic_gpu_commit"] == commit
+    if git.is_dir():  # a checkout (CI clones one): the commit HEAD names
+        import subprocess
+
+        head = subprocess.run(["git", "-C", str(git.parent), "rev-parse", "HEAD"], capture_output=True, text=True)
+        if head.returncode == 0:
+            assert commit == head.stdout.strip()

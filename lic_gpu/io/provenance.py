@@ -46,7 +46,32 @@ def environment(packages: Iterable[str] = PACKAGES) -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions}
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": versions,
+        "lic_gpu_commit": source_commit(),
+    }
+
+
+def source_commit() -> str | None:
+    """The git commit lic_gpu runs from when it runs from a git checkout (an editable install), read from
+    ``.git`` without running git (uncommitted changes are not seen); None otherwise (trial 8: the run record
+    had versions but no commit)."""
+    git = Path(__file__).resolve().parents[2] / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        if (git / ref).is_file():
+            return (git / ref).read_text(encoding="utf-8").strip() or None
+        for line in (git / "packed-refs").read_text(encoding="utf-8").splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0]
+    except OSError:
+        return None
+    return None
 
 
 def sha256(path: str | Path, block: int = 1 << 20) -> str:
