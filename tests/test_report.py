@@ -205,7 +205,7 @@ def test_write_report_has_every_section(tmp_path, augmented, capped):
     assert "- requested: `cuda`" in text and "- fallback: CUDA is not available" in text
     assert "- region: `valence` in [2, 5], `arousal` in [3, 6]" in text and "- cap per class: `12`" in text
     assert "| **total** | 4.75 |" in text
-    assert "| 2 | 3 | 22 | 11 | 50% | too few sentences with \\| LIC words |" in text
+    assert "| 2 | 3 | 22 | 11 | 14 | 50% | too few sentences with \\| LIC words |" in text
     assert "![levels](figures/levels.png)" in text
     assert "| arousal | 3 | i am **happy** today | i am **glad** today |" in text
     assert "| arousal | 31 | 1.5 / 4 | 97.0 % | 90.0 % | 30 | 1.8 | 40.0 % |" in text
@@ -284,3 +284,14 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 def test_markdown_table_escapes():
     text = markdown_table([["a|b", "x\ny", 0.123456, None]], ["h1", "h2", "h3", "h4"])
     assert text.splitlines()[2] == "| a\\|b | x y | 0.123 |  |"
+
+
+def test_every_refusal_reason_the_checks_name_has_a_meaning_in_the_report():
+    import re
+
+    import lic_gpu.augment.checks as checks
+    from lic_gpu.report.markdown import OUTCOME_MEANING
+
+    named = set(re.findall(r"``([a-z_]+)``", checks.__doc__.split("=====", 1)[1])) - {"augment", "min_similarity"}
+    named = {n for n in named if not n.startswith("augment")}
+    assert named and named <= set(OUTCOME_MEANING), sorted(named - set(OUTCOME_MEANING))
