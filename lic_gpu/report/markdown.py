@@ -374,6 +374,12 @@ def _images_section(out_dir: Path, images: Sequence[Path] | None) -> list[str]:
     if not images:
         return []
     lines = ["## Figures"]
+    if any(Path(image).stem == "distributions" for image in images):
+        lines += [
+            "",
+            "`distributions`: rows per level of every rating column. A new row keeps every rating of its source, so "
+            "the rows made for one emotion also show as added in the other columns' panels.",
+        ]
     for image in images:
         image = Path(image)
         link = Path(os.path.relpath(image.resolve(), Path(out_dir).resolve())).as_posix()
