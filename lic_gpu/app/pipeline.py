@@ -276,7 +276,7 @@ def _say_why_none(emotion: str, result, n_words: int) -> None:
         else ""
     )
     log.warning(
-        "%s: no new row%s%s (summary.json: filters.share_by_outcome, docs/quality.md)",
+        "%s: no new row%s%s (docs/quality.md lists the checks; a run's summary.json has every share)",
         emotion,
         f": of {total:,} neighbours checked, refused as {top}" if top else "",
         small,

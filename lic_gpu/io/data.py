@@ -26,6 +26,7 @@ from lic_gpu.io.cells import (  # noqa: F401
     MAX_RATING,
     MISSING_MARKERS,
     _numeric_columns,
+    id_like,
     rating_columns_of,
     require_columns,
     to_ratings,
@@ -141,7 +142,9 @@ class Corpus:
             other = [
                 c
                 for c in self.frame.columns
-                if c not in (self.text_column, *self.id_columns, *self.rating_columns) and c not in PROVENANCE_COLUMNS
+                if c not in (self.text_column, *self.id_columns, *self.rating_columns)
+                and c not in PROVENANCE_COLUMNS
+                and not id_like(c)  # post_id, participant: not category labels (trial 8)
             ]
             raise LicGpuError(
                 f"emotion {emo!r} is not a rating column of {self.source}"
