@@ -59,7 +59,7 @@ def test_numbers_among_category_names_are_named_and_other_columns_listed():
         corpus.require_emotions(["emotion"])
     with pytest.raises(
         LicGpuError,
-        match=r"rating columns are \['intensity'\], other columns \(category labels\?\) \['emotion', 'split'\]",
+        match=r"rating columns are \['intensity'\], other columns \(category labels\?\) \['emotion'\]",  # not the split column
     ):
         corpus.require_emotions(["category"])
     assert corpus.require_emotions(["emotion"], "categorical") == {"emotion": "categorical"}
