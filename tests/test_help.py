@@ -56,6 +56,21 @@ def test_help_marks_the_defaults():
     assert not any(ln.strip().startswith("data=csv") and " * " in ln for ln in text.splitlines())
 
 
+def test_help_shows_the_options_set_most_with_their_yaml_defaults():
+    # trial 8: the text column, the output format and the encoder stage were found only with --cfg job
+    from lic_gpu.io.conf_files import load_yaml
+
+    lines = job_help("augment", CONF).splitlines()
+    diverse = load_yaml(CONF / "augment" / "diverse.yaml")
+    for key, value in [
+        ("data.text_column", load_yaml(CONF / "data" / "csv.yaml")["text_column"]),
+        ("output.format", load_yaml(CONF / "augment.yaml")["output"]["format"]),
+        ("augment.encoder", str(diverse["encoder"]).lower()),
+        ("augment.sampling_strategy", diverse["sampling_strategy"]),
+    ]:
+        assert sum(ln.strip().startswith(f"{key}={value} ") for ln in lines) == 1, key
+
+
 @pytest.mark.parametrize("arg", ["data=base_csv", "caps=base_rectangle", "embeddings=base_embeddings"])
 def test_a_base_schema_as_a_choice_is_one_line(arg):
     res = _run([str(ROOT / "scripts" / "augment.py"), arg])

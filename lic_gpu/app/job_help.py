@@ -131,6 +131,10 @@ def job_help(job: str, conf: Path | None = None) -> str:
     for key, value, desc in _top_level_options(primary_path):
         head = f"  {key}={_short(value, 28)}"
         lines.append(_short(f"{head:<33} {_first_clause(desc)}".rstrip(), WIDTH))
+    frequent = _frequent_options(job, conf)
+    if frequent:
+        lines += ["", "Often set (key=value; the value shown is the default of the group named):"]
+        lines += [_short(f"  {f'{key}={value}':<32}  {desc}", WIDTH) for key, value, desc in frequent]
     lines += [
         "",
         "Every key and its value:   --cfg job   (a group's keys: --cfg job data=csv)",
@@ -139,6 +143,39 @@ def job_help(job: str, conf: Path | None = None) -> str:
         "Full tracebacks:           verbose=true",
     ]
     return "\n".join(lines) + "\n"
+
+
+# Options a researcher sets most, beyond the top-level ones (trial 8: the text column, the output format and the
+# encoder stage were only in --cfg job): (group file, key path, what it does); the values come from the YAML.
+FREQUENT = {
+    "augment": (
+        ("data/csv.yaml", "data.path", "your table (with data=csv)"),
+        ("data/csv.yaml", "data.text_column", "its text column"),
+        ("data/csv.yaml", "data.sep", "its delimiter, quoted twice: \"data.sep=';'\""),
+        ("augment.yaml", "output.format", "csv | parquet"),
+        ("augment/diverse.yaml", "augment.encoder", "the encoder stage (false: more rows, fewer fluent)"),
+        ("augment/diverse.yaml", "augment.sampling_strategy", "auto | a fraction | {class: rows}"),
+        (
+            "caps/rectangle.yaml",
+            "caps.region",
+            "caps=rectangle's box (null: the notebook's); 'caps.region={arousal:[3,7]}'",
+        ),
+        ("embeddings/file.yaml", "embeddings.source", "with embeddings=file: your vectors file"),
+    ),
+}
+
+
+def _frequent_options(job: str, conf: Path) -> list[tuple[str, str, str]]:
+    out = []
+    for file, key, desc in FREQUENT.get(job, ()):
+        node: object = load_yaml(conf / file) if (conf / file).is_file() else None
+        parts = key.split(".")
+        for part in parts[1:] if file != f"{job}.yaml" else parts:
+            node = node.get(part) if isinstance(node, dict) else None
+        value = "null" if node is None else str(node).lower() if isinstance(node, bool) else str(node)
+        value = "PATH (required)" if value == "???" else value
+        out.append((key, value, desc))
+    return out
 
 
 def _group_overrides(args: Iterable[str]) -> list[tuple[str, str, str]]:
