@@ -60,7 +60,9 @@ def test_sep_and_a_parquet_file_named_csv(tmp_path):
     semi = tmp_path / "semi.csv"
     FRAME.to_csv(semi, index=False, sep=";")
     assert read_table(semi, sep=";").columns.tolist() == FRAME.columns.tolist()
-    with pytest.raises(LicGpuError, match=r"cannot parse .*semi.csv as CSV \(delimiter ','\).*set data.sep"):
+    with pytest.raises(
+        LicGpuError, match=r"cannot parse .*semi.csv as CSV \(delimiter ','\).*holds 3 ';': set \"data.sep=';'\""
+    ):
         read_table(semi)
     # a tab typed on a command line (data.sep='\t') arrives as backslash-t; two characters are refused in one line
     tabbed = tmp_path / "tabbed.txt"
@@ -71,7 +73,7 @@ def test_sep_and_a_parquet_file_named_csv(tmp_path):
     # a file read whole into one column: the missing-column error asks about the delimiter
     one_column = tmp_path / "one_column.csv"
     one_column.write_text("id;text;arousal\nr1;hello there;3\nr2;a nice day;4\n", encoding="utf-8")
-    with pytest.raises(LicGpuError, match=r"columns present: \['id;text;arousal'\] \(one column: .*data.sep=';'\)"):
+    with pytest.raises(LicGpuError, match=r"columns present: \['id;text;arousal'\] \(one column: .*\"data.sep=';'\"\)"):
         load_csv(one_column)
     disguised = _write(FRAME, tmp_path / "really_parquet.csv", "parquet")
     assert read_table(disguised)["text"].tolist() == FRAME["text"].tolist()  # not "set data.encoding=latin1"
