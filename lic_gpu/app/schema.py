@@ -367,7 +367,9 @@ def _safe_name(value: Any) -> str:
     if isinstance(value, str):
         return safe_file_name(value)
     swept = set(filter(None, os.environ.get(SWEPT_KEYS_ENV, "").split(",")))
-    first, plain, paths = [], [], []
+    first: list[str] = []
+    plain: list[str] = []
+    paths: list[str] = []
     for line in map(str, value):
         key, eq, val = line.partition("=")
         path = bool(eq) and ("/" in val or "\\" in val)

@@ -144,7 +144,8 @@ def _numeric_columns(df: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
             continue
         text = df[c].astype(str).str.strip()
         present = ~text.str.lower().isin(MISSING_MARKERS)
-        text = decimal_commas(text, present) if decimal_commas(text, present) is not None else text
+        pointed = decimal_commas(text, present)
+        text = pointed if pointed is not None else text
         if present.any() and pd.to_numeric(text[present], errors="coerce").notna().all():
             out.append(c)
     return out
