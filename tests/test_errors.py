@@ -368,7 +368,8 @@ def test_texts_pandas_would_make_nan_are_kept(tmp_path, data_csv, vectors):
 def test_only_one_class(tmp_path, data_csv, vectors):
     rows = [(t, 4, v) for t, _, v in ROWS]
     data_csv.write_text(csv_text(rows), encoding="utf-8")
-    fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "only one class", inputs=[data_csv])
+    msg = fails(csv_cfg(data_csv, vectors), tmp_path / "out", "'arousal'", "only one class", inputs=[data_csv])
+    assert "only one class (4) after binning" in msg  # the level as written, not np.int64(4)
 
 
 def test_two_classes_suggest_log_odds_which_then_works(tmp_path, data_csv, vectors):

@@ -37,6 +37,11 @@ from lic_gpu.timing import StageTimer
 log = logging.getLogger(__name__)
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds, for messages (``4``, not ``np.int64(4)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 @dataclass
 class EmotionRun:
     """What augmenting one emotion produced (before the frames are assembled)."""
@@ -181,7 +186,7 @@ def augment_emotion(
     n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
     word_dict = build_word_dict(tokenised, usable)
     if len(word_dict) < 2:
-        only = next(iter(word_dict), None)
+        only = _plain(next(iter(word_dict), None))
         where = "" if sources is None else " in the augmented split(s)"
         raise LicGpuError(
             f"emotion {emotion!r} of {corpus.source} has only one class ({only!r}){where} after binning "
@@ -225,10 +230,12 @@ def augment_emotion(
     # emotion of this run (kept in memory)
     earlier = result.n_candidate_rows - result.neighbours_searched - result.neighbours_from_cache
     log.info(
-        "%s: %d new rows (%d candidate words, %d distinct in the vectors: %d searched, %d from the neighbour cache%s)",
+        "%s: %d new rows (%d candidate words, %d in the vectors, %d distinct vectors: %d searched, %d from the "
+        "neighbour cache%s)",
         emotion,
         len(result.rows),
         result.n_candidate_words,
+        result.n_candidate_words_in_vocab,
         result.n_candidate_rows,
         result.neighbours_searched,
         result.neighbours_from_cache,
@@ -480,7 +487,7 @@ def check_classes(
         if len(sizes) < 2:
             where = "" if sources is None else " in the augmented split(s)"
             raise LicGpuError(
-                f"emotion {emo!r} of {corpus.source} has only one class ({next(iter(sizes), None)!r}){where} "
+                f"emotion {emo!r} of {corpus.source} has only one class ({_plain(next(iter(sizes), None))!r}){where} "
                 f"after binning ({cl.binning}); there is nothing to balance: choose another emotion or finer "
                 "data.binning edges"
             )

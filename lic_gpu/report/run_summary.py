@@ -87,6 +87,7 @@ class EmotionSummary:
     lic_entries: int = 0
     candidate_words: int = 0
     candidate_words_in_vectors: int = 0
+    candidate_vectors: int = 0
     neighbours_searched: int = 0
     neighbours_from_cache: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -107,6 +108,7 @@ class EmotionSummary:
             lic_entries=run.lic.n_defined,
             candidate_words=res.n_candidate_words,
             candidate_words_in_vectors=res.n_candidate_words_in_vocab,
+            candidate_vectors=res.n_candidate_rows,
             neighbours_searched=res.neighbours_searched,
             neighbours_from_cache=res.neighbours_from_cache,
             timings_s={k: round(v, 4) for k, v in res.timings_s.items()},
@@ -127,6 +129,7 @@ class EmotionSummary:
             "lic_entries": self.lic_entries,
             "candidate_words": self.candidate_words,
             "candidate_words_in_vectors": self.candidate_words_in_vectors,
+            "candidate_vectors": self.candidate_vectors,
             "neighbours_searched": self.neighbours_searched,
             "neighbours_from_cache": self.neighbours_from_cache,
             "classes": self.classes_dict(),
