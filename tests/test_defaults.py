@@ -153,3 +153,51 @@ def test_classifier_options_come_from_evaluate_yaml(cls, key):
     else:
         assert mlp.vectoriser.ngram_range == (1, yaml["ngram_max"]) and mlp.vectoriser.min_df == yaml["min_df"]
         assert (mlp.model.C, mlp.model.max_iter) == (yaml["C"], yaml["max_iter"])
+
+
+# every key a user can set is documented: the composed configs' leaves against the configuration pages
+_GROUP_CHOICES = (
+    [],
+    ["data=csv"],
+    ["data=seed_csv"],
+    ["data=emobank"],
+    ["embeddings=file"],
+    ["caps=rectangle"],
+    ["augment=seed"],
+)
+# `kind` names which option of a group was chosen (data=csv sets data.kind=csv); it is set by the group, not by hand
+_SET_BY_THE_GROUP = {"kind"}
+
+
+def _leaves(node, path=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f"{path}.{key}" if path else str(key))
+    else:
+        yield path
+
+
+def _undocumented(config_name: str, choices, pages) -> set[str]:
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    text = "".join((docs / page).read_text(encoding="utf-8") for page in pages)
+    missing = set()
+    for overrides in choices:
+        composed = OmegaConf.to_container(compose_config(overrides, config_name=config_name), resolve=False)
+        for path in _leaves(composed):
+            leaf = path.rsplit(".", 1)[-1]
+            if leaf in _SET_BY_THE_GROUP or path.startswith("hydra"):
+                continue
+            if not re.search(rf"(?<!\w){re.escape(leaf)}(?!\w)", text):
+                missing.add(path)
+    return missing
+
+
+def test_every_augment_key_is_in_the_configuration_page():
+    assert _undocumented("augment", _GROUP_CHOICES, ["configuration.md"]) == set()
+
+
+def test_every_evaluate_key_is_in_the_configuration_or_evaluation_page():
+    assert _undocumented("evaluate", [[]], ["configuration.md", "evaluation.md"]) == set()
