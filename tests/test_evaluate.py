@@ -425,3 +425,34 @@ def test_the_evaluation_falls_back_to_the_cpu_when_the_vectors_do_not_fit(tmp_pa
     )
     assert payload["device"].startswith("cpu (asked cuda: the word vectors do not fit in meta memory")
     assert (tmp_path / "metrics.json").is_file()
+
+
+def test_a_split_column_is_said_to_be_unused(caplog):
+    """The study folds every row; a user whose table has train/dev/test rows is told so (trial 9)."""
+    import logging
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from lic_gpu.evaluation.job import _say_split_not_used
+
+    corpus = SimpleNamespace(frame=pd.DataFrame({"split": ["train", "dev", "test", None]}), source="t.csv")
+    with caplog.at_level(logging.WARNING):
+        _say_split_not_used(corpus, "auto")
+        _say_split_not_used(corpus, None)  # data.split_column=null: nothing said
+        _say_split_not_used(SimpleNamespace(frame=pd.DataFrame({"x": [1]}), source="u.csv"), "auto")
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "column 'split' of t.csv (dev, test, train) is not used: the study makes its own train/test folds from "
+        "every row; to evaluate on one split alone (your training rows), give it a table of those rows"
+    ]
+
+
+def test_a_mistyped_group_column_gets_a_suggestion():
+    import pandas as pd
+
+    from lic_gpu.errors import LicGpuError
+    from lic_gpu.evaluation.split import row_groups
+
+    with pytest.raises(LicGpuError, match=r"^group.column 'session' is not a column \(did you mean 'session_id'\?\)"):
+        row_groups(pd.DataFrame({"session_id": [1, 1], "speaker": ["a", "b"]}), "session", None)

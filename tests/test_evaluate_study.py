@@ -346,6 +346,11 @@ def test_tiny_study_end_to_end(tmp_path):
     )
     text = (tmp_path / "evaluation.md").read_text()
     assert "## Where does it help?" in text and "Per-source limits" in text and "## In short" in text
+    # the answer in words, its counts those of the table's headline panels (trial 9)
+    import re
+
+    said = re.search(r"\*\*On this data, (.*?) (\d+) method-points(?:, and worse at (\d+))?\.\*\*", text)
+    assert said, text[:2000]
     # the report drawn again from metrics.json alone: the same tables and numbers, and it says so
     from lic_gpu.evaluation.rerender import main, render_again
 

@@ -108,3 +108,23 @@ def test_slurm_launcher_with_slurm_passes(tmp_path, monkeypatch):
     assert command_line_problem(["-m", "hydra/launcher=cluster_slurm", "emotion=arousal"], CONF) is None
     (tmp_path / "srun").unlink()
     assert "srun is not on PATH" in command_line_problem(["hydra/launcher=cluster_slurm"], CONF)
+
+
+def test_the_multirun_flag_may_stand_after_an_override():
+    """Trial 9: ``augment.py data=csv -m emotion=a,b`` printed argparse's usage text; the flag is moved first."""
+    from lic_gpu.app.entry import multirun_flag_first
+
+    assert multirun_flag_first(["data=csv", "-m", "emotion=a,b"]) == ["-m", "data=csv", "emotion=a,b"]
+    assert multirun_flag_first(["--multirun", "x=1"]) == ["--multirun", "x=1"]
+    assert multirun_flag_first(["x=1", "--cfg", "job"]) == ["x=1", "--cfg", "job"]
+
+
+def test_a_value_the_shell_split_at_its_spaces_is_named_whole():
+    """Trial 9: ``data.path=/work/my data/therapy set.csv`` unquoted gave only "Error parsing override 'data/therapy'"."""
+    from lic_gpu.app.entry import _spaces_hint
+
+    args = ["data=csv", "data.path=/work/my", "data/therapy", "set.csv", "emotion=a"]
+    assert _spaces_hint("data/therapy", args) == (
+        ": it is not key=value; the shell split a value at its spaces: quote it, \"data.path='/work/my data/therapy set.csv'\""
+    )
+    assert _spaces_hint("foo", ["foo"]) == ": an override is key=value (quote a value holding spaces for the shell)"

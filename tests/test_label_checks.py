@@ -109,3 +109,27 @@ def test_the_vector_mlp_trains_on_one_thread_whatever_torchs_setting():
         assert torch.get_num_threads() == threads
     torch.set_num_threads(before)
     assert all(torch.equal(a, b) for a, b in zip(*got))
+
+
+def test_a_missing_emotion_suggests_the_columns_it_begins_and_names_unused_numeric_ones():
+    """Trial 9: ``emotion=arousal`` on a table of ``arousal_r1, arousal_r2, arousal_mean`` (the mean the only rating
+    column) suggested one annotator's column and listed the annotators' ratings as "category labels?"."""
+    df = pd.DataFrame(
+        {
+            "text": ["a b", "c d", "e f"],
+            "arousal_r1": [1, 2, 3],
+            "arousal_r2": [2, 2, 3],
+            "arousal_mean": [1.5, 2, 3],
+            "topic": ["work", "home", "work"],
+        }
+    )
+    corpus = Corpus(df, "text", (), ("arousal_mean",), "t.csv")
+    with pytest.raises(LicGpuError) as info:
+        corpus.require_emotions(["arousal"])
+    assert str(info.value) == (
+        "emotion 'arousal' is not a rating column of t.csv (did you mean 'arousal_mean' or 'arousal_r1' or "
+        "'arousal_r2'?); rating columns are ['arousal_mean'], numeric columns not taken as ratings ['arousal_r1', "
+        "'arousal_r2'] (data.rating_columns), other columns (category labels?) ['topic']: set emotion= one of them"
+    )
+    with pytest.raises(LicGpuError, match=r"\(did you mean 'arousal_mean'\?\)"):
+        corpus.require_emotions(["arousl"])

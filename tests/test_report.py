@@ -295,3 +295,14 @@ def test_every_refusal_reason_the_checks_name_has_a_meaning_in_the_report():
     named = set(re.findall(r"``([a-z_]+)``", checks.__doc__.split("=====", 1)[1])) - {"augment", "min_similarity"}
     named = {n for n in named if not n.startswith("augment")}
     assert named and named <= set(OUTCOME_MEANING), sorted(named - set(OUTCOME_MEANING))
+
+
+def test_fill_rates_of_several_emotions_say_what_after_counts(tmp_path, capped):
+    """Trial 9: with two emotions, balanced.csv held more rows of a class than its `after`; the report says why."""
+    one = _summary(capped)
+    info = one.emotions["arousal"]
+    two = _summary(capped)
+    two.emotions = {"arousal": info, "valence": info}
+    say = "a class can hold more rows there than `after` says"
+    assert say not in write_report(tmp_path / "one", one, [], {}, []).read_text(encoding="utf-8")
+    assert say in write_report(tmp_path / "two", two, [], {}, []).read_text(encoding="utf-8")

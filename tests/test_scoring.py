@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic_gpu.errors import LicGpuError
+from lic_gpu.errors import LicGpuError, LicGpuWarning
 from lic_gpu.scoring import FEATURES, WORD_FEATURES, LinearScore, align_swaps, load_models, pair_features, score_swaps
 from lic_gpu.scoring.align import tokens_of
 from lic_gpu.scoring.ngram import lm_words, load_lm
@@ -68,7 +68,8 @@ def test_broken_idiom_loses_log_probability():
 def test_scores_are_probabilities_and_nan_without_a_swap():
     src = ["The children played in the park.", "The children played in the park.", "Same sentence."]
     new = ["The kids played in the park.", "The children played in the fortress.", "Same sentence."]
-    p = score_swaps(src, new)
+    with pytest.warns(LicGpuWarning, match="1 of 3 pairs have no swapped word"):
+        p = score_swaps(src, new)
     assert p.shape == (3,)
     assert np.all((p[:2] > 0) & (p[:2] < 1)) and math.isnan(p[2])
     assert len(score_swaps([], [])) == 0
@@ -202,3 +203,22 @@ def test_encoder_missing_is_one_warning_and_the_plain_score(monkeypatch, caplog)
     plain = score_swaps(["The children played in the park."], ["The kids played in the park."])
     np.testing.assert_allclose(p, plain)
     np.testing.assert_allclose(q, plain)
+
+
+def test_pairs_with_no_swapped_word_are_said_once():
+    """Trial 9: an identical pair scored NaN without a word; score_swaps says how many, once per call."""
+    import warnings
+
+    from lic_gpu import score_swaps
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = score_swaps(
+            ["I felt calm.", "I felt calm.", "She was happy."], ["I felt calm.", "I felt calm.", "She was glad."]
+        )
+    assert np.isnan(scores[:2]).all() and np.isfinite(scores[2])
+    said = [w for w in caught if issubclass(w.category, LicGpuWarning)]
+    assert [str(w.message) for w in said] == [
+        "score_swaps: 2 of 3 pairs have no swapped word (identical sentences, or changes that only insert or delete "
+        "words): their score is NaN"
+    ]

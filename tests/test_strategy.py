@@ -76,3 +76,15 @@ def test_config_strings_reach_the_run(tmp_path):
     assert sum(v > 0 for v in requested.values()) == 1
     smallest = min(s["classes"], key=lambda k: s["classes"][k]["before"])
     assert requested[smallest] > 0
+
+
+def test_a_class_that_has_no_sentence_is_named_with_the_classes_as_written():
+    """Trial 9: the classes of a run are numpy integers; the message showed ``[np.int64(1), ...]``."""
+    import numpy as np
+
+    from lic_gpu.augment.strategy import check_sampling_strategy
+    from lic_gpu.errors import LicGpuError
+
+    with pytest.raises(LicGpuError) as info:
+        check_sampling_strategy({9: 5}, {np.int64(1): 3, np.int64(2): 4})
+    assert str(info.value) == "sampling_strategy names class 9, which has no sentence; classes are [1, 2]"

@@ -119,6 +119,7 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
     from lic_gpu.app.schema import note_swept_keys, register
 
     register()
+    sys.argv[1:] = multirun_flag_first(sys.argv[1:])
     note_swept_keys(sys.argv[1:])  # a sweep's jobs are named after the swept values first
     skip_mode_composition(sys.argv[1:])
     try:
@@ -137,6 +138,16 @@ def run_hydra_app(main: Callable[[], Any]) -> None:
             raise
         _say(f"error: {message}")
         sys.exit(2)
+
+
+def multirun_flag_first(args: Sequence[str]) -> list[str]:
+    """``-m``/``--multirun`` moved before the overrides. Hydra's argparse takes the overrides as one run of
+    positional arguments, so ``augment.py data=csv -m emotion=a,b`` ended in its ten-line usage text and
+    ``unrecognized arguments`` (trial 9); the flag takes no value, so where it stands says nothing else."""
+    flags = [a for a in args if a in ("-m", "--multirun")]
+    if not flags:
+        return list(args)
+    return [flags[0], *(a for a in args if a not in ("-m", "--multirun"))]
 
 
 # Command-line arguments that may bring in a config setting hydra.mode: then Hydra's own look-up runs.
@@ -195,6 +206,9 @@ def hydra_error_message(err: BaseException) -> str | None:
                 "letters for Hydra, and the whole override for the shell: \"data.sep=';'\", "
                 "\"hydra.run.dir='runs/Données'\")"
             )
+        bare = re.match(r"Error parsing override '([^'=]*)'$", first)
+        if bare:
+            first += _spaces_hint(bare[1], sys.argv[1:])
         missing = re.search(r"Could not find '(\w+)/([^']+)'", first)
         if missing:
             first += _group_options_hint(missing[1], missing[2])
@@ -209,6 +223,25 @@ def hydra_error_message(err: BaseException) -> str | None:
             return f"output folder is not writable: {where} is a file; {_ELSEWHERE}"
         return f"output folder is not writable: {where} ({os_error.strerror or os_error}); {_ELSEWHERE}"
     return None
+
+
+def _spaces_hint(word: str, args: Sequence[str]) -> str:
+    """For an argument that is no override (``data/therapy``): the shell split a value at its spaces (trial 9:
+    ``data.path=/work/my data/therapy set.csv`` unquoted). Names the override as it should have been quoted."""
+    if word not in args:
+        return ""
+    i = list(args).index(word)
+    start = i
+    while start > 0 and "=" not in args[start - 1] and not args[start - 1].startswith("-"):
+        start -= 1
+    if start == 0 or "=" not in args[start - 1]:
+        return ": an override is key=value (quote a value holding spaces for the shell)"
+    end = i + 1
+    while end < len(args) and "=" not in args[end] and not args[end].startswith("-"):
+        end += 1
+    key, _, value = args[start - 1].partition("=")
+    whole = " ".join([value, *args[start:end]])
+    return f": it is not key=value; the shell split a value at its spaces: quote it, \"{key}='{whole}'\""
 
 
 def _group_options_hint(group: str, option: str) -> str:

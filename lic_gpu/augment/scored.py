@@ -93,9 +93,9 @@ def _text_pairs(rows, word_dict, tokenised) -> tuple[list[str], list[str]]:
 
 
 def _plain_scores(sources: list[str], news: list[str]) -> np.ndarray:
-    from lic_gpu.scoring import score_swaps
+    from lic_gpu.scoring import score_pairs
 
-    return score_swaps(sources, news) if sources else np.zeros(0)
+    return score_pairs(sources, news) if sources else np.zeros(0)
 
 
 def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndarray | None:
@@ -104,7 +104,7 @@ def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndar
     None (with one warning per process) when the encoder's packages are missing: kept scores are used only
     where fresh ones could be made."""
     from lic_gpu.errors import LicGpuError
-    from lic_gpu.scoring import score_swaps
+    from lic_gpu.scoring import score_pairs
     from lic_gpu.scoring.encoder import load_encoder, model_dir
 
     try:
@@ -120,7 +120,7 @@ def _encoder_scores(sources: list[str], news: list[str], device: str) -> np.ndar
         return None
     for start in range(0, len(todo), ENCODER_CHUNK):
         chunk = todo[start : start + ENCODER_CHUNK]
-        got = score_swaps([sources[i] for i in chunk], [news[i] for i in chunk], encoder=True, device=device)
+        got = score_pairs([sources[i] for i in chunk], [news[i] for i in chunk], encoder=True, device=device)
         for i, v in zip(chunk, got):
             known[i] = ENCODER_SCORES.put(keys[i], float(v)) if np.isfinite(v) else float(v)
     return np.asarray(known, dtype=float).reshape(len(keys))

@@ -114,7 +114,8 @@ def _from_dict(strategy: Mapping[Any, Any], class_sizes: Mapping[Any, int]) -> d
         cls = key if key in class_sizes else lookup.get(str(key))
         if cls is None:
             raise LicGpuError(
-                f"sampling_strategy names class {key!r}, which has no sentence; classes are {sorted(class_sizes)}"
+                f"sampling_strategy names class {key!r}, which has no sentence; classes are "
+                f"{sorted(c.item() if isinstance(c, np.generic) else c for c in class_sizes)}"
             )
         if not isinstance(target, (int, np.integer)) or isinstance(target, bool) or target < class_sizes[cls]:
             raise LicGpuError(

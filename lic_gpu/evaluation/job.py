@@ -89,6 +89,7 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     data_cfg = dict(setup.data)
     corpus = load_corpus(data_cfg.pop("kind"), **data_cfg)
     corpus.require_emotions(settings.emotions, settings.label_kind)
+    _say_split_not_used(corpus, data_cfg.get("split_column", "auto"))
     tokenised = tokenise_all(corpus.texts, setup.tokenise)
     store, choice = load_store(setup.embeddings, setup.choice)
     stopwords, sw_origin = setup.stopwords, setup.stopwords_origin
@@ -135,3 +136,20 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
     payload = write_outputs(Path(out_dir), result, settings, meta)
     log.info("evaluation written to %s (%.0f s)", out_dir, wall)
     return payload
+
+
+def _say_split_not_used(corpus, split_column) -> None:
+    """One warning when the data has a split column: the study makes its own folds from every row (the
+    augmentation honours the column; a user expects the evaluation to as well)."""
+    column = ("split" if "split" in corpus.frame.columns else None) if split_column == "auto" else split_column
+    if not column or column not in corpus.frame.columns:
+        return
+    values = sorted(corpus.frame[column].dropna().astype(str).str.strip().unique())
+    shown = ", ".join(values[:6]) + (" ..." if len(values) > 6 else "")
+    log.warning(
+        "column %r of %s (%s) is not used: the study makes its own train/test folds from every row; to evaluate "
+        "on one split alone (your training rows), give it a table of those rows",
+        column,
+        corpus.source,
+        shown,
+    )

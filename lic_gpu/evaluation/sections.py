@@ -267,6 +267,28 @@ def _tally(g: pd.DataFrame) -> str:
     return text + (f" ({', '.join(where)})" if where else "")
 
 
+def _in_words(counts: Counter) -> str:
+    """The table's answer as a sentence (trial 9: a reader of a small study looked for one and found a legend)."""
+    verdict = (
+        f"no LIC method was better than the best cheap baseline at any of the {counts['points']} method-points"
+        if not counts["better"]
+        else f"LIC methods were better than the best cheap baseline at {counts['better']} of {counts['points']} "
+        "method-points"
+    )
+    alone = (
+        f"LIC diverse alone against no augmentation: better at {counts['alone_better']}, worse at "
+        f"{counts['alone_worse']} of {counts['alone']} points"
+        if counts["alone"]
+        else ""
+    )
+    return (
+        f"**On this data, {verdict}, and worse at {counts['worse']}.** "
+        + (f"{alone}. " if alone else "")
+        + "A point with neither mark is no evidence of no effect: with few test rows in the thin levels only large "
+        "differences show (the corrected intervals below say how large)."
+    )
+
+
 def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
     """The answer first: per emotion x model x headline metric, how often the LIC methods beat or lose to
     the best cheap baseline, their best point, and whether LIC's choice of words beats random positions."""
@@ -279,6 +301,7 @@ def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[st
     if gains.empty:
         return []
     rows = []
+    counts: Counter[str] = Counter()
     for emo, model, metric in _headline_panels(summary):
         g = _panel(gains, emo, model, metric)
         if g.empty:
@@ -289,6 +312,16 @@ def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[st
         alone = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "none")]
         ablation = panel[(panel["method"] == "lic_diverse") & (panel["baseline"] == "random_positions")]
         better, worse = (g["verdict"] == "better").sum(), (g["verdict"] == "worse").sum()
+        counts.update(
+            {
+                "points": len(g),
+                "better": int(better),
+                "worse": int(worse),
+                "alone": len(alone),
+                "alone_better": int((alone["verdict"] == "better").sum()),
+                "alone_worse": int((alone["verdict"] == "worse").sum()),
+            }
+        )
         rows.append(
             [
                 emo,
@@ -302,6 +335,8 @@ def _in_short_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[st
         )
     return [
         "## In short",
+        "",
+        _in_words(counts),
         "",
         f"Every LIC method ({', '.join(method_label(m) for m in lic)}) at every point (fraction of the "
         "train part · budget) against the best cheap baseline there, corrected paired tests over the seeds "

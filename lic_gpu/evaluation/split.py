@@ -41,8 +41,13 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     if column == "row":
         return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
     if column not in frame.columns:
+        from lic_gpu.io.data import closest_columns
+
+        close = closest_columns(column, [], list(frame.columns))
         raise LicGpuError(
-            f"group.column {column!r} is not a column; columns are {list(frame.columns)} (or use 'auto' / 'row')"
+            f"group.column {column!r} is not a column"
+            + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
+            + f"; columns are {list(frame.columns)} (or use 'auto' / 'row')"
         )
     values = frame[column].astype(str)
     desc = column

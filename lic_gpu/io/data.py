@@ -138,7 +138,6 @@ class Corpus:
                     f"column {emo!r} of {self.source} is numeric but listed as not a rating "
                     f"(data.non_rating_columns); set data.rating_columns=[{emo}] to use it"
                 )
-            close = difflib.get_close_matches(emo, [*self.rating_columns, *self.frame.columns], n=1)
             other = [
                 c
                 for c in self.frame.columns
@@ -146,11 +145,15 @@ class Corpus:
                 and c not in PROVENANCE_COLUMNS
                 and not id_like(c)  # post_id, participant: not category labels (trial 8)
             ]
+            numeric = [c for c in other if _mostly_numbers(self.frame[c])]
+            labels = [c for c in other if c not in numeric]
+            close = closest_columns(emo, list(self.rating_columns), numeric + labels)
             raise LicGpuError(
                 f"emotion {emo!r} is not a rating column of {self.source}"
-                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
                 + f"; rating columns are {list(self.rating_columns)}"
-                + (f", other columns (category labels?) {other[:8]}" if other else "")
+                + (f", numeric columns not taken as ratings {numeric[:8]} (data.rating_columns)" if numeric else "")
+                + (f", other columns (category labels?) {labels[:8]}" if labels else "")
                 + ": set emotion= one of them"
             )
         return kinds
@@ -473,3 +476,21 @@ def load_demo() -> Corpus:
         corpus.files,
         corpus.checksums,
     )
+
+
+def _mostly_numbers(values: pd.Series) -> bool:
+    """Whether most of a column's non-blank values read as numbers (an annotator's ratings, not labels)."""
+    present = values.dropna().astype(str).str.strip()
+    present = present[present != ""]
+    return bool(len(present)) and float(pd.to_numeric(present, errors="coerce").notna().mean()) >= 0.9
+
+
+def closest_columns(name: str, ratings: list, others: list) -> list:
+    """Columns a mistyped emotion most likely means, rating columns first: those the name begins (``arousal`` ->
+    ``arousal_mean``, ``arousal_r1``), else the closest spellings (at most three)."""
+    key = str(name).casefold()
+    starts = [c for c in [*ratings, *others] if str(c).casefold().startswith(key) and str(c).casefold() != key]
+    if starts:
+        return starts[:3]
+    rating_close = difflib.get_close_matches(str(name), [str(c) for c in ratings], n=1)
+    return rating_close or difflib.get_close_matches(str(name), [str(c) for c in others], n=1)

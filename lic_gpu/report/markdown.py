@@ -145,6 +145,14 @@ def _fill_rates_section(summary: RunSummary) -> list[str]:
     if not summary.emotions:
         return []
     lines = ["## Fill rates", "", "Generated rows per class against the rows requested to balance it."]
+    if len(summary.emotions) > 1:
+        # trial 9: a valence class's `after` was 25 where balanced.csv held 38 rows of it
+        lines += [
+            "",
+            "`after` counts the class's originals and the rows made for that emotion. `balanced.csv` holds every "
+            "emotion's new rows, and a row made for one emotion carries its source's rating of the others, so a "
+            "class can hold more rows there than `after` says (distributions.png counts balanced.csv).",
+        ]
     for emotion, info in summary.emotions.items():
         if not info.classes:
             continue

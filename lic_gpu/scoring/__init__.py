@@ -11,7 +11,7 @@ blind-labelled rows (:mod:`~lic_gpu.scoring.model`; refitted by ``benchmarks/sco
 
 from lic_gpu.scoring.align import Swap, align_swaps
 from lic_gpu.scoring.features import FEATURES, LM_FEATURES, WORD_FEATURES, pair_features
-from lic_gpu.scoring.model import LinearScore, load_models, score_frame, score_swaps
+from lic_gpu.scoring.model import LinearScore, load_models, score_frame, score_pairs, score_swaps
 
 __all__ = [
     "FEATURES",
@@ -23,5 +23,6 @@ __all__ = [
     "load_models",
     "pair_features",
     "score_frame",
+    "score_pairs",
     "score_swaps",
 ]
