@@ -177,7 +177,7 @@ def _write(label: str, rng, items: list, keys: list) -> None:
     from lic_gpu.scoring import score_swaps
 
     key = pd.DataFrame(keys)
-    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items])
+    key["plain"] = score_swaps([i["source"] for i in items], [i["new"] for i in items], encoder=False)
     write_reading(label, items, key, rng)
 
 

@@ -44,7 +44,7 @@ def main(readings: list[str]) -> None:
         parts.append(frame[frame["label"].isin(["F", "U", "L"])].assign(reading=name))
     rows = pd.concat(parts, ignore_index=True)
     y = (rows["label"] == "F").to_numpy(int)
-    plain = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist()))
+    plain = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist(), encoder=False))
     encoder = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist(), encoder=True))
     print("| reading | rows | plain score AUC | full_encoder AUC |")
     print("|---|---:|---:|---:|")
@@ -71,7 +71,7 @@ def thresholds(cuts: tuple[float, ...] = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85)) -> N
         parts.append(frame.merge(other, on="item").assign(reading=strict))
     rows = pd.concat(parts, ignore_index=True)
     rows = rows[rows["label"].isin(["F", "U", "L"]) & rows["lenient"].isin(["F", "U", "L", "D"])]
-    score = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist()))
+    score = np.asarray(score_swaps(rows["source"].tolist(), rows["new"].tolist(), encoder=False))
     print(f"{len(rows)} rows read by both readers ({', '.join(PAIRED)} with their lenient readings)")
     print("| min_fluency | rows kept | strict F | lenient F | mean of the two | strict L | lenient L |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

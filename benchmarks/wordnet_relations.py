@@ -46,7 +46,7 @@ def rows_with_relation() -> pd.DataFrame:
     rows["old"] = [p.old for p in pairs]
     rows["replacement"] = [p.new for p in pairs]
     rows["relation"] = [wordnet.relation(p.old, p.new) for p in pairs]
-    rows["score"] = score_swaps(rows["source"].tolist(), rows["new"].tolist())
+    rows["score"] = score_swaps(rows["source"].tolist(), rows["new"].tolist(), encoder=False)
     rows.attrs["min_fluency"] = augment_defaults()["min_fluency"]
     # the swapped token's Penn tag in its source, as the job tags it (the noun rule looks at the slot)
     from lic_gpu.fluency.taggers import load_tagger

@@ -201,3 +201,16 @@ def test_every_augment_key_is_in_the_configuration_page():
 
 def test_every_evaluate_key_is_in_the_configuration_or_evaluation_page():
     assert _undocumented("evaluate", [[]], ["configuration.md", "evaluation.md"]) == set()
+
+
+def test_score_swaps_scores_as_a_default_run_does():
+    """``score_swaps(sources, news)`` is the score a default run writes in its ``fluency`` column: the YAML's
+    ``augment.encoder`` of the default mode decides whether the encoder stage's model scores it."""
+    import numpy as np
+
+    from lic_gpu import score_swaps
+    from lic_gpu.io.conf_files import augment_defaults
+
+    pair = (["The children played in the park."], ["The kids played in the park."])
+    default = augment_defaults()["encoder"]
+    np.testing.assert_array_equal(score_swaps(*pair), score_swaps(*pair, encoder=bool(default)))

@@ -180,11 +180,13 @@ def test_encoder_scores_are_kept_between_runs_and_a_warm_run_loads_no_encoder(pl
 
     asked: list[int] = []
 
+    scores = lic_gpu.scoring.score_pairs
+
     def counting(s, n, encoder=False, device="cpu"):
         asked.append(len(s))
-        return score_swaps(s, n, encoder=encoder, device=device)
+        return scores(s, n, encoder=encoder, device=device)
 
-    monkeypatch.setattr(lic_gpu.scoring, "score_swaps", counting)
+    monkeypatch.setattr(lic_gpu.scoring, "score_pairs", counting)
     new_process()
     assert scored._encoder_scores(sources, news, "cpu").tolist() == first.tolist() and asked == []
     # one pair not seen before: only it is scored

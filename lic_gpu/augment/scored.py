@@ -4,7 +4,7 @@
 :func:`lic_gpu.scoring.score_swaps`, but from what the sampler already has: the source's tokens and its
 Penn tags in context. The replacement is put in the form the source's tag asks for, so the new sentence
 is given the source's tags too and spaCy tags neither sentence again. The exact relationship:
-``SlotScorer`` equals ``score_swaps(source, new)`` wherever spaCy, tagging the new sentence, gives the
+``SlotScorer`` equals ``score_swaps(source, new, encoder=False)`` wherever spaCy, tagging the new sentence, gives the
 swapped token the source's tag (``pos_kept`` = 1), which the grammar check is there to make true
 (``tests/test_scoring_sampler.py`` checks both).
 """

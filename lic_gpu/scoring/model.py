@@ -85,7 +85,9 @@ def score_frame(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = False, device: str = "cpu") -> np.ndarray:
+def score_swaps(
+    sources: Sequence[str], news: Sequence[str], encoder: bool | None = None, device: str = "cpu"
+) -> np.ndarray:
     """How likely a careful reader calls each new sentence fluent and rating-keeping (0-1, calibrated).
 
     Parameters
@@ -93,8 +95,10 @@ def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = Fal
     sources, news : original sentences and their rewritten versions, pairwise (any pairs, not only
         the project's); the swapped words are found by aligning the tokens.
     encoder : add the all-MiniLM-L6-v2 encoder's features (the ``full_encoder`` model: better held-out
-        AUC, about 8 ms more per pair on a CPU; its packages are lic_gpu dependencies; without them one warning
-        and the plain score).
+        AUC, about 6-25 ms more per pair on a CPU; its packages are lic_gpu dependencies; without them one
+        warning and the plain score). None (the default): the YAML's ``augment.encoder`` of the default mode
+        (``true``), so the score is the one a default run writes in its ``fluency`` column; False: the plain
+        score the sampler ranks candidates with (~0.1 ms a pair once warm).
     device : where the encoder runs (``"cpu"``, ``"cuda"``); the rest of the score is on the CPU.
 
     Returns
@@ -103,6 +107,10 @@ def score_swaps(sources: Sequence[str], news: Sequence[str], encoder: bool = Fal
     changes that only insert or delete words). Without pocketsphinx, one warning, and the fallback
     model without language-model features is used (weaker: see ``benchmarks/results/scoring.md``).
     """
+    if encoder is None:
+        from lic_gpu.io.conf_files import augment_defaults
+
+        encoder = bool(augment_defaults()["encoder"])
     scores = score_pairs(sources, news, encoder, device)
     missing = int(np.isnan(scores).sum())
     if missing:
