@@ -456,3 +456,32 @@ def test_a_mistyped_group_column_gets_a_suggestion():
 
     with pytest.raises(LicGpuError, match=r"^group.column 'session' is not a column \(did you mean 'session_id'\?\)"):
         row_groups(pd.DataFrame({"session_id": [1, 1], "speaker": ["a", "b"]}), "session", None)
+
+
+def test_a_per_source_limit_no_source_reached_is_said_to_repeat_lic_diverse():
+    """Trial 9: 'LIC diverse, <= 30 rows per source' trained on LIC diverse's own rows and was counted as a method."""
+    import pandas as pd
+
+    from lic_gpu.evaluation.sections import _same_as_lic_diverse
+
+    rows = [
+        {
+            "method": "lic_diverse_per_source_30",
+            "baseline": "lic_diverse",
+            "mean_diff": 0.0,
+            "ci_low": 0.0,
+            "ci_high": 0.0,
+        },
+        {
+            "method": "lic_diverse_per_source_3",
+            "baseline": "lic_diverse",
+            "mean_diff": -0.002,
+            "ci_low": -0.007,
+            "ci_high": 0.003,
+        },
+        {"method": "lic_diverse_per_source_30", "baseline": "none", "mean_diff": 0.01, "ci_low": 0.0, "ci_high": 0.02},
+    ]
+    frame = pd.DataFrame(rows)
+    assert _same_as_lic_diverse(frame, "lic_diverse_per_source_30")
+    assert not _same_as_lic_diverse(frame, "lic_diverse_per_source_3")
+    assert not _same_as_lic_diverse(frame, "lic_diverse_guard")  # no comparison: not said

@@ -247,7 +247,26 @@ def _per_source_lines(comparisons: pd.DataFrame, summary: pd.DataFrame) -> list[
                 cells.append(_delta(r.iloc[0]) if len(r) else "")
             rows.append(cells)
     lines += [markdown_table(rows, ["emotion", "model", "metric", "method", "vs LIC diverse", "vs best cheap"]), ""]
+    same = [m for m in variants if _same_as_lic_diverse(comparisons, m)]
+    if same:
+        # trial 9: a limit no source reached trains on LIC diverse's own rows; its verdicts only repeat LIC diverse's
+        lines += [
+            f"{', '.join(method_label(m) for m in same)}: the same scores as LIC diverse at every seed, model and "
+            "metric (no source reached the lower of the two limits, so the training sets are LIC diverse's); its ▲/▼ "
+            "counts above repeat LIC diverse's.",
+            "",
+        ]
     return lines
+
+
+def _same_as_lic_diverse(comparisons: pd.DataFrame, method: str) -> bool:
+    """Whether every comparison of ``method`` with LIC diverse is exactly zero (the same training sets)."""
+    vs = comparisons[(comparisons["method"] == method) & (comparisons["baseline"] == "lic_diverse")]
+    if vs.empty:
+        return False
+    cols = [c for c in ("mean_diff", "ci_low", "ci_high", "ci_low_corrected", "ci_high_corrected") if c in vs]
+    values = vs[cols].to_numpy(dtype=float)
+    return bool(np.all((values == 0) | np.isnan(values)) and np.all(vs["mean_diff"].to_numpy(dtype=float) == 0))
 
 
 def _panel(comparisons: pd.DataFrame, emo: str, model: str, metric: str) -> pd.DataFrame:
