@@ -65,6 +65,11 @@ def _check_bounds(emotion: str, bounds: object) -> tuple[float, float]:
     if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2:
         raise LicGpuError(hint)
     lo, hi = bounds
+    if isinstance(lo, str) or isinstance(hi, str):
+        # trial 10: {emotion:[joy,anger]}: label names, which caps cannot take
+        raise LicGpuError(
+            f"{hint}: caps keep a range of ordinal rating levels; category labels cannot be capped (caps=none)"
+        )
     for value in (lo, hi):
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
             raise LicGpuError(hint)
@@ -84,7 +89,8 @@ def _check_region(region: object, emotions_with_classes: Iterable[str] | None) -
         if known is not None and emotion not in known:
             raise LicGpuError(
                 f"caps.region names {emotion!r}, which is not an emotion of this run (it has no classes); use one "
-                f"of {sorted(known)}, or add it to emotion=[...]"
+                f"of {sorted(known)}, or add it to emotion=[...] (caps keep a [lo, hi] range of ordinal rating "
+                "levels: a categorical emotion takes caps=none)"
             )
         checked[str(emotion)] = _check_bounds(str(emotion), bounds)
     return checked

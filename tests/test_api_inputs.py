@@ -239,3 +239,14 @@ def test_resampler_errors_name_y_and_its_parameters(demo):
         LicResampler(device="cpu").fit_resample(X, (demo["arousal"] > 4).astype(int).to_numpy())
     assert "__lic_label__" not in str(info.value)
     assert "overrides=['lic.method=log_odds']" in str(info.value) and str(info.value).startswith("LicResampler: y")
+
+
+def test_a_mistyped_label_column_gets_a_suggestion():
+    """Trial 10: the command line suggested the column, augment_frame did not."""
+    from lic_gpu import augment_frame
+
+    df = pd.DataFrame({"text": ["a b", "c d"], "emotion": ["joy", "anger"]})
+    with pytest.raises(
+        LicGpuError, match=r"^DataFrame: no label column 'emotoin' \(did you mean 'emotion'\?\); columns"
+    ):
+        augment_frame(df, text="text", emotion="emotoin")

@@ -360,3 +360,14 @@ def test_cap_invariants_hold_on_random_frames(case):
     _check_invariants(frame, classes, result, region, cap, list(region))
     again = cap_rectangle(frame, classes, region, cap, seed=seed)
     assert np.array_equal(result.kept_rows, again.kept_rows)
+
+
+def test_caps_on_label_names_say_categorical_emotions_take_no_caps():
+    """Trial 10: the messages led in a circle (caps.region names 'valence' ... use one of ['emotion'], then
+    {emotion:[joy,anger]} 'must be two numbers'); both now say a categorical emotion takes caps=none."""
+    from lic_gpu.caps import _check_region
+
+    with pytest.raises(LicGpuError, match=r"a categorical emotion takes caps=none\)$"):
+        _check_region({"valence": [2, 5]}, ["emotion"])
+    with pytest.raises(LicGpuError, match=r"category labels cannot be capped \(caps=none\)$"):
+        _check_region({"emotion": ["joy", "anger"]}, ["emotion"])

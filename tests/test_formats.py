@@ -224,6 +224,12 @@ def test_evaluation_on_categorical_labels_has_no_mae(tmp_path):
     assert "mae" not in set(records["metric"]) and "macro_f1" in set(records["metric"])
     split = payload["splits"][0]
     assert split["label_kind"] == "categorical" and "surprise" in split["class_names"].values()
+    # trial 10: the report named the codes' labels only in metrics.json, and listed the ridge it does not run
+    text = (tmp_path / "evaluation.md").read_text(encoding="utf-8")
+    code = next(k for k, v in split["class_names"].items() if v == "surprise")
+    assert f"{code} = surprise" in text
+    models = next(line for line in text.splitlines() if line.startswith("- Models:"))
+    assert "ridge" not in models
 
 
 def test_demo_corpus_files_are_what_the_script_writes():
@@ -260,3 +266,34 @@ def test_a_run_from_a_git_checkout_records_its_commit(tmp_path):
         head = subprocess.run(["git", "-C", str(git.parent), "rev-parse", "HEAD"], capture_output=True, text=True)
         if head.returncode == 0:
             assert commit == head.stdout.strip()
+
+
+def test_a_column_of_lists_is_refused_where_it_is(tmp_path):
+    """Trial 10: a Parquet text column of token lists became numpy's printout ``"['WHY' 'is' ...]"`` in the outputs."""
+    path = tmp_path / "posts.parquet"
+    pd.DataFrame({"text": [["so", "happy"], ["ugh"]], "arousal": [1, 2]}).to_parquet(path)
+    with pytest.raises(LicGpuError) as info:
+        read_table(path)
+    assert str(info.value) == (
+        f"{path}: column 'text' holds a list, not one text or number, at data row 1 (['so', 'happy']); join a text "
+        "column's tokens into one text first (df['text'] = df['text'].str.join(' ')), or drop the column"
+    )
+
+
+def test_a_broken_json_line_is_named_by_its_line_number(tmp_path):
+    """Trial 10: pandas said only "... at position 21186" for a truncated line 137."""
+    path = tmp_path / "posts.jsonl"
+    good = json.dumps({"text": "a b", "arousal": 1})
+    path.write_text("\n".join([good, good, '{"text": "c d", "arou', good]) + "\n", encoding="utf-8")
+    with pytest.raises(LicGpuError, match=r"as JSON lines \(one object per line\): line 3 is not one JSON object \("):
+        read_table(path)
+
+
+def test_a_dataframe_text_column_of_lists_is_refused():
+    from lic_gpu import augment_frame
+
+    df = pd.DataFrame({"text": [["so", "happy"], ["ugh"], ["fine"]], "arousal": [1, 2, 3]})
+    with pytest.raises(
+        LicGpuError, match=r"^text column 'text' holds a list, not a string, at row 0 \(\['so', 'happy'\]\)"
+    ):
+        augment_frame(df, text="text", emotion="arousal")

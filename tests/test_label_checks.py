@@ -133,3 +133,17 @@ def test_a_missing_emotion_suggests_the_columns_it_begins_and_names_unused_numer
     )
     with pytest.raises(LicGpuError, match=r"\(did you mean 'arousal_mean'\?\)"):
         corpus.require_emotions(["arousl"])
+
+
+def test_labels_with_spaces_around_them_are_warned(caplog):
+    """Trial 10: five 'joy ' rows were balanced as joy without a word, and written back as 'joy '."""
+    from lic_gpu.app.pipeline import _warn_names
+
+    raw = pd.Series(["joy", "joy ", "anger", " joy", "anger"])
+    with caplog.at_level(logging.WARNING):
+        _warn_names("emotion", _categorical(raw.tolist()), raw)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "emotion: 2 label(s) have spaces around them (e.g. 'joy ', data row 2); they count as 'joy'; the outputs "
+        "keep them as written"
+    ]

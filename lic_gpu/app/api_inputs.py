@@ -62,6 +62,9 @@ def check_text_values(values: pd.Series, column: str, what: str = "column") -> N
                 f"{what} {column!r} holds bytes at row {i} ({bytes(v[:20])!r}); texts must be str: decode them "
                 f"first with their encoding, e.g. df[{column!r}] = df[{column!r}].str.decode('utf-8')"
             )
+    from lic_gpu.io.cells import refuse_containers
+
+    refuse_containers(values, column, what, "row {i}")
 
 
 def check_numeric_labels(values: np.ndarray, name: str = "y") -> None:
@@ -185,7 +188,14 @@ def corpus_from_frame(
     require_columns(df, [text, *id_columns], source, "text/id")
     missing = [c for c in labels if c not in df.columns]
     if missing:
-        raise LicGpuError(f"{source}: no label column {missing[0]!r}; columns present: {list(df.columns)}")
+        from lic_gpu.io.data import closest_columns
+
+        close = closest_columns(missing[0], [], [c for c in df.columns if c != text])
+        raise LicGpuError(
+            f"{source}: no label column {missing[0]!r}"
+            + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
+            + f"; columns present: {list(df.columns)}"
+        )
     for c in [text, *id_columns]:
         check_text_values(df[c], c, "text column" if c == text else "id column")
     frame = df.reset_index(drop=True).copy()

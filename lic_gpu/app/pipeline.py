@@ -59,11 +59,27 @@ class EmotionRun:
     quality: dict = field(default_factory=dict)  # lic_gpu.report.quality.measure of the new rows
 
 
-def _warn_names(emotion: str, cl) -> None:
-    """Category labels: one warning for names that differ only in case or spacing (``Joy`` and ``joy`` are
-    two classes), one for a class of a single row (augmented from that one sentence)."""
+def _warn_names(emotion: str, cl, raw: pd.Series | None = None) -> None:
+    """Category labels: one warning for names written with spaces around them (``'joy '`` counts as ``joy``),
+    one for names that differ only in case or inner spacing (``Joy`` and ``joy`` are two classes), one for a
+    class of a single row (augmented from that one sentence)."""
     if cl.kind != "categorical":
         return
+    if raw is not None and not pd.api.types.is_numeric_dtype(raw.dtype):
+        written = raw.dropna().map(str)
+        padded = written[(written != written.str.strip()) & (written.str.strip() != "")]
+        if len(padded):
+            # trial 10: five 'joy ' rows were balanced as joy, silently, and written back as 'joy '
+            example = padded.iloc[0]
+            log.warning(
+                "%s: %d label(s) have spaces around them (e.g. %r, data row %d); they count as %r; the outputs "
+                "keep them as written",
+                emotion,
+                len(padded),
+                example,
+                int(raw.index.get_loc(padded.index[0])) + 1,
+                example.strip(),
+            )
     counts = cl.labels.value_counts()
     by_folded: dict[str, list[str]] = {}
     for name in counts.index:
@@ -178,7 +194,7 @@ def augment_emotion(
             "label" if cl.kind == "categorical" else "rating",
             corpus.rating_at(int(np.flatnonzero(cl.labels.isna().to_numpy())[0])),
         )
-    _warn_names(emotion, cl)
+    _warn_names(emotion, cl, corpus.frame[emotion])
     if cl.binning == "round_half_up" and binning == "auto":
         _say_rounded(corpus, emotion)
     _warn_gaps(emotion, cl, corpus)

@@ -125,20 +125,31 @@ def render_markdown(result: EvalResult, summary: pd.DataFrame, comparisons: pd.D
             f"(default {s['augment_diverse'].get('max_per_source')}), at {_pct(max(s['fractions']))} of "
             f"the train part and budget {budget_label(s['budgets'][-1])}."
         )
+    categorical = sorted({sp["emotion"] for sp in result.splits if sp.get("label_kind") == "categorical"})
+    # trial 10: a categorical-only study listed the ridge regression it does not run
+    regressors = () if set(categorical) >= set(s["emotions"]) else tuple(s["regressors"])
     lines += [
-        f"- Models: {', '.join(CLASSIFIER_LABELS[c] for c in (*s['classifiers'], *s['regressors']))}. "
-        "The regressor is fitted on the raw ratings (a new row has its source's rating); Pearson r on the "
-        "whole test part and on its rows of the thin levels (every class but the train part's largest).",
+        f"- Models: {', '.join(CLASSIFIER_LABELS[c] for c in (*s['classifiers'], *regressors))}."
+        + (
+            " The regressor is fitted on the raw ratings (a new row has its source's rating); Pearson r on the "
+            "whole test part and on its rows of the thin levels (every class but the train part's largest)."
+            if regressors
+            else ""
+        ),
         f"- Methods: {', '.join(method_label(m) for m in methods)}.",
     ]
     for m, why in result.unavailable.items():
         lines.append(f"- Not run: {method_label(m)} — {why}.")
-    categorical = sorted({sp["emotion"] for sp in result.splits if sp.get("label_kind") == "categorical"})
     if categorical:
+        codes = []
+        for emotion in categorical:
+            names = next((sp.get("class_names") for sp in result.splits if sp["emotion"] == emotion), None) or {}
+            if names:
+                codes.append(f"{emotion}: " + ", ".join(f"{k} = {v}" for k, v in names.items()))
         lines.append(
-            f"- Categorical labels ({', '.join(categorical)}): classes are coded 1..K (names in "
-            "`metrics.json`, `splits[].class_names`); no MAE, no regression and no rating-lean guard, "
-            "which need ordered levels."
+            f"- Categorical labels ({', '.join(categorical)}): classes are coded 1..K in the tables"
+            + (f" ({'; '.join(codes)})" if codes else " (names in `metrics.json`, `splits[].class_names`)")
+            + "; no MAE, no regression and no rating-lean guard, which need ordered levels."
         )
     dup = [
         c["test_texts_also_in_train"]

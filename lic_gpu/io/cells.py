@@ -168,3 +168,23 @@ def speaker_column(frame: pd.DataFrame) -> str | None:
             if 2 <= values.nunique() < len(values):
                 return str(c)
     return None
+
+
+CONTAINERS = (list, tuple, set, dict, np.ndarray)
+
+
+def refuse_containers(values: pd.Series, column: str, what: str, where: str) -> None:
+    """Refuse lists (tokens, a Parquet list column) in a text or id column: written out they became numpy's
+    printout, ``"['WHY' 'is' ...\\n 'absurd']"`` (trial 10). ``where`` names the row, e.g. ``"data row {i}"`` (1-based
+    there) or ``"row {i}"``. Checks the first 1 000 values, and every value when one of those is not a string."""
+    head = values.head(1000).tolist()
+    if all(isinstance(v, str) for v in head):
+        return
+    for i, v in enumerate(values.tolist()):
+        if isinstance(v, CONTAINERS):
+            row = where.format(i=i + 1 if where.startswith("data row") else i)
+            kind = "a mapping" if isinstance(v, dict) else "a list"
+            raise LicGpuError(
+                f"{what} {column!r} holds {kind}, not a string, at {row} ({str(list(v))[:60]}); "
+                f"join the tokens into one text first, e.g. df[{column!r}] = df[{column!r}].str.join(' ')"
+            )

@@ -318,11 +318,55 @@ def _read_typed_table(
                 first, hint = first.rstrip("."), "; the file holds text, not parquet (a CSV? name it .csv)"
             except UnicodeDecodeError:
                 pass
+        if fmt != "parquet":
+            first = _bad_json_line(data, encoding) or first
         raise LicGpuError(f"cannot read {p} as {kind}: {first}{hint}") from None
     if len(df.columns) == 0:
         raise LicGpuError(f"{what} file is empty: {p}")
     _check_rows(len(df), p, max_rows, limits)
+    _refuse_lists(df, p)
     return frame_as_strings(df)
+
+
+def _bad_json_line(data: bytes, encoding: str) -> str | None:
+    """The first line of a JSON-lines file that is not one JSON object, named by its line number (pandas says
+    only a byte position: trial 10's truncated line 137 was "... at position 21186")."""
+    import json
+
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if text.lstrip().startswith("["):
+        return None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as err:
+            return f"line {n} is not one JSON object ({getattr(err, 'msg', err)}: {line.strip()[:60]!r})"
+        if not isinstance(value, dict):
+            return f"line {n} is not one JSON object (it holds a {type(value).__name__}: {line.strip()[:60]!r})"
+    return None
+
+
+def _refuse_lists(df: pd.DataFrame, p: Path) -> None:
+    """A Parquet or JSON column of lists (tokens, tags) would become numpy's printout, ``"['WHY' 'is' ...]"``, in
+    every output (trial 10): refused, naming the column and the first such row."""
+    from lic_gpu.io.cells import CONTAINERS
+
+    for c in df.columns:
+        col = df[c]
+        if col.dtype != object:
+            continue
+        for i, v in enumerate(col.head(1000).tolist()):
+            if isinstance(v, CONTAINERS):
+                raise LicGpuError(
+                    f"{p}: column {str(c)!r} holds a list, not one text or number, at data row {i + 1} "
+                    f"({str(list(v))[:60]}); join a text column's tokens into one text first "
+                    f"(df[{str(c)!r}] = df[{str(c)!r}].str.join(' ')), or drop the column"
+                )
 
 
 def _first_line(err: BaseException) -> str:
