@@ -21,7 +21,7 @@ def _categorical(values):
 
 
 def test_labels_alike_but_for_case_and_single_row_classes_are_warned(caplog):
-    from lic_gpu.app.pipeline import _warn_names
+    from lic_gpu.app.data_notes import warn_names as _warn_names
 
     with caplog.at_level(logging.WARNING):
         _warn_names("emotion", _categorical(["joy", "joy", "Joy", "anger", "anger", "shame"]))
@@ -137,7 +137,7 @@ def test_a_missing_emotion_suggests_the_columns_it_begins_and_names_unused_numer
 
 def test_labels_with_spaces_around_them_are_warned(caplog):
     """Trial 10: five 'joy ' rows were balanced as joy without a word, and written back as 'joy '."""
-    from lic_gpu.app.pipeline import _warn_names
+    from lic_gpu.app.data_notes import warn_names as _warn_names
 
     raw = pd.Series(["joy", "joy ", "anger", " joy", "anger"])
     with caplog.at_level(logging.WARNING):

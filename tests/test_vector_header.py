@@ -48,7 +48,7 @@ def test_no_new_row_says_the_commonest_refusals_and_the_small_vocabulary(caplog)
     from collections import Counter
     from types import SimpleNamespace
 
-    from lic_gpu.app.pipeline import _say_why_none
+    from lic_gpu.app.data_notes import say_why_none as _say_why_none
 
     asked = {1: SimpleNamespace(requested=5)}
     result = SimpleNamespace(rows=[], classes=asked, refusals=Counter(not_in_thesaurus=80, stopword=15, protected=5))

@@ -188,7 +188,7 @@ def corpus_from_frame(
     require_columns(df, [text, *id_columns], source, "text/id")
     missing = [c for c in labels if c not in df.columns]
     if missing:
-        from lic_gpu.io.data import closest_columns
+        from lic_gpu.io.cells import closest_columns
 
         close = closest_columns(missing[0], [], [c for c in df.columns if c != text])
         raise LicGpuError(

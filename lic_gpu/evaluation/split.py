@@ -41,7 +41,7 @@ def row_groups(frame: pd.DataFrame, column: str = "auto", prefix_sep: str | None
     if column == "row":
         return np.array([f"row{i}" for i in range(len(frame))], dtype=object), "row (one group per sentence)"
     if column not in frame.columns:
-        from lic_gpu.io.data import closest_columns
+        from lic_gpu.io.cells import closest_columns
 
         close = closest_columns(column, [], list(frame.columns))
         raise LicGpuError(

@@ -3,6 +3,7 @@ which columns are numeric. Shared by every input layout (:mod:`lic_gpu.io.data`)
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from typing import Iterable
@@ -188,3 +189,21 @@ def refuse_containers(values: pd.Series, column: str, what: str, where: str) -> 
                 f"{what} {column!r} holds {kind}, not a string, at {row} ({str(list(v))[:60]}); "
                 f"join the tokens into one text first, e.g. df[{column!r}] = df[{column!r}].str.join(' ')"
             )
+
+
+def mostly_numbers(values: pd.Series) -> bool:
+    """Whether most of a column's non-blank values read as numbers (an annotator's ratings, not labels)."""
+    present = values.dropna().astype(str).str.strip()
+    present = present[present != ""]
+    return bool(len(present)) and float(pd.to_numeric(present, errors="coerce").notna().mean()) >= 0.9
+
+
+def closest_columns(name: str, ratings: list, others: list) -> list:
+    """Columns a mistyped emotion most likely means, rating columns first: those the name begins (``arousal`` ->
+    ``arousal_mean``, ``arousal_r1``), else the closest spellings (at most three)."""
+    key = str(name).casefold()
+    starts = [c for c in [*ratings, *others] if str(c).casefold().startswith(key) and str(c).casefold() != key]
+    if starts:
+        return starts[:3]
+    rating_close = difflib.get_close_matches(str(name), [str(c) for c in ratings], n=1)
+    return rating_close or difflib.get_close_matches(str(name), [str(c) for c in others], n=1)

@@ -8,7 +8,6 @@ Inputs are only read, never written. Every problem a user can cause ends in a
 
 from __future__ import annotations
 
-import difflib
 import logging
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,7 +25,9 @@ from lic_gpu.io.cells import (  # noqa: F401
     MAX_RATING,
     MISSING_MARKERS,
     _numeric_columns,
+    closest_columns,
     id_like,
+    mostly_numbers,
     rating_columns_of,
     require_columns,
     to_ratings,
@@ -145,7 +146,7 @@ class Corpus:
                 and c not in PROVENANCE_COLUMNS
                 and not id_like(c)  # post_id, participant: not category labels (trial 8)
             ]
-            numeric = [c for c in other if _mostly_numbers(self.frame[c])]
+            numeric = [c for c in other if mostly_numbers(self.frame[c])]
             labels = [c for c in other if c not in numeric]
             close = closest_columns(emo, list(self.rating_columns), numeric + labels)
             raise LicGpuError(
@@ -482,21 +483,3 @@ def load_demo() -> Corpus:
         corpus.files,
         corpus.checksums,
     )
-
-
-def _mostly_numbers(values: pd.Series) -> bool:
-    """Whether most of a column's non-blank values read as numbers (an annotator's ratings, not labels)."""
-    present = values.dropna().astype(str).str.strip()
-    present = present[present != ""]
-    return bool(len(present)) and float(pd.to_numeric(present, errors="coerce").notna().mean()) >= 0.9
-
-
-def closest_columns(name: str, ratings: list, others: list) -> list:
-    """Columns a mistyped emotion most likely means, rating columns first: those the name begins (``arousal`` ->
-    ``arousal_mean``, ``arousal_r1``), else the closest spellings (at most three)."""
-    key = str(name).casefold()
-    starts = [c for c in [*ratings, *others] if str(c).casefold().startswith(key) and str(c).casefold() != key]
-    if starts:
-        return starts[:3]
-    rating_close = difflib.get_close_matches(str(name), [str(c) for c in ratings], n=1)
-    return rating_close or difflib.get_close_matches(str(name), [str(c) for c in others], n=1)
