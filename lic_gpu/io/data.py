@@ -211,12 +211,6 @@ def _finish(
                 f"{path}: column {text_column!r} is both the text column (data.text_column) "
                 "and a rating column (data.rating_columns); the text column holds the sentences"
             )
-    from lic_gpu.io.cells import refuse_containers
-
-    for c in [text_column, *id_columns]:
-        refuse_containers(
-            df[c], c, f"{path}: the text column" if c == text_column else f"{path}: id column", "data row {i}"
-        )
     _check_text_column(df, text_column, path)
     empty = df[text_column].isna().to_numpy() | (df[text_column].astype(str).str.strip() == "").to_numpy()
     if empty.any():

@@ -40,6 +40,16 @@ class SourceRows:
         }
 
 
+def split_column_of(frame: pd.DataFrame, split_column: str | None = "auto") -> str | None:
+    """The split column ``data.split_column`` names: ``auto`` = the column named ``split`` when there is one,
+    ``None``/``"none"`` = none, else the name given (whether the frame has it is the caller's to check)."""
+    if split_column is None or split_column == "none":
+        return None
+    if split_column == "auto":
+        return "split" if "split" in frame.columns else None
+    return split_column
+
+
 def source_rows(
     frame: pd.DataFrame,
     split_column: str | None = "auto",
@@ -53,15 +63,12 @@ def source_rows(
     keep their classes in the outputs but are never LIC input nor sources, so nothing of a test
     sentence reaches the training rows.
     """
-    if split_column is None or split_column == "none":
-        return SourceRows(None, (), None, {})
-    if not isinstance(split_column, str) or not split_column:
+    if split_column is not None and (not isinstance(split_column, str) or not split_column):
         raise LicGpuError(f"data.split_column must be 'auto', a column name or null; got {split_column!r}")
-    if split_column == "auto":
-        if "split" not in frame.columns:
-            return SourceRows(None, (), None, {})
-        split_column = "split"
-    elif split_column not in frame.columns:
+    split_column = split_column_of(frame, split_column)
+    if split_column is None:
+        return SourceRows(None, (), None, {})
+    if split_column not in frame.columns:
         raise LicGpuError(
             f"data.split_column={split_column!r} is not a column of {source}; columns present: "
             f"{list(frame.columns)} (null = no split)"

@@ -354,19 +354,12 @@ def _bad_json_line(data: bytes, encoding: str) -> str | None:
 def _refuse_lists(df: pd.DataFrame, p: Path) -> None:
     """A Parquet or JSON column of lists (tokens, tags) would become numpy's printout, ``"['WHY' 'is' ...]"``, in
     every output (trial 10): refused, naming the column and the first such row."""
-    from lic_gpu.io.cells import CONTAINERS
+    from lic_gpu.io.cells import refuse_containers
 
     for c in df.columns:
-        col = df[c]
-        if col.dtype != object:
-            continue
-        for i, v in enumerate(col.head(1000).tolist()):
-            if isinstance(v, CONTAINERS):
-                raise LicGpuError(
-                    f"{p}: column {str(c)!r} holds a list, not one text or number, at data row {i + 1} "
-                    f"({str(list(v))[:60]}); join a text column's tokens into one text first "
-                    f"(df[{str(c)!r}] = df[{str(c)!r}].str.join(' ')), or drop the column"
-                )
+        name = str(c)
+        fix = f"join a text column's tokens into one text first (df[{name!r}] = df[{name!r}].str.join(' ')), or drop the column"
+        refuse_containers(df[c], name, f"{p}: column", "data row {i}", "one text or number", fix)
 
 
 def _first_line(err: BaseException) -> str:
